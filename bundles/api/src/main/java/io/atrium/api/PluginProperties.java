@@ -1,0 +1,18 @@
+package io.atrium.api;
+
+/** Service properties with which a plugin service describes itself. */
+public final class PluginProperties {
+    /** The plugin's name (String). Without it the component name, then the bundle symbolic name, is used. */
+    public static final String NAME = "atrium.plugin.name";
+    /** The plugin's version (String), when it differs from the providing bundle's version. */
+    public static final String VERSION = "atrium.plugin.version";
+    /** The transport (String, see {@link Transport#id()}); absent means in-process. */
+    public static final String TRANSPORT = "atrium.plugin.transport";
+    /** Declared capabilities (String or String[], each {@code name} or {@code name;version=N}). */
+    public static final String CAPABILITIES = "atrium.plugin.capabilities";
+    /** Where an out-of-process plugin comes from, e.g. its manifest file (String). */
+    public static final String SOURCE = "atrium.plugin.source";
+
+    private PluginProperties() {
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * What the Atrium host and its plugins share, whatever transport runs a plugin: the
+ * {@link io.atrium.api.PluginDescriptor}, the read-only {@link io.atrium.api.PluginRegistry},
+ * the typed {@link io.atrium.api.PluginException}s and the {@link io.atrium.api.PluginContract}
+ * marker that makes an interface a plugin contract.
+ */
+@Export
+@Version("1.0.0")
+package io.atrium.api;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

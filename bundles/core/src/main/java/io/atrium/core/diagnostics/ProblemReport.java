@@ -1,0 +1,143 @@
+package io.atrium.core.diagnostics;
+
+import io.atrium.api.PluginProblem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * Collects why plugins are not available: bundles that do not resolve, activators that threw
+ * on start, and DS components that failed to activate or wait for a missing service.
+ * Computed when asked, from live state, so a fixed problem disappears by itself.
+ */
+@Component(service = ProblemReport.class)
+public final class ProblemReport implements FrameworkListener, BundleListener {
+    private final BundleContext context;
+    private final ServiceComponentRuntime scr;
+    /** Start failures reported by the framework (activator threw), by bundle id, until the bundle changes. */
+    private final Map<Long, String> startFailures = new ConcurrentHashMap<>();
+
+    @Activate
+    public ProblemReport(BundleContext context, @Reference ServiceComponentRuntime scr) {
+        this.context = context;
+        this.scr = scr;
+        context.addFrameworkListener(this);
+        context.addBundleListener(this);
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeFrameworkListener(this);
+        context.removeBundleListener(this);
+    }
+
+    @Override
+    public void frameworkEvent(FrameworkEvent event) {
+        Bundle b = event.getBundle();
+        if (event.getType() == FrameworkEvent.ERROR && b != null && b.getBundleId() != 0) {
+            recordStartFailure(b, event.getThrowable());
+        }
+    }
+
+    /**
+     * Records that starting a bundle failed, for those who start bundles themselves.
+     *
+     * @param bundle the bundle
+     * @param error  what {@code Bundle.start} threw
+     */
+    public void recordStartFailure(Bundle bundle, Throwable error) {
+        if (bundle.getState() == Bundle.INSTALLED) {
+            return; // unresolved: explained from its requirements instead
+        }
+        startFailures.put(bundle.getBundleId(), "failed to start: " + rootMessage(error));
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        switch (event.getType()) {
+            case BundleEvent.STARTED, BundleEvent.UPDATED, BundleEvent.UNINSTALLED, BundleEvent.UNRESOLVED ->
+                    startFailures.remove(event.getBundle().getBundleId());
+            default -> { }
+        }
+    }
+
+    /** @return every current problem, one sentence each */
+    public List<PluginProblem> problems() {
+        List<PluginProblem> problems = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.INSTALLED && !isFragment(b)) {
+                problems.add(new PluginProblem(b.getSymbolicName() == null ? b.getLocation() : b.getSymbolicName(),
+                        source(b), ResolutionDiagnosis.explain(context, b)));
+            }
+            String failure = startFailures.get(b.getBundleId());
+            if (failure != null && b.getState() != Bundle.ACTIVE && b.getState() != Bundle.UNINSTALLED) {
+                problems.add(new PluginProblem(b.getSymbolicName(), source(b), failure));
+            }
+        }
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            for (ComponentConfigurationDTO config : scr.getComponentConfigurationDTOs(description)) {
+                String reason = componentProblem(config);
+                if (reason != null) {
+                    Bundle b = context.getBundle(description.bundle.id);
+                    problems.add(new PluginProblem(b == null ? "?" : b.getSymbolicName(), b == null ? "?" : source(b),
+                            "component " + description.name + " " + reason));
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static String componentProblem(ComponentConfigurationDTO config) {
+        switch (config.state) {
+            case ComponentConfigurationDTO.FAILED_ACTIVATION:
+                return "failed to activate: " + firstLine(config.failure);
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE:
+                List<String> missing = new ArrayList<>();
+                for (var ref : config.unsatisfiedReferences) {
+                    missing.add(ref.name + (ref.target == null ? "" : " " + ref.target));
+                }
+                return "waits for a service it requires: " + String.join(", ", missing);
+            default:
+                return null;
+        }
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "(no reason given)";
+        }
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String msg = cause.getMessage();
+        return cause.getClass().getSimpleName() + (msg == null ? "" : ": " + firstLine(msg));
+    }
+
+    private static String source(Bundle b) {
+        return "version " + b.getVersion() + ", bundle " + b.getBundleId();
+    }
+
+    private static boolean isFragment(Bundle b) {
+        return b.getHeaders("").get(org.osgi.framework.Constants.FRAGMENT_HOST) != null;
+    }
+}

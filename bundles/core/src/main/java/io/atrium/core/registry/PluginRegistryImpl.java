@@ -1,0 +1,268 @@
+package io.atrium.core.registry;
+
+import io.atrium.api.Capability;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginEvent;
+import io.atrium.api.PluginListener;
+import io.atrium.api.PluginProblem;
+import io.atrium.api.PluginProperties;
+import io.atrium.api.PluginRegistry;
+import io.atrium.api.PluginState;
+import io.atrium.api.Transport;
+import io.atrium.core.diagnostics.ProblemReport;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Every service of a {@code @PluginContract} interface, described. A plain service listener
+ * does the watching because DS cannot reference "any service whose interface is a contract".
+ */
+@Component(service = {PluginRegistry.class, PluginCatalog.class}, immediate = true)
+public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, ServiceListener {
+    private static final Logger LOG = Logger.getLogger("io.atrium.core");
+
+    private final BundleContext context;
+    private final ProblemReport problemReport;
+    private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
+    /** Guarded by this. Several services may claim a name; the first registered wins, the rest are problems. */
+    private final Map<String, List<Entry>> byName = new TreeMap<>();
+    private final Map<ServiceReference<?>, PluginProblem> foreignApi = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Activate
+    public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport) {
+        this.context = context;
+        this.problemReport = problemReport;
+        try {
+            context.addServiceListener(this);
+            ServiceReference<?>[] existing = context.getAllServiceReferences(null, null);
+            if (existing != null) {
+                for (ServiceReference<?> ref : existing) {
+                    added(ref);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // null filter: cannot happen
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeServiceListener(this);
+    }
+
+    @Override
+    public void serviceChanged(ServiceEvent event) {
+        ServiceReference<?> ref = event.getServiceReference();
+        switch (event.getType()) {
+            case ServiceEvent.REGISTERED -> added(ref);
+            case ServiceEvent.MODIFIED -> modified(ref);
+            case ServiceEvent.UNREGISTERING, ServiceEvent.MODIFIED_ENDMATCH -> removed(ref);
+            default -> { }
+        }
+    }
+
+    private void added(ServiceReference<?> ref) {
+        ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
+        if (verdict.foreignApiBundle() != null) {
+            String name = nameOf(ref);
+            String reason = "registers " + verdict.contract() + " from its own copy of the API (in bundle "
+                    + verdict.foreignApiBundle() + "); a plugin must import the API packages, not embed them";
+            foreignApi.put(ref, new PluginProblem(name, source(ref), reason));
+            LOG.warning("plugin '" + name + "' " + reason);
+            return;
+        }
+        if (!verdict.isPlugin()) {
+            return;
+        }
+        Entry entry = new Entry(describe(ref, verdict.contract()), ref);
+        boolean first;
+        synchronized (this) {
+            List<Entry> claims = byName.computeIfAbsent(entry.descriptor().name(), n -> new ArrayList<>());
+            claims.add(entry);
+            first = claims.size() == 1;
+        }
+        if (first) {
+            fire(new PluginEvent(PluginEvent.Type.REGISTERED, entry.descriptor()));
+        } else {
+            LOG.warning("plugin '" + entry.descriptor().name() + "' from " + entry.descriptor().source()
+                    + " ignored: another plugin already has that name");
+        }
+    }
+
+    private void modified(ServiceReference<?> ref) {
+        Entry updated = null;
+        synchronized (this) {
+            for (List<Entry> claims : byName.values()) {
+                for (int i = 0; i < claims.size(); i++) {
+                    Entry e = claims.get(i);
+                    if (e.reference().equals(ref)) {
+                        updated = new Entry(describe(ref, e.descriptor().contract()), ref);
+                        if (updated.descriptor().name().equals(e.descriptor().name())) {
+                            claims.set(i, updated);
+                        } else {
+                            updated = null; // renamed: treat as remove + add below
+                        }
+                    }
+                }
+            }
+        }
+        if (updated != null) {
+            fire(new PluginEvent(PluginEvent.Type.MODIFIED, updated.descriptor()));
+        } else {
+            removed(ref);
+            added(ref);
+        }
+    }
+
+    private void removed(ServiceReference<?> ref) {
+        foreignApi.remove(ref);
+        Entry gone = null;
+        Entry promoted = null;
+        synchronized (this) {
+            for (var it = byName.values().iterator(); it.hasNext(); ) {
+                List<Entry> claims = it.next();
+                for (int i = 0; i < claims.size(); i++) {
+                    if (claims.get(i).reference().equals(ref)) {
+                        Entry e = claims.remove(i);
+                        if (i == 0) {
+                            gone = e;
+                            promoted = claims.isEmpty() ? null : claims.get(0);
+                        }
+                        break;
+                    }
+                }
+                if (claims.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+        if (gone != null) {
+            fire(new PluginEvent(PluginEvent.Type.UNREGISTERED, gone.descriptor()));
+        }
+        if (promoted != null) {
+            fire(new PluginEvent(PluginEvent.Type.REGISTERED, promoted.descriptor()));
+        }
+    }
+
+    private void fire(PluginEvent event) {
+        for (PluginListener l : listeners) {
+            try {
+                l.pluginChanged(event);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "plugin listener " + l.getClass().getName() + " failed on " + event, e);
+            }
+        }
+    }
+
+    static PluginDescriptor describe(ServiceReference<?> ref, String contract) {
+        Object transport = ref.getProperty(PluginProperties.TRANSPORT);
+        Object version = ref.getProperty(PluginProperties.VERSION);
+        return new PluginDescriptor(
+                nameOf(ref),
+                version != null ? version.toString() : ref.getBundle().getVersion().toString(),
+                contract,
+                transport != null ? Transport.of(transport.toString()) : Transport.IN_PROCESS,
+                capabilities(ref.getProperty(PluginProperties.CAPABILITIES)),
+                PluginState.ACTIVE,
+                ref.getBundle().getBundleId(),
+                source(ref));
+    }
+
+    static String nameOf(ServiceReference<?> ref) {
+        Object name = ref.getProperty(PluginProperties.NAME);
+        if (name == null) {
+            name = ref.getProperty("component.name");
+        }
+        return name != null ? name.toString() : ref.getBundle().getSymbolicName();
+    }
+
+    private static String source(ServiceReference<?> ref) {
+        Object source = ref.getProperty(PluginProperties.SOURCE);
+        return source != null ? source.toString() : ref.getBundle().getSymbolicName();
+    }
+
+    private static List<Capability> capabilities(Object value) {
+        List<Capability> caps = new ArrayList<>();
+        if (value instanceof String s) {
+            caps.add(Capability.parse(s));
+        } else if (value instanceof String[] a) {
+            for (String s : a) {
+                caps.add(Capability.parse(s));
+            }
+        } else if (value instanceof Collection<?> c) {
+            for (Object o : c) {
+                caps.add(Capability.parse(String.valueOf(o)));
+            }
+        }
+        return caps;
+    }
+
+    @Override
+    public synchronized List<PluginDescriptor> plugins() {
+        return byName.values().stream().map(c -> c.get(0).descriptor()).toList();
+    }
+
+    @Override
+    public synchronized Optional<PluginDescriptor> plugin(String name) {
+        List<Entry> claims = byName.get(name);
+        return claims == null ? Optional.empty() : Optional.of(claims.get(0).descriptor());
+    }
+
+    @Override
+    public synchronized Optional<Entry> entry(String name) {
+        List<Entry> claims = byName.get(name);
+        return claims == null ? Optional.empty() : Optional.of(claims.get(0));
+    }
+
+    @Override
+    public List<PluginDescriptor> pluginsFor(String contract) {
+        return plugins().stream().filter(p -> p.contract().equals(contract)).toList();
+    }
+
+    @Override
+    public List<PluginProblem> problems() {
+        List<PluginProblem> all = new ArrayList<>(problemReport.problems());
+        all.addAll(foreignApi.values());
+        synchronized (this) {
+            for (List<Entry> claims : byName.values()) {
+                for (Entry loser : claims.subList(1, claims.size())) {
+                    PluginDescriptor d = loser.descriptor();
+                    all.add(new PluginProblem(d.name(), d.source() + " [" + d.bundleId() + "]",
+                            "ignored: the name '" + d.name() + "' is already used by " + claims.get(0).descriptor().source()));
+                }
+            }
+        }
+        all.sort(Comparator.comparing(PluginProblem::plugin));
+        return all;
+    }
+
+    @Override
+    public AutoCloseable addListener(PluginListener listener) {
+        List<PluginDescriptor> current;
+        synchronized (this) {
+            listeners.add(listener);
+            current = plugins();
+        }
+        for (PluginDescriptor d : current) {
+            listener.pluginChanged(new PluginEvent(PluginEvent.Type.REGISTERED, d));
+        }
+        return () -> listeners.remove(listener);
+    }
+}

@@ -1,0 +1,79 @@
+package io.atrium.core.shell;
+
+import io.atrium.core.registry.PluginCatalog;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.framework.BundleContext;
+
+/** Calls a contract method by name with string arguments, converted to its parameter types. */
+final class PluginInvoker {
+    private PluginInvoker() {
+    }
+
+    static Object invoke(BundleContext context, PluginCatalog.Entry entry, String methodName, String[] args) {
+        String plugin = entry.descriptor().name();
+        Class<?> contract;
+        try {
+            contract = entry.reference().getBundle().loadClass(entry.descriptor().contract());
+        } catch (ClassNotFoundException e) {
+            throw new CommandError("plugin '" + plugin + "': its contract " + entry.descriptor().contract() + " cannot be loaded");
+        }
+        List<Method> candidates = new ArrayList<>();
+        for (Method m : contract.getMethods()) {
+            if (m.getName().equals(methodName) && !m.isDefault() && m.getDeclaringClass() != Object.class) {
+                candidates.add(m);
+            }
+        }
+        if (candidates.isEmpty()) {
+            throw new CommandError("plugin '" + plugin + "' has no method '" + methodName + "' (its contract "
+                    + contract.getSimpleName() + " has: " + methodNames(contract) + ")");
+        }
+        String conversionError = null;
+        for (Method m : candidates) {
+            if (m.getParameterCount() != args.length) {
+                continue;
+            }
+            Object[] values = new Object[args.length];
+            try {
+                for (int i = 0; i < args.length; i++) {
+                    values[i] = ArgumentConverter.convert(args[i], m.getParameterTypes()[i]);
+                }
+            } catch (IllegalArgumentException e) {
+                conversionError = e.getMessage();
+                continue;
+            }
+            return call(context, entry, m, values);
+        }
+        if (conversionError != null) {
+            throw new CommandError("plugin '" + plugin + "' method '" + methodName + "': " + conversionError);
+        }
+        throw new CommandError("plugin '" + plugin + "' method '" + methodName + "' takes "
+                + candidates.get(0).getParameterCount() + " argument(s), " + args.length + " given");
+    }
+
+    private static Object call(BundleContext context, PluginCatalog.Entry entry, Method m, Object[] values) {
+        String plugin = entry.descriptor().name();
+        Object service = context.getService(entry.reference());
+        if (service == null) {
+            throw new CommandError("plugin '" + plugin + "' went away before it could be called");
+        }
+        try {
+            return m.invoke(service, values);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw new CommandError("plugin '" + plugin + "' failed: " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+        } catch (IllegalAccessException e) {
+            throw new CommandError("plugin '" + plugin + "' method '" + m.getName() + "' is not accessible");
+        } finally {
+            context.ungetService(entry.reference());
+        }
+    }
+
+    private static String methodNames(Class<?> contract) {
+        return String.join(", ", java.util.Arrays.stream(contract.getMethods())
+                .filter(m -> !m.isDefault()).map(Method::getName).distinct().sorted().toList());
+    }
+}

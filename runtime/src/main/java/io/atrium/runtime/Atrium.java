@@ -1,0 +1,429 @@
+package io.atrium.runtime;
+
+import io.atrium.api.PluginRegistry;
+import io.atrium.runtime.control.ControlServer;
+import io.atrium.runtime.internal.BaseBundles;
+import io.atrium.runtime.internal.CommandRunner;
+import io.atrium.runtime.internal.SystemPackages;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * An Atrium server: Apache Felix with Atrium's base set, a plugin folder and a data folder.
+ * The launcher ({@code bin/atrium}) is one user of this class; a product embedding Atrium is another:
+ *
+ * <pre>{@code
+ * try (Atrium atrium = Atrium.builder().dataDir(data).pluginDir(plugins).start()) {
+ *     Greeter english = atrium.service(Greeter.class, "english").orElseThrow();
+ *     System.out.println(english.greet("World"));
+ * }
+ * }</pre>
+ *
+ * Atrium's API packages are exported by the framework from the host's class path, so the host
+ * and the plugins share the same {@code Greeter} class.
+ */
+public final class Atrium implements AutoCloseable {
+    /** Framework property naming the plugin folder; read by the core's deployer. */
+    public static final String PLUGINS_DIR = "atrium.plugins.dir";
+    /** Start level of plugins: above the base set, so a plugin never starts before the core. */
+    public static final int PLUGIN_START_LEVEL = 10;
+
+    private final Builder config;
+    private final Framework framework;
+    private final List<Bundle> consoleBundles;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private ControlServer control;
+
+    private Atrium(Builder config, Framework framework, List<Bundle> consoleBundles, FileChannel lockChannel, FileLock lock) {
+        this.config = config;
+        this.framework = framework;
+        this.consoleBundles = consoleBundles;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /** @return a builder with the defaults: data in ./atrium-data, no plugin folder, no control channel */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the registry of every plugin in this server */
+    public PluginRegistry registry() {
+        return service(PluginRegistry.class, null).orElseThrow(() -> new AtriumException("the plugin registry is not running"));
+    }
+
+    /**
+     * A plugin's service, as a consumer inside the server would get it.
+     *
+     * @param contract the contract interface
+     * @param name     the plugin's name, or null for any plugin of the contract
+     * @return the service, if such a plugin is registered
+     */
+    public <T> Optional<T> service(Class<T> contract, String name) {
+        BundleContext ctx = bundleContext();
+        String filter = filter(contract, name);
+        try {
+            // All references, checked with isInstance: the framework's assignability check would hide a
+            // service that is also registered under a class private to its bundle (the registry is).
+            ServiceReference<?>[] refs = ctx.getAllServiceReferences(null, filter);
+            if (refs != null) {
+                java.util.Arrays.sort(refs, java.util.Collections.reverseOrder());
+                for (ServiceReference<?> ref : refs) {
+                    Object service = ctx.getService(ref);
+                    if (contract.isInstance(service)) {
+                        return Optional.of(contract.cast(service));
+                    }
+                    if (service != null) {
+                        ctx.ungetService(ref);
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad plugin name '" + name + "'", e);
+        }
+    }
+
+    private static String filter(Class<?> contract, String name) {
+        String type = "(" + Constants.OBJECTCLASS + "=" + contract.getName() + ")";
+        return name == null ? type : "(&" + type + "(" + io.atrium.api.PluginProperties.NAME + "=" + escape(name) + "))";
+    }
+
+    /**
+     * Waits until a plugin of the given name is registered.
+     *
+     * @return the service
+     * @throws AtriumException when it does not appear in time
+     */
+    public <T> T awaitService(Class<T> contract, String name, Duration timeout) {
+        try {
+            ServiceTracker<T, T> tracker = new ServiceTracker<>(bundleContext(), bundleContext().createFilter(filter(contract, name)), null);
+            tracker.open(true);
+            try {
+                T service = contract.cast(tracker.waitForService(timeout.toMillis()));
+                if (service == null) {
+                    throw new AtriumException("plugin '" + name + "' (" + contract.getSimpleName() + ") did not appear within " + timeout.toMillis() + " ms");
+                }
+                return service;
+            } finally {
+                tracker.close();
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad plugin name '" + name + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AtriumException("interrupted while waiting for plugin '" + name + "'");
+        }
+    }
+
+    /**
+     * Runs a shell command, as typed at the console.
+     *
+     * @param commandLine e.g. {@code plugin:call english greet World}
+     * @return what it printed and whether it succeeded
+     */
+    public CommandResult execute(String commandLine) {
+        return new CommandRunner(bundleContext()).execute(commandLine);
+    }
+
+    /** @return the framework's system bundle context, for products that need the OSGi API itself */
+    public BundleContext bundleContext() {
+        BundleContext ctx = framework.getBundleContext();
+        if (ctx == null) {
+            throw new AtriumException("Atrium is stopped");
+        }
+        return ctx;
+    }
+
+    /** @return the data folder */
+    public Path dataDir() {
+        return config.dataDir;
+    }
+
+    /** Starts the interactive console on this process's terminal; the server stops when it ends. */
+    public void startConsole() {
+        for (Bundle b : consoleBundles) {
+            try {
+                b.start(Bundle.START_TRANSIENT);
+            } catch (BundleException e) {
+                throw new AtriumException("the console failed to start: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Blocks until the framework has stopped, for whatever reason. */
+    public void awaitStop() throws InterruptedException {
+        framework.waitForStop(0);
+    }
+
+    /** Stops the framework, waits for it, and releases the data folder. Idempotent. */
+    public synchronized void stop() {
+        if (control != null) {
+            control.close();
+            control = null;
+        }
+        try {
+            framework.stop();
+            FrameworkEvent event = framework.waitForStop(Duration.ofSeconds(30).toMillis());
+            if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                throw new AtriumException("the framework did not stop within 30 s");
+            }
+        } catch (BundleException e) {
+            throw new AtriumException("the framework failed to stop: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            release();
+        }
+    }
+
+    private void release() {
+        try {
+            if (lock.isValid()) {
+                lock.release();
+            }
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // closing a lock file: nothing left to do
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
+    }
+
+    /** Configures and starts an {@link Atrium}. */
+    public static final class Builder {
+        private Path dataDir = Path.of("atrium-data");
+        private boolean createDataDir = true;
+        private Path pluginDir;
+        private final List<Path> bundles = new ArrayList<>();
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private boolean controlChannel;
+
+        private Builder() {
+        }
+
+        /**
+         * @param dir where the framework cache and Atrium's state live; a restart on the same folder
+         *            keeps what was installed
+         * @param create whether a missing folder is created (else it is an error)
+         */
+        public Builder dataDir(Path dir, boolean create) {
+            this.dataDir = dir;
+            this.createDataDir = create;
+            return this;
+        }
+
+        /** Same as {@code dataDir(dir, true)}. */
+        public Builder dataDir(Path dir) {
+            return dataDir(dir, true);
+        }
+
+        /** @param dir the folder whose plugin jars are installed and started */
+        public Builder pluginDir(Path dir) {
+            this.pluginDir = dir;
+            return this;
+        }
+
+        /** @param jar an extra bundle to install and start with the base set (e.g. a product's own) */
+        public Builder bundle(Path jar) {
+            this.bundles.add(jar);
+            return this;
+        }
+
+        /** @param key a framework property, e.g. {@code felix.log.level} */
+        public Builder frameworkProperty(String key, String value) {
+            this.properties.put(key, value);
+            return this;
+        }
+
+        /** @param on whether clients ({@code bin/atrium client}) may run commands over a socket in the data folder */
+        public Builder controlChannel(boolean on) {
+            this.controlChannel = on;
+            return this;
+        }
+
+        /**
+         * Starts the server and returns once the base set and the plugins are started.
+         *
+         * @throws AtriumException with a one-line reason when a folder is unusable, the data folder is in use
+         *                         by another server, or the framework fails to start
+         */
+        public Atrium start() {
+            Path data = checkDataDir();
+            Path pluginsPath = pluginDir == null ? null : checkPluginDir(pluginDir);
+            FileChannel channel;
+            FileLock lock;
+            try {
+                channel = FileChannel.open(data.resolve("atrium.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new AtriumException("cannot lock data folder " + data + ": " + e.getMessage(), e);
+            }
+            try {
+                lock = channel.tryLock();
+            } catch (IOException | OverlappingFileLockException e) {
+                lock = null; // overlapping: another Atrium in this JVM holds it
+            }
+            if (lock == null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+                throw new AtriumException("another Atrium server is running on data folder " + data
+                        + "; use 'atrium client COMMAND' to talk to it");
+            }
+            try {
+                Atrium atrium = launch(data, pluginsPath, channel, lock);
+                if (controlChannel) {
+                    atrium.control = ControlServer.start(data, atrium::execute);
+                }
+                return atrium;
+            } catch (RuntimeException e) {
+                try {
+                    lock.release();
+                    channel.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+                throw e;
+            }
+        }
+
+        private Atrium launch(Path data, Path plugins, FileChannel channel, FileLock lock) {
+            Map<String, String> props = new HashMap<>();
+            props.put(Constants.FRAMEWORK_STORAGE, data.resolve("cache").toString());
+            props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SystemPackages.extra());
+            props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(PLUGIN_START_LEVEL));
+            props.put("felix.log.level", "1");
+            props.put("gosh.args", "--nointeractive");
+            if (plugins != null) {
+                props.put(PLUGINS_DIR, plugins.toString());
+            }
+            props.putAll(properties);
+            FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Atrium.class.getClassLoader())
+                    .findFirst().orElseThrow(() -> new AtriumException("no OSGi framework on the class path"));
+            Framework framework = factory.newFramework(props);
+            try {
+                framework.init();
+                BundleContext ctx = framework.getBundleContext();
+                List<Bundle> console = BaseBundles.install(ctx, data.resolve("base-bundles.properties"));
+                for (Path jar : bundles) {
+                    installExtra(ctx, jar);
+                }
+                // One resolver pass for everything installed, instead of one per bundle as each starts.
+                framework.adapt(FrameworkWiring.class).resolveBundles(null);
+                framework.start();
+                Atrium atrium = new Atrium(this, framework, console, channel, lock);
+                atrium.awaitReady();
+                return atrium;
+            } catch (BundleException e) {
+                stopQuietly(framework);
+                throw new AtriumException("the framework failed to start: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                stopQuietly(framework);
+                throw e;
+            }
+        }
+
+        private static void installExtra(BundleContext ctx, Path jar) throws BundleException {
+            String location = jar.toUri().toString();
+            Bundle b = ctx.getBundle(location);
+            if (b == null) {
+                b = ctx.installBundle(location);
+            }
+            b.adapt(BundleStartLevel.class).setStartLevel(5);
+            b.start(Bundle.START_ACTIVATION_POLICY);
+        }
+
+        private static void stopQuietly(Framework framework) {
+            try {
+                framework.stop();
+                framework.waitForStop(10_000);
+            } catch (BundleException | InterruptedException ignored) {
+                // the original failure is what matters
+            }
+        }
+
+        private Path checkDataDir() {
+            Path data = dataDir.toAbsolutePath().normalize();
+            if (Files.exists(data) && !Files.isDirectory(data)) {
+                throw new AtriumException("data folder " + data + " is not a folder");
+            }
+            if (!Files.exists(data)) {
+                if (!createDataDir) {
+                    throw new AtriumException("data folder " + data + " does not exist");
+                }
+                try {
+                    Files.createDirectories(data);
+                } catch (IOException e) {
+                    throw new AtriumException("cannot create data folder " + data + ": " + e.getMessage(), e);
+                }
+            }
+            if (!Files.isReadable(data) || !Files.isWritable(data)) {
+                throw new AtriumException("data folder " + data + " is not readable and writable by this user");
+            }
+            return data;
+        }
+
+        private static Path checkPluginDir(Path dir) {
+            Path p = dir.toAbsolutePath().normalize();
+            if (!Files.isDirectory(p)) {
+                throw new AtriumException("plugin folder " + p + " does not exist or is not a folder");
+            }
+            return p;
+        }
+    }
+
+    /** Ready means the base set and the plugins are started and the shell commands are registered. */
+    private void awaitReady() {
+        BundleContext ctx = bundleContext();
+        try {
+            ServiceTracker<Object, Object> commands = new ServiceTracker<>(ctx, ctx.createFilter("(osgi.command.scope=plugin)"), null);
+            commands.open(true);
+            try {
+                if (commands.waitForService(Duration.ofSeconds(30).toMillis()) == null) {
+                    throw new AtriumException("the core did not start within 30 s; see the log above");
+                }
+            } finally {
+                commands.close();
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

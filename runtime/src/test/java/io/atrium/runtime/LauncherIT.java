@@ -1,0 +1,136 @@
+package io.atrium.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The distribution's bin/atrium, run as a user runs it: real processes, real folders, a real socket. */
+class LauncherIT {
+    @TempDir
+    Path work;
+
+    record Run(int status, String out, String err) {
+    }
+
+    private Run atrium(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(TestPlugins.dist().resolve("bin/atrium").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bin/atrium did not end");
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void commandPrintsTheTableAndExitsZero() throws Exception {
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        Run r = atrium("--data", Files.createDirectories(work.resolve("data")).toString(), "--plugins", plugins.toString(),
+                "--command", "plugin:list", "--command", "plugin:call english greet World");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("NAME "), r.out());
+        assertTrue(r.out().contains("english") && r.out().contains("uzbek"), r.out());
+        assertTrue(r.out().endsWith("Hello, World!\n"), r.out());
+    }
+
+    @Test
+    void unknownCommandFailsWithOneLine() throws Exception {
+        Run r = atrium("--data", Files.createDirectories(work.resolve("data")).toString(), "--command", "plugin:nope");
+        assertEquals(1, r.status());
+        assertEquals("Error: unknown command 'plugin:nope' (try 'help')\n", r.out());
+    }
+
+    @Test
+    void missingOrUnusableDataFolderIsAClearError() throws Exception {
+        Path missing = work.resolve("missing");
+        Run r = atrium("--data", missing.toString(), "--command", "plugin:list");
+        assertEquals(2, r.status());
+        assertEquals("atrium: data folder " + missing + " does not exist\n", r.err());
+
+        Path file = Files.writeString(work.resolve("file"), "");
+        r = atrium("--data", file.toString(), "--command", "plugin:list");
+        assertEquals(2, r.status());
+        assertEquals("atrium: data folder " + file + " is not a folder\n", r.err());
+
+        r = atrium("--bogus");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("atrium: unknown argument '--bogus'\nusage:"), r.err());
+    }
+
+    @Test
+    void clientTalksToTheRunningServerOverAnOwnerOnlySocket() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        Path log = work.resolve("server.log");
+        Process server = new ProcessBuilder(TestPlugins.dist().resolve("bin/atrium").toString(),
+                "--data", data.toString(), "--plugins", plugins.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Path socket = data.resolve("run/atrium.sock");
+            for (int i = 0; i < 600 && !Files.exists(socket); i++) {
+                assertTrue(server.isAlive(), () -> "server died: " + read(log));
+                Thread.sleep(50);
+            }
+            assertTrue(Files.exists(socket), () -> "no socket; server log: " + read(log));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+
+            Run list = atrium("--data", data.toString(), "client", "plugin:list");
+            assertEquals(0, list.status(), list.err());
+            assertTrue(list.out().contains("english") && list.out().contains("uzbek"), list.out());
+            Run call = atrium("--data", data.toString(), "client", "plugin:call", "uzbek", "greet", "Dunyo");
+            assertEquals("Salom, Dunyo!\n", call.out());
+            Run bad = atrium("--data", data.toString(), "client", "plugin:call", "nobody", "greet", "x");
+            assertEquals(1, bad.status());
+            assertEquals("Error: unknown plugin 'nobody' (known: english, uzbek)\n", bad.out());
+
+            Run second = atrium("--data", data.toString(), "--command", "plugin:list");
+            assertEquals(2, second.status());
+            assertTrue(second.err().contains("another Atrium server is running on data folder"), second.err());
+
+            assertTrue(read(log).contains("Atrium is running"), read(log));
+        } finally {
+            server.destroy(); // SIGTERM
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server did not stop on SIGTERM");
+        }
+        assertEquals(0, server.exitValue(), "clean shutdown exits 0: " + read(log));
+        assertTrue(Files.notExists(data.resolve("run/atrium.sock")), "socket removed on shutdown");
+    }
+
+    @Test
+    void clientWithoutServerSaysSoAtOnce() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Run r = atrium("--data", data.toString(), "client", "plugin:list");
+        assertNotEquals(0, r.status());
+        assertEquals("atrium: no Atrium server is running on data folder " + data + " (no " + data.resolve("run/atrium.sock") + ")\n", r.err());
+
+        // a socket file left behind by a killed server: refused, not a hang
+        Path run = Files.createDirectories(data.resolve("run"));
+        try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.bind(java.net.UnixDomainSocketAddress.of(run.resolve("atrium.sock")));
+        }
+        r = atrium("--data", data.toString(), "client", "plugin:list");
+        assertNotEquals(0, r.status());
+        assertEquals("atrium: no Atrium server is running on data folder " + data + " (its socket refuses connections)\n", r.err());
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}

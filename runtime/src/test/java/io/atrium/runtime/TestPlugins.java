@@ -1,0 +1,116 @@
+package io.atrium.runtime;
+
+import aQute.bnd.osgi.Builder;
+import aQute.bnd.osgi.Constants;
+import aQute.bnd.osgi.Jar;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.osgi.framework.Bundle;
+
+/** Real plugin bundles made in a test: Java sources compiled with javac, manifests computed by bndlib. */
+final class TestPlugins {
+    private TestPlugins() {
+    }
+
+    /** The distribution that {@code mvn package} assembled. */
+    static Path dist() {
+        return Path.of(System.getProperty("atrium.dist", "target/atrium"));
+    }
+
+    static Path apiJar() {
+        return Path.of(System.getProperty("atrium.api.jar"));
+    }
+
+    /** Copies the distribution's sample plugins into a fresh plugin folder. */
+    static Path samplePlugins(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (var files = Files.list(dist().resolve("plugins"))) {
+            for (Path jar : files.toList()) {
+                Files.copy(jar, dir.resolve(jar.getFileName()));
+            }
+        }
+        return dir;
+    }
+
+    /** The API bundle with its greeting package re-versioned, as a future API 2.0 would be. */
+    static Path api(Path work, String greetingVersion) throws Exception {
+        Path out = work.resolve("api-" + greetingVersion + ".jar");
+        try (Builder b = new Builder()) {
+            b.setProperty(Constants.BUNDLE_SYMBOLICNAME, "test.api." + greetingVersion);
+            b.setProperty(Constants.EXPORT_PACKAGE, "io.atrium.api.greeting;version=" + greetingVersion + ",io.atrium.api;version=1.0.0");
+            b.addClasspath(apiJar().toFile());
+            build(b, out);
+        }
+        return out;
+    }
+
+    /**
+     * A Greeter plugin compiled against the given API jar: its activator registers a Greeter
+     * named {@code name}, and bnd derives its import range from the API version it was built against.
+     */
+    static Path greeterPlugin(Path work, String bsn, String name, Path apiJar) throws Exception {
+        String pkg = bsn.replace('-', '_');
+        Path src = work.resolve("src-" + bsn).resolve(pkg.replace('.', '/'));
+        Files.createDirectories(src);
+        Files.writeString(src.resolve("Activator.java"), """
+                package %s;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.framework.*;
+                import java.util.Map;
+                public class Activator implements BundleActivator {
+                    public void start(BundleContext ctx) {
+                        Greeter g = n -> "Hi from %s, " + n;
+                        ctx.registerService(Greeter.class, g, new java.util.Hashtable<>(Map.of("atrium.plugin.name", "%s")));
+                    }
+                    public void stop(BundleContext ctx) { }
+                }
+                """.formatted(pkg, name, name));
+        Path classes = work.resolve("classes-" + bsn);
+        Files.createDirectories(classes);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        String cp = apiJar + java.io.File.pathSeparator + frameworkJar();
+        int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", cp, "--release", "17",
+                src.resolve("Activator.java").toString());
+        if (rc != 0) {
+            throw new IllegalStateException("javac failed for " + bsn);
+        }
+        Path out = work.resolve(bsn + ".jar");
+        try (Builder b = new Builder()) {
+            b.setProperty(Constants.BUNDLE_SYMBOLICNAME, bsn);
+            b.setProperty(Constants.BUNDLE_VERSION, "1.0.0");
+            b.setProperty(Constants.PRIVATEPACKAGE, pkg);
+            b.setProperty(Constants.BUNDLE_ACTIVATOR, pkg + ".Activator");
+            b.addClasspath(classes.toFile());
+            b.addClasspath(apiJar.toFile());
+            b.addClasspath(frameworkJar().toFile());
+            build(b, out);
+        }
+        return out;
+    }
+
+    static Path frameworkJar() throws Exception {
+        return Path.of(Bundle.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    private static void build(Builder b, Path out) throws Exception {
+        Jar jar = b.build();
+        if (!b.isOk()) {
+            throw new IllegalStateException("bnd: " + b.getErrors());
+        }
+        jar.write(out.toFile());
+    }
+
+    static String manifestHeader(Path jar, String header) throws IOException {
+        try (var j = new java.util.jar.JarFile(jar.toFile())) {
+            return j.getManifest().getMainAttributes().getValue(header);
+        }
+    }
+
+    static List<String> lines(String text) {
+        return text.lines().toList();
+    }
+}
