@@ -328,7 +328,6 @@ public final class Atrium implements AutoCloseable {
             props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SystemPackages.extra());
             props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(PLUGIN_START_LEVEL));
             props.put("felix.log.level", "1");
-            props.put("gosh.args", "--nointeractive");
             if (plugins != null) {
                 props.put(PLUGINS_DIR, plugins.toString());
             }

@@ -82,6 +82,7 @@ public final class Main {
         });
         boolean terminal = System.console() != null;
         if (terminal) {
+            System.setProperty("gosh.home", Options.home().toString()); // etc/gosh_profile
             atrium.startConsole(); // the framework stops when the console ends (Ctrl-D, 'exit')
         } else {
             out.println("Atrium is running; data in " + atrium.dataDir() + ". Stop it with SIGTERM; "

@@ -3,7 +3,7 @@ package io.atrium.runtime.launcher;
 import java.util.logging.Logger;
 
 /**
- * Clean shutdown on SIGTERM and SIGINT: stop the framework, wait, exit 0. A plain shutdown hook
+ * Clean shutdown on SIGTERM, SIGINT and SIGHUP (the terminal went away): stop the framework, wait, exit 0. A plain shutdown hook
  * would also stop it, but the JVM would then exit with 143, which service managers report as a failure.
  */
 final class Signals {
@@ -11,7 +11,7 @@ final class Signals {
     }
 
     static void onTermination(Runnable stop) {
-        for (String name : new String[] {"TERM", "INT"}) {
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                     Thread t = new Thread(stop, "atrium-shutdown");
