@@ -53,17 +53,15 @@ public final class Atrium implements AutoCloseable {
     /** Start level of plugins: above the base set, so a plugin never starts before the core. */
     public static final int PLUGIN_START_LEVEL = 10;
 
-    private final Builder config;
+    private final Path dataDir;
     private final Framework framework;
-    private final List<Bundle> consoleBundles;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private ControlServer control;
 
-    private Atrium(Builder config, Framework framework, List<Bundle> consoleBundles, FileChannel lockChannel, FileLock lock) {
-        this.config = config;
+    private Atrium(Path dataDir, Framework framework, FileChannel lockChannel, FileLock lock) {
+        this.dataDir = dataDir;
         this.framework = framework;
-        this.consoleBundles = consoleBundles;
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -163,12 +161,14 @@ public final class Atrium implements AutoCloseable {
 
     /** @return the data folder */
     public Path dataDir() {
-        return config.dataDir;
+        return dataDir;
     }
 
     /** Starts the interactive console on this process's terminal; the server stops when it ends. */
     public void startConsole() {
-        for (Bundle b : consoleBundles) {
+        List<Bundle> console = BaseBundles.install(bundleContext(), dataDir.resolve("base-bundles.properties"), true);
+        framework.adapt(FrameworkWiring.class).resolveBundles(console);
+        for (Bundle b : console) {
             try {
                 b.start(Bundle.START_TRANSIENT);
             } catch (BundleException e) {
@@ -338,14 +338,14 @@ public final class Atrium implements AutoCloseable {
             try {
                 framework.init();
                 BundleContext ctx = framework.getBundleContext();
-                List<Bundle> console = BaseBundles.install(ctx, data.resolve("base-bundles.properties"));
+                BaseBundles.install(ctx, data.resolve("base-bundles.properties"), false);
                 for (Path jar : bundles) {
                     installExtra(ctx, jar);
                 }
                 // One resolver pass for everything installed, instead of one per bundle as each starts.
                 framework.adapt(FrameworkWiring.class).resolveBundles(null);
                 framework.start();
-                Atrium atrium = new Atrium(this, framework, console, channel, lock);
+                Atrium atrium = new Atrium(data, framework, channel, lock);
                 atrium.awaitReady();
                 return atrium;
             } catch (BundleException e) {

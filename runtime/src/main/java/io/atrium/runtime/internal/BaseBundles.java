@@ -27,6 +27,7 @@ public final class BaseBundles {
     /** Location prefix of the base set, so they are never confused with plugins. */
     public static final String LOCATION_PREFIX = "atrium:base/";
     private static final String INDEX = "/atrium/base/bundles.list";
+    private static final String RUNTIME_JAR = "runtime.jar";
 
     /** One line of the index. */
     public record Entry(String file, int startLevel, boolean console) {
@@ -58,13 +59,15 @@ public final class BaseBundles {
     }
 
     /**
-     * Installs or updates the base set and marks it to start (the console bundles excepted).
+     * Installs or updates one part of the base set: the server's bundles, marked to start, or the
+     * console's, which are only installed when a console is wanted (and started transiently).
      *
-     * @param context   the system bundle's context, framework initialised but not started
-     * @param digests   where the digest of each installed base jar is remembered between runs
-     * @return the console bundles, to be started only on a terminal
+     * @param context the system bundle's context
+     * @param digests where the digest of each installed base jar is remembered between runs
+     * @param console true for the console's bundles, false for the rest
+     * @return the bundles of that part
      */
-    public static List<Bundle> install(BundleContext context, Path digests) {
+    public static List<Bundle> install(BundleContext context, Path digests, boolean console) {
         Properties known = new Properties();
         if (Files.isRegularFile(digests)) {
             try (InputStream in = Files.newInputStream(digests)) {
@@ -73,39 +76,66 @@ public final class BaseBundles {
                 known.clear(); // unreadable: every base bundle is updated once, which is safe
             }
         }
+        // The same runtime jar as last time: every base bundle is in the cache as it was; skip hashing.
+        String stampKey = RUNTIME_JAR + (console ? ".console" : ".server");
+        String runtimeJar = runtimeJarStamp();
+        boolean unchanged = runtimeJar != null && runtimeJar.equals(known.getProperty(stampKey));
         Properties now = new Properties();
-        List<Bundle> console = new ArrayList<>();
+        now.putAll(known);
+        if (runtimeJar != null) {
+            now.setProperty(stampKey, runtimeJar);
+        }
+        List<Bundle> bundles = new ArrayList<>();
         for (Entry entry : index()) {
+            if (entry.console() != console) {
+                continue;
+            }
             String location = LOCATION_PREFIX + entry.file();
-            byte[] jar = read(entry.file());
-            String digest = sha256(jar);
-            now.setProperty(location, digest);
             try {
                 Bundle bundle = context.getBundle(location);
-                if (bundle == null) {
-                    bundle = context.installBundle(location, new java.io.ByteArrayInputStream(jar));
-                } else if (!digest.equals(known.getProperty(location))) {
-                    bundle.update(new java.io.ByteArrayInputStream(jar));
+                if (bundle == null || !unchanged || known.getProperty(location) == null) {
+                    byte[] jar = read(entry.file());
+                    String digest = sha256(jar);
+                    now.setProperty(location, digest);
+                    if (bundle == null) {
+                        bundle = context.installBundle(location, new java.io.ByteArrayInputStream(jar));
+                    } else if (!digest.equals(known.getProperty(location))) {
+                        bundle.update(new java.io.ByteArrayInputStream(jar));
+                    }
                 }
                 bundle.adapt(BundleStartLevel.class).setStartLevel(entry.startLevel());
-                if (entry.console()) {
-                    console.add(bundle);
-                } else if (bundle.getHeaders("").get("Fragment-Host") == null) {
+                if (!console && bundle.getHeaders("").get("Fragment-Host") == null) {
                     bundle.start(Bundle.START_ACTIVATION_POLICY);
                 }
+                bundles.add(bundle);
             } catch (BundleException e) {
                 throw new AtriumException("base bundle " + entry.file() + " failed to install: " + e.getMessage(), e);
             }
         }
-        try {
-            Files.createDirectories(digests.getParent());
-            try (var out = Files.newOutputStream(digests)) {
-                now.store(out, "digests of the installed base bundles");
+        if (!now.equals(known)) {
+            try {
+                Files.createDirectories(digests.getParent());
+                try (var out = Files.newOutputStream(digests)) {
+                    now.store(out, "digests of the installed base bundles");
+                }
+            } catch (IOException e) {
+                throw new AtriumException("cannot write " + digests + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new AtriumException("cannot write " + digests + ": " + e.getMessage(), e);
         }
-        return console;
+        return bundles;
+    }
+
+    /** @return path, size and modification time of the jar holding the base set, or null when not run from a jar */
+    private static String runtimeJarStamp() {
+        try {
+            Path jar = Path.of(BaseBundles.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(jar)) {
+                return null;
+            }
+            return jar + ";" + Files.size(jar) + ";" + Files.getLastModifiedTime(jar).toMillis();
+        } catch (IOException | java.net.URISyntaxException | SecurityException e) {
+            return null;
+        }
     }
 
     private static byte[] read(String file) {

@@ -76,10 +76,7 @@ public final class Main {
 
     private static int serve(Options options, PrintStream out) {
         Atrium atrium = options.builder().controlChannel(true).start();
-        Signals.onTermination(() -> {
-            atrium.stop();
-            Runtime.getRuntime().halt(0);
-        });
+        Signals.onTermination(atrium::stop); // main then returns from awaitStop and exits 0
         boolean terminal = System.console() != null;
         if (terminal) {
             System.setProperty("gosh.home", Options.home().toString()); // etc/gosh_profile

@@ -92,6 +92,12 @@ public final class PluginFolder {
         });
         context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(changed);
         for (Bundle b : changed) {
+            if (b.getState() == Bundle.INSTALLED) {
+                // Not started, so the framework does not retry and log raw resolver output on every start.
+                LOG.warning("plugin " + b.getSymbolicName() + " " + b.getVersion() + " was not started: "
+                        + io.atrium.core.diagnostics.ResolutionDiagnosis.explain(context, b));
+                continue;
+            }
             try {
                 b.start(Bundle.START_ACTIVATION_POLICY);
             } catch (BundleException e) {

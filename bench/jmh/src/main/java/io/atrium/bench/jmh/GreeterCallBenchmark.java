@@ -1,0 +1,102 @@
+package io.atrium.bench.jmh;
+
+import io.atrium.api.greeting.Greeter;
+import io.atrium.runtime.Atrium;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A Greeter call through a DS-injected reference inside a real Atrium (the English sample in its
+ * bundle, the consumer in another) against the same two objects as plain Java: the reference should
+ * add nothing measurable.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+public class GreeterCallBenchmark {
+    /** The same code as the English sample, loaded from the class path. */
+    static final class PlainGreeter implements Greeter {
+        @Override
+        public String greet(String name) {
+            return "Hello, " + name + "!";
+        }
+    }
+
+    /** The same shape as the bundle's consumer, holding its Greeter in a field. */
+    static final class PlainConsumer implements UnaryOperator<String> {
+        final Greeter greeter = new PlainGreeter();
+
+        @Override
+        public String apply(String name) {
+            return greeter.greet(name);
+        }
+    }
+
+    @Param({"World"})
+    String name;
+
+    private Atrium atrium;
+    private Path work;
+    private UnaryOperator<String> viaDs;
+    private Greeter viaRegistry;
+    private UnaryOperator<String> plain;
+
+    @Setup(Level.Trial)
+    @SuppressWarnings("unchecked")
+    public void start() throws Exception {
+        work = Files.createTempDirectory("atrium-jmh");
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        Files.copy(Path.of(System.getProperty("atrium.sample.jar")), plugins.resolve("english.jar"));
+        Files.copy(Path.of(System.getProperty("atrium.bench.jar")), plugins.resolve("consumer.jar"));
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start();
+        viaRegistry = atrium.awaitService(Greeter.class, "english", java.time.Duration.ofSeconds(10));
+        var refs = atrium.bundleContext().getAllServiceReferences(UnaryOperator.class.getName(), "(atrium.bench=ds-consumer)");
+        viaDs = (UnaryOperator<String>) atrium.bundleContext().getService(refs[0]);
+        plain = new PlainConsumer();
+        if (!viaDs.apply(name).equals(plain.apply(name))) {
+            throw new IllegalStateException("the two paths greet differently");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws Exception {
+        atrium.stop();
+        try (var files = Files.walk(work)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Benchmark
+    public String directJavaCall() {
+        return plain.apply(name);
+    }
+
+    @Benchmark
+    public String dsInjectedReference() {
+        return viaDs.apply(name);
+    }
+
+    @Benchmark
+    public String serviceFromRegistry() {
+        return viaRegistry.greet(name);
+    }
+}

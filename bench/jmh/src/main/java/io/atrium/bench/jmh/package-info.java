@@ -1,0 +1,2 @@
+/** JMH benchmarks; bench/jmh.sh runs them. */
+package io.atrium.bench.jmh;
