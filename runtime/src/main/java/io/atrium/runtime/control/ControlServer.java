@@ -23,7 +23,7 @@ import java.util.logging.Logger;
 /**
  * Serves shell commands to {@code atrium client} over a Unix domain socket at
  * {@code DATA/run/atrium.sock}. The folder is created owner-only (0700) before the socket is
- * bound and the socket is made 0600, so only the server's user can connect.
+ * bound, and the socket is made 0600 before it takes its name, so only the server's user can connect.
  *
  * <p>Protocol: the client sends one command line (UTF-8, ending with a newline); the server answers
  * with the command's output, then a last line {@code \u0000EXIT n} with the exit status, and closes.
@@ -67,9 +67,14 @@ public final class ControlServer implements AutoCloseable {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             Files.deleteIfExists(socket); // left by a server that was killed: we hold the data folder's lock
+            // Bound under a temporary name and renamed once it is 0600, so the socket never appears
+            // under its real name with wider permissions.
+            Path bound = dir.resolve("atrium.sock.new");
+            Files.deleteIfExists(bound);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            server.bind(UnixDomainSocketAddress.of(bound));
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             ControlServer control = new ControlServer(socket, server, executor);
             Thread acceptor = new Thread(control::acceptLoop, "atrium-control-accept");
             acceptor.setDaemon(true);
