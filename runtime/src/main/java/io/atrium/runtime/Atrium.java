@@ -327,7 +327,7 @@ public final class Atrium implements AutoCloseable {
             props.put(Constants.FRAMEWORK_STORAGE, data.resolve("cache").toString());
             props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SystemPackages.extra());
             props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(PLUGIN_START_LEVEL));
-            props.put("felix.log.level", "1");
+            props.put("felix.log.level", "0"); // the core logs framework errors itself, one line each
             if (plugins != null) {
                 props.put(PLUGINS_DIR, plugins.toString());
             }

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.osgi.framework.Bundle;
@@ -90,6 +92,62 @@ final class TestPlugins {
             build(b, out);
         }
         return out;
+    }
+
+    /**
+     * A plugin bundle from Java sources (class name to source), compiled against the server's API,
+     * the OSGi core API and the DS annotations; bnd writes its manifest and DS component descriptions.
+     *
+     * @param headers extra manifest headers, e.g. Bundle-Activator
+     */
+    static Path bundle(Path work, String bsn, String version, Map<String, String> sources, Map<String, String> headers) throws Exception {
+        Path src = work.resolve("src-" + bsn + "-" + version);
+        Path classes = work.resolve("classes-" + bsn + "-" + version);
+        Files.createDirectories(classes);
+        List<String> args = new java.util.ArrayList<>(List.of("-d", classes.toString(), "--release", "17", "-cp",
+                String.join(java.io.File.pathSeparator, apiJar().toString(), frameworkJar().toString(), dsAnnotationsJar().toString())));
+        Set<String> packages = new java.util.TreeSet<>();
+        for (var e : sources.entrySet()) {
+            String fqcn = e.getKey();
+            Path file = src.resolve(fqcn.replace('.', '/') + ".java");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, e.getValue());
+            args.add(file.toString());
+            packages.add(fqcn.substring(0, fqcn.lastIndexOf('.')));
+        }
+        if (ToolProvider.getSystemJavaCompiler().run(null, null, null, args.toArray(String[]::new)) != 0) {
+            throw new IllegalStateException("javac failed for " + bsn);
+        }
+        Path out = work.resolve(bsn + "-" + version + ".jar");
+        try (Builder b = new Builder()) {
+            b.setProperty(Constants.BUNDLE_SYMBOLICNAME, bsn);
+            b.setProperty(Constants.BUNDLE_VERSION, version);
+            b.setProperty(Constants.PRIVATEPACKAGE, String.join(",", packages));
+            headers.forEach(b::setProperty);
+            b.addClasspath(classes.toFile());
+            b.addClasspath(apiJar().toFile());
+            b.addClasspath(frameworkJar().toFile());
+            build(b, out);
+        }
+        return out;
+    }
+
+    /** A DS Greeter named {@code name} answering {@code greeting + ", " + who}, in bundle {@code bsn}. */
+    static Path dsGreeter(Path work, String bsn, String version, String name, String greeting) throws Exception {
+        String pkg = bsn.replace('-', '_');
+        return bundle(work, bsn, version, Map.of(pkg + ".G", """
+                package %s;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.service.component.annotations.Component;
+                @Component(property = "atrium.plugin.name=%s")
+                public class G implements Greeter {
+                    public String greet(String who) { return "%s, " + who; }
+                }
+                """.formatted(pkg, name, greeting)), Map.of());
+    }
+
+    static Path dsAnnotationsJar() throws Exception {
+        return Path.of(org.osgi.service.component.annotations.Component.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
     static Path frameworkJar() throws Exception {

@@ -26,6 +26,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  */
 @Component(service = ProblemReport.class)
 public final class ProblemReport implements FrameworkListener, BundleListener {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("io.atrium.core");
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
     /** Start failures reported by the framework (activator threw), by bundle id, until the bundle changes. */
@@ -50,6 +51,8 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
         Bundle b = event.getBundle();
         if (event.getType() == FrameworkEvent.ERROR && b != null && b.getBundleId() != 0) {
             recordStartFailure(b, event.getThrowable());
+            LOG.warning("bundle " + b.getSymbolicName() + " [" + b.getBundleId() + "]: "
+                    + (event.getThrowable() == null ? "error" : rootMessage(event.getThrowable())));
         }
     }
 
@@ -73,6 +76,11 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
                     startFailures.remove(event.getBundle().getBundleId());
             default -> { }
         }
+    }
+
+    /** @return why the bundle last failed to start, if it did and has not changed since */
+    public java.util.Optional<String> startFailure(long bundleId) {
+        return java.util.Optional.ofNullable(startFailures.get(bundleId));
     }
 
     /** @return every current problem, one sentence each */
@@ -124,7 +132,8 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
         return line.length() > 300 ? line.substring(0, 300) + "…" : line;
     }
 
-    static String rootMessage(Throwable t) {
+    /** @return the innermost cause, one line: its kind and message */
+    public static String rootMessage(Throwable t) {
         Throwable cause = t;
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();

@@ -1,0 +1,128 @@
+package io.atrium.core.deploy;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.io.IOException;
+import java.io.StringReader;
+import java.lang.reflect.Array;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A configuration file of the plugin folder: {@code PID.cfg} (properties) or {@code PID.json} (a JSON
+ * object), and {@code FACTORY~NAME.cfg|json} for a factory configuration (the OSGi R7 naming).
+ *
+ * @param pid        the PID, or the factory PID for a factory configuration
+ * @param name       the factory configuration's name, or null for a singleton
+ * @param properties the parsed properties, with {@link #FILE_PROPERTY} naming the file
+ */
+record ConfigFile(String pid, String name, Hashtable<String, Object> properties) {
+    /** Property set on every configuration that comes from a file, so the file can be found again. */
+    static final String FILE_PROPERTY = "atrium.config.file";
+
+    static boolean isConfig(String fileName) {
+        return fileName.endsWith(".cfg") || (fileName.endsWith(".json") && !fileName.endsWith(".plugin.json"));
+    }
+
+    /**
+     * @throws IllegalArgumentException with a one-line reason naming the key or position at fault
+     */
+    static ConfigFile parse(String fileName, byte[] bytes) {
+        String base = fileName.substring(0, fileName.lastIndexOf('.'));
+        int tilde = base.indexOf('~');
+        String pid = tilde < 0 ? base : base.substring(0, tilde);
+        String name = tilde < 0 ? null : base.substring(tilde + 1);
+        if (pid.isEmpty() || (name != null && name.isEmpty())) {
+            throw new IllegalArgumentException("the file name must be PID.cfg or FACTORYPID~NAME.cfg");
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        Hashtable<String, Object> props = fileName.endsWith(".cfg") ? properties(text) : json(text);
+        props.put(FILE_PROPERTY, fileName);
+        return new ConfigFile(pid, name, props);
+    }
+
+    private static Hashtable<String, Object> properties(String text) {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(text));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a valid properties file: " + e.getMessage());
+        }
+        Hashtable<String, Object> props = new Hashtable<>();
+        p.forEach((k, v) -> props.put(k.toString(), v.toString().trim()));
+        return props;
+    }
+
+    private static Hashtable<String, Object> json(String text) {
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(text);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (!root.isJsonObject()) {
+            throw new IllegalArgumentException("a JSON configuration must be an object of properties");
+        }
+        Hashtable<String, Object> props = new Hashtable<>();
+        for (Map.Entry<String, JsonElement> e : ((JsonObject) root).entrySet()) {
+            props.put(e.getKey(), value(e.getKey(), e.getValue()));
+        }
+        return props;
+    }
+
+    private static Object value(String key, JsonElement v) {
+        if (v.isJsonPrimitive()) {
+            return primitive((JsonPrimitive) v);
+        }
+        if (v.isJsonArray()) {
+            List<Object> items = new ArrayList<>();
+            Class<?> type = null;
+            for (JsonElement item : (JsonArray) v) {
+                if (!item.isJsonPrimitive()) {
+                    throw new IllegalArgumentException("property '" + key + "': arrays may hold only strings, numbers or booleans");
+                }
+                Object o = primitive((JsonPrimitive) item);
+                if (type != null && type != o.getClass()) {
+                    throw new IllegalArgumentException("property '" + key + "': an array must hold values of one type");
+                }
+                type = o.getClass();
+                items.add(o);
+            }
+            Object array = Array.newInstance(type == null ? String.class : type, items.size());
+            for (int i = 0; i < items.size(); i++) {
+                Array.set(array, i, items.get(i));
+            }
+            return array;
+        }
+        throw new IllegalArgumentException("property '" + key + "': " + (v.isJsonNull() ? "null" : "a nested object")
+                + " is not a configuration value");
+    }
+
+    private static Object primitive(JsonPrimitive p) {
+        if (p.isBoolean()) {
+            return p.getAsBoolean();
+        }
+        if (p.isNumber()) {
+            String n = p.getAsString();
+            return n.contains(".") || n.contains("e") || n.contains("E") ? (Object) p.getAsDouble() : (Object) p.getAsLong();
+        }
+        return p.getAsString();
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("").replaceFirst("^com\\.google\\.gson\\.[\\w.]+: ", "");
+    }
+
+    /** @return e.g. {@code greeting.english} or {@code greeting~fr} */
+    String label() {
+        return name == null ? pid : pid + "~" + name;
+    }
+}

@@ -1,0 +1,24 @@
+package io.atrium.core.deploy;
+
+import java.util.Locale;
+
+/** Where a file of the plugin folder stands. */
+public enum DeployState {
+    /** Its bundle is installed and active (or its configuration applied). */
+    ACTIVE,
+    /** Its bundle is installed but does not resolve; retried whenever the set of bundles changes. */
+    UNRESOLVED,
+    /** Its bundle is installed and resolved but failed to start. */
+    FAILED,
+    /** The file is still being written (or is unreadable for now); nothing is done until it settles. */
+    WAITING,
+    /** The file cannot be a plugin; the reason says why. It stays where it is, and is looked at again when it changes. */
+    REFUSED,
+    /** Not a plugin or configuration file; left alone. */
+    IGNORED;
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,857 @@
+package io.atrium.core.deploy;
+
+import io.atrium.core.diagnostics.ProblemReport;
+import io.atrium.core.diagnostics.ResolutionDiagnosis;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The plugin folder's deployer: makes the framework hold what the folder holds, live.
+ *
+ * <ul>
+ * <li>File events (inotify) are debounced into batches; a batch applies configurations first, then
+ *     installs and updates bundles, refreshes only what depends on the changed ones, resolves all new
+ *     bundles in one resolver pass and starts them.</li>
+ * <li>A bundle's identity is its symbolic name (location {@code atrium:plugin/BSN}): a new file with a
+ *     known name updates that bundle in place.</li>
+ * <li>A file is installed only complete: the bytes read are the bytes inspected and installed, and a
+ *     zip without its central directory is waited for. An installed bundle is never uninstalled because
+ *     its file is momentarily unreadable: only a file that is gone uninstalls.</li>
+ * <li>Bad files get a one-line reason (log, {@code plugin:deploys}); nothing else is disturbed and the
+ *     file stays where it is.</li>
+ * </ul>
+ *
+ * All state is owned by one thread; file events, bundle events and shell commands are handed to it.
+ */
+@Component(service = Deployer.class, immediate = true)
+public final class FolderDeployer implements Deployer, BundleListener {
+    /** Framework property naming the folder. */
+    public static final String DIR_PROPERTY = "atrium.plugins.dir";
+    /** Location prefix of bundles from the folder, followed by the symbolic name. */
+    public static final String FOLDER_LOCATION = "atrium:plugin/";
+    /** Location prefix of bundles installed with {@code plugin:install}, followed by the symbolic name. */
+    public static final String INSTALL_LOCATION = "atrium:install/";
+    static final int PLUGIN_START_LEVEL = 10;
+    /** Quiet time after the last event of a file before it is looked at: a rename is one event. */
+    static final long QUIET_MS = 5;
+    /** A batch is applied at the latest this long after its first event, however busy the folder is. */
+    static final long MAX_BATCH_DELAY_MS = 200;
+    /** An unreadable file unchanged for this long is refused rather than waited for. */
+    static final long SETTLE_MS = 2_000;
+    static final long RECHECK_MS = 250;
+    /** Full rescan, for file systems whose events are unreliable (NFS, bind mounts). */
+    static final long RESCAN_MS = 3_000;
+    private static final Logger LOG = Logger.getLogger("io.atrium.core.deploy");
+
+    /** One file of the folder. Touched only on the worker thread. */
+    private static final class Entry {
+        final String name;
+        String kind = "other";
+        String stamp;
+        String bsn;
+        String version;
+        String target = "";
+        DeployState state = DeployState.WAITING;
+        String detail = "";
+        long bundleId = -1;
+
+        Entry(String name) {
+            this.name = name;
+        }
+    }
+
+    /** What one batch did to the framework, applied at its end. */
+    private static final class Batch {
+        final Set<Bundle> refresh = new LinkedHashSet<>();
+        final Map<Bundle, Entry> start = new HashMap<>();
+    }
+
+    private final BundleContext context;
+    private final ProblemReport problems;
+    private final ConfigurationAdmin configAdmin;
+    private final Path dir;
+    private final ScheduledExecutorService worker;
+    private final Map<String, Entry> files = new HashMap<>();
+    private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
+    private final Set<String> pending = new LinkedHashSet<>();
+    private ScheduledFuture<?> batch;
+    private long batchDue;
+    private ScheduledFuture<?> retry;
+    private FolderWatcher watcher;
+
+    @Activate
+    public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin) {
+        this.context = context;
+        this.problems = problems;
+        this.configAdmin = configAdmin;
+        String d = context.getProperty(DIR_PROPERTY);
+        this.dir = d == null ? null : Path.of(d);
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "atrium-deployer");
+            t.setDaemon(true);
+            return t;
+        });
+        loadInstalled();
+        // The first reconciliation runs before activation returns, while the framework is still below the
+        // plugins' start level: every plugin starts in the one start-level change, not one refresh at a time.
+        call(() -> {
+            startUp();
+            return null;
+        });
+        context.addBundleListener(this);
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(this);
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        worker.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- start-up
+
+    private void startUp() {
+        if (dir == null) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            LOG.severe("plugin folder " + dir + " does not exist; no plugins are deployed from it");
+            return;
+        }
+        Properties known = loadState();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                String name = p.getFileName().toString();
+                if (ignoredName(name)) {
+                    continue;
+                }
+                String[] remembered = known.getProperty(name, "").split("\\|");
+                Bundle b = remembered.length == 3 ? context.getBundle(remembered[2]) : null;
+                if (b != null && remembered[0].equals(stamp(p))) {
+                    // unchanged while the server was down: nothing to read
+                    Entry e = new Entry(name);
+                    e.kind = "bundle";
+                    e.stamp = remembered[0];
+                    e.bsn = remembered[1];
+                    e.version = b.getVersion().toString();
+                    e.target = e.bsn + " " + e.version;
+                    e.bundleId = b.getBundleId();
+                    e.state = stateOf(b, e);
+                    files.put(name, e);
+                } else {
+                    pending.add(name);
+                }
+            }
+        } catch (IOException e) {
+            LOG.severe("plugin folder " + dir + " cannot be read: " + e.getMessage());
+            return;
+        }
+        Batch batch = new Batch();
+        pending.stream().filter(ConfigFile::isConfig).toList().forEach(n -> process(n, batch));
+        pending.removeIf(ConfigFile::isConfig);
+        for (String name : new ArrayList<>(pending)) {
+            process(name, batch);
+        }
+        pending.clear();
+        removeOrphans(batch);
+        apply(batch);
+        saveState();
+        try {
+            watcher = new FolderWatcher(dir, name -> worker.execute(() -> touched(name)), () -> worker.execute(this::rescan));
+        } catch (IOException e) {
+            LOG.warning("plugin folder " + dir + " cannot be watched (" + e.getMessage() + "); it is rescanned every "
+                    + RESCAN_MS + " ms instead");
+        }
+        worker.scheduleWithFixedDelay(this::rescan, RESCAN_MS, RESCAN_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Folder bundles whose file is gone, and configurations whose file is gone. */
+    private void removeOrphans(Batch batch) {
+        Set<String> owned = new HashSet<>();
+        files.values().forEach(e -> owned.add(e.bsn));
+        for (Bundle b : context.getBundles()) {
+            if (b.getLocation().startsWith(FOLDER_LOCATION) && !owned.contains(b.getLocation().substring(FOLDER_LOCATION.length()))) {
+                uninstall(b, "its file is gone from " + dir, batch);
+            }
+        }
+        try {
+            Configuration[] configs = configAdmin.listConfigurations("(" + ConfigFile.FILE_PROPERTY + "=*)");
+            if (configs != null) {
+                for (Configuration c : configs) {
+                    Object file = c.getProperties() == null ? null : c.getProperties().get(ConfigFile.FILE_PROPERTY);
+                    if (file != null && !files.containsKey(file.toString())) {
+                        c.delete();
+                        LOG.info("configuration " + c.getPid() + " deleted: " + file + " is gone");
+                    }
+                }
+            }
+        } catch (IOException | InvalidSyntaxException e) {
+            LOG.warning("cannot list configurations from files: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    private void touched(String name) {
+        if (ignoredName(name)) {
+            return;
+        }
+        pending.add(name);
+        long now = System.currentTimeMillis();
+        if (batch == null || batch.isDone()) {
+            batchDue = now + MAX_BATCH_DELAY_MS;
+        } else {
+            batch.cancel(false);
+        }
+        long delay = Math.min(QUIET_MS, Math.max(0, batchDue - now));
+        batch = worker.schedule(this::runBatch, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void rescan() {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                String name = p.getFileName().toString();
+                if (ignoredName(name)) {
+                    continue;
+                }
+                seen.add(name);
+                Entry e = files.get(name);
+                if (e == null || !stamp(p).equals(e.stamp)) {
+                    touched(name);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warning("plugin folder " + dir + " cannot be read: " + e.getMessage());
+            return;
+        }
+        for (String name : new ArrayList<>(files.keySet())) {
+            if (!seen.contains(name)) {
+                touched(name);
+            }
+        }
+    }
+
+    private void runBatch() {
+        Batch b = new Batch();
+        List<String> names = new ArrayList<>(pending);
+        pending.clear();
+        // configurations first, so components that start in this batch see them
+        names.sort(Comparator.comparing((String n) -> !ConfigFile.isConfig(n)));
+        for (String name : names) {
+            process(name, b);
+        }
+        apply(b);
+        saveState();
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        // Another bundle came or went: an unresolved plugin may resolve now. Retried on this event, never on a timer.
+        int type = event.getType();
+        if (type == BundleEvent.RESOLVED || type == BundleEvent.UNINSTALLED || type == BundleEvent.UNRESOLVED) {
+            worker.execute(() -> {
+                if (retry == null || retry.isDone()) {
+                    retry = worker.schedule(this::retryUnresolved, 50, TimeUnit.MILLISECONDS);
+                }
+            });
+        }
+    }
+
+    private void retryUnresolved() {
+        Batch b = new Batch();
+        for (Entry e : files.values()) {
+            Bundle bundle = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
+            if (bundle != null && bundle.getState() == Bundle.INSTALLED) {
+                b.start.put(bundle, e);
+            }
+        }
+        if (!b.start.isEmpty()) {
+            apply(b);
+        }
+    }
+
+    // ---------------------------------------------------------------- one file
+
+    private void process(String name, Batch batch) {
+        Path p = dir.resolve(name);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            if (Files.isSymbolicLink(p)) {
+                refuse(entry(name), "is a symbolic link to nothing");
+            } else {
+                removed(name, batch);
+            }
+            return;
+        } catch (IOException e) {
+            refuse(entry(name), "cannot be read: " + e.getMessage());
+            return;
+        }
+        boolean jar = name.endsWith(".jar");
+        if (attrs.isDirectory()) {
+            if (jar) {
+                refuse(entry(name), "is a folder, not a jar");
+            } else {
+                files.remove(name);
+            }
+            return;
+        }
+        Entry e = entry(name);
+        String stamp = attrs.size() + ":" + attrs.lastModifiedTime().toMillis();
+        if (stamp.equals(e.stamp) && e.state != DeployState.WAITING) {
+            return; // nothing changed
+        }
+        if (!jar && !ConfigFile.isConfig(name)) {
+            e.kind = "other";
+            e.stamp = stamp;
+            e.state = DeployState.IGNORED;
+            e.detail = "not a plugin (.jar) or configuration (.cfg, .json) file";
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(p);
+            if (!stamp.equals(stamp(p))) {
+                waitFor(e, "is still being written");
+                return;
+            }
+        } catch (NoSuchFileException ex) {
+            removed(name, batch);
+            return;
+        } catch (IOException ex) {
+            refuse(e, "cannot be read: " + ex.getMessage());
+            return;
+        }
+        if (jar) {
+            e.kind = "bundle";
+            deployBundle(e, stamp, attrs.lastModifiedTime().toMillis(), bytes, batch);
+        } else {
+            e.kind = "config";
+            e.stamp = stamp;
+            applyConfig(e, bytes);
+        }
+    }
+
+    private void deployBundle(Entry e, String stamp, long mtime, byte[] bytes, Batch batch) {
+        JarInspection jar;
+        try {
+            jar = JarInspection.of(bytes);
+        } catch (IOException ex) {
+            // An incomplete copy looks like this too: wait while the file is young (a copy in progress keeps
+            // moving its modification time), refuse once it has settled. Refusing uninstalls nothing.
+            if (System.currentTimeMillis() - mtime < SETTLE_MS) {
+                waitFor(e, "is not a complete jar yet (" + ex.getMessage() + ")");
+            } else {
+                e.stamp = stamp;
+                refuse(e, "is not a valid jar: " + ex.getMessage());
+            }
+            return;
+        }
+        e.stamp = stamp;
+        if (!jar.ok()) {
+            refuse(e, jar.refusal());
+            return;
+        }
+        // Known even when refused, so this file can take over once a conflicting one is gone.
+        e.bsn = jar.bsn();
+        e.version = jar.version().toString();
+        e.target = e.bsn + " " + e.version;
+        String location = FOLDER_LOCATION + jar.bsn();
+        for (Entry other : files.values()) {
+            if (other != e && jar.bsn().equals(other.bsn) && other.bundleId >= 0) {
+                refuse(e, "holds " + jar.bsn() + " " + jar.version() + ", which " + other.name + " (version " + other.version
+                        + ") already provides; remove one of the two files");
+                return;
+            }
+        }
+        for (Bundle b : context.getBundles()) {
+            if (jar.bsn().equals(b.getSymbolicName()) && !b.getLocation().equals(location)) {
+                refuse(e, "holds " + jar.bsn() + ", which is already installed from " + b.getLocation());
+                return;
+            }
+        }
+        try {
+            Bundle bundle = context.getBundle(location);
+            if (bundle == null) {
+                bundle = context.installBundle(location, new ByteArrayInputStream(bytes));
+                bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
+                LOG.info("installed " + e.name + ": " + jar.bsn() + " " + jar.version() + " [" + bundle.getBundleId() + "]");
+            } else {
+                bundle.update(new ByteArrayInputStream(bytes));
+                batch.refresh.add(bundle);
+                LOG.info("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
+            }
+            e.bundleId = bundle.getBundleId();
+            e.detail = "";
+            batch.start.put(bundle, e);
+        } catch (BundleException ex) {
+            refuse(e, "was not installed: " + ex.getMessage());
+        }
+    }
+
+    private void applyConfig(Entry e, byte[] bytes) {
+        try {
+            ConfigFile cfg = ConfigFile.parse(e.name, bytes);
+            Configuration c = cfg.name() == null ? configAdmin.getConfiguration(cfg.pid(), "?")
+                    : configAdmin.getFactoryConfiguration(cfg.pid(), cfg.name(), "?");
+            if (c.updateIfDifferent(cfg.properties())) {
+                LOG.info("configuration " + c.getPid() + " set from " + e.name);
+            }
+            e.target = c.getPid();
+            e.state = DeployState.ACTIVE;
+            e.detail = "";
+        } catch (IllegalArgumentException | IOException ex) {
+            refuse(e, ex.getMessage());
+        }
+    }
+
+    private void removed(String name, Batch batch) {
+        Entry e = files.remove(name);
+        if (e == null) {
+            return;
+        }
+        if ("config".equals(e.kind) && !e.target.isEmpty()) {
+            deleteConfig(e);
+            return;
+        }
+        if (e.bundleId < 0) {
+            return;
+        }
+        Bundle bundle = context.getBundle(e.bundleId);
+        // Another file holding the same bundle takes over: it updates the bundle rather than reinstalling it.
+        for (Entry other : files.values()) {
+            if (e.bsn != null && e.bsn.equals(other.bsn) && other.bundleId < 0) {
+                other.stamp = null;
+                process(other.name, batch);
+                return;
+            }
+        }
+        if (bundle != null) {
+            uninstall(bundle, name + " was removed", batch);
+        }
+    }
+
+    private void deleteConfig(Entry e) {
+        try {
+            Configuration[] configs = configAdmin.listConfigurations("(" + ConfigFile.FILE_PROPERTY + "=" + escape(e.name) + ")");
+            if (configs != null) {
+                for (Configuration c : configs) {
+                    c.delete();
+                    LOG.info("configuration " + c.getPid() + " deleted: " + e.name + " was removed");
+                }
+            }
+        } catch (IOException | InvalidSyntaxException ex) {
+            LOG.warning("configuration from " + e.name + " could not be deleted: " + ex.getMessage());
+        }
+    }
+
+    private void uninstall(Bundle bundle, String why, Batch batch) {
+        try {
+            String what = bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
+            bundle.uninstall();
+            batch.refresh.add(bundle);
+            LOG.info("uninstalled " + what + ": " + why);
+        } catch (BundleException | IllegalStateException ex) {
+            LOG.warning("cannot uninstall " + bundle.getSymbolicName() + ": " + ex.getMessage());
+        }
+    }
+
+    private void refuse(Entry e, String reason) {
+        boolean changed = e.state != DeployState.REFUSED || !reason.equals(e.detail);
+        e.state = DeployState.REFUSED;
+        Bundle running = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
+        e.detail = reason + (running == null ? "" : "; still running " + running.getSymbolicName() + " " + running.getVersion());
+        if (changed) {
+            LOG.warning("plugin file " + e.name + " " + e.detail);
+        }
+    }
+
+    private void waitFor(Entry e, String why) {
+        e.state = DeployState.WAITING;
+        e.detail = why;
+        worker.schedule(() -> touched(e.name), RECHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- the end of a batch
+
+    private void apply(Batch b) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        if (!b.refresh.isEmpty()) {
+            refresh(wiring, b.refresh);
+        }
+        if (b.start.isEmpty()) {
+            return;
+        }
+        wiring.resolveBundles(b.start.keySet());
+        for (Map.Entry<Bundle, Entry> item : b.start.entrySet()) {
+            Bundle bundle = item.getKey();
+            Entry e = item.getValue();
+            if (bundle.getState() == Bundle.UNINSTALLED) {
+                continue;
+            }
+            if (bundle.getState() == Bundle.INSTALLED) {
+                // Not started, so the framework does not retry and log raw resolver output on every start.
+                String why = ResolutionDiagnosis.explain(context, bundle);
+                if (e.state != DeployState.UNRESOLVED || !why.equals(e.detail)) {
+                    LOG.warning("plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + " was not started: " + why);
+                }
+                e.state = DeployState.UNRESOLVED;
+                e.detail = why;
+                continue;
+            }
+            try {
+                bundle.start(Bundle.START_ACTIVATION_POLICY);
+                e.state = stateOf(bundle, e);
+                e.detail = "";
+            } catch (BundleException | IllegalStateException ex) {
+                problems.recordStartFailure(bundle, ex);
+                e.state = DeployState.FAILED;
+                e.detail = "failed to start: " + ProblemReport.rootMessage(ex);
+                LOG.warning("plugin " + bundle.getSymbolicName() + " " + e.detail);
+            }
+        }
+    }
+
+    /** Refreshes the changed bundles and what depends on them, and waits until the framework is done. */
+    private void refresh(FrameworkWiring wiring, Set<Bundle> changed) {
+        CountDownLatch done = new CountDownLatch(1);
+        wiring.refreshBundles(changed, event -> {
+            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) {
+                done.countDown();
+            }
+        });
+        try {
+            if (!done.await(30, TimeUnit.SECONDS)) {
+                LOG.warning("refreshing " + changed.size() + " bundle(s) took more than 30 s");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static DeployState stateOf(Bundle b, Entry e) {
+        return switch (b.getState()) {
+            case Bundle.ACTIVE, Bundle.STARTING -> DeployState.ACTIVE;
+            case Bundle.INSTALLED -> DeployState.UNRESOLVED;
+            default -> e.state == DeployState.FAILED ? DeployState.FAILED : DeployState.ACTIVE;
+        };
+    }
+
+    // ---------------------------------------------------------------- shell operations
+
+    @Override
+    public List<Deployment> deployments() {
+        return call(() -> {
+            List<Deployment> list = new ArrayList<>();
+            for (Entry e : files.values()) {
+                Bundle b = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
+                DeployState state = e.state;
+                String detail = e.detail;
+                if (b != null && (state == DeployState.ACTIVE || state == DeployState.UNRESOLVED)) {
+                    state = b.getState() == Bundle.INSTALLED ? DeployState.UNRESOLVED
+                            : b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING ? DeployState.ACTIVE : state;
+                    if (state == DeployState.ACTIVE && b.getState() == Bundle.RESOLVED) {
+                        detail = problems.startFailure(b.getBundleId()).orElse("stopped");
+                        state = detail.equals("stopped") ? DeployState.ACTIVE : DeployState.FAILED;
+                    }
+                }
+                list.add(new Deployment(e.name, e.kind, e.target, state, e.bundleId, detail));
+            }
+            installed.forEach((bsn, source) -> {
+                Bundle b = context.getBundle(INSTALL_LOCATION + bsn);
+                if (b != null) {
+                    list.add(new Deployment(source, "bundle", bsn + " " + b.getVersion(),
+                            b.getState() == Bundle.ACTIVE ? DeployState.ACTIVE : b.getState() == Bundle.INSTALLED
+                                    ? DeployState.UNRESOLVED : DeployState.FAILED, b.getBundleId(), ""));
+                }
+            });
+            list.sort(Comparator.comparing(Deployment::file));
+            return list;
+        });
+    }
+
+    @Override
+    public Deployment install(String pathOrUrl) {
+        return call(() -> {
+            byte[] bytes = readSource(pathOrUrl);
+            JarInspection jar;
+            try {
+                jar = JarInspection.of(bytes);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(pathOrUrl + " is not a valid jar: " + e.getMessage());
+            }
+            if (!jar.ok()) {
+                throw new IllegalArgumentException(pathOrUrl + " " + jar.refusal());
+            }
+            for (Bundle b : context.getBundles()) {
+                if (jar.bsn().equals(b.getSymbolicName()) && !b.getLocation().equals(INSTALL_LOCATION + jar.bsn())) {
+                    throw new IllegalArgumentException(jar.bsn() + " is already installed from " + b.getLocation());
+                }
+            }
+            Bundle bundle = context.getBundle(INSTALL_LOCATION + jar.bsn());
+            Batch batch = new Batch();
+            if (bundle == null) {
+                bundle = context.installBundle(INSTALL_LOCATION + jar.bsn(), new ByteArrayInputStream(bytes));
+                bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
+            } else {
+                bundle.update(new ByteArrayInputStream(bytes));
+                batch.refresh.add(bundle);
+            }
+            installed.put(jar.bsn(), pathOrUrl);
+            saveInstalled();
+            Entry e = new Entry(pathOrUrl);
+            batch.start.put(bundle, e);
+            apply(batch);
+            LOG.info("installed " + jar.bsn() + " " + jar.version() + " from " + pathOrUrl + " [" + bundle.getBundleId() + "]");
+            return new Deployment(pathOrUrl, "bundle", jar.bsn() + " " + jar.version(), e.state, bundle.getBundleId(), e.detail);
+        });
+    }
+
+    @Override
+    public Deployment update(long bundleId) {
+        return call(() -> {
+            Bundle bundle = bundle(bundleId);
+            Entry owner = folderEntry(bundleId);
+            if (owner != null) {
+                owner.stamp = null; // read it again even if it looks unchanged
+                Batch b = new Batch();
+                process(owner.name, b);
+                apply(b);
+                saveState();
+                return new Deployment(owner.name, owner.kind, owner.target, owner.state, owner.bundleId, owner.detail);
+            }
+            String bsn = bundle.getSymbolicName();
+            String source = bundle.getLocation().startsWith(INSTALL_LOCATION) ? installed.get(bsn) : null;
+            if (source == null) {
+                throw new IllegalArgumentException(bsn + " is not a plugin Atrium deployed (location " + bundle.getLocation() + ")");
+            }
+            bundle.update(new ByteArrayInputStream(readSource(source)));
+            Batch b = new Batch();
+            b.refresh.add(bundle);
+            Entry e = new Entry(source);
+            b.start.put(bundle, e);
+            apply(b);
+            return new Deployment(source, "bundle", bsn + " " + bundle.getVersion(), e.state, bundleId, e.detail);
+        });
+    }
+
+    @Override
+    public void uninstall(long bundleId) {
+        call(() -> {
+            Bundle bundle = bundle(bundleId);
+            Entry owner = folderEntry(bundleId);
+            if (owner != null) {
+                throw new IllegalArgumentException(bundle.getSymbolicName() + " comes from " + dir.resolve(owner.name)
+                        + "; delete that file to uninstall it");
+            }
+            if (!bundle.getLocation().startsWith(INSTALL_LOCATION)) {
+                throw new IllegalArgumentException(bundle.getSymbolicName() + " is not a plugin Atrium deployed (location "
+                        + bundle.getLocation() + ")");
+            }
+            Batch b = new Batch();
+            uninstall(bundle, "plugin:uninstall", b);
+            installed.remove(bundle.getSymbolicName());
+            saveInstalled();
+            apply(b);
+            return null;
+        });
+    }
+
+    @Override
+    public Deployment reload(long bundleId) {
+        return call(() -> {
+            Bundle bundle = bundle(bundleId);
+            Entry e = folderEntry(bundleId);
+            if (e == null) {
+                e = new Entry(bundle.getLocation());
+            }
+            bundle.stop(Bundle.STOP_TRANSIENT);
+            Batch b = new Batch();
+            b.start.put(bundle, e);
+            apply(b);
+            LOG.info("reloaded " + bundle.getSymbolicName() + " [" + bundleId + "]");
+            return new Deployment(e.name, "bundle", bundle.getSymbolicName() + " " + bundle.getVersion(), e.state, bundleId, e.detail);
+        });
+    }
+
+    private Bundle bundle(long id) {
+        Bundle b = context.getBundle(id);
+        if (b == null) {
+            throw new IllegalArgumentException("no bundle " + id);
+        }
+        return b;
+    }
+
+    private Entry folderEntry(long bundleId) {
+        return files.values().stream().filter(e -> e.bundleId == bundleId).findFirst().orElse(null);
+    }
+
+    private static byte[] readSource(String pathOrUrl) {
+        try {
+            if (pathOrUrl.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") && !pathOrUrl.matches("^[a-zA-Z]:\\\\.*")) {
+                try (InputStream in = new URL(pathOrUrl).openStream()) {
+                    return in.readAllBytes();
+                }
+            }
+            return Files.readAllBytes(Path.of(pathOrUrl));
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException(pathOrUrl + " is not a valid URL: " + e.getMessage());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(pathOrUrl + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(pathOrUrl + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Entry entry(String name) {
+        return files.computeIfAbsent(name, Entry::new);
+    }
+
+    /** Files a deployer must never touch: hidden files, editors' and copiers' temporary files. */
+    static boolean ignoredName(String name) {
+        return name.startsWith(".") || name.endsWith(".part") || name.endsWith(".tmp") || name.endsWith(".swp")
+                || name.endsWith("~") || name.endsWith(".crdownload");
+    }
+
+    private static String stamp(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.size() + ":" + a.lastModifiedTime().toMillis();
+        } catch (IOException e) {
+            return "gone";
+        }
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
+    }
+
+    /** Runs on the worker thread and waits; failures come back as one-line IllegalArgumentExceptions. */
+    private <T> T call(Callable<T> task) {
+        try {
+            return worker.submit(task).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalArgumentException(cause instanceof BundleException ? cause.getMessage() : String.valueOf(cause), cause);
+        } catch (TimeoutException e) {
+            throw new IllegalArgumentException("the deployer is busy; try again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("interrupted");
+        }
+    }
+
+    // ---------------------------------------------------------------- what survives a restart
+
+    /** file name -> stamp|bsn|location, so unchanged files are not read again at start-up. */
+    private Properties loadState() {
+        return load("deployments.properties");
+    }
+
+    private void saveState() {
+        Properties p = new Properties();
+        for (Entry e : files.values()) {
+            if ("bundle".equals(e.kind) && e.bsn != null && e.bundleId >= 0 && e.stamp != null) {
+                p.setProperty(e.name, e.stamp + "|" + e.bsn + "|" + FOLDER_LOCATION + e.bsn);
+            }
+        }
+        store(p, "deployments.properties");
+    }
+
+    private void loadInstalled() {
+        load("installed.properties").forEach((k, v) -> installed.put(k.toString(), v.toString()));
+    }
+
+    private void saveInstalled() {
+        Properties p = new Properties();
+        p.putAll(installed);
+        store(p, "installed.properties");
+    }
+
+    private Properties load(String name) {
+        Properties p = new Properties();
+        java.io.File f = context.getDataFile(name);
+        if (f != null && f.isFile()) {
+            try (InputStream in = Files.newInputStream(f.toPath())) {
+                p.load(in);
+            } catch (IOException e) {
+                LOG.warning("cannot read " + f + " (" + e.getMessage() + "); every plugin file is read again");
+            }
+        }
+        return p;
+    }
+
+    private void store(Properties p, String name) {
+        java.io.File f = context.getDataFile(name);
+        if (f == null) {
+            return;
+        }
+        Path tmp = f.toPath().resolveSibling(name + ".new");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                p.store(out, "Atrium deployer state");
+            }
+            Files.move(tmp, f.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warning("cannot write " + f + ": " + e.getMessage());
+        }
+    }
+}

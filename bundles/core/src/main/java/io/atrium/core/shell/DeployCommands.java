@@ -1,0 +1,104 @@
+package io.atrium.core.shell;
+
+import io.atrium.api.PluginRegistry;
+import io.atrium.core.deploy.Deployer;
+import io.atrium.core.deploy.Deployment;
+import java.util.List;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code plugin:} commands that change what is deployed, and {@code plugin:deploys}. */
+@Component(service = DeployCommands.class, property = {
+        "osgi.command.scope=plugin",
+        "osgi.command.function=install",
+        "osgi.command.function=update",
+        "osgi.command.function=uninstall",
+        "osgi.command.function=reload",
+        "osgi.command.function=deploys"})
+public final class DeployCommands {
+    private final BundleContext context;
+    private final PluginRegistry registry;
+    private final Deployer deployer;
+
+    @Activate
+    public DeployCommands(BundleContext context, @Reference PluginRegistry registry, @Reference Deployer deployer) {
+        this.context = context;
+        this.registry = registry;
+        this.deployer = deployer;
+    }
+
+    @Descriptor("installs and starts a plugin bundle from a path or URL, outside the plugin folder")
+    public String install(@Descriptor("a jar's path or URL") String source) {
+        return result("installed", attempt(() -> deployer.install(source)));
+    }
+
+    @Descriptor("reads a plugin's file again and updates its bundle in place")
+    public String update(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        long id = bundleId(name);
+        return result("updated", attempt(() -> deployer.update(id)));
+    }
+
+    @Descriptor("uninstalls a plugin installed with plugin:install (folder plugins go when their file does)")
+    public String uninstall(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        long id = bundleId(name);
+        attempt(() -> {
+            deployer.uninstall(id);
+            return null;
+        });
+        return "uninstalled " + name + "\n";
+    }
+
+    @Descriptor("stops and starts a plugin, so its components start afresh")
+    public String reload(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        long id = bundleId(name);
+        return result("reloaded", attempt(() -> deployer.reload(id)));
+    }
+
+    @Descriptor("lists what the plugin folder holds: each file, what it deploys, its state and last error")
+    public String deploys() {
+        List<Deployment> all = deployer.deployments();
+        if (all.isEmpty()) {
+            return "the plugin folder is empty\n";
+        }
+        TextTable table = new TextTable("FILE", "KIND", "DEPLOYS", "STATE", "BUNDLE", "DETAIL");
+        for (Deployment d : all) {
+            table.row(d.file(), d.kind(), d.target().isEmpty() ? "-" : d.target(), d.state(), d.bundleId() < 0 ? "-" : d.bundleId(), d.detail());
+        }
+        return table.toString();
+    }
+
+    private static String result(String verb, Deployment d) {
+        return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (d.detail().isEmpty() ? "" : ": " + d.detail()) + "\n";
+    }
+
+    /** Resolves a plugin name, a bundle symbolic name or a bundle id to a bundle id. */
+    private long bundleId(String name) {
+        var plugin = registry.plugin(name);
+        if (plugin.isPresent()) {
+            return plugin.get().bundleId();
+        }
+        for (Bundle b : context.getBundles()) {
+            if (name.equals(b.getSymbolicName()) || name.equals(Long.toString(b.getBundleId()))) {
+                return b.getBundleId();
+            }
+        }
+        for (Deployment d : deployer.deployments()) {
+            if (d.file().equals(name) && d.bundleId() >= 0) {
+                return d.bundleId();
+            }
+        }
+        throw new CommandError("unknown plugin '" + name + "' (not a plugin name, bundle symbolic name, bundle id or plugin file)");
+    }
+
+    private static <T> T attempt(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandError(e.getMessage());
+        }
+    }
+}

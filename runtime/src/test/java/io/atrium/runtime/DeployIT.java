@@ -1,0 +1,296 @@
+package io.atrium.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.atrium.api.greeting.Greeter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+
+/** The watched plugin folder, on a real server with real files: drop, replace, delete, configure, restart. */
+class DeployIT {
+    @TempDir
+    Path work;
+    Atrium atrium;
+
+    @AfterEach
+    void stop() {
+        if (atrium != null) {
+            atrium.stop();
+        }
+    }
+
+    private Path folder() throws Exception {
+        return Files.createDirectories(work.resolve("plugins"));
+    }
+
+    private Atrium start() throws Exception {
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder()).start();
+        return atrium;
+    }
+
+    /** The documented way to deploy: write under a .part name, then rename into place. */
+    static Path drop(Path jar, Path folder, String name) throws Exception {
+        Path part = folder.resolve(name + ".part");
+        Files.copy(jar, part, StandardCopyOption.REPLACE_EXISTING);
+        return Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    String greet(String plugin) {
+        return atrium.service(Greeter.class, plugin).map(g -> g.greet("x")).orElse(null);
+    }
+
+    /** The plugin:deploys row of a file, split into its columns. */
+    String[] row(String file) {
+        for (String line : atrium.execute("plugin:deploys").output().lines().toList()) {
+            if (line.startsWith(file + "  ")) {
+                return line.substring(file.length()).strip().split("\\s{2,}");
+            }
+        }
+        return null;
+    }
+
+    void awaitState(String file, String state) throws InterruptedException {
+        await(file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
+            String[] r = row(file);
+            return r != null && r[2].equals(state);
+        });
+    }
+
+    Bundle bundle(String bsn) {
+        return Arrays.stream(atrium.bundleContext().getBundles()).filter(b -> bsn.equals(b.getSymbolicName())).findFirst().orElse(null);
+    }
+
+    @Test
+    void dropReplaceTakeOverAndDelete() throws Exception {
+        Path folder = folder();
+        start();
+        Path v1 = TestPlugins.dsGreeter(work, "test.live", "1.0.0", "live", "Hi");
+        Path v2 = TestPlugins.dsGreeter(work, "test.live", "2.0.0", "live", "Hello");
+        Path v3 = TestPlugins.dsGreeter(work, "test.live", "3.0.0", "live", "Howdy");
+
+        drop(v1, folder, "live.jar");
+        await("the dropped plugin answers", () -> "Hi, x".equals(greet("live")));
+        long id = bundle("test.live").getBundleId();
+        assertEquals("bundle  test.live 1.0.0  active  " + id, String.join("  ", Arrays.copyOf(row("live.jar"), 4)));
+
+        drop(v2, folder, "live.jar"); // replaced: the same bundle is updated in place
+        await("the new version answers", () -> "Hello, x".equals(greet("live")));
+        assertEquals(id, bundle("test.live").getBundleId());
+        assertEquals("2.0.0", bundle("test.live").getVersion().toString());
+
+        drop(v3, folder, "live-3.jar"); // a second file with the same bundle is refused while the first is there
+        awaitState("live-3.jar", "refused");
+        assertTrue(row("live-3.jar")[4].contains("which live.jar (version 2.0.0) already provides; remove one of the two files"));
+        Files.delete(folder.resolve("live.jar")); // ... and takes over, as an update, once the first is gone
+        await("the third version answers", () -> "Howdy, x".equals(greet("live")));
+        assertEquals(id, bundle("test.live").getBundleId());
+        awaitState("live-3.jar", "active");
+
+        Files.delete(folder.resolve("live-3.jar"));
+        await("the plugin is gone", () -> bundle("test.live") == null);
+        assertEquals(null, greet("live"));
+        assertEquals("the plugin folder is empty\n", atrium.execute("plugin:deploys").output());
+    }
+
+    @Test
+    void restartReconcilesWhatChangedWhileDown() throws Exception {
+        Path folder = folder();
+        drop(TestPlugins.dsGreeter(work, "test.a", "1.0.0", "a", "A"), folder, "a.jar");
+        drop(TestPlugins.dsGreeter(work, "test.b", "1.0.0", "b", "B1"), folder, "b.jar");
+        start();
+        assertEquals("A, x", greet("a"));
+        long b = bundle("test.b").getBundleId();
+        atrium.stop();
+        atrium = null;
+
+        Files.delete(folder.resolve("a.jar"));
+        drop(TestPlugins.dsGreeter(work, "test.b", "1.1.0", "b", "B2"), folder, "b.jar");
+        drop(TestPlugins.dsGreeter(work, "test.c", "1.0.0", "c", "C"), folder, "c.jar");
+        start();
+        assertEquals(null, bundle("test.a"), "removed while down: uninstalled");
+        assertEquals("B2, x", greet("b"), "changed while down: updated");
+        assertEquals(b, bundle("test.b").getBundleId(), "updated in place, not reinstalled");
+        assertEquals("C, x", greet("c"), "added while down: installed");
+        assertEquals(1, Arrays.stream(atrium.bundleContext().getBundles()).filter(x -> "test.c".equals(x.getSymbolicName())).count());
+        atrium.stop();
+
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start(); // nothing changed: nothing happens
+        assertEquals(b, bundle("test.b").getBundleId());
+        assertEquals(3, atrium.execute("plugin:deploys").output().lines().count());
+    }
+
+    @Test
+    void configurationFilesReachTheComponentsLive() throws Exception {
+        Path folder = folder();
+        Path jar = TestPlugins.bundle(work, "test.configured", "1.0.0", Map.of("test.configured.C", """
+                package test.configured;
+                import io.atrium.api.greeting.Greeter;
+                import java.util.Map;
+                import org.osgi.service.component.annotations.*;
+                @Component(configurationPid = "greeter.configured", property = "atrium.plugin.name=configured")
+                public class C implements Greeter {
+                    volatile String greeting = "none";
+                    volatile int modified;
+                    @Activate void activate(Map<String, Object> config) {
+                        Object count = config.get("count");
+                        greeting = config.getOrDefault("greeting", "none") + (count instanceof Long ? "#" + count : "");
+                    }
+                    @Modified void modified(Map<String, Object> config) { modified++; activate(config); }
+                    public String greet(String who) { return greeting + "/" + modified + ", " + who; }
+                }
+                """), Map.of());
+        Files.writeString(folder.resolve("greeter.configured.cfg"), "greeting = Ahoy\n");
+        drop(jar, folder, "configured.jar");
+        start();
+        assertEquals("Ahoy/0, x", greet("configured"), "the configuration was there before the component started");
+
+        Files.writeString(folder.resolve("greeter.configured.cfg"), "greeting = Ahoy!\n");
+        await("the component is modified", () -> "Ahoy!/1, x".equals(greet("configured")));
+
+        Files.delete(folder.resolve("greeter.configured.cfg"));
+        Files.writeString(folder.resolve("greeter.configured.json.part"), "{\"greeting\": \"Hej\", \"count\": 3}");
+        Files.move(folder.resolve("greeter.configured.json.part"), folder.resolve("greeter.configured.json"), StandardCopyOption.ATOMIC_MOVE);
+        await("the JSON configuration is applied with its types (now: " + greet("configured") + ")",
+                () -> String.valueOf(greet("configured")).startsWith("Hej#3/")); // count arrived as a Long
+
+        Files.delete(folder.resolve("greeter.configured.json"));
+        await("deleting the file removes the configuration (now: " + greet("configured") + ")",
+                () -> String.valueOf(greet("configured")).startsWith("none/"));
+        assertTrue(Files.notExists(folder.resolve("greeter.configured.cfg")), "Atrium never writes files back");
+    }
+
+    @Test
+    void badFilesAreReportedAndDisturbNothing() throws Exception {
+        Path folder = folder();
+        TestPlugins.samplePlugins(folder);
+        start();
+        long english = bundle("io.atrium.sample.greeter").getBundleId();
+        FileTime old = FileTime.from(Instant.now().minusSeconds(60)); // settled files: refused at once, not waited for
+
+        Path good = TestPlugins.dsGreeter(work, "test.good", "1.0.0", "good", "Good");
+        byte[] goodBytes = Files.readAllBytes(good);
+        Map<String, String> expected = new java.util.LinkedHashMap<>();
+
+        write(folder, "not-a-jar.jar", "just text".getBytes(), old);
+        expected.put("not-a-jar.jar", "is not a valid jar: not a complete zip file (no end of central directory)");
+        write(folder, "truncated.jar", Arrays.copyOf(goodBytes, goodBytes.length / 2), old);
+        expected.put("truncated.jar", "is not a valid jar: not a complete zip file (no end of central directory)");
+        write(folder, "empty.jar", new byte[0], old);
+        expected.put("empty.jar", "is not a valid jar: the file is empty");
+        write(folder, "no-bsn.jar", jarWithManifest("Manifest-Version: 1.0\nBundle-Name: nameless\n"), old);
+        expected.put("no-bsn.jar", "has no Bundle-SymbolicName: not an OSGi bundle");
+        write(folder, "r3.jar", jarWithManifest("Manifest-Version: 1.0\nBundle-SymbolicName: test.r3\n"), old);
+        expected.put("r3.jar", "has an OSGi R3 manifest (no Bundle-ManifestVersion: 2); rebuild it with bnd");
+        drop(TestPlugins.dist().resolve("plugins/io.atrium.sample.greeter.jar"), folder, "copy of english.jar");
+        expected.put("copy of english.jar", "holds io.atrium.sample.greeter 0.1.0.SNAPSHOT, which io.atrium.sample.greeter.jar (version 0.1.0.SNAPSHOT) already provides; remove one of the two files");
+        Files.createDirectories(folder.resolve("folder.jar"));
+        expected.put("folder.jar", "is a folder, not a jar");
+        Files.createSymbolicLink(folder.resolve("link.jar"), Files.writeString(work.resolve("notes.txt"), "not a jar"));
+        expected.put("link.jar", "is not a valid jar");
+        Files.setLastModifiedTime(work.resolve("notes.txt"), old);
+        drop(embeddingApi(), folder, "embeds-api.jar");
+        expected.put("embeds-api.jar", "embeds its own copy of io.atrium.api.greeting instead of importing it; consumers would never see its services");
+
+        for (var e : expected.entrySet()) {
+            awaitState(e.getKey(), "refused");
+            String detail = row(e.getKey())[row(e.getKey()).length - 1];
+            assertTrue(detail.startsWith(e.getValue()), e.getKey() + ": " + detail);
+        }
+
+        drop(TestPlugins.greeterPlugin(work, "test.v2", "future", TestPlugins.api(work, "2.0.0")), folder, "v2.jar");
+        awaitState("v2.jar", "unresolved");
+        assertTrue(row("v2.jar")[4].contains("needs package io.atrium.api.greeting [2.0.0,3.0.0)"), row("v2.jar")[4]);
+
+        drop(TestPlugins.bundle(work, "test.boom", "1.0.0", Map.of("test.boom.Boom", """
+                package test.boom;
+                public class Boom implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) { throw new IllegalStateException("boom at start"); }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """), Map.of("Bundle-Activator", "test.boom.Boom")), folder, "activator-throws.jar");
+        awaitState("activator-throws.jar", "failed");
+        assertEquals("failed to start: IllegalStateException: boom at start", row("activator-throws.jar")[4]);
+
+        drop(TestPlugins.bundle(work, "test.dsthrows", "1.0.0", Map.of("test.dsthrows.D", """
+                package test.dsthrows;
+                import org.osgi.service.component.annotations.*;
+                @Component(immediate = true)
+                public class D { @Activate void activate() { throw new IllegalStateException("no database"); } }
+                """), Map.of()), folder, "ds-throws.jar");
+        awaitState("ds-throws.jar", "active");
+        await("the failed component is a problem", () -> atrium.execute("plugin:problems").output()
+                .contains("component test.dsthrows.D failed to activate"));
+
+        drop(good, folder, "ünïcode plugin — ok.jar");
+        await("a file name with spaces and non-ASCII characters deploys", () -> "Good, x".equals(greet("good")));
+
+        Path vanishing = drop(TestPlugins.dsGreeter(work, "test.vanishing", "1.0.0", "vanishing", "Bye"), folder, "vanishing.jar");
+        Files.delete(vanishing);
+        await("a jar removed while being installed leaves nothing", () -> bundle("test.vanishing") == null && row("vanishing.jar") == null);
+
+        // nothing else was disturbed, and every bad file is still where it was
+        assertEquals("Hello, x!", greet("english"));
+        assertEquals("Salom, x!", greet("uzbek"));
+        assertEquals(english, bundle("io.atrium.sample.greeter").getBundleId());
+        for (String file : expected.keySet()) {
+            assertTrue(Files.exists(folder.resolve(file), java.nio.file.LinkOption.NOFOLLOW_LINKS), file + " was left where it is");
+        }
+        String problems = atrium.execute("plugin:problems").output();
+        assertTrue(problems.contains("test.v2 (version 1.0.0"), problems);
+        assertTrue(problems.contains("test.boom (version 1.0.0"), problems);
+        assertFalse(problems.contains("io.atrium.sample"), problems);
+    }
+
+    private static void write(Path folder, String name, byte[] bytes, FileTime mtime) throws Exception {
+        Path part = folder.resolve(name + ".part");
+        Files.write(part, bytes);
+        Files.setLastModifiedTime(part, mtime);
+        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static byte[] jarWithManifest(String manifest) throws Exception {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var jar = new java.util.jar.JarOutputStream(bytes, new java.util.jar.Manifest(new java.io.ByteArrayInputStream(manifest.getBytes())))) {
+            jar.putNextEntry(new java.util.zip.ZipEntry("readme.txt"));
+            jar.write("hello".getBytes());
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A plugin that carries the Greeter contract's classes itself instead of importing them. */
+    private Path embeddingApi() throws Exception {
+        Path out = work.resolve("embeds-api.jar");
+        try (aQute.bnd.osgi.Builder b = new aQute.bnd.osgi.Builder()) {
+            b.setProperty("Bundle-SymbolicName", "test.embeds");
+            b.setProperty("Private-Package", "io.atrium.api.greeting");
+            b.setProperty("Import-Package", "!io.atrium.api.greeting, *");
+            b.addClasspath(TestPlugins.apiJar().toFile());
+            b.build().write(out.toFile());
+        }
+        return out;
+    }
+}
