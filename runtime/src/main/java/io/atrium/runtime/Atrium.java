@@ -108,9 +108,16 @@ public final class Atrium implements AutoCloseable {
         }
     }
 
+    /**
+     * Plugins are looked up through their facades (the stable services the core registers in front of
+     * each plugin): the framework applies no service hooks to the system bundle, so the plugin's own
+     * service would otherwise be visible here too.
+     */
     private static String filter(Class<?> contract, String name) {
         String type = "(" + Constants.OBJECTCLASS + "=" + contract.getName() + ")";
-        return name == null ? type : "(&" + type + "(" + io.atrium.api.PluginProperties.NAME + "=" + escape(name) + "))";
+        String facade = contract == PluginRegistry.class ? "" : "(atrium.facade=true)";
+        return name == null ? "(&" + type + facade + ")"
+                : "(&" + type + facade + "(" + io.atrium.api.PluginProperties.NAME + "=" + escape(name) + "))";
     }
 
     /**

@@ -13,7 +13,9 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +119,81 @@ class DeployIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void updatesUnderConcurrentCallsFailNoCall() throws Exception {
+        Path folder = folder();
+        start();
+        drop(TestPlugins.dsGreeter(work, "test.busy", "1.0.0", "busy", "v1"), folder, "busy.jar");
+        // a consumer bundle with the most common reference: static, mandatory, injected in a field
+        drop(TestPlugins.bundle(work, "test.consumer", "1.0.0", Map.of("test.consumer.Consumer", """
+                package test.consumer;
+                import io.atrium.api.greeting.Greeter;
+                import java.util.function.UnaryOperator;
+                import org.osgi.service.component.annotations.*;
+                @Component(service = UnaryOperator.class, property = "consumer=busy")
+                public class Consumer implements UnaryOperator<String> {
+                    static int activations;
+                    @Reference(target = "(atrium.plugin.name=busy)") Greeter greeter;
+                    @Activate void activate() { activations++; }
+                    public String apply(String who) { return greeter.greet(who) + "#" + activations; }
+                }
+                """), Map.of()), folder, "consumer.jar");
+        await("both are deployed", () -> "v1, x".equals(greet("busy")) && consumer() != null);
+        Greeter held = atrium.service(Greeter.class, "busy").orElseThrow();
+        UnaryOperator<String> viaDs = consumer();
+        long id = bundle("test.busy").getBundleId();
+
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<Thread> callers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            boolean ds = i % 2 == 0;
+            Thread t = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        seen.add(ds ? viaDs.apply("x") : held.greet("x"));
+                        calls.incrementAndGet();
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            });
+            t.start();
+            callers.add(t);
+        }
+        try {
+            for (int v = 2; v <= 4; v++) {
+                String expected = "v" + v + ", x";
+                drop(TestPlugins.dsGreeter(work, "test.busy", v + ".0.0", "busy", "v" + v), folder, "busy.jar");
+                await("version " + v + " answers the held reference (it says " + held.greet("x") + ", a new lookup says "
+                        + greet("busy") + ")", () -> expected.equals(held.greet("x")));
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : callers) {
+                t.join(10_000);
+            }
+        }
+        assertEquals(List.of(), failures.stream().map(Throwable::toString).distinct().toList(), "no call may fail");
+        assertTrue(seen.containsAll(List.of("v1, x", "v2, x", "v3, x", "v4, x", "v4, x#1")), "every version answered: " + seen);
+        assertTrue(calls.get() > 1000, "calls made: " + calls);
+        assertEquals(id, bundle("test.busy").getBundleId(), "updated in place");
+        assertEquals("v4, x#1", viaDs.apply("x"), "the consumer was never deactivated");
+    }
+
+    @SuppressWarnings("unchecked")
+    UnaryOperator<String> consumer() {
+        try {
+            var refs = atrium.bundleContext().getAllServiceReferences(UnaryOperator.class.getName(), "(consumer=busy)");
+            return refs == null ? null : (UnaryOperator<String>) atrium.bundleContext().getService(refs[0]);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void restartReconcilesWhatChangedWhileDown() throws Exception {
         Path folder = folder();
         drop(TestPlugins.dsGreeter(work, "test.a", "1.0.0", "a", "A"), folder, "a.jar");
@@ -149,7 +226,9 @@ class DeployIT {
         Path jar = TestPlugins.bundle(work, "test.configured", "1.0.0", Map.of("test.configured.C", """
                 package test.configured;
                 import io.atrium.api.greeting.Greeter;
-                import java.util.Map;
+                import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
                 import org.osgi.service.component.annotations.*;
                 @Component(configurationPid = "greeter.configured", property = "atrium.plugin.name=configured")
                 public class C implements Greeter {

@@ -1,6 +1,7 @@
 package io.atrium.core.deploy;
 
 import io.atrium.core.diagnostics.ProblemReport;
+import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.diagnostics.ResolutionDiagnosis;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,11 +108,14 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private static final class Batch {
         final Set<Bundle> refresh = new LinkedHashSet<>();
         final Map<Bundle, Entry> start = new HashMap<>();
+        /** Bundles whose services are swapped in this batch: their facades wait rather than go. */
+        final Set<Bundle> swapped = new LinkedHashSet<>();
     }
 
     private final BundleContext context;
     private final ProblemReport problems;
     private final ConfigurationAdmin configAdmin;
+    private final PluginFacades facades;
     private final Path dir;
     private final ScheduledExecutorService worker;
     private final Map<String, Entry> files = new HashMap<>();
@@ -122,10 +127,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private FolderWatcher watcher;
 
     @Activate
-    public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin) {
+    public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
+                          @Reference PluginFacades facades) {
         this.context = context;
         this.problems = problems;
         this.configAdmin = configAdmin;
+        this.facades = facades;
         String d = context.getProperty(DIR_PROPERTY);
         this.dir = d == null ? null : Path.of(d);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -430,6 +437,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
                 LOG.info("installed " + e.name + ": " + jar.bsn() + " " + jar.version() + " [" + bundle.getBundleId() + "]");
             } else {
+                swap(bundle, batch);
                 bundle.update(new ByteArrayInputStream(bytes));
                 batch.refresh.add(bundle);
                 LOG.info("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
@@ -499,6 +507,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
     }
 
     private void uninstall(Bundle bundle, String why, Batch batch) {
+        swap(bundle, false, batch); // its own plugins go; only what depends on it comes back
         try {
             String what = bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
             bundle.uninstall();
@@ -527,7 +536,34 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     // ---------------------------------------------------------------- the end of a batch
 
+    /**
+     * Announces that a bundle, and what its refresh will restart, are about to be swapped, before
+     * anything stops, so the facades of their plugins stay registered.
+     */
+    private void swap(Bundle bundle, Batch batch) {
+        swap(bundle, true, batch);
+    }
+
+    private void swap(Bundle bundle, boolean includingItself, Batch batch) {
+        Collection<Bundle> closure = new ArrayList<>(context.getBundle(0).adapt(FrameworkWiring.class).getDependencyClosure(List.of(bundle)));
+        if (!includingItself) {
+            closure.remove(bundle);
+        }
+        facades.beginSwap(closure);
+        batch.swapped.addAll(closure);
+    }
+
     private void apply(Batch b) {
+        try {
+            applyChanges(b);
+        } finally {
+            if (!b.swapped.isEmpty()) {
+                facades.endSwap(b.swapped);
+            }
+        }
+    }
+
+    private void applyChanges(Batch b) {
         FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
         if (!b.refresh.isEmpty()) {
             refresh(wiring, b.refresh);
@@ -647,6 +683,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 bundle = context.installBundle(INSTALL_LOCATION + jar.bsn(), new ByteArrayInputStream(bytes));
                 bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
             } else {
+                swap(bundle, batch);
                 bundle.update(new ByteArrayInputStream(bytes));
                 batch.refresh.add(bundle);
             }
@@ -678,8 +715,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (source == null) {
                 throw new IllegalArgumentException(bsn + " is not a plugin Atrium deployed (location " + bundle.getLocation() + ")");
             }
-            bundle.update(new ByteArrayInputStream(readSource(source)));
+            byte[] bytes = readSource(source);
             Batch b = new Batch();
+            swap(bundle, b);
+            bundle.update(new ByteArrayInputStream(bytes));
             b.refresh.add(bundle);
             Entry e = new Entry(source);
             b.start.put(bundle, e);
@@ -718,8 +757,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (e == null) {
                 e = new Entry(bundle.getLocation());
             }
-            bundle.stop(Bundle.STOP_TRANSIENT);
             Batch b = new Batch();
+            facades.beginSwap(List.of(bundle));
+            b.swapped.add(bundle);
+            bundle.stop(Bundle.STOP_TRANSIENT);
             b.start.put(bundle, e);
             apply(b);
             LOG.info("reloaded " + bundle.getSymbolicName() + " [" + bundleId + "]");

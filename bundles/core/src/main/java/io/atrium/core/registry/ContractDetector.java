@@ -7,13 +7,14 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 
 /** Decides whether a service is a plugin: whether one of its interfaces carries {@link PluginContract}. */
-final class ContractDetector {
+public final class ContractDetector {
 
     /** What a service's interfaces say about it. */
-    record Verdict(String contract, String foreignApiBundle) {
+    /** What a service's interfaces say: its contract, or the bundle of a foreign copy of the API. */
+    public record Verdict(String contract, String foreignApiBundle) {
         static final Verdict NONE = new Verdict(null, null);
 
-        boolean isPlugin() {
+        public boolean isPlugin() {
             return contract != null && foreignApiBundle == null;
         }
     }
@@ -21,7 +22,7 @@ final class ContractDetector {
     private ContractDetector() {
     }
 
-    static Verdict inspect(ServiceReference<?> ref) {
+    public static Verdict inspect(ServiceReference<?> ref) {
         Bundle bundle = ref.getBundle();
         Object classes = ref.getProperty(Constants.OBJECTCLASS);
         if (bundle == null || !(classes instanceof String[])) {

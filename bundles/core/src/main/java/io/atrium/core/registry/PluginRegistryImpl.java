@@ -79,6 +79,9 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     }
 
     private void added(ServiceReference<?> ref) {
+        if (ref.getProperty("atrium.facade") != null) {
+            return; // the core's own stand-in for a plugin, not a plugin
+        }
         ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
         if (verdict.foreignApiBundle() != null) {
             String name = nameOf(ref);

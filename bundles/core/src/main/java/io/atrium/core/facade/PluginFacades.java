@@ -1,0 +1,282 @@
+package io.atrium.core.facade;
+
+import io.atrium.api.PluginProperties;
+import io.atrium.core.registry.ContractDetector;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.hooks.service.EventListenerHook;
+import org.osgi.framework.hooks.service.FindHook;
+import org.osgi.framework.hooks.service.ListenerHook.ListenerInfo;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Puts a stable facade in front of every plugin service, so consumers never see a plugin come and go
+ * while Atrium swaps its implementation (a bundle update, a reload).
+ *
+ * <p>Each plugin service (the <em>backing</em> service) gets a facade: a service of the same contract
+ * and properties, registered by the core, that forwards each call to the current backing object.
+ * Service hooks hide backing services from every bundle but the core and the plugin's own, so DS
+ * references, service trackers and the embedding API all bind to facades. During a swap announced
+ * with {@link #beginSwap} the facade stays registered and calls wait briefly for the new backing;
+ * calls already running finish on the old one. Outside a swap, a backing that goes away takes its
+ * facade with it at once.
+ */
+@Component(service = {PluginFacades.class, FindHook.class, EventListenerHook.class}, immediate = true)
+public final class PluginFacades implements ServiceListener, FindHook, EventListenerHook {
+    /** Service property marking a facade. */
+    public static final String FACADE = "atrium.facade";
+    /** How long a call waits for the implementation during a swap. */
+    static final long SWAP_WAIT_MS = 10_000;
+    private static final Logger LOG = Logger.getLogger("io.atrium.core.facade");
+
+    private final BundleContext context;
+    private final long coreId;
+    /** Backing services by service id: true when the service is a plugin's implementation. */
+    private final Map<Long, Boolean> backing = new ConcurrentHashMap<>();
+    /** Facades by plugin name and contract. */
+    private final Map<String, Facade> facades = new ConcurrentHashMap<>();
+    /** Bundles whose services are being swapped, with the facades waiting for them. */
+    private final Set<Long> swapping = ConcurrentHashMap.newKeySet();
+
+    /** One facade: the proxy, its registration, and the backing it forwards to. */
+    final class Facade {
+        final String key;
+        final FacadeHandler handler;
+        volatile ServiceRegistration<?> registration;
+        volatile ServiceReference<?> backingRef;
+        volatile long bundleId;
+
+        Facade(String key, FacadeHandler handler) {
+            this.key = key;
+            this.handler = handler;
+        }
+    }
+
+    @Activate
+    public PluginFacades(BundleContext context) {
+        this.context = context;
+        this.coreId = context.getBundle().getBundleId();
+        try {
+            context.addServiceListener(this);
+            ServiceReference<?>[] existing = context.getAllServiceReferences(null, null);
+            if (existing != null) {
+                for (ServiceReference<?> ref : existing) {
+                    if (isBacking(ref)) {
+                        added(ref);
+                    }
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // null filter
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeServiceListener(this);
+        for (Facade f : facades.values()) {
+            unregister(f);
+            f.handler.close();
+        }
+        facades.clear();
+    }
+
+    // ------------------------------------------------------------- swaps, announced by the deployer
+
+    /** The services of these bundles are about to go away and come back: keep their facades. */
+    public void beginSwap(Collection<Bundle> bundles) {
+        bundles.forEach(b -> swapping.add(b.getBundleId()));
+    }
+
+    /**
+     * The swap is over. A facade whose plugin did not come back is withdrawn, and the calls waiting
+     * on it fail as unavailable.
+     */
+    public void endSwap(Collection<Bundle> bundles) {
+        for (Bundle b : bundles) {
+            swapping.remove(b.getBundleId());
+        }
+        for (Facade f : facades.values()) {
+            if (f.backingRef == null && !swapping.contains(f.bundleId)) {
+                withdraw(f, "did not come back after its update");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- tracking backing services
+
+    @Override
+    public void serviceChanged(ServiceEvent event) {
+        ServiceReference<?> ref = event.getServiceReference();
+        switch (event.getType()) {
+            case ServiceEvent.REGISTERED -> {
+                if (isBacking(ref)) {
+                    added(ref);
+                }
+            }
+            case ServiceEvent.MODIFIED -> {
+                if (isBacking(ref)) {
+                    Facade f = facades.get(key(ref));
+                    if (f != null && ref.equals(f.backingRef) && f.registration != null) {
+                        f.registration.setProperties(facadeProperties(ref));
+                    }
+                }
+            }
+            case ServiceEvent.UNREGISTERING -> {
+                if (Boolean.TRUE.equals(backing.remove((Long) ref.getProperty(Constants.SERVICE_ID)))) {
+                    removed(ref);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void added(ServiceReference<?> ref) {
+        ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
+        String key = key(ref);
+        Object target = context.getService(ref);
+        if (target == null) {
+            return;
+        }
+        Facade f = facades.get(key);
+        if (f != null && f.backingRef == null) {
+            // the swap's new implementation: calls resume on it
+            f.backingRef = ref;
+            f.bundleId = ref.getBundle().getBundleId();
+            f.handler.setTarget(target);
+            if (f.registration != null) {
+                f.registration.setProperties(facadeProperties(ref));
+            }
+            return;
+        }
+        if (f != null) {
+            return; // a second service with the same name: the registry reports it; the first keeps the facade
+        }
+        Class<?> contract;
+        try {
+            contract = ref.getBundle().loadClass(verdict.contract());
+        } catch (ClassNotFoundException e) {
+            context.ungetService(ref);
+            return;
+        }
+        FacadeHandler handler = new FacadeHandler(name(ref), contract, target, SWAP_WAIT_MS);
+        f = new Facade(key, handler);
+        f.backingRef = ref;
+        f.bundleId = ref.getBundle().getBundleId();
+        facades.put(key, f);
+        f.registration = context.registerService(contract.getName(), handler.proxy(), facadeProperties(ref));
+    }
+
+    private void removed(ServiceReference<?> ref) {
+        Facade f = facades.get(key(ref));
+        if (f == null || !ref.equals(f.backingRef)) {
+            return;
+        }
+        f.backingRef = null;
+        f.handler.setTarget(null);
+        context.ungetService(ref);
+        if (!swapping.contains(f.bundleId)) {
+            withdraw(f, "was stopped");
+        }
+    }
+
+    private void withdraw(Facade f, String why) {
+        if (facades.remove(f.key, f)) {
+            unregister(f);
+            f.handler.close();
+            LOG.fine("facade of " + f.key + " withdrawn: the plugin " + why);
+        }
+    }
+
+    private static void unregister(Facade f) {
+        try {
+            if (f.registration != null) {
+                f.registration.unregister();
+            }
+        } catch (IllegalStateException alreadyGone) {
+            // the core is stopping
+        }
+    }
+
+    private static Dictionary<String, Object> facadeProperties(ServiceReference<?> ref) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        for (String k : ref.getPropertyKeys()) {
+            if (!k.equals(Constants.OBJECTCLASS) && !k.startsWith("service.") && !k.startsWith("component.")) {
+                props.put(k, ref.getProperty(k));
+            }
+        }
+        props.put(PluginProperties.NAME, name(ref));
+        props.putIfAbsent(PluginProperties.VERSION, ref.getBundle().getVersion().toString());
+        props.put(FACADE, Boolean.TRUE);
+        props.put("atrium.plugin.bundle", ref.getBundle().getBundleId());
+        Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
+        if (ranking instanceof Integer) {
+            props.put(Constants.SERVICE_RANKING, ranking);
+        }
+        return props;
+    }
+
+    private static String name(ServiceReference<?> ref) {
+        Object name = ref.getProperty(PluginProperties.NAME);
+        if (name == null) {
+            name = ref.getProperty("component.name");
+        }
+        return name != null ? name.toString() : ref.getBundle().getSymbolicName();
+    }
+
+    private static String key(ServiceReference<?> ref) {
+        return name(ref) + "|" + ContractDetector.inspect(ref).contract();
+    }
+
+    /** A plugin's implementation: a contract service not registered by the core and not a facade. */
+    private boolean isBacking(ServiceReference<?> ref) {
+        Long id = (Long) ref.getProperty(Constants.SERVICE_ID);
+        return backing.computeIfAbsent(id, i -> {
+            Bundle b = ref.getBundle();
+            return b != null && b.getBundleId() != coreId && ref.getProperty(FACADE) == null
+                    && ContractDetector.inspect(ref).isPlugin();
+        });
+    }
+
+    // ------------------------------------------------------------- hiding backing services
+
+    /** A backing service is visible to the core and to the bundle that registered it; everything else is. */
+    private boolean visible(BundleContext viewer, ServiceReference<?> ref) {
+        if (ref.getProperty(FACADE) != null || !isBacking(ref)) {
+            return true;
+        }
+        Bundle b = viewer.getBundle();
+        if (b == null) {
+            return true;
+        }
+        Bundle owner = ref.getBundle();
+        return b.getBundleId() == coreId || (owner != null && owner.getBundleId() == b.getBundleId());
+    }
+
+    @Override
+    public void find(BundleContext viewer, String name, String filter, boolean allServices,
+                     Collection<ServiceReference<?>> references) {
+        references.removeIf(ref -> !visible(viewer, ref));
+    }
+
+    @Override
+    public void event(ServiceEvent event, Map<BundleContext, Collection<ListenerInfo>> listeners) {
+        ServiceReference<?> ref = event.getServiceReference();
+        listeners.keySet().removeIf(viewer -> !visible(viewer, ref));
+    }
+}
