@@ -194,6 +194,47 @@ class DeployIT {
     }
 
     @Test
+    void shellCommandsInstallUpdateReloadAndUninstall() throws Exception {
+        Path folder = folder();
+        TestPlugins.samplePlugins(folder);
+        start();
+        Path outside = Files.createDirectories(work.resolve("elsewhere"));
+        Path jar = Files.copy(TestPlugins.dsGreeter(work, "test.shell", "1.0.0", "shell", "One"), outside.resolve("shell.jar"));
+
+        CommandResult installed = atrium.execute("plugin:install " + jar);
+        assertEquals(0, installed.status(), installed.output());
+        assertTrue(installed.output().matches("installed test\\.shell 1\\.0\\.0 \\[\\d+]: active\n"), installed.output());
+        assertEquals("One, x", greet("shell"));
+        String deploys = atrium.execute("plugin:deploys").output();
+        assertTrue(deploys.contains(jar.toString()) && deploys.contains("io.atrium.sample.greeter.jar"), deploys);
+
+        Files.copy(TestPlugins.dsGreeter(work, "test.shell", "1.1.0", "shell", "Two"), jar, StandardCopyOption.REPLACE_EXISTING);
+        CommandResult updated = atrium.execute("plugin:update shell");
+        assertEquals(0, updated.status(), updated.output());
+        assertEquals("Two, x", greet("shell"));
+
+        CommandResult reloaded = atrium.execute("plugin:reload english");
+        assertEquals(0, reloaded.status(), reloaded.output());
+        assertTrue(reloaded.output().startsWith("reloaded io.atrium.sample.greeter"), reloaded.output());
+        assertEquals("Hello, x!", greet("english"));
+
+        CommandResult refused = atrium.execute("plugin:uninstall english");
+        assertEquals(1, refused.status());
+        assertEquals("Error: io.atrium.sample.greeter comes from " + folder.resolve("io.atrium.sample.greeter.jar")
+                + "; delete that file to uninstall it\n", refused.output());
+
+        assertEquals(0, atrium.execute("plugin:uninstall test.shell").status());
+        assertEquals(null, bundle("test.shell"));
+        assertEquals(null, greet("shell"));
+
+        assertEquals("Error: " + work.resolve("nope.jar") + " does not exist\n", atrium.execute("plugin:install " + work.resolve("nope.jar")).output());
+        assertEquals("Error: unknown plugin 'ghost' (not a plugin name, bundle symbolic name, bundle id or plugin file)\n",
+                atrium.execute("plugin:update ghost").output());
+        assertEquals("Error: io.atrium.sample.greeter is already installed from atrium:plugin/io.atrium.sample.greeter\n",
+                atrium.execute("plugin:install " + folder.resolve("io.atrium.sample.greeter.jar")).output());
+    }
+
+    @Test
     void restartReconcilesWhatChangedWhileDown() throws Exception {
         Path folder = folder();
         drop(TestPlugins.dsGreeter(work, "test.a", "1.0.0", "a", "A"), folder, "a.jar");
