@@ -357,7 +357,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             return;
         }
         Entry e = entry(name);
-        String stamp = attrs.size() + ":" + attrs.lastModifiedTime().toMillis();
+        String stamp = stamp(attrs);
         if (stamp.equals(e.stamp) && e.state != DeployState.WAITING) {
             return; // nothing changed
         }
@@ -811,11 +811,18 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     private static String stamp(Path p) {
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return a.size() + ":" + a.lastModifiedTime().toMillis();
+            return stamp(Files.readAttributes(p, BasicFileAttributes.class));
         } catch (IOException e) {
             return "gone";
         }
+    }
+
+    /**
+     * What says a file changed: its size, its modification time to the nanosecond, and its inode (a file
+     * renamed over another is a new inode, even when size and time happen to be equal).
+     */
+    private static String stamp(BasicFileAttributes a) {
+        return a.size() + ":" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + a.fileKey();
     }
 
     private static String escape(String value) {
