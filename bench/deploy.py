@@ -29,11 +29,14 @@ def main():
     results = {}
     for mode in ["atrium", "fileinstall-50", "fileinstall-2000"]:
         runs = RUNS if mode != "fileinstall-2000" else str(min(int(RUNS), 10))  # 2 s polls: fewer runs
-        out = subprocess.run(["java", "-XX:+UseSerialGC", "-cp", cp, "io.atrium.bench.deploy.DeployBenchmark", mode, sample,
-                              fileinstall, runs, BULK], capture_output=True, text=True, check=True).stdout
+        run = subprocess.run(["java", "-XX:+UseSerialGC", "-cp", cp, "io.atrium.bench.deploy.DeployBenchmark", mode, sample,
+                              fileinstall, runs, BULK], capture_output=True, text=True)
+        out = run.stdout
+        if run.returncode != 0:
+            print(f"{mode} failed: " + " | ".join(run.stderr.strip().splitlines()[-3:]))
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) == 4 and parts[0] == mode:
+            if len(parts) >= 4 and parts[0] == mode:
                 results[(mode, parts[1])] = (float(parts[2]), parts[3])
     metrics = sorted({k[1] for k in results}, key=lambda m: (not m.startswith(("install", "update", "uninstall")), m))
     print(f"{'figure':22s} {'Atrium':>12s} {'FileInstall 50ms':>18s} {'FileInstall 2s':>16s} {'50ms/Atrium':>12s}")
@@ -41,8 +44,8 @@ def main():
         a = results.get(("atrium", m))
         f50 = results.get(("fileinstall-50", m))
         f2 = results.get(("fileinstall-2000", m))
-        fmt = lambda r: f"{r[0]:.1f} {r[1]}" if r else "-"
-        ratio = f"{f50[0] / a[0]:.1f}x" if a and f50 and a[0] > 0 and not m.endswith("rss") else ""
+        fmt = lambda r: (f"{r[0]:.1f} {r[1]}" if r[0] >= 0 else "not done") if r else "-"
+        ratio = f"{f50[0] / a[0]:.1f}x" if a and f50 and a[0] > 0 and f50[0] > 0 and not m.endswith("rss") else ""
         print(f"{m:22s} {fmt(a):>12s} {fmt(f50):>18s} {fmt(f2):>16s} {ratio:>12s}")
 
 

@@ -42,6 +42,8 @@ public final class DeployBenchmark {
     private final byte[] sample;
     private final ConcurrentHashMap<String, CountDownLatch> waits = new ConcurrentHashMap<>();
     private long sequence;
+    /** A deployer that has not started every bulk plugin by then is reported as such. */
+    private static final long BULK_LIMIT_S = 120;
 
     private DeployBenchmark(BundleContext context, Path folder, Path staging, byte[] sample) throws InvalidSyntaxException {
         this.context = context;
@@ -109,8 +111,10 @@ public final class DeployBenchmark {
         for (Path jar : jars) {
             move(jar, jar.getFileName().toString());
         }
-        if (!all.await(600, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(all.getCount() + " of " + count + " bundles did not start");
+        if (!all.await(BULK_LIMIT_S, TimeUnit.SECONDS)) {
+            System.out.println(mode + " bulk-" + count + "-active -1 ms (only " + (count - all.getCount()) + " of " + count
+                    + " active after " + BULK_LIMIT_S + " s)");
+            return;
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.gc();
@@ -179,7 +183,13 @@ public final class DeployBenchmark {
             try (OutputStream file = Files.newOutputStream(out); JarOutputStream jar = new JarOutputStream(file, mf)) {
                 for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
                     jar.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(jar);
+                    if (e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")) {
+                        // each plugin its own name, as in a real folder
+                        String xml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                        jar.write(xml.replace("\"english\"", "\"" + bsn + "\"").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    } else {
+                        in.transferTo(jar);
+                    }
                 }
             }
         }

@@ -1,83 +1,60 @@
 package io.atrium.core.facade;
 
 import io.atrium.api.PluginUnavailableException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import java.util.function.Consumer;
 
 /**
- * Forwards a facade's calls to the plugin's current implementation. While there is none (a swap is
- * in progress) a call waits for the next one, up to a limit; once the facade is closed, calls fail as
- * unavailable.
+ * One plugin's facade object (a class generated per contract, see {@link FacadeClass}) and the
+ * implementation it forwards to. While there is none (a swap is in progress) a call waits for the
+ * next one, up to a limit; once the facade is closed, calls fail as unavailable.
  */
-final class FacadeHandler implements InvocationHandler {
+final class FacadeHandler {
     private final String plugin;
-    private final Class<?> contract;
     private final long waitMillis;
-    private final Object proxy;
-    private volatile Object target;
-    private volatile boolean closed;
+    private final Object facade;
+    private final Consumer<Object> facadeTarget;
+    private Object target; // guarded by this; the facade has its own volatile copy for the fast path
+    private boolean closed;
 
     FacadeHandler(String plugin, Class<?> contract, Object target, long waitMillis) {
         this.plugin = plugin;
-        this.contract = contract;
-        this.target = target;
         this.waitMillis = waitMillis;
-        this.proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract}, this);
+        this.facade = FacadeClass.newFacade(contract, this::awaitTarget);
+        this.facadeTarget = FacadeClass.setter(facade);
+        setTarget(target);
     }
 
     Object proxy() {
-        return proxy;
+        return facade;
     }
 
-    void setTarget(Object next) {
-        synchronized (this) {
-            target = next;
-            notifyAll();
-        }
+    synchronized void setTarget(Object next) {
+        target = next;
+        facadeTarget.accept(next);
+        notifyAll();
     }
 
-    void close() {
-        synchronized (this) {
-            closed = true;
-            target = null;
-            notifyAll();
-        }
+    synchronized void close() {
+        closed = true;
+        setTarget(null);
     }
 
-    @Override
-    public Object invoke(Object self, Method method, Object[] args) throws Throwable {
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (method.getName()) {
-                case "equals" -> self == args[0];
-                case "hashCode" -> System.identityHashCode(self);
-                default -> "plugin '" + plugin + "' (" + contract.getSimpleName() + ")";
-            };
-        }
-        Object t = target;
-        if (t == null) {
-            t = awaitTarget();
-        }
-        try {
-            return method.invoke(t, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
-    private Object awaitTarget() throws InterruptedException {
+    /** The slow path of every facade method: called only when it found no implementation. */
+    private synchronized Object awaitTarget() {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
-        synchronized (this) {
-            while (target == null) {
-                long left = deadline - System.nanoTime();
-                if (closed || left <= 0) {
-                    throw new PluginUnavailableException(plugin, closed ? "was removed" : "was being replaced and did not come back within "
-                            + waitMillis + " ms");
-                }
-                wait(left / 1_000_000 + 1);
+        while (target == null) {
+            long left = deadline - System.nanoTime();
+            if (closed || left <= 0) {
+                throw new PluginUnavailableException(plugin, closed ? "was removed"
+                        : "was being replaced and did not come back within " + waitMillis + " ms");
             }
-            return target;
+            try {
+                wait(left / 1_000_000 + 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PluginUnavailableException(plugin, "the call was interrupted while the plugin was being replaced");
+            }
         }
+        return target;
     }
 }

@@ -1,0 +1,129 @@
+package io.atrium.core.facade;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginUnavailableException;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class FacadeClassTest {
+    public interface Base {
+        String name();
+    }
+
+    /** Every shape of method a contract may have. */
+    public interface Wide extends Base {
+        int add(int a, int b);
+
+        long mix(long a, double b, float c, byte d, short e, char f, boolean g);
+
+        double half(double d);
+
+        void nothing(String s);
+
+        List<String> list(String... items);
+
+        String failing() throws IOException;
+
+        default String greeting() {
+            return "hi " + name();
+        }
+    }
+
+    static final class Impl implements Wide {
+        final AtomicInteger nothingCalls = new AtomicInteger();
+        final String name;
+
+        Impl(String name) {
+            this.name = name;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public int add(int a, int b) {
+            return a + b;
+        }
+
+        public long mix(long a, double b, float c, byte d, short e, char f, boolean g) {
+            return a + (long) b + (long) c + d + e + f + (g ? 1000 : 0);
+        }
+
+        public double half(double d) {
+            return d / 2;
+        }
+
+        public void nothing(String s) {
+            nothingCalls.incrementAndGet();
+        }
+
+        public List<String> list(String... items) {
+            return List.of(items);
+        }
+
+        public String failing() throws IOException {
+            throw new IOException("disk on fire");
+        }
+    }
+
+    @Test
+    void forwardsEveryKindOfMethodToTheCurrentTarget() throws Exception {
+        Impl first = new Impl("first");
+        FacadeHandler handler = new FacadeHandler("wide", Wide.class, first, 1_000);
+        Wide facade = (Wide) handler.proxy();
+
+        assertEquals(5, facade.add(2, 3));
+        assertEquals(1L + 2 + 3 + 4 + 5 + 'A' + 1000, facade.mix(1L, 2.9, 3.5f, (byte) 4, (short) 5, 'A', true));
+        assertEquals(1.25, facade.half(2.5));
+        facade.nothing("x");
+        assertEquals(1, first.nothingCalls.get());
+        assertEquals(List.of("a", "b"), facade.list("a", "b"));
+        assertEquals("first", facade.name());
+        assertEquals("hi first", facade.greeting(), "default methods forward to the implementation too");
+        assertEquals("disk on fire", assertThrows(IOException.class, facade::failing).getMessage(), "checked exceptions pass through");
+
+        handler.setTarget(new Impl("second"));
+        assertEquals("second", facade.name());
+    }
+
+    @Test
+    void aCallDuringASwapWaitsForTheNextImplementation() throws Exception {
+        FacadeHandler handler = new FacadeHandler("wide", Wide.class, new Impl("old"), 5_000);
+        Wide facade = (Wide) handler.proxy();
+        handler.setTarget(null);
+        Thread swapper = new Thread(() -> {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            }
+            handler.setTarget(new Impl("new"));
+        });
+        swapper.start();
+        assertEquals("new", facade.name());
+        swapper.join();
+    }
+
+    @Test
+    void aClosedFacadeFailsAsUnavailable() {
+        FacadeHandler handler = new FacadeHandler("gone", Wide.class, new Impl("x"), 5_000);
+        Wide facade = (Wide) handler.proxy();
+        handler.close();
+        PluginUnavailableException e = assertThrows(PluginUnavailableException.class, facade::name);
+        assertEquals("plugin 'gone': was removed", e.getMessage());
+    }
+
+    @Test
+    void oneClassPerContract() {
+        Object a = new FacadeHandler("a", Wide.class, new Impl("a"), 10).proxy();
+        Object b = new FacadeHandler("b", Wide.class, new Impl("b"), 10).proxy();
+        assertSame(a.getClass(), b.getClass());
+        assertTrue(a.getClass().getName().startsWith("io.atrium.core.facade.generated.Wide$Facade"));
+    }
+}
