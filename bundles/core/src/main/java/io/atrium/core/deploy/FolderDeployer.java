@@ -85,6 +85,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
     static final long RECHECK_MS = 250;
     /** Full rescan, for file systems whose events are unreliable (NFS, bind mounts). */
     static final long RESCAN_MS = 3_000;
+    /** From this many plugins in one batch on, they are started in parallel. */
+    static final int PARALLEL_START_THRESHOLD = 32;
     private static final Logger LOG = Logger.getLogger("io.atrium.core.deploy");
 
     /** One file of the folder. Touched only on the worker thread. */
@@ -110,6 +112,34 @@ public final class FolderDeployer implements Deployer, BundleListener {
         final Map<Bundle, Entry> start = new HashMap<>();
         /** Bundles whose services are swapped in this batch: their facades wait rather than go. */
         final Set<Bundle> swapped = new LinkedHashSet<>();
+        private Map<String, Entry> owners;
+        private Map<String, Bundle> bundles;
+
+        /** Which file holds each installed folder bundle, by symbolic name: computed once a batch. */
+        Map<String, Entry> owners(Map<String, Entry> files) {
+            if (owners == null) {
+                owners = new HashMap<>();
+                for (Entry e : files.values()) {
+                    if (e.bsn != null && e.bundleId >= 0) {
+                        owners.put(e.bsn, e);
+                    }
+                }
+            }
+            return owners;
+        }
+
+        /** Every installed bundle by symbolic name: computed once a batch, not once a file. */
+        Map<String, Bundle> bundles(BundleContext context) {
+            if (bundles == null) {
+                bundles = new HashMap<>();
+                for (Bundle b : context.getBundles()) {
+                    if (b.getSymbolicName() != null) {
+                        bundles.put(b.getSymbolicName(), b);
+                    }
+                }
+            }
+            return bundles;
+        }
     }
 
     private final BundleContext context;
@@ -118,6 +148,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final PluginFacades facades;
     private final Path dir;
     private final ScheduledExecutorService worker;
+    /** Helps the worker start many plugins at once; used only while the worker waits for it. */
+    private final java.util.concurrent.ExecutorService starters;
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
     private final Set<String> pending = new LinkedHashSet<>();
@@ -137,6 +169,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
         this.dir = d == null ? null : Path.of(d);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.starters = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "atrium-plugin-starter");
             t.setDaemon(true);
             return t;
         });
@@ -161,6 +198,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
         }
         worker.shutdownNow();
+        starters.shutdownNow();
     }
 
     // ---------------------------------------------------------------- start-up
@@ -417,18 +455,16 @@ public final class FolderDeployer implements Deployer, BundleListener {
         e.version = jar.version().toString();
         e.target = e.bsn + " " + e.version;
         String location = FOLDER_LOCATION + jar.bsn();
-        for (Entry other : files.values()) {
-            if (other != e && jar.bsn().equals(other.bsn) && other.bundleId >= 0) {
-                refuse(e, "holds " + jar.bsn() + " " + jar.version() + ", which " + other.name + " (version " + other.version
-                        + ") already provides; remove one of the two files");
-                return;
-            }
+        Entry other = batch.owners(files).get(jar.bsn());
+        if (other != null && other != e && other.bundleId >= 0) {
+            refuse(e, "holds " + jar.bsn() + " " + jar.version() + ", which " + other.name + " (version " + other.version
+                    + ") already provides; remove one of the two files");
+            return;
         }
-        for (Bundle b : context.getBundles()) {
-            if (jar.bsn().equals(b.getSymbolicName()) && !b.getLocation().equals(location)) {
-                refuse(e, "holds " + jar.bsn() + ", which is already installed from " + b.getLocation());
-                return;
-            }
+        Bundle same = batch.bundles(context).get(jar.bsn());
+        if (same != null && !same.getLocation().equals(location)) {
+            refuse(e, "holds " + jar.bsn() + ", which is already installed from " + same.getLocation());
+            return;
         }
         try {
             Bundle bundle = context.getBundle(location);
@@ -445,6 +481,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
             e.bundleId = bundle.getBundleId();
             e.detail = "";
             batch.start.put(bundle, e);
+            batch.owners(files).put(e.bsn, e);
+            batch.bundles(context).put(e.bsn, bundle);
         } catch (BundleException ex) {
             refuse(e, "was not installed: " + ex.getMessage());
         }
@@ -470,6 +508,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
         Entry e = files.remove(name);
         if (e == null) {
             return;
+        }
+        if (e.bsn != null) {
+            batch.owners(files).remove(e.bsn, e);
         }
         if ("config".equals(e.kind) && !e.target.isEmpty()) {
             deleteConfig(e);
@@ -510,6 +551,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         swap(bundle, false, batch); // its own plugins go; only what depends on it comes back
         try {
             String what = bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
+            batch.bundles(context).remove(bundle.getSymbolicName(), bundle);
             bundle.uninstall();
             batch.refresh.add(bundle);
             LOG.info("uninstalled " + what + ": " + why);
@@ -572,6 +614,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             return;
         }
         wiring.resolveBundles(b.start.keySet());
+        List<Map.Entry<Bundle, Entry>> resolved = new ArrayList<>();
         for (Map.Entry<Bundle, Entry> item : b.start.entrySet()) {
             Bundle bundle = item.getKey();
             Entry e = item.getValue();
@@ -588,16 +631,42 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 e.detail = why;
                 continue;
             }
-            try {
-                bundle.start(Bundle.START_ACTIVATION_POLICY);
-                e.state = stateOf(bundle, e);
-                e.detail = "";
-            } catch (BundleException | IllegalStateException ex) {
-                problems.recordStartFailure(bundle, ex);
-                e.state = DeployState.FAILED;
-                e.detail = "failed to start: " + ProblemReport.rootMessage(ex);
-                LOG.warning("plugin " + bundle.getSymbolicName() + " " + e.detail);
+            resolved.add(item);
+        }
+        // Many plugins at once (a full folder, a bulk drop): started on every core, each bundle by one thread.
+        if (resolved.size() < PARALLEL_START_THRESHOLD) {
+            resolved.forEach(this::start);
+        } else {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (Map.Entry<Bundle, Entry> item : resolved) {
+                done.add(starters.submit(() -> start(item)));
             }
+            for (java.util.concurrent.Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException ex) {
+                    LOG.warning("starting a plugin failed: " + ex.getCause());
+                }
+            }
+        }
+    }
+
+    /** Starts one plugin bundle; touches only its own entry, so several may run at once. */
+    private void start(Map.Entry<Bundle, Entry> item) {
+        Bundle bundle = item.getKey();
+        Entry e = item.getValue();
+        try {
+            bundle.start(Bundle.START_ACTIVATION_POLICY);
+            e.state = stateOf(bundle, e);
+            e.detail = "";
+        } catch (BundleException | IllegalStateException ex) {
+            problems.recordStartFailure(bundle, ex);
+            e.state = DeployState.FAILED;
+            e.detail = "failed to start: " + ProblemReport.rootMessage(ex);
+            LOG.warning("plugin " + bundle.getSymbolicName() + " " + e.detail);
         }
     }
 

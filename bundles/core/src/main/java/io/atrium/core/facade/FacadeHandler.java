@@ -2,6 +2,7 @@ package io.atrium.core.facade;
 
 import io.atrium.api.PluginUnavailableException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One plugin's facade object (a class generated per contract, see {@link FacadeClass}) and the
@@ -14,6 +15,7 @@ final class FacadeHandler {
     private final Object facade;
     private final Consumer<Object> facadeTarget;
     private Object target; // guarded by this; the facade has its own volatile copy for the fast path
+    private Supplier<Object> pending; // guarded by this: gets the implementation on the first call
     private boolean closed;
 
     FacadeHandler(String plugin, Class<?> contract, Object target, long waitMillis) {
@@ -24,11 +26,23 @@ final class FacadeHandler {
         setTarget(target);
     }
 
+    /**
+     * Sets the implementation to be fetched on the first call, so that a DS component behind the
+     * facade is only created when somebody uses it, as DS's delayed components promise.
+     */
+    synchronized void setLazyTarget(Supplier<Object> next) {
+        pending = next;
+        target = null;
+        facadeTarget.accept(null);
+        notifyAll();
+    }
+
     Object proxy() {
         return facade;
     }
 
     synchronized void setTarget(Object next) {
+        pending = null;
         target = next;
         facadeTarget.accept(next);
         notifyAll();
@@ -42,7 +56,18 @@ final class FacadeHandler {
     /** The slow path of every facade method: called only when it found no implementation. */
     private synchronized Object awaitTarget() {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
-        while (target == null) {
+        while (true) {
+            if (target != null) {
+                return target;
+            }
+            if (pending != null) {
+                Object first = pending.get();
+                if (first != null) {
+                    setTarget(first);
+                    return first;
+                }
+                pending = null; // the service went away before its first call
+            }
             long left = deadline - System.nanoTime();
             if (closed || left <= 0) {
                 throw new PluginUnavailableException(plugin, closed ? "was removed"
@@ -55,6 +80,5 @@ final class FacadeHandler {
                 throw new PluginUnavailableException(plugin, "the call was interrupted while the plugin was being replaced");
             }
         }
-        return target;
     }
 }

@@ -149,16 +149,12 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     private void added(ServiceReference<?> ref) {
         ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
         String key = key(ref);
-        Object target = context.getService(ref);
-        if (target == null) {
-            return;
-        }
         Facade f = facades.get(key);
         if (f != null && f.backingRef == null) {
             // the swap's new implementation: calls resume on it
             f.backingRef = ref;
             f.bundleId = ref.getBundle().getBundleId();
-            f.handler.setTarget(target);
+            f.handler.setLazyTarget(() -> context.getService(ref));
             if (f.registration != null) {
                 f.registration.setProperties(facadeProperties(ref));
             }
@@ -171,10 +167,10 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         try {
             contract = ref.getBundle().loadClass(verdict.contract());
         } catch (ClassNotFoundException e) {
-            context.ungetService(ref);
             return;
         }
-        FacadeHandler handler = new FacadeHandler(name(ref), contract, target, SWAP_WAIT_MS);
+        FacadeHandler handler = new FacadeHandler(name(ref), contract, null, SWAP_WAIT_MS);
+        handler.setLazyTarget(() -> context.getService(ref));
         f = new Facade(key, handler);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
@@ -277,6 +273,9 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     @Override
     public void event(ServiceEvent event, Map<BundleContext, Collection<ListenerInfo>> listeners) {
         ServiceReference<?> ref = event.getServiceReference();
+        if (ref.getProperty(FACADE) != null || !isBacking(ref)) {
+            return; // most events: nothing to hide
+        }
         listeners.keySet().removeIf(viewer -> !visible(viewer, ref));
     }
 }

@@ -44,6 +44,8 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     /** Guarded by this. Several services may claim a name; the first registered wins, the rest are problems. */
     private final Map<String, List<Entry>> byName = new TreeMap<>();
     private final Map<ServiceReference<?>, PluginProblem> foreignApi = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Guarded by this: the plugin name each plugin service claims, so other services' events cost a lookup. */
+    private final Map<ServiceReference<?>, String> claimed = new java.util.HashMap<>();
 
     @Activate
     public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport) {
@@ -99,6 +101,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         synchronized (this) {
             List<Entry> claims = byName.computeIfAbsent(entry.descriptor().name(), n -> new ArrayList<>());
             claims.add(entry);
+            claimed.put(ref, entry.descriptor().name());
             first = claims.size() == 1;
         }
         if (first) {
@@ -112,16 +115,16 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private void modified(ServiceReference<?> ref) {
         Entry updated = null;
         synchronized (this) {
-            for (List<Entry> claims : byName.values()) {
-                for (int i = 0; i < claims.size(); i++) {
-                    Entry e = claims.get(i);
-                    if (e.reference().equals(ref)) {
-                        updated = new Entry(describe(ref, e.descriptor().contract()), ref);
-                        if (updated.descriptor().name().equals(e.descriptor().name())) {
-                            claims.set(i, updated);
-                        } else {
-                            updated = null; // renamed: treat as remove + add below
-                        }
+            String name = claimed.get(ref);
+            List<Entry> claims = name == null ? null : byName.get(name);
+            for (int i = 0; claims != null && i < claims.size(); i++) {
+                Entry e = claims.get(i);
+                if (e.reference().equals(ref)) {
+                    updated = new Entry(describe(ref, e.descriptor().contract()), ref);
+                    if (updated.descriptor().name().equals(e.descriptor().name())) {
+                        claims.set(i, updated);
+                    } else {
+                        updated = null; // renamed: treat as remove + add below
                     }
                 }
             }
@@ -139,21 +142,23 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         Entry gone = null;
         Entry promoted = null;
         synchronized (this) {
-            for (var it = byName.values().iterator(); it.hasNext(); ) {
-                List<Entry> claims = it.next();
-                for (int i = 0; i < claims.size(); i++) {
-                    if (claims.get(i).reference().equals(ref)) {
-                        Entry e = claims.remove(i);
-                        if (i == 0) {
-                            gone = e;
-                            promoted = claims.isEmpty() ? null : claims.get(0);
-                        }
-                        break;
+            String name = claimed.remove(ref);
+            List<Entry> claims = name == null ? null : byName.get(name);
+            if (claims == null) {
+                return;
+            }
+            for (int i = 0; i < claims.size(); i++) {
+                if (claims.get(i).reference().equals(ref)) {
+                    Entry e = claims.remove(i);
+                    if (i == 0) {
+                        gone = e;
+                        promoted = claims.isEmpty() ? null : claims.get(0);
                     }
+                    break;
                 }
-                if (claims.isEmpty()) {
-                    it.remove();
-                }
+            }
+            if (claims.isEmpty()) {
+                byName.remove(name);
             }
         }
         if (gone != null) {
