@@ -235,6 +235,63 @@ class DeployIT {
     }
 
     @Test
+    void aSlowCopyInPlaceIsWaitedForAndNeverUninstallsThePlugin() throws Exception {
+        Path folder = folder();
+        start();
+        drop(TestPlugins.dsGreeter(work, "test.slow", "1.0.0", "slow", "Old"), folder, "slow.jar");
+        await("the plugin answers", () -> "Old, x".equals(greet("slow")));
+        long id = bundle("test.slow").getBundleId();
+        java.util.concurrent.atomic.AtomicInteger uninstalls = new java.util.concurrent.atomic.AtomicInteger();
+        atrium.bundleContext().addBundleListener(e -> {
+            if (e.getType() == org.osgi.framework.BundleEvent.UNINSTALLED) {
+                uninstalls.incrementAndGet();
+            }
+        });
+
+        byte[] next = Files.readAllBytes(TestPlugins.dsGreeter(work, "test.slow", "2.0.0", "slow", "New"));
+        try (var out = Files.newOutputStream(folder.resolve("slow.jar"))) { // overwritten in place, with a stall
+            out.write(next, 0, next.length / 2);
+            out.flush();
+            Thread.sleep(700);
+            assertEquals("Old, x", greet("slow"), "the half-written file changes nothing");
+            assertEquals("waiting", row("slow.jar")[2], "it is waited for");
+            out.write(next, next.length / 2, next.length - next.length / 2);
+        }
+        await("the complete file updates the plugin", () -> "New, x".equals(greet("slow")));
+        assertEquals(id, bundle("test.slow").getBundleId());
+        assertEquals(0, uninstalls.get(), "never uninstalled on the way");
+    }
+
+    @Test
+    void factoryConfigurationFilesMakeOneComponentEach() throws Exception {
+        Path folder = folder();
+        Path jar = TestPlugins.bundle(work, "test.factory", "1.0.0", Map.of("test.factory.F", """
+                package test.factory;
+                import io.atrium.api.greeting.Greeter;
+                import java.util.Map;
+                import org.osgi.service.component.annotations.*;
+                @Component(configurationPid = "greeter.each", configurationPolicy = ConfigurationPolicy.REQUIRE)
+                public class F implements Greeter {
+                    String greeting;
+                    @Activate void activate(Map<String, Object> config) { greeting = (String) config.get("greeting"); }
+                    public String greet(String who) { return greeting + ", " + who; }
+                }
+                """), Map.of());
+        Files.writeString(folder.resolve("greeter.each~fr.cfg"), "greeting = Bonjour\natrium.plugin.name = french\n");
+        Files.writeString(folder.resolve("greeter.each~de.json"), "{\"greeting\": \"Hallo\", \"atrium.plugin.name\": \"german\"}");
+        drop(jar, folder, "factory.jar");
+        start();
+        assertEquals("Bonjour, x", greet("french"));
+        assertEquals("Hallo, x", greet("german"));
+        String deploys = atrium.execute("plugin:deploys").output();
+        assertTrue(deploys.contains("greeter.each~fr.cfg") && deploys.contains("greeter.each~fr "), deploys);
+
+        Files.delete(folder.resolve("greeter.each~de.json"));
+        await("deleting a factory configuration's file removes its component", () -> greet("german") == null);
+        assertEquals("Bonjour, x", greet("french"));
+    }
+
+    @Test
     void restartReconcilesWhatChangedWhileDown() throws Exception {
         Path folder = folder();
         drop(TestPlugins.dsGreeter(work, "test.a", "1.0.0", "a", "A"), folder, "a.jar");
