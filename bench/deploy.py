@@ -38,6 +38,8 @@ def main():
             parts = line.split()
             if len(parts) >= 4 and parts[0] == mode:
                 results[(mode, parts[1])] = (float(parts[2]), parts[3])
+                if len(parts) > 4:
+                    print(f"{mode} {parts[1]}: {' '.join(parts[4:])}")
     metrics = sorted({k[1] for k in results}, key=lambda m: (not m.startswith(("install", "update", "uninstall")), m))
     print(f"{'figure':22s} {'Atrium':>12s} {'FileInstall 50ms':>18s} {'FileInstall 2s':>16s} {'50ms/Atrium':>12s}")
     for m in metrics:
