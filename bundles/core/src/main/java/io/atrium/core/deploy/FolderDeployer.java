@@ -662,6 +662,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
             bundle.start(Bundle.START_ACTIVATION_POLICY);
             e.state = stateOf(bundle, e);
             e.detail = "";
+            for (String failure : problems.componentProblems(bundle)) {
+                LOG.warning("plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + failure);
+            }
         } catch (BundleException | IllegalStateException ex) {
             problems.recordStartFailure(bundle, ex);
             e.state = DeployState.FAILED;

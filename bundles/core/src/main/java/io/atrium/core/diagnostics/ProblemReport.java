@@ -83,6 +83,20 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
         return java.util.Optional.ofNullable(startFailures.get(bundleId));
     }
 
+    /** @return why components of this bundle failed or wait, one sentence each */
+    public List<String> componentProblems(Bundle bundle) {
+        List<String> reasons = new ArrayList<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle)) {
+            for (ComponentConfigurationDTO config : scr.getComponentConfigurationDTOs(description)) {
+                String reason = componentProblem(config);
+                if (reason != null && config.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    reasons.add("component " + description.name + " " + reason);
+                }
+            }
+        }
+        return reasons;
+    }
+
     /** @return every current problem, one sentence each */
     public List<PluginProblem> problems() {
         List<PluginProblem> problems = new ArrayList<>();
