@@ -110,6 +110,49 @@ class LauncherIT {
     }
 
     @Test
+    void onATerminalItIsAnInteractiveShellAndCtrlDStopsIt() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        // util-linux's script gives bin/atrium a pseudo-terminal, as a person's terminal would
+        Process p = new ProcessBuilder("script", "-qfec", TestPlugins.dist().resolve("bin/atrium") + " --data " + data
+                + " --plugins " + plugins, "/dev/null").redirectErrorStream(true).start();
+        StringBuilder screen = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (var in = p.getInputStream()) {
+                for (int c; (c = in.read()) >= 0; ) {
+                    synchronized (screen) {
+                        screen.append((char) c);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.start();
+        try (var keys = p.getOutputStream()) {
+            DeployIT.await("the console prompts", () -> text(screen).contains("installed io.atrium.sample.uzbek.jar"));
+            Thread.sleep(300);
+            keys.write("plugin:call uzbek greet Terminal\n".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            DeployIT.await("the console answers: " + text(screen), () -> text(screen).contains("Salom, Terminal!"));
+            keys.write(4); // Ctrl-D
+            keys.flush();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "Ctrl-D stops the server: " + text(screen));
+        } finally {
+            p.destroyForcibly();
+        }
+        reader.join(5_000);
+        assertEquals(0, p.exitValue(), text(screen));
+        assertTrue(text(screen).contains("gosh: stopping framework"), text(screen));
+    }
+
+    private static String text(StringBuilder screen) {
+        synchronized (screen) {
+            return screen.toString();
+        }
+    }
+
+    @Test
     void clientWithoutServerSaysSoAtOnce() throws Exception {
         Path data = Files.createDirectories(work.resolve("data"));
         Run r = atrium("--data", data.toString(), "client", "plugin:list");
