@@ -228,11 +228,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     }
 
     private static String name(ServiceReference<?> ref) {
-        Object name = ref.getProperty(PluginProperties.NAME);
-        if (name == null) {
-            name = ref.getProperty("component.name");
-        }
-        return name != null ? name.toString() : ref.getBundle().getSymbolicName();
+        return io.atrium.core.registry.PluginRegistryImpl.nameOf(ref);
     }
 
     private static String key(ServiceReference<?> ref) {

@@ -193,7 +193,8 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
                 source(ref));
     }
 
-    static String nameOf(ServiceReference<?> ref) {
+    /** @return a plugin service's name: its name property, else its component's name, else its bundle's symbolic name */
+    public static String nameOf(ServiceReference<?> ref) {
         Object name = ref.getProperty(PluginProperties.NAME);
         if (name == null) {
             name = ref.getProperty("component.name");
