@@ -49,6 +49,30 @@ class EmbeddingIT {
     }
 
     @Test
+    void pluginComponentsStayDelayedUntilTheFirstCall() throws Exception {
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+            assertTrue(componentState(atrium, "io.atrium.sample.greeter.EnglishGreeter").contains("SATISFIED"),
+                    "registered but not created before anybody calls it");
+            Greeter english = atrium.service(Greeter.class, "english").orElseThrow();
+            assertTrue(componentState(atrium, "io.atrium.sample.greeter.EnglishGreeter").contains("SATISFIED"),
+                    "getting the facade creates nothing");
+            assertEquals("Hello, you!", english.greet("you"));
+            assertTrue(componentState(atrium, "io.atrium.sample.greeter.EnglishGreeter").contains("ACTIVE"));
+        }
+    }
+
+    private static String componentState(Atrium atrium, String component) {
+        var lines = atrium.execute("scr:list").output().lines().toList();
+        for (int i = 0; i < lines.size() - 1; i++) {
+            if (lines.get(i).startsWith(component + " ")) {
+                return lines.get(i + 1);
+            }
+        }
+        throw new AssertionError(component + " not in scr:list");
+    }
+
+    @Test
     void restartOnTheSameDataFolderKeepsInstalledPlugins() throws Exception {
         Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
         Path extra = TestPlugins.greeterPlugin(work, "test.extra", "extra", TestPlugins.apiJar());
