@@ -115,7 +115,7 @@ public final class Atrium implements AutoCloseable {
      */
     private static String filter(Class<?> contract, String name) {
         String type = "(" + Constants.OBJECTCLASS + "=" + contract.getName() + ")";
-        String facade = contract == PluginRegistry.class ? "" : "(atrium.facade=true)";
+        String facade = contract == PluginRegistry.class ? "" : "(" + io.atrium.api.PluginProperties.FACADE + "=true)";
         return name == null ? "(&" + type + facade + ")"
                 : "(&" + type + facade + "(" + io.atrium.api.PluginProperties.NAME + "=" + escape(name) + "))";
     }

@@ -10,6 +10,12 @@ public final class PluginProperties {
     public static final String TRANSPORT = "atrium.plugin.transport";
     /** Declared capabilities (String or String[], each {@code name} or {@code name;version=N}). */
     public static final String CAPABILITIES = "atrium.plugin.capabilities";
+    /**
+     * Marks the stable service the host registers in front of each plugin (Boolean {@code true}).
+     * Consumers bind to it without knowing; it forwards every call to the plugin's current
+     * implementation, so a plugin can be updated or restarted under its consumers.
+     */
+    public static final String FACADE = "atrium.facade";
     /** Where an out-of-process plugin comes from, e.g. its manifest file (String). */
     public static final String SOURCE = "atrium.plugin.source";
 

@@ -140,7 +140,7 @@ public final class DeployBenchmark {
 
     private ServiceListener serviceListener() {
         return event -> {
-            if (event.getType() == ServiceEvent.REGISTERED && event.getServiceReference().getProperty("atrium.facade") == null) {
+            if (event.getType() == ServiceEvent.REGISTERED && event.getServiceReference().getProperty(io.atrium.api.PluginProperties.FACADE) == null) {
                 Bundle b = event.getServiceReference().getBundle();
                 release("service " + b.getSymbolicName() + " " + b.getVersion());
             }

@@ -38,8 +38,6 @@ import org.osgi.service.component.annotations.Deactivate;
  */
 @Component(service = {PluginFacades.class, FindHook.class, EventListenerHook.class}, immediate = true)
 public final class PluginFacades implements ServiceListener, FindHook, EventListenerHook {
-    /** Service property marking a facade. */
-    public static final String FACADE = "atrium.facade";
     /** How long a call waits for the implementation during a swap. */
     static final long SWAP_WAIT_MS = 10_000;
     private static final Logger LOG = Logger.getLogger("io.atrium.core.facade");
@@ -218,7 +216,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         }
         props.put(PluginProperties.NAME, name(ref));
         props.putIfAbsent(PluginProperties.VERSION, ref.getBundle().getVersion().toString());
-        props.put(FACADE, Boolean.TRUE);
+        props.put(PluginProperties.FACADE, Boolean.TRUE);
         props.put("atrium.plugin.bundle", ref.getBundle().getBundleId());
         Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
         if (ranking instanceof Integer) {
@@ -240,7 +238,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         Long id = (Long) ref.getProperty(Constants.SERVICE_ID);
         return backing.computeIfAbsent(id, i -> {
             Bundle b = ref.getBundle();
-            return b != null && b.getBundleId() != coreId && ref.getProperty(FACADE) == null
+            return b != null && b.getBundleId() != coreId && ref.getProperty(PluginProperties.FACADE) == null
                     && ContractDetector.inspect(ref).isPlugin();
         });
     }
@@ -249,7 +247,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     /** A backing service is visible to the core and to the bundle that registered it; everything else is. */
     private boolean visible(BundleContext viewer, ServiceReference<?> ref) {
-        if (ref.getProperty(FACADE) != null || !isBacking(ref)) {
+        if (ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref)) {
             return true;
         }
         Bundle b = viewer.getBundle();
@@ -269,7 +267,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     @Override
     public void event(ServiceEvent event, Map<BundleContext, Collection<ListenerInfo>> listeners) {
         ServiceReference<?> ref = event.getServiceReference();
-        if (ref.getProperty(FACADE) != null || !isBacking(ref)) {
+        if (ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref)) {
             return; // most events: nothing to hide
         }
         listeners.keySet().removeIf(viewer -> !visible(viewer, ref));

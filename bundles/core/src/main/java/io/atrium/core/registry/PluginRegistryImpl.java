@@ -81,7 +81,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     }
 
     private void added(ServiceReference<?> ref) {
-        if (ref.getProperty("atrium.facade") != null) {
+        if (ref.getProperty(PluginProperties.FACADE) != null) {
             return; // the core's own stand-in for a plugin, not a plugin
         }
         ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
