@@ -18,12 +18,12 @@ final class FacadeHandler {
     private Supplier<Object> pending; // guarded by this: gets the implementation on the first call
     private boolean closed;
 
-    FacadeHandler(String plugin, Class<?> contract, Object target, long waitMillis) {
+    /** A facade with no implementation yet: set one with {@link #setTarget} or {@link #setLazyTarget}. */
+    FacadeHandler(String plugin, Class<?> contract, long waitMillis) {
         this.plugin = plugin;
         this.waitMillis = waitMillis;
         this.facade = FacadeClass.newFacade(contract, this::awaitTarget);
         this.facadeTarget = FacadeClass.setter(facade);
-        setTarget(target);
     }
 
     /**
@@ -37,7 +37,8 @@ final class FacadeHandler {
         notifyAll();
     }
 
-    Object proxy() {
+    /** @return the object consumers call: an instance of the contract */
+    Object facade() {
         return facade;
     }
 

@@ -44,8 +44,12 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     private final BundleContext context;
     private final long coreId;
-    /** Backing services by service id: true when the service is a plugin's implementation. */
-    private final Map<Long, Boolean> backing = new ConcurrentHashMap<>();
+    /**
+     * Every service seen, by service id: its contract's name when it is a plugin's implementation (a
+     * backing service), "" otherwise. Classified once, since the hooks ask on every event and lookup.
+     */
+    private final Map<Long, String> contracts = new ConcurrentHashMap<>();
+    private static final String NOT_BACKING = "";
     /** Facades by plugin name and contract. */
     private final Map<String, Facade> facades = new ConcurrentHashMap<>();
     /** Bundles whose services are being swapped, with the facades waiting for them. */
@@ -129,15 +133,16 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
             }
             case ServiceEvent.MODIFIED -> {
                 if (isBacking(ref)) {
-                    Facade f = facades.get(key(ref));
+                    Facade f = facades.get(name(ref) + "|" + contractOf(ref));
                     if (f != null && ref.equals(f.backingRef) && f.registration != null) {
                         f.registration.setProperties(facadeProperties(ref));
                     }
                 }
             }
             case ServiceEvent.UNREGISTERING -> {
-                if (Boolean.TRUE.equals(backing.remove((Long) ref.getProperty(Constants.SERVICE_ID)))) {
-                    removed(ref);
+                String contract = contracts.remove((Long) ref.getProperty(Constants.SERVICE_ID));
+                if (contract != null && !contract.equals(NOT_BACKING)) {
+                    removed(ref, contract);
                 }
             }
             default -> { }
@@ -145,8 +150,8 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     }
 
     private void added(ServiceReference<?> ref) {
-        ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
-        String key = key(ref);
+        String contractName = contractOf(ref);
+        String key = name(ref) + "|" + contractName;
         Facade f = facades.get(key);
         if (f != null && f.backingRef == null) {
             // the swap's new implementation: calls resume on it
@@ -163,21 +168,21 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         }
         Class<?> contract;
         try {
-            contract = ref.getBundle().loadClass(verdict.contract());
+            contract = ref.getBundle().loadClass(contractName);
         } catch (ClassNotFoundException e) {
             return;
         }
-        FacadeHandler handler = new FacadeHandler(name(ref), contract, null, SWAP_WAIT_MS);
+        FacadeHandler handler = new FacadeHandler(name(ref), contract, SWAP_WAIT_MS);
         handler.setLazyTarget(() -> context.getService(ref));
         f = new Facade(key, handler);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
-        f.registration = context.registerService(contract.getName(), handler.proxy(), facadeProperties(ref));
+        f.registration = context.registerService(contract.getName(), handler.facade(), facadeProperties(ref));
     }
 
-    private void removed(ServiceReference<?> ref) {
-        Facade f = facades.get(key(ref));
+    private void removed(ServiceReference<?> ref, String contractName) {
+        Facade f = facades.get(name(ref) + "|" + contractName);
         if (f == null || !ref.equals(f.backingRef)) {
             return;
         }
@@ -229,17 +234,20 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         return io.atrium.core.registry.PluginRegistryImpl.nameOf(ref);
     }
 
-    private static String key(ServiceReference<?> ref) {
-        return name(ref) + "|" + ContractDetector.inspect(ref).contract();
-    }
-
     /** A plugin's implementation: a contract service not registered by the core and not a facade. */
     private boolean isBacking(ServiceReference<?> ref) {
-        Long id = (Long) ref.getProperty(Constants.SERVICE_ID);
-        return backing.computeIfAbsent(id, i -> {
+        return !contractOf(ref).equals(NOT_BACKING);
+    }
+
+    /** @return the contract a backing service implements, or {@link #NOT_BACKING} */
+    private String contractOf(ServiceReference<?> ref) {
+        return contracts.computeIfAbsent((Long) ref.getProperty(Constants.SERVICE_ID), id -> {
             Bundle b = ref.getBundle();
-            return b != null && b.getBundleId() != coreId && ref.getProperty(PluginProperties.FACADE) == null
-                    && ContractDetector.inspect(ref).isPlugin();
+            if (b == null || b.getBundleId() == coreId || ref.getProperty(PluginProperties.FACADE) != null) {
+                return NOT_BACKING;
+            }
+            ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
+            return verdict.isPlugin() ? verdict.contract() : NOT_BACKING;
         });
     }
 

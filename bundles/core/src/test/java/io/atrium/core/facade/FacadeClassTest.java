@@ -72,11 +72,17 @@ class FacadeClassTest {
         }
     }
 
+    private static FacadeHandler handler(String plugin, Object target, long waitMillis) {
+        FacadeHandler handler = new FacadeHandler(plugin, Wide.class, waitMillis);
+        handler.setTarget(target);
+        return handler;
+    }
+
     @Test
     void forwardsEveryKindOfMethodToTheCurrentTarget() throws Exception {
         Impl first = new Impl("first");
-        FacadeHandler handler = new FacadeHandler("wide", Wide.class, first, 1_000);
-        Wide facade = (Wide) handler.proxy();
+        FacadeHandler handler = handler("wide", first, 1_000);
+        Wide facade = (Wide) handler.facade();
 
         assertEquals(5, facade.add(2, 3));
         assertEquals(1L + 2 + 3 + 4 + 5 + 'A' + 1000, facade.mix(1L, 2.9, 3.5f, (byte) 4, (short) 5, 'A', true));
@@ -94,8 +100,8 @@ class FacadeClassTest {
 
     @Test
     void aCallDuringASwapWaitsForTheNextImplementation() throws Exception {
-        FacadeHandler handler = new FacadeHandler("wide", Wide.class, new Impl("old"), 5_000);
-        Wide facade = (Wide) handler.proxy();
+        FacadeHandler handler = handler("wide", new Impl("old"), 5_000);
+        Wide facade = (Wide) handler.facade();
         handler.setTarget(null);
         Thread swapper = new Thread(() -> {
             try {
@@ -112,8 +118,8 @@ class FacadeClassTest {
 
     @Test
     void aClosedFacadeFailsAsUnavailable() {
-        FacadeHandler handler = new FacadeHandler("gone", Wide.class, new Impl("x"), 5_000);
-        Wide facade = (Wide) handler.proxy();
+        FacadeHandler handler = handler("gone", new Impl("x"), 5_000);
+        Wide facade = (Wide) handler.facade();
         handler.close();
         PluginUnavailableException e = assertThrows(PluginUnavailableException.class, facade::name);
         assertEquals("plugin 'gone': was removed", e.getMessage());
@@ -121,8 +127,8 @@ class FacadeClassTest {
 
     @Test
     void oneClassPerContract() {
-        Object a = new FacadeHandler("a", Wide.class, new Impl("a"), 10).proxy();
-        Object b = new FacadeHandler("b", Wide.class, new Impl("b"), 10).proxy();
+        Object a = handler("a", new Impl("a"), 10).facade();
+        Object b = handler("b", new Impl("b"), 10).facade();
         assertSame(a.getClass(), b.getClass());
         assertTrue(a.getClass().getName().startsWith("io.atrium.core.facade.generated.Wide$Facade"));
     }
