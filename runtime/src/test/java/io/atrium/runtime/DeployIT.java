@@ -218,6 +218,13 @@ class DeployIT {
         assertTrue(reloaded.output().startsWith("reloaded io.atrium.sample.greeter"), reloaded.output());
         assertEquals("Hello, x!", greet("english"));
 
+        bundle("io.atrium.sample.greeter").stop(); // an operator's stop, outside the deployer
+        assertEquals("stopped", row("io.atrium.sample.greeter.jar")[2]);
+        assertEquals(null, greet("english"));
+        assertEquals(0, atrium.execute("plugin:reload io.atrium.sample.greeter").status());
+        assertEquals("active", row("io.atrium.sample.greeter.jar")[2]);
+        assertEquals("Hello, x!", greet("english"));
+
         CommandResult refused = atrium.execute("plugin:uninstall english");
         assertEquals(1, refused.status());
         assertEquals("Error: io.atrium.sample.greeter comes from " + folder.resolve("io.atrium.sample.greeter.jar")

@@ -10,6 +10,8 @@ public enum DeployState {
     UNRESOLVED,
     /** Its bundle is installed and resolved but failed to start. */
     FAILED,
+    /** Its bundle is installed and resolved, and was stopped (by an operator, or while a reload runs). */
+    STOPPED,
     /** The file is still being written (or is unreadable for now); nothing is done until it settles. */
     WAITING,
     /** The file cannot be a plugin; the reason says why. It stays where it is, and is looked at again when it changes. */

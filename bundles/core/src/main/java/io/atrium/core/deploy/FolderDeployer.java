@@ -229,7 +229,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                     e.version = b.getVersion().toString();
                     e.target = e.bsn + " " + e.version;
                     e.bundleId = b.getBundleId();
-                    e.state = stateOf(b, e);
+                    e.state = DeployState.ACTIVE; // what it is now is read from the bundle when listed
                     files.put(name, e);
                 } else {
                     pending.add(name);
@@ -660,8 +660,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
         Entry e = item.getValue();
         try {
             bundle.start(Bundle.START_ACTIVATION_POLICY);
-            e.state = stateOf(bundle, e);
-            e.detail = "";
+            Live now = live(bundle);
+            e.state = now.state();
+            e.detail = now.detail();
             for (String failure : problems.componentProblems(bundle)) {
                 LOG.warning("plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + failure);
             }
@@ -690,11 +691,17 @@ public final class FolderDeployer implements Deployer, BundleListener {
         }
     }
 
-    private static DeployState stateOf(Bundle b, Entry e) {
+    /** Where a deployed bundle stands now, with the reason when it is not active: the one place that says so. */
+    private record Live(DeployState state, String detail) {
+    }
+
+    private Live live(Bundle b) {
         return switch (b.getState()) {
-            case Bundle.ACTIVE, Bundle.STARTING -> DeployState.ACTIVE;
-            case Bundle.INSTALLED -> DeployState.UNRESOLVED;
-            default -> e.state == DeployState.FAILED ? DeployState.FAILED : DeployState.ACTIVE;
+            case Bundle.ACTIVE, Bundle.STARTING -> new Live(DeployState.ACTIVE, "");
+            case Bundle.INSTALLED -> new Live(DeployState.UNRESOLVED, ResolutionDiagnosis.explain(context, b));
+            default -> problems.startFailure(b.getBundleId())
+                    .map(failure -> new Live(DeployState.FAILED, failure))
+                    .orElse(new Live(DeployState.STOPPED, "stopped"));
         };
     }
 
@@ -706,24 +713,16 @@ public final class FolderDeployer implements Deployer, BundleListener {
             List<Deployment> list = new ArrayList<>();
             for (Entry e : files.values()) {
                 Bundle b = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
-                DeployState state = e.state;
-                String detail = e.detail;
-                if (b != null && (state == DeployState.ACTIVE || state == DeployState.UNRESOLVED)) {
-                    state = b.getState() == Bundle.INSTALLED ? DeployState.UNRESOLVED
-                            : b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING ? DeployState.ACTIVE : state;
-                    if (state == DeployState.ACTIVE && b.getState() == Bundle.RESOLVED) {
-                        detail = problems.startFailure(b.getBundleId()).orElse("stopped");
-                        state = detail.equals("stopped") ? DeployState.ACTIVE : DeployState.FAILED;
-                    }
-                }
-                list.add(new Deployment(e.name, e.kind, e.target, state, e.bundleId, detail));
+                // A file that is waiting or refused says so, even while its earlier bundle keeps running.
+                boolean fileSpeaks = e.state == DeployState.WAITING || e.state == DeployState.REFUSED || e.state == DeployState.IGNORED;
+                Live now = b == null || fileSpeaks ? new Live(e.state, e.detail) : live(b);
+                list.add(new Deployment(e.name, e.kind, e.target, now.state(), e.bundleId, now.detail()));
             }
             installed.forEach((bsn, source) -> {
                 Bundle b = context.getBundle(INSTALL_LOCATION + bsn);
                 if (b != null) {
-                    list.add(new Deployment(source, "bundle", bsn + " " + b.getVersion(),
-                            b.getState() == Bundle.ACTIVE ? DeployState.ACTIVE : b.getState() == Bundle.INSTALLED
-                                    ? DeployState.UNRESOLVED : DeployState.FAILED, b.getBundleId(), ""));
+                    Live now = live(b);
+                    list.add(new Deployment(source, "bundle", bsn + " " + b.getVersion(), now.state(), b.getBundleId(), now.detail()));
                 }
             });
             list.sort(Comparator.comparing(Deployment::file));
