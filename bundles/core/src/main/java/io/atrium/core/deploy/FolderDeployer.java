@@ -535,7 +535,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     private void deleteConfig(Entry e) {
         try {
-            Configuration[] configs = configAdmin.listConfigurations("(" + ConfigFile.FILE_PROPERTY + "=" + escape(e.name) + ")");
+            Configuration[] configs = configAdmin.listConfigurations("(" + ConfigFile.FILE_PROPERTY + "=" + io.atrium.core.registry.Filters.escape(e.name) + ")");
             if (configs != null) {
                 for (Configuration c : configs) {
                     c.delete();
@@ -894,10 +894,6 @@ public final class FolderDeployer implements Deployer, BundleListener {
      */
     private static String stamp(BasicFileAttributes a) {
         return a.size() + ":" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + a.fileKey();
-    }
-
-    private static String escape(String value) {
-        return value.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
     }
 
     /** Runs on the worker thread and waits; failures come back as one-line IllegalArgumentExceptions. */

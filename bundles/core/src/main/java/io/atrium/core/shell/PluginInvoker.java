@@ -1,11 +1,15 @@
 package io.atrium.core.shell;
 
+import io.atrium.core.registry.Filters;
 import io.atrium.core.registry.PluginCatalog;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import io.atrium.api.PluginProperties;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 /** Calls a contract method by name with string arguments, converted to its parameter types. */
 final class PluginInvoker {
@@ -55,7 +59,10 @@ final class PluginInvoker {
 
     private static Object call(BundleContext context, PluginCatalog.Entry entry, Method m, Object[] values) {
         String plugin = entry.descriptor().name();
-        Object service = context.getService(entry.reference());
+        // Through the plugin's facade, as every consumer calls it: so a call during an update waits
+        // for the new version instead of failing; the plugin's own service only if there is none.
+        ServiceReference<?> ref = facade(context, entry).orElse(entry.reference());
+        Object service = context.getService(ref);
         if (service == null) {
             throw new CommandError("plugin '" + plugin + "' went away before it could be called");
         }
@@ -68,7 +75,18 @@ final class PluginInvoker {
         } catch (IllegalAccessException e) {
             throw new CommandError("plugin '" + plugin + "' method '" + m.getName() + "' is not accessible");
         } finally {
-            context.ungetService(entry.reference());
+            context.ungetService(ref);
+        }
+    }
+
+    private static java.util.Optional<ServiceReference<?>> facade(BundleContext context, PluginCatalog.Entry entry) {
+        String filter = "(&(" + PluginProperties.FACADE + "=true)(" + PluginProperties.NAME + "="
+                + Filters.escape(entry.descriptor().name()) + "))";
+        try {
+            ServiceReference<?>[] refs = context.getServiceReferences(entry.descriptor().contract(), filter);
+            return refs == null ? java.util.Optional.empty() : java.util.Optional.of(refs[0]);
+        } catch (InvalidSyntaxException e) {
+            return java.util.Optional.empty();
         }
     }
 
