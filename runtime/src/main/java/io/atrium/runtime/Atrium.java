@@ -48,9 +48,12 @@ import org.osgi.util.tracker.ServiceTracker;
  * and the plugins share the same {@code Greeter} class.
  */
 public final class Atrium implements AutoCloseable {
-    /** Framework property naming the plugin folder; read by the core's deployer. */
+    /** Framework property naming the plugin folder; read by the core's deployer (FolderDeployer.DIR_PROPERTY). */
     public static final String PLUGINS_DIR = "atrium.plugins.dir";
-    /** Start level of plugins: above the base set, so a plugin never starts before the core. */
+    /**
+     * Start level of plugins, and the framework's beginning level: above the base set, so a plugin never
+     * starts before the core. The core's deployer gives its plugins the same level (FolderDeployer).
+     */
     public static final int PLUGIN_START_LEVEL = 10;
 
     private final Path dataDir;

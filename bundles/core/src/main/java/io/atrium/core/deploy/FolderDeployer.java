@@ -69,12 +69,13 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = Deployer.class, immediate = true)
 public final class FolderDeployer implements Deployer, BundleListener {
-    /** Framework property naming the folder. */
+    /** Framework property naming the folder; the runtime sets it (io.atrium.runtime.Atrium.PLUGINS_DIR, the same name). */
     public static final String DIR_PROPERTY = "atrium.plugins.dir";
     /** Location prefix of bundles from the folder, followed by the symbolic name. */
     public static final String FOLDER_LOCATION = "atrium:plugin/";
     /** Location prefix of bundles installed with {@code plugin:install}, followed by the symbolic name. */
     public static final String INSTALL_LOCATION = "atrium:install/";
+    /** Plugins' start level: the runtime's beginning start level (io.atrium.runtime.Atrium.PLUGIN_START_LEVEL). */
     static final int PLUGIN_START_LEVEL = 10;
     /** Quiet time after the last event of a file before it is looked at: a rename is one event. */
     static final long QUIET_MS = 5;
