@@ -292,6 +292,9 @@ public final class Atrium implements AutoCloseable {
          *                         by another server, or the framework fails to start
          */
         public Atrium start() {
+            // JUL's console handler takes System.err when it is first made: make it now, before Gogo swaps
+            // System.err for its per-thread stream, or log lines would land in a command's captured output.
+            java.util.logging.Logger.getLogger("").getHandlers();
             Path data = checkDataDir();
             Path pluginsPath = pluginDir == null ? null : checkPluginDir(pluginDir);
             FileChannel channel;

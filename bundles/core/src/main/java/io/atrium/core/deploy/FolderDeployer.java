@@ -3,6 +3,7 @@ package io.atrium.core.deploy;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.diagnostics.ResolutionDiagnosis;
+import io.atrium.spi.ArtifactHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,6 +49,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The plugin folder's deployer: makes the framework hold what the folder holds, live.
@@ -101,6 +104,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
         DeployState state = DeployState.WAITING;
         String detail = "";
         long bundleId = -1;
+        /** The transport that deployed this file, when it is not a bundle or a configuration. */
+        ArtifactHandler handler;
+        /** Other files the handler said this one depends on, and their stamps when it was deployed. */
+        List<Path> watched = List.of();
+        String watchedStamp = "";
 
         Entry(String name) {
             this.name = name;
@@ -154,6 +162,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
     private final Set<String> pending = new LinkedHashSet<>();
+    /** Transports' handlers for files that are neither bundles nor configurations. */
+    private final List<ArtifactHandler> handlers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Worker thread only: a file of the folder another file depends on (an executable) -> that file. */
+    private final Map<String, String> dependents = new HashMap<>();
     private ScheduledFuture<?> batch;
     private long batchDue;
     private ScheduledFuture<?> retry;
@@ -200,6 +212,44 @@ public final class FolderDeployer implements Deployer, BundleListener {
         }
         worker.shutdownNow();
         starters.shutdownNow();
+    }
+
+    /** A transport came: the files it handles are deployed (they were ignored, or waiting for it). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeHandler")
+    void addHandler(ArtifactHandler handler) {
+        handlers.add(handler);
+        worker.execute(() -> {
+            for (Entry e : List.copyOf(files.values())) {
+                if (e.handler == null && handler.handles(e.name)) {
+                    e.stamp = null;
+                    touched(e.name);
+                }
+            }
+        });
+    }
+
+    /** A transport went, with its plugins: its files wait for it to come back. */
+    void removeHandler(ArtifactHandler handler) {
+        handlers.remove(handler);
+        worker.execute(() -> {
+            for (Entry e : files.values()) {
+                if (e.handler == handler) {
+                    e.handler = null;
+                    e.stamp = null;
+                    e.state = DeployState.WAITING;
+                    e.detail = "waits for its transport (" + handler.kind() + "), which stopped";
+                }
+            }
+        });
+    }
+
+    private ArtifactHandler handlerFor(String name) {
+        for (ArtifactHandler h : handlers) {
+            if (h.handles(name)) {
+                return h;
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- start-up
@@ -291,6 +341,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             return;
         }
         pending.add(name);
+        String dependent = dependents.get(name);
+        if (dependent != null) {
+            pending.add(dependent);
+        }
         long now = System.currentTimeMillis();
         if (batch == null || batch.isDone()) {
             batchDue = now + MAX_BATCH_DELAY_MS;
@@ -314,7 +368,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 }
                 seen.add(name);
                 Entry e = files.get(name);
-                if (e == null || !stamp(p).equals(e.stamp)) {
+                if (e == null || !stamp(p).equals(e.stamp) || !e.watchedStamp.equals(stamps(e.watched))) {
                     touched(name);
                 }
             }
@@ -397,14 +451,16 @@ public final class FolderDeployer implements Deployer, BundleListener {
         }
         Entry e = entry(name);
         String stamp = stamp(attrs);
-        if (stamp.equals(e.stamp) && e.state != DeployState.WAITING) {
+        ArtifactHandler handler = jar ? null : handlerFor(name);
+        if (stamp.equals(e.stamp) && e.state != DeployState.WAITING && e.watchedStamp.equals(stamps(e.watched))) {
             return; // nothing changed
         }
-        if (!jar && !ConfigFile.isConfig(name)) {
+        if (!jar && handler == null && !ConfigFile.isConfig(name)) {
             e.kind = "other";
             e.stamp = stamp;
             e.state = DeployState.IGNORED;
-            e.detail = "not a plugin (.jar) or configuration (.cfg, .json) file";
+            String user = dependents.get(name);
+            e.detail = user != null ? "used by " + user : "not a plugin (.jar, .plugin.json) or configuration (.cfg, .json) file";
             return;
         }
         byte[] bytes;
@@ -424,6 +480,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
         if (jar) {
             e.kind = "bundle";
             deployBundle(e, stamp, attrs.lastModifiedTime().toMillis(), bytes, batch);
+        } else if (handler != null) {
+            e.kind = handler.kind();
+            e.stamp = stamp;
+            deployArtifact(e, handler, p, bytes);
         } else {
             e.kind = "config";
             e.stamp = stamp;
@@ -489,6 +549,45 @@ public final class FolderDeployer implements Deployer, BundleListener {
         }
     }
 
+    private void deployArtifact(Entry e, ArtifactHandler handler, Path p, byte[] bytes) {
+        try {
+            ArtifactHandler.Deployed d = handler.deploy(p, bytes);
+            e.handler = handler;
+            e.target = d.target();
+            setWatched(e, d.watched());
+            e.state = DeployState.ACTIVE;
+            e.detail = "";
+        } catch (IllegalArgumentException ex) {
+            refuse(e, ex.getMessage());
+        } catch (RuntimeException ex) {
+            refuse(e, "was not deployed: " + ex);
+        }
+    }
+
+    /** Remembers the files a deployed file depends on, so a change to one deploys it again. */
+    private void setWatched(Entry e, List<Path> watched) {
+        dependents.values().removeIf(e.name::equals);
+        e.watched = watched;
+        e.watchedStamp = stamps(watched);
+        for (Path w : watched) {
+            Path abs = w.toAbsolutePath().normalize();
+            if (dir != null && dir.toAbsolutePath().normalize().equals(abs.getParent())) {
+                dependents.put(abs.getFileName().toString(), e.name);
+            }
+        }
+    }
+
+    private static String stamps(List<Path> paths) {
+        if (paths.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Path w : paths) {
+            sb.append(stamp(w)).append(';');
+        }
+        return sb.toString();
+    }
+
     private void applyConfig(Entry e, byte[] bytes) {
         try {
             ConfigFile cfg = ConfigFile.parse(e.name, bytes);
@@ -515,6 +614,15 @@ public final class FolderDeployer implements Deployer, BundleListener {
         }
         if ("config".equals(e.kind) && !e.target.isEmpty()) {
             deleteConfig(e);
+            return;
+        }
+        if (e.handler != null) {
+            dependents.values().removeIf(name::equals);
+            try {
+                e.handler.undeploy(dir.resolve(name));
+            } catch (RuntimeException ex) {
+                LOG.warning("plugin file " + name + " was removed, but its " + e.handler.kind() + " plugin did not stop cleanly: " + ex);
+            }
             return;
         }
         if (e.bundleId < 0) {

@@ -16,4 +16,10 @@ public interface PluginCatalog {
      * @return the plugin and its service reference, if registered
      */
     Optional<Entry> entry(String name);
+
+    /**
+     * @param name a plugin name
+     * @return the transport that runs the plugin outside bundles (and can reload it), if one does
+     */
+    Optional<io.atrium.spi.PluginProvider> providerOf(String name);
 }

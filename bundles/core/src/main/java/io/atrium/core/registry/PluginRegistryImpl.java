@@ -10,6 +10,7 @@ import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.api.Transport;
 import io.atrium.core.diagnostics.ProblemReport;
+import io.atrium.spi.PluginProvider;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -29,6 +30,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Every service of a {@code @PluginContract} interface, described. A plain service listener
@@ -46,6 +50,10 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private final Map<ServiceReference<?>, PluginProblem> foreignApi = new java.util.concurrent.ConcurrentHashMap<>();
     /** Guarded by this: the plugin name each plugin service claims, so other services' events cost a lookup. */
     private final Map<ServiceReference<?>, String> claimed = new java.util.HashMap<>();
+    /** Transports that also know their plugins while those are not services (starting, failed, stopped). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<PluginProvider> providers = List.of();
 
     @Activate
     public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport) {
@@ -223,15 +231,47 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         return caps;
     }
 
+    /** Registered plugins, then the providers' plugins that are not registered now (starting, failed, stopped). */
     @Override
-    public synchronized List<PluginDescriptor> plugins() {
-        return byName.values().stream().map(c -> c.get(0).descriptor()).toList();
+    public List<PluginDescriptor> plugins() {
+        Map<String, PluginDescriptor> all = new TreeMap<>();
+        synchronized (this) {
+            byName.forEach((name, claims) -> all.put(name, claims.get(0).descriptor()));
+        }
+        for (PluginProvider p : providers) {
+            for (PluginDescriptor d : p.plugins()) {
+                all.putIfAbsent(d.name(), d);
+            }
+        }
+        return List.copyOf(all.values());
     }
 
     @Override
-    public synchronized Optional<PluginDescriptor> plugin(String name) {
-        List<Entry> claims = byName.get(name);
-        return claims == null ? Optional.empty() : Optional.of(claims.get(0).descriptor());
+    public Optional<PluginDescriptor> plugin(String name) {
+        synchronized (this) {
+            List<Entry> claims = byName.get(name);
+            if (claims != null) {
+                return Optional.of(claims.get(0).descriptor());
+            }
+        }
+        for (PluginProvider p : providers) {
+            for (PluginDescriptor d : p.plugins()) {
+                if (d.name().equals(name)) {
+                    return Optional.of(d);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<PluginProvider> providerOf(String name) {
+        for (PluginProvider p : providers) {
+            if (p.plugins().stream().anyMatch(d -> d.name().equals(name))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -249,6 +289,9 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     public List<PluginProblem> problems() {
         List<PluginProblem> all = new ArrayList<>(problemReport.problems());
         all.addAll(foreignApi.values());
+        for (PluginProvider p : providers) {
+            all.addAll(p.problems());
+        }
         synchronized (this) {
             for (List<Entry> claims : byName.values()) {
                 for (Entry loser : claims.subList(1, claims.size())) {

@@ -3,6 +3,7 @@ package io.atrium.core.shell;
 import io.atrium.api.PluginRegistry;
 import io.atrium.core.deploy.Deployer;
 import io.atrium.core.deploy.Deployment;
+import io.atrium.core.registry.PluginCatalog;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
@@ -23,12 +24,15 @@ public final class DeployCommands {
     private final BundleContext context;
     private final PluginRegistry registry;
     private final Deployer deployer;
+    private final PluginCatalog catalog;
 
     @Activate
-    public DeployCommands(BundleContext context, @Reference PluginRegistry registry, @Reference Deployer deployer) {
+    public DeployCommands(BundleContext context, @Reference PluginRegistry registry, @Reference Deployer deployer,
+                          @Reference PluginCatalog catalog) {
         this.context = context;
         this.registry = registry;
         this.deployer = deployer;
+        this.catalog = catalog;
     }
 
     @Descriptor("installs and starts a plugin bundle from a path or URL, outside the plugin folder")
@@ -54,6 +58,15 @@ public final class DeployCommands {
 
     @Descriptor("stops and starts a plugin, so its components start afresh")
     public String reload(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        var provider = catalog.providerOf(name);
+        if (provider.isPresent()) {
+            try {
+                provider.get().reload(name);
+            } catch (io.atrium.api.PluginException e) {
+                throw new CommandError(e.getMessage());
+            }
+            return "reloaded " + name + ": " + registry.plugin(name).map(p -> p.state().toString()).orElse("gone") + "\n";
+        }
         long id = bundleId(name);
         return result("reloaded", attempt(() -> deployer.reload(id)));
     }

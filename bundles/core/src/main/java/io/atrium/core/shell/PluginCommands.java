@@ -54,6 +54,7 @@ public final class PluginCommands {
                 .row("capabilities", p.capabilities().isEmpty() ? "(none)" : join(p.capabilities()))
                 .row("bundle", p.bundleId())
                 .row("source", p.source());
+        catalog.providerOf(name).ifPresent(provider -> provider.details(name).forEach(table::row));
         return table.toString();
     }
 
@@ -61,7 +62,7 @@ public final class PluginCommands {
     public Object call(@Descriptor("the plugin's name") String name,
                        @Descriptor("the contract method") String method,
                        @Descriptor("the method's arguments, converted to its parameter types") String... args) {
-        PluginCatalog.Entry entry = catalog.entry(name).orElseThrow(() -> unknown(name));
+        PluginCatalog.Entry entry = catalog.entry(name).orElseThrow(() -> notCallable(name));
         Object result = PluginInvoker.invoke(context, entry, method, args);
         return result == null ? "(no result)" : result;
     }
@@ -91,6 +92,15 @@ public final class PluginCommands {
 
     private PluginDescriptor find(String name) {
         return registry.plugin(name).orElseThrow(() -> unknown(name));
+    }
+
+    /** Unknown, or known but not callable now (a process plugin starting or failed): say which. */
+    private CommandError notCallable(String name) {
+        return registry.plugin(name)
+                .map(p -> new CommandError("plugin '" + name + "' is " + p.state() + ", not callable now"
+                        + registry.problems().stream().filter(pr -> pr.plugin().equals(name))
+                                .map(pr -> ": " + pr.reason()).findFirst().orElse("")))
+                .orElseGet(() -> unknown(name));
     }
 
     private CommandError unknown(String name) {

@@ -1,0 +1,57 @@
+package io.atrium.spi;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Deploys one kind of file of the plugin folder that is not a bundle, e.g. {@code NAME.plugin.json}.
+ * The folder deployer owns watching, partial-copy safety and identity; a handler is told the file's
+ * complete content when it appears or changes, and when it goes.
+ *
+ * <p>Calls come from the deployer's single thread and must return quickly: a handler validates the
+ * file and starts its plugin in the background. Register the handler as an OSGi service.
+ */
+@ConsumerType
+public interface ArtifactHandler {
+
+    /**
+     * @param fileName a file name in the plugin folder
+     * @return true when this handler deploys that file (decided by its name alone)
+     */
+    boolean handles(String fileName);
+
+    /** @return what the files are called in {@code plugin:deploys}, e.g. {@code process} */
+    String kind();
+
+    /**
+     * Deploys a new file, or a changed one (then the plugin it deployed is replaced live).
+     *
+     * @param file    the file's path
+     * @param content the file's complete content, read once by the deployer
+     * @return what was deployed and which other files it depends on
+     * @throws IllegalArgumentException with a one-line reason, naming the field at fault, when the file
+     *                                  cannot be deployed; a plugin it deployed before keeps running
+     */
+    Deployed deploy(Path file, byte[] content);
+
+    /**
+     * The file is gone: stop and remove what it deployed.
+     *
+     * @param file the file's path
+     */
+    void undeploy(Path file);
+
+    /**
+     * What a deployed file became.
+     *
+     * @param target  what it deploys, for people: e.g. {@code english-py 1.0.0}
+     * @param watched other files it depends on (an executable, a module); a change to one of them
+     *                deploys the file again, as if it had changed itself
+     */
+    record Deployed(String target, List<Path> watched) {
+        public Deployed {
+            watched = List.copyOf(watched);
+        }
+    }
+}

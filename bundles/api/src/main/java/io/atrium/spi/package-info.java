@@ -1,0 +1,13 @@
+/**
+ * How Atrium's transports plug into its core: an {@link io.atrium.spi.ArtifactHandler} turns a
+ * file of the plugin folder into running plugins (a process plugin's manifest, a WASM module), and
+ * a {@link io.atrium.spi.PluginProvider} tells the registry and the shell about plugins that live
+ * outside bundles, in every state. Implemented by transport bundles, used by the core; plugin
+ * authors and embedders never need it.
+ */
+@Export
+@Version("1.0.0")
+package io.atrium.spi;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

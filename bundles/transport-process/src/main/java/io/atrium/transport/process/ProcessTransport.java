@@ -1,0 +1,244 @@
+package io.atrium.transport.process;
+
+import io.atrium.api.Capability;
+import io.atrium.api.PluginContract;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginProblem;
+import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.PluginProvider;
+import io.atrium.transport.process.host.Launcher;
+import io.atrium.transport.process.host.SupervisedPlugin;
+import io.atrium.transport.process.manifest.PluginManifest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Version;
+import org.osgi.framework.VersionRange;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+
+/**
+ * Deploys {@code NAME.plugin.json} manifests from the plugin folder as process plugins, and tells the
+ * registry about them in every state. Capability policy comes from the configuration
+ * {@code io.atrium.capabilities}: each key a contract's name, each value the capabilities its plugins
+ * must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
+ */
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true,
+        configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class ProcessTransport implements ArtifactHandler, PluginProvider {
+    /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
+    public static final String CAPABILITIES_PID = "io.atrium.capabilities";
+    private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
+
+    private final BundleContext context;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService work;
+    private final Map<Path, SupervisedPlugin> byFile = new ConcurrentHashMap<>();
+    private volatile Map<String, List<Capability>> required = Map.of();
+
+    @Activate
+    public ProcessTransport(BundleContext context, Map<String, Object> config) {
+        this.context = context;
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
+        this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
+        modified(config);
+    }
+
+    @Modified
+    void modified(Map<String, Object> config) {
+        Map<String, List<Capability>> next = new java.util.HashMap<>();
+        config.forEach((key, value) -> {
+            if (key.contains(".") && !key.startsWith("service.") && !key.startsWith("component.") && !key.startsWith("felix.")
+                    && !key.startsWith("atrium.config")) {
+                List<Capability> caps = new ArrayList<>();
+                for (String c : String.valueOf(value).split(",")) {
+                    if (!c.isBlank()) {
+                        try {
+                            caps.add(Capability.parse(c));
+                        } catch (IllegalArgumentException e) {
+                            LOG.warning("configuration " + CAPABILITIES_PID + ", key " + key + ": " + e.getMessage() + "; ignored");
+                        }
+                    }
+                }
+                next.put(key, List.copyOf(caps));
+            }
+        });
+        required = Map.copyOf(next);
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (SupervisedPlugin p : byFile.values()) {
+            p.stop();
+        }
+        byFile.clear();
+        work.shutdown();
+        try {
+            work.awaitTermination(5, TimeUnit.SECONDS); // the processes' graceful shutdowns
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ the folder deployer's side
+
+    @Override
+    public boolean handles(String fileName) {
+        return fileName.endsWith(PluginManifest.SUFFIX);
+    }
+
+    @Override
+    public String kind() {
+        return "process";
+    }
+
+    @Override
+    public Deployed deploy(Path file, byte[] content) {
+        PluginManifest m;
+        try {
+            m = PluginManifest.parse(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
+        }
+        try {
+            Launcher.executable(m);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot be run: " + e.getMessage());
+        }
+        Class<?> contract = contract(m);
+        for (SupervisedPlugin other : byFile.values()) {
+            if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
+                throw new IllegalArgumentException("names the plugin '" + m.name() + "', which "
+                        + other.manifest().file().getFileName() + " already deploys");
+            }
+        }
+        SupervisedPlugin existing = byFile.get(m.file());
+        if (existing != null && existing.contract() == contract && existing.name().equals(m.name())) {
+            existing.redeploy(m);
+        } else {
+            if (existing != null) {
+                existing.stop();
+            }
+            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, m, contract, caps -> refusal(m.contract(), caps));
+            byFile.put(m.file(), p);
+            p.start();
+        }
+        return new Deployed(m.name() + " " + m.version(), m.files());
+    }
+
+    @Override
+    public void undeploy(Path file) {
+        SupervisedPlugin p = byFile.remove(file);
+        if (p != null) {
+            p.stop();
+            LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
+        }
+    }
+
+    /**
+     * Loads the contract interface the manifest names, through this bundle's dynamic import, and checks
+     * that it is a plugin contract in the version range the manifest asks for.
+     */
+    private Class<?> contract(PluginManifest m) {
+        Class<?> type;
+        try {
+            type = context.getBundle().loadClass(m.contract());
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new IllegalArgumentException("names the contract " + m.contract() + ", which no bundle of the server exports");
+        }
+        if (!type.isInterface() || !type.isAnnotationPresent(PluginContract.class)) {
+            throw new IllegalArgumentException("names " + m.contract() + ", which is not a plugin contract (an interface marked @PluginContract)");
+        }
+        VersionRange range;
+        try {
+            range = new VersionRange(m.contractVersion());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not a valid process plugin manifest: field 'contractVersion': '" + m.contractVersion()
+                    + "' is not a version range such as [1.0,2.0)");
+        }
+        Version provided = packageVersion(type);
+        if (provided != null && !range.includes(provided)) {
+            throw new IllegalArgumentException("needs " + type.getPackageName() + " " + range + ", but the server provides version " + provided);
+        }
+        return type;
+    }
+
+    /** @return the version of the contract's package this bundle is wired to */
+    private Version packageVersion(Class<?> type) {
+        BundleWiring wiring = context.getBundle().adapt(BundleWiring.class);
+        if (wiring == null) {
+            return null;
+        }
+        for (BundleWire w : wiring.getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+            Map<String, Object> attrs = w.getCapability().getAttributes();
+            if (type.getPackageName().equals(attrs.get(PackageNamespace.PACKAGE_NAMESPACE))) {
+                return (Version) attrs.get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE);
+            }
+        }
+        return null;
+    }
+
+    /** @return why the configuration refuses a plugin of this contract with these capabilities, or null */
+    private String refusal(String contract, List<Capability> declared) {
+        List<String> missing = new ArrayList<>();
+        for (Capability need : required.getOrDefault(contract, List.of())) {
+            if (declared.stream().noneMatch(c -> c.satisfies(need))) {
+                missing.add(need.toString());
+            }
+        }
+        return missing.isEmpty() ? null : "lacks the capabilit" + (missing.size() == 1 ? "y " : "ies ") + String.join(", ", missing)
+                + ", which the configuration " + CAPABILITIES_PID + " requires of every " + contract.substring(contract.lastIndexOf('.') + 1);
+    }
+
+    // ------------------------------------------------------------------ the registry's and the shell's side
+
+    @Override
+    public List<PluginDescriptor> plugins() {
+        return byFile.values().stream().map(SupervisedPlugin::descriptor).toList();
+    }
+
+    @Override
+    public List<PluginProblem> problems() {
+        return byFile.values().stream().map(SupervisedPlugin::problem).filter(Objects::nonNull).toList();
+    }
+
+    @Override
+    public Map<String, String> details(String name) {
+        return find(name).map(SupervisedPlugin::details).orElse(Map.of());
+    }
+
+    @Override
+    public boolean reload(String name) {
+        var p = find(name);
+        p.ifPresent(SupervisedPlugin::reload);
+        return p.isPresent();
+    }
+
+    private java.util.Optional<SupervisedPlugin> find(String name) {
+        Collection<SupervisedPlugin> all = byFile.values();
+        return all.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,134 @@
+package io.atrium.transport.process.host;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginRejectedException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.protocol.FrameReader;
+import io.atrium.transport.process.protocol.Messages;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One-shot mode: each call runs the executable once, writes the request line to its stdin and closes
+ * it, and reads the answer line from its stdout (git- and kubectl-style plugins). The process must
+ * exit within the call's timeout or it is killed.
+ */
+final class ExecRunner implements Invoker {
+    private final PluginManifest manifest;
+    private final PluginLog log;
+    private final ScheduledExecutorService timers;
+
+    ExecRunner(PluginManifest manifest, PluginLog log, ScheduledExecutorService timers) {
+        this.manifest = manifest;
+        this.log = log;
+        this.timers = timers;
+    }
+
+    @Override
+    public JsonElement call(String method, JsonArray params, long timeoutMs) {
+        String name = manifest.name();
+        byte[] request = Messages.request(1, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
+        if (request.length > manifest.limits().maxFrameBytes()) {
+            throw new PluginRejectedException(name, method + ": the request is " + request.length
+                    + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());
+        }
+        Process p;
+        try {
+            p = Launcher.start(manifest);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PluginCrashedException(name, "could not be started: " + e.getMessage());
+        }
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = timers.schedule(() -> {
+            timedOut.set(true);
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }, timeoutMs, TimeUnit.MILLISECONDS);
+        AtomicReference<String> lastStderr = new AtomicReference<>();
+        Thread stderr = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (!line.isBlank()) {
+                        lastStderr.set(line);
+                        log.stderr(line);
+                    }
+                }
+            } catch (IOException ignored) {
+                // gone
+            }
+        }, "atrium-plugin-" + name + "-exec-stderr");
+        stderr.setDaemon(true);
+        stderr.start();
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(request);
+            } catch (IOException ignored) {
+                // it exited without reading: its exit status says why, below
+            }
+            String line = null;
+            String protocolError = null;
+            try {
+                FrameReader frames = new FrameReader(p.getInputStream(), manifest.limits().maxFrameBytes());
+                while ((line = frames.next()) != null && !line.strip().startsWith("{")) {
+                    if (!line.isBlank()) {
+                        log.strayStdout(line);
+                    }
+                }
+            } catch (FrameReader.FrameTooLargeException e) {
+                protocolError = e.getMessage();
+            } catch (IOException e) {
+                line = null;
+            }
+            p.waitFor(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS);
+            stderr.join(200);
+            if (timedOut.get()) {
+                throw new PluginTimeoutException(name, method + " did not answer within " + timeoutMs + " ms (the process was killed)");
+            }
+            if (protocolError != null) {
+                p.destroyForcibly();
+                throw new PluginCrashedException(name, protocolError);
+            }
+            if (line == null) {
+                String status = p.isAlive() ? "closed its stdout" : ExitStatus.describe(p.exitValue());
+                String last = lastStderr.get();
+                throw new PluginCrashedException(name, status + " without an answer to " + method
+                        + (last == null ? "" : "; last stderr line: " + Messages.quote(last.strip())));
+            }
+            JsonObject response;
+            try {
+                response = JsonParser.parseString(line).getAsJsonObject();
+            } catch (JsonParseException | IllegalStateException e) {
+                throw new PluginCrashedException(name, "answered " + method + " with a malformed frame: " + Messages.quote(line));
+            }
+            return Invoker.resultOf(name, method, response);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new PluginCrashedException(name, method + " was interrupted");
+        } finally {
+            watchdog.cancel(false);
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        // nothing runs between calls
+    }
+}

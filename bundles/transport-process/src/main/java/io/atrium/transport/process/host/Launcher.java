@@ -1,0 +1,104 @@
+package io.atrium.transport.process.host;
+
+import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.protocol.Protocol;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a manifest into a process: the executable checked, the environment reduced to an allow-list
+ * plus the protocol's variables, and the memory and CPU caps applied by the operating system
+ * ({@code setrlimit} through util-linux {@code prlimit}, or the shell's {@code ulimit}).
+ */
+public final class Launcher {
+    /** Host variables every plugin gets; everything else must be asked for in the manifest. */
+    static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
+    private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
+
+    private Launcher() {
+    }
+
+    /**
+     * Checks that the command can be run.
+     *
+     * @return the executable's path
+     * @throws IllegalArgumentException naming the executable and what is wrong with it
+     */
+    public static Path executable(PluginManifest m) {
+        String exe = m.command().get(0);
+        if (exe.contains("/")) {
+            Path p = m.folder().resolve(exe).normalize();
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("executable " + exe + " is missing (looked for " + p + ")");
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new IllegalArgumentException("executable " + exe + " is not executable (chmod +x " + p.getFileName() + ")");
+            }
+            return p;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String d : path.split(File.pathSeparator)) {
+            Path p = Path.of(d.isEmpty() ? "." : d, exe);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("command '" + exe + "' is not on the PATH (" + path + ")");
+    }
+
+    /** @return a started process for the manifest, not yet spoken to */
+    static Process start(PluginManifest m) throws IOException {
+        List<String> cmd = new ArrayList<>(limits(m));
+        cmd.add(executable(m).toString());
+        cmd.addAll(m.command().subList(1, m.command().size()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(m.folder().toFile());
+        Map<String, String> env = pb.environment();
+        Map<String, String> host = Map.copyOf(env);
+        env.clear();
+        for (String k : ALLOWED_ENV) {
+            if (host.containsKey(k)) {
+                env.put(k, host.get(k));
+            }
+        }
+        for (String k : m.inheritEnv()) {
+            if (host.containsKey(k)) {
+                env.put(k, host.get(k));
+            }
+        }
+        env.putAll(m.env());
+        env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
+        env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        env.put(Protocol.NAME_ENV, m.name());
+        env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
+        return pb.start();
+    }
+
+    /** The prefix that applies the caps and then runs the command in the same process. */
+    private static List<String> limits(PluginManifest m) {
+        long mem = m.limits().memoryMb();
+        long cpu = m.limits().cpuSeconds();
+        if (mem == 0 && cpu == 0) {
+            return List.of();
+        }
+        if (Files.isExecutable(PRLIMIT)) {
+            List<String> p = new ArrayList<>(List.of(PRLIMIT.toString()));
+            if (mem > 0) {
+                p.add("--data=" + mem * 1024 * 1024);
+            }
+            if (cpu > 0) {
+                p.add("--cpu=" + cpu);
+            }
+            p.add("--");
+            return p;
+        }
+        // POSIX sh: ulimit -d takes KiB; "$@" is the command, run by exec in the same process
+        String script = (mem > 0 ? "ulimit -d " + mem * 1024 + " && " : "") + (cpu > 0 ? "ulimit -t " + cpu + " && " : "") + "exec \"$@\"";
+        return List.of("/bin/sh", "-c", script, "atrium-plugin");
+    }
+}

@@ -1,0 +1,459 @@
+package io.atrium.transport.process.host;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginRejectedException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.protocol.FrameReader;
+import io.atrium.transport.process.protocol.Handshake;
+import io.atrium.transport.process.protocol.Messages;
+import io.atrium.transport.process.protocol.Protocol;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+
+/**
+ * One running process of a plugin in service mode, and the connection to it: requests on its stdin,
+ * answers and callbacks on its stdout, one JSON-RPC message per line, many calls in flight, answered
+ * in any order. Its stderr goes to the host's log under the plugin's name.
+ *
+ * <p>Death is noticed at once: the end of stdout (the process exited, or closed it), a broken pipe,
+ * or a protocol violation, after which the process is killed. Calls in flight then fail as crashed,
+ * naming the exit status or signal, and the owner is told once (unless this process was being
+ * stopped on purpose).
+ */
+public final class PluginProcess implements Invoker {
+    /** What the owner learns when the process dies on its own. */
+    public interface Owner {
+        /** The process died or was killed for misbehaving; called once, on the reader thread. */
+        void broken(PluginProcess process, String reason);
+
+        /** @return the plugin's configuration, for its {@code host.config} callback */
+        JsonElement config();
+    }
+
+    private final PluginManifest manifest;
+    private final PluginLog log;
+    private final Owner owner;
+    private final Process process;
+    private final OutputStream stdin;
+    private final Map<Long, CompletableFuture<JsonElement>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+    private volatile boolean closing;
+    private volatile String killedBecause;
+    private volatile String died;
+    private volatile String lastStderr;
+    private volatile Handshake handshake;
+
+    private PluginProcess(PluginManifest manifest, PluginLog log, Owner owner, Process process) {
+        this.manifest = manifest;
+        this.log = log;
+        this.owner = owner;
+        this.process = process;
+        this.stdin = process.getOutputStream();
+        this.stdoutReader = new Thread(this::readStdout, "atrium-plugin-" + manifest.name() + "-" + process.pid());
+        this.stderrReader = new Thread(this::readStderr, "atrium-plugin-" + manifest.name() + "-" + process.pid() + "-stderr");
+        stdoutReader.setDaemon(true);
+        stderrReader.setDaemon(true);
+    }
+
+    /**
+     * Launches the plugin and waits for its handshake.
+     *
+     * @return the process, handshake done and checked against the manifest
+     * @throws PluginRejectedException when the plugin announces something the host refuses (cookie,
+     *                                 protocol version, contract, name): launching it again would not help
+     * @throws PluginCrashedException  when it cannot be started or exits before its handshake
+     * @throws PluginTimeoutException  when it sends no handshake in time
+     */
+    public static PluginProcess launch(PluginManifest manifest, PluginLog log, Owner owner) {
+        Process p;
+        try {
+            p = Launcher.start(manifest);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PluginCrashedException(manifest.name(), "could not be started: " + e.getMessage());
+        }
+        PluginProcess pp = new PluginProcess(manifest, log, owner, p);
+        pp.stderrReader.start();
+        pp.stdoutReader.start();
+        pp.awaitHandshake();
+        return pp;
+    }
+
+    private void awaitHandshake() {
+        String name = manifest.name();
+        long timeout = manifest.limits().handshakeTimeoutMs();
+        String line;
+        try {
+            line = firstLine.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            stop("sent no handshake within " + timeout + " ms");
+            throw new PluginTimeoutException(name, "sent no handshake within " + timeout + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop("launch interrupted");
+            throw new PluginUnavailableException(name, "launch interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause()); // never completed exceptionally
+        }
+        if (line == null) {
+            closing = true;
+            throw new PluginCrashedException(name, awaitDeath("closed its stdout") + ", before its handshake");
+        }
+        try {
+            Handshake h = Handshake.parse(line);
+            if (!h.contract().equals(manifest.contract())) {
+                throw new IllegalArgumentException("announces the contract " + h.contract() + ", but its manifest says " + manifest.contract());
+            }
+            if (h.name() != null && !h.name().equals(name)) {
+                throw new IllegalArgumentException("calls itself '" + h.name() + "', but its manifest says '" + name + "'");
+            }
+            if (h.version() != null && !h.version().equals(manifest.version())) {
+                throw new IllegalArgumentException("announces version " + h.version() + ", but its manifest says " + manifest.version());
+            }
+            for (var promised : manifest.capabilities()) {
+                if (h.capabilities().stream().noneMatch(c -> c.satisfies(promised))) {
+                    throw new IllegalArgumentException("does not declare the capability " + promised + " its manifest promises");
+                }
+            }
+            handshake = h;
+        } catch (IllegalArgumentException refused) {
+            stop(refused.getMessage());
+            throw new PluginRejectedException(name, refused.getMessage());
+        }
+    }
+
+    /** @return what the plugin announced */
+    public Handshake handshake() {
+        return handshake;
+    }
+
+    /** @return the operating system's process id */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** @return whether the process still runs */
+    public boolean alive() {
+        return process.isAlive() && died == null;
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    @Override
+    public JsonElement call(String method, JsonArray params, long timeoutMs) {
+        inflight.incrementAndGet();
+        try {
+            if (closing) {
+                throw new Retired();
+            }
+            if (died != null) {
+                throw new PluginCrashedException(manifest.name(), died);
+            }
+            long id = ids.incrementAndGet();
+            byte[] frame = Messages.request(id, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
+            if (frame.length > manifest.limits().maxFrameBytes()) {
+                throw new PluginRejectedException(manifest.name(), method + ": the request is " + frame.length
+                        + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());
+            }
+            CompletableFuture<JsonElement> answer = new CompletableFuture<>();
+            pending.put(id, answer);
+            try {
+                send(frame);
+            } catch (IOException e) {
+                pending.remove(id);
+                throw new PluginCrashedException(manifest.name(), awaitDeath("its stdin broke (" + e.getMessage() + ")"));
+            }
+            try {
+                return answer.get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                pending.remove(id);
+                throw new PluginTimeoutException(manifest.name(), method + " did not answer within " + timeoutMs + " ms");
+            } catch (ExecutionException e) {
+                throw (RuntimeException) e.getCause();
+            } catch (InterruptedException e) {
+                pending.remove(id);
+                Thread.currentThread().interrupt();
+                throw new PluginUnavailableException(manifest.name(), method + " was interrupted");
+            }
+        } finally {
+            inflight.decrementAndGet();
+        }
+    }
+
+    /**
+     * Pings the plugin; kills it when no answer comes in time.
+     *
+     * @return completes when the plugin answered, or when it was killed
+     */
+    public CompletableFuture<Void> checkHealth(long timeoutMs) {
+        long id = ids.incrementAndGet();
+        CompletableFuture<JsonElement> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            send(Messages.request(id, Protocol.PING, null, timeoutMs).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            pending.remove(id);
+            return CompletableFuture.completedFuture(null); // the reader notices the death
+        }
+        return answer.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((r, failure) -> {
+            pending.remove(id);
+            if (failure instanceof TimeoutException) {
+                kill("stopped answering: no answer to a health check within " + timeoutMs + " ms");
+            }
+            return null;
+        });
+    }
+
+    private void send(byte[] frame) throws IOException {
+        synchronized (stdin) {
+            stdin.write(frame);
+            stdin.flush();
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    private void readStdout() {
+        FrameReader frames = new FrameReader(process.getInputStream(), manifest.limits().maxFrameBytes());
+        try {
+            String first = frames.next();
+            firstLine.complete(first);
+            if (first == null) {
+                ended(null);
+                return;
+            }
+            String line;
+            while ((line = frames.next()) != null) {
+                handle(line);
+            }
+            ended(null);
+        } catch (FrameReader.FrameTooLargeException e) {
+            firstLine.complete(null);
+            ended(e.getMessage());
+        } catch (IOException e) {
+            firstLine.complete(null);
+            ended(null);
+        } catch (RuntimeException e) {
+            log.host(Level.SEVERE, "broke the host's reader: " + e);
+            ended("broke the host's reader: " + e);
+        }
+    }
+
+    private void handle(String line) {
+        String t = line.strip();
+        if (t.isEmpty()) {
+            return;
+        }
+        if (t.charAt(0) != '{') {
+            log.strayStdout(line);
+            return;
+        }
+        JsonObject msg;
+        try {
+            msg = JsonParser.parseString(t).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+            kill("sent a malformed frame: " + Messages.quote(line));
+            return;
+        }
+        if (msg.has("method")) {
+            callback(msg);
+        } else if (msg.has("id") && msg.get("id").isJsonPrimitive() && msg.getAsJsonPrimitive("id").isNumber()) {
+            long id = msg.get("id").getAsLong();
+            CompletableFuture<JsonElement> answer = pending.remove(id);
+            if (answer == null) {
+                log.host(id <= ids.get() ? Level.FINE : Level.WARNING, id <= ids.get()
+                        ? "answered call " + id + " after it had timed out; the answer is dropped"
+                        : "answered call " + id + ", which the host never made; the answer is dropped");
+                return;
+            }
+            try {
+                answer.complete(Invoker.resultOf(manifest.name(), "call " + id, msg));
+            } catch (PluginException e) {
+                answer.completeExceptionally(e);
+            }
+        } else {
+            kill("sent a frame that is neither a request nor an answer: " + Messages.quote(line));
+        }
+    }
+
+    /** A request or notification from the plugin to the host. */
+    private void callback(JsonObject msg) {
+        String method = Messages.string(msg, "method");
+        JsonElement id = msg.get("id");
+        JsonElement params = msg.get("params");
+        try {
+            JsonElement result;
+            if (Protocol.LOG.equals(method)) {
+                JsonObject p = params != null && params.isJsonObject() ? params.getAsJsonObject() : new JsonObject();
+                String message = Messages.string(p, "message");
+                log.callback(Messages.string(p, "level"), message != null ? message : String.valueOf(params));
+                result = new JsonPrimitive(true);
+            } else if (Protocol.CONFIG.equals(method)) {
+                result = owner.config();
+            } else {
+                if (id != null) {
+                    send(Messages.error(id, Protocol.METHOD_NOT_FOUND, "the host has no method '" + method + "'")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+                return;
+            }
+            if (id != null && !id.isJsonNull()) {
+                send(Messages.result(id, result).getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // the process is going: the reader sees the end of its stdout next
+        }
+    }
+
+    private void readStderr() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    lastStderr = line;
+                    log.stderr(line);
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    /** Stdout ended or broke: the process is dying, dead, or killed. Fails every call in flight. */
+    private void ended(String protocolError) {
+        if (protocolError != null) {
+            kill(protocolError);
+        }
+        String reason = awaitDeath("closed its stdout");
+        died = reason;
+        for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            it.remove();
+            e.getValue().completeExceptionally(closing && killedBecause == null
+                    ? new PluginUnavailableException(manifest.name(), "was stopped")
+                    : new PluginCrashedException(manifest.name(), reason));
+        }
+        if (!closing) {
+            owner.broken(this, reason);
+        }
+    }
+
+    /**
+     * Waits briefly for the process to end and says why it did: the reason it was killed for, or its exit
+     * status with its last words on stderr. A process that lives on without its pipes is killed.
+     */
+    private String awaitDeath(String ifAlive) {
+        try {
+            if (!process.waitFor(1, TimeUnit.SECONDS)) {
+                kill(ifAlive);
+                process.waitFor(1, TimeUnit.SECONDS);
+            }
+            stderrReader.join(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return deathReason();
+    }
+
+    private String deathReason() {
+        if (killedBecause != null) {
+            return killedBecause + " (killed)";
+        }
+        if (process.isAlive()) {
+            return "is unresponsive";
+        }
+        StringBuilder why = new StringBuilder(ExitStatus.describe(process.exitValue()));
+        String last = lastStderr;
+        long cap = manifest.limits().memoryMb();
+        if (cap > 0 && last != null && last.toLowerCase(Locale.ROOT).matches(".*(memoryerror|out of memory|cannot allocate|memory allocation|alloc|can't start new thread).*")) {
+            why.append(": it ran out of memory under its cap of ").append(cap).append(" MiB");
+        }
+        if (last != null) {
+            why.append("; last stderr line: ").append(Messages.quote(last.strip()));
+        }
+        return why.toString();
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    /** Kills the process for misbehaving; the reader then fails its calls and tells the owner. */
+    public void kill(String reason) {
+        if (killedBecause == null) {
+            killedBecause = reason;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    /**
+     * Takes no new calls (they go to the successor), waits up to {@code maxWaitMs} for the calls in
+     * flight to finish, then shuts the process down.
+     */
+    public void retire(long maxWaitMs) {
+        closing = true;
+        long deadline = System.nanoTime() + maxWaitMs * 1_000_000;
+        while ((inflight.get() > 0 || !pending.isEmpty()) && System.nanoTime() < deadline && died == null) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        shutdown();
+    }
+
+    /** Asks the plugin to exit (shutdown request, then end of stdin), then terminates it: 2 s, then SIGTERM, then SIGKILL. */
+    @Override
+    public void shutdown() {
+        closing = true;
+        try {
+            send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8));
+            stdin.close();
+        } catch (IOException alreadyGone) {
+            // exited already
+        }
+        try {
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(1, TimeUnit.SECONDS)) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private void stop(String reason) {
+        closing = true;
+        kill(reason);
+    }
+}

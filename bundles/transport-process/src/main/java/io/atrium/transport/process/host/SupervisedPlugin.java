@@ -1,0 +1,422 @@
+package io.atrium.transport.process.host;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonSyntaxException;
+import io.atrium.api.Capability;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginProblem;
+import io.atrium.api.PluginProperties;
+import io.atrium.api.PluginRejectedException;
+import io.atrium.api.PluginState;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.api.Transport;
+import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.protocol.Messages;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * One process plugin over its life: it launches the plugin, registers a proxy of its contract while
+ * it answers, withdraws the proxy when it dies, restarts it with exponential backoff, and marks it
+ * failed after too many crashes in a window. A reload starts the new process first and moves calls to
+ * it only once its handshake is done.
+ */
+public final class SupervisedPlugin implements PluginProcess.Owner {
+    /** How long a health check waits for the plugin's answer. */
+    static final long PING_TIMEOUT_MS = 2_000;
+
+    private final BundleContext context;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService work;
+    private final Class<?> contract;
+    private final Function<List<Capability>, String> policy;
+    private final PluginLog log;
+    private final Object proxy;
+    private final long bundleId;
+    private volatile PluginManifest manifest;
+    private volatile Invoker current;
+    private volatile PluginState state = PluginState.STARTING;
+    private volatile String problem;
+    private volatile List<Capability> capabilities;
+    /** Guarded by this. */
+    private ServiceRegistration<?> registration;
+    private final Deque<Long> crashes = new ArrayDeque<>();
+    private int restarts;
+    private boolean stopped;
+    private ScheduledFuture<?> restart;
+    private ScheduledFuture<?> health;
+
+    /**
+     * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
+     */
+    public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, PluginManifest manifest,
+                            Class<?> contract, Function<List<Capability>, String> policy) {
+        this.context = context;
+        this.timers = timers;
+        this.work = work;
+        this.manifest = manifest;
+        this.contract = contract;
+        this.policy = policy;
+        this.capabilities = manifest.capabilities();
+        this.log = new PluginLog(manifest.name());
+        this.bundleId = context.getBundle().getBundleId();
+        this.proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract}, (p, m, args) -> {
+            if (m.getDeclaringClass() == Object.class) {
+                return switch (m.getName()) {
+                    case "toString" -> "process plugin '" + this.manifest.name() + "' (" + contract.getName() + ")";
+                    case "hashCode" -> System.identityHashCode(p);
+                    case "equals" -> p == args[0];
+                    default -> throw new UnsupportedOperationException(m.getName());
+                };
+            }
+            return invoke(m, args);
+        });
+    }
+
+    public String name() {
+        return manifest.name();
+    }
+
+    public PluginManifest manifest() {
+        return manifest;
+    }
+
+    public Class<?> contract() {
+        return contract;
+    }
+
+    // ------------------------------------------------------------------ life
+
+    /** Launches the plugin in the background. */
+    public void start() {
+        work.execute(this::launch);
+    }
+
+    private void launch() {
+        PluginManifest m = manifest;
+        Invoker fresh;
+        try {
+            fresh = open(m);
+        } catch (PluginRejectedException e) {
+            fail(reasonOf(e));
+            return;
+        } catch (PluginException e) {
+            crashed(null, reasonOf(e));
+            return;
+        }
+        synchronized (this) {
+            if (stopped) {
+                work.execute(fresh::shutdown);
+                return;
+            }
+            current = fresh;
+            state = PluginState.ACTIVE;
+            problem = null;
+            register();
+        }
+        scheduleHealth();
+    }
+
+    /** Starts an instance of the manifest: a process with its handshake done and the policy checked, or the exec runner. */
+    private Invoker open(PluginManifest m) {
+        if (m.mode() == PluginManifest.Mode.EXEC) {
+            capabilities = m.capabilities();
+            String refusal = policy.apply(capabilities);
+            if (refusal != null) {
+                throw new PluginRejectedException(m.name(), refusal);
+            }
+            return new ExecRunner(m, log, timers);
+        }
+        PluginProcess p = PluginProcess.launch(m, log, this);
+        String refusal = policy.apply(p.handshake().capabilities());
+        if (refusal != null) {
+            work.execute(p::shutdown);
+            throw new PluginRejectedException(m.name(), refusal);
+        }
+        capabilities = p.handshake().capabilities();
+        log.host(Level.INFO, "started: pid " + p.pid() + ", " + m.contract() + ", capabilities " + capabilities);
+        return p;
+    }
+
+    @Override
+    public void broken(PluginProcess process, String reason) {
+        crashed(process, reason);
+    }
+
+    /** The instance died, or a launch failed as a crash would: withdraw, then restart after a backoff, or give up. */
+    private void crashed(PluginProcess process, String reason) {
+        synchronized (this) {
+            if (stopped || (process != null && process != current)) {
+                return; // an instance being replaced or stopped: nobody waits for it
+            }
+            current = null;
+            unregister();
+            long now = System.nanoTime();
+            crashes.addLast(now);
+            long window = TimeUnit.SECONDS.toNanos(manifest.restart().windowSeconds());
+            while (!crashes.isEmpty() && now - crashes.peekFirst() > window) {
+                crashes.removeFirst();
+            }
+            PluginManifest.Restart policy = manifest.restart();
+            if (crashes.size() > policy.maxRestarts()) {
+                state = PluginState.FAILED;
+                problem = "crashed " + crashes.size() + " times within " + policy.windowSeconds() + " s; last: " + reason;
+                log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is reloaded or redeployed");
+                return;
+            }
+            long delay = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, crashes.size() - 1));
+            state = PluginState.STARTING;
+            problem = reason;
+            restarts++;
+            log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
+                    + (policy.maxRestarts() + 1) + " allowed within " + policy.windowSeconds() + " s)");
+            restart = timers.schedule(() -> work.execute(this::launch), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void fail(String reason) {
+        if (stopped) {
+            return;
+        }
+        current = null;
+        unregister();
+        state = PluginState.FAILED;
+        problem = reason;
+        log.host(Level.SEVERE, "refused: " + reason);
+    }
+
+    /**
+     * Starts a new instance (with the current manifest), moves new calls to it, lets calls in flight
+     * finish on the old one, then stops the old one. A plugin that failed starts afresh.
+     *
+     * @throws PluginException when the new instance does not start; the old one, if any, keeps running
+     */
+    public void reload() {
+        PluginManifest m = manifest;
+        Invoker fresh;
+        try {
+            fresh = open(m);
+        } catch (PluginException e) {
+            synchronized (this) {
+                if (current == null) {
+                    state = PluginState.FAILED;
+                    problem = reasonOf(e);
+                }
+            }
+            log.host(Level.WARNING, "reload failed: " + reasonOf(e) + (current != null ? "; the running instance keeps serving" : ""));
+            throw e;
+        }
+        Invoker old;
+        synchronized (this) {
+            if (stopped) {
+                work.execute(fresh::shutdown);
+                return;
+            }
+            if (restart != null) {
+                restart.cancel(false);
+            }
+            crashes.clear();
+            old = current;
+            current = fresh;
+            state = PluginState.ACTIVE;
+            problem = null;
+            register();
+        }
+        scheduleHealth();
+        if (old instanceof PluginProcess op) {
+            work.execute(() -> op.retire(m.limits().callTimeoutMs()));
+            log.host(Level.INFO, "reloaded: pid " + op.pid() + " retires once its calls are done");
+        } else if (old != null) {
+            work.execute(old::shutdown);
+        }
+    }
+
+    /** The manifest (or a file it names) changed: reload with the new one. Runs in the background. */
+    public void redeploy(PluginManifest next) {
+        manifest = next;
+        work.execute(() -> {
+            try {
+                reload();
+            } catch (PluginException e) {
+                // logged by reload; the old instance keeps running if there was one
+            }
+        });
+    }
+
+    /** Withdraws the service now, and stops the instance in the background. */
+    public void stop() {
+        Invoker old;
+        synchronized (this) {
+            stopped = true;
+            if (restart != null) {
+                restart.cancel(false);
+            }
+            if (health != null) {
+                health.cancel(false);
+            }
+            unregister();
+            old = current;
+            current = null;
+            state = PluginState.STOPPED;
+        }
+        if (old != null) {
+            work.execute(old::shutdown);
+        }
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    private Object invoke(Method method, Object[] args) {
+        JsonArray params = new JsonArray();
+        if (args != null) {
+            for (Object a : args) {
+                params.add(Messages.GSON.toJsonTree(a));
+            }
+        }
+        long timeout = manifest.limits().callTimeoutMs();
+        while (true) {
+            Invoker inv = current;
+            if (inv == null) {
+                throw new PluginUnavailableException(name(), "is " + state + (problem == null ? "" : ": " + problem));
+            }
+            JsonElement result;
+            try {
+                result = inv.call(method.getName(), params, timeout);
+            } catch (Invoker.Retired moved) {
+                Thread.onSpinWait(); // a reload moved calls to the new instance: go there
+                continue;
+            } catch (PluginTimeoutException e) {
+                if (inv instanceof PluginProcess p) {
+                    p.checkHealth(PING_TIMEOUT_MS); // a hung plugin is killed, then restarted
+                }
+                throw e;
+            }
+            return fromJson(method, result);
+        }
+    }
+
+    private Object fromJson(Method method, JsonElement result) {
+        Class<?> type = method.getReturnType();
+        if (type == void.class) {
+            return null;
+        }
+        Object value;
+        try {
+            value = Messages.GSON.fromJson(result, method.getGenericReturnType());
+        } catch (JsonSyntaxException | IllegalStateException | NumberFormatException e) {
+            throw new PluginException(name(), method.getName() + " returned " + Messages.quote(String.valueOf(result))
+                    + ", which is not a " + method.getGenericReturnType().getTypeName(), null);
+        }
+        if (value == null && type.isPrimitive()) {
+            throw new PluginException(name(), method.getName() + " returned nothing, but " + type + " was expected", null);
+        }
+        return value;
+    }
+
+    @Override
+    public JsonElement config() {
+        return manifest.config();
+    }
+
+    private void scheduleHealth() {
+        long every = manifest.limits().healthIntervalMs();
+        synchronized (this) {
+            if (health != null || every == 0 || manifest.mode() == PluginManifest.Mode.EXEC) {
+                return;
+            }
+            health = timers.scheduleWithFixedDelay(() -> {
+                if (current instanceof PluginProcess p && p.alive()) {
+                    p.checkHealth(PING_TIMEOUT_MS);
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /** Guarded by this. */
+    private void register() {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(PluginProperties.NAME, manifest.name());
+        props.put(PluginProperties.VERSION, manifest.version());
+        props.put(PluginProperties.TRANSPORT, Transport.PROCESS.id());
+        props.put(PluginProperties.CAPABILITIES, capabilities.stream().map(Capability::toString).toArray(String[]::new));
+        props.put(PluginProperties.SOURCE, manifest.file().getFileName().toString());
+        if (registration == null) {
+            registration = context.registerService(contract.getName(), proxy, props);
+        } else {
+            registration.setProperties(props);
+        }
+    }
+
+    /** Guarded by this. */
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            registration = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ what the registry and the shell see
+
+    public PluginDescriptor descriptor() {
+        PluginManifest m = manifest;
+        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.PROCESS, capabilities, state, bundleId,
+                m.file().getFileName().toString());
+    }
+
+    /** @return the reason the plugin is not active, when it is failed or restarting */
+    public PluginProblem problem() {
+        String p = problem;
+        PluginState s = state;
+        return p == null || s == PluginState.ACTIVE || s == PluginState.STOPPED ? null
+                : new PluginProblem(name(), manifest.file().getFileName().toString(), (s == PluginState.FAILED ? "" : "restarting: ") + p);
+    }
+
+    public Map<String, String> details() {
+        PluginManifest m = manifest;
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("mode", m.mode().name().toLowerCase(java.util.Locale.ROOT));
+        d.put("command", String.join(" ", m.command()));
+        Invoker inv = current;
+        if (inv instanceof PluginProcess p) {
+            d.put("pid", Long.toString(p.pid()));
+            d.put("protocol", Integer.toString(p.handshake().protocol()));
+        }
+        d.put("restarts", Integer.toString(restarts));
+        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
+        d.put("memory cap", m.limits().memoryMb() == 0 ? "none" : m.limits().memoryMb() + " MiB");
+        d.put("cpu cap", m.limits().cpuSeconds() == 0 ? "none" : m.limits().cpuSeconds() + " s");
+        if (problem != null) {
+            d.put("problem", problem);
+        }
+        return d;
+    }
+
+    private static String reasonOf(PluginException e) {
+        String msg = e.getMessage();
+        String prefix = "plugin '" + e.plugin() + "': ";
+        return msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
+    }
+}

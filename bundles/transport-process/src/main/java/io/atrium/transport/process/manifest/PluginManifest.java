@@ -1,0 +1,293 @@
+package io.atrium.transport.process.manifest;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import io.atrium.api.Capability;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A process plugin's manifest, {@code NAME.plugin.json}: what to run, which contract it implements,
+ * and its limits. Parsing checks every field and fails with one line naming the file and the field.
+ *
+ * @param file            the manifest's path
+ * @param name            the plugin's name (the file name without {@code .plugin.json} unless given)
+ * @param version         the plugin's version
+ * @param contract        the contract interface's fully qualified name
+ * @param contractVersion the range of the contract package's versions the plugin was built for
+ * @param command         the command line; the first element is the executable
+ * @param mode            a long-running service, or one process per call
+ * @param capabilities    what the manifest promises; the handshake must declare at least these
+ * @param limits          call timeout, memory and CPU caps, frame size
+ * @param restart         the supervisor's policy after crashes
+ * @param env             variables set for the plugin, beside the allow-listed ones
+ * @param inheritEnv      names of host variables passed on, beside the allow-listed ones
+ * @param config          the plugin's configuration, answered to its {@code host.config} callback
+ */
+public record PluginManifest(
+        Path file,
+        String name,
+        String version,
+        String contract,
+        String contractVersion,
+        List<String> command,
+        Mode mode,
+        List<Capability> capabilities,
+        Limits limits,
+        Restart restart,
+        Map<String, String> env,
+        List<String> inheritEnv,
+        JsonObject config) {
+
+    /** The file name suffix of process plugin manifests. */
+    public static final String SUFFIX = ".plugin.json";
+
+    /** How the executable runs. */
+    public enum Mode {
+        /** One long-running process answers every call (the default). */
+        SERVICE,
+        /** Each call runs the executable once: the request on stdin, the answer on stdout. */
+        EXEC
+    }
+
+    /**
+     * @param callTimeoutMs      how long a call may take before it fails as timed out
+     * @param handshakeTimeoutMs how long the plugin has to announce itself after its launch
+     * @param memoryMb           the data-segment cap (heap and anonymous mappings) in MiB, 0 for none
+     * @param cpuSeconds         the CPU-time cap in seconds, 0 for none
+     * @param maxFrameBytes      the largest message either side may send
+     * @param healthIntervalMs   how often an idle plugin is pinged, 0 for never
+     */
+    public record Limits(long callTimeoutMs, long handshakeTimeoutMs, long memoryMb, long cpuSeconds,
+                         int maxFrameBytes, long healthIntervalMs) {
+        public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000);
+    }
+
+    /**
+     * @param maxRestarts      crashes tolerated within the window before the plugin is marked failed
+     * @param windowSeconds    the window
+     * @param initialBackoffMs the wait before the first restart; doubled after each crash
+     * @param maxBackoffMs     the longest wait
+     */
+    public record Restart(int maxRestarts, long windowSeconds, long initialBackoffMs, long maxBackoffMs) {
+        public static final Restart DEFAULTS = new Restart(5, 60, 100, 30_000);
+    }
+
+    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "command",
+            "mode", "capabilities", "limits", "restart", "env", "inheritEnv", "config", "description");
+
+    /**
+     * @param file    the manifest's path, for messages and to resolve the command against
+     * @param content the file's bytes
+     * @return the manifest
+     * @throws IllegalArgumentException one line naming the field at fault
+     */
+    public static PluginManifest parse(Path file, byte[] content) {
+        String fileName = file.getFileName().toString();
+        JsonObject o = parseObject(new String(content, StandardCharsets.UTF_8));
+        Fields f = new Fields(o, "");
+        for (String key : o.keySet()) {
+            if (!FIELDS.contains(key)) {
+                throw new IllegalArgumentException("unknown field '" + key + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
+            }
+        }
+        String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
+        String name = f.string("name", stem);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
+        }
+        String version = f.required("version");
+        String contract = f.required("contract");
+        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+            throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
+        }
+        List<String> command = f.strings("command", null);
+        if (command == null || command.isEmpty() || command.get(0).isBlank()) {
+            throw new IllegalArgumentException("field 'command': missing; expected the command line as an array, e.g. [\"python3\", \"greeter.py\"]");
+        }
+        Mode mode = switch (f.string("mode", "service")) {
+            case "service" -> Mode.SERVICE;
+            case "exec" -> Mode.EXEC;
+            default -> throw new IllegalArgumentException("field 'mode': '" + f.string("mode", "") + "' (expected service or exec)");
+        };
+        List<Capability> caps = new ArrayList<>();
+        for (String c : f.strings("capabilities", List.of())) {
+            try {
+                caps.add(Capability.parse(c));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("field 'capabilities': " + e.getMessage());
+            }
+        }
+        Fields l = f.object("limits");
+        Limits d = Limits.DEFAULTS;
+        Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("handshakeTimeoutMs", d.handshakeTimeoutMs()),
+                l.natural("memoryMb", d.memoryMb()), l.natural("cpuSeconds", d.cpuSeconds()),
+                (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()));
+        l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs");
+        Fields r = f.object("restart");
+        Restart rd = Restart.DEFAULTS;
+        Restart restart = new Restart((int) r.natural("maxRestarts", rd.maxRestarts()), r.positive("windowSeconds", rd.windowSeconds()),
+                r.positive("initialBackoffMs", rd.initialBackoffMs()), r.positive("maxBackoffMs", rd.maxBackoffMs()));
+        r.onlyKnown("maxRestarts", "windowSeconds", "initialBackoffMs", "maxBackoffMs");
+        Map<String, String> env = new LinkedHashMap<>();
+        Fields e = f.object("env");
+        for (String k : e.o.keySet()) {
+            env.put(k, e.string(k, ""));
+        }
+        JsonObject config = o.has("config") ? f.object("config").o : new JsonObject();
+        return new PluginManifest(file, name, version, contract, f.string("contractVersion", "0.0.0"), List.copyOf(command), mode,
+                caps, limits, restart, env, f.strings("inheritEnv", List.of()), config);
+    }
+
+    /** @return the folder the command and relative paths are resolved against */
+    public Path folder() {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of(".") : parent;
+    }
+
+    /**
+     * The files this plugin is made of, besides the manifest: the executable when it is given as a path,
+     * and every argument naming a file in the manifest's folder (a script). A change to one reloads it.
+     */
+    public List<Path> files() {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < command.size(); i++) {
+            String arg = command.get(i);
+            if (i == 0 && !arg.contains("/")) {
+                continue; // looked up on the PATH: not the plugin's own file
+            }
+            if (arg.startsWith("-") || arg.isEmpty()) {
+                continue;
+            }
+            try {
+                Path p = folder().resolve(arg).normalize();
+                if (i == 0 || Files.isRegularFile(p)) {
+                    files.add(p);
+                }
+            } catch (java.nio.file.InvalidPathException ignored) {
+                // an argument that is no path
+            }
+        }
+        return files;
+    }
+
+    private static JsonObject parseObject(String text) {
+        JsonElement root;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            root = JsonParser.parseReader(reader);
+            if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
+                throw new IllegalArgumentException("not valid JSON: more than one value");
+            }
+        } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            int see = msg.indexOf("\nSee ");
+            throw new IllegalArgumentException("not valid JSON: " + (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' '));
+        }
+        if (root == null || !root.isJsonObject()) {
+            throw new IllegalArgumentException("not a JSON object (a manifest is { \"version\": …, \"contract\": …, \"command\": [ … ] })");
+        }
+        return root.getAsJsonObject();
+    }
+
+    /** Typed access to one object's fields, each failure naming its path. */
+    private record Fields(JsonObject o, String prefix) {
+        String path(String key) {
+            return "field '" + prefix + key + "'";
+        }
+
+        String required(String key) {
+            String v = string(key, null);
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException(path(key) + ": missing");
+            }
+            return v;
+        }
+
+        String string(String key, String fallback) {
+            JsonElement v = o.get(key);
+            if (v == null || v.isJsonNull()) {
+                return fallback;
+            }
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                throw new IllegalArgumentException(path(key) + ": expected a string, found " + v);
+            }
+            return v.getAsString();
+        }
+
+        List<String> strings(String key, List<String> fallback) {
+            JsonElement v = o.get(key);
+            if (v == null || v.isJsonNull()) {
+                return fallback;
+            }
+            if (!v.isJsonArray()) {
+                throw new IllegalArgumentException(path(key) + ": expected an array of strings, found " + v);
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonElement e : v.getAsJsonArray()) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                    throw new IllegalArgumentException(path(key) + ": expected an array of strings, found " + e + " in it");
+                }
+                out.add(e.getAsString());
+            }
+            return out;
+        }
+
+        Fields object(String key) {
+            JsonElement v = o.get(key);
+            if (v == null || v.isJsonNull()) {
+                return new Fields(new JsonObject(), prefix + key + ".");
+            }
+            if (!v.isJsonObject()) {
+                throw new IllegalArgumentException(path(key) + ": expected an object, found " + v);
+            }
+            return new Fields(v.getAsJsonObject(), prefix + key + ".");
+        }
+
+        long natural(String key, long fallback) {
+            JsonElement v = o.get(key);
+            if (v == null || v.isJsonNull()) {
+                return fallback;
+            }
+            try {
+                if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
+                    long n = v.getAsBigDecimal().longValueExact();
+                    if (n >= 0) {
+                        return n;
+                    }
+                }
+            } catch (ArithmeticException ignored) {
+                // a fraction or a huge number: reported below
+            }
+            throw new IllegalArgumentException(path(key) + ": expected a whole number ≥ 0, found " + v);
+        }
+
+        long positive(String key, long fallback) {
+            long n = natural(key, fallback);
+            if (n == 0) {
+                throw new IllegalArgumentException(path(key) + ": must be greater than 0");
+            }
+            return n;
+        }
+
+        void onlyKnown(String... keys) {
+            for (String k : o.keySet()) {
+                if (!List.of(keys).contains(k)) {
+                    throw new IllegalArgumentException("unknown " + path(k) + " (known: " + String.join(", ", keys) + ")");
+                }
+            }
+        }
+    }
+}

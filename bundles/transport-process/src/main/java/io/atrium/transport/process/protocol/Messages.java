@@ -1,0 +1,67 @@
+package io.atrium.transport.process.protocol;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+/** Building and reading JSON-RPC 2.0 messages, one per line. */
+public final class Messages {
+    /** Plain JSON: no HTML escaping, so text crosses the wire as it is. */
+    public static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
+    private Messages() {
+    }
+
+    /** @return a request line (with its newline) calling {@code method} with positional params */
+    public static String request(long id, String method, JsonElement params, long deadlineMs) {
+        JsonObject o = new JsonObject();
+        o.addProperty("jsonrpc", "2.0");
+        o.addProperty("id", id);
+        o.addProperty("method", method);
+        if (params != null) {
+            o.add("params", params);
+        }
+        if (deadlineMs > 0) {
+            o.addProperty("deadlineMs", deadlineMs);
+        }
+        return GSON.toJson(o) + "\n";
+    }
+
+    /** @return a success response line */
+    public static String result(JsonElement id, JsonElement result) {
+        JsonObject o = new JsonObject();
+        o.addProperty("jsonrpc", "2.0");
+        o.add("id", id);
+        o.add("result", result);
+        return GSON.toJson(o) + "\n";
+    }
+
+    /** @return an error response line */
+    public static String error(JsonElement id, int code, String message) {
+        JsonObject o = new JsonObject();
+        o.addProperty("jsonrpc", "2.0");
+        o.add("id", id);
+        JsonObject e = new JsonObject();
+        e.addProperty("code", code);
+        e.addProperty("message", message);
+        o.add("error", e);
+        return GSON.toJson(o) + "\n";
+    }
+
+    /** @return the member as a string, or null when absent or not a string */
+    public static String string(JsonObject o, String member) {
+        JsonElement e = o.get(member);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : null;
+    }
+
+    /** @return the text quoted and cut to a readable length for a one-line message */
+    public static String quote(String text) {
+        String t = text.length() > 80 ? text.substring(0, 80) + "…" : text;
+        StringBuilder sb = new StringBuilder("'");
+        for (char ch : t.toCharArray()) {
+            sb.append(ch < 0x20 ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
+        }
+        return sb.append('\'').toString();
+    }
+}

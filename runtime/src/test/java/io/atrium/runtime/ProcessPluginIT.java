@@ -1,0 +1,369 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginRegistry;
+import io.atrium.api.PluginState;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.Transport;
+import io.atrium.api.greeting.Greeter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Process plugins on a real server: real Python subprocesses, real manifests in a real watched folder. */
+class ProcessPluginIT {
+    static final Path SDK = Path.of("..", "sdk", "python").toAbsolutePath().normalize();
+    static final Path EXAMPLES = Path.of("..", "examples", "process").toAbsolutePath().normalize();
+
+    @TempDir
+    Path work;
+    Path folder;
+    Atrium atrium;
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final Logger pluginLogs = Logger.getLogger("io.atrium");
+    final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            log.add(r.getLevel() + " " + r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        pluginLogs.addHandler(capture);
+        folder = Files.createDirectories(work.resolve("plugins"));
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (atrium != null) {
+            atrium.stop();
+        }
+        pluginLogs.removeHandler(capture);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Writes a manifest the documented way (a dotfile renamed into place). */
+    void manifest(String name, String json) throws Exception {
+        Path part = folder.resolve("." + name + ".plugin.json");
+        Files.writeString(part, json);
+        Files.move(part, folder.resolve(name + ".plugin.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A Python plugin in the folder: the script and its manifest. */
+    void python(String name, String script, String extraManifest) throws Exception {
+        Path file = folder.resolve(name + ".py");
+        Files.writeString(file, "import os, sys, json, time, threading\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\n" + script);
+        manifest(name, """
+                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "%s.py"],
+                 "env": {"ATRIUM_SDK_PYTHON": "%s"}%s}
+                """.formatted(name, SDK, extraManifest.isEmpty() ? "" : ", " + extraManifest));
+    }
+
+    /** The helper's greeter, with a method body. */
+    void helperPlugin(String name, String greetBody, String extraManifest) throws Exception {
+        python(name, """
+                from atrium_plugin import serve, PluginError
+                def greet(who, host=None):
+                %s
+                serve(name="%s", version="1.0.0", contract="io.atrium.api.greeting.Greeter",
+                      capabilities=["greet", "config", "style;version=2"], methods={"greet": greet})
+                """.formatted(greetBody.indent(4).stripTrailing(), name), extraManifest);
+    }
+
+    PluginRegistry registry() {
+        return atrium.registry();
+    }
+
+    PluginState state(String name) {
+        return registry().plugin(name).map(PluginDescriptor::state).orElse(null);
+    }
+
+    Greeter greeter(String name) throws Exception {
+        await(name + " is registered: " + registry().plugins() + " " + registry().problems(), () -> atrium.service(Greeter.class, name).isPresent());
+        return atrium.service(Greeter.class, name).orElseThrow();
+    }
+
+    long pid(String name) {
+        String info = atrium.execute("plugin:info " + name).output();
+        return info.lines().filter(l -> l.startsWith("pid ")).map(l -> Long.parseLong(l.substring(4).strip())).findFirst().orElse(-1L);
+    }
+
+    boolean logged(String fragment) {
+        return log.stream().anyMatch(l -> l.contains(fragment));
+    }
+
+    String problems() {
+        return atrium.execute("plugin:problems").output();
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void aPythonPluginIsAnOrdinaryGreeterService() throws Exception {
+        Path ex = EXAMPLES.resolve("python-greeter");
+        Files.copy(ex.resolve("greeter.py"), folder.resolve("greeter.py"));
+        String m = Files.readString(ex.resolve("python-greeter.plugin.json"))
+                .replace("\"config\"", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\"},\n  \"config\"")
+                .replace("\"greeting\": \"Hello\"", "\"greeting\": \"Salom\"");
+        manifest("python-greeter", m);
+
+        Greeter g = greeter("python-greeter");
+        assertEquals("Salom, World!", g.greet("World")); // answered by Python, with its config read through a callback
+        PluginDescriptor d = registry().plugin("python-greeter").orElseThrow();
+        assertEquals(Transport.PROCESS, d.transport());
+        assertEquals(PluginState.ACTIVE, d.state());
+        assertEquals("1.0.0", d.version());
+        assertEquals("python-greeter.plugin.json", d.source());
+        assertTrue(d.capabilities().toString().contains("style;version=2"), d.capabilities().toString());
+
+        assertTrue(atrium.execute("plugin:list").output().lines()
+                .anyMatch(l -> l.matches("python-greeter\\s+1\\.0\\.0\\s+Greeter\\s+process\\s+active\\s+python-greeter\\.plugin\\.json.*")),
+                atrium.execute("plugin:list").output());
+        assertEquals("Salom, Shell!\n", atrium.execute("plugin:call python-greeter greet Shell").output());
+        long pid = pid("python-greeter");
+        assertTrue(ProcessHandle.of(pid).isPresent(), "the plugin's process runs: " + pid);
+        assertTrue(atrium.execute("plugin:deploys").output().contains("python-greeter.plugin.json  process  python-greeter 1.0.0  active"),
+                atrium.execute("plugin:deploys").output());
+
+        Files.delete(folder.resolve("python-greeter.plugin.json"));
+        await("the plugin is gone", () -> registry().plugin("python-greeter").isEmpty());
+        await("its process exited", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    void callbacksLogAndStderrReachTheHostLogUnderThePluginsName() throws Exception {
+        helperPlugin("chatty", """
+                host.log("greeting " + who, level="warn")
+                print("a line on stderr", file=sys.stderr, flush=True)
+                print("a stray print")
+                return "hi " + who""", "");
+        assertEquals("hi you", greeter("chatty").greet("you"));
+        await("the callback's line is logged", () -> log.contains("WARNING plugin 'chatty': greeting you"));
+        await("stderr is logged", () -> log.contains("INFO plugin 'chatty': a line on stderr"));
+        await("a stray print (sent to stderr by the helper) is logged", () -> log.contains("INFO plugin 'chatty': a stray print"));
+    }
+
+    @Test
+    void manyCallsInFlightAtOnceAnsweredOutOfOrder() throws Exception {
+        helperPlugin("slowfast", """
+                time.sleep(0.3 if who == "slow" else 0)
+                return who""", "");
+        Greeter g = greeter("slowfast");
+        var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> g.greet("slow"));
+        Thread.sleep(50);
+        long t0 = System.nanoTime();
+        assertEquals("fast", g.greet("fast")); // not queued behind the slow call
+        assertFalse(slow.isDone(), "the fast call was answered while the slow one was still running");
+        assertEquals("slow", slow.get());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+    }
+
+    @Test
+    void aCrashFailsCallsInFlightWithTheExitStatusAndTheSupervisorRestartsIt() throws Exception {
+        helperPlugin("crashy", """
+                if who == "die":
+                    os._exit(3)
+                return "alive " + who""", "");
+        Greeter g = greeter("crashy");
+        long pid = pid("crashy");
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("die"));
+        assertTrue(e.getMessage().startsWith("plugin 'crashy': exited with status 3"), e.getMessage());
+        await("a new process answers", () -> {
+            try {
+                return atrium.service(Greeter.class, "crashy").map(x -> x.greet("again")).orElse("").equals("alive again");
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
+        assertNotEquals(pid, pid("crashy"));
+        assertTrue(atrium.execute("plugin:info crashy").output().contains("restarts      1"), atrium.execute("plugin:info crashy").output());
+    }
+
+    @Test
+    void aHungCallTimesOutAndTheHungPluginIsKilledAndRestarted() throws Exception {
+        helperPlugin("hangs", """
+                if who == "hang":
+                    time.sleep(3600)
+                return "ok " + who""", "\"limits\": {\"callTimeoutMs\": 300}");
+        // the helper answers pings from its reader thread, so make it stop reading: a real hang
+        Greeter g = greeter("hangs");
+        assertEquals("ok a", g.greet("a"));
+        PluginTimeoutException e = assertThrows(PluginTimeoutException.class, () -> g.greet("hang"));
+        assertEquals("plugin 'hangs': greet did not answer within 300 ms", e.getMessage());
+        assertEquals("ok b", g.greet("b")); // a slow call is not a dead plugin: the health check answered
+    }
+
+    @Test
+    void aPluginThatStopsAnsweringIsKilledAndRestarted() throws Exception {
+        python("frozen", """
+                print(json.dumps({"jsonrpc": "2.0", "method": "atrium.handshake", "params": {"cookie": os.environ["ATRIUM_PLUGIN_COOKIE"],
+                      "protocol": 1, "contract": "io.atrium.api.greeting.Greeter"}}), flush=True)
+                for line in sys.stdin:
+                    msg = json.loads(line)
+                    if msg.get("params") == ["freeze"]:
+                        time.sleep(3600)
+                    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}), flush=True)
+                """, "\"limits\": {\"callTimeoutMs\": 300}");
+        Greeter g = greeter("frozen");
+        long pid = pid("frozen");
+        assertThrows(PluginTimeoutException.class, () -> g.greet("freeze"));
+        await("the frozen process is killed", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await("it is restarted", () -> pid("frozen") > 0 && pid("frozen") != pid);
+        await("the kill is logged with its reason", () -> logged("plugin 'frozen' stopped answering: no answer to a health check within 2000 ms (killed); restarting in"));
+    }
+
+    @Test
+    void repeatedCrashesBackOffThenMarkThePluginFailed() throws Exception {
+        python("doomed", """
+                sys.stderr.write("cannot start: no database\\n")
+                sys.exit(7)
+                """, "\"restart\": {\"maxRestarts\": 2, \"windowSeconds\": 60, \"initialBackoffMs\": 50}");
+        await("the plugin is failed", () -> state("doomed") == PluginState.FAILED);
+        assertTrue(logged("plugin 'doomed' exited with status 7; last stderr line: 'cannot start: no database', before its handshake; restarting in 50 ms"),
+                String.join("\n", log));
+        assertTrue(logged("restarting in 100 ms"), "the backoff doubles");
+        String problems = problems();
+        assertTrue(problems.contains("doomed (doomed.plugin.json): crashed 3 times within 60 s; last: exited with status 7"), problems);
+        assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.startsWith("doomed") && l.contains(" failed ")),
+                atrium.execute("plugin:list").output());
+        assertEquals("Error: plugin 'doomed' is failed, not callable now: crashed 3 times within 60 s; last: exited with status 7; "
+                + "last stderr line: 'cannot start: no database', before its handshake\n", atrium.execute("plugin:call doomed greet x").output());
+    }
+
+    @Test
+    void theMemoryCapKillsALeakingPluginAndTheHostSurvives() throws Exception {
+        // task 12: a plugin that allocates past a 10 MiB cap dies, the host says why and lives on
+        python("leaky", """
+                print(json.dumps({"jsonrpc": "2.0", "method": "atrium.handshake", "params": {"cookie": os.environ["ATRIUM_PLUGIN_COOKIE"],
+                      "protocol": 1, "contract": "io.atrium.api.greeting.Greeter"}}), flush=True)
+                hoard = []
+                for line in sys.stdin:
+                    while True:
+                        hoard.append(bytearray(1024 * 1024))
+                """, "\"limits\": {\"memoryMb\": 10}");
+        Greeter g = greeter("leaky");
+        assertTrue(atrium.execute("plugin:info leaky").output().contains("memory cap    10 MiB"), atrium.execute("plugin:info leaky").output());
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("x"));
+        assertEquals("plugin 'leaky': exited with status 1: it ran out of memory under its cap of 10 MiB; last stderr line: 'MemoryError'",
+                e.getMessage());
+        await("it is restarted", () -> state("leaky") == PluginState.ACTIVE);
+    }
+
+    @Test
+    void capabilitiesAreDeclaredInTheHandshakeAndTheConfigurationCanRequireThem() throws Exception {
+        Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=3\n");
+        Thread.sleep(300);
+        helperPlugin("stylish", "return who", "");
+        await("the plugin is refused", () -> state("stylish") == PluginState.FAILED);
+        assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability style;version=3, which the configuration "
+                + "io.atrium.capabilities requires of every Greeter"), problems());
+        Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
+        Thread.sleep(300);
+        atrium.execute("plugin:reload stylish");
+        assertEquals("z", greeter("stylish").greet("z"));
+        assertEquals("CAPABILITY  VERSION\ngreet       -\nconfig      -\nstyle       2\n", atrium.execute("plugin:caps stylish").output());
+    }
+
+    @Test
+    void reloadUnderLoadFailsNoCallAndTheOldProcessExits() throws Exception {
+        helperPlugin("steady", "time.sleep(0.002)\nreturn 'v' + os.environ.get('V', '1')", "");
+        Greeter g = greeter("steady");
+        long oldPid = pid("steady");
+        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> callers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                while (run.get()) {
+                    try {
+                        g.greet("x");
+                        ok.incrementAndGet();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            });
+            t.start();
+            callers.add(t);
+        }
+        Thread.sleep(200);
+        assertEquals("reloaded steady: active\n", atrium.execute("plugin:reload steady").output());
+        long newPid = pid("steady");
+        assertNotEquals(oldPid, newPid);
+        await("the old process exits", () -> ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true));
+        int before = ok.get();
+        await("calls go on", () -> ok.get() > before + 20);
+        run.set(false);
+        for (Thread t : callers) {
+            t.join();
+        }
+        assertEquals(null, failure.get(), "no call failed during the reload");
+    }
+
+    @Test
+    void badManifestsAreRefusedInOneLine() throws Exception {
+        manifest("syntax", "{ \"version\": \"1.0.0\", ");
+        manifest("nocontract", "{\"version\": \"1.0.0\", \"command\": [\"python3\"]}");
+        manifest("typo", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"comand\": [\"x\"]}");
+        manifest("unknown", "{\"version\": \"1.0.0\", \"contract\": \"com.example.Nope\", \"command\": [\"python3\"]}");
+        manifest("range", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"contractVersion\": \"[2.0,3.0)\", \"command\": [\"python3\"]}");
+        manifest("missing", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"./nothing-here\"]}");
+        Files.writeString(folder.resolve("noexec.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(folder.resolve("noexec.sh"), PosixFilePermissions.fromString("rw-r--r--"));
+        manifest("noexec", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"./noexec.sh\"]}");
+        manifest("nopath", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"no-such-command-x\"]}");
+        manifest("notcontract", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.PluginRegistry\", \"command\": [\"python3\"]}");
+        manifest("badlimit", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"python3\"], \"limits\": {\"callTimeoutMs\": -1}}");
+        var expected = java.util.Map.of(
+                "syntax.plugin.json", "is not a valid process plugin manifest: not valid JSON: ",
+                "nocontract.plugin.json", "is not a valid process plugin manifest: field 'contract': missing",
+                "typo.plugin.json", "is not a valid process plugin manifest: unknown field 'comand' (known: ",
+                "unknown.plugin.json", "names the contract com.example.Nope, which no bundle of the server exports",
+                "range.plugin.json", "needs io.atrium.api.greeting [2.0.0,3.0.0), but the server provides version 1.0.0",
+                "missing.plugin.json", "cannot be run: executable ./nothing-here is missing",
+                "noexec.plugin.json", "cannot be run: executable ./noexec.sh is not executable (chmod +x noexec.sh)",
+                "nopath.plugin.json", "cannot be run: command 'no-such-command-x' is not on the PATH",
+                "notcontract.plugin.json", "names io.atrium.api.PluginRegistry, which is not a plugin contract",
+                "badlimit.plugin.json", "is not a valid process plugin manifest: field 'limits.callTimeoutMs': expected a whole number ≥ 0, found -1");
+        expected.forEach((file, reason) -> {
+            try {
+                await(file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
+                        () -> logged("plugin file " + file + " " + reason));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
+        assertEquals("fine", greeter("good").greet("x"));
+    }
+}
