@@ -366,4 +366,137 @@ class ProcessPluginIT {
         helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
         assertEquals("fine", greeter("good").greet("x"));
     }
+
+    /** A plugin speaking the protocol by hand: a handshake line (with the cookie unless told), then a loop over requests. */
+    void raw(String name, String handshakeParams, String onRequest, String extraManifest) throws Exception {
+        python(name, """
+                cookie = os.environ.get("ATRIUM_PLUGIN_COOKIE")
+                def say(obj):
+                    sys.stdout.write(obj if isinstance(obj, str) else json.dumps(obj) + "\\n")
+                    sys.stdout.flush()
+                say({"jsonrpc": "2.0", "method": "atrium.handshake", "params": {%s}})
+                for line in sys.stdin:
+                    msg = json.loads(line)
+                    if msg.get("method") == "atrium.ping":
+                        say({"jsonrpc": "2.0", "id": msg["id"], "result": "pong"})
+                        continue
+                %s
+                """.formatted(handshakeParams, onRequest.indent(4).stripTrailing()), extraManifest);
+    }
+
+    static final String GOOD = "\"cookie\": cookie, \"protocol\": 1, \"contract\": \"io.atrium.api.greeting.Greeter\"";
+
+    void awaitRefused(String name, String reason) throws InterruptedException {
+        await(name + " is refused with: " + reason + "\n" + problems(), () -> problems().contains(name + " (" + name + ".plugin.json): " + reason));
+        assertEquals(PluginState.FAILED, state(name));
+    }
+
+    @Test
+    void handshakesTheHostRefuses() throws Exception {
+        raw("nocookie", "\"protocol\": 1, \"contract\": \"io.atrium.api.greeting.Greeter\"", "pass", "");
+        raw("badcookie", "\"cookie\": \"guess\", \"protocol\": 1, \"contract\": \"io.atrium.api.greeting.Greeter\"", "pass", "");
+        raw("future", "\"cookie\": cookie, \"protocol\": 7, \"contract\": \"io.atrium.api.greeting.Greeter\"", "pass", "");
+        raw("othercontract", "\"cookie\": cookie, \"protocol\": 1, \"contract\": \"com.example.Other\"", "pass", "");
+        raw("impostor", GOOD + ", \"name\": \"someone-else\"", "pass", "");
+        raw("promise", GOOD + ", \"capabilities\": [\"greet\"]", "pass", "\"capabilities\": [\"greet\", \"style;version=2\"]");
+        python("garbage", "print('Starting up, please wait...', flush=True)\ntime.sleep(60)\n", "");
+        python("silent", "time.sleep(60)\n", "\"limits\": {\"handshakeTimeoutMs\": 300}");
+        awaitRefused("nocookie", "sent a handshake without the cookie: it was not written for Atrium, or ignores ATRIUM_PLUGIN_COOKIE");
+        awaitRefused("badcookie", "sent a handshake with the wrong cookie 'guess'");
+        awaitRefused("future", "speaks protocol version 7; this host speaks [1]");
+        awaitRefused("othercontract", "announces the contract com.example.Other, but its manifest says io.atrium.api.greeting.Greeter");
+        awaitRefused("impostor", "calls itself 'someone-else', but its manifest says 'impostor'");
+        awaitRefused("promise", "does not declare the capability style;version=2 its manifest promises");
+        awaitRefused("garbage", "sent 'Starting up, please wait...' instead of the handshake");
+        await("the silent plugin times out, is restarted and fails", () -> problems().contains("silent (silent.plugin.json): "));
+        assertTrue(logged("plugin 'silent' sent no handshake within 300 ms; restarting in 100 ms"), String.join("\n", log));
+        helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
+        assertEquals("fine", greeter("good").greet("x"));
+    }
+
+    @Test
+    void protocolViolationsAfterTheHandshakeAreNamedAndSurvived() throws Exception {
+        raw("junk", GOOD, """
+                say("debug: got a call\\n")
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "still fine"})""", "");
+        raw("malformed", GOOD, "say('{\"jsonrpc\": \"2.0\", \"id\": ' + str(msg['id']) + ', \"result\": \\n')", "");
+        raw("huge", GOOD, "say({\"jsonrpc\": \"2.0\", \"id\": msg[\"id\"], \"result\": \"x\" * 20000})", "\"limits\": {\"maxFrameBytes\": 10000}");
+        raw("stranger", GOOD, """
+                say({"jsonrpc": "2.0", "id": 9999, "result": "for nobody"})
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "mine"})""", "");
+        raw("flood", GOOD, """
+                for i in range(5000):
+                    sys.stderr.write("noise %d\\n" % i)
+                sys.stderr.flush()
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "after the flood"})""", "");
+
+        assertEquals("still fine", greeter("junk").greet("x"));
+        await("junk on stdout is logged", () -> logged("WARNING plugin 'junk': wrote to stdout outside the protocol (use stderr for logs): debug: got a call"));
+
+        PluginCrashedException m = assertThrows(PluginCrashedException.class, () -> greeter("malformed").greet("x"));
+        assertTrue(m.getMessage().startsWith("plugin 'malformed': sent a malformed frame: '{\"jsonrpc\": \"2.0\", \"id\": 1, \"result\": ' (killed)"), m.getMessage());
+
+        PluginCrashedException h = assertThrows(PluginCrashedException.class, () -> greeter("huge").greet("x"));
+        assertEquals("plugin 'huge': sent a frame larger than the limit of 10000 bytes (killed)", h.getMessage());
+
+        assertEquals("mine", greeter("stranger").greet("x"));
+        await("the unknown id is logged", () -> logged("WARNING plugin 'stranger' answered call 9999, which the host never made; the answer is dropped"));
+
+        assertEquals("after the flood", greeter("flood").greet("x"));
+        await("the flood is cut and counted", () -> logged("WARNING plugin 'flood' logs too fast: lines beyond 200 a second are dropped"));
+        assertTrue(log.stream().filter(l -> l.contains("plugin 'flood': noise")).count() <= 400, "at most 200 lines a second are kept");
+        helperPlugin("good", "return 'fine'", "");
+        assertEquals("fine", greeter("good").greet("x"));
+    }
+
+    @Test
+    void execModeRunsTheExecutableOncePerCall() throws Exception {
+        Files.writeString(folder.resolve("once.py"), """
+                import json, os, sys
+                req = json.loads(sys.stdin.readline())
+                who = req["params"][0]
+                if who == "crash":
+                    sys.stderr.write("refusing to greet\\n")
+                    sys.exit(4)
+                if who == "hang":
+                    import time; time.sleep(60)
+                print(json.dumps({"jsonrpc": "2.0", "id": req["id"], "result": "once %s from %d" % (who, os.getpid())}))
+                """);
+        manifest("once", """
+                {"version": "2.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "once.py"], "mode": "exec",
+                 "capabilities": ["greet"], "limits": {"callTimeoutMs": 2000}}""");
+        Greeter g = greeter("once");
+        String a = g.greet("a");
+        String b = g.greet("b");
+        assertTrue(a.startsWith("once a from "), a);
+        assertNotEquals(a.substring(a.lastIndexOf(' ')), b.substring(b.lastIndexOf(' ')), "each call is a new process");
+        PluginCrashedException c = assertThrows(PluginCrashedException.class, () -> g.greet("crash"));
+        assertEquals("plugin 'once': exited with status 4 without an answer to greet; last stderr line: 'refusing to greet'", c.getMessage());
+        PluginTimeoutException t = assertThrows(PluginTimeoutException.class, () -> g.greet("hang"));
+        assertEquals("plugin 'once': greet did not answer within 2000 ms (the process was killed)", t.getMessage());
+        assertTrue(atrium.execute("plugin:info once").output().contains("mode          exec"));
+    }
+
+    @Test
+    void aPluginStartedByHandWithoutTheCookieSaysSoAndExits() throws Exception {
+        Process p = new ProcessBuilder("python3", EXAMPLES.resolve("python-greeter/greeter.py").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(1, p.waitFor());
+        assertEquals("python-greeter is an Atrium plugin: drop its manifest into an Atrium server's plugin folder; it is not meant to be run by hand.\n", out);
+    }
+
+    @Test
+    void replacingTheScriptReloadsThePlugin() throws Exception {
+        helperPlugin("evolving", "return 'v1'", "");
+        assertEquals("v1", greeter("evolving").greet("x"));
+        long pid = pid("evolving");
+        Path script = folder.resolve("evolving.py");
+        Path next = folder.resolve(".evolving.py");
+        Files.writeString(next, Files.readString(script).replace("return 'v1'", "return 'v2'"));
+        Files.move(next, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        await("the new script answers", () -> "v2".equals(atrium.service(Greeter.class, "evolving").map(g -> g.greet("x")).orElse("")));
+        await("the old process exits", () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        assertTrue(atrium.execute("plugin:deploys").output().lines().anyMatch(l -> l.matches("evolving\\.py\\s+other\\s+-\\s+ignored\\s+-\\s+used by evolving\\.plugin\\.json")),
+                atrium.execute("plugin:deploys").output());
+    }
 }

@@ -87,8 +87,7 @@ public final class PluginLog {
         long now = System.nanoTime();
         if (now - windowStart > 1_000_000_000L) {
             if (dropped > 0) {
-                log.warning("plugin '" + plugin + "' logged too fast: " + dropped + " line(s) dropped (at most "
-                        + LINES_PER_SECOND + " a second are kept)");
+                log.warning("plugin '" + plugin + "' logged too fast: " + dropped + " line(s) dropped");
                 dropped = 0;
             }
             windowStart = now;
@@ -97,7 +96,9 @@ public final class PluginLog {
         if (inWindow++ < LINES_PER_SECOND) {
             return true;
         }
-        dropped++;
+        if (dropped++ == 0) {
+            log.warning("plugin '" + plugin + "' logs too fast: lines beyond " + LINES_PER_SECOND + " a second are dropped");
+        }
         return false;
     }
 
