@@ -3,7 +3,8 @@
 import os
 import sys
 
-sys.path.insert(0, os.environ.get("ATRIUM_SDK_PYTHON", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../sdk/python")))
+# the helper: the distribution's sdk/python (ATRIUM_HOME is set by the server), or where ATRIUM_SDK_PYTHON says
+sys.path.insert(0, os.environ.get("ATRIUM_SDK_PYTHON") or os.path.join(os.environ.get("ATRIUM_HOME", ".."), "sdk", "python"))
 from atrium_plugin import serve  # noqa: E402
 
 

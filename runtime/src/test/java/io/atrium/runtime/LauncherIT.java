@@ -94,7 +94,14 @@ class LauncherIT {
             assertEquals("Salom, Dunyo!\n", call.out());
             Run bad = atrium("--data", data.toString(), "client", "plugin:call", "nobody", "greet", "x");
             assertEquals(1, bad.status());
-            assertEquals("Error: unknown plugin 'nobody' (known: english, uzbek)\n", bad.out());
+            assertEquals("Error: unknown plugin 'nobody' (known: english, python-greeter, uzbek)\n", bad.out());
+            // the distribution's process plugin: a Python script answering through the same shell
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            Run py;
+            do {
+                py = atrium("--data", data.toString(), "client", "plugin:call", "python-greeter", "greet", "Dunyo");
+            } while (py.status() != 0 && System.nanoTime() < deadline);
+            assertEquals("Hello, Dunyo!\n", py.out(), py.err());
 
             Run second = atrium("--data", data.toString(), "--command", "plugin:list");
             assertEquals(2, second.status());

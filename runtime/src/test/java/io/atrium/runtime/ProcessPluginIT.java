@@ -354,7 +354,7 @@ class ProcessPluginIT {
                 "noexec.plugin.json", "cannot be run: executable ./noexec.sh is not executable (chmod +x noexec.sh)",
                 "nopath.plugin.json", "cannot be run: command 'no-such-command-x' is not on the PATH",
                 "notcontract.plugin.json", "names io.atrium.api.PluginRegistry, which is not a plugin contract",
-                "badlimit.plugin.json", "is not a valid process plugin manifest: field 'limits.callTimeoutMs': expected a whole number ≥ 0, found -1");
+                "badlimit.plugin.json", "is not a valid process plugin manifest: field 'limits.callTimeoutMs': expected a whole number > 0, found -1");
         expected.forEach((file, reason) -> {
             try {
                 await(file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
@@ -498,5 +498,17 @@ class ProcessPluginIT {
         await("the old process exits", () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
         assertTrue(atrium.execute("plugin:deploys").output().lines().anyMatch(l -> l.matches("evolving\\.py\\s+other\\s+-\\s+ignored\\s+-\\s+used by evolving\\.plugin\\.json")),
                 atrium.execute("plugin:deploys").output());
+    }
+
+    @Test
+    void aJavaProgramServesTheSameContractThroughTheJavaHelper() throws Exception {
+        Path ex = EXAMPLES.resolve("java-greeter");
+        Files.copy(ex.resolve("JavaGreeter.java"), folder.resolve("JavaGreeter.java"));
+        String classpath = System.getProperty("atrium.sdk.jar") + ":" + System.getProperty("atrium.api.jar");
+        manifest("java-greeter", Files.readString(ex.resolve("java-greeter.plugin.json"))
+                .replace("../sdk/java/io.atrium.plugin.sdk.jar:../lib/io.atrium.api.jar", classpath));
+        Greeter g = atrium.awaitService(Greeter.class, "java-greeter", java.time.Duration.ofSeconds(30));
+        assertEquals("Hello from a JVM of its own, World!", g.greet("World"));
+        assertEquals(Transport.PROCESS, registry().plugin("java-greeter").orElseThrow().transport());
     }
 }

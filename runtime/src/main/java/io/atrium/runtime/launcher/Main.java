@@ -136,7 +136,8 @@ public final class Main {
         }
 
         Atrium.Builder builder() {
-            Atrium.Builder b = Atrium.builder().dataDir(dataDir(), data == null);
+            // atrium.home: process plugins get it as ATRIUM_HOME, to find the helpers in sdk/
+            Atrium.Builder b = Atrium.builder().dataDir(dataDir(), data == null).frameworkProperty("atrium.home", home().toString());
             Path pluginDir = plugins != null ? plugins : home().resolve("plugins");
             if (plugins != null || Files.isDirectory(pluginDir)) {
                 b.pluginDir(pluginDir);

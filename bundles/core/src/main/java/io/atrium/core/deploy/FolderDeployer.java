@@ -572,7 +572,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
         for (Path w : watched) {
             Path abs = w.toAbsolutePath().normalize();
             if (dir != null && dir.toAbsolutePath().normalize().equals(abs.getParent())) {
-                dependents.put(abs.getFileName().toString(), e.name);
+                String used = abs.getFileName().toString();
+                dependents.put(used, e.name);
+                Entry u = files.get(used);
+                if (u != null && u.state == DeployState.IGNORED) {
+                    u.detail = "used by " + e.name;
+                }
             }
         }
     }

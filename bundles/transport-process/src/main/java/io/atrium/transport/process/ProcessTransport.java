@@ -9,6 +9,7 @@ import io.atrium.spi.PluginProvider;
 import io.atrium.transport.process.host.Launcher;
 import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.protocol.Protocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,11 +45,14 @@ import org.osgi.service.component.annotations.Modified;
 public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
     public static final String CAPABILITIES_PID = "io.atrium.capabilities";
+    /** Framework property with the distribution's folder (io.atrium.runtime.launcher.Main sets it); plugins get it as ATRIUM_HOME. */
+    static final String HOME_PROPERTY = "atrium.home";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
 
     private final BundleContext context;
     private final ScheduledExecutorService timers;
     private final ExecutorService work;
+    private final Launcher launcher;
     private final Map<Path, SupervisedPlugin> byFile = new ConcurrentHashMap<>();
     private volatile Map<String, List<Capability>> required = Map.of();
 
@@ -57,6 +61,8 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         this.context = context;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
+        String home = context.getProperty(HOME_PROPERTY);
+        this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home));
         modified(config);
     }
 
@@ -136,7 +142,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             if (existing != null) {
                 existing.stop();
             }
-            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, m, contract, caps -> refusal(m.contract(), caps));
+            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps));
             byFile.put(m.file(), p);
             p.start();
         }

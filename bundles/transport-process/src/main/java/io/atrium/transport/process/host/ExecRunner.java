@@ -31,8 +31,10 @@ final class ExecRunner implements Invoker {
     private final PluginManifest manifest;
     private final PluginLog log;
     private final ScheduledExecutorService timers;
+    private final Launcher launcher;
 
-    ExecRunner(PluginManifest manifest, PluginLog log, ScheduledExecutorService timers) {
+    ExecRunner(Launcher launcher, PluginManifest manifest, PluginLog log, ScheduledExecutorService timers) {
+        this.launcher = launcher;
         this.manifest = manifest;
         this.log = log;
         this.timers = timers;
@@ -48,7 +50,7 @@ final class ExecRunner implements Invoker {
         }
         Process p;
         try {
-            p = Launcher.start(manifest);
+            p = launcher.start(manifest);
         } catch (IOException | IllegalArgumentException e) {
             throw new PluginCrashedException(name, "could not be started: " + e.getMessage());
         }

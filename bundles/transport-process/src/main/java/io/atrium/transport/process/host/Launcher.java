@@ -17,11 +17,15 @@ import java.util.stream.Collectors;
  * ({@code setrlimit} through util-linux {@code prlimit}, or the shell's {@code ulimit}).
  */
 public final class Launcher {
+    private final Map<String, String> hostEnv;
+
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
     static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
-    private Launcher() {
+    /** @param hostEnv variables the host adds for every plugin, e.g. {@code ATRIUM_HOME} */
+    public Launcher(Map<String, String> hostEnv) {
+        this.hostEnv = Map.copyOf(hostEnv);
     }
 
     /**
@@ -53,7 +57,7 @@ public final class Launcher {
     }
 
     /** @return a started process for the manifest, not yet spoken to */
-    static Process start(PluginManifest m) throws IOException {
+    Process start(PluginManifest m) throws IOException {
         List<String> cmd = new ArrayList<>(limits(m));
         cmd.add(executable(m).toString());
         cmd.addAll(m.command().subList(1, m.command().size()));
@@ -71,6 +75,7 @@ public final class Launcher {
                 env.put(k, host.get(k));
             }
         }
+        env.putAll(hostEnv);
         env.putAll(m.env());
         env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
         env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(",")));

@@ -90,10 +90,10 @@ public final class PluginProcess implements Invoker {
      * @throws PluginCrashedException  when it cannot be started or exits before its handshake
      * @throws PluginTimeoutException  when it sends no handshake in time
      */
-    public static PluginProcess launch(PluginManifest manifest, PluginLog log, Owner owner) {
+    public static PluginProcess launch(Launcher launcher, PluginManifest manifest, PluginLog log, Owner owner) {
         Process p;
         try {
-            p = Launcher.start(manifest);
+            p = launcher.start(manifest);
         } catch (IOException | IllegalArgumentException e) {
             throw new PluginCrashedException(manifest.name(), "could not be started: " + e.getMessage());
         }

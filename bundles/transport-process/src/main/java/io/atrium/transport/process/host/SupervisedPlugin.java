@@ -47,6 +47,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private final ExecutorService work;
     private final Class<?> contract;
     private final Function<List<Capability>, String> policy;
+    private final Launcher launcher;
     private final PluginLog log;
     private final Object proxy;
     private final long bundleId;
@@ -59,16 +60,17 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private ServiceRegistration<?> registration;
     private final Deque<Long> crashes = new ArrayDeque<>();
     private int restarts;
-    private boolean stopped;
+    private volatile boolean stopped;
     private ScheduledFuture<?> restart;
     private ScheduledFuture<?> health;
 
     /**
      * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
      */
-    public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, PluginManifest manifest,
-                            Class<?> contract, Function<List<Capability>, String> policy) {
+    public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, Launcher launcher,
+                            PluginManifest manifest, Class<?> contract, Function<List<Capability>, String> policy) {
         this.context = context;
+        this.launcher = launcher;
         this.timers = timers;
         this.work = work;
         this.manifest = manifest;
@@ -106,7 +108,16 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /** Launches the plugin in the background. */
     public void start() {
-        work.execute(this::launch);
+        background(this::launch);
+    }
+
+    /** Runs on the launcher pool; once the transport is stopping, it is dropped. */
+    private void background(Runnable task) {
+        try {
+            work.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the transport is going away with its plugins
+        }
     }
 
     private void launch() {
@@ -122,14 +133,16 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             return;
         }
         synchronized (this) {
-            if (stopped) {
-                work.execute(fresh::shutdown);
-                return;
+            if (!stopped) {
+                current = fresh;
+                state = PluginState.ACTIVE;
+                problem = null;
+                register();
             }
-            current = fresh;
-            state = PluginState.ACTIVE;
-            problem = null;
-            register();
+        }
+        if (stopped) {
+            fresh.shutdown(); // stopped while it launched: this thread is the launcher's already
+            return;
         }
         scheduleHealth();
     }
@@ -142,12 +155,12 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             if (refusal != null) {
                 throw new PluginRejectedException(m.name(), refusal);
             }
-            return new ExecRunner(m, log, timers);
+            return new ExecRunner(launcher, m, log, timers);
         }
-        PluginProcess p = PluginProcess.launch(m, log, this);
+        PluginProcess p = PluginProcess.launch(launcher, m, log, this);
         String refusal = policy.apply(p.handshake().capabilities());
         if (refusal != null) {
-            work.execute(p::shutdown);
+            p.shutdown();
             throw new PluginRejectedException(m.name(), refusal);
         }
         capabilities = p.handshake().capabilities();
@@ -187,7 +200,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             restarts++;
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
                     + (policy.maxRestarts() + 1) + " allowed within " + policy.windowSeconds() + " s)");
-            restart = timers.schedule(() -> work.execute(this::launch), delay, TimeUnit.MILLISECONDS);
+            restart = timers.schedule(() -> background(this::launch), delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -226,7 +239,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         Invoker old;
         synchronized (this) {
             if (stopped) {
-                work.execute(fresh::shutdown);
+                background(fresh::shutdown);
                 return;
             }
             if (restart != null) {
@@ -241,17 +254,17 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         }
         scheduleHealth();
         if (old instanceof PluginProcess op) {
-            work.execute(() -> op.retire(m.limits().callTimeoutMs()));
+            background(() -> op.retire(m.limits().callTimeoutMs()));
             log.host(Level.INFO, "reloaded: pid " + op.pid() + " retires once its calls are done");
         } else if (old != null) {
-            work.execute(old::shutdown);
+            background(old::shutdown);
         }
     }
 
     /** The manifest (or a file it names) changed: reload with the new one. Runs in the background. */
     public void redeploy(PluginManifest next) {
         manifest = next;
-        work.execute(() -> {
+        background(() -> {
             try {
                 reload();
             } catch (PluginException e) {
@@ -277,7 +290,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             state = PluginState.STOPPED;
         }
         if (old != null) {
-            work.execute(old::shutdown);
+            background(old::shutdown);
         }
     }
 

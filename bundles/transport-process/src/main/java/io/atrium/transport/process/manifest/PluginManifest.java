@@ -275,9 +275,14 @@ public record PluginManifest(
         }
 
         long positive(String key, long fallback) {
-            long n = natural(key, fallback);
+            long n;
+            try {
+                n = natural(key, fallback);
+            } catch (IllegalArgumentException e) {
+                n = 0;
+            }
             if (n == 0) {
-                throw new IllegalArgumentException(path(key) + ": must be greater than 0");
+                throw new IllegalArgumentException(path(key) + ": expected a whole number > 0, found " + o.get(key));
             }
             return n;
         }

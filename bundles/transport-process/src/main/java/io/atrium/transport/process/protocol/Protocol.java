@@ -17,6 +17,8 @@ public final class Protocol {
     public static final String NAME_ENV = "ATRIUM_PLUGIN_NAME";
     /** Environment variable with the largest frame, in bytes, the host accepts. */
     public static final String MAX_FRAME_ENV = "ATRIUM_MAX_FRAME_BYTES";
+    /** Environment variable with the server's distribution folder (its sdk/ holds the helpers), when it has one. */
+    public static final String HOME_ENV = "ATRIUM_HOME";
     /** The protocol versions this host speaks. */
     public static final List<Integer> VERSIONS = List.of(1);
 
