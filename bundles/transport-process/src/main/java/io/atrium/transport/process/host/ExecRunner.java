@@ -11,6 +11,7 @@ import io.atrium.api.PluginTimeoutException;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.FrameReader;
 import io.atrium.transport.process.protocol.Messages;
+import io.atrium.transport.process.protocol.Protocol;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -85,8 +86,9 @@ final class ExecRunner implements Invoker {
             String protocolError = null;
             try {
                 FrameReader frames = new FrameReader(p.getInputStream(), manifest.limits().maxFrameBytes());
-                while ((line = frames.next()) != null && !line.strip().startsWith("{")) {
-                    if (!line.isBlank()) {
+                // the answer is the first JSON line; stray prints and a handshake (from a plugin written for both modes) are skipped
+                while ((line = frames.next()) != null && (!line.strip().startsWith("{") || line.contains("\"" + Protocol.HANDSHAKE + "\""))) {
+                    if (!line.isBlank() && !line.strip().startsWith("{")) {
                         log.strayStdout(line);
                     }
                 }

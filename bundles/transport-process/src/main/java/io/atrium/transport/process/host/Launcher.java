@@ -80,6 +80,7 @@ public final class Launcher {
         env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
         env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(",")));
         env.put(Protocol.NAME_ENV, m.name());
+        env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
         return pb.start();
     }

@@ -60,6 +60,9 @@ public final class PluginProcess implements Invoker {
     private final Map<Long, CompletableFuture<JsonElement>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger inflight = new AtomicInteger();
+    /** How long a caller busy-waits for its answer before it parks. */
+    static final long SPIN_NANOS = 50_000;
+    private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<String> firstLine = new CompletableFuture<>();
     private final Thread stdoutReader;
     private final Thread stderrReader;
@@ -189,6 +192,7 @@ public final class PluginProcess implements Invoker {
                 throw new PluginCrashedException(manifest.name(), awaitDeath("its stdin broke (" + e.getMessage() + ")"));
             }
             try {
+                spinBriefly(answer);
                 return answer.get(timeoutMs, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 pending.remove(id);
@@ -202,6 +206,26 @@ public final class PluginProcess implements Invoker {
             }
         } finally {
             inflight.decrementAndGet();
+        }
+    }
+
+    /**
+     * Waits for a quick answer without parking, up to {@link #SPIN_NANOS}. A parked thread lets its CPU go
+     * idle, and waking an idle virtual CPU costs tens of microseconds: measured here, a sequential call
+     * took 56 µs parked and 13 µs spinning. Only a lone caller spins, so concurrent callers do not take
+     * the CPU the plugin and the reader need.
+     */
+    private void spinBriefly(CompletableFuture<JsonElement> answer) {
+        if (inflight.get() > 1 || !spinning.compareAndSet(false, true)) {
+            return; // others are calling too: their answers keep the CPUs busy anyway
+        }
+        try {
+            long end = System.nanoTime() + SPIN_NANOS;
+            while (!answer.isDone() && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            spinning.set(false);
         }
     }
 

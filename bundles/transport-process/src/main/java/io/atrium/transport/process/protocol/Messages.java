@@ -13,19 +13,24 @@ public final class Messages {
     private Messages() {
     }
 
-    /** @return a request line (with its newline) calling {@code method} with positional params */
+    /**
+     * @return a request line (with its newline) calling {@code method} with positional params; written by
+     *         hand (the method is a Java identifier, the params Gson's), as it is on every call's path
+     */
     public static String request(long id, String method, JsonElement params, long deadlineMs) {
-        JsonObject o = new JsonObject();
-        o.addProperty("jsonrpc", "2.0");
-        o.addProperty("id", id);
-        o.addProperty("method", method);
+        StringBuilder sb = new StringBuilder(96).append("{\"jsonrpc\":\"2.0\",\"id\":").append(id).append(",\"method\":");
+        if (method.chars().allMatch(c -> Character.isJavaIdentifierPart(c) || c == '.')) {
+            sb.append('"').append(method).append('"');
+        } else {
+            sb.append(GSON.toJson(method));
+        }
         if (params != null) {
-            o.add("params", params);
+            sb.append(",\"params\":").append(GSON.toJson(params));
         }
         if (deadlineMs > 0) {
-            o.addProperty("deadlineMs", deadlineMs);
+            sb.append(",\"deadlineMs\":").append(deadlineMs);
         }
-        return GSON.toJson(o) + "\n";
+        return sb.append("}\n").toString();
     }
 
     /** @return a success response line */

@@ -15,6 +15,8 @@ public final class Protocol {
     public static final String VERSIONS_ENV = "ATRIUM_PROTOCOL_VERSIONS";
     /** Environment variable with the plugin's name from its manifest. */
     public static final String NAME_ENV = "ATRIUM_PLUGIN_NAME";
+    /** Environment variable with the plugin's mode: {@code service}, or {@code exec} (no handshake, one call, then exit). */
+    public static final String MODE_ENV = "ATRIUM_PLUGIN_MODE";
     /** Environment variable with the largest frame, in bytes, the host accepts. */
     public static final String MAX_FRAME_ENV = "ATRIUM_MAX_FRAME_BYTES";
     /** Environment variable with the server's distribution folder (its sdk/ holds the helpers), when it has one. */
