@@ -192,9 +192,13 @@ public record PluginManifest(
                 throw new IllegalArgumentException("not valid JSON: more than one value");
             }
         } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            Throwable root = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+            String msg = root.getMessage() == null ? root.toString() : root.getMessage();
             int see = msg.indexOf("\nSee ");
-            throw new IllegalArgumentException("not valid JSON: " + (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' '));
+            String why = (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' ')
+                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                    .replaceAll(" path \\S*$", "");
+            throw new IllegalArgumentException("not valid JSON: " + why);
         }
         if (root == null || !root.isJsonObject()) {
             throw new IllegalArgumentException("not a JSON object (a manifest is { \"version\": …, \"contract\": …, \"command\": [ … ] })");

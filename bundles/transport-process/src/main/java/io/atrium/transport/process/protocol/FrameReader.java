@@ -44,6 +44,9 @@ public final class FrameReader {
                     if (len > 0 && buf[i - 1] == '\r') {
                         len--;
                     }
+                    if (len > limit) {
+                        throw new FrameTooLargeException(limit);
+                    }
                     String frame = new String(buf, start, len, StandardCharsets.UTF_8);
                     start = i + 1;
                     return frame;

@@ -1,0 +1,63 @@
+package io.atrium.transport.process.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class FrameReaderTest {
+    /** Hands out its bytes a few at a time, as a pipe does. */
+    static InputStream trickle(String s, int chunk) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return new InputStream() {
+            int pos;
+
+            @Override
+            public int read() {
+                return pos < b.length ? b[pos++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] out, int off, int len) {
+                if (pos >= b.length) {
+                    return -1;
+                }
+                int n = Math.min(Math.min(len, chunk), b.length - pos);
+                System.arraycopy(b, pos, out, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void framesSplitAcrossReadsAndLineEndsAreJoined() throws IOException {
+        String text = "{\"a\":1}\r\n" + "x".repeat(20_000) + "\n{\"é\":\"ü\"}\nlast";
+        for (int chunk : new int[] {1, 7, 8192, 100_000}) {
+            FrameReader r = new FrameReader(trickle(text, chunk), 1 << 20);
+            assertEquals("{\"a\":1}", r.next());
+            assertEquals(20_000, r.next().length());
+            assertEquals("{\"é\":\"ü\"}", r.next());
+            assertEquals("last", r.next(), "an unterminated last line is a frame");
+            assertNull(r.next());
+        }
+    }
+
+    @Test
+    void aFrameOverTheLimitIsRefusedBeforeItIsReadInFull() {
+        FrameReader r = new FrameReader(trickle("ok\n" + "y".repeat(5000) + "\n", 100), 1000);
+        assertThrows(FrameReader.FrameTooLargeException.class, () -> {
+            assertEquals("ok", r.next());
+            r.next();
+        });
+        FrameReader exact = new FrameReader(new ByteArrayInputStream(("z".repeat(1000) + "\n" + "z".repeat(1001) + "\n").getBytes()), 1000);
+        assertDoesNotThrow(() -> assertEquals(1000, exact.next().length()), "a frame of exactly the limit is fine");
+        assertThrows(FrameReader.FrameTooLargeException.class, exact::next, "one byte more is not, even when it arrives in one read");
+    }
+}
