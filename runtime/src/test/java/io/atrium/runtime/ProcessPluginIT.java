@@ -511,4 +511,62 @@ class ProcessPluginIT {
         assertEquals("Hello from a JVM of its own, World!", g.greet("World"));
         assertEquals(Transport.PROCESS, registry().plugin("java-greeter").orElseThrow().transport());
     }
+
+    @Test
+    void thePluginGetsOnlyTheAllowListedEnvironment() throws Exception {
+        helperPlugin("envy", "return ','.join(sorted(os.environ))", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\", \"GREETING\": \"hi\"}");
+        java.util.Set<String> seen = new java.util.TreeSet<>(List.of(greeter("envy").greet("x").split(",")));
+        java.util.Set<String> allowed = java.util.Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
+                "ATRIUM_PLUGIN_COOKIE", "ATRIUM_PROTOCOL_VERSIONS", "ATRIUM_PLUGIN_NAME", "ATRIUM_MAX_FRAME_BYTES", "ATRIUM_PLUGIN_MODE",
+                "ATRIUM_SDK_PYTHON", "GREETING",
+                "PWD", "SHLVL", "_"); // the last three are set by python3's launcher script (pyenv), not by the host
+        seen.removeIf(k -> k.contains("PYENV")); // pyenv's shim exports its own
+        assertTrue(allowed.containsAll(seen), "the host's other variables are not passed on: " + seen);
+        assertTrue(seen.contains("GREETING") && seen.contains("ATRIUM_PLUGIN_COOKIE"), seen.toString());
+        assertFalse(System.getenv().keySet().stream().filter(k -> !allowed.contains(k) && !k.contains("PYENV")).anyMatch(seen::contains));
+    }
+
+    @Test
+    void theCpuCapKillsASpinningPlugin() throws Exception {
+        helperPlugin("spinner", """
+                while True:
+                    pass""", "\"limits\": {\"cpuSeconds\": 1, \"callTimeoutMs\": 20000}");
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> greeter("spinner").greet("x"));
+        assertTrue(e.getMessage().startsWith("plugin 'spinner': was killed by signal 24 (XCPU: CPU time limit reached)"), e.getMessage());
+    }
+
+    @Test
+    void aChangedManifestReloadsThePluginAndARestartBringsItBack() throws Exception {
+        helperPlugin("configured", "return host.config()['word']", "\"config\": {\"word\": \"one\"}");
+        assertEquals("one", greeter("configured").greet("x"));
+        long pid = pid("configured");
+        String m = Files.readString(folder.resolve("configured.plugin.json"));
+        manifest("configured", m.replace("\"one\"", "\"two\""));
+        await("the new configuration is served", () -> "two".equals(atrium.service(Greeter.class, "configured").map(g -> g.greet("x")).orElse("")));
+        await("the old process exits", () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+
+        long last = pid("configured");
+        atrium.stop();
+        atrium = null;
+        await("stopping the server stops its plugins", () -> ProcessHandle.of(last).map(h -> !h.isAlive()).orElse(true));
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        assertEquals("two", greeter("configured").greet("x"));
+    }
+
+    @Test
+    void theGoExampleSpeaksTheProtocolWithTheStandardLibraryOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/go")),
+                "needs Debian's golang-go (bench/process.py installs it)");
+        Path src = Files.createDirectories(work.resolve("go/src/go-greeter"));
+        Files.copy(EXAMPLES.resolve("go-greeter/main.go"), src.resolve("main.go"));
+        ProcessBuilder pb = new ProcessBuilder("go", "build", "-o", folder.resolve("go-greeter").toString(), ".").directory(src.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("GO111MODULE", "off"); // one file, no module: offline
+        Process build = pb.start();
+        build.getOutputStream().close();
+        String out = new String(build.getInputStream().readAllBytes());
+        assertEquals(0, build.waitFor(), out);
+        Files.copy(EXAMPLES.resolve("go-greeter/go-greeter.plugin.json"), folder.resolve("go-greeter.plugin.json"));
+        assertEquals("Hello, Go!", greeter("go-greeter").greet("Go"));
+    }
 }

@@ -98,13 +98,13 @@ public final class Launcher {
                 p.add("--data=" + mem * 1024 * 1024);
             }
             if (cpu > 0) {
-                p.add("--cpu=" + cpu);
+                p.add("--cpu=" + cpu + ":" + (cpu + 1)); // SIGXCPU at the cap (reported as such), SIGKILL a second later
             }
             p.add("--");
             return p;
         }
         // POSIX sh: ulimit -d takes KiB; "$@" is the command, run by exec in the same process
-        String script = (mem > 0 ? "ulimit -d " + mem * 1024 + " && " : "") + (cpu > 0 ? "ulimit -t " + cpu + " && " : "") + "exec \"$@\"";
+        String script = (mem > 0 ? "ulimit -d " + mem * 1024 + " && " : "") + (cpu > 0 ? "ulimit -H -t " + (cpu + 1) + " && ulimit -S -t " + cpu + " && " : "") + "exec \"$@\"";
         return List.of("/bin/sh", "-c", script, "atrium-plugin");
     }
 }

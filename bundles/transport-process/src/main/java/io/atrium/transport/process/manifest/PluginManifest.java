@@ -192,8 +192,8 @@ public record PluginManifest(
                 throw new IllegalArgumentException("not valid JSON: more than one value");
             }
         } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
-            Throwable root = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
-            String msg = root.getMessage() == null ? root.toString() : root.getMessage();
+            Throwable cause = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+            String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
             int see = msg.indexOf("\nSee ");
             String why = (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' ')
                     .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
