@@ -151,6 +151,28 @@ public final class Atrium implements AutoCloseable {
     }
 
     /**
+     * Waits until no plugin is starting: out-of-process plugins launch in the background after
+     * {@link Builder#start()} returns, and their handshake takes a few milliseconds to seconds.
+     *
+     * @return true when none is starting any more (each is active or failed), false on timeout
+     */
+    public boolean awaitStarted(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (registry().plugins().stream().anyMatch(p -> p.state() == io.atrium.api.PluginState.STARTING)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Runs a shell command, as typed at the console.
      *
      * @param commandLine e.g. {@code plugin:call english greet World}

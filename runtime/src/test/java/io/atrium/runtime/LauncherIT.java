@@ -71,7 +71,7 @@ class LauncherIT {
     @Test
     void clientTalksToTheRunningServerOverAnOwnerOnlySocket() throws Exception {
         Path data = Files.createDirectories(work.resolve("data"));
-        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        Path plugins = TestPlugins.distributionPlugins(work.resolve("plugins"));
         Path log = work.resolve("server.log");
         Process server = new ProcessBuilder(TestPlugins.dist().resolve("bin/atrium").toString(),
                 "--data", data.toString(), "--plugins", plugins.toString())

@@ -28,11 +28,23 @@ final class TestPlugins {
     }
 
     /** Copies the distribution's sample plugins into a fresh plugin folder. */
+    /** The distribution's two sample bundles, copied into {@code dir}. */
     static Path samplePlugins(Path dir) throws IOException {
+        return copyPlugins(dir, true);
+    }
+
+    /** Everything in the distribution's plugins/: the sample bundles and the Python process plugin. */
+    static Path distributionPlugins(Path dir) throws IOException {
+        return copyPlugins(dir, false);
+    }
+
+    private static Path copyPlugins(Path dir, boolean jarsOnly) throws IOException {
         Files.createDirectories(dir);
         try (var files = Files.list(dist().resolve("plugins"))) {
-            for (Path jar : files.toList()) {
-                Files.copy(jar, dir.resolve(jar.getFileName()));
+            for (Path file : files.toList()) {
+                if (!jarsOnly || file.getFileName().toString().endsWith(".jar")) {
+                    Files.copy(file, dir.resolve(file.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
             }
         }
         return dir;

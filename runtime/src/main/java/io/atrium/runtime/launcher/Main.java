@@ -64,6 +64,7 @@ public final class Main {
 
     private static int runCommands(Options options, PrintStream out) {
         try (Atrium atrium = options.builder().start()) {
+            atrium.awaitStarted(java.time.Duration.ofSeconds(30)); // process plugins finish their handshakes first
             int status = 0;
             for (String command : options.commands) {
                 CommandResult result = atrium.execute(command);

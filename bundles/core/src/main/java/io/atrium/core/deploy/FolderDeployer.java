@@ -214,18 +214,29 @@ public final class FolderDeployer implements Deployer, BundleListener {
         starters.shutdownNow();
     }
 
-    /** A transport came: the files it handles are deployed (they were ignored, or waiting for it). */
+    /**
+     * A transport came: the files it handles (ignored, or waiting for it) are deployed before this
+     * returns, so once the framework has started, its transports' plugins are at least launching.
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeHandler")
     void addHandler(ArtifactHandler handler) {
         handlers.add(handler);
-        worker.execute(() -> {
-            for (Entry e : List.copyOf(files.values())) {
-                if (e.handler == null && handler.handles(e.name)) {
-                    e.stamp = null;
-                    touched(e.name);
+        try {
+            call(() -> {
+                Batch batch = new Batch();
+                for (Entry e : List.copyOf(files.values())) {
+                    if (e.handler == null && handler.handles(e.name)) {
+                        e.stamp = null;
+                        process(e.name, batch);
+                    }
                 }
-            }
-        });
+                apply(batch);
+                saveState();
+                return null;
+            });
+        } catch (IllegalArgumentException e) {
+            LOG.warning("files for the " + handler.kind() + " transport were not deployed: " + e.getMessage());
+        }
     }
 
     /** A transport went, with its plugins: its files wait for it to come back. */
