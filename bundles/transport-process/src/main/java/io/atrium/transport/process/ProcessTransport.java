@@ -22,7 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.Version;
 import org.osgi.framework.VersionRange;
 import org.osgi.framework.namespace.PackageNamespace;
@@ -55,6 +58,14 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private final Launcher launcher;
     private final Map<Path, SupervisedPlugin> byFile = new ConcurrentHashMap<>();
     private volatile Map<String, List<Capability>> required = Map.of();
+    /** Plugins deployed while the framework was still starting: launched once it has (see {@link #launchWhenStarted}). */
+    private final List<SupervisedPlugin> deferred = new ArrayList<>();
+    private boolean frameworkStarted;
+    private final FrameworkListener startedListener = event -> {
+        if (event.getType() == FrameworkEvent.STARTED) {
+            launchDeferred();
+        }
+    };
 
     @Activate
     public ProcessTransport(BundleContext context, Map<String, Object> config) {
@@ -64,6 +75,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         String home = context.getProperty(HOME_PROPERTY);
         this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home));
         modified(config);
+        context.addFrameworkListener(startedListener);
+        if (context.getBundle(0).getState() == Bundle.ACTIVE) {
+            launchDeferred();
+        }
     }
 
     @Modified
@@ -90,6 +105,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     @Deactivate
     void deactivate() {
+        context.removeFrameworkListener(startedListener);
         for (SupervisedPlugin p : byFile.values()) {
             p.stop();
         }
@@ -144,9 +160,28 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             }
             SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps));
             byFile.put(m.file(), p);
-            p.start();
+            launchWhenStarted(p);
         }
         return new Deployed(m.name() + " " + m.version(), m.files());
+    }
+
+    /**
+     * Plugins found while the server starts are launched once it has: a process's start-up (an
+     * interpreter, a JVM) would otherwise compete for the CPUs with the server's own, and the server
+     * would be ready later. They are listed as starting meanwhile.
+     */
+    private synchronized void launchWhenStarted(SupervisedPlugin p) {
+        if (frameworkStarted) {
+            p.start();
+        } else {
+            deferred.add(p);
+        }
+    }
+
+    private synchronized void launchDeferred() {
+        frameworkStarted = true;
+        deferred.forEach(SupervisedPlugin::start);
+        deferred.clear();
     }
 
     @Override
