@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * exit within the call's timeout or it is killed.
  */
 final class ExecRunner implements Invoker {
+    /** Processes one plugin may run at once; more calls wait for a slot within their timeout. */
+    static final int MAX_PROCESSES = 16;
+    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PROCESSES);
     private final PluginManifest manifest;
     private final PluginLog log;
     private final ScheduledExecutorService timers;
@@ -43,6 +46,24 @@ final class ExecRunner implements Invoker {
 
     @Override
     public JsonElement call(String method, JsonArray params, long timeoutMs) {
+        long start = System.nanoTime();
+        try {
+            if (!slots.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
+                throw new io.atrium.api.PluginUnavailableException(manifest.name(), method + ": " + MAX_PROCESSES
+                        + " calls were already running, none finished within " + timeoutMs + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.atrium.api.PluginUnavailableException(manifest.name(), method + " was interrupted");
+        }
+        try {
+            return run(method, params, Math.max(1, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+        } finally {
+            slots.release();
+        }
+    }
+
+    private JsonElement run(String method, JsonArray params, long timeoutMs) {
         String name = manifest.name();
         byte[] request = Messages.request(1, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
         if (request.length > manifest.limits().maxFrameBytes()) {

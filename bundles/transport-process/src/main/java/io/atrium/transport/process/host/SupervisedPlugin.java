@@ -132,19 +132,34 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             crashed(null, reasonOf(e));
             return;
         }
-        synchronized (this) {
-            if (!stopped) {
-                current = fresh;
-                state = PluginState.ACTIVE;
-                problem = null;
-                register();
-            }
-        }
-        if (stopped) {
+        if (adopt(fresh) == fresh) {
             fresh.shutdown(); // stopped while it launched: this thread is the launcher's already
-            return;
+        }
+    }
+
+    /**
+     * Makes a started instance the one calls go to, and the plugin's service registered.
+     *
+     * @return the instance it replaces (or null); {@code fresh} itself when the plugin was stopped
+     *         meanwhile, and the caller must shut it down
+     */
+    private Invoker adopt(Invoker fresh) {
+        Invoker old;
+        synchronized (this) {
+            if (stopped) {
+                return fresh;
+            }
+            if (restart != null) {
+                restart.cancel(false);
+            }
+            old = current;
+            current = fresh;
+            state = PluginState.ACTIVE;
+            problem = null;
+            register();
         }
         scheduleHealth();
+        return old;
     }
 
     /** Starts an instance of the manifest: a process with its handshake done and the policy checked, or the exec runner. */
@@ -236,24 +251,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             log.host(Level.WARNING, "reload failed: " + reasonOf(e) + (current != null ? "; the running instance keeps serving" : ""));
             throw e;
         }
-        Invoker old;
         synchronized (this) {
-            if (stopped) {
-                background(fresh::shutdown);
-                return;
-            }
-            if (restart != null) {
-                restart.cancel(false);
-            }
-            crashes.clear();
-            old = current;
-            current = fresh;
-            state = PluginState.ACTIVE;
-            problem = null;
-            register();
+            crashes.clear(); // a reload is a fresh start: the crash window begins again
         }
-        scheduleHealth();
-        if (old instanceof PluginProcess op) {
+        Invoker old = adopt(fresh);
+        if (old == fresh) {
+            fresh.shutdown();
+        } else if (old instanceof PluginProcess op) {
             background(() -> op.retire(m.limits().callTimeoutMs()));
             log.host(Level.INFO, "reloaded: pid " + op.pid() + " retires once its calls are done");
         } else if (old != null) {
