@@ -1,13 +1,8 @@
 package io.atrium.transport.process.manifest;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import io.atrium.api.Capability;
-import java.io.StringReader;
+import io.atrium.manifest.ManifestFields;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,8 +90,9 @@ public record PluginManifest(
      */
     public static PluginManifest parse(Path file, byte[] content) {
         String fileName = file.getFileName().toString();
-        JsonObject o = parseObject(new String(content, StandardCharsets.UTF_8));
-        Fields f = new Fields(o, "");
+        ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
+                "{ \"version\": …, \"contract\": …, \"command\": [ … ] }");
+        JsonObject o = f.o();
         for (String key : o.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new IllegalArgumentException("unknown field '" + key + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
@@ -129,23 +125,23 @@ public record PluginManifest(
                 throw new IllegalArgumentException("field 'capabilities': " + e.getMessage());
             }
         }
-        Fields l = f.object("limits");
+        ManifestFields l = f.object("limits");
         Limits d = Limits.DEFAULTS;
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("handshakeTimeoutMs", d.handshakeTimeoutMs()),
                 l.natural("memoryMb", d.memoryMb()), l.natural("cpuSeconds", d.cpuSeconds()),
                 (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()));
         l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs");
-        Fields r = f.object("restart");
+        ManifestFields r = f.object("restart");
         Restart rd = Restart.DEFAULTS;
         Restart restart = new Restart((int) r.natural("maxRestarts", rd.maxRestarts()), r.positive("windowSeconds", rd.windowSeconds()),
                 r.positive("initialBackoffMs", rd.initialBackoffMs()), r.positive("maxBackoffMs", rd.maxBackoffMs()));
         r.onlyKnown("maxRestarts", "windowSeconds", "initialBackoffMs", "maxBackoffMs");
         Map<String, String> env = new LinkedHashMap<>();
-        Fields e = f.object("env");
-        for (String k : e.o.keySet()) {
+        ManifestFields e = f.object("env");
+        for (String k : e.o().keySet()) {
             env.put(k, e.string(k, ""));
         }
-        JsonObject config = o.has("config") ? f.object("config").o : new JsonObject();
+        JsonObject config = o.has("config") ? f.object("config").o() : new JsonObject();
         return new PluginManifest(file, name, version, contract, f.string("contractVersion", "0.0.0"), List.copyOf(command), mode,
                 caps, limits, restart, env, f.strings("inheritEnv", List.of()), config);
     }
@@ -180,123 +176,5 @@ public record PluginManifest(
             }
         }
         return files;
-    }
-
-    private static JsonObject parseObject(String text) {
-        JsonElement root;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(text));
-            reader.setStrictness(Strictness.STRICT);
-            root = JsonParser.parseReader(reader);
-            if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
-                throw new IllegalArgumentException("not valid JSON: more than one value");
-            }
-        } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
-            Throwable cause = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
-            String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            int see = msg.indexOf("\nSee ");
-            String why = (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' ')
-                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                    .replaceAll(" path \\S*$", "");
-            throw new IllegalArgumentException("not valid JSON: " + why);
-        }
-        if (root == null || !root.isJsonObject()) {
-            throw new IllegalArgumentException("not a JSON object (a manifest is { \"version\": …, \"contract\": …, \"command\": [ … ] })");
-        }
-        return root.getAsJsonObject();
-    }
-
-    /** Typed access to one object's fields, each failure naming its path. */
-    private record Fields(JsonObject o, String prefix) {
-        String path(String key) {
-            return "field '" + prefix + key + "'";
-        }
-
-        String required(String key) {
-            String v = string(key, null);
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException(path(key) + ": missing");
-            }
-            return v;
-        }
-
-        String string(String key, String fallback) {
-            JsonElement v = o.get(key);
-            if (v == null || v.isJsonNull()) {
-                return fallback;
-            }
-            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new IllegalArgumentException(path(key) + ": expected a string, found " + v);
-            }
-            return v.getAsString();
-        }
-
-        List<String> strings(String key, List<String> fallback) {
-            JsonElement v = o.get(key);
-            if (v == null || v.isJsonNull()) {
-                return fallback;
-            }
-            if (!v.isJsonArray()) {
-                throw new IllegalArgumentException(path(key) + ": expected an array of strings, found " + v);
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonElement e : v.getAsJsonArray()) {
-                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-                    throw new IllegalArgumentException(path(key) + ": expected an array of strings, found " + e + " in it");
-                }
-                out.add(e.getAsString());
-            }
-            return out;
-        }
-
-        Fields object(String key) {
-            JsonElement v = o.get(key);
-            if (v == null || v.isJsonNull()) {
-                return new Fields(new JsonObject(), prefix + key + ".");
-            }
-            if (!v.isJsonObject()) {
-                throw new IllegalArgumentException(path(key) + ": expected an object, found " + v);
-            }
-            return new Fields(v.getAsJsonObject(), prefix + key + ".");
-        }
-
-        long natural(String key, long fallback) {
-            JsonElement v = o.get(key);
-            if (v == null || v.isJsonNull()) {
-                return fallback;
-            }
-            try {
-                if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
-                    long n = v.getAsBigDecimal().longValueExact();
-                    if (n >= 0) {
-                        return n;
-                    }
-                }
-            } catch (ArithmeticException ignored) {
-                // a fraction or a huge number: reported below
-            }
-            throw new IllegalArgumentException(path(key) + ": expected a whole number ≥ 0, found " + v);
-        }
-
-        long positive(String key, long fallback) {
-            long n;
-            try {
-                n = natural(key, fallback);
-            } catch (IllegalArgumentException e) {
-                n = 0;
-            }
-            if (n == 0) {
-                throw new IllegalArgumentException(path(key) + ": expected a whole number > 0, found " + o.get(key));
-            }
-            return n;
-        }
-
-        void onlyKnown(String... keys) {
-            for (String k : o.keySet()) {
-                if (!List.of(keys).contains(k)) {
-                    throw new IllegalArgumentException("unknown " + path(k) + " (known: " + String.join(", ", keys) + ")");
-                }
-            }
-        }
     }
 }
