@@ -1,9 +1,9 @@
 package io.atrium.transport.process;
 
 import io.atrium.api.Capability;
-import io.atrium.api.PluginContract;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
+import io.atrium.manifest.Contracts;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.process.host.Launcher;
@@ -26,11 +26,6 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
-import org.osgi.framework.Version;
-import org.osgi.framework.VersionRange;
-import org.osgi.framework.namespace.PackageNamespace;
-import org.osgi.framework.wiring.BundleWire;
-import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -144,7 +139,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot be run: " + e.getMessage());
         }
-        Class<?> contract = contract(m);
+        Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         for (SupervisedPlugin other : byFile.values()) {
             if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
                 throw new IllegalArgumentException("names the plugin '" + m.name() + "', which "
@@ -191,49 +186,6 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             p.stop();
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
         }
-    }
-
-    /**
-     * Loads the contract interface the manifest names, through this bundle's dynamic import, and checks
-     * that it is a plugin contract in the version range the manifest asks for.
-     */
-    private Class<?> contract(PluginManifest m) {
-        Class<?> type;
-        try {
-            type = context.getBundle().loadClass(m.contract());
-        } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            throw new IllegalArgumentException("names the contract " + m.contract() + ", which no bundle of the server exports");
-        }
-        if (!type.isInterface() || !type.isAnnotationPresent(PluginContract.class)) {
-            throw new IllegalArgumentException("names " + m.contract() + ", which is not a plugin contract (an interface marked @PluginContract)");
-        }
-        VersionRange range;
-        try {
-            range = new VersionRange(m.contractVersion());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("is not a valid process plugin manifest: field 'contractVersion': '" + m.contractVersion()
-                    + "' is not a version range such as [1.0,2.0)");
-        }
-        Version provided = packageVersion(type);
-        if (provided != null && !range.includes(provided)) {
-            throw new IllegalArgumentException("needs " + type.getPackageName() + " " + range + ", but the server provides version " + provided);
-        }
-        return type;
-    }
-
-    /** @return the version of the contract's package this bundle is wired to */
-    private Version packageVersion(Class<?> type) {
-        BundleWiring wiring = context.getBundle().adapt(BundleWiring.class);
-        if (wiring == null) {
-            return null;
-        }
-        for (BundleWire w : wiring.getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
-            Map<String, Object> attrs = w.getCapability().getAttributes();
-            if (type.getPackageName().equals(attrs.get(PackageNamespace.PACKAGE_NAMESPACE))) {
-                return (Version) attrs.get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE);
-            }
-        }
-        return null;
     }
 
     /** @return why the configuration refuses a plugin of this contract with these capabilities, or null */

@@ -1,0 +1,179 @@
+package io.atrium.transport.wasm;
+
+import com.dylibso.chicory.compiler.Cache;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginProblem;
+import io.atrium.manifest.Contracts;
+import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.PluginProvider;
+import io.atrium.transport.wasm.engine.Deadlines;
+import io.atrium.transport.wasm.engine.MemoryBudget;
+import io.atrium.transport.wasm.engine.WasmPlugin;
+import io.atrium.transport.wasm.manifest.WasmManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Deploys {@code NAME.wasm.json} manifests (and the modules they name) from the plugin folder as wasm
+ * plugins, and tells the registry about them. Modules are compiled to JVM bytecode once; the classes
+ * are kept in this bundle's data area by the module's digest, so a restart or reload does not compile
+ * again. All instances of all wasm plugins share one heap budget, {@value #BUDGET_PROPERTY} (MiB,
+ * a quarter of the maximum heap by default).
+ */
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true)
+public final class WasmTransport implements ArtifactHandler, PluginProvider {
+    /** Framework property: the MiB of Java heap all wasm instances together may claim. */
+    public static final String BUDGET_PROPERTY = "atrium.wasm.memoryBudgetMb";
+    private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
+
+    private final BundleContext context;
+    private final MemoryBudget budget;
+    private final Deadlines deadlines = new Deadlines();
+    private final Cache cache;
+    private final Map<Path, WasmPlugin> byFile = new ConcurrentHashMap<>();
+
+    @Activate
+    public WasmTransport(BundleContext context) {
+        this.context = context;
+        String mb = context.getProperty(BUDGET_PROPERTY);
+        long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
+        this.budget = new MemoryBudget(bytes);
+        java.io.File dir = context.getDataFile("compiled");
+        this.cache = dir == null ? null : new DiskCache(dir.toPath());
+    }
+
+    @Deactivate
+    void deactivate() {
+        byFile.values().forEach(WasmPlugin::stop);
+        byFile.clear();
+        deadlines.close();
+    }
+
+    @Override
+    public boolean handles(String fileName) {
+        return fileName.endsWith(WasmManifest.SUFFIX);
+    }
+
+    @Override
+    public String kind() {
+        return "wasm";
+    }
+
+    @Override
+    public Deployed deploy(Path file, byte[] content) {
+        WasmManifest m;
+        try {
+            m = WasmManifest.parse(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
+        }
+        Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
+        for (WasmPlugin other : byFile.values()) {
+            if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
+                throw new IllegalArgumentException("names the plugin '" + m.name() + "', which " + other.manifest().file().getFileName()
+                        + " already deploys");
+            }
+        }
+        byte[] module;
+        try {
+            module = Files.readAllBytes(m.module());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
+        }
+        WasmPlugin existing = byFile.get(m.file());
+        WasmPlugin plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
+                ? existing : new WasmPlugin(context, contract, budget, deadlines, cache);
+        try {
+            plugin.deploy(m, module);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("was not deployed: " + e.getMessage());
+        }
+        if (plugin != existing) {
+            if (existing != null) {
+                existing.stop();
+            }
+            byFile.put(m.file(), plugin);
+        }
+        return new Deployed(m.name() + " " + m.version(), m.files());
+    }
+
+    @Override
+    public void undeploy(Path file) {
+        WasmPlugin p = byFile.remove(file);
+        if (p != null) {
+            p.stop();
+            LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
+        }
+    }
+
+    @Override
+    public List<PluginDescriptor> plugins() {
+        return byFile.values().stream().map(WasmPlugin::descriptor).toList();
+    }
+
+    @Override
+    public List<PluginProblem> problems() {
+        return List.of(); // a module that does not load is refused at deployment, with its reason in plugin:deploys
+    }
+
+    @Override
+    public Map<String, String> details(String name) {
+        return find(name).map(WasmPlugin::details).orElse(Map.of());
+    }
+
+    @Override
+    public boolean reload(String name) {
+        Optional<WasmPlugin> p = find(name);
+        p.ifPresent(plugin -> {
+            try {
+                plugin.deploy(plugin.manifest(), Files.readAllBytes(plugin.manifest().module()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
+            }
+        });
+        return p.isPresent();
+    }
+
+    private Optional<WasmPlugin> find(String name) {
+        return byFile.values().stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    /** Compiled modules on disk, one file per key (the module's digest and Chicory's version). */
+    private record DiskCache(Path dir) implements Cache {
+        @Override
+        public byte[] get(String key) throws IOException {
+            Path p = dir.resolve(safe(key));
+            return Files.isRegularFile(p) ? Files.readAllBytes(p) : null;
+        }
+
+        @Override
+        public void putIfAbsent(String key, byte[] data) throws IOException {
+            Path p = dir.resolve(safe(key));
+            if (Files.exists(p)) {
+                return;
+            }
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".compiling", ".tmp");
+            Files.write(tmp, data);
+            Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        private static String safe(String key) {
+            return key.replaceAll("[^A-Za-z0-9._-]", "_");
+        }
+    }
+}

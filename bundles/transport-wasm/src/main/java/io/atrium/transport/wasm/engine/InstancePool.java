@@ -1,0 +1,162 @@
+package io.atrium.transport.wasm.engine;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.transport.wasm.abi.ExtismKernel;
+import io.atrium.transport.wasm.abi.Variables;
+import io.atrium.transport.wasm.manifest.WasmManifest;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The instances of one loaded module: up to {@code instances} calls run at once, each on an instance of
+ * its own, on the caller's thread. An instance that trapped, ran out of stack or past its deadline is
+ * discarded, never reused: its state may be anything.
+ */
+final class InstancePool {
+    private final String plugin;
+    private final WasmManifest manifest;
+    final LoadedModule module;
+    private final Variables vars;
+    private final MemoryBudget budget;
+    private final Deadlines deadlines;
+    private final ArrayBlockingQueue<WasmInstance> idle;
+    private final AtomicInteger live = new AtomicInteger();
+    private volatile boolean retired;
+
+    InstancePool(WasmManifest manifest, LoadedModule module, Variables vars, MemoryBudget budget, Deadlines deadlines) {
+        this.plugin = manifest.name();
+        this.manifest = manifest;
+        this.module = module;
+        this.vars = vars;
+        this.budget = budget;
+        this.deadlines = deadlines;
+        this.idle = new ArrayBlockingQueue<>(manifest.instances());
+        WasmInstance first = create(); // fails the deployment now if not even one instance can be made
+        if (first == null) {
+            throw new IllegalArgumentException("cannot have an instance: its " + (module.maxBytes() >> 20)
+                    + " MiB of memory do not fit in what is left of the wasm memory budget of " + budget.megabytes() + " MiB");
+        }
+        idle.add(first);
+    }
+
+    /**
+     * Runs one export with the input, and returns what it set as its output (null when it set none).
+     *
+     * @throws PluginException naming the plugin: timed out, trapped, refused or failed
+     */
+    byte[] call(String export, byte[] input, long timeoutMs) {
+        WasmInstance wi = borrow(timeoutMs);
+        boolean healthy = false;
+        deadlines.started();
+        wi.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        try {
+            wi.kernel.begin(input);
+            long status = wi.export(export).apply()[0];
+            if (wi.disarm()) {
+                throw late(export, timeoutMs);
+            }
+            healthy = true;
+            String error = wi.kernel.error();
+            if (error != null || status != 0) {
+                byte[] out = wi.kernel.output();
+                String why = error != null ? error : out != null ? new String(out, StandardCharsets.UTF_8) : "no message";
+                throw new PluginException(plugin, export + " failed with status " + status + ": " + why, null);
+            }
+            return wi.kernel.output();
+        } catch (ChicoryInterruptedException e) {
+            wi.disarm();
+            throw late(export, timeoutMs);
+        } catch (ExtismKernel.AbiException e) {
+            wi.disarm();
+            throw new PluginException(plugin, export + " failed: " + e.getMessage() + "; the instance was discarded", null);
+        } catch (ChicoryException | StackOverflowError e) {
+            wi.disarm();
+            String why = e instanceof StackOverflowError ? "call stack exhausted" : e.getMessage();
+            throw new PluginCrashedException(plugin, export + " trapped: " + why + "; the instance was discarded");
+        } finally {
+            deadlines.ended();
+            if (healthy) {
+                giveBack(wi);
+            } else {
+                discard(wi);
+            }
+        }
+    }
+
+    private PluginTimeoutException late(String export, long timeoutMs) {
+        return new PluginTimeoutException(plugin, export + " ran past its deadline of " + timeoutMs + " ms and was stopped; the instance was discarded");
+    }
+
+    private WasmInstance borrow(long timeoutMs) {
+        WasmInstance wi = idle.poll();
+        if (wi != null) {
+            return wi;
+        }
+        wi = create();
+        if (wi != null) {
+            return wi;
+        }
+        try {
+            wi = idle.poll(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PluginUnavailableException(plugin, "interrupted while waiting for an instance");
+        }
+        if (wi == null) {
+            throw new PluginUnavailableException(plugin, "no instance became free within " + timeoutMs + " ms ("
+                    + live.get() + " running; the wasm memory budget is " + budget.megabytes() + " MiB)");
+        }
+        return wi;
+    }
+
+    /** @return a new instance, or null when the memory budget or the pool's size does not allow one */
+    private WasmInstance create() {
+        if (live.incrementAndGet() > manifest.instances() || !budget.reserve(module.maxBytes())) {
+            live.decrementAndGet();
+            return null;
+        }
+        try {
+            // Extism memory may hold as much as the module's own (and at least twice the largest output)
+            long kernelMax = Math.max(manifest.limits().memoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
+            ExtismKernel kernel = new ExtismKernel(plugin, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes());
+            WasmInstance wi = new WasmInstance(module.instantiate(kernel.functions()), kernel, module.maxBytes());
+            deadlines.add(wi);
+            return wi;
+        } catch (RuntimeException e) {
+            budget.release(module.maxBytes());
+            live.decrementAndGet();
+            throw new PluginUnavailableException(plugin, "an instance could not be made: " + e.getMessage());
+        }
+    }
+
+    private void giveBack(WasmInstance wi) {
+        if (retired || !idle.offer(wi)) {
+            discard(wi);
+        }
+    }
+
+    private void discard(WasmInstance wi) {
+        deadlines.remove(wi);
+        budget.release(wi.memoryBytes);
+        live.decrementAndGet();
+    }
+
+    /** No new calls come here: idle instances go now, busy ones when their call ends. */
+    void retire() {
+        retired = true;
+        for (WasmInstance wi; (wi = idle.poll()) != null; ) {
+            discard(wi);
+        }
+    }
+
+    int live() {
+        return live.get();
+    }
+}

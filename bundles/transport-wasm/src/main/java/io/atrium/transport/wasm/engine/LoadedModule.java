@@ -1,0 +1,163 @@
+package io.atrium.transport.wasm.engine;
+
+import com.dylibso.chicory.compiler.Cache;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import io.atrium.transport.wasm.abi.ExtismKernel;
+import io.atrium.transport.wasm.manifest.WasmManifest;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A module checked, parsed and compiled once, from which instances are made cheaply. Loading refuses,
+ * in one line, what could not run: not a module, a truncated one, a pinned digest that differs,
+ * imports Atrium does not provide, missing or mistyped exports, a memory that cannot fit the cap.
+ */
+public final class LoadedModule {
+    /** Extism's export signature: no parameters, an i32 status (0 for success). */
+    static final FunctionType EXTISM_EXPORT = FunctionType.of(List.of(), List.of(ValType.I32));
+    private static final int PAGE = 65_536;
+
+    final WasmModule module;
+    final String digest;
+    final Function<Instance, Machine> machine;
+    final int initialPages;
+    final int maxPages;
+    final long loadMillis;
+    final String engine;
+    final boolean hasMemory;
+
+    private LoadedModule(WasmModule module, String digest, Function<Instance, Machine> machine, int initialPages, int maxPages,
+                         long loadMillis, String engine) {
+        this.module = module;
+        this.digest = digest;
+        this.machine = machine;
+        this.initialPages = initialPages;
+        this.maxPages = maxPages;
+        this.loadMillis = loadMillis;
+        this.engine = engine;
+        this.hasMemory = module.memorySection().map(ms -> ms.memoryCount() > 0).orElse(false);
+    }
+
+    /**
+     * @param m       the manifest
+     * @param bytes   the module's bytes
+     * @param exports the exports the contract's methods map to
+     * @param cache   where compiled modules are kept, by digest
+     * @throws IllegalArgumentException naming what is wrong with the module
+     */
+    public static LoadedModule load(WasmManifest m, byte[] bytes, List<String> exports, Cache cache) {
+        long start = System.nanoTime();
+        String file = m.module().getFileName().toString();
+        if (bytes.length < 8 || bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
+            throw new IllegalArgumentException(file + " is not a WebAssembly module (it does not start with \\0asm)");
+        }
+        String digest = sha256(bytes);
+        if (m.sha256() != null && !m.sha256().equals(digest)) {
+            throw new IllegalArgumentException(file + " has SHA-256 " + digest + ", but the manifest pins " + m.sha256());
+        }
+        WasmModule module;
+        try {
+            module = Parser.parse(bytes);
+        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(file + " is not a valid module: " + e.getMessage());
+        }
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            Import imp = module.importSection().getImport(i);
+            boolean provided = imp.importType() == ExternalType.FUNCTION && ExtismKernel.MODULE.equals(imp.module())
+                    && ExtismKernel.NAMES.contains(imp.name());
+            if (!provided) {
+                throw new IllegalArgumentException(file + " imports " + imp.importType().name().toLowerCase(java.util.Locale.ROOT) + " "
+                        + imp.module() + "." + imp.name() + ", which Atrium does not provide (it provides Extism's ABI, "
+                        + ExtismKernel.MODULE + ")");
+            }
+        }
+        MemoryLimits declared = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> s.getMemory(0).limits())
+                .orElse(new MemoryLimits(0, 0));
+        int policyPages = (int) Math.min(Integer.MAX_VALUE, m.limits().memoryMb() * 1024 * 1024 / PAGE);
+        int max = Math.min(declared.maximumPages(), policyPages); // never looser than the module's own maximum
+        if (declared.initialPages() > max) {
+            throw new IllegalArgumentException(file + " needs " + declared.initialPages() + " pages of memory at the start, over its cap of "
+                    + max + " (limits.memoryMb " + m.limits().memoryMb() + ")");
+        }
+        Function<Instance, Machine> machine = null;
+        String engine = "interpreted";
+        if (m.engine() == WasmManifest.Engine.COMPILED) {
+            try {
+                machine = MachineFactoryCompiler.builder(module).withCache(cache).compile();
+                engine = "compiled";
+            } catch (RuntimeException e) {
+                engine = "interpreted (compiling failed: " + e.getMessage() + ")";
+            }
+        }
+        LoadedModule loaded = new LoadedModule(module, digest, machine, declared.initialPages(), max,
+                (System.nanoTime() - start) / 1_000_000, engine);
+        loaded.checkExports(file, exports);
+        return loaded;
+    }
+
+    /** Instantiates once, which links the imports, and checks each export's type. */
+    private void checkExports(String file, List<String> exports) {
+        Instance probe = instantiate(new ExtismKernel("probe", java.util.Map.of(), new io.atrium.transport.wasm.abi.Variables("probe", 0), 1 << 20, 1 << 20).functions());
+        for (String name : exports) {
+            FunctionType type;
+            try {
+                type = probe.exportType(name);
+            } catch (RuntimeException e) {
+                type = null;
+            }
+            if (type == null) {
+                throw new IllegalArgumentException(file + " exports no function '" + name + "'");
+            }
+            if (!type.equals(EXTISM_EXPORT)) {
+                throw new IllegalArgumentException(file + "'s export '" + name + "' has the type " + type
+                        + "; an Extism function takes no parameters and returns an i32");
+            }
+        }
+    }
+
+    /** @return a new instance with its memory capped, calling into {@code functions} */
+    Instance instantiate(List<HostFunction> functions) {
+        try {
+            Instance.Builder b = Instance.builder(module)
+                    .withImportValues(ImportValues.builder().withFunctions(new java.util.ArrayList<ImportFunction>(functions)).build());
+            if (hasMemory) {
+                b.withMemoryLimits(new MemoryLimits(initialPages, maxPages));
+            }
+            if (machine != null) {
+                b.withMachineFactory(machine);
+            }
+            return b.build();
+        } catch (ChicoryException e) {
+            throw new IllegalArgumentException("cannot be instantiated: " + e.getMessage());
+        }
+    }
+
+    /** @return the most memory one instance may hold, in bytes */
+    long maxBytes() {
+        return (long) maxPages * PAGE;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

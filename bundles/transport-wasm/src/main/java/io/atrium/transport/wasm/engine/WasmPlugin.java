@@ -1,0 +1,218 @@
+package io.atrium.transport.wasm.engine;
+
+import com.dylibso.chicory.compiler.Cache;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import io.atrium.api.Capability;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginProperties;
+import io.atrium.api.PluginState;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.api.Transport;
+import io.atrium.transport.wasm.abi.Variables;
+import io.atrium.transport.wasm.manifest.WasmManifest;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * One wasm plugin: the proxy of its contract registered as a service, and the pool of instances of its
+ * current module. A reload loads the new module first, then moves new calls to its pool; calls in
+ * flight finish on the old instances, which are then dropped.
+ */
+public final class WasmPlugin {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+    private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
+
+    private final BundleContext context;
+    private final Class<?> contract;
+    private final MemoryBudget budget;
+    private final Deadlines deadlines;
+    private final Cache cache;
+    private final Object proxy;
+    private volatile WasmManifest manifest;
+    private volatile InstancePool pool;
+    private volatile Variables vars;
+    private ServiceRegistration<?> registration;
+
+    public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, Cache cache) {
+        this.context = context;
+        this.contract = contract;
+        this.budget = budget;
+        this.deadlines = deadlines;
+        this.cache = cache;
+        this.proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract}, (p, m, args) -> {
+            if (m.getDeclaringClass() == Object.class) {
+                return switch (m.getName()) {
+                    case "toString" -> "wasm plugin '" + manifest.name() + "' (" + contract.getName() + ")";
+                    case "hashCode" -> System.identityHashCode(p);
+                    case "equals" -> p == args[0];
+                    default -> throw new UnsupportedOperationException(m.getName());
+                };
+            }
+            return invoke(m, args);
+        });
+    }
+
+    /** @return the exports the contract's methods need, for checking a module before it is used */
+    public static List<String> exportsNeeded(WasmManifest m, Class<?> contract) {
+        return Arrays.stream(contract.getMethods()).filter(x -> x.getDeclaringClass() != Object.class)
+                .map(x -> m.exportFor(x.getName())).distinct().toList();
+    }
+
+    /**
+     * Loads the module and makes it the one calls go to, registering the service the first time.
+     *
+     * @throws IllegalArgumentException naming what is wrong; the module running before keeps running
+     */
+    public synchronized void deploy(WasmManifest next, byte[] moduleBytes) {
+        if (next.encoding() == WasmManifest.Encoding.RAW) {
+            for (Method m : contract.getMethods()) {
+                if (m.getDeclaringClass() != Object.class && (m.getParameterCount() != 1 || m.getParameterTypes()[0] != String.class
+                        || m.getReturnType() != String.class)) {
+                    throw new IllegalArgumentException("field 'encoding': raw needs methods that take one String and return one; "
+                            + m.getName() + " does not");
+                }
+            }
+        }
+        LoadedModule loaded = LoadedModule.load(next, moduleBytes, exportsNeeded(next, contract), cache);
+        Variables v = vars != null && manifest != null && manifest.limits().maxVarBytes() == next.limits().maxVarBytes()
+                ? vars : new Variables(next.name(), next.limits().maxVarBytes());
+        InstancePool fresh = new InstancePool(next, loaded, v, budget, deadlines);
+        InstancePool old = pool;
+        manifest = next;
+        vars = v;
+        pool = fresh;
+        register();
+        if (old != null) {
+            old.retire();
+        }
+        LOG.info("plugin '" + next.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.module().getFileName()
+                + " (" + loaded.engine + ", loaded in " + loaded.loadMillis + " ms, memory cap " + loaded.maxPages + " pages)");
+    }
+
+    /** Withdraws the service and drops the instances. */
+    public synchronized void stop() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            registration = null;
+        }
+        InstancePool p = pool;
+        pool = null;
+        if (p != null) {
+            p.retire();
+        }
+    }
+
+    private Object invoke(Method method, Object[] args) {
+        InstancePool p = pool;
+        WasmManifest m = manifest;
+        if (p == null) {
+            throw new PluginUnavailableException(m.name(), "was removed");
+        }
+        byte[] input;
+        if (m.encoding() == WasmManifest.Encoding.RAW) {
+            input = ((String) args[0]).getBytes(StandardCharsets.UTF_8);
+        } else {
+            input = GSON.toJson(args == null ? new Object[0] : args).getBytes(StandardCharsets.UTF_8);
+        }
+        String export = m.exportFor(method.getName());
+        byte[] output = p.call(export, input, m.limits().callTimeoutMs());
+        if (method.getReturnType() == void.class) {
+            return null;
+        }
+        if (output == null) {
+            throw new PluginException(m.name(), export + " set no output, but " + method.getName() + " returns "
+                    + method.getReturnType().getSimpleName(), null);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(output)).toString();
+        } catch (CharacterCodingException e) {
+            throw new PluginException(m.name(), export + " returned " + output.length + " bytes that are not UTF-8 text", null);
+        }
+        if (m.encoding() == WasmManifest.Encoding.RAW) {
+            return text;
+        }
+        Object value;
+        try {
+            value = GSON.fromJson(text, method.getGenericReturnType());
+        } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
+            String shown = text.length() > 60 ? text.substring(0, 60) + "…" : text;
+            throw new PluginException(m.name(), export + " returned '" + shown + "', which is not JSON for a "
+                    + method.getGenericReturnType().getTypeName(), null);
+        }
+        if (value == null && method.getReturnType().isPrimitive()) {
+            throw new PluginException(m.name(), export + " returned null, but " + method.getReturnType() + " was expected", null);
+        }
+        return value;
+    }
+
+    private void register() {
+        WasmManifest m = manifest;
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(PluginProperties.NAME, m.name());
+        props.put(PluginProperties.VERSION, m.version());
+        props.put(PluginProperties.TRANSPORT, Transport.WASM.id());
+        props.put(PluginProperties.CAPABILITIES, new String[0]);
+        props.put(PluginProperties.SOURCE, m.file().getFileName().toString());
+        if (registration == null) {
+            registration = context.registerService(contract.getName(), proxy, props);
+        } else {
+            registration.setProperties(props);
+        }
+    }
+
+    public String name() {
+        return manifest.name();
+    }
+
+    public WasmManifest manifest() {
+        return manifest;
+    }
+
+    public Class<?> contract() {
+        return contract;
+    }
+
+    public PluginDescriptor descriptor() {
+        WasmManifest m = manifest;
+        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, List.<Capability>of(),
+                pool != null ? PluginState.ACTIVE : PluginState.STOPPED, context.getBundle().getBundleId(), m.file().getFileName().toString());
+    }
+
+    public Map<String, String> details() {
+        WasmManifest m = manifest;
+        InstancePool p = pool;
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("module", m.module().getFileName().toString());
+        if (p != null) {
+            d.put("engine", p.module.engine);
+            d.put("sha256", p.module.digest);
+            d.put("load time", p.module.loadMillis + " ms");
+            d.put("memory cap", p.module.maxPages + " pages (" + (p.module.maxBytes() >> 10) + " KiB)");
+            d.put("instances", p.live() + " of at most " + m.instances());
+        }
+        d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
+        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
+        return d;
+    }
+}

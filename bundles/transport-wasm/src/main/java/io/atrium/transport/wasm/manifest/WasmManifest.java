@@ -1,0 +1,151 @@
+package io.atrium.transport.wasm.manifest;
+
+import com.google.gson.JsonElement;
+import io.atrium.manifest.ManifestFields;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A wasm plugin's manifest, {@code NAME.wasm.json}, beside its module: which contract the module
+ * implements, how methods map to exports, what it is granted and its limits.
+ *
+ * @param file            the manifest's path
+ * @param name            the plugin's name (the file name without {@code .wasm.json} unless given)
+ * @param version         the plugin's version
+ * @param contract        the contract interface's fully qualified name
+ * @param contractVersion the range of the contract package's versions the module was built for
+ * @param module          the module's path, resolved against the manifest's folder
+ * @param sha256          the module's expected SHA-256 (hex), or null when it is not pinned
+ * @param exports         contract method → export, for methods whose export has another name
+ * @param encoding        how arguments and results cross: JSON, or raw bytes for one string in and out
+ * @param engine          compiled to JVM bytecode (the default) or interpreted
+ * @param config          the plugin's configuration, read with Extism's {@code config_get}
+ * @param limits          memory, time, output and variable caps
+ * @param instances       how many instances may run calls at once
+ */
+public record WasmManifest(
+        Path file,
+        String name,
+        String version,
+        String contract,
+        String contractVersion,
+        Path module,
+        String sha256,
+        Map<String, String> exports,
+        Encoding encoding,
+        Engine engine,
+        Map<String, String> config,
+        Limits limits,
+        int instances) {
+
+    /** The file name suffix of wasm plugin manifests. */
+    public static final String SUFFIX = ".wasm.json";
+
+    /** How a call's arguments and result cross into the module. */
+    public enum Encoding {
+        /** Input: the arguments as a JSON array; output: the result as JSON. */
+        JSON,
+        /** For a method taking one String and returning one: its UTF-8 bytes in and out, as plain Extism plugins expect. */
+        RAW
+    }
+
+    /** How the module runs. */
+    public enum Engine {
+        /** Chicory's compiler: JVM bytecode, made once per module and cached by its digest. */
+        COMPILED,
+        /** Chicory's interpreter: no compile cost, 20 to 160 times slower. */
+        INTERPRETED
+    }
+
+    /**
+     * @param callTimeoutMs  how long a call may run before it is stopped and its instance discarded
+     * @param memoryMb       the cap on the module's linear memory; the module's own maximum applies if lower
+     * @param maxOutputBytes the largest output a call may set
+     * @param maxVarBytes    the most bytes the plugin's Extism variables may hold together
+     */
+    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes) {
+        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20);
+    }
+
+    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256",
+            "exports", "encoding", "engine", "config", "limits", "instances", "description");
+
+    /**
+     * @throws IllegalArgumentException one line naming the field at fault
+     */
+    public static WasmManifest parse(Path file, byte[] content) {
+        ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
+                "{ \"version\": …, \"contract\": …, \"wasm\": \"greeter.wasm\" }");
+        f.onlyKnown(FIELDS.stream().sorted().toArray(String[]::new));
+        String fileName = file.getFileName().toString();
+        String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
+        String name = f.string("name", stem);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
+        }
+        String contract = f.required("contract");
+        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+            throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
+        }
+        String wasm = f.required("wasm");
+        Path folder = file.toAbsolutePath().getParent();
+        Path module = folder.resolve(wasm).normalize();
+        String sha = f.string("sha256", null);
+        if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("field 'sha256': expected 64 hexadecimal digits, found '" + sha + "'");
+        }
+        Map<String, String> exports = new LinkedHashMap<>();
+        ManifestFields e = f.object("exports");
+        for (String method : e.o().keySet()) {
+            exports.put(method, e.required(method));
+        }
+        Encoding encoding = switch (f.string("encoding", "json")) {
+            case "json" -> Encoding.JSON;
+            case "raw" -> Encoding.RAW;
+            default -> throw new IllegalArgumentException("field 'encoding': '" + f.string("encoding", "") + "' (expected json or raw)");
+        };
+        Engine engine = switch (f.string("engine", "compiled")) {
+            case "compiled" -> Engine.COMPILED;
+            case "interpreted" -> Engine.INTERPRETED;
+            default -> throw new IllegalArgumentException("field 'engine': '" + f.string("engine", "") + "' (expected compiled or interpreted)");
+        };
+        Map<String, String> config = new LinkedHashMap<>();
+        ManifestFields c = f.object("config");
+        for (Map.Entry<String, JsonElement> entry : c.o().entrySet()) {
+            JsonElement v = entry.getValue();
+            if (!v.isJsonPrimitive()) {
+                throw new IllegalArgumentException(c.path(entry.getKey()) + ": expected a string, number or boolean (Extism's config is text), found " + v);
+            }
+            config.put(entry.getKey(), v.getAsString());
+        }
+        ManifestFields l = f.object("limits");
+        Limits d = Limits.DEFAULTS;
+        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes");
+        Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("memoryMb", d.memoryMb()),
+                l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()));
+        if (limits.memoryMb() > 4096) {
+            throw new IllegalArgumentException("field 'limits.memoryMb': " + limits.memoryMb() + " is over the 4096 MiB a 32-bit module can address");
+        }
+        long instances = f.positive("instances", Math.max(2, Runtime.getRuntime().availableProcessors()));
+        if (instances > 256) {
+            throw new IllegalArgumentException("field 'instances': " + instances + " is more than 256");
+        }
+        return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
+                sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
+                Map.copyOf(config), limits, (int) instances);
+    }
+
+    /** @return the export that implements a contract method */
+    public String exportFor(String method) {
+        return exports.getOrDefault(method, method);
+    }
+
+    /** @return the files besides the manifest whose change reloads the plugin */
+    public List<Path> files() {
+        return List.of(module);
+    }
+}

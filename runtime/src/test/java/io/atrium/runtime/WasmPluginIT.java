@@ -1,0 +1,283 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.Transport;
+import io.atrium.api.greeting.Greeter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** WASM plugins on a real server: real modules built from AssemblyScript with Extism's PDK, in a real watched folder. */
+class WasmPluginIT {
+    static final Path EXAMPLES = Path.of("..", "examples", "wasm").toAbsolutePath().normalize();
+    static final Path GREETER = EXAMPLES.resolve("assemblyscript-greeter/greeter.wasm");
+    static final Path MISBEHAVE = EXAMPLES.resolve("misbehaving/misbehave.wasm");
+
+    @TempDir
+    Path work;
+    Path folder;
+    Atrium atrium;
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final Logger logs = Logger.getLogger("io.atrium");
+    final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            log.add(r.getLevel() + " " + r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        logs.addHandler(capture);
+        folder = Files.createDirectories(work.resolve("plugins"));
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (atrium != null) {
+            atrium.stop();
+        }
+        logs.removeHandler(capture);
+    }
+
+    /** Copies a module in and writes its manifest, each the documented way (a dotfile renamed into place). */
+    void deploy(String name, Path module, String manifestFields) throws Exception {
+        Path part = folder.resolve("." + name + ".wasm");
+        Files.copy(module, part, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, folder.resolve(name + ".wasm"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        manifest(name, "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"" + name + ".wasm\""
+                + (manifestFields.isEmpty() ? "" : ", " + manifestFields) + "}");
+    }
+
+    void manifest(String name, String json) throws Exception {
+        Path part = folder.resolve("." + name + ".wasm.json");
+        Files.writeString(part, json);
+        Files.move(part, folder.resolve(name + ".wasm.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    Greeter greeter(String name) throws Exception {
+        await(name + " is registered: " + atrium.execute("plugin:deploys").output(), () -> atrium.service(Greeter.class, name).isPresent());
+        return atrium.service(Greeter.class, name).orElseThrow();
+    }
+
+    String info(String name) {
+        return atrium.execute("plugin:info " + name).output();
+    }
+
+    void awaitRefused(String file, String reason) throws InterruptedException {
+        await(file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
+                () -> log.stream().anyMatch(l -> l.contains("plugin file " + file + " " + reason)));
+    }
+
+    @Test
+    void anExtismPluginFromAssemblyScriptIsAnOrdinaryGreeter() throws Exception {
+        deploy("as-greeter", GREETER, "\"config\": {\"greeting\": \"Salom\"}");
+        Greeter g = greeter("as-greeter");
+        assertEquals("Salom, World!", g.greet("World"));
+        assertEquals("Salom, \"quoted\" \\ ünïcödé!", g.greet("\"quoted\" \\ ünïcödé"), "JSON both ways, escapes and UTF-8 included");
+        PluginDescriptor d = atrium.registry().plugin("as-greeter").orElseThrow();
+        assertEquals(Transport.WASM, d.transport());
+        assertEquals("as-greeter.wasm.json", d.source());
+        String info = info("as-greeter");
+        assertTrue(info.contains("engine        compiled"), info);
+        assertTrue(info.lines().anyMatch(l -> l.matches("memory cap\\s+\\d+ pages .*")), info);
+        assertEquals("Salom, Shell!\n", atrium.execute("plugin:call as-greeter greet Shell").output());
+        assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.matches("as-greeter\\s+1\\.0\\.0\\s+Greeter\\s+wasm\\s+active.*")));
+
+        Files.delete(folder.resolve("as-greeter.wasm.json"));
+        await("the plugin is gone", () -> atrium.registry().plugin("as-greeter").isEmpty());
+    }
+
+    @Test
+    void theInterpreterRunsTheSameModule() throws Exception {
+        deploy("slow-greeter", GREETER, "\"engine\": \"interpreted\"");
+        assertEquals("Hello, World!", greeter("slow-greeter").greet("World"));
+        assertTrue(info("slow-greeter").contains("engine        interpreted"), info("slow-greeter"));
+    }
+
+    /** Each misbehaviour in its own plugin: the call fails in one line, the instance is dropped, the rest runs on. */
+    @Test
+    void misbehavingModulesFailTheirCallAndNothingElse() throws Exception {
+        String[][] cases = {
+                {"spin", "\"limits\": {\"callTimeoutMs\": 200}"},
+                {"bomb", "\"limits\": {\"memoryMb\": 2}"},
+                {"recurse", ""},
+                {"trap", ""},
+                {"divide", ""},
+                {"outOfBounds", ""},
+                {"badUtf8", ""},
+                {"notJson", ""},
+                {"huge", "\"limits\": {\"maxOutputBytes\": 65536}"},
+        };
+        for (String[] c : cases) {
+            deploy(c[0].toLowerCase(), MISBEHAVE, "\"exports\": {\"greet\": \"" + c[0] + "\"}" + (c[1].isEmpty() ? "" : ", " + c[1]));
+        }
+        deploy("echo", MISBEHAVE, "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\"");
+        Greeter echo = greeter("echo");
+
+        assertEquals("plugin 'spin': spin ran past its deadline of 200 ms and was stopped; the instance was discarded",
+                assertThrows(PluginTimeoutException.class, () -> greeter("spin").greet("x")).getMessage());
+        assertEquals("plugin 'bomb': bomb trapped: Trapped on unreachable instruction; the instance was discarded",
+                assertThrows(PluginCrashedException.class, () -> greeter("bomb").greet("x")).getMessage(),
+                "memory.grow failed at the 2 MiB cap, so the module gave up");
+        assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("recurse").greet("x")).getMessage()
+                .startsWith("plugin 'recurse': recurse trapped: call stack exhausted"));
+        assertEquals("plugin 'trap': trap trapped: Trapped on unreachable instruction; the instance was discarded",
+                assertThrows(PluginCrashedException.class, () -> greeter("trap").greet("x")).getMessage());
+        assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("divide").greet("x")).getMessage()
+                .startsWith("plugin 'divide': divide trapped: integer divide by zero"));
+        assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("outofbounds").greet("x")).getMessage()
+                .startsWith("plugin 'outofbounds': outOfBounds trapped: out of bounds memory access"));
+        assertEquals("plugin 'badutf8': badUtf8 returned 2 bytes that are not UTF-8 text",
+                assertThrows(PluginException.class, () -> greeter("badutf8").greet("x")).getMessage());
+        assertEquals("plugin 'notjson': notJson returned 'Hello, not JSON', which is not JSON for a java.lang.String",
+                assertThrows(PluginException.class, () -> greeter("notjson").greet("x")).getMessage());
+        assertEquals("plugin 'huge': huge failed: set an output of 2097152 bytes, over the limit of 65536; the instance was discarded",
+                assertThrows(PluginException.class, () -> greeter("huge").greet("x")).getMessage());
+
+        assertEquals("still here", echo.greet("still here"));
+        assertEquals(Thread.currentThread().isInterrupted(), false, "no interrupt leaks into the caller's thread");
+    }
+
+    @Test
+    void concurrentCallsRunOnSeveralInstances() throws Exception {
+        deploy("pooled", MISBEHAVE, "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\", \"instances\": 4");
+        Greeter g = greeter("pooled");
+        List<Thread> callers = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int t = 0; t < 6; t++) {
+            String me = "caller " + t;
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < 2000; i++) {
+                    try {
+                        if (!g.greet(me).equals(me)) {
+                            failure.compareAndSet(null, new AssertionError("crossed answers"));
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            });
+            th.start();
+            callers.add(th);
+        }
+        for (Thread th : callers) {
+            th.join();
+        }
+        assertEquals(null, failure.get());
+        String instances = info("pooled").lines().filter(l -> l.startsWith("instances")).findFirst().orElse("");
+        assertTrue(instances.matches("instances\\s+[2-4] of at most 4"), "more than one instance ran calls: " + instances);
+    }
+
+    @Test
+    void replacingTheModuleSwapsItLiveWithoutFailingACall() throws Exception {
+        deploy("live", GREETER, "");
+        Greeter g = greeter("live");
+        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.ConcurrentHashMap<String, Boolean> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread caller = new Thread(() -> {
+            while (run.get()) {
+                try {
+                    seen.put(g.greet("x"), true);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        });
+        caller.start();
+        await("the first module answers", () -> seen.containsKey("Hello, x!"));
+        manifest("live", "{\"version\": \"2.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"live.wasm\", "
+                + "\"config\": {\"greeting\": \"Howdy\"}}");
+        await("the new configuration answers", () -> seen.containsKey("Howdy, x!"));
+        Path part = folder.resolve(".live.wasm");
+        Files.copy(MISBEHAVE, part);
+        manifest("live", "{\"version\": \"3.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"live.wasm\", "
+                + "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\"}");
+        Files.move(part, folder.resolve("live.wasm"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        await("the new module answers", () -> seen.containsKey("x"));
+        run.set(false);
+        caller.join();
+        assertEquals(null, failure.get(), "no call failed while the module was swapped");
+        assertEquals("3.0.0", atrium.registry().plugin("live").orElseThrow().version());
+    }
+
+    @Test
+    void badModulesAndManifestsAreRefusedInOneLine() throws Exception {
+        Files.writeString(folder.resolve("text.wasm"), "this is not wasm");
+        manifest("text", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"text.wasm\"}");
+        Files.write(folder.resolve("cut.wasm"), Arrays.copyOf(Files.readAllBytes(GREETER), 300));
+        manifest("cut", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"cut.wasm\"}");
+        deploy("noexport", MISBEHAVE, "");
+        Files.write(folder.resolve("foreign.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0,
+                2, 11, 1, 3, 'e', 'n', 'v', 3, 'f', 'o', 'o', 0, 0});
+        manifest("foreign", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"foreign.wasm\"}");
+        manifest("missing", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"nowhere.wasm\"}");
+        deploy("pinned", GREETER, "\"sha256\": \"" + "0".repeat(64) + "\"");
+        manifest("typo", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"limit\": {}}");
+        manifest("grant", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"allowedPaths\": {\"/etc\": \"/etc\"}}");
+        manifest("rawint", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"encoding\": \"bytes\"}");
+
+        awaitRefused("text.wasm.json", "was not deployed: text.wasm is not a WebAssembly module (it does not start with \\0asm)");
+        awaitRefused("cut.wasm.json", "was not deployed: cut.wasm is not a valid module: ");
+        awaitRefused("noexport.wasm.json", "was not deployed: noexport.wasm exports no function 'greet'");
+        awaitRefused("foreign.wasm.json", "was not deployed: foreign.wasm imports function env.foo, which Atrium does not provide "
+                + "(it provides Extism's ABI, extism:host/env)");
+        awaitRefused("missing.wasm.json", "names the module nowhere.wasm, which is missing");
+        awaitRefused("pinned.wasm.json", "was not deployed: pinned.wasm has SHA-256 ");
+        awaitRefused("typo.wasm.json", "is not a valid wasm plugin manifest: unknown field 'limit' (known: ");
+        awaitRefused("grant.wasm.json", "is not a valid wasm plugin manifest: unknown field 'allowedPaths'");
+        awaitRefused("rawint.wasm.json", "is not a valid wasm plugin manifest: field 'encoding': 'bytes' (expected json or raw)");
+
+        deploy("fine", GREETER, "");
+        assertEquals("Hello, x!", greeter("fine").greet("x")); // the rest is undisturbed
+    }
+
+    @Test
+    void compiledModulesAreCachedAcrossRestarts() throws Exception {
+        deploy("cached", GREETER, "");
+        assertEquals("Hello, x!", greeter("cached").greet("x"));
+        Path cache;
+        try (var files = Files.walk(work.resolve("data"))) {
+            cache = files.filter(p -> p.getFileName().toString().equals("compiled") && Files.isDirectory(p)).findFirst().orElseThrow();
+        }
+        long entries;
+        try (var files = Files.list(cache)) {
+            entries = files.count();
+        }
+        assertTrue(entries >= 1, "the compiled module is on disk");
+        atrium.stop();
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        assertEquals("Hello, y!", greeter("cached").greet("y"));
+        try (var files = Files.list(cache)) {
+            assertEquals(entries, files.count(), "nothing was compiled again");
+        }
+    }
+}
