@@ -10,5 +10,5 @@ trap 'rm -f "$cpfile"' EXIT
 $mvn dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
 sample=$(ls "$root"/bundles/sample-plugin/target/io.atrium.sample.greeter-*.jar | head -1)
 consumer=$(ls "$root"/bench/jmh/target/io.atrium.bench-*.jar | head -1)
-props="-Datrium.sample.jar=$sample -Datrium.bench.jar=$consumer"
+props="-Datrium.sample.jar=$sample -Datrium.bench.jar=$consumer -Datrium.examples=$root/examples"
 java -cp "target/classes:$(cat "$cpfile")" org.openjdk.jmh.Main -jvmArgsAppend "$props" "$@"

@@ -136,8 +136,15 @@ final class InstancePool {
         }
     }
 
+    /**
+     * Back to the pool, unless its memory has grown past half its cap: a module whose allocator never
+     * frees (AssemblyScript's stub runtime, a leak) would otherwise trap one day in the middle of a call.
+     * Replacing it costs one instantiation.
+     */
     private void giveBack(WasmInstance wi) {
-        if (retired || !idle.offer(wi)) {
+        com.dylibso.chicory.runtime.Memory memory = wi.instance.memory();
+        boolean bloated = memory != null && memory.pages() > Math.max(module.initialPages, module.maxPages / 2);
+        if (retired || bloated || !idle.offer(wi)) {
             discard(wi);
         }
     }

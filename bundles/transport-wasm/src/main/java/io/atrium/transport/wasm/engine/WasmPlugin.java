@@ -1,8 +1,6 @@
 package io.atrium.transport.wasm.engine;
 
 import com.dylibso.chicory.compiler.Cache;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
@@ -15,9 +13,6 @@ import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Hashtable;
@@ -34,7 +29,6 @@ import org.osgi.framework.ServiceRegistration;
  * flight finish on the old instances, which are then dropped.
  */
 public final class WasmPlugin {
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
     private final BundleContext context;
@@ -131,7 +125,7 @@ public final class WasmPlugin {
         if (m.encoding() == WasmManifest.Encoding.RAW) {
             input = ((String) args[0]).getBytes(StandardCharsets.UTF_8);
         } else {
-            input = GSON.toJson(args == null ? new Object[0] : args).getBytes(StandardCharsets.UTF_8);
+            input = JsonCodec.arguments(args);
         }
         String export = m.exportFor(method.getName());
         byte[] output = p.call(export, input, m.limits().callTimeoutMs());
@@ -142,11 +136,8 @@ public final class WasmPlugin {
             throw new PluginException(m.name(), export + " set no output, but " + method.getName() + " returns "
                     + method.getReturnType().getSimpleName(), null);
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(output)).toString();
-        } catch (CharacterCodingException e) {
+        String text = JsonCodec.utf8(output);
+        if (text == null) {
             throw new PluginException(m.name(), export + " returned " + output.length + " bytes that are not UTF-8 text", null);
         }
         if (m.encoding() == WasmManifest.Encoding.RAW) {
@@ -154,7 +145,7 @@ public final class WasmPlugin {
         }
         Object value;
         try {
-            value = GSON.fromJson(text, method.getGenericReturnType());
+            value = JsonCodec.result(text, method.getGenericReturnType());
         } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
             String shown = text.length() > 60 ? text.substring(0, 60) + "…" : text;
             throw new PluginException(m.name(), export + " returned '" + shown + "', which is not JSON for a "

@@ -1,0 +1,100 @@
+package io.atrium.transport.wasm.engine;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.lang.reflect.Type;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * JSON for a call's arguments and result, with hand-written paths for the common shapes (strings,
+ * numbers, booleans: what contracts mostly take and return) and Gson for the rest. On a trivial call
+ * Gson both ways cost about as much as running the module, hence the fast paths.
+ */
+final class JsonCodec {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
+    private JsonCodec() {
+    }
+
+    /** @return the arguments as a JSON array, UTF-8 */
+    static byte[] arguments(Object[] args) {
+        if (args == null || args.length == 0) {
+            return new byte[] {'[', ']'};
+        }
+        StringBuilder sb = new StringBuilder(32).append('[');
+        for (int i = 0; i < args.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            Object a = args[i];
+            if (a instanceof String s) {
+                quote(s, sb);
+            } else if (a == null || a instanceof Boolean || a instanceof Integer || a instanceof Long || a instanceof Short
+                    || a instanceof Byte) {
+                sb.append(a);
+            } else {
+                sb.append(GSON.toJson(a));
+            }
+        }
+        return sb.append(']').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void quote(String s, StringBuilder sb) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    /**
+     * @return the bytes as text, or null when they are not UTF-8
+     */
+    static String utf8(byte[] bytes) {
+        boolean ascii = true;
+        for (byte b : bytes) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(bytes, StandardCharsets.ISO_8859_1); // the same characters, without a decoder
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @return the JSON text as a value of the type
+     * @throws com.google.gson.JsonParseException when it is not JSON for that type
+     */
+    static Object result(String json, Type type) {
+        if (type == String.class && json.length() >= 2 && json.charAt(0) == '"' && json.charAt(json.length() - 1) == '"'
+                && json.indexOf('\\') < 0 && json.indexOf('"', 1) == json.length() - 1) {
+            return json.substring(1, json.length() - 1);
+        }
+        return GSON.fromJson(json, type);
+    }
+}
