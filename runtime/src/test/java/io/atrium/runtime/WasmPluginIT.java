@@ -30,6 +30,7 @@ class WasmPluginIT {
     static final Path EXAMPLES = Path.of("..", "examples", "wasm").toAbsolutePath().normalize();
     static final Path GREETER = EXAMPLES.resolve("assemblyscript-greeter/greeter.wasm");
     static final Path MISBEHAVE = EXAMPLES.resolve("misbehaving/misbehave.wasm");
+    static final Path C_GREETER = EXAMPLES.resolve("c-greeter/greeter.wasm");
 
     @TempDir
     Path work;
@@ -113,6 +114,17 @@ class WasmPluginIT {
 
         Files.delete(folder.resolve("as-greeter.wasm.json"));
         await("the plugin is gone", () -> atrium.registry().plugin("as-greeter").isEmpty());
+    }
+
+    /** Task 13: the same Greeter from two languages, run by the same host code, answers the same. */
+    @Test
+    void theGreeterInCAndInAssemblyScriptAnswerAlike() throws Exception {
+        deploy("as", GREETER, "\"config\": {\"greeting\": \"Salom\"}");
+        deploy("c", C_GREETER, "\"config\": {\"greeting\": \"Salom\"}");
+        for (String name : List.of("World", "\"quoted\" \\ ünïcödé", "tab\there", "")) {
+            assertEquals(greeter("as").greet(name), greeter("c").greet(name), name);
+        }
+        assertEquals("Salom, C!", greeter("c").greet("C"));
     }
 
     @Test

@@ -41,6 +41,7 @@ public class WasmCallBenchmark {
     private Path work;
     private Greeter atriumGreeter;
     private Greeter exampleGreeter;
+    private Greeter cGreeter;
     private Greeter fibCompiled;
     private Greeter fibInterpreted;
     private Plugin extism;
@@ -55,6 +56,9 @@ public class WasmCallBenchmark {
         Files.copy(examples.resolve("compute/compute.wasm"), folder.resolve("compute.wasm"));
         Files.writeString(folder.resolve("as-greeter.wasm.json"),
                 "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"greeter.wasm\"}");
+        Files.copy(examples.resolve("c-greeter/greeter.wasm"), folder.resolve("c-greeter.wasm"));
+        Files.writeString(folder.resolve("c-greeter.wasm.json"),
+                "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"c-greeter.wasm\"}");
         Files.writeString(folder.resolve("trivial.wasm.json"),
                 "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"compute.wasm\"}");
         for (String engine : new String[] {"compiled", "interpreted"}) {
@@ -65,6 +69,7 @@ public class WasmCallBenchmark {
         atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
         atriumGreeter = atrium.awaitService(Greeter.class, "trivial", Duration.ofSeconds(30));
         exampleGreeter = atrium.awaitService(Greeter.class, "as-greeter", Duration.ofSeconds(30));
+        cGreeter = atrium.awaitService(Greeter.class, "c-greeter", Duration.ofSeconds(30));
         fibCompiled = atrium.awaitService(Greeter.class, "fib-compiled", Duration.ofSeconds(30));
         fibInterpreted = atrium.awaitService(Greeter.class, "fib-interpreted", Duration.ofSeconds(30));
         extism = Plugin.ofManifest(Manifest.ofWasms(ManifestWasm.fromBytes(Files.readAllBytes(folder.resolve("compute.wasm"))).build())
@@ -94,6 +99,12 @@ public class WasmCallBenchmark {
     @Benchmark
     public String greetExampleAtrium() {
         return exampleGreeter.greet("World");
+    }
+
+    /** The same example greeter written in C (examples/wasm/c-greeter): task 13's second language. */
+    @Benchmark
+    public String greetExampleC() {
+        return cGreeter.greet("World");
     }
 
     /** Extism's Java SDK on the same module and input (bytes out; decoding them would only add). */

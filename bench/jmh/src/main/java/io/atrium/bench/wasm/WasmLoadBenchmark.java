@@ -1,0 +1,59 @@
+package io.atrium.bench.wasm;
+
+import io.atrium.api.greeting.Greeter;
+import io.atrium.runtime.Atrium;
+import io.atrium.spi.PluginProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Module load times through the wasm transport: the first deployment (parse, check, compile to
+ * bytecode, instantiate) as plugin:info reports it, then the median of 21 reloads (the compiled
+ * classes come from the cache by the module's digest) and of 21 reloads with the interpreter.
+ * {@code WasmLoadBenchmark EXAMPLES_DIR} prints {@code name value unit} lines.
+ */
+public final class WasmLoadBenchmark {
+    public static void main(String[] args) throws Exception {
+        Path examples = Path.of(args[0]).resolve("wasm");
+        Path work = Files.createTempDirectory("atrium-wasm-load");
+        Path folder = Files.createDirectories(work.resolve("plugins"));
+        String[][] modules = {{"assemblyscript", "assemblyscript-greeter/greeter.wasm"}, {"c", "c-greeter/greeter.wasm"},
+                {"compute", "compute/compute.wasm"}};
+        for (String[] m : modules) {
+            Files.copy(examples.resolve(m[1]), folder.resolve(m[0] + ".wasm"));
+            for (String engine : new String[] {"compiled", "interpreted"}) {
+                Files.writeString(folder.resolve(m[0] + "-" + engine + ".wasm.json"), "{\"version\": \"1\", \"contract\": "
+                        + "\"io.atrium.api.greeting.Greeter\", \"wasm\": \"" + m[0] + ".wasm\", \"engine\": \"" + engine + "\"}");
+            }
+        }
+        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
+            ServiceReference<PluginProvider> ref = atrium.bundleContext().getServiceReference(PluginProvider.class);
+            PluginProvider wasm = null;
+            for (ServiceReference<PluginProvider> r : atrium.bundleContext().getServiceReferences(PluginProvider.class, null)) {
+                PluginProvider p = atrium.bundleContext().getService(r);
+                if (p.getClass().getName().contains("wasm")) {
+                    wasm = p;
+                }
+            }
+            for (String[] m : modules) {
+                for (String engine : new String[] {"compiled", "interpreted"}) {
+                    String name = m[0] + "-" + engine;
+                    atrium.awaitService(Greeter.class, name, Duration.ofSeconds(30));
+                    System.out.printf("%s.size %d bytes%n", m[0], Files.size(folder.resolve(m[0] + ".wasm")));
+                    System.out.printf("%s.first-load %s%n", name, wasm.details(name).get("load time"));
+                    double[] t = new double[21];
+                    for (int i = 0; i < t.length; i++) {
+                        long s = System.nanoTime();
+                        wasm.reload(name);
+                        t[i] = (System.nanoTime() - s) / 1e6;
+                    }
+                    Arrays.sort(t);
+                    System.out.printf("%s.reload %.2f ms%n", name, t[t.length / 2]);
+                }
+            }
+        }
+    }
+}

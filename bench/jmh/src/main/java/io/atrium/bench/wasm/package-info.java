@@ -1,0 +1,2 @@
+/** Load-time figures of the wasm transport (bench/wasm-load.sh). */
+package io.atrium.bench.wasm;
