@@ -1,8 +1,11 @@
 #!/bin/sh
-# Builds the C greeter: clang and lld from Debian (apt-get install -y clang lld), no libc, no SDK.
+# Builds the C modules (the greeter, the WASI file reader): clang and lld from Debian
+# (apt-get install -y clang lld), no libc, no SDK.
 # Usage: build-c.sh [OUTPUT_DIR]   (default: beside the source)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here}/c-greeter
-mkdir -p "$out"
-clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-all -o "$out/greeter.wasm" "$here/c-greeter/greeter.c"
+out=${1:-$here}
+for m in c-greeter/greeter c-files/files; do
+  mkdir -p "$out/$(dirname $m)"
+  clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-all -o "$out/$m.wasm" "$here/$m.c"
+done

@@ -31,6 +31,7 @@ class WasmPluginIT {
     static final Path GREETER = EXAMPLES.resolve("assemblyscript-greeter/greeter.wasm");
     static final Path MISBEHAVE = EXAMPLES.resolve("misbehaving/misbehave.wasm");
     static final Path C_GREETER = EXAMPLES.resolve("c-greeter/greeter.wasm");
+    static final Path C_FILES = EXAMPLES.resolve("c-files/files.wasm");
 
     @TempDir
     Path work;
@@ -265,7 +266,7 @@ class WasmPluginIT {
         awaitRefused("missing.wasm.json", "names the module nowhere.wasm, which is missing");
         awaitRefused("pinned.wasm.json", "was not deployed: pinned.wasm has SHA-256 ");
         awaitRefused("typo.wasm.json", "is not a valid wasm plugin manifest: unknown field 'limit' (known: ");
-        awaitRefused("grant.wasm.json", "is not a valid wasm plugin manifest: unknown field 'allowedPaths'");
+        awaitRefused("grant.wasm.json", "grants the folder /etc, outside what the configuration io.atrium.wasm allows (allowedRoots: none)");
         awaitRefused("rawint.wasm.json", "is not a valid wasm plugin manifest: field 'encoding': 'bytes' (expected json or raw)");
 
         deploy("fine", GREETER, "");
@@ -291,5 +292,31 @@ class WasmPluginIT {
         try (var files = Files.list(cache)) {
             assertEquals(entries, files.count(), "nothing was compiled again");
         }
+    }
+
+    @Test
+    void wasiReachesOnlyTheFoldersTheManifestGrantsWithinThePolicy() throws Exception {
+        Path root = Files.createDirectories(work.resolve("granted"));
+        Path data = Files.createDirectories(root.resolve("data"));
+        Files.writeString(data.resolve("hello.txt"), "hello from a granted folder");
+        Files.writeString(work.resolve("secret.txt"), "not for plugins");
+        Files.writeString(folder.resolve("io.atrium.wasm.cfg"), "allowedRoots = " + root + "\n");
+        await("the policy is applied", () -> atrium.execute("plugin:deploys").output().lines()
+                .anyMatch(l -> l.startsWith("io.atrium.wasm.cfg") && l.contains("active")));
+        Thread.sleep(200);
+
+        deploy("reader", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"" + data + "\": \"/data\"}");
+        Greeter reader = greeter("reader");
+        assertEquals("hello from a granted folder", reader.greet("hello.txt"));
+        PluginException outside = assertThrows(PluginException.class, () -> reader.greet("../../secret.txt"));
+        assertTrue(outside.getMessage().startsWith("plugin 'reader': read failed with status 1: path_open errno "), outside.getMessage());
+
+        deploy("greedy", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"allowedPaths\": {\"" + work + "\": \"/all\"}");
+        deploy("ghost", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"allowedPaths\": {\"no-such-folder\": \"/x\"}");
+        deploy("ungranted", C_FILES, "\"exports\": {\"greet\": \"read\"}");
+        awaitRefused("greedy.wasm.json", "grants the folder " + work + ", outside what the configuration io.atrium.wasm allows (allowedRoots: [" + root + "])");
+        awaitRefused("ghost.wasm.json", "grants the folder " + folder.resolve("no-such-folder") + ", which does not exist");
+        awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, which Atrium does "
+                + "not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
     }
 }

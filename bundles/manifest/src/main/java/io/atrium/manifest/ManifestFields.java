@@ -77,6 +77,18 @@ public record ManifestFields(JsonObject o, String prefix) {
         return v.getAsString();
     }
 
+    /** @return a boolean field, or the fallback when it is absent or null */
+    public boolean bool(String key, boolean fallback) {
+        JsonElement v = o.get(key);
+        if (v == null || v.isJsonNull()) {
+            return fallback;
+        }
+        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(path(key) + ": expected true or false, found " + v);
+        }
+        return v.getAsBoolean();
+    }
+
     /** @return an array of strings, or the fallback when it is absent or null */
     public List<String> strings(String key, List<String> fallback) {
         JsonElement v = o.get(key);

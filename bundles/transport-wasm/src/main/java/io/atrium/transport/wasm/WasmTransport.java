@@ -23,6 +23,8 @@ import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
@@ -32,8 +34,11 @@ import org.osgi.service.component.annotations.Deactivate;
  * again. All instances of all wasm plugins share one heap budget, {@value #BUDGET_PROPERTY} (MiB,
  * a quarter of the maximum heap by default).
  */
-@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true)
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true,
+        configurationPid = WasmTransport.CONFIG_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport implements ArtifactHandler, PluginProvider {
+    /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
+    public static final String CONFIG_PID = "io.atrium.wasm";
     /** Framework property: the MiB of Java heap all wasm instances together may claim. */
     public static final String BUDGET_PROPERTY = "atrium.wasm.memoryBudgetMb";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
@@ -43,15 +48,59 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final Deadlines deadlines = new Deadlines();
     private final Cache cache;
     private final Map<Path, WasmPlugin> byFile = new ConcurrentHashMap<>();
+    private volatile List<Path> allowedRoots = List.of();
 
     @Activate
-    public WasmTransport(BundleContext context) {
+    public WasmTransport(BundleContext context, Map<String, Object> config) {
+        modified(config);
         this.context = context;
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
         java.io.File dir = context.getDataFile("compiled");
         this.cache = dir == null ? null : new DiskCache(dir.toPath());
+    }
+
+    @Modified
+    void modified(Map<String, Object> config) {
+        Object v = config.get("allowedRoots");
+        java.util.List<Path> roots = new java.util.ArrayList<>();
+        Iterable<?> values = v instanceof String s ? java.util.Arrays.asList(s.split(",")) : v instanceof String[] a ? java.util.Arrays.asList(a)
+                : v instanceof java.util.Collection<?> c ? c : List.of();
+        for (Object o : values) {
+            String s = String.valueOf(o).trim();
+            if (!s.isEmpty()) {
+                roots.add(Path.of(s).toAbsolutePath().normalize());
+            }
+        }
+        allowedRoots = List.copyOf(roots);
+    }
+
+    /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
+    private void checkGrants(WasmManifest m) {
+        for (Path host : m.allowedPaths().keySet()) {
+            Path real;
+            try {
+                real = host.toRealPath();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("grants the folder " + host + ", which does not exist");
+            }
+            if (!Files.isDirectory(real)) {
+                throw new IllegalArgumentException("grants " + host + ", which is not a folder");
+            }
+            boolean inside = false;
+            for (Path root : allowedRoots) {
+                try {
+                    inside |= real.startsWith(root.toRealPath());
+                } catch (IOException missingRoot) {
+                    // a root that does not exist allows nothing
+                }
+            }
+            if (!inside) {
+                throw new IllegalArgumentException("grants the folder " + host + ", outside what the configuration " + CONFIG_PID
+                        + " allows (allowedRoots: " + (allowedRoots.isEmpty() ? "none" : allowedRoots) + ")");
+            }
+        }
     }
 
     @Deactivate
@@ -80,6 +129,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
+        checkGrants(m);
         for (WasmPlugin other : byFile.values()) {
             if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
                 throw new IllegalArgumentException("names the plugin '" + m.name() + "', which " + other.manifest().file().getFileName()

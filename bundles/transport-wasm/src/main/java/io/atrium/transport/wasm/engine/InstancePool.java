@@ -10,6 +10,7 @@ import io.atrium.transport.wasm.abi.ExtismKernel;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +31,7 @@ final class InstancePool {
     private final AtomicInteger live = new AtomicInteger();
     private volatile boolean retired;
 
-    InstancePool(WasmManifest manifest, LoadedModule module, Variables vars, MemoryBudget budget, Deadlines deadlines) {
+    InstancePool(WasmManifest manifest, LoadedModule module, List<String> exports, Variables vars, MemoryBudget budget, Deadlines deadlines) {
         this.plugin = manifest.name();
         this.manifest = manifest;
         this.module = module;
@@ -38,10 +39,21 @@ final class InstancePool {
         this.budget = budget;
         this.deadlines = deadlines;
         this.idle = new ArrayBlockingQueue<>(manifest.instances());
-        WasmInstance first = create(); // fails the deployment now if not even one instance can be made
+        WasmInstance first;
+        try {
+            first = create(); // fails the deployment now if not even one instance can be made
+        } catch (PluginUnavailableException e) {
+            throw new IllegalArgumentException(manifest.module().getFileName() + " " + e.getMessage().substring(e.getMessage().indexOf("': ") + 3));
+        }
         if (first == null) {
             throw new IllegalArgumentException("cannot have an instance: its " + (module.maxBytes() >> 20)
                     + " MiB of memory do not fit in what is left of the wasm memory budget of " + budget.megabytes() + " MiB");
+        }
+        try {
+            module.checkExports(manifest.module().getFileName().toString(), first.instance, exports);
+        } catch (IllegalArgumentException e) {
+            discard(first);
+            throw e;
         }
         idle.add(first);
     }
@@ -126,7 +138,11 @@ final class InstancePool {
             // Extism memory may hold as much as the module's own (and at least twice the largest output)
             long kernelMax = Math.max(manifest.limits().memoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
             ExtismKernel kernel = new ExtismKernel(plugin, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes());
-            WasmInstance wi = new WasmInstance(module.instantiate(kernel.functions()), kernel, module.maxBytes());
+            java.util.List<com.dylibso.chicory.runtime.HostFunction> functions = new java.util.ArrayList<>(kernel.functions());
+            if (manifest.wasi()) {
+                functions.addAll(java.util.List.of(Sandbox.wasi(manifest).toHostFunctions()));
+            }
+            WasmInstance wi = new WasmInstance(module.instantiate(functions), kernel, module.maxBytes());
             deadlines.add(wi);
             return wi;
         } catch (RuntimeException e) {

@@ -26,12 +26,15 @@ import java.util.function.Function;
 /**
  * A module checked, parsed and compiled once, from which instances are made cheaply. Loading refuses,
  * in one line, what could not run: not a module, a truncated one, a pinned digest that differs,
- * imports Atrium does not provide, missing or mistyped exports, a memory that cannot fit the cap.
+ * imports Atrium does not provide, a memory that cannot fit the cap; the pool's first instance then
+ * checks the exports.
  */
 public final class LoadedModule {
     /** Extism's export signature: no parameters, an i32 status (0 for success). */
     static final FunctionType EXTISM_EXPORT = FunctionType.of(List.of(), List.of(ValType.I32));
     private static final int PAGE = 65_536;
+    /** WASI preview 1's import module, provided to manifests that ask for it. */
+    static final String WASI = "wasi_snapshot_preview1";
 
     final WasmModule module;
     final String digest;
@@ -41,6 +44,7 @@ public final class LoadedModule {
     final long loadMillis;
     final String engine;
     final boolean hasMemory;
+    final boolean hasInitialize;
 
     private LoadedModule(WasmModule module, String digest, Function<Instance, Machine> machine, int initialPages, int maxPages,
                          long loadMillis, String engine) {
@@ -52,16 +56,20 @@ public final class LoadedModule {
         this.loadMillis = loadMillis;
         this.engine = engine;
         this.hasMemory = module.memorySection().map(ms -> ms.memoryCount() > 0).orElse(false);
+        boolean init = false;
+        for (int i = 0; i < module.exportSection().exportCount(); i++) {
+            init |= module.exportSection().getExport(i).name().equals("_initialize");
+        }
+        this.hasInitialize = init;
     }
 
     /**
      * @param m       the manifest
      * @param bytes   the module's bytes
-     * @param exports the exports the contract's methods map to
      * @param cache   where compiled modules are kept, by digest
      * @throws IllegalArgumentException naming what is wrong with the module
      */
-    public static LoadedModule load(WasmManifest m, byte[] bytes, List<String> exports, Cache cache) {
+    public static LoadedModule load(WasmManifest m, byte[] bytes, Cache cache) {
         long start = System.nanoTime();
         String file = m.module().getFileName().toString();
         if (bytes.length < 8 || bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
@@ -79,12 +87,13 @@ public final class LoadedModule {
         }
         for (int i = 0; i < module.importSection().importCount(); i++) {
             Import imp = module.importSection().getImport(i);
-            boolean provided = imp.importType() == ExternalType.FUNCTION && ExtismKernel.MODULE.equals(imp.module())
-                    && ExtismKernel.NAMES.contains(imp.name());
+            boolean function = imp.importType() == ExternalType.FUNCTION;
+            boolean provided = function && ExtismKernel.MODULE.equals(imp.module()) && ExtismKernel.NAMES.contains(imp.name())
+                    || function && m.wasi() && WASI.equals(imp.module());
             if (!provided) {
                 throw new IllegalArgumentException(file + " imports " + imp.importType().name().toLowerCase(java.util.Locale.ROOT) + " "
                         + imp.module() + "." + imp.name() + ", which Atrium does not provide (it provides Extism's ABI, "
-                        + ExtismKernel.MODULE + ")");
+                        + ExtismKernel.MODULE + (WASI.equals(imp.module()) ? ", and WASI to manifests that say \"wasi\": true" : "") + ")");
             }
         }
         MemoryLimits declared = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> s.getMemory(0).limits())
@@ -105,19 +114,19 @@ public final class LoadedModule {
                 engine = "interpreted (compiling failed: " + e.getMessage() + ")";
             }
         }
-        LoadedModule loaded = new LoadedModule(module, digest, machine, declared.initialPages(), max,
-                (System.nanoTime() - start) / 1_000_000, engine);
-        loaded.checkExports(file, exports);
-        return loaded;
+        return new LoadedModule(module, digest, machine, declared.initialPages(), max, (System.nanoTime() - start) / 1_000_000, engine);
     }
 
-    /** Instantiates once, which links the imports, and checks each export's type. */
-    private void checkExports(String file, List<String> exports) {
-        Instance probe = instantiate(new ExtismKernel("probe", java.util.Map.of(), new io.atrium.transport.wasm.abi.Variables("probe", 0), 1 << 20, 1 << 20).functions());
+    /**
+     * Checks each export a contract method maps to on an instance (its first): there, and of Extism's type.
+     *
+     * @throws IllegalArgumentException naming the export
+     */
+    void checkExports(String file, Instance instance, List<String> exports) {
         for (String name : exports) {
             FunctionType type;
             try {
-                type = probe.exportType(name);
+                type = instance.exportType(name);
             } catch (RuntimeException e) {
                 type = null;
             }
@@ -134,7 +143,7 @@ public final class LoadedModule {
     /** @return a new instance with its memory capped, calling into {@code functions} */
     Instance instantiate(List<HostFunction> functions) {
         try {
-            Instance.Builder b = Instance.builder(module)
+            Instance.Builder b = Instance.builder(module).withStart(false)
                     .withImportValues(ImportValues.builder().withFunctions(new java.util.ArrayList<ImportFunction>(functions)).build());
             if (hasMemory) {
                 b.withMemoryLimits(new MemoryLimits(initialPages, maxPages));
@@ -142,7 +151,11 @@ public final class LoadedModule {
             if (machine != null) {
                 b.withMachineFactory(machine);
             }
-            return b.build();
+            Instance instance = b.build();
+            if (hasInitialize) {
+                instance.export("_initialize").apply(); // a WASI reactor's constructors, as Extism's hosts run them
+            }
+            return instance;
         } catch (ChicoryException e) {
             throw new IllegalArgumentException("cannot be instantiated: " + e.getMessage());
         }

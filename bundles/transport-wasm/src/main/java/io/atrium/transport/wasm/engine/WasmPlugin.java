@@ -82,10 +82,10 @@ public final class WasmPlugin {
                 }
             }
         }
-        LoadedModule loaded = LoadedModule.load(next, moduleBytes, exportsNeeded(next, contract), cache);
+        LoadedModule loaded = LoadedModule.load(next, moduleBytes, cache);
         Variables v = vars != null && manifest != null && manifest.limits().maxVarBytes() == next.limits().maxVarBytes()
                 ? vars : new Variables(next.name(), next.limits().maxVarBytes());
-        InstancePool fresh = new InstancePool(next, loaded, v, budget, deadlines);
+        InstancePool fresh = new InstancePool(next, loaded, exportsNeeded(next, contract), v, budget, deadlines);
         InstancePool old = pool;
         manifest = next;
         vars = v;

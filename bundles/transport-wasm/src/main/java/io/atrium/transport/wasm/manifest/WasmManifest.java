@@ -26,6 +26,8 @@ import java.util.Set;
  * @param config          the plugin's configuration, read with Extism's {@code config_get}
  * @param limits          memory, time, output and variable caps
  * @param instances       how many instances may run calls at once
+ * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, seeded randomness)
+ * @param allowedPaths    host folder → the path the module sees it at; each must be inside what the configuration allows
  */
 public record WasmManifest(
         Path file,
@@ -40,7 +42,9 @@ public record WasmManifest(
         Engine engine,
         Map<String, String> config,
         Limits limits,
-        int instances) {
+        int instances,
+        boolean wasi,
+        Map<Path, String> allowedPaths) {
 
     /** The file name suffix of wasm plugin manifests. */
     public static final String SUFFIX = ".wasm.json";
@@ -72,7 +76,7 @@ public record WasmManifest(
     }
 
     private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256",
-            "exports", "encoding", "engine", "config", "limits", "instances", "description");
+            "exports", "encoding", "engine", "config", "limits", "instances", "wasi", "allowedPaths", "description");
 
     /**
      * @throws IllegalArgumentException one line naming the field at fault
@@ -134,9 +138,19 @@ public record WasmManifest(
         if (instances > 256) {
             throw new IllegalArgumentException("field 'instances': " + instances + " is more than 256");
         }
+        Map<Path, String> grants = new LinkedHashMap<>();
+        ManifestFields g = f.object("allowedPaths");
+        for (String host : g.o().keySet()) {
+            String guest = g.required(host);
+            if (!guest.startsWith("/")) {
+                throw new IllegalArgumentException(g.path(host) + ": the module's path '" + guest + "' must be absolute, e.g. /data");
+            }
+            grants.put(folder.resolve(host).normalize(), guest);
+        }
+        boolean wasi = f.bool("wasi", false) || !grants.isEmpty();
         return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
-                Map.copyOf(config), limits, (int) instances);
+                Map.copyOf(config), limits, (int) instances, wasi, java.util.Collections.unmodifiableMap(grants));
     }
 
     /** @return the export that implements a contract method */
