@@ -253,6 +253,10 @@ class WasmPluginIT {
                 2, 11, 1, 3, 'e', 'n', 'v', 3, 'f', 'o', 'o', 0, 0});
         manifest("foreign", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"foreign.wasm\"}");
         manifest("missing", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"nowhere.wasm\"}");
+        // exports greet () -> i32 { return 0; } and imports nothing
+        Files.write(folder.resolve("abiless.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0,
+                7, 9, 1, 5, 'g', 'r', 'e', 'e', 't', 0, 0, 10, 6, 1, 4, 0, 0x41, 0, 0x0b});
+        manifest("abiless", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"abiless.wasm\"}");
         deploy("pinned", GREETER, "\"sha256\": \"" + "0".repeat(64) + "\"");
         manifest("typo", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"limit\": {}}");
         manifest("grant", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"allowedPaths\": {\"/etc\": \"/etc\"}}");
@@ -264,6 +268,8 @@ class WasmPluginIT {
         awaitRefused("foreign.wasm.json", "was not deployed: foreign.wasm imports function env.foo, which Atrium does not provide "
                 + "(it provides Extism's ABI, extism:host/env)");
         awaitRefused("missing.wasm.json", "names the module nowhere.wasm, which is missing");
+        awaitRefused("abiless.wasm.json", "was not deployed: abiless.wasm imports nothing from Extism's ABI (extism:host/env), so it can "
+                + "read no input and set no output: build it with an Extism PDK");
         awaitRefused("pinned.wasm.json", "was not deployed: pinned.wasm has SHA-256 ");
         awaitRefused("typo.wasm.json", "is not a valid wasm plugin manifest: unknown field 'limit' (known: ");
         awaitRefused("grant.wasm.json", "grants the folder /etc, outside what the configuration io.atrium.wasm allows (allowedRoots: none)");

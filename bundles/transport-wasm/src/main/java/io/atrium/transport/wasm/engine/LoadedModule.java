@@ -96,6 +96,14 @@ public final class LoadedModule {
                         + ExtismKernel.MODULE + (WASI.equals(imp.module()) ? ", and WASI to manifests that say \"wasi\": true" : "") + ")");
             }
         }
+        boolean usesAbi = false;
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            usesAbi |= ExtismKernel.MODULE.equals(module.importSection().getImport(i).module());
+        }
+        if (!usesAbi) {
+            throw new IllegalArgumentException(file + " imports nothing from Extism's ABI (" + ExtismKernel.MODULE
+                    + "), so it can read no input and set no output: build it with an Extism PDK");
+        }
         MemoryLimits declared = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> s.getMemory(0).limits())
                 .orElse(new MemoryLimits(0, 0));
         int policyPages = (int) Math.min(Integer.MAX_VALUE, m.limits().memoryMb() * 1024 * 1024 / PAGE);
