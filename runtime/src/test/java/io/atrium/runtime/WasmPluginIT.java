@@ -142,6 +142,7 @@ class WasmPluginIT {
                 {"spin", "\"limits\": {\"callTimeoutMs\": 200}"},
                 {"bomb", "\"limits\": {\"memoryMb\": 2}"},
                 {"recurse", ""},
+                {"deepRecurse", "\"limits\": {\"stackKb\": 256}"},
                 {"trap", ""},
                 {"divide", ""},
                 {"outOfBounds", ""},
@@ -150,7 +151,8 @@ class WasmPluginIT {
                 {"huge", "\"limits\": {\"maxOutputBytes\": 65536}"},
         };
         for (String[] c : cases) {
-            deploy(c[0].toLowerCase(), MISBEHAVE, "\"exports\": {\"greet\": \"" + c[0] + "\"}" + (c[1].isEmpty() ? "" : ", " + c[1]));
+            String export = c[0].equals("deepRecurse") ? "recurse" : c[0];
+            deploy(c[0].toLowerCase(), MISBEHAVE, "\"exports\": {\"greet\": \"" + export + "\"}" + (c[1].isEmpty() ? "" : ", " + c[1]));
         }
         deploy("echo", MISBEHAVE, "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\"");
         Greeter echo = greeter("echo");
@@ -162,6 +164,9 @@ class WasmPluginIT {
                 "memory.grow failed at the 2 MiB cap, so the module gave up");
         assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("recurse").greet("x")).getMessage()
                 .startsWith("plugin 'recurse': recurse trapped: call stack exhausted"));
+        // the same on the plugin's own 256 KiB threads
+        assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("deeprecurse").greet("x")).getMessage()
+                .startsWith("plugin 'deeprecurse': recurse trapped: call stack exhausted"));
         assertEquals("plugin 'trap': trap trapped: Trapped on unreachable instruction; the instance was discarded",
                 assertThrows(PluginCrashedException.class, () -> greeter("trap").greet("x")).getMessage());
         assertTrue(assertThrows(PluginCrashedException.class, () -> greeter("divide").greet("x")).getMessage()

@@ -29,6 +29,8 @@ final class InstancePool {
     private final Deadlines deadlines;
     private final ArrayBlockingQueue<WasmInstance> idle;
     private final AtomicInteger live = new AtomicInteger();
+    /** The plugin's own threads, with the stack size its manifest sets; null: calls run on the caller's thread. */
+    private final java.util.concurrent.ThreadPoolExecutor threads;
     private volatile boolean retired;
 
     InstancePool(WasmManifest manifest, LoadedModule module, List<String> exports, Variables vars, MemoryBudget budget, Deadlines deadlines) {
@@ -39,6 +41,19 @@ final class InstancePool {
         this.budget = budget;
         this.deadlines = deadlines;
         this.idle = new ArrayBlockingQueue<>(manifest.instances());
+        long stack = manifest.limits().stackKb() * 1024;
+        if (stack > 0) {
+            AtomicInteger n = new AtomicInteger();
+            threads = new java.util.concurrent.ThreadPoolExecutor(manifest.instances(), manifest.instances(), 30, TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(null, r, "atrium-wasm-" + plugin + "-" + n.incrementAndGet(), stack);
+                        t.setDaemon(true);
+                        return t;
+                    });
+            threads.allowCoreThreadTimeOut(true);
+        } else {
+            threads = null;
+        }
         WasmInstance first;
         try {
             first = create(); // fails the deployment now if not even one instance can be made
@@ -64,6 +79,33 @@ final class InstancePool {
      * @throws PluginException naming the plugin: timed out, trapped, refused or failed
      */
     byte[] call(String export, byte[] input, long timeoutMs) {
+        if (threads == null) {
+            return run(export, input, timeoutMs);
+        }
+        java.util.concurrent.Future<byte[]> f;
+        try {
+            f = threads.submit(() -> run(export, input, timeoutMs));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new PluginUnavailableException(plugin, "was replaced while " + export + " was being called");
+        }
+        try {
+            return f.get(timeoutMs * 2 + 1000, TimeUnit.MILLISECONDS); // its own deadline stops it first
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new PluginCrashedException(plugin, export + " failed: " + e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(true);
+            throw late(export, timeoutMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PluginUnavailableException(plugin, export + " was interrupted");
+        }
+    }
+
+    /** Runs the call on this thread: the caller's, or one of the plugin's own threads. */
+    private byte[] run(String export, byte[] input, long timeoutMs) {
         WasmInstance wi = borrow(timeoutMs);
         boolean healthy = false;
         deadlines.started();
@@ -174,6 +216,9 @@ final class InstancePool {
     /** No new calls come here: idle instances go now, busy ones when their call ends. */
     void retire() {
         retired = true;
+        if (threads != null) {
+            threads.shutdown(); // calls already queued or running finish
+        }
         for (WasmInstance wi; (wi = idle.poll()) != null; ) {
             discard(wi);
         }

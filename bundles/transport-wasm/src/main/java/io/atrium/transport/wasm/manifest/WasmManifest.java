@@ -70,9 +70,11 @@ public record WasmManifest(
      * @param memoryMb       the cap on the module's linear memory; the module's own maximum applies if lower
      * @param maxOutputBytes the largest output a call may set
      * @param maxVarBytes    the most bytes the plugin's Extism variables may hold together
+     * @param stackKb        run calls on the plugin's own threads with this stack size; 0 (the default): on
+     *                       the caller's thread, which saves a hand-off per call and bounds recursion by its stack
      */
-    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes) {
-        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20);
+    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes, long stackKb) {
+        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0);
     }
 
     private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256",
@@ -128,9 +130,9 @@ public record WasmManifest(
         }
         ManifestFields l = f.object("limits");
         Limits d = Limits.DEFAULTS;
-        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes");
+        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes", "stackKb");
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("memoryMb", d.memoryMb()),
-                l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()));
+                l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()), l.natural("stackKb", d.stackKb()));
         if (limits.memoryMb() > 4096) {
             throw new IllegalArgumentException("field 'limits.memoryMb': " + limits.memoryMb() + " is over the 4096 MiB a 32-bit module can address");
         }
