@@ -330,4 +330,19 @@ class WasmPluginIT {
         awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, which Atrium does "
                 + "not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
     }
+
+    @Test
+    void allWasmInstancesShareOneHeapBudget() throws Exception {
+        atrium.stop();
+        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).frameworkProperty("atrium.wasm.memoryBudgetMb", "3").start();
+        deploy("first", GREETER, "\"limits\": {\"memoryMb\": 2}, \"instances\": 1");
+        assertEquals("Hello, x!", greeter("first").greet("x"));
+        deploy("second", GREETER, "\"limits\": {\"memoryMb\": 2}");
+        awaitRefused("second.wasm.json", "was not deployed: cannot have an instance: its 2 MiB of memory do not fit in what is left of "
+                + "the wasm memory budget of 3 MiB");
+        Files.delete(folder.resolve("first.wasm.json"));
+        await("the first plugin is gone", () -> atrium.registry().plugin("first").isEmpty());
+        Files.writeString(folder.resolve("second.wasm.json"), Files.readString(folder.resolve("second.wasm.json")) + " ");
+        assertEquals("Hello, y!", greeter("second").greet("y")); // its memory came back to the budget
+    }
 }
