@@ -19,63 +19,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Process plugins on a real server: real Python subprocesses, real manifests in a real watched folder. */
-class ProcessPluginIT {
+class ProcessPluginIT extends ServerWithPluginFolder {
     static final Path SDK = Path.of("..", "sdk", "python").toAbsolutePath().normalize();
     static final Path EXAMPLES = Path.of("..", "examples", "process").toAbsolutePath().normalize();
-
-    @TempDir
-    Path work;
-    Path folder;
-    Atrium atrium;
-    final List<String> log = new CopyOnWriteArrayList<>();
-    final Logger pluginLogs = Logger.getLogger("io.atrium");
-    final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            log.add(r.getLevel() + " " + r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void start() throws Exception {
-        pluginLogs.addHandler(capture);
-        folder = Files.createDirectories(work.resolve("plugins"));
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (atrium != null) {
-            atrium.stop();
-        }
-        pluginLogs.removeHandler(capture);
-    }
 
     // ------------------------------------------------------------------ helpers
 
     /** Writes a manifest the documented way (a dotfile renamed into place). */
     void manifest(String name, String json) throws Exception {
-        Path part = folder.resolve("." + name + ".plugin.json");
-        Files.writeString(part, json);
-        Files.move(part, folder.resolve(name + ".plugin.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        drop(name + ".plugin.json", json);
     }
 
     /** A Python plugin in the folder: the script and its manifest. */
@@ -118,7 +73,7 @@ class ProcessPluginIT {
     }
 
     boolean logged(String fragment) {
-        return log.stream().anyMatch(l -> l.contains(fragment));
+        return logs.contains(fragment);
     }
 
     String problems() {

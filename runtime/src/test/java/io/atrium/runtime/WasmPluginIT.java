@@ -16,58 +16,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** WASM plugins on a real server: real modules built from AssemblyScript with Extism's PDK, in a real watched folder. */
-class WasmPluginIT {
+class WasmPluginIT extends ServerWithPluginFolder {
     static final Path EXAMPLES = Path.of("..", "examples", "wasm").toAbsolutePath().normalize();
     static final Path GREETER = EXAMPLES.resolve("assemblyscript-greeter/greeter.wasm");
     static final Path MISBEHAVE = EXAMPLES.resolve("misbehaving/misbehave.wasm");
     static final Path C_GREETER = EXAMPLES.resolve("c-greeter/greeter.wasm");
     static final Path C_FILES = EXAMPLES.resolve("c-files/files.wasm");
-
-    @TempDir
-    Path work;
-    Path folder;
-    Atrium atrium;
-    final List<String> log = new CopyOnWriteArrayList<>();
-    final Logger logs = Logger.getLogger("io.atrium");
-    final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            log.add(r.getLevel() + " " + r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void start() throws Exception {
-        logs.addHandler(capture);
-        folder = Files.createDirectories(work.resolve("plugins"));
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (atrium != null) {
-            atrium.stop();
-        }
-        logs.removeHandler(capture);
-    }
 
     /** Copies a module in and writes its manifest, each the documented way (a dotfile renamed into place). */
     void deploy(String name, Path module, String manifestFields) throws Exception {
@@ -79,9 +36,7 @@ class WasmPluginIT {
     }
 
     void manifest(String name, String json) throws Exception {
-        Path part = folder.resolve("." + name + ".wasm.json");
-        Files.writeString(part, json);
-        Files.move(part, folder.resolve(name + ".wasm.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        drop(name + ".wasm.json", json);
     }
 
     Greeter greeter(String name) throws Exception {

@@ -4,6 +4,7 @@ import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
 import io.atrium.manifest.Contracts;
+import io.atrium.manifest.DeployedPlugins;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.process.host.Launcher;
@@ -12,11 +13,9 @@ import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,7 +50,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private final ScheduledExecutorService timers;
     private final ExecutorService work;
     private final Launcher launcher;
-    private final Map<Path, SupervisedPlugin> byFile = new ConcurrentHashMap<>();
+    private final DeployedPlugins<SupervisedPlugin> plugins = new DeployedPlugins<>(SupervisedPlugin::name, p -> p.manifest().file());
     private volatile Map<String, List<Capability>> required = Map.of();
     /** Plugins deployed while the framework was still starting: launched once it has (see {@link #launchWhenStarted}). */
     private final List<SupervisedPlugin> deferred = new ArrayList<>();
@@ -101,10 +100,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Deactivate
     void deactivate() {
         context.removeFrameworkListener(startedListener);
-        for (SupervisedPlugin p : byFile.values()) {
+        for (SupervisedPlugin p : List.copyOf(plugins.all())) {
+            plugins.remove(p.manifest().file());
             p.stop();
         }
-        byFile.clear();
         work.shutdown();
         try {
             work.awaitTermination(5, TimeUnit.SECONDS); // the processes' graceful shutdowns
@@ -140,13 +139,8 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             throw new IllegalArgumentException("cannot be run: " + e.getMessage());
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
-        for (SupervisedPlugin other : byFile.values()) {
-            if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
-                throw new IllegalArgumentException("names the plugin '" + m.name() + "', which "
-                        + other.manifest().file().getFileName() + " already deploys");
-            }
-        }
-        SupervisedPlugin existing = byFile.get(m.file());
+        plugins.checkNameFree(m.name(), m.file());
+        SupervisedPlugin existing = plugins.get(m.file());
         if (existing != null && existing.contract() == contract && existing.name().equals(m.name())) {
             existing.redeploy(m);
         } else {
@@ -154,7 +148,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
                 existing.stop();
             }
             SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps));
-            byFile.put(m.file(), p);
+            plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
         return new Deployed(m.name() + " " + m.version(), m.files());
@@ -181,7 +175,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     @Override
     public void undeploy(Path file) {
-        SupervisedPlugin p = byFile.remove(file);
+        SupervisedPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
@@ -204,29 +198,24 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     @Override
     public List<PluginDescriptor> plugins() {
-        return byFile.values().stream().map(SupervisedPlugin::descriptor).toList();
+        return plugins.all().stream().map(SupervisedPlugin::descriptor).toList();
     }
 
     @Override
     public List<PluginProblem> problems() {
-        return byFile.values().stream().map(SupervisedPlugin::problem).filter(Objects::nonNull).toList();
+        return plugins.all().stream().map(SupervisedPlugin::problem).filter(Objects::nonNull).toList();
     }
 
     @Override
     public Map<String, String> details(String name) {
-        return find(name).map(SupervisedPlugin::details).orElse(Map.of());
+        return plugins.byName(name).map(SupervisedPlugin::details).orElse(Map.of());
     }
 
     @Override
     public boolean reload(String name) {
-        var p = find(name);
+        var p = plugins.byName(name);
         p.ifPresent(SupervisedPlugin::reload);
         return p.isPresent();
-    }
-
-    private java.util.Optional<SupervisedPlugin> find(String name) {
-        Collection<SupervisedPlugin> all = byFile.values();
-        return all.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -4,6 +4,7 @@ import com.dylibso.chicory.compiler.Cache;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
 import io.atrium.manifest.Contracts;
+import io.atrium.manifest.DeployedPlugins;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.wasm.engine.Deadlines;
@@ -18,7 +19,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -47,7 +47,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final MemoryBudget budget;
     private final Deadlines deadlines = new Deadlines();
     private final Cache cache;
-    private final Map<Path, WasmPlugin> byFile = new ConcurrentHashMap<>();
+    private final DeployedPlugins<WasmPlugin> plugins = new DeployedPlugins<>(WasmPlugin::name, p -> p.manifest().file());
     private volatile List<Path> allowedRoots = List.of();
 
     @Activate
@@ -105,8 +105,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     @Deactivate
     void deactivate() {
-        byFile.values().forEach(WasmPlugin::stop);
-        byFile.clear();
+        for (WasmPlugin p : List.copyOf(plugins.all())) {
+            plugins.remove(p.manifest().file());
+            p.stop();
+        }
         deadlines.close();
     }
 
@@ -130,12 +132,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);
-        for (WasmPlugin other : byFile.values()) {
-            if (other.name().equals(m.name()) && !other.manifest().file().equals(m.file())) {
-                throw new IllegalArgumentException("names the plugin '" + m.name() + "', which " + other.manifest().file().getFileName()
-                        + " already deploys");
-            }
-        }
+        plugins.checkNameFree(m.name(), m.file());
         byte[] module;
         try {
             module = Files.readAllBytes(m.module());
@@ -144,7 +141,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IOException e) {
             throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
         }
-        WasmPlugin existing = byFile.get(m.file());
+        WasmPlugin existing = plugins.get(m.file());
         WasmPlugin plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
                 ? existing : new WasmPlugin(context, contract, budget, deadlines, cache);
         try {
@@ -156,14 +153,14 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             if (existing != null) {
                 existing.stop();
             }
-            byFile.put(m.file(), plugin);
+            plugins.put(m.file(), plugin);
         }
         return new Deployed(m.name() + " " + m.version(), m.files());
     }
 
     @Override
     public void undeploy(Path file) {
-        WasmPlugin p = byFile.remove(file);
+        WasmPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
@@ -172,7 +169,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     @Override
     public List<PluginDescriptor> plugins() {
-        return byFile.values().stream().map(WasmPlugin::descriptor).toList();
+        return plugins.all().stream().map(WasmPlugin::descriptor).toList();
     }
 
     @Override
@@ -182,12 +179,12 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     @Override
     public Map<String, String> details(String name) {
-        return find(name).map(WasmPlugin::details).orElse(Map.of());
+        return plugins.byName(name).map(WasmPlugin::details).orElse(Map.of());
     }
 
     @Override
     public boolean reload(String name) {
-        Optional<WasmPlugin> p = find(name);
+        Optional<WasmPlugin> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             try {
                 plugin.deploy(plugin.manifest(), Files.readAllBytes(plugin.manifest().module()));
@@ -196,10 +193,6 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             }
         });
         return p.isPresent();
-    }
-
-    private Optional<WasmPlugin> find(String name) {
-        return byFile.values().stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
     /** Compiled modules on disk, one file per key (the module's digest and Chicory's version). */

@@ -7,16 +7,16 @@ import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginProblem;
-import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.Transport;
+import io.atrium.manifest.ContractProxy;
+import io.atrium.manifest.DeployedPlugins;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Messages;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Hashtable;
@@ -79,17 +79,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         this.capabilities = manifest.capabilities();
         this.log = new PluginLog(manifest.name());
         this.bundleId = context.getBundle().getBundleId();
-        this.proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract}, (p, m, args) -> {
-            if (m.getDeclaringClass() == Object.class) {
-                return switch (m.getName()) {
-                    case "toString" -> "process plugin '" + this.manifest.name() + "' (" + contract.getName() + ")";
-                    case "hashCode" -> System.identityHashCode(p);
-                    case "equals" -> p == args[0];
-                    default -> throw new UnsupportedOperationException(m.getName());
-                };
-            }
-            return invoke(m, args);
-        });
+        this.proxy = ContractProxy.of(contract, () -> "process plugin '" + this.manifest.name() + "' (" + contract.getName() + ")",
+                this::invoke);
     }
 
     public String name() {
@@ -370,12 +361,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /** Guarded by this. */
     private void register() {
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(PluginProperties.NAME, manifest.name());
-        props.put(PluginProperties.VERSION, manifest.version());
-        props.put(PluginProperties.TRANSPORT, Transport.PROCESS.id());
-        props.put(PluginProperties.CAPABILITIES, capabilities.stream().map(Capability::toString).toArray(String[]::new));
-        props.put(PluginProperties.SOURCE, manifest.file().getFileName().toString());
+        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(manifest.name(), manifest.version(), Transport.PROCESS,
+                capabilities, manifest.file());
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
         } else {

@@ -5,14 +5,14 @@ import com.google.gson.JsonParseException;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
-import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.Transport;
+import io.atrium.manifest.ContractProxy;
+import io.atrium.manifest.DeployedPlugins;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Hashtable;
@@ -48,17 +48,7 @@ public final class WasmPlugin {
         this.budget = budget;
         this.deadlines = deadlines;
         this.cache = cache;
-        this.proxy = Proxy.newProxyInstance(contract.getClassLoader(), new Class<?>[] {contract}, (p, m, args) -> {
-            if (m.getDeclaringClass() == Object.class) {
-                return switch (m.getName()) {
-                    case "toString" -> "wasm plugin '" + manifest.name() + "' (" + contract.getName() + ")";
-                    case "hashCode" -> System.identityHashCode(p);
-                    case "equals" -> p == args[0];
-                    default -> throw new UnsupportedOperationException(m.getName());
-                };
-            }
-            return invoke(m, args);
-        });
+        this.proxy = ContractProxy.of(contract, () -> "wasm plugin '" + manifest.name() + "' (" + contract.getName() + ")", this::invoke);
     }
 
     /** @return the exports the contract's methods need, for checking a module before it is used */
@@ -159,12 +149,7 @@ public final class WasmPlugin {
 
     private void register() {
         WasmManifest m = manifest;
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(PluginProperties.NAME, m.name());
-        props.put(PluginProperties.VERSION, m.version());
-        props.put(PluginProperties.TRANSPORT, Transport.WASM.id());
-        props.put(PluginProperties.CAPABILITIES, new String[0]);
-        props.put(PluginProperties.SOURCE, m.file().getFileName().toString());
+        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), Transport.WASM, List.of(), m.file());
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
         } else {
