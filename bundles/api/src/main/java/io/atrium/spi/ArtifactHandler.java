@@ -10,16 +10,19 @@ import org.osgi.annotation.versioning.ConsumerType;
  * complete content when it appears or changes, and when it goes.
  *
  * <p>Calls come from the deployer's single thread and must return quickly: a handler validates the
- * file and starts its plugin in the background. Register the handler as an OSGi service.
+ * file and starts its plugin in the background. Register the handler as an OSGi service with the
+ * {@link #SUFFIX} property.
  */
 @ConsumerType
 public interface ArtifactHandler {
 
     /**
-     * @param fileName a file name in the plugin folder
-     * @return true when this handler deploys that file (decided by its name alone)
+     * Service property (String or String[]): the file name endings this handler deploys, e.g.
+     * {@code .plugin.json}. The deployer routes files by it and gets the handler only when a file of its
+     * kind appears, so a transport with no files in the folder is never even activated (register it as
+     * a delayed DS component).
      */
-    boolean handles(String fileName);
+    String SUFFIX = "atrium.artifact.suffix";
 
     /** @return what the files are called in {@code plugin:deploys}, e.g. {@code process} */
     String kind();

@@ -41,6 +41,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.Configuration;
@@ -162,8 +163,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
     private final Set<String> pending = new LinkedHashSet<>();
-    /** Transports' handlers for files that are neither bundles nor configurations. */
-    private final List<ArtifactHandler> handlers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Transports' handlers for files that are neither bundles nor configurations, obtained when first needed. */
+    private final List<ServiceReference<ArtifactHandler>> handlers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<ServiceReference<ArtifactHandler>, ArtifactHandler> obtained = new java.util.concurrent.ConcurrentHashMap<>();
     /** Worker thread only: a file of the folder another file depends on (an executable) -> that file. */
     private final Map<String, String> dependents = new HashMap<>();
     private ScheduledFuture<?> batch;
@@ -215,52 +217,74 @@ public final class FolderDeployer implements Deployer, BundleListener {
     }
 
     /**
-     * A transport came: the files it handles (ignored, or waiting for it) are deployed before this
-     * returns, so once the framework has started, its transports' plugins are at least launching.
+     * A transport came: the files it handles (ignored, or waiting for it) are deployed, next on the
+     * worker. Not waited for here: this runs on the framework's start-level thread, and a first
+     * deployment (a manifest parsed, a contract imported) would hold up the server's start; whoever
+     * needs the result asks the deployer, whose answers come after the work queued before them.
      */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeHandler")
-    void addHandler(ArtifactHandler handler) {
+    @Reference(service = ArtifactHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeHandler")
+    void addHandler(ServiceReference<ArtifactHandler> handler) {
         handlers.add(handler);
-        try {
-            call(() -> {
-                Batch batch = new Batch();
-                for (Entry e : List.copyOf(files.values())) {
-                    if (e.handler == null && handler.handles(e.name)) {
-                        e.stamp = null;
-                        process(e.name, batch);
-                    }
+        worker.execute(() -> {
+            Batch batch = new Batch();
+            for (Entry e : List.copyOf(files.values())) {
+                if (e.handler == null && claims(handler, e.name)) {
+                    e.stamp = null;
+                    process(e.name, batch);
                 }
-                apply(batch);
-                saveState();
-                return null;
-            });
-        } catch (IllegalArgumentException e) {
-            LOG.warning("files for the " + handler.kind() + " transport were not deployed: " + e.getMessage());
-        }
+            }
+            apply(batch);
+            saveState();
+        });
     }
 
     /** A transport went, with its plugins: its files wait for it to come back. */
-    void removeHandler(ArtifactHandler handler) {
+    void removeHandler(ServiceReference<ArtifactHandler> handler) {
         handlers.remove(handler);
+        ArtifactHandler gone = obtained.remove(handler);
+        if (gone == null) {
+            return; // never used: no file of its kind was deployed
+        }
+        context.ungetService(handler);
         worker.execute(() -> {
             for (Entry e : files.values()) {
-                if (e.handler == handler) {
+                if (e.handler == gone) {
                     e.handler = null;
                     e.stamp = null;
                     e.state = DeployState.WAITING;
-                    e.detail = "waits for its transport (" + handler.kind() + "), which stopped";
+                    e.detail = "waits for its transport (" + e.kind + "), which stopped";
                 }
             }
         });
     }
 
+    /** @return the handler for a file name, got from the registry the first time one is needed */
     private ArtifactHandler handlerFor(String name) {
-        for (ArtifactHandler h : handlers) {
-            if (h.handles(name)) {
-                return h;
+        for (ServiceReference<ArtifactHandler> ref : handlers) {
+            if (claims(ref, name)) {
+                ArtifactHandler h = obtained.computeIfAbsent(ref, context::getService);
+                if (h != null) {
+                    return h;
+                }
             }
         }
         return null;
+    }
+
+    private static boolean claims(ServiceReference<ArtifactHandler> ref, String name) {
+        Object suffix = ref.getProperty(ArtifactHandler.SUFFIX);
+        if (suffix instanceof String s) {
+            return name.endsWith(s);
+        }
+        if (suffix instanceof String[] all) {
+            for (String s : all) {
+                if (name.endsWith(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- start-up

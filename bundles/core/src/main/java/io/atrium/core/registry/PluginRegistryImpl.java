@@ -50,10 +50,14 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private final Map<ServiceReference<?>, PluginProblem> foreignApi = new java.util.concurrent.ConcurrentHashMap<>();
     /** Guarded by this: the plugin name each plugin service claims, so other services' events cost a lookup. */
     private final Map<ServiceReference<?>, String> claimed = new java.util.HashMap<>();
-    /** Transports that also know their plugins while those are not services (starting, failed, stopped). */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    /**
+     * Transports that also know their plugins while those are not services (starting, failed, stopped).
+     * Held by reference and got when first asked, so a transport nobody has needed yet stays inactive.
+     */
+    @Reference(service = PluginProvider.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile List<PluginProvider> providers = List.of();
+    private volatile List<ServiceReference<PluginProvider>> providerRefs = List.of();
+    private final Map<ServiceReference<PluginProvider>, PluginProvider> providerObjects = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Activate
     public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport) {
@@ -75,6 +79,27 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     @Deactivate
     void deactivate() {
         context.removeServiceListener(this);
+        providerObjects.keySet().forEach(context::ungetService);
+    }
+
+    /** @return the transports' providers, each got from the framework the first time it is asked for */
+    private List<PluginProvider> providers() {
+        List<ServiceReference<PluginProvider>> refs = providerRefs;
+        for (var it = providerObjects.keySet().iterator(); it.hasNext(); ) {
+            ServiceReference<PluginProvider> gone = it.next();
+            if (!refs.contains(gone)) {
+                it.remove();
+                context.ungetService(gone);
+            }
+        }
+        List<PluginProvider> out = new ArrayList<>();
+        for (ServiceReference<PluginProvider> ref : refs) {
+            PluginProvider p = providerObjects.computeIfAbsent(ref, context::getService);
+            if (p != null) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -238,7 +263,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         synchronized (this) {
             byName.forEach((name, claims) -> all.put(name, claims.get(0).descriptor()));
         }
-        for (PluginProvider p : providers) {
+        for (PluginProvider p : providers()) {
             for (PluginDescriptor d : p.plugins()) {
                 all.putIfAbsent(d.name(), d);
             }
@@ -254,7 +279,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
                 return Optional.of(claims.get(0).descriptor());
             }
         }
-        for (PluginProvider p : providers) {
+        for (PluginProvider p : providers()) {
             for (PluginDescriptor d : p.plugins()) {
                 if (d.name().equals(name)) {
                     return Optional.of(d);
@@ -266,7 +291,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
 
     @Override
     public Optional<PluginProvider> providerOf(String name) {
-        for (PluginProvider p : providers) {
+        for (PluginProvider p : providers()) {
             if (p.plugins().stream().anyMatch(d -> d.name().equals(name))) {
                 return Optional.of(p);
             }
@@ -289,7 +314,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     public List<PluginProblem> problems() {
         List<PluginProblem> all = new ArrayList<>(problemReport.problems());
         all.addAll(foreignApi.values());
-        for (PluginProvider p : providers) {
+        for (PluginProvider p : providers()) {
             all.addAll(p.problems());
         }
         synchronized (this) {

@@ -37,7 +37,7 @@ import org.osgi.service.component.annotations.Modified;
  * {@code io.atrium.capabilities}: each key a contract's name, each value the capabilities its plugins
  * must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
  */
-@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true,
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX,
         configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
@@ -114,11 +114,6 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     }
 
     // ------------------------------------------------------------------ the folder deployer's side
-
-    @Override
-    public boolean handles(String fileName) {
-        return fileName.endsWith(PluginManifest.SUFFIX);
-    }
 
     @Override
     public String kind() {

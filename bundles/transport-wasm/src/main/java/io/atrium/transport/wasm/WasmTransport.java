@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.Deactivate;
  * again. All instances of all wasm plugins share one heap budget, {@value #BUDGET_PROPERTY} (MiB,
  * a quarter of the maximum heap by default).
  */
-@Component(service = {ArtifactHandler.class, PluginProvider.class}, immediate = true,
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
         configurationPid = WasmTransport.CONFIG_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
@@ -110,11 +110,6 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             p.stop();
         }
         deadlines.close();
-    }
-
-    @Override
-    public boolean handles(String fileName) {
-        return fileName.endsWith(WasmManifest.SUFFIX);
     }
 
     @Override
