@@ -5,7 +5,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
-for m in c-greeter/greeter c-files/files; do
+for m in c-greeter/greeter c-files/files c-http/http; do
   mkdir -p "$out/$(dirname $m)"
   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-all -o "$out/$m.wasm" "$here/$m.c"
 done

@@ -25,6 +25,7 @@ class WasmPluginIT extends ServerWithPluginFolder {
     static final Path MISBEHAVE = EXAMPLES.resolve("misbehaving/misbehave.wasm");
     static final Path C_GREETER = EXAMPLES.resolve("c-greeter/greeter.wasm");
     static final Path C_FILES = EXAMPLES.resolve("c-files/files.wasm");
+    static final Path C_HTTP = EXAMPLES.resolve("c-http/http.wasm");
 
     /** Copies a module in and writes its manifest, each the documented way (a dotfile renamed into place). */
     void deploy(String name, Path module, String manifestFields) throws Exception {
@@ -299,5 +300,59 @@ class WasmPluginIT extends ServerWithPluginFolder {
         await("the first plugin is gone", () -> atrium.registry().plugin("first").isEmpty());
         Files.writeString(folder.resolve("second.wasm.json"), Files.readString(folder.resolve("second.wasm.json")) + " ");
         assertEquals("Hello, y!", greeter("second").greet("y")); // its memory came back to the budget
+    }
+
+    @Test
+    void httpReachesOnlyTheHostsTheManifestGrants() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hello", exchange -> {
+            byte[] body = "hello over http".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/big", exchange -> {
+            exchange.sendResponseHeaders(200, 100_000);
+            exchange.getResponseBody().write(new byte[100_000]);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            deploy("fetcher", C_HTTP, "\"exports\": {\"greet\": \"fetch\"}, \"encoding\": \"raw\", \"allowedHosts\": [\"127.0.0.1\"], "
+                    + "\"limits\": {\"maxHttpResponseBytes\": 65536}");
+            deploy("offline", C_HTTP, "\"exports\": {\"greet\": \"fetch\"}, \"encoding\": \"raw\"");
+            deploy("elsewhere", C_HTTP, "\"exports\": {\"greet\": \"fetch\"}, \"encoding\": \"raw\", \"allowedHosts\": [\"*.example.com\"]");
+            assertEquals("hello over http", greeter("fetcher").greet(base + "/hello"));
+            assertEquals("plugin 'fetcher': fetch failed: http_request: the response from 127.0.0.1 is over the limit of 65536 bytes; "
+                    + "the instance was discarded", assertThrows(PluginException.class, () -> greeter("fetcher").greet(base + "/big")).getMessage());
+            assertEquals("plugin 'offline': fetch failed: http_request: the plugin is granted no hosts (allowedHosts in its manifest); "
+                    + "the instance was discarded", assertThrows(PluginException.class, () -> greeter("offline").greet(base + "/hello")).getMessage());
+            assertEquals("plugin 'elsewhere': fetch failed: http_request: 127.0.0.1 is not among the plugin's allowedHosts [*.example.com]; "
+                    + "the instance was discarded", assertThrows(PluginException.class, () -> greeter("elsewhere").greet(base + "/hello")).getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aReadOnlyGrantShowsTheModuleACopy() throws Exception {
+        Path root = Files.createDirectories(work.resolve("granted"));
+        Path shared = Files.createDirectories(root.resolve("shared"));
+        Path scratch = Files.createDirectories(root.resolve("scratch"));
+        Files.writeString(shared.resolve("hello.txt"), "read-only hello");
+        drop("io.atrium.wasm.cfg", "allowedRoots = " + root + "\n");
+        await("the policy is applied", () -> atrium.execute("plugin:deploys").output().lines()
+                .anyMatch(l -> l.startsWith("io.atrium.wasm.cfg") && l.contains("active")));
+        Thread.sleep(200);
+        deploy("ro-reader", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");
+        deploy("ro-writer", C_FILES, "\"exports\": {\"greet\": \"write\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");
+        deploy("rw-writer", C_FILES, "\"exports\": {\"greet\": \"write\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"" + scratch + "\": \"/data\"}");
+        assertEquals("read-only hello", greeter("ro-reader").greet("hello.txt"));
+        assertEquals("ok", greeter("ro-writer").greet("new.txt"));
+        assertTrue(Files.notExists(shared.resolve("new.txt")), "a write under a read-only grant never reaches the host");
+        assertEquals("ok", greeter("rw-writer").greet("new.txt"));
+        assertEquals("written by wasm", Files.readString(scratch.resolve("new.txt")));
     }
 }

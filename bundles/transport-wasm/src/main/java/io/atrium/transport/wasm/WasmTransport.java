@@ -78,7 +78,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
     private void checkGrants(WasmManifest m) {
-        for (Path host : m.allowedPaths().keySet()) {
+        for (WasmManifest.Grant grant : m.allowedPaths()) {
+            Path host = grant.host();
             Path real;
             try {
                 real = host.toRealPath();

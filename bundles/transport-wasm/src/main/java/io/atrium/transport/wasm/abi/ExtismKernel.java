@@ -38,6 +38,8 @@ public final class ExtismKernel {
     private final Logger log;
     private final long maxMemory;
     private final long maxOutput;
+    private final HttpGrant http;
+    private int httpStatus;
     private byte[] mem = new byte[1024];
     private final BitSet blocks = new BitSet();
     private int top;
@@ -61,8 +63,10 @@ public final class ExtismKernel {
      * @param vars      the plugin's variables, shared by its instances
      * @param maxMemory the most bytes Extism memory may hold
      * @param maxOutput the largest output a call may set
+     * @param http      the hosts the plugin may reach, or null for none
      */
-    public ExtismKernel(String plugin, Map<String, String> config, Variables vars, long maxMemory, long maxOutput) {
+    public ExtismKernel(String plugin, Map<String, String> config, Variables vars, long maxMemory, long maxOutput, HttpGrant http) {
+        this.http = http;
         this.plugin = plugin;
         this.config = config;
         this.vars = vars;
@@ -80,6 +84,7 @@ public final class ExtismKernel {
         outLength = -1;
         outOffset = 0;
         errorOffset = 0;
+        httpStatus = 0;
     }
 
     /** @return the bytes the call set as its output, or null when it set none */
@@ -214,9 +219,15 @@ public final class ExtismKernel {
             return NONE;
         }));
         f.add(fn("http_request", List.of(i64, i64), List.of(i64), (inst, a) -> {
-            throw new AbiException("http_request: the plugin is granted no HTTP hosts");
+            if (http == null) {
+                throw new AbiException("http_request: the plugin is granted no hosts (allowedHosts in its manifest)");
+            }
+            byte[] body = a[1] == 0 ? null : Arrays.copyOfRange(mem, (int) a[1], (int) a[1] + length(a[1]));
+            HttpGrant.Response r = http.send(string(a[0]), body);
+            httpStatus = r.status();
+            return one(store(r.body()));
         }));
-        f.add(fn("http_status_code", List.of(), List.of(i32), (inst, a) -> one(0)));
+        f.add(fn("http_status_code", List.of(), List.of(i32), (inst, a) -> one(httpStatus)));
         f.add(fn("http_headers", List.of(), List.of(i64), (inst, a) -> one(0)));
         f.add(fn("get_log_level", List.of(), List.of(i32), (inst, a) -> one(logLevel())));
         f.add(logger("log_trace", Level.FINER));

@@ -7,6 +7,7 @@ import io.atrium.api.PluginException;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.transport.wasm.abi.ExtismKernel;
+import io.atrium.transport.wasm.abi.HttpGrant;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,9 @@ final class InstancePool {
             wi.disarm();
             throw late(export, timeoutMs);
         } catch (ExtismKernel.AbiException e) {
-            wi.disarm();
+            if (wi.disarm()) {
+                throw late(export, timeoutMs);
+            }
             throw new PluginException(plugin, export + " failed: " + e.getMessage() + "; the instance was discarded", null);
         } catch (ChicoryException | StackOverflowError e) {
             wi.disarm();
@@ -179,12 +182,15 @@ final class InstancePool {
         try {
             // Extism memory may hold as much as the module's own (and at least twice the largest output)
             long kernelMax = Math.max(manifest.limits().memoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
-            ExtismKernel kernel = new ExtismKernel(plugin, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes());
+            HttpGrant http = manifest.allowedHosts().isEmpty() ? null
+                    : new HttpGrant(manifest.allowedHosts(), manifest.limits().maxHttpResponseBytes());
+            ExtismKernel kernel = new ExtismKernel(plugin, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes(), http);
             java.util.List<com.dylibso.chicory.runtime.HostFunction> functions = new java.util.ArrayList<>(kernel.functions());
-            if (manifest.wasi()) {
-                functions.addAll(java.util.List.of(Sandbox.wasi(manifest).toHostFunctions()));
+            Sandbox.Wasi wasi = manifest.wasi() ? Sandbox.wasi(manifest) : null;
+            if (wasi != null) {
+                functions.addAll(java.util.List.of(wasi.wasi().toHostFunctions()));
             }
-            WasmInstance wi = new WasmInstance(module.instantiate(functions), kernel, module.maxBytes());
+            WasmInstance wi = new WasmInstance(module.instantiate(functions), kernel, module.maxBytes(), wasi);
             deadlines.add(wi);
             return wi;
         } catch (RuntimeException e) {
@@ -208,6 +214,9 @@ final class InstancePool {
     }
 
     private void discard(WasmInstance wi) {
+        if (wi.wasi != null) {
+            wi.wasi.close();
+        }
         deadlines.remove(wi);
         budget.release(wi.memoryBytes);
         live.decrementAndGet();

@@ -4,20 +4,24 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * What WASI gives a module that asks for it: the folders its manifest grants and nothing else. No
+ * What WASI gives a module that asks for it: the folders its manifest grants (read-only ones as a
+ * private copy) and nothing else. No
  * arguments, no environment, no stdin; stdout and stderr go to the host's log under the plugin's
  * name; the clock is fixed at the epoch and randomness is seeded, so a module behaves the same on
  * every run (wazero's defaults; Chicory's would be the real clock and real randomness).
@@ -26,7 +30,21 @@ final class Sandbox {
     private Sandbox() {
     }
 
-    static WasiPreview1 wasi(WasmManifest m) {
+    /** WASI for one instance, and what to delete when the instance goes (the copies of read-only grants). */
+    record Wasi(WasiPreview1 wasi, List<Path> copies) {
+        void close() {
+            wasi.close();
+            for (Path copy : copies) {
+                try (var files = Files.walk(copy)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // a temporary folder; the system cleans it up eventually
+                }
+            }
+        }
+    }
+
+    static Wasi wasi(WasmManifest m) {
         Logger log = Logger.getLogger("io.atrium.plugin." + m.name());
         WasiOptions.Builder o = WasiOptions.builder()
                 .withStdin(InputStream.nullInputStream())
@@ -34,10 +52,35 @@ final class Sandbox {
                 .withStderr(new LogLines(log, Level.WARNING, m.name()))
                 .withClock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
                 .withRandom(new Random(0));
-        for (Map.Entry<Path, String> grant : m.allowedPaths().entrySet()) {
-            o.withDirectory(grant.getValue(), grant.getKey());
+        List<Path> copies = new ArrayList<>();
+        for (WasmManifest.Grant grant : m.allowedPaths()) {
+            o.withDirectory(grant.guest(), grant.readOnly() ? copy(grant.host(), copies) : grant.host());
         }
-        return WasiPreview1.builder().withOptions(o.build()).build();
+        return new Wasi(WasiPreview1.builder().withOptions(o.build()).build(), copies);
+    }
+
+    /**
+     * Chicory's WASI has no read-only folders, so a read-only grant shows the module a private copy made
+     * for its instance: what it writes there never reaches the host, and goes with the instance.
+     */
+    private static Path copy(Path folder, List<Path> copies) {
+        try {
+            Path target = Files.createTempDirectory("atrium-wasm-ro-");
+            copies.add(target);
+            try (var files = Files.walk(folder)) {
+                for (Path p : files.toList()) {
+                    Path to = target.resolve(folder.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else if (Files.isRegularFile(p)) {
+                        Files.copy(p, to);
+                    }
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new IllegalStateException("the read-only grant of " + folder + " could not be prepared: " + e.getMessage());
+        }
     }
 
     /** A module's stdout or stderr, as log lines. */

@@ -32,12 +32,15 @@ final class WasmInstance {
     final Instance instance;
     final ExtismKernel kernel;
     final long memoryBytes;
+    /** Its WASI, when the manifest asks for it: closed, with the read-only grants' copies, when the instance goes. */
+    final Sandbox.Wasi wasi;
     private final Map<String, ExportFunction> exports = new HashMap<>();
     private volatile long deadline = IDLE;
     volatile Thread runner;
     volatile boolean interruptDelivered;
 
-    WasmInstance(Instance instance, ExtismKernel kernel, long memoryBytes) {
+    WasmInstance(Instance instance, ExtismKernel kernel, long memoryBytes, Sandbox.Wasi wasi) {
+        this.wasi = wasi;
         this.instance = instance;
         this.kernel = kernel;
         this.memoryBytes = memoryBytes;

@@ -27,7 +27,8 @@ import java.util.Set;
  * @param limits          memory, time, output and variable caps
  * @param instances       how many instances may run calls at once
  * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, seeded randomness)
- * @param allowedPaths    host folder → the path the module sees it at; each must be inside what the configuration allows
+ * @param allowedPaths    the folders granted (Extism's {@code allowed_paths}: {@code "ro:data": "/data"} is read-only)
+ * @param allowedHosts    hosts the module may reach with Extism's http_request: a name, {@code *.suffix}, or {@code *}
  */
 public record WasmManifest(
         Path file,
@@ -44,7 +45,18 @@ public record WasmManifest(
         Limits limits,
         int instances,
         boolean wasi,
-        Map<Path, String> allowedPaths) {
+        List<Grant> allowedPaths,
+        List<String> allowedHosts) {
+
+    /**
+     * One folder a module may reach through WASI.
+     *
+     * @param host     the folder on the host
+     * @param guest    the absolute path the module sees it at
+     * @param readOnly the module sees a private copy, so nothing it writes reaches the host
+     */
+    public record Grant(Path host, String guest, boolean readOnly) {
+    }
 
     /** The file name suffix of wasm plugin manifests. */
     public static final String SUFFIX = ".wasm.json";
@@ -72,13 +84,14 @@ public record WasmManifest(
      * @param maxVarBytes    the most bytes the plugin's Extism variables may hold together
      * @param stackKb        run calls on the plugin's own threads with this stack size; 0 (the default): on
      *                       the caller's thread, which saves a hand-off per call and bounds recursion by its stack
+     * @param maxHttpResponseBytes the largest HTTP response body the module may receive
      */
-    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes, long stackKb) {
-        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0);
+    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes, long stackKb, long maxHttpResponseBytes) {
+        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0, 1 << 20);
     }
 
     private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256",
-            "exports", "encoding", "engine", "config", "limits", "instances", "wasi", "allowedPaths", "description");
+            "exports", "encoding", "engine", "config", "limits", "instances", "wasi", "allowedPaths", "allowedHosts", "description");
 
     /**
      * @throws IllegalArgumentException one line naming the field at fault
@@ -130,9 +143,10 @@ public record WasmManifest(
         }
         ManifestFields l = f.object("limits");
         Limits d = Limits.DEFAULTS;
-        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes", "stackKb");
+        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes", "stackKb", "maxHttpResponseBytes");
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("memoryMb", d.memoryMb()),
-                l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()), l.natural("stackKb", d.stackKb()));
+                l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()), l.natural("stackKb", d.stackKb()),
+                l.positive("maxHttpResponseBytes", d.maxHttpResponseBytes()));
         if (limits.memoryMb() > 4096) {
             throw new IllegalArgumentException("field 'limits.memoryMb': " + limits.memoryMb() + " is over the 4096 MiB a 32-bit module can address");
         }
@@ -140,19 +154,21 @@ public record WasmManifest(
         if (instances > 256) {
             throw new IllegalArgumentException("field 'instances': " + instances + " is more than 256");
         }
-        Map<Path, String> grants = new LinkedHashMap<>();
+        List<Grant> grants = new java.util.ArrayList<>();
         ManifestFields g = f.object("allowedPaths");
         for (String host : g.o().keySet()) {
             String guest = g.required(host);
             if (!guest.startsWith("/")) {
                 throw new IllegalArgumentException(g.path(host) + ": the module's path '" + guest + "' must be absolute, e.g. /data");
             }
-            grants.put(folder.resolve(host).normalize(), guest);
+            boolean ro = host.startsWith("ro:");
+            grants.add(new Grant(folder.resolve(ro ? host.substring(3) : host).normalize(), guest, ro));
         }
         boolean wasi = f.bool("wasi", false) || !grants.isEmpty();
         return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
-                Map.copyOf(config), limits, (int) instances, wasi, java.util.Collections.unmodifiableMap(grants));
+                Map.copyOf(config), limits, (int) instances, wasi, List.copyOf(grants),
+                List.copyOf(f.strings("allowedHosts", List.of())));
     }
 
     /** @return the export that implements a contract method */
