@@ -200,7 +200,7 @@ class WasmPluginIT extends ServerWithPluginFolder {
         run.set(false);
         caller.join();
         assertEquals(null, failure.get(), "no call failed while the module was swapped");
-        assertEquals("3.0.0", atrium.registry().plugin("live").orElseThrow().version());
+        await("the registry shows the new version", () -> "3.0.0".equals(atrium.registry().plugin("live").orElseThrow().version()));
     }
 
     @Test
