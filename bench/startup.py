@@ -10,7 +10,7 @@ accepts a connection. RSS is read from /proc after 3 s idle.
 import os, shutil, signal, socket, statistics, subprocess, sys, tarfile, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DIST = os.path.join(ROOT, "runtime", "target", "atrium")
+DIST = os.environ.get("ATRIUM_DIST", os.path.join(ROOT, "runtime", "target", "atrium"))  # another build to compare
 WORK = os.path.join(ROOT, "bench", "target")
 KARAF_VERSION = "4.4.8"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10

@@ -54,7 +54,7 @@ public final class ContractDetector {
     /** Framework and JDK services are never contracts; skipping them saves a class load per service. */
     private static boolean isInfrastructure(String name) {
         return name.startsWith("java.") || name.startsWith("org.osgi.") || name.startsWith("org.apache.felix.")
-                || name.startsWith("io.atrium.api.Plugin") || name.startsWith("io.atrium.core.");
+                || name.startsWith("io.atrium.api.Plugin") || name.startsWith("io.atrium.core.") || name.startsWith("io.atrium.spi.");
     }
 
     private static Optional<Class<?>> load(Bundle bundle, String name) {
