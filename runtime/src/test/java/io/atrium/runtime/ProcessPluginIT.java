@@ -210,6 +210,9 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(problems.contains("doomed (doomed.plugin.json): crashed 3 times within 60 s; last: exited with status 7"), problems);
         assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.startsWith("doomed") && l.contains(" failed ")),
                 atrium.execute("plugin:list").output());
+        assertTrue(atrium.execute("plugin:deploys").output().lines().anyMatch(l -> l.matches(
+                "doomed\\.plugin\\.json\\s+process\\s+doomed 1\\.0\\.0\\s+failed\\s+-\\s+crashed 3 times within 60 s; last: .*")),
+                atrium.execute("plugin:deploys").output());
         assertEquals("Error: plugin 'doomed' is failed, not callable now: crashed 3 times within 60 s; last: exited with status 7; "
                 + "last stderr line: 'cannot start: no database', before its handshake\n", atrium.execute("plugin:call doomed greet x").output());
     }

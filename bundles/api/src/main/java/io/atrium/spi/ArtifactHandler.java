@@ -49,10 +49,11 @@ public interface ArtifactHandler {
      * What a deployed file became.
      *
      * @param target  what it deploys, for people: e.g. {@code english-py 1.0.0}
+     * @param plugin  the name of the plugin it deploys, whose state {@code plugin:deploys} then shows
      * @param watched other files it depends on (an executable, a module); a change to one of them
      *                deploys the file again, as if it had changed itself
      */
-    record Deployed(String target, List<Path> watched) {
+    record Deployed(String target, String plugin, List<Path> watched) {
         public Deployed {
             watched = List.copyOf(watched);
         }

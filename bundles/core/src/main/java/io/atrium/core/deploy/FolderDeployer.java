@@ -3,6 +3,7 @@ package io.atrium.core.deploy;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.diagnostics.ResolutionDiagnosis;
+import io.atrium.api.PluginRegistry;
 import io.atrium.spi.ArtifactHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -105,8 +106,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
         DeployState state = DeployState.WAITING;
         String detail = "";
         long bundleId = -1;
-        /** The transport that deployed this file, when it is not a bundle or a configuration. */
+        /** The transport that deployed this file, when it is not a bundle or a configuration, and the plugin's name. */
         ArtifactHandler handler;
+        String plugin;
         /** Other files the handler said this one depends on, and their stamps when it was deployed. */
         List<Path> watched = List.of();
         String watchedStamp = "";
@@ -156,6 +158,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final ProblemReport problems;
     private final ConfigurationAdmin configAdmin;
     private final PluginFacades facades;
+    private final PluginRegistry registry;
     private final Path dir;
     private final ScheduledExecutorService worker;
     /** Helps the worker start many plugins at once; used only while the worker waits for it. */
@@ -175,7 +178,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
-                          @Reference PluginFacades facades) {
+                          @Reference PluginFacades facades, @Reference PluginRegistry registry) {
+        this.registry = registry;
         this.context = context;
         this.problems = problems;
         this.configAdmin = configAdmin;
@@ -588,6 +592,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         try {
             ArtifactHandler.Deployed d = handler.deploy(p, bytes);
             e.handler = handler;
+            e.plugin = d.plugin();
             e.target = d.target();
             setWatched(e, d.watched());
             e.state = DeployState.ACTIVE;
@@ -844,6 +849,17 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private record Live(DeployState state, String detail) {
     }
 
+    /** A transport's plugin that failed makes its file's row say so, with the reason. */
+    private Live livePlugin(Entry e, Live fallback) {
+        var plugin = registry.plugin(e.plugin);
+        if (plugin.isEmpty() || plugin.get().state() != io.atrium.api.PluginState.FAILED) {
+            return fallback;
+        }
+        String why = registry.problems().stream().filter(p -> p.plugin().equals(e.plugin)).map(io.atrium.api.PluginProblem::reason)
+                .findFirst().orElse("failed");
+        return new Live(DeployState.FAILED, why);
+    }
+
     private Live live(Bundle b) {
         return switch (b.getState()) {
             case Bundle.ACTIVE, Bundle.STARTING -> new Live(DeployState.ACTIVE, "");
@@ -865,6 +881,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 // A file that is waiting or refused says so, even while its earlier bundle keeps running.
                 boolean fileSpeaks = e.state == DeployState.WAITING || e.state == DeployState.REFUSED || e.state == DeployState.IGNORED;
                 Live now = b == null || fileSpeaks ? new Live(e.state, e.detail) : live(b);
+                if (e.handler != null && !fileSpeaks) {
+                    now = livePlugin(e, now);
+                }
                 list.add(new Deployment(e.name, e.kind, e.target, now.state(), e.bundleId, now.detail()));
             }
             installed.forEach((bsn, source) -> {

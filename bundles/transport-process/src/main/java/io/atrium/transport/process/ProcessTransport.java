@@ -146,7 +146,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
-        return new Deployed(m.name() + " " + m.version(), m.files());
+        return new Deployed(m.name() + " " + m.version(), m.name(), m.files());
     }
 
     /**

@@ -151,7 +151,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             }
             plugins.put(m.file(), plugin);
         }
-        return new Deployed(m.name() + " " + m.version(), m.files());
+        return new Deployed(m.name() + " " + m.version(), m.name(), m.files());
     }
 
     @Override
