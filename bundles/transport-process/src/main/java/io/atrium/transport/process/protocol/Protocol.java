@@ -35,12 +35,8 @@ public final class Protocol {
     /** Plugin to host: the plugin's configuration, a JSON object. */
     public static final String CONFIG = "host.config";
 
-    /** JSON-RPC's error codes, and Atrium's own in the range JSON-RPC leaves to servers. */
-    public static final int PARSE_ERROR = -32700;
-    public static final int INVALID_REQUEST = -32600;
+    /** JSON-RPC's error code the host answers unknown callbacks with; the others plugins send are in docs/protocol.md. */
     public static final int METHOD_NOT_FOUND = -32601;
-    public static final int INVALID_PARAMS = -32602;
-    public static final int INTERNAL_ERROR = -32603;
     /** The call's deadline passed before the plugin finished it. */
     public static final int DEADLINE_EXCEEDED = -32001;
     /** The plugin refuses the call (overloaded, shutting down). */

@@ -28,8 +28,4 @@ public final class MemoryBudget {
     public long megabytes() {
         return bytes >> 20;
     }
-
-    synchronized long reservedBytes() {
-        return reserved;
-    }
 }

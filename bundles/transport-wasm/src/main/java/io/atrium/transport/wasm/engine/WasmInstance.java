@@ -87,8 +87,4 @@ final class WasmInstance {
             interruptDelivered = true;
         }
     }
-
-    boolean busy() {
-        return deadline != IDLE;
-    }
 }
