@@ -135,11 +135,9 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Greeter g = greeter("slowfast");
         var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> g.greet("slow"));
         Thread.sleep(50);
-        long t0 = System.nanoTime();
         assertEquals("fast", g.greet("fast")); // not queued behind the slow call
         assertFalse(slow.isDone(), "the fast call was answered while the slow one was still running");
         assertEquals("slow", slow.get());
-        assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
     }
 
     @Test
@@ -163,18 +161,23 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(atrium.execute("plugin:info crashy").output().contains("restarts      1"), atrium.execute("plugin:info crashy").output());
     }
 
+    /** A call that takes too long fails as timed out; the plugin still answers its health check, so it lives on. */
     @Test
-    void aHungCallTimesOutAndTheHungPluginIsKilledAndRestarted() throws Exception {
+    void aSlowCallTimesOutAndAPluginThatStillAnswersLivesOn() throws Exception {
         helperPlugin("hangs", """
                 if who == "hang":
                     time.sleep(3600)
                 return "ok " + who""", "\"limits\": {\"callTimeoutMs\": 300}");
-        // the helper answers pings from its reader thread, so make it stop reading: a real hang
+        // the helper answers pings on its reader thread while a worker sleeps (aPluginThatStopsAnswering… is the real hang)
         Greeter g = greeter("hangs");
+        long pid = pid("hangs");
         assertEquals("ok a", g.greet("a"));
         PluginTimeoutException e = assertThrows(PluginTimeoutException.class, () -> g.greet("hang"));
         assertEquals("plugin 'hangs': greet did not answer within 300 ms", e.getMessage());
         assertEquals("ok b", g.greet("b")); // a slow call is not a dead plugin: the health check answered
+        Thread.sleep(2_500); // past the health check's 2 s: a plugin that had not answered it would be killed by now
+        assertEquals(pid, pid("hangs"), "the same process still serves");
+        assertEquals("ok c", g.greet("c"));
     }
 
     @Test
