@@ -1,4 +1,4 @@
-package io.atrium.manifest;
+package io.atrium.transport.support;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;

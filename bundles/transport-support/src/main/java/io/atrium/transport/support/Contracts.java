@@ -1,4 +1,4 @@
-package io.atrium.manifest;
+package io.atrium.transport.support;
 
 import io.atrium.api.PluginContract;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.atrium.manifest;
+package io.atrium.transport.support;
 
 import io.atrium.api.Capability;
 import io.atrium.api.PluginProperties;

@@ -1,4 +1,4 @@
-package io.atrium.transport.wasm.engine;
+package io.atrium.transport.support;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -9,20 +9,20 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * JSON for a call's arguments and result, with hand-written paths for the common shapes (strings,
+ * JSON for a call's arguments and result, shared by the transports, with hand-written paths for the common shapes (strings,
  * numbers, booleans: what contracts mostly take and return) and Gson for the rest. On a trivial call
  * Gson both ways cost about as much as running the module, hence the fast paths.
  */
-final class JsonCodec {
+public final class JsonCodec {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     private JsonCodec() {
     }
 
-    /** @return the arguments as a JSON array, UTF-8 */
-    static byte[] arguments(Object[] args) {
+    /** @return the arguments as a JSON array */
+    public static String arguments(Object[] args) {
         if (args == null || args.length == 0) {
-            return new byte[] {'[', ']'};
+            return "[]";
         }
         StringBuilder sb = new StringBuilder(32).append('[');
         for (int i = 0; i < args.length; i++) {
@@ -39,7 +39,7 @@ final class JsonCodec {
                 sb.append(GSON.toJson(a));
             }
         }
-        return sb.append(']').toString().getBytes(StandardCharsets.UTF_8);
+        return sb.append(']').toString();
     }
 
     private static void quote(String s, StringBuilder sb) {
@@ -67,7 +67,7 @@ final class JsonCodec {
     /**
      * @return the bytes as text, or null when they are not UTF-8
      */
-    static String utf8(byte[] bytes) {
+    public static String utf8(byte[] bytes) {
         boolean ascii = true;
         for (byte b : bytes) {
             if (b < 0) {
@@ -90,7 +90,7 @@ final class JsonCodec {
      * @return the JSON text as a value of the type
      * @throws com.google.gson.JsonParseException when it is not JSON for that type
      */
-    static Object result(String json, Type type) {
+    public static Object result(String json, Type type) {
         if (type == String.class && json.length() >= 2 && json.charAt(0) == '"' && json.charAt(json.length() - 1) == '"'
                 && json.indexOf('\\') < 0 && json.indexOf('"', 1) == json.length() - 1) {
             return json.substring(1, json.length() - 1);

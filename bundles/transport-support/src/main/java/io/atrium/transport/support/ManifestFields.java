@@ -1,4 +1,4 @@
-package io.atrium.manifest;
+package io.atrium.transport.support;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,6 +1,5 @@
 package io.atrium.transport.process.host;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -45,7 +44,7 @@ final class ExecRunner implements Invoker {
     }
 
     @Override
-    public JsonElement call(String method, JsonArray params, long timeoutMs) {
+    public JsonElement call(String method, String params, long timeoutMs) {
         long start = System.nanoTime();
         try {
             if (!slots.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
@@ -63,7 +62,7 @@ final class ExecRunner implements Invoker {
         }
     }
 
-    private JsonElement run(String method, JsonArray params, long timeoutMs) {
+    private JsonElement run(String method, String params, long timeoutMs) {
         String name = manifest.name();
         byte[] request = Messages.request(1, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
         if (request.length > manifest.limits().maxFrameBytes()) {

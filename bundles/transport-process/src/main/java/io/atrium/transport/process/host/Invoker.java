@@ -1,6 +1,5 @@
 package io.atrium.transport.process.host;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.atrium.api.PluginException;
@@ -13,11 +12,12 @@ import io.atrium.transport.process.protocol.Protocol;
 interface Invoker {
 
     /**
+     * @param params the arguments as a JSON array
      * @return the call's result
      * @throws Retired when this instance is being replaced and the call should go to its successor
      * @throws PluginException (timed out, crashed, rejected, or the plugin's own error) naming the plugin
      */
-    JsonElement call(String method, JsonArray params, long timeoutMs);
+    JsonElement call(String method, String params, long timeoutMs);
 
     /** Stops the instance: a process is asked to exit, then terminated. */
     void shutdown();

@@ -1,6 +1,5 @@
 package io.atrium.transport.process.host;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -168,7 +167,7 @@ public final class PluginProcess implements Invoker {
     // ------------------------------------------------------------------ calls
 
     @Override
-    public JsonElement call(String method, JsonArray params, long timeoutMs) {
+    public JsonElement call(String method, String params, long timeoutMs) {
         inflight.incrementAndGet();
         try {
             if (closing) {

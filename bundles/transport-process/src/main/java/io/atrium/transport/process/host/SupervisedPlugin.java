@@ -1,6 +1,5 @@
 package io.atrium.transport.process.host;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonSyntaxException;
 import io.atrium.api.Capability;
@@ -12,8 +11,9 @@ import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.Transport;
-import io.atrium.manifest.ContractProxy;
-import io.atrium.manifest.DeployedPlugins;
+import io.atrium.transport.support.ContractProxy;
+import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Messages;
 import java.lang.reflect.Method;
@@ -292,12 +292,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     // ------------------------------------------------------------------ calls
 
     private Object invoke(Method method, Object[] args) {
-        JsonArray params = new JsonArray();
-        if (args != null) {
-            for (Object a : args) {
-                params.add(Messages.GSON.toJsonTree(a));
-            }
-        }
+        String params = JsonCodec.arguments(args);
         long timeout = manifest.limits().callTimeoutMs();
         while (true) {
             Invoker inv = current;

@@ -2,7 +2,7 @@ package io.atrium.transport.process.manifest;
 
 import com.google.gson.JsonObject;
 import io.atrium.api.Capability;
-import io.atrium.manifest.ManifestFields;
+import io.atrium.transport.support.ManifestFields;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,10 +14,11 @@ public final class Messages {
     }
 
     /**
-     * @return a request line (with its newline) calling {@code method} with positional params; written by
-     *         hand (the method is a Java identifier, the params Gson's), as it is on every call's path
+     * @param params the positional params as a JSON array, or null for none
+     * @return a request line (with its newline) calling {@code method}; written by hand (the method is a
+     *         Java identifier, the params already JSON), as it is on every call's path
      */
-    public static String request(long id, String method, JsonElement params, long deadlineMs) {
+    public static String request(long id, String method, String params, long deadlineMs) {
         StringBuilder sb = new StringBuilder(96).append("{\"jsonrpc\":\"2.0\",\"id\":").append(id).append(",\"method\":");
         if (method.chars().allMatch(c -> Character.isJavaIdentifierPart(c) || c == '.')) {
             sb.append('"').append(method).append('"');
@@ -25,7 +26,7 @@ public final class Messages {
             sb.append(GSON.toJson(method));
         }
         if (params != null) {
-            sb.append(",\"params\":").append(GSON.toJson(params));
+            sb.append(",\"params\":").append(params);
         }
         if (deadlineMs > 0) {
             sb.append(",\"deadlineMs\":").append(deadlineMs);

@@ -8,8 +8,9 @@ import io.atrium.api.PluginException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.Transport;
-import io.atrium.manifest.ContractProxy;
-import io.atrium.manifest.DeployedPlugins;
+import io.atrium.transport.support.ContractProxy;
+import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
@@ -115,7 +116,7 @@ public final class WasmPlugin {
         if (m.encoding() == WasmManifest.Encoding.RAW) {
             input = ((String) args[0]).getBytes(StandardCharsets.UTF_8);
         } else {
-            input = JsonCodec.arguments(args);
+            input = JsonCodec.arguments(args).getBytes(StandardCharsets.UTF_8);
         }
         String export = m.exportFor(method.getName());
         byte[] output = p.call(export, input, m.limits().callTimeoutMs());

@@ -1,7 +1,7 @@
 package io.atrium.transport.wasm.manifest;
 
 import com.google.gson.JsonElement;
-import io.atrium.manifest.ManifestFields;
+import io.atrium.transport.support.ManifestFields;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
