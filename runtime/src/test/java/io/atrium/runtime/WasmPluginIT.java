@@ -2,6 +2,7 @@ package io.atrium.runtime;
 
 import static io.atrium.runtime.DeployIT.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -256,6 +257,7 @@ class WasmPluginIT extends ServerWithPluginFolder {
         atrium.stop();
         atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
         assertEquals("Hello, y!", greeter("cached").greet("y"));
+        assertFalse(logs.contains("configuration cached.wasm set from"), "a manifest found before its transport is up is no configuration");
         try (var files = Files.list(cache)) {
             assertEquals(entries, files.count(), "nothing was compiled again");
         }

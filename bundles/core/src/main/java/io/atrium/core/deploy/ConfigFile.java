@@ -28,8 +28,16 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
     /** Property set on every configuration that comes from a file, so the file can be found again. */
     static final String FILE_PROPERTY = "atrium.config.file";
 
+    /**
+     * Endings of the transports' manifests (process and wasm plugins), which are never configurations,
+     * even while the framework starts and their transport has not come up yet. The deployer also hands
+     * over to a transport any other file it claims when it comes (see FolderDeployer.addHandler).
+     */
+    static final java.util.List<String> MANIFEST_SUFFIXES = java.util.List.of(".plugin.json", ".wasm.json");
+
     static boolean isConfig(String fileName) {
-        return fileName.endsWith(".cfg") || (fileName.endsWith(".json") && !fileName.endsWith(".plugin.json"));
+        return fileName.endsWith(".cfg")
+                || (fileName.endsWith(".json") && MANIFEST_SUFFIXES.stream().noneMatch(fileName::endsWith));
     }
 
     /**

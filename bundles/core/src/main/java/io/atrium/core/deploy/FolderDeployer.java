@@ -234,6 +234,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             Batch batch = new Batch();
             for (Entry e : List.copyOf(files.values())) {
                 if (e.handler == null && claims(handler, e.name)) {
+                    if ("config".equals(e.kind) && !e.target.isEmpty()) {
+                        deleteConfig(e); // it was read as a configuration before its transport came: it never was one
+                        e.target = "";
+                    }
                     e.stamp = null;
                     process(e.name, batch);
                 }

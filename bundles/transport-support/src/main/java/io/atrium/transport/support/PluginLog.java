@@ -1,0 +1,119 @@
+package io.atrium.transport.support;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A plugin's lines in the host's log, each under the plugin's name (logger {@code io.atrium.plugin.NAME}).
+ * A plugin that floods is cut to {@link #LINES_PER_SECOND} lines a second, and the host says how many
+ * it dropped; a long line is cut to {@link #MAX_LINE} characters. Thread-safe.
+ */
+public final class PluginLog {
+    static final int LINES_PER_SECOND = 200;
+    static final int MAX_LINE = 4096;
+
+    private final String plugin;
+    private final Logger log;
+    private long windowStart;
+    private int inWindow;
+    private long dropped;
+
+    public PluginLog(String plugin) {
+        this.plugin = plugin;
+        this.log = Logger.getLogger("io.atrium.plugin." + plugin);
+    }
+
+    /** @return the plugin's name, for messages */
+    public String plugin() {
+        return plugin;
+    }
+
+    /** A line the plugin wrote to stderr: its level read from a {@code [LEVEL]}/{@code LEVEL:} prefix or an hclog JSON line. */
+    public void stderr(String line) {
+        if (!admit()) {
+            return;
+        }
+        Level level = Level.INFO;
+        String text = line;
+        if (line.startsWith("{\"@level\"")) { // hclog, as go-plugin's Go plugins write it
+            try {
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                level = level(o.get("@level").getAsString());
+                text = o.has("@message") ? o.get("@message").getAsString() : line;
+            } catch (RuntimeException notHclog) {
+                // logged as it is
+            }
+        } else {
+            String head = line.length() > 10 ? line.substring(0, 10).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
+            if (head.startsWith("[ERROR]") || head.startsWith("ERROR") || head.startsWith("FATAL") || head.startsWith("TRACEBACK")) {
+                level = Level.SEVERE;
+            } else if (head.startsWith("[WARN") || head.startsWith("WARN")) {
+                level = Level.WARNING;
+            } else if (head.startsWith("[DEBUG]") || head.startsWith("DEBUG") || head.startsWith("[TRACE]") || head.startsWith("TRACE")) {
+                level = Level.FINE;
+            }
+        }
+        emit(level, text);
+    }
+
+    /** A log line the plugin sent with the {@code host.log} callback. */
+    public void callback(String levelName, String message) {
+        if (admit()) {
+            emit(level(levelName), message);
+        }
+    }
+
+    /** A line on stdout that is not a protocol message: kept, but flagged, since it may be a stray print. */
+    public void strayStdout(String line) {
+        if (admit()) {
+            emit(Level.WARNING, "wrote to stdout outside the protocol (use stderr for logs): " + line);
+        }
+    }
+
+    /** @return whether a line at this level would be logged (Extism's get_log_level asks) */
+    public boolean isLoggable(Level level) {
+        return log.isLoggable(level);
+    }
+
+    /** Atrium's own message about the plugin. */
+    public void host(Level level, String message) {
+        log.log(level, "plugin '" + plugin + "' " + message);
+    }
+
+    private void emit(Level level, String text) {
+        String t = text.length() > MAX_LINE ? text.substring(0, MAX_LINE) + "… (" + text.length() + " characters)" : text;
+        log.log(level, "plugin '" + plugin + "': " + t);
+    }
+
+    private synchronized boolean admit() {
+        long now = System.nanoTime();
+        if (now - windowStart > 1_000_000_000L) {
+            if (dropped > 0) {
+                log.warning("plugin '" + plugin + "' logged too fast: " + dropped + " line(s) dropped");
+                dropped = 0;
+            }
+            windowStart = now;
+            inWindow = 0;
+        }
+        if (inWindow++ < LINES_PER_SECOND) {
+            return true;
+        }
+        if (dropped++ == 0) {
+            log.warning("plugin '" + plugin + "' logs too fast: lines beyond " + LINES_PER_SECOND + " a second are dropped");
+        }
+        return false;
+    }
+
+    private static Level level(String name) {
+        return switch (name == null ? "" : name.toLowerCase(Locale.ROOT)) {
+            case "error", "fatal", "severe", "critical" -> Level.SEVERE;
+            case "warn", "warning" -> Level.WARNING;
+            case "debug" -> Level.FINE;
+            case "trace" -> Level.FINER;
+            default -> Level.INFO;
+        };
+    }
+}
