@@ -7,6 +7,7 @@ package io.atrium.api;
 public class PluginException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String plugin;
+    private final String reason;
 
     /**
      * @param plugin  the plugin's name
@@ -16,10 +17,16 @@ public class PluginException extends RuntimeException {
     public PluginException(String plugin, String message, Throwable cause) {
         super("plugin '" + plugin + "': " + message, cause);
         this.plugin = plugin;
+        this.reason = message;
     }
 
     /** @return the name of the plugin the failure belongs to */
     public String plugin() {
         return plugin;
+    }
+
+    /** @return what went wrong, without the plugin's name in front (the message is "plugin 'NAME': " and this) */
+    public String reason() {
+        return reason;
     }
 }

@@ -1,5 +1,6 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;

@@ -1,5 +1,6 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonSyntaxException;
 import io.atrium.api.Capability;
@@ -117,10 +118,10 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         try {
             fresh = open(m);
         } catch (PluginRejectedException e) {
-            fail(reasonOf(e));
+            fail(e.reason());
             return;
         } catch (PluginException e) {
-            crashed(null, reasonOf(e));
+            crashed(null, e.reason());
             return;
         }
         if (adopt(fresh) == fresh) {
@@ -236,10 +237,10 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             synchronized (this) {
                 if (current == null) {
                     state = PluginState.FAILED;
-                    problem = reasonOf(e);
+                    problem = e.reason();
                 }
             }
-            log.host(Level.WARNING, "reload failed: " + reasonOf(e) + (current != null ? "; the running instance keeps serving" : ""));
+            log.host(Level.WARNING, "reload failed: " + e.reason() + (current != null ? "; the running instance keeps serving" : ""));
             throw e;
         }
         synchronized (this) {
@@ -411,11 +412,5 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             d.put("problem", problem);
         }
         return d;
-    }
-
-    private static String reasonOf(PluginException e) {
-        String msg = e.getMessage();
-        String prefix = "plugin '" + e.plugin() + "': ";
-        return msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
     }
 }

@@ -6,6 +6,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import io.atrium.transport.support.PluginLog;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The host side of Extism's plugin ABI (module {@code extism:host/env}) for one instance, written in
@@ -32,10 +32,9 @@ public final class ExtismKernel {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long[] NONE = new long[0];
 
-    private final String plugin;
     private final Map<String, String> config;
     private final Variables vars;
-    private final Logger log;
+    private final PluginLog log;
     private final long maxMemory;
     private final long maxOutput;
     private final HttpGrant http;
@@ -58,19 +57,18 @@ public final class ExtismKernel {
     }
 
     /**
-     * @param plugin    the plugin's name, for its log lines
+     * @param log       the plugin's log (rate-limited, under its name)
      * @param config    what {@code config_get} answers
      * @param vars      the plugin's variables, shared by its instances
      * @param maxMemory the most bytes Extism memory may hold
      * @param maxOutput the largest output a call may set
      * @param http      the hosts the plugin may reach, or null for none
      */
-    public ExtismKernel(String plugin, Map<String, String> config, Variables vars, long maxMemory, long maxOutput, HttpGrant http) {
+    public ExtismKernel(PluginLog log, Map<String, String> config, Variables vars, long maxMemory, long maxOutput, HttpGrant http) {
         this.http = http;
-        this.plugin = plugin;
         this.config = config;
         this.vars = vars;
-        this.log = Logger.getLogger("io.atrium.plugin." + plugin);
+        this.log = log;
         this.maxMemory = maxMemory;
         this.maxOutput = maxOutput;
         begin(new byte[0]);
@@ -230,11 +228,12 @@ public final class ExtismKernel {
         f.add(fn("http_status_code", List.of(), List.of(i32), (inst, a) -> one(httpStatus)));
         f.add(fn("http_headers", List.of(), List.of(i64), (inst, a) -> one(0)));
         f.add(fn("get_log_level", List.of(), List.of(i32), (inst, a) -> one(logLevel())));
-        f.add(logger("log_trace", Level.FINER));
-        f.add(logger("log_debug", Level.FINE));
-        f.add(logger("log_info", Level.INFO));
-        f.add(logger("log_warn", Level.WARNING));
-        f.add(logger("log_error", Level.SEVERE));
+        for (String level : List.of("trace", "debug", "info", "warn", "error")) {
+            f.add(fn("log_" + level, List.of(ValType.I64), List.of(), (inst, a) -> {
+                log.callback(level, string(a[0]));
+                return NONE;
+            }));
+        }
         return f;
     }
 
@@ -242,15 +241,6 @@ public final class ExtismKernel {
     private int logLevel() {
         return log.isLoggable(Level.FINER) ? 0 : log.isLoggable(Level.FINE) ? 1 : log.isLoggable(Level.INFO) ? 2
                 : log.isLoggable(Level.WARNING) ? 3 : 4;
-    }
-
-    private HostFunction logger(String name, Level level) {
-        return fn(name, List.of(ValType.I64), List.of(), (inst, a) -> {
-            if (log.isLoggable(level)) {
-                log.log(level, "plugin '" + plugin + "': " + string(a[0]));
-            }
-            return NONE;
-        });
     }
 
     private static HostFunction fn(String name, List<ValType> params, List<ValType> results, WasmFunctionHandle handle) {

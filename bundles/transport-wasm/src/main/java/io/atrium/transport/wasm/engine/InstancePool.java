@@ -8,6 +8,7 @@ import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.transport.wasm.abi.ExtismKernel;
 import io.atrium.transport.wasm.abi.HttpGrant;
+import io.atrium.transport.support.PluginLog;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ final class InstancePool {
     private final WasmManifest manifest;
     final LoadedModule module;
     private final Variables vars;
+    private final PluginLog log;
     private final MemoryBudget budget;
     private final Deadlines deadlines;
     private final ArrayBlockingQueue<WasmInstance> idle;
@@ -34,7 +36,9 @@ final class InstancePool {
     private final java.util.concurrent.ThreadPoolExecutor threads;
     private volatile boolean retired;
 
-    InstancePool(WasmManifest manifest, LoadedModule module, List<String> exports, Variables vars, MemoryBudget budget, Deadlines deadlines) {
+    InstancePool(WasmManifest manifest, LoadedModule module, List<String> exports, Variables vars, PluginLog log, MemoryBudget budget,
+                 Deadlines deadlines) {
+        this.log = log;
         this.plugin = manifest.name();
         this.manifest = manifest;
         this.module = module;
@@ -59,7 +63,7 @@ final class InstancePool {
         try {
             first = create(); // fails the deployment now if not even one instance can be made
         } catch (PluginUnavailableException e) {
-            throw new IllegalArgumentException(manifest.module().getFileName() + " " + e.getMessage().substring(e.getMessage().indexOf("': ") + 3));
+            throw new IllegalArgumentException(manifest.module().getFileName() + " " + e.reason());
         }
         if (first == null) {
             throw new IllegalArgumentException("cannot have an instance: its " + (module.maxBytes() >> 20)
@@ -184,9 +188,9 @@ final class InstancePool {
             long kernelMax = Math.max(manifest.limits().memoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
             HttpGrant http = manifest.allowedHosts().isEmpty() ? null
                     : new HttpGrant(manifest.allowedHosts(), manifest.limits().maxHttpResponseBytes());
-            ExtismKernel kernel = new ExtismKernel(plugin, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes(), http);
+            ExtismKernel kernel = new ExtismKernel(log, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes(), http);
             java.util.List<com.dylibso.chicory.runtime.HostFunction> functions = new java.util.ArrayList<>(kernel.functions());
-            Sandbox.Wasi wasi = manifest.wasi() ? Sandbox.wasi(manifest) : null;
+            Sandbox.Wasi wasi = manifest.wasi() ? Sandbox.wasi(manifest, log) : null;
             if (wasi != null) {
                 functions.addAll(java.util.List.of(wasi.wasi().toHostFunctions()));
             }

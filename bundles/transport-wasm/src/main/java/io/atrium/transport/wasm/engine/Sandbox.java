@@ -2,6 +2,7 @@ package io.atrium.transport.wasm.engine;
 
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
+import io.atrium.transport.support.PluginLog;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,14 +17,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * What WASI gives a module that asks for it: the folders its manifest grants (read-only ones as a
  * private copy) and nothing else. No
- * arguments, no environment, no stdin; stdout and stderr go to the host's log under the plugin's
- * name; the clock is fixed at the epoch and randomness is seeded, so a module behaves the same on
+ * arguments, no environment, no stdin; stdout and stderr go to the plugin's log like a process
+ * plugin's stderr; the clock is fixed at the epoch and randomness is seeded, so a module behaves the same on
  * every run (wazero's defaults; Chicory's would be the real clock and real randomness).
  */
 final class Sandbox {
@@ -44,12 +43,11 @@ final class Sandbox {
         }
     }
 
-    static Wasi wasi(WasmManifest m) {
-        Logger log = Logger.getLogger("io.atrium.plugin." + m.name());
+    static Wasi wasi(WasmManifest m, PluginLog log) {
         WasiOptions.Builder o = WasiOptions.builder()
                 .withStdin(InputStream.nullInputStream())
-                .withStdout(new LogLines(log, Level.INFO, m.name()))
-                .withStderr(new LogLines(log, Level.WARNING, m.name()))
+                .withStdout(new LogLines(log))
+                .withStderr(new LogLines(log))
                 .withClock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
                 .withRandom(new Random(0));
         List<Path> copies = new ArrayList<>();
@@ -83,17 +81,13 @@ final class Sandbox {
         }
     }
 
-    /** A module's stdout or stderr, as log lines. */
+    /** A module's stdout or stderr, line by line into the plugin's log (levels from prefixes, rate-limited). */
     private static final class LogLines extends OutputStream {
-        private final Logger log;
-        private final Level level;
-        private final String plugin;
+        private final PluginLog log;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-        LogLines(Logger log, Level level, String plugin) {
+        LogLines(PluginLog log) {
             this.log = log;
-            this.level = level;
-            this.plugin = plugin;
         }
 
         @Override
@@ -108,7 +102,7 @@ final class Sandbox {
         @Override
         public synchronized void flush() {
             if (line.size() > 0) {
-                log.log(level, "plugin '" + plugin + "': " + line.toString(StandardCharsets.UTF_8));
+                log.stderr(line.toString(StandardCharsets.UTF_8));
                 line.reset();
             }
         }

@@ -11,6 +11,7 @@ import io.atrium.api.Transport;
 import io.atrium.transport.support.ContractProxy;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
+import io.atrium.transport.support.PluginLog;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
@@ -42,6 +43,7 @@ public final class WasmPlugin {
     private volatile InstancePool pool;
     private volatile Variables vars;
     private ServiceRegistration<?> registration;
+    private PluginLog log;
 
     public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, Cache cache) {
         this.context = context;
@@ -76,7 +78,10 @@ public final class WasmPlugin {
         LoadedModule loaded = LoadedModule.load(next, moduleBytes, cache);
         Variables v = vars != null && manifest != null && manifest.limits().maxVarBytes() == next.limits().maxVarBytes()
                 ? vars : new Variables(next.name(), next.limits().maxVarBytes());
-        InstancePool fresh = new InstancePool(next, loaded, exportsNeeded(next, contract), v, budget, deadlines);
+        if (log == null) {
+            log = new PluginLog(next.name());
+        }
+        InstancePool fresh = new InstancePool(next, loaded, exportsNeeded(next, contract), v, log, budget, deadlines);
         InstancePool old = pool;
         manifest = next;
         vars = v;
