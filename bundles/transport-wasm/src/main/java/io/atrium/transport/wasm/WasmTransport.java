@@ -151,6 +151,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             }
             plugins.put(m.file(), plugin);
         }
+        plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         return new Deployed(m.name() + " " + m.version(), m.name(), m.files());
     }
 
@@ -184,6 +185,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         p.ifPresent(plugin -> {
             try {
                 plugin.deploy(plugin.manifest(), Files.readAllBytes(plugin.manifest().module()));
+                plugin.publish();
             } catch (IOException | IllegalArgumentException e) {
                 throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
             }

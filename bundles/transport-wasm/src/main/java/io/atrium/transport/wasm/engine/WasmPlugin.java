@@ -61,7 +61,7 @@ public final class WasmPlugin {
     }
 
     /**
-     * Loads the module and makes it the one calls go to, registering the service the first time.
+     * Loads the module and makes it the one calls go to; {@link #publish} then registers the service.
      *
      * @throws IllegalArgumentException naming what is wrong; the module running before keeps running
      */
@@ -86,12 +86,19 @@ public final class WasmPlugin {
         manifest = next;
         vars = v;
         pool = fresh;
-        register();
         if (old != null) {
             old.retire();
         }
         LOG.info("plugin '" + next.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.module().getFileName()
                 + " (" + loaded.engine + ", loaded in " + loaded.loadMillis + " ms, memory cap " + loaded.maxPages + " pages)");
+    }
+
+    /**
+     * Registers the plugin's service, or updates its properties after a reload. Separate from
+     * {@link #deploy}, so the transport lists a new plugin before anyone can find its service.
+     */
+    public synchronized void publish() {
+        register();
     }
 
     /** Withdraws the service and drops the instances. */
