@@ -45,6 +45,35 @@ class LauncherIT {
     }
 
     @Test
+    void theClassDataArchiveIsMadeByAFullTrainingStartWhateverRunComesFirst() throws Exception {
+        // A copy of the distribution without an archive, first run a short one (--help): the archive
+        // must still hold a whole start's classes, not only those of the short run (it once did: 220 KB).
+        Path home = work.resolve("home");
+        for (String dir : List.of("bin", "lib")) {
+            Files.createDirectories(home.resolve(dir));
+            try (var files = Files.list(TestPlugins.dist().resolve(dir))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (!f.getFileName().toString().startsWith("atrium.jsa")) {
+                        Files.copy(f, home.resolve(dir).resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            }
+        }
+        Process p = new ProcessBuilder(home.resolve("bin/atrium").toString(), "--help").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("--data"), out);
+        Path archive = home.resolve("lib/atrium.jsa");
+        assertTrue(Files.isRegularFile(archive), "no archive after the first run");
+        assertTrue(Files.size(archive) > 4 << 20, "archive of " + Files.size(archive) + " bytes: not a whole start's classes");
+        try (var left = Files.list(home.resolve("lib"))) {
+            assertEquals(List.of(), left.map(f -> f.getFileName().toString()).filter(n -> n.matches("atrium\\.jsa\\.\\d+")).toList(),
+                    "training left a temporary archive behind");
+        }
+    }
+
+    @Test
     void unknownCommandFailsWithOneLine() throws Exception {
         Run r = atrium("--data", Files.createDirectories(work.resolve("data")).toString(), "--command", "plugin:nope");
         assertEquals(1, r.status());
