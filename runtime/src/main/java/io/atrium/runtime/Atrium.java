@@ -70,6 +70,9 @@ public final class Atrium implements AutoCloseable {
     }
 
     /** @return a builder with the defaults: data in ./atrium-data, no plugin folder, no control channel */
+    /** The HTTP server's port unless {@link Builder#http} says otherwise (Karaf's, so operators know it). */
+    public static final int DEFAULT_HTTP_PORT = 8181;
+
     public static Builder builder() {
         return new Builder();
     }
@@ -185,6 +188,26 @@ public final class Atrium implements AutoCloseable {
         return new CommandRunner(bundleContext()).execute(commandLine);
     }
 
+    /**
+     * @return the HTTP server's base address (e.g. {@code http://127.0.0.1:8181/}) once it listens;
+     *         empty while it starts, and when HTTP is off
+     */
+    public Optional<java.net.URI> httpEndpoint() {
+        try {
+            ServiceReference<?>[] refs = framework.getBundleContext()
+                    .getAllServiceReferences("org.osgi.service.servlet.runtime.HttpServiceRuntime", null); // "All": the system bundle does not import its package
+            if (refs == null) {
+                return Optional.empty();
+            }
+            Object endpoint = refs[0].getProperty("osgi.http.endpoint");
+            Object first = endpoint instanceof String[] all ? (all.length == 0 ? null : all[0])
+                    : endpoint instanceof java.util.Collection<?> c ? (c.isEmpty() ? null : c.iterator().next()) : endpoint;
+            return first == null ? Optional.empty() : Optional.of(java.net.URI.create(first.toString()));
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // null filter
+        }
+    }
+
     /** @return the framework's system bundle context, for products that need the OSGi API itself */
     public BundleContext bundleContext() {
         BundleContext ctx = framework.getBundleContext();
@@ -266,8 +289,26 @@ public final class Atrium implements AutoCloseable {
         private final List<Path> bundles = new ArrayList<>();
         private final Map<String, String> properties = new LinkedHashMap<>();
         private boolean controlChannel;
+        private String httpHost = "127.0.0.1";
+        private int httpPort = DEFAULT_HTTP_PORT;
 
         private Builder() {
+        }
+
+        /**
+         * Where the HTTP server (metrics, JSON API, web console) listens: loopback port
+         * {@value Atrium#DEFAULT_HTTP_PORT} unless told otherwise.
+         *
+         * @param host the address to bind, e.g. {@code 127.0.0.1}; {@code 0.0.0.0} exposes it to the network
+         * @param port the port; 0 for any free one ({@link Atrium#httpEndpoint()} tells which), -1 for no HTTP server
+         */
+        public Builder http(String host, int port) {
+            if (port < -1 || port > 65535) {
+                throw new AtriumException("HTTP port " + port + " is not a port (0-65535, or -1 for none)");
+            }
+            this.httpHost = host;
+            this.httpPort = port;
+            return this;
         }
 
         /**
@@ -370,6 +411,9 @@ public final class Atrium implements AutoCloseable {
             if (plugins != null) {
                 props.put(PLUGINS_DIR, plugins.toString());
             }
+            props.put("org.apache.felix.http.enable", Boolean.toString(httpPort >= 0));
+            props.put("org.apache.felix.http.host", httpHost);
+            props.put("org.osgi.service.http.port", Integer.toString(Math.max(httpPort, 0)));
             props.putAll(properties);
             FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Atrium.class.getClassLoader())
                     .findFirst().orElseThrow(() -> new AtriumException("no OSGi framework on the class path"));

@@ -40,7 +40,7 @@ class DeployIT {
     }
 
     private Atrium start() throws Exception {
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder()).start();
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder()).start();
         return atrium;
     }
 
@@ -320,7 +320,7 @@ class DeployIT {
         assertEquals(1, Arrays.stream(atrium.bundleContext().getBundles()).filter(x -> "test.c".equals(x.getSymbolicName())).count());
         atrium.stop();
 
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start(); // nothing changed: nothing happens
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start(); // nothing changed: nothing happens
         assertEquals(b, bundle("test.b").getBundleId());
         assertEquals(3, atrium.execute("plugin:deploys").output().lines().count());
     }

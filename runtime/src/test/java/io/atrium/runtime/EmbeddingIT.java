@@ -24,7 +24,7 @@ class EmbeddingIT {
     @Test
     void embedCallAndStop() throws Exception {
         Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
             Greeter english = atrium.service(Greeter.class, "english").orElseThrow();
             assertEquals("Hello, World!", english.greet("World"));
 
@@ -51,7 +51,7 @@ class EmbeddingIT {
     @Test
     void pluginComponentsStayDelayedUntilTheFirstCall() throws Exception {
         Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
             assertTrue(componentState(atrium, "io.atrium.sample.greeter.EnglishGreeter").contains("SATISFIED"),
                     "registered but not created before anybody calls it");
             Greeter english = atrium.service(Greeter.class, "english").orElseThrow();
@@ -78,14 +78,14 @@ class EmbeddingIT {
         Path extra = TestPlugins.greeterPlugin(work, "test.extra", "extra", TestPlugins.apiJar());
         long englishId;
         long extraId;
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
             englishId = bundle(atrium, "io.atrium.sample.greeter").getBundleId();
             // installed by hand, not from the folder: only the framework's cache remembers it
             Bundle b = atrium.bundleContext().installBundle(extra.toUri().toString());
             b.start();
             extraId = b.getBundleId();
         }
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
             assertEquals(englishId, bundle(atrium, "io.atrium.sample.greeter").getBundleId(), "not installed twice");
             assertEquals(extraId, bundle(atrium, "test.extra").getBundleId());
             assertEquals("Hi from extra, you", atrium.service(Greeter.class, "extra").orElseThrow().greet("you"));
@@ -97,8 +97,8 @@ class EmbeddingIT {
 
     @Test
     void secondServerOnTheSameDataFolderIsRefused() throws Exception {
-        try (Atrium first = Atrium.builder().dataDir(work.resolve("data")).start()) {
-            AtriumException e = assertThrows(AtriumException.class, () -> Atrium.builder().dataDir(work.resolve("data")).start());
+        try (Atrium first = TestPlugins.builder().dataDir(work.resolve("data")).start()) {
+            AtriumException e = assertThrows(AtriumException.class, () -> TestPlugins.builder().dataDir(work.resolve("data")).start());
             assertTrue(e.getMessage().startsWith("another Atrium server is running on data folder"), e.getMessage());
             assertTrue(first.registry().plugins().isEmpty());
         }
@@ -108,12 +108,12 @@ class EmbeddingIT {
     void badFoldersAreRefusedWithOneLine() throws Exception {
         Path file = Files.writeString(work.resolve("not-a-folder"), "x");
         assertEquals("data folder " + file + " is not a folder",
-                assertThrows(AtriumException.class, () -> Atrium.builder().dataDir(file).start()).getMessage());
+                assertThrows(AtriumException.class, () -> TestPlugins.builder().dataDir(file).start()).getMessage());
         Path missing = work.resolve("missing");
         assertEquals("data folder " + missing + " does not exist",
-                assertThrows(AtriumException.class, () -> Atrium.builder().dataDir(missing, false).start()).getMessage());
+                assertThrows(AtriumException.class, () -> TestPlugins.builder().dataDir(missing, false).start()).getMessage());
         assertEquals("plugin folder " + missing + " does not exist or is not a folder",
-                assertThrows(AtriumException.class, () -> Atrium.builder().dataDir(work.resolve("d")).pluginDir(missing).start()).getMessage());
+                assertThrows(AtriumException.class, () -> TestPlugins.builder().dataDir(work.resolve("d")).pluginDir(missing).start()).getMessage());
     }
 
     private static Bundle bundle(Atrium atrium, String bsn) {

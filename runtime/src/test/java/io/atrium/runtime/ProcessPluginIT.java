@@ -33,27 +33,6 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         drop(name + ".plugin.json", json);
     }
 
-    /** A Python plugin in the folder: the script and its manifest. */
-    void python(String name, String script, String extraManifest) throws Exception {
-        Path file = folder.resolve(name + ".py");
-        Files.writeString(file, "import os, sys, json, time, threading\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\n" + script);
-        manifest(name, """
-                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "%s.py"],
-                 "env": {"ATRIUM_SDK_PYTHON": "%s"}%s}
-                """.formatted(name, SDK, extraManifest.isEmpty() ? "" : ", " + extraManifest));
-    }
-
-    /** The helper's greeter, with a method body. */
-    void helperPlugin(String name, String greetBody, String extraManifest) throws Exception {
-        python(name, """
-                from atrium_plugin import serve, PluginError
-                def greet(who, host=None):
-                %s
-                serve(name="%s", version="1.0.0", contract="io.atrium.api.greeting.Greeter",
-                      capabilities=["greet", "config", "style;version=2"], methods={"greet": greet})
-                """.formatted(greetBody.indent(4).stripTrailing(), name), extraManifest);
-    }
-
     PluginRegistry registry() {
         return atrium.registry();
     }
@@ -62,10 +41,6 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         return registry().plugin(name).map(PluginDescriptor::state).orElse(null);
     }
 
-    Greeter greeter(String name) throws Exception {
-        await(name + " is registered: " + registry().plugins() + " " + registry().problems(), () -> atrium.service(Greeter.class, name).isPresent());
-        return atrium.service(Greeter.class, name).orElseThrow();
-    }
 
     long pid(String name) {
         String info = atrium.execute("plugin:info " + name).output();
@@ -510,7 +485,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         atrium.stop();
         atrium = null;
         await("stopping the server stops its plugins", () -> ProcessHandle.of(last).map(h -> !h.isAlive()).orElse(true));
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
         assertEquals("two", greeter("configured").greet("x"));
     }
 

@@ -18,7 +18,7 @@ class ShellIT {
 
     @BeforeAll
     static void start() throws Exception {
-        atrium = Atrium.builder().dataDir(work.resolve("data"))
+        atrium = TestPlugins.builder().dataDir(work.resolve("data"))
                 .pluginDir(TestPlugins.samplePlugins(work.resolve("plugins"))).start();
     }
 

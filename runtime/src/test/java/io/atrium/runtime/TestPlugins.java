@@ -19,6 +19,11 @@ final class TestPlugins {
     }
 
     /** The distribution that {@code mvn package} assembled. */
+    /** A server builder for tests: HTTP on any free loopback port, so servers never fight over one. */
+    static Atrium.Builder builder() {
+        return Atrium.builder().http("127.0.0.1", 0);
+    }
+
     static Path dist() {
         return Path.of(System.getProperty("atrium.dist", "target/atrium"));
     }

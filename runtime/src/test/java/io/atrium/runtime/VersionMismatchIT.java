@@ -29,7 +29,7 @@ class VersionMismatchIT {
         Files.copy(v2, plugins.resolve("v2.jar"));
         Files.copy(v1, plugins.resolve("v1.jar"));
 
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {
             Greeter present = atrium.awaitService(Greeter.class, "present", Duration.ofSeconds(10));
             assertEquals("Hi from present, World", present.greet("World"));
 

@@ -102,7 +102,7 @@ class WasmBuildIT {
         Files.copy(EXAMPLES.resolve("compute/compute.wasm"), folder.resolve("compute.wasm"));
         Files.writeString(folder.resolve("fib.wasm.json"), "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\","
                 + " \"wasm\": \"compute.wasm\", \"exports\": {\"greet\": \"fib\"}, \"encoding\": \"raw\"}");
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
             Greeter greeter = atrium.awaitService(Greeter.class, "greeter", Duration.ofSeconds(30));
             Greeter fib = atrium.awaitService(Greeter.class, "fib", Duration.ofSeconds(30));
             for (String module : List.of("assemblyscript-greeter/greeter.wasm", "c-greeter/greeter.wasm")) {

@@ -255,7 +255,7 @@ class WasmPluginIT extends ServerWithPluginFolder {
         }
         assertTrue(entries >= 1, "the compiled module is on disk");
         atrium.stop();
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
         assertEquals("Hello, y!", greeter("cached").greet("y"));
         assertFalse(logs.contains("configuration cached.wasm set from"), "a manifest found before its transport is up is no configuration");
         try (var files = Files.list(cache)) {
@@ -292,7 +292,7 @@ class WasmPluginIT extends ServerWithPluginFolder {
     @Test
     void allWasmInstancesShareOneHeapBudget() throws Exception {
         atrium.stop();
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).frameworkProperty("atrium.wasm.memoryBudgetMb", "3").start();
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).frameworkProperty("atrium.wasm.memoryBudgetMb", "3").start();
         deploy("first", GREETER, "\"limits\": {\"memoryMb\": 2}, \"instances\": 1");
         assertEquals("Hello, x!", greeter("first").greet("x"));
         deploy("second", GREETER, "\"limits\": {\"memoryMb\": 2}");

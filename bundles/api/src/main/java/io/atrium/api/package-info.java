@@ -2,10 +2,11 @@
  * What the Atrium host and its plugins share, whatever transport runs a plugin: the
  * {@link io.atrium.api.PluginDescriptor}, the read-only {@link io.atrium.api.PluginRegistry},
  * the typed {@link io.atrium.api.PluginException}s and the {@link io.atrium.api.PluginContract}
- * marker that makes an interface a plugin contract.
+ * marker that makes an interface a plugin contract; since 1.1, the {@link io.atrium.api.PluginStatistics}
+ * of the calls made to plugins.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.atrium.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -3,10 +3,12 @@
  * file of the plugin folder into running plugins (a process plugin's manifest, a WASM module), and
  * a {@link io.atrium.spi.PluginProvider} tells the registry and the shell about plugins that live
  * outside bundles, in every state. Implemented by transport bundles, used by the core; plugin
- * authors and embedders never need it.
+ * authors and embedders never need it. A {@link io.atrium.spi.CallObserver} sees every plugin call
+ * (1.1: metrics and tracing), and {@link io.atrium.spi.CallTrace} hands the call's trace context to
+ * the transports.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.atrium.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -22,13 +22,20 @@ public final class Main {
                    atrium [--data DIR] client CMD...                    run CMD on the server running on DIR
               --data DIR     the data folder (default: the distribution's data/)
               --plugins DIR  the plugin folder (default: the distribution's plugins/)
+              --http [HOST:]PORT|off
+                             where the HTTP server (/metrics, /api, the web console) listens
+                             (default: 127.0.0.1:8181 for the server, off for --command)
             """;
+
+    /** Jetty's start-up chatter (version, session id, connectors) is not news; its warnings are. Held: loggers are weak. */
+    private static final java.util.logging.Logger JETTY = java.util.logging.Logger.getLogger("org.eclipse.jetty");
 
     private Main() {
     }
 
     public static void main(String[] args) {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+        JETTY.setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args, System.out, System.err));
     }
 
@@ -102,6 +109,8 @@ public final class Main {
         final List<String> commands = new ArrayList<>();
         String client;
         boolean help;
+        /** null: the default for the mode; otherwise {host, port} with port -1 for off */
+        Object[] http;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -112,6 +121,7 @@ public final class Main {
                     case "--plugins" -> o.plugins = Path.of(value(args, ++i, a));
                     case "--command", "-c" -> o.commands.add(value(args, ++i, a));
                     case "--help", "-h" -> o.help = true;
+                    case "--http" -> o.http = http(value(args, ++i, a));
                     case "client" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("client needs a command, e.g. atrium client plugin:list");
@@ -123,6 +133,23 @@ public final class Main {
                 }
             }
             return o;
+        }
+
+        private static Object[] http(String value) {
+            if (value.equals("off")) {
+                return new Object[] {"127.0.0.1", -1};
+            }
+            int colon = value.lastIndexOf(':');
+            String host = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
+            try {
+                int port = Integer.parseInt(value.substring(colon + 1));
+                if (port < 0 || port > 65535 || host.isEmpty()) {
+                    throw new NumberFormatException();
+                }
+                return new Object[] {host, port};
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--http needs [HOST:]PORT or off, not '" + value + "'");
+            }
         }
 
         private static String value(String[] args, int i, String option) {
@@ -142,6 +169,11 @@ public final class Main {
             Path pluginDir = plugins != null ? plugins : home().resolve("plugins");
             if (plugins != null || Files.isDirectory(pluginDir)) {
                 b.pluginDir(pluginDir);
+            }
+            if (http != null) {
+                b.http((String) http[0], (Integer) http[1]);
+            } else if (!commands.isEmpty()) {
+                b.http("127.0.0.1", -1); // a fresh instance for a few commands serves nobody, and must not take the server's port
             }
             return b;
         }

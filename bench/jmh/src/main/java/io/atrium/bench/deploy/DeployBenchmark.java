@@ -64,7 +64,7 @@ public final class DeployBenchmark {
         Path work = Files.createTempDirectory("atrium-deploy-bench");
         Path folder = Files.createDirectories(work.resolve("plugins"));
         Path staging = Files.createDirectories(work.resolve("staging"));
-        Atrium.Builder builder = Atrium.builder().dataDir(work.resolve("data"));
+        Atrium.Builder builder = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data"));
         if (mode.equals("atrium")) {
             builder.pluginDir(folder);
         } else {

@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A Greeter call through a DS-injected reference inside a real Atrium (the English sample in its
  * bundle, the consumer in another) against the same two objects as plain Java: the reference should
- * add nothing measurable.
+ * add nothing measurable. {@code observability}: {@code off} stops the observability bundle (the
+ * facade's probe finds no observer), {@code metrics} counts and times every call (issue 6).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +55,9 @@ public class GreeterCallBenchmark {
     @Param({"World"})
     String name;
 
+    @Param({"off", "metrics"})
+    String observability;
+
     private Atrium atrium;
     private Path work;
     private UnaryOperator<String> viaDs;
@@ -67,7 +71,14 @@ public class GreeterCallBenchmark {
         Path plugins = Files.createDirectories(work.resolve("plugins"));
         Files.copy(Path.of(System.getProperty("atrium.sample.jar")), plugins.resolve("english.jar"));
         Files.copy(Path.of(System.getProperty("atrium.bench.jar")), plugins.resolve("consumer.jar"));
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(plugins).start();
+        atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(plugins).start();
+        if (observability.equals("off")) {
+            for (var b : atrium.bundleContext().getBundles()) {
+                if (b.getSymbolicName().equals("io.atrium.observability")) {
+                    b.stop();
+                }
+            }
+        }
         viaRegistry = atrium.awaitService(Greeter.class, "english", java.time.Duration.ofSeconds(10));
         var refs = atrium.bundleContext().getAllServiceReferences(UnaryOperator.class.getName(), "(atrium.bench=ds-consumer)");
         viaDs = (UnaryOperator<String>) atrium.bundleContext().getService(refs[0]);

@@ -66,7 +66,7 @@ public class WasmCallBenchmark {
                     + "\"io.atrium.api.greeting.Greeter\", \"wasm\": \"compute.wasm\", \"exports\": {\"greet\": \"fib\"}, "
                     + "\"encoding\": \"raw\", \"engine\": \"" + engine + "\", \"limits\": {\"callTimeoutMs\": 60000}}");
         }
-        atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start();
         atriumGreeter = atrium.awaitService(Greeter.class, "trivial", Duration.ofSeconds(30));
         exampleGreeter = atrium.awaitService(Greeter.class, "as-greeter", Duration.ofSeconds(30));
         cGreeter = atrium.awaitService(Greeter.class, "c-greeter", Duration.ofSeconds(30));

@@ -34,7 +34,7 @@ public final class ProcessBenchmark {
                  "limits": {"healthIntervalMs": 0}}""");
         Files.writeString(folder.resolve("go-exec.plugin.json"), """
                 {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["./go-greeter"], "mode": "exec"}""");
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
+        try (Atrium atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start()) {
             Greeter g = atrium.awaitService(Greeter.class, "go", Duration.ofSeconds(10));
             for (int i = 0; i < 50_000; i++) {
                 g.greet("x");

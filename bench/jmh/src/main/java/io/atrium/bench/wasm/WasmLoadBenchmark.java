@@ -29,7 +29,7 @@ public final class WasmLoadBenchmark {
                         + "\"io.atrium.api.greeting.Greeter\", \"wasm\": \"" + m[0] + ".wasm\", \"engine\": \"" + engine + "\"}");
             }
         }
-        try (Atrium atrium = Atrium.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
+        try (Atrium atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start()) {
             ServiceReference<PluginProvider> ref = atrium.bundleContext().getServiceReference(PluginProvider.class);
             PluginProvider wasm = null;
             for (ServiceReference<PluginProvider> r : atrium.bundleContext().getServiceReferences(PluginProvider.class, null)) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import io.atrium.core.calls.CallProbe;
 
 /**
  * Generates, once per contract, the class of its facades, so a call through a facade costs a field
@@ -24,10 +25,19 @@ import java.util.function.Supplier;
  * public final class Greeter$Facade implements Greeter, Consumer<Object> {
  *     private volatile Object target;              // the implementation, swapped by accept(...)
  *     private final Supplier<Object> waitForTarget; // used only while there is none
+ *     private final CallProbe probe;               // the instrumentation point: metrics, traces
  *     public String greet(String name) {
- *         Object t = target;
- *         if (t == null) t = waitForTarget.get();
- *         return ((Greeter) t).greet(name);
+ *         long start = probe.begin(0);             // 0: the method's index
+ *         try {
+ *             Object t = target;
+ *             if (t == null) t = waitForTarget.get();
+ *             String result = ((Greeter) t).greet(name);
+ *             probe.end(0, start, null);
+ *             return result;
+ *         } catch (Throwable e) {
+ *             probe.end(0, start, e);
+ *             throw e;
+ *         }
  *     }
  *     public void accept(Object next) { target = next; }
  * }
@@ -35,7 +45,7 @@ import java.util.function.Supplier;
  *
  * A {@link java.lang.reflect.Proxy} does the same through reflection at about 5 ns a call. The class
  * file is version 50 (Java 6), which needs no stack map frames; it is defined in a small class loader
- * whose parent is the contract's, so it sees the contract and nothing of the core.
+ * whose parent is the contract's, so it sees the contract and, of the core, only {@link CallProbe}.
  */
 final class FacadeClass {
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -47,18 +57,19 @@ final class FacadeClass {
     /**
      * @param contract      the contract interface
      * @param waitForTarget called when a call finds no implementation: returns the next one or throws
+     * @param probe         told about every call; its method indexes are those of {@link #methodNames}
      * @return a facade instance, also a {@code Consumer<Object>} that sets its implementation
      */
-    static synchronized Object newFacade(Class<?> contract, Supplier<Object> waitForTarget) {
+    static synchronized Object newFacade(Class<?> contract, Supplier<Object> waitForTarget, CallProbe probe) {
         try {
             Constructor<?> c = CACHE.get(contract);
             if (c == null) {
                 String name = "io.atrium.core.facade.generated." + contract.getSimpleName() + "$Facade" + COUNTER.incrementAndGet();
                 Class<?> type = new Loader(contract.getClassLoader()).define(name, write(name, contract));
-                c = type.getConstructor(Supplier.class);
+                c = type.getConstructor(Supplier.class, CallProbe.class);
                 CACHE.put(contract, c);
             }
-            return c.newInstance(waitForTarget);
+            return c.newInstance(waitForTarget, probe);
         } catch (ReflectiveOperationException | IOException | LinkageError e) {
             throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
         }
@@ -67,6 +78,12 @@ final class FacadeClass {
     private static final class Loader extends ClassLoader {
         Loader(ClassLoader parent) {
             super(parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            // the one core class generated code uses: the contract's loader cannot see it
+            return name.equals(CallProbe.class.getName()) ? CallProbe.class : super.loadClass(name, resolve);
         }
 
         Class<?> define(String name, byte[] bytes) {
@@ -83,6 +100,11 @@ final class FacadeClass {
             }
         }
         return new ArrayList<>(unique.values());
+    }
+
+    /** @return the names of the contract methods a facade forwards, by the index its probe is told */
+    static String[] methodNames(Class<?> contract) {
+        return methods(contract).stream().map(Method::getName).toArray(String[]::new);
     }
 
     private static String descriptor(Method m) {
@@ -102,37 +124,72 @@ final class FacadeClass {
         int consumer = pool.clazz("java/util/function/Consumer");
         int target = pool.field(self, "target", "Ljava/lang/Object;");
         int waiter = pool.field(self, "waitForTarget", "Ljava/util/function/Supplier;");
+        String probeType = internal(CallProbe.class);
+        int probe = pool.field(self, "probe", "L" + probeType + ";");
+        int probeBegin = pool.method(probeType, "begin", "(I)J", false);
+        int probeEnd = pool.method(probeType, "end", "(IJLjava/lang/Throwable;)V", false);
         int objectInit = pool.method("java/lang/Object", "<init>", "()V", false);
         int supplierGet = pool.method("java/util/function/Supplier", "get", "()Ljava/lang/Object;", true);
         int code = pool.utf8("Code");
 
         List<byte[]> methods = new ArrayList<>();
-        // <init>(Supplier): super(); this.waitForTarget = s;
-        methods.add(method(pool, 0x0001, "<init>", "(Ljava/util/function/Supplier;)V", code, 2, 2, bytes(
+        // <init>(Supplier, CallProbe): super(); this.waitForTarget = s; this.probe = p;
+        methods.add(method(pool, 0x0001, "<init>", "(Ljava/util/function/Supplier;L" + probeType + ";)V", code, 2, 3, bytes(
                 0x2a, 0xb7, objectInit >> 8, objectInit & 0xff,
                 0x2a, 0x2b, 0xb5, waiter >> 8, waiter & 0xff,
-                0xb1)));
+                0x2a, 0x2c, 0xb5, probe >> 8, probe & 0xff,
+                0xb1), null));
         // accept(Object): this.target = o;
         methods.add(method(pool, 0x0001, "accept", "(Ljava/lang/Object;)V", code, 2, 2, bytes(
-                0x2a, 0x2b, 0xb5, target >> 8, target & 0xff, 0xb1)));
-        for (Method m : methods(contract)) {
+                0x2a, 0x2b, 0xb5, target >> 8, target & 0xff, 0xb1), null));
+        List<Method> forwarded = methods(contract);
+        for (int index = 0; index < forwarded.size(); index++) {
+            Method m = forwarded.get(index);
+            int slot = 1;
+            for (Class<?> p : m.getParameterTypes()) {
+                slot += size(p);
+            }
+            int start = slot;                           // long: what probe.begin returned
+            int result = start + 2;                     // the return value, if any
+            int failure = result + size(m.getReturnType());
             ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.write(bytes(0x2a, 0xb4, probe >> 8, probe & 0xff,     // aload_0; getfield probe
+                    0x11, index >> 8, index & 0xff,                       // sipush index
+                    0xb6, probeBegin >> 8, probeBegin & 0xff,             // invokevirtual begin
+                    0x37, start));                                        // lstore start
+            int tryStart = body.size();
             body.write(bytes(0x2a, 0xb4, target >> 8, target & 0xff,   // aload_0; getfield target
                     0x59, 0xc7, 0x00, 13,                                  // dup; ifnonnull +13
                     0x57, 0x2a, 0xb4, waiter >> 8, waiter & 0xff,          // pop; aload_0; getfield waitForTarget
                     0xb9, supplierGet >> 8, supplierGet & 0xff, 1, 0,      // invokeinterface get
                     0xc0, contractClass >> 8, contractClass & 0xff));      // checkcast Contract
-            int slot = 1;
+            int argument = 1;
             for (Class<?> p : m.getParameterTypes()) {
                 body.write(load(p));
-                body.write(slot);
-                slot += size(p);
+                body.write(argument);
+                argument += size(p);
             }
             int callee = pool.method(internal(m.getDeclaringClass()), m.getName(), descriptor(m), true);
             body.write(bytes(0xb9, callee >> 8, callee & 0xff, slot, 0)); // invokeinterface, count = 1 + argument slots
-            body.write(returns(m.getReturnType()));
-            int maxStack = Math.max(2, Math.max(slot, size(m.getReturnType())));
-            methods.add(method(pool, 0x0001 | 0x0010, m.getName(), descriptor(m), code, maxStack, slot, body.toByteArray()));
+            Class<?> r = m.getReturnType();
+            if (r != void.class) {
+                body.write(store(r));
+                body.write(result);
+            }
+            int tryEnd = body.size();
+            body.write(endCall(probe, probeEnd, index, start, -1)); // probe.end(index, start, null)
+            if (r != void.class) {
+                body.write(load(r));
+                body.write(result);
+            }
+            body.write(returns(r));
+            int handler = body.size();
+            body.write(bytes(0x3a, failure));                            // astore failure
+            body.write(endCall(probe, probeEnd, index, start, failure)); // probe.end(index, start, failure)
+            body.write(bytes(0x19, failure, 0xbf));                      // aload failure; athrow
+            int maxStack = Math.max(5, Math.max(slot, size(r)));
+            methods.add(method(pool, 0x0001 | 0x0010, m.getName(), descriptor(m), code, maxStack, failure + 1, body.toByteArray(),
+                    new int[] {tryStart, tryEnd, handler}));
         }
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -147,9 +204,10 @@ final class FacadeClass {
         d.writeShort(2);
         d.writeShort(contractClass);
         d.writeShort(consumer);
-        d.writeShort(2); // fields
+        d.writeShort(3); // fields
         writeField(d, 0x0002 | 0x0040, pool.utf8("target"), pool.utf8("Ljava/lang/Object;"));
         writeField(d, 0x0002 | 0x0010, pool.utf8("waitForTarget"), pool.utf8("Ljava/util/function/Supplier;"));
+        writeField(d, 0x0002 | 0x0010, pool.utf8("probe"), pool.utf8("L" + probeType + ";"));
         d.writeShort(methods.size());
         for (byte[] m : methods) {
             d.write(m);
@@ -165,8 +223,23 @@ final class FacadeClass {
         d.writeShort(0);
     }
 
+    /** aload_0; getfield probe; sipush index; lload start; aload failure (or aconst_null when failureSlot < 0); invokevirtual end */
+    private static byte[] endCall(int probe, int probeEnd, int index, int start, int failureSlot) {
+        byte[] head = bytes(0x2a, 0xb4, probe >> 8, probe & 0xff, 0x11, index >> 8, index & 0xff, 0x16, start);
+        byte[] failure = failureSlot < 0 ? bytes(0x01) : bytes(0x19, failureSlot);
+        byte[] call = bytes(0xb6, probeEnd >> 8, probeEnd & 0xff);
+        byte[] all = new byte[head.length + failure.length + call.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(failure, 0, all, head.length, failure.length);
+        System.arraycopy(call, 0, all, head.length + failure.length, call.length);
+        return all;
+    }
+
+    /**
+     * @param tryBlock null, or {start, end, handler}: one exception-table entry catching everything
+     */
     private static byte[] method(Pool pool, int access, String name, String descriptor, int codeAttr, int maxStack, int maxLocals,
-                                 byte[] code) throws IOException {
+                                 byte[] code, int[] tryBlock) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(out);
         d.writeShort(access);
@@ -174,12 +247,19 @@ final class FacadeClass {
         d.writeShort(pool.utf8(descriptor));
         d.writeShort(1); // one attribute: Code
         d.writeShort(codeAttr);
-        d.writeInt(2 + 2 + 4 + code.length + 2 + 2);
+        int handlers = tryBlock == null ? 0 : 1;
+        d.writeInt(2 + 2 + 4 + code.length + 2 + 8 * handlers + 2);
         d.writeShort(maxStack);
         d.writeShort(maxLocals);
         d.writeInt(code.length);
         d.write(code);
-        d.writeShort(0); // exception table
+        d.writeShort(handlers); // exception table
+        if (tryBlock != null) {
+            d.writeShort(tryBlock[0]);
+            d.writeShort(tryBlock[1]);
+            d.writeShort(tryBlock[2]);
+            d.writeShort(0); // any throwable
+        }
         d.writeShort(0); // attributes
         return out.toByteArray();
     }
@@ -199,6 +279,19 @@ final class FacadeClass {
             return 0x18;
         }
         return t.isPrimitive() ? 0x15 : 0x19; // iload for int, short, char, byte, boolean; aload otherwise
+    }
+
+    private static int store(Class<?> t) {
+        if (t == long.class) {
+            return 0x37;
+        }
+        if (t == float.class) {
+            return 0x38;
+        }
+        if (t == double.class) {
+            return 0x39;
+        }
+        return t.isPrimitive() ? 0x36 : 0x3a; // istore for int, short, char, byte, boolean; astore otherwise
     }
 
     private static int returns(Class<?> t) {

@@ -1,6 +1,7 @@
 package io.atrium.core.facade;
 
 import io.atrium.api.PluginUnavailableException;
+import io.atrium.core.calls.CallProbe;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -19,10 +20,10 @@ final class FacadeHandler {
     private boolean closed;
 
     /** A facade with no implementation yet: set one with {@link #setTarget} or {@link #setLazyTarget}. */
-    FacadeHandler(String plugin, Class<?> contract, long waitMillis) {
+    FacadeHandler(String plugin, Class<?> contract, long waitMillis, CallProbe probe) {
         this.plugin = plugin;
         this.waitMillis = waitMillis;
-        this.facade = FacadeClass.newFacade(contract, this::awaitTarget);
+        this.facade = FacadeClass.newFacade(contract, this::awaitTarget, probe);
         this.facadeTarget = FacadeClass.setter(facade);
     }
 

@@ -1,6 +1,9 @@
 package io.atrium.core.facade;
 
 import io.atrium.api.PluginProperties;
+import io.atrium.api.Transport;
+import io.atrium.core.calls.CallObservers;
+import io.atrium.core.calls.CallProbe;
 import io.atrium.core.registry.ContractDetector;
 import java.util.Collection;
 import java.util.Dictionary;
@@ -23,6 +26,7 @@ import org.osgi.framework.hooks.service.ListenerHook.ListenerInfo;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * Puts a stable facade in front of every plugin service, so consumers never see a plugin come and go
@@ -59,19 +63,24 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     final class Facade {
         final String key;
         final FacadeHandler handler;
+        final CallProbe probe;
         volatile ServiceRegistration<?> registration;
         volatile ServiceReference<?> backingRef;
         volatile long bundleId;
 
-        Facade(String key, FacadeHandler handler) {
+        Facade(String key, FacadeHandler handler, CallProbe probe) {
             this.key = key;
             this.handler = handler;
+            this.probe = probe;
         }
     }
 
+    private final CallObservers observers;
+
     @Activate
-    public PluginFacades(BundleContext context) {
+    public PluginFacades(BundleContext context, @Reference CallObservers observers) {
         this.context = context;
+        this.observers = observers;
         this.coreId = context.getBundle().getBundleId();
         try {
             context.addServiceListener(this);
@@ -158,6 +167,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
             f.backingRef = ref;
             f.bundleId = ref.getBundle().getBundleId();
             f.handler.setLazyTarget(() -> context.getService(ref));
+            f.probe.retarget(site(ref, contractName));
             if (f.registration != null) {
                 f.registration.setProperties(facadeProperties(ref));
             }
@@ -172,9 +182,10 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         } catch (ClassNotFoundException e) {
             return;
         }
-        FacadeHandler handler = new FacadeHandler(name(ref), contract, SWAP_WAIT_MS);
+        CallProbe probe = observers.newProbe(FacadeClass.methodNames(contract), site(ref, contractName));
+        FacadeHandler handler = new FacadeHandler(name(ref), contract, SWAP_WAIT_MS, probe);
         handler.setLazyTarget(() -> context.getService(ref));
-        f = new Facade(key, handler);
+        f = new Facade(key, handler, probe);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
@@ -228,6 +239,18 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
             props.put(Constants.SERVICE_RANKING, ranking);
         }
         return props;
+    }
+
+    private static CallProbe.SiteInfo site(ServiceReference<?> ref, String contract) {
+        Object version = ref.getProperty(PluginProperties.VERSION);
+        Object transport = ref.getProperty(PluginProperties.TRANSPORT);
+        Transport t;
+        try {
+            t = transport == null ? Transport.IN_PROCESS : Transport.of(transport.toString());
+        } catch (IllegalArgumentException e) {
+            t = Transport.IN_PROCESS;
+        }
+        return new CallProbe.SiteInfo(name(ref), version != null ? version.toString() : ref.getBundle().getVersion().toString(), t, contract);
     }
 
     private static String name(ServiceReference<?> ref) {

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginUnavailableException;
+import io.atrium.api.Transport;
+import io.atrium.core.calls.CallProbe;
+import io.atrium.spi.CallOutcome;
+import io.atrium.spi.MethodObserver;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,8 +76,26 @@ class FacadeClassTest {
         }
     }
 
-    private static FacadeHandler handler(String plugin, Object target, long waitMillis) {
-        FacadeHandler handler = new FacadeHandler(plugin, Wide.class, waitMillis);
+    /** What the probe's observer saw: "method:begin" and "method:outcome". */
+    private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private CallProbe probe(String plugin) {
+        return new CallProbe(FacadeClass.methodNames(Wide.class),
+                new CallProbe.SiteInfo(plugin, "1.0.0", Transport.IN_PROCESS, Wide.class.getName()),
+                site -> new MethodObserver[] {new MethodObserver() {
+                    public void begin() {
+                        seen.add(site.method() + ":begin");
+                    }
+
+                    public void end(long nanos, CallOutcome outcome, Throwable failure) {
+                        assertTrue(nanos >= 0);
+                        seen.add(site.method() + ":" + outcome.label() + (failure == null ? "" : ":" + failure.getMessage()));
+                    }
+                }});
+    }
+
+    private FacadeHandler handler(String plugin, Object target, long waitMillis) {
+        FacadeHandler handler = new FacadeHandler(plugin, Wide.class, waitMillis, probe(plugin));
         handler.setTarget(target);
         return handler;
     }
@@ -96,6 +118,22 @@ class FacadeClassTest {
 
         handler.setTarget(new Impl("second"));
         assertEquals("second", facade.name());
+    }
+
+    @Test
+    void everyCallIsReportedToTheProbeWithItsOutcome() throws Exception {
+        FacadeHandler handler = handler("wide", new Impl("x"), 1_000);
+        Wide facade = (Wide) handler.facade();
+        assertEquals(3.0, facade.half(6.0));
+        facade.nothing("y");
+        assertEquals(1L + 1 + 1 + 1 + 1 + 'A', facade.mix(1L, 1.0, 1.0f, (byte) 1, (short) 1, 'A', false));
+        assertThrows(IOException.class, facade::failing);
+        assertEquals(List.of("half:begin", "half:success", "nothing:begin", "nothing:success", "mix:begin", "mix:success",
+                "failing:begin", "failing:error:disk on fire"), seen);
+        seen.clear();
+        handler.close();
+        assertThrows(PluginUnavailableException.class, facade::name);
+        assertEquals(List.of("name:begin", "name:unavailable:plugin 'wide': was removed"), seen);
     }
 
     @Test

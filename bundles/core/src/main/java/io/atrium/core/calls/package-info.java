@@ -1,0 +1,2 @@
+/** The instrumentation point every plugin call passes: facades report calls to the call observers. */
+package io.atrium.core.calls;

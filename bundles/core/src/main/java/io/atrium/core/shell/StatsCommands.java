@@ -1,0 +1,81 @@
+package io.atrium.core.shell;
+
+import io.atrium.api.CallStatistics;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginRegistry;
+import io.atrium.api.PluginStatistics;
+import java.util.List;
+import java.util.Locale;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.ComponentServiceObjects;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/** {@code plugin:stats}: the numbers of every plugin's calls, as the web console shows them. */
+@Component(service = StatsCommands.class, property = {"osgi.command.scope=plugin", "osgi.command.function=stats"})
+public final class StatsCommands {
+    private final PluginRegistry registry;
+    /** Got only when asked: the statistics' provider loads its metrics library on first use. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ComponentServiceObjects<PluginStatistics> statistics;
+
+    @Activate
+    public StatsCommands(@Reference PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Descriptor("shows every plugin method's calls, errors by kind and latency (p50, p99) since the server started")
+    public String stats() {
+        return table(null);
+    }
+
+    @Descriptor("shows one plugin's calls per method")
+    public String stats(@Descriptor("the plugin's name") String name) {
+        if (registry.plugin(name).isEmpty()) {
+            throw new CommandError("unknown plugin '" + name + "'");
+        }
+        return table(name);
+    }
+
+    private String table(String only) {
+        ComponentServiceObjects<PluginStatistics> objects = statistics;
+        if (objects == null) {
+            throw new CommandError("no call statistics: the observability bundle (io.atrium.observability) is not running");
+        }
+        PluginStatistics stats = objects.getService();
+        try {
+            List<CallStatistics> rows = stats.methods();
+            TextTable table = new TextTable("PLUGIN", "METHOD", "TRANSPORT", "CALLS", "ERRORS", "TIMEOUTS", "CRASHES", "P50", "P99");
+            for (PluginDescriptor p : registry.plugins()) {
+                if (only != null && !p.name().equals(only)) {
+                    continue;
+                }
+                boolean any = false;
+                for (CallStatistics s : rows) {
+                    if (s.plugin().equals(p.name())) {
+                        any = true;
+                        table.row(p.name(), s.method(), p.transport(), s.calls(), s.count("error"), s.count("timeout"),
+                                s.count("crash"), duration(s.p50Millis()), duration(s.p99Millis()));
+                    }
+                }
+                if (!any) {
+                    table.row(p.name(), "-", p.transport(), 0, 0, 0, 0, "-", "-");
+                }
+            }
+            return table.toString();
+        } finally {
+            objects.ungetService(stats);
+        }
+    }
+
+    /** Microseconds below a millisecond, where in-process calls live; milliseconds above. */
+    static String duration(double millis) {
+        if (Double.isNaN(millis)) {
+            return "-";
+        }
+        return millis < 1 ? String.format(Locale.ROOT, "%.1f µs", millis * 1000) : String.format(Locale.ROOT, "%.2f ms", millis);
+    }
+}

@@ -1,0 +1,73 @@
+package io.atrium.observability.metrics;
+
+import io.atrium.api.CallStatistics;
+import io.atrium.api.PluginStatistics;
+import io.atrium.spi.CallObserver;
+import io.atrium.spi.CallSite;
+import io.atrium.spi.MethodObserver;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Counts and times every plugin call in a Micrometer registry with Prometheus naming, and reads the
+ * statistics back for the shell, the console and the HTTP API. Delayed: the core asks for it on the
+ * first plugin call, so Micrometer is not loaded by a server nobody calls.
+ */
+@Component(service = {CallObserver.class, PluginStatistics.class, CallMetrics.class})
+public final class CallMetrics implements CallObserver, PluginStatistics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
+
+    @Override
+    public MethodObserver observe(CallSite site) {
+        // one set of meters per plugin method, whatever its version: a reload keeps counting
+        return methods.computeIfAbsent(site.plugin() + "\u0000" + site.method(), k -> new MethodMeters(registry, site));
+    }
+
+    /** @return every meter in the Prometheus text format (version 0.0.4) */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public List<CallStatistics> methods() {
+        List<CallStatistics> rows = new ArrayList<>();
+        for (MethodMeters m : methods.values()) {
+            rows.add(m.statistics());
+        }
+        rows.sort(Comparator.comparing(CallStatistics::plugin).thenComparing(CallStatistics::method));
+        return rows;
+    }
+
+    @Override
+    public CallStatistics plugin(String plugin) {
+        Map<String, Long> outcomes = new HashMap<>();
+        CountAtBucket[] merged = null;
+        for (MethodMeters m : methods.values()) {
+            if (!m.plugin().equals(plugin)) {
+                continue;
+            }
+            m.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
+            CountAtBucket[] buckets = m.snapshot().histogramCounts();
+            if (merged == null) {
+                merged = buckets.clone();
+            } else {
+                for (int i = 0; i < merged.length && i < buckets.length; i++) { // same boundaries for every method
+                    merged[i] = new CountAtBucket(merged[i].bucket(), merged[i].count() + buckets[i].count());
+                }
+            }
+        }
+        if (merged == null) {
+            return new CallStatistics(plugin, "*", Map.of(), Double.NaN, Double.NaN);
+        }
+        return new CallStatistics(plugin, "*", outcomes, MethodMeters.quantile(merged, 0.5), MethodMeters.quantile(merged, 0.99));
+    }
+}

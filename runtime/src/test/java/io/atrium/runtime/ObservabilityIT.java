@@ -1,0 +1,108 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.greeting.Greeter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Every plugin call counted and timed at one point, whatever its transport, read back over real HTTP and in the shell. */
+class ObservabilityIT extends ServerWithPluginFolder {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    URI endpoint() throws Exception {
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        return atrium.httpEndpoint().orElseThrow();
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(endpoint().resolve(path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    void wasm(String name, Path module, String fields) throws Exception {
+        Path part = folder.resolve("." + name + ".wasm");
+        Files.copy(module, part, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, folder.resolve(name + ".wasm"), StandardCopyOption.ATOMIC_MOVE);
+        drop(name + ".wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"" + name
+                + ".wasm\"" + (fields.isEmpty() ? "" : ", " + fields) + "}");
+    }
+
+    @Test
+    void everyCallIsCountedAndTimedByOutcomeWhateverItsTransport() throws Exception {
+        TestPlugins.samplePlugins(folder);
+        helperPlugin("moody", """
+                if who == "boom":
+                    raise PluginError("no greeting for boom")
+                if who == "die":
+                    os._exit(3)
+                if who == "sleep":
+                    time.sleep(10)
+                return "hi " + who""", "\"limits\": {\"callTimeoutMs\": 1000}");
+        wasm("wasm-greeter", WasmPluginIT.GREETER, "");
+        wasm("wasm-trap", WasmPluginIT.MISBEHAVE, "\"exports\": {\"greet\": \"trap\"}");
+
+        Greeter english = greeter("english");
+        assertEquals("Hello, A!", english.greet("A"));
+        assertEquals("Hello, B!", english.greet("B"));
+        Greeter moody = greeter("moody");
+        assertEquals("hi x", moody.greet("x"));
+        assertThrows(PluginException.class, () -> moody.greet("boom"));
+        assertThrows(PluginTimeoutException.class, () -> moody.greet("sleep"));
+        assertThrows(PluginCrashedException.class, () -> greeter("moody").greet("die"));
+        assertEquals("Hello, W!", greeter("wasm-greeter").greet("W"));
+        assertThrows(PluginCrashedException.class, () -> greeter("wasm-trap").greet("x"));
+
+        HttpResponse<String> metrics = get("/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        String body = metrics.body();
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"english\",status=\"success\"}", 2);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"moody\",status=\"success\"}", 1);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"moody\",status=\"error\"}", 1);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"moody\",status=\"timeout\"}", 1);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"moody\",status=\"crash\"}", 1);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"wasm-greeter\",status=\"success\"}", 1);
+        assertCount(body, "plugin_calls_total{method=\"greet\",plugin=\"wasm-trap\",status=\"crash\"}", 1);
+        assertCount(body, "plugin_call_duration_seconds_count{method=\"greet\",plugin=\"moody\"}", 4);
+        assertCount(body, "plugin_call_duration_seconds_bucket{method=\"greet\",plugin=\"english\",le=\"+Inf\"}", 2);
+        // the timed-out call waited its whole second, so it is above the 0.5 s bucket and within 1 s... plus scheduling
+        assertCount(body, "plugin_call_duration_seconds_bucket{method=\"greet\",plugin=\"moody\",le=\"0.5\"}", 3);
+        assertTrue(!body.contains("plugin=\"uzbek\""), "a plugin never called has no series yet:\n" + body.lines().filter(l -> l.contains("uzbek")).toList());
+
+        String stats = atrium.execute("plugin:stats").output();
+        assertTrue(Pattern.compile("(?m)^english\\s+greet\\s+in-process\\s+2\\s+0\\s+0\\s+0\\s+\\S+ [µm]s\\s+\\S+ [µm]s$").matcher(stats).find(), stats);
+        assertTrue(Pattern.compile("(?m)^moody\\s+greet\\s+process\\s+4\\s+1\\s+1\\s+1\\s").matcher(stats).find(), stats);
+        assertTrue(Pattern.compile("(?m)^wasm-trap\\s+greet\\s+wasm\\s+1\\s+0\\s+0\\s+1\\s").matcher(stats).find(), stats);
+        assertTrue(Pattern.compile("(?m)^uzbek\\s+-\\s+in-process\\s+0\\s+0\\s+0\\s+0\\s+-\\s+-$").matcher(stats).find(), stats);
+        assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:stats nobody").output());
+        assertTrue(atrium.execute("plugin:stats english").output().lines().count() == 2);
+    }
+
+    @Test
+    void theHttpServerListensOnLoopbackByDefault() throws Exception {
+        assertEquals("127.0.0.1", endpoint().getHost());
+        assertEquals(404, get("/nothing-here").statusCode());
+    }
+
+    private static void assertCount(String metrics, String series, double expected) {
+        String line = metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no series " + series + " in:\n" + metrics.lines()
+                        .filter(l -> l.startsWith("plugin_calls") || l.contains("_count")).reduce("", (a, b) -> a + b + "\n")));
+        assertEquals(expected, Double.parseDouble(line.substring(series.length() + 1).trim()), line);
+    }
+}
