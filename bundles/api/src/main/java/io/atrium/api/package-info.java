@@ -3,7 +3,7 @@
  * {@link io.atrium.api.PluginDescriptor}, the read-only {@link io.atrium.api.PluginRegistry},
  * the typed {@link io.atrium.api.PluginException}s and the {@link io.atrium.api.PluginContract}
  * marker that makes an interface a plugin contract; since 1.1, the {@link io.atrium.api.PluginStatistics}
- * of the calls made to plugins.
+ * of the calls made to plugins and the {@link io.atrium.api.PluginControl} that reloads, stops and starts them.
  */
 @Export
 @Version("1.1.0")

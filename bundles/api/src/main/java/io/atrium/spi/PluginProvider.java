@@ -38,4 +38,29 @@ public interface PluginProvider {
      * @throws io.atrium.api.PluginException naming the plugin when the new instance fails to start
      */
     boolean reload(String name);
+
+    /**
+     * Stops the plugin until {@link #start} (or the server's next start): its service is withdrawn,
+     * its process or instances end, and it stays listed as stopped.
+     *
+     * @param name a plugin name
+     * @return true when the plugin is this transport's
+     * @since 1.1
+     */
+    default boolean stop(String name) {
+        return false;
+    }
+
+    /**
+     * Starts a plugin {@link #stop stopped} by an operator; returns once it is starting (a process
+     * plugin's handshake may follow).
+     *
+     * @param name a plugin name
+     * @return true when the plugin is this transport's
+     * @throws io.atrium.api.PluginException naming the plugin when it cannot start
+     * @since 1.1
+     */
+    default boolean start(String name) {
+        return false;
+    }
 }

@@ -1,9 +1,10 @@
 package io.atrium.core.shell;
 
+import io.atrium.api.PluginControl;
 import io.atrium.api.PluginRegistry;
+import io.atrium.api.PluginState;
 import io.atrium.core.deploy.Deployer;
 import io.atrium.core.deploy.Deployment;
-import io.atrium.core.registry.PluginCatalog;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
@@ -19,20 +20,22 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=update",
         "osgi.command.function=uninstall",
         "osgi.command.function=reload",
+        "osgi.command.function=stop",
+        "osgi.command.function=start",
         "osgi.command.function=deploys"})
 public final class DeployCommands {
     private final BundleContext context;
     private final PluginRegistry registry;
     private final Deployer deployer;
-    private final PluginCatalog catalog;
+    private final PluginControl control;
 
     @Activate
     public DeployCommands(BundleContext context, @Reference PluginRegistry registry, @Reference Deployer deployer,
-                          @Reference PluginCatalog catalog) {
+                          @Reference PluginControl control) {
         this.context = context;
         this.registry = registry;
         this.deployer = deployer;
-        this.catalog = catalog;
+        this.control = control;
     }
 
     @Descriptor("installs and starts a plugin bundle from a path or URL, outside the plugin folder")
@@ -58,17 +61,29 @@ public final class DeployCommands {
 
     @Descriptor("stops and starts a plugin, so its components start afresh")
     public String reload(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
-        var provider = catalog.providerOf(name);
-        if (provider.isPresent()) {
-            try {
-                provider.get().reload(name);
-            } catch (io.atrium.api.PluginException e) {
-                throw new CommandError(e.getMessage());
-            }
-            return "reloaded " + name + ": " + registry.plugin(name).map(p -> p.state().toString()).orElse("gone") + "\n";
+        if (registry.plugin(name).isPresent()) {
+            return "reloaded " + name + ": " + steer(() -> control.reload(name)) + "\n";
         }
         long id = bundleId(name);
         return result("reloaded", attempt(() -> deployer.reload(id)));
+    }
+
+    @Descriptor("stops a plugin until plugin:start or the server's next start; it stays listed as stopped")
+    public String stop(@Descriptor("a plugin name") String name) {
+        return "stopped " + name + ": " + steer(() -> control.stop(name)) + "\n";
+    }
+
+    @Descriptor("starts a plugin stopped with plugin:stop")
+    public String start(@Descriptor("a plugin name") String name) {
+        return "started " + name + ": " + steer(() -> control.start(name)) + "\n";
+    }
+
+    private static PluginState steer(java.util.function.Supplier<PluginState> action) {
+        try {
+            return action.get();
+        } catch (IllegalArgumentException | io.atrium.api.PluginException e) {
+            throw new CommandError(e.getMessage());
+        }
     }
 
     @Descriptor("lists what the plugin folder holds: each file, what it deploys, its state and last error")

@@ -213,6 +213,20 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         return p.isPresent();
     }
 
+    @Override
+    public boolean stop(String name) {
+        var p = plugins.byName(name);
+        p.ifPresent(SupervisedPlugin::stop);
+        return p.isPresent();
+    }
+
+    @Override
+    public boolean start(String name) {
+        var p = plugins.byName(name);
+        p.ifPresent(SupervisedPlugin::resume);
+        return p.isPresent();
+    }
+
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);

@@ -193,6 +193,18 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         return p.isPresent();
     }
 
+    @Override
+    public boolean stop(String name) {
+        Optional<WasmPlugin> p = plugins.byName(name);
+        p.ifPresent(WasmPlugin::stop);
+        return p.isPresent();
+    }
+
+    @Override
+    public boolean start(String name) {
+        return reload(name); // loads the module again and publishes it: the same as a reload of a stopped plugin
+    }
+
     /** Compiled modules on disk, one file per key (the module's digest and Chicory's version). */
     private record DiskCache(Path dir) implements Cache {
         @Override

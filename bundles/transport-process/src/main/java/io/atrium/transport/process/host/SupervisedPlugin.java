@@ -269,6 +269,21 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         });
     }
 
+    /** Launches a plugin an operator stopped (nothing when it is not stopped). */
+    public void resume() {
+        synchronized (this) {
+            if (!stopped) {
+                return;
+            }
+            stopped = false;
+            crashes.clear();
+            problem = null;
+            state = PluginState.STARTING;
+        }
+        log.host(Level.INFO, "started by an operator");
+        start();
+    }
+
     /** Withdraws the service now, and stops the instance in the background. */
     public void stop() {
         Invoker old;

@@ -1,0 +1,78 @@
+package io.atrium.core.control;
+
+import io.atrium.api.PluginControl;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginRegistry;
+import io.atrium.api.PluginState;
+import io.atrium.core.deploy.DeployState;
+import io.atrium.core.deploy.Deployer;
+import io.atrium.core.deploy.Deployment;
+import io.atrium.core.registry.PluginCatalog;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@link PluginControl} for every transport: a plugin listed by a provider (a transport's, or
+ * {@link StoppedPlugins} for stopped bundles) is that provider's to steer; a running in-process
+ * plugin's bundle is reloaded by the deployer and stopped transiently.
+ */
+@Component(service = PluginControl.class)
+public final class PluginControlImpl implements PluginControl {
+    private final PluginRegistry registry;
+    private final PluginCatalog catalog;
+    private final Deployer deployer;
+    private final StoppedPlugins stoppedPlugins;
+
+    @Activate
+    public PluginControlImpl(@Reference PluginRegistry registry, @Reference PluginCatalog catalog, @Reference Deployer deployer,
+                             @Reference StoppedPlugins stoppedPlugins) {
+        this.registry = registry;
+        this.catalog = catalog;
+        this.deployer = deployer;
+        this.stoppedPlugins = stoppedPlugins;
+    }
+
+    @Override
+    public PluginState reload(String name) {
+        PluginDescriptor p = find(name);
+        var provider = catalog.providerOf(name);
+        if (provider.isPresent()) {
+            provider.get().reload(name);
+        } else {
+            Deployment d = deployer.reload(p.bundleId());
+            if (d.state() == DeployState.FAILED) {
+                throw new PluginException(name, "reload failed: " + d.detail(), null);
+            }
+        }
+        return state(name);
+    }
+
+    @Override
+    public PluginState stop(String name) {
+        PluginDescriptor p = find(name);
+        var provider = catalog.providerOf(name);
+        if (provider.isPresent()) {
+            provider.get().stop(name);
+        } else {
+            stoppedPlugins.stop(p);
+        }
+        return state(name);
+    }
+
+    @Override
+    public PluginState start(String name) {
+        find(name);
+        catalog.providerOf(name).ifPresent(provider -> provider.start(name)); // a running bundle plugin: nothing to do
+        return state(name);
+    }
+
+    private PluginDescriptor find(String name) {
+        return registry.plugin(name).orElseThrow(() -> new IllegalArgumentException("unknown plugin '" + name + "'"));
+    }
+
+    private PluginState state(String name) {
+        return registry.plugin(name).map(PluginDescriptor::state).orElse(PluginState.STOPPED);
+    }
+}
