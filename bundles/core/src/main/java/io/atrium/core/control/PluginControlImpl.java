@@ -24,6 +24,11 @@ public final class PluginControlImpl implements PluginControl {
     private final PluginCatalog catalog;
     private final Deployer deployer;
     private final StoppedPlugins stoppedPlugins;
+    /**
+     * One reload, stop or start at a time per plugin, whoever asks (shell, HTTP, embedder): a second
+     * waits for the first and then acts on its outcome, rather than finding the plugin half-swapped.
+     */
+    private final java.util.Map<String, Object> locks = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Activate
     public PluginControlImpl(@Reference PluginRegistry registry, @Reference PluginCatalog catalog, @Reference Deployer deployer,
@@ -36,6 +41,30 @@ public final class PluginControlImpl implements PluginControl {
 
     @Override
     public PluginState reload(String name) {
+        synchronized (lock(name)) {
+            return reloadNow(name);
+        }
+    }
+
+    @Override
+    public PluginState stop(String name) {
+        synchronized (lock(name)) {
+            return stopNow(name);
+        }
+    }
+
+    @Override
+    public PluginState start(String name) {
+        synchronized (lock(name)) {
+            return startNow(name);
+        }
+    }
+
+    private Object lock(String name) {
+        return locks.computeIfAbsent(name, n -> new Object());
+    }
+
+    private PluginState reloadNow(String name) {
         PluginDescriptor p = find(name);
         var provider = catalog.providerOf(name);
         if (provider.isPresent()) {
@@ -49,8 +78,7 @@ public final class PluginControlImpl implements PluginControl {
         return state(name);
     }
 
-    @Override
-    public PluginState stop(String name) {
+    private PluginState stopNow(String name) {
         PluginDescriptor p = find(name);
         var provider = catalog.providerOf(name);
         if (provider.isPresent()) {
@@ -61,8 +89,7 @@ public final class PluginControlImpl implements PluginControl {
         return state(name);
     }
 
-    @Override
-    public PluginState start(String name) {
+    private PluginState startNow(String name) {
         find(name);
         catalog.providerOf(name).ifPresent(provider -> provider.start(name)); // a running bundle plugin: nothing to do
         return state(name);

@@ -1,0 +1,2 @@
+/** The token mutating HTTP requests must carry. */
+package io.atrium.web.auth;

@@ -1,0 +1,2 @@
+/** The web console: static HTML and JavaScript over the JSON API. */
+package io.atrium.web.console;

@@ -1,0 +1,191 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.atrium.api.PluginState;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The JSON API over real HTTP on loopback: reads, calls, steering, the token, and every bad request of issue 6. */
+class HttpApiIT extends ServerWithPluginFolder {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private URI base;
+    private String token;
+
+    record Reply(int status, JsonElement json) {
+        JsonObject object() {
+            return json.getAsJsonObject();
+        }
+
+        String error() {
+            return object().get("error").getAsString();
+        }
+    }
+
+    @BeforeEach
+    void samples() throws Exception {
+        TestPlugins.samplePlugins(folder);
+        greeter("english");
+        greeter("uzbek");
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        base = atrium.httpEndpoint().orElseThrow();
+        token = atrium.execute("web:token").output().strip();
+    }
+
+    Reply send(String method, String path, String body, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), path + ": " + r.headers());
+        return new Reply(r.statusCode(), JsonParser.parseString(r.body()));
+    }
+
+    Reply get(String path) throws Exception {
+        return send("GET", path, null, null);
+    }
+
+    Reply post(String path, String body) throws Exception {
+        return send("POST", path, body, "Bearer " + token);
+    }
+
+    @Test
+    void listsPluginsWithTheirNumbersAndCallsThem() throws Exception {
+        assertEquals("Hello, API!", post("/api/plugins/english/greet", "[\"API\"]").object().get("result").getAsString());
+        assertEquals("Salom, API!", post("/api/plugins/uzbek/greet", "[\"API\"]").object().get("result").getAsString());
+
+        Reply list = get("/api/plugins");
+        assertEquals(200, list.status());
+        JsonArray plugins = list.json().getAsJsonArray();
+        JsonObject english = find(plugins, "english");
+        assertEquals("in-process", english.get("transport").getAsString());
+        assertEquals("active", english.get("state").getAsString());
+        assertEquals("io.atrium.api.greeting.Greeter", english.get("contract").getAsString());
+        assertEquals(1, english.get("calls").getAsLong());
+        assertEquals(0, english.get("errors").getAsLong());
+        assertTrue(english.get("p50Ms").getAsDouble() > 0);
+
+        Reply one = get("/api/plugins/english");
+        assertEquals(200, one.status());
+        JsonObject greet = one.object().getAsJsonArray("methods").get(0).getAsJsonObject();
+        assertEquals("greet", greet.get("method").getAsString());
+        assertEquals(1, greet.getAsJsonObject("outcomes").get("success").getAsLong());
+    }
+
+    @Test
+    void badRequestsGetAStatusAndAOneLineReason() throws Exception {
+        Reply unknown = get("/api/plugins/nobody");
+        assertEquals(404, unknown.status());
+        assertEquals("unknown plugin 'nobody'", unknown.error());
+        assertEquals(404, post("/api/plugins/nobody/greet", "[\"x\"]").status());
+        Reply noMethod = post("/api/plugins/english/shout", "[\"x\"]");
+        assertEquals(404, noMethod.status());
+        assertEquals("plugin 'english' (Greeter) has no method 'shout' (it has: greet)", noMethod.error());
+        Reply malformed = post("/api/plugins/english/greet", "[\"x\"");
+        assertEquals(400, malformed.status());
+        assertTrue(malformed.error().startsWith("malformed JSON: "), malformed.error());
+        Reply notArray = post("/api/plugins/english/greet", "{\"name\": \"x\"}");
+        assertEquals(400, notArray.status());
+        assertEquals("the body must be a JSON array of the method's arguments, e.g. [\"World\"]", notArray.error());
+        Reply count = post("/api/plugins/english/greet", "[\"a\", \"b\"]");
+        assertEquals(400, count.status());
+        assertEquals("greet takes 1 argument (String name), got 2 arguments", count.error());
+        Reply type = post("/api/plugins/english/greet", "[[1, 2]]");
+        assertEquals(400, type.status());
+        assertEquals("parameter 1 (String name): expected a JSON string, got an array", type.error());
+        Reply large = post("/api/plugins/english/greet", "[\"" + "x".repeat(2 << 20) + "\"]");
+        assertEquals(413, large.status());
+        assertTrue(large.error().startsWith("the body has "), large.error());
+        assertEquals(404, post("/api/plugins/english:explode", "").status());
+        assertEquals(404, get("/api/elsewhere").status());
+        assertEquals("Hello, still!", post("/api/plugins/english/greet", "[\"still\"]").object().get("result").getAsString(),
+                "the server is fine after all that");
+    }
+
+    @Test
+    void mutatingRequestsNeedTheTokenAndChangeNothingWithout() throws Exception {
+        for (String auth : new String[] {null, "Bearer wrong", "Basic " + token, token}) {
+            Reply stop = send("POST", "/api/plugins/english:stop", "", auth);
+            assertEquals(401, stop.status(), String.valueOf(auth));
+            assertTrue(stop.error().startsWith("this request needs the API token"), stop.error());
+            assertEquals(401, send("POST", "/api/plugins/english/greet", "[\"x\"]", auth).status());
+        }
+        assertEquals(PluginState.ACTIVE, atrium.registry().plugin("english").orElseThrow().state());
+        assertEquals(0, get("/api/plugins/english").object().get("calls").getAsLong(), "refused calls never reached the plugin");
+
+        // a token from configuration (here a file in the plugin folder) replaces the generated one
+        drop("io.atrium.web.cfg", "token = s3cret-from-config\n");
+        await("the configured token is in force", () -> atrium.execute("web:token").output().equals("s3cret-from-config\n"));
+        assertEquals(401, send("POST", "/api/plugins/english/greet", "[\"x\"]", "Bearer " + token).status());
+        assertEquals(200, send("POST", "/api/plugins/english/greet", "[\"x\"]", "Bearer s3cret-from-config").status());
+    }
+
+    @Test
+    void aPluginThatThrowsGetsItsErrorReturnedAndCounted() throws Exception {
+        helperPlugin("grumpy", "raise PluginError('not today, ' + who)", "");
+        greeter("grumpy");
+        Reply r = post("/api/plugins/grumpy/greet", "[\"Bob\"]");
+        assertEquals(500, r.status());
+        assertEquals("error", r.object().get("status").getAsString());
+        assertTrue(r.error().contains("not today, Bob"), r.error());
+        JsonObject stats = get("/api/plugins/grumpy").object();
+        assertEquals(1, stats.get("errors").getAsLong());
+        assertEquals(1, stats.getAsJsonObject("outcomes").get("error").getAsLong());
+    }
+
+    @Test
+    void stopStartAndConcurrentReloadsOfOnePlugin() throws Exception {
+        Reply stop = post("/api/plugins/uzbek:stop", "");
+        assertEquals("stopped", stop.object().get("state").getAsString());
+        assertEquals("stopped", get("/api/plugins/uzbek").object().get("state").getAsString());
+        Reply call = post("/api/plugins/uzbek/greet", "[\"x\"]");
+        assertEquals(503, call.status());
+        assertEquals("plugin 'uzbek' is stopped, not callable now", call.error());
+        assertEquals("active", post("/api/plugins/uzbek:start", "").object().get("state").getAsString());
+
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Reply>> reloads = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                reloads.add(pool.submit((Callable<Reply>) () -> post("/api/plugins/english:reload", "")));
+            }
+            for (Future<Reply> f : reloads) {
+                Reply r = f.get();
+                assertEquals(200, r.status(), r.json().toString());
+                assertEquals("active", r.object().get("state").getAsString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals("Hello, after!", post("/api/plugins/english/greet", "[\"after\"]").object().get("result").getAsString());
+        assertEquals(4, log.stream().filter(l -> l.startsWith("INFO reloaded io.atrium.sample.greeter")).count(), String.join("\n", log));
+    }
+
+    private static JsonObject find(JsonArray plugins, String name) {
+        for (JsonElement e : plugins) {
+            if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no plugin " + name + " in " + plugins);
+    }
+}
