@@ -67,6 +67,15 @@ class Host:
             slot[0].set()
 
 
+_call = threading.local()
+
+
+def trace_context():
+    """The W3C trace context of the call this thread serves, as {"traceparent": ..., "tracestate": ...},
+    or None when the host sent none (tracing off): hand it to your tracer so your spans join the host's trace."""
+    return getattr(_call, "trace", None)
+
+
 def serve(name, version, contract, methods, capabilities=(), workers=8):
     if os.environ.get(COOKIE_ENV) != COOKIE:
         sys.stderr.write(f"{name} is an Atrium plugin: drop its manifest into an Atrium server's plugin folder; "
@@ -92,6 +101,7 @@ def serve(name, version, contract, methods, capabilities=(), workers=8):
 
     def handle(msg):
         method, params = msg["method"], msg.get("params") or []
+        _call.trace = {"traceparent": msg["traceparent"], "tracestate": msg.get("tracestate")} if "traceparent" in msg else None
         try:
             fn = methods.get(method)
             if fn is None:

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +92,81 @@ class ObservabilityIT extends ServerWithPluginFolder {
         assertTrue(Pattern.compile("(?m)^uzbek\\s+-\\s+in-process\\s+0\\s+0\\s+0\\s+0\\s+-\\s+-$").matcher(stats).find(), stats);
         assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:stats nobody").output());
         assertTrue(atrium.execute("plugin:stats english").output().lines().count() == 2);
+    }
+
+    @Test
+    void everyCallIsASpanAndAProcessPluginReceivesItsTraceContext() throws Exception {
+        TestPlugins.samplePlugins(folder);
+        helperPlugin("tracer", """
+                from atrium_plugin import trace_context
+                if who == "boom":
+                    raise PluginError("boom")
+                return trace_context()["traceparent"]""", "");
+        assertEquals("Hello, T!", greeter("english").greet("T"));
+        String traceparent = greeter("tracer").greet("x");
+        assertThrows(PluginException.class, () -> greeter("tracer").greet("boom"));
+
+        List<String[]> spans = atrium.execute("plugin:traces").output().lines().skip(1).map(l -> l.split("\\s{2,}", 9)).toList(); // columns: 2+ spaces
+        assertEquals(3, spans.size(), atrium.execute("plugin:traces").output());
+        String[] english = spans.get(0);
+        assertEquals(List.of("english", "greet", "in-process", "success"), List.of(english).subList(3, 7));
+        assertEquals("-", english[2], "a call from no trace begins one");
+        String[] traced = spans.get(1);
+        assertEquals(List.of("tracer", "greet", "process", "success"), List.of(traced).subList(3, 7));
+        // the plugin got the host span's context: same trace, the call's span as parent, sampled
+        assertEquals("00-" + traced[0] + "-" + traced[1] + "-01", traceparent);
+        String[] failed = spans.get(2);
+        assertEquals("error", failed[6]);
+        assertTrue(failed[8].startsWith("plugin 'tracer': call 2 failed: boom"), failed[8]);
+        assertEquals(32, traced[0].length());
+        assertEquals(16, traced[1].length());
+    }
+
+    @Test
+    void tracingCanBeSampledOrTurnedOffByConfiguration() throws Exception {
+        TestPlugins.samplePlugins(folder);
+        helperPlugin("ctx", """
+                from atrium_plugin import trace_context
+                return str(trace_context())""", "");
+        Greeter english = greeter("english");
+        Greeter ctx = greeter("ctx");
+        drop("io.atrium.tracing.cfg", "sampleRatio = 0\n");
+        await("the sampler is applied", () -> {
+            english.greet("s");
+            return atrium.execute("plugin:traces").output().lines().count() == 1;
+        });
+        String context = ctx.greet("x");
+        assertTrue(context.matches("\\{'traceparent': '00-[0-9a-f]{32}-[0-9a-f]{16}-00', 'tracestate': None\\}"),
+                "an unsampled call still carries its context, flagged not sampled: " + context);
+        drop("io.atrium.tracing.cfg", "enabled = false\n");
+        await("tracing is off", () -> ctx.greet("x").equals("None"));
+    }
+
+    @Test
+    void spansGoOverOtlpWhenAnEndpointIsConfigured() throws Exception {
+        // a real OTLP/HTTP receiver on loopback: it keeps what it is sent
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer collector = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        collector.createContext("/v1/traces", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(exchange.getRequestHeaders().getFirst("Content-Type") + " " + new String(body, java.nio.charset.StandardCharsets.ISO_8859_1));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
+        try {
+            TestPlugins.samplePlugins(folder);
+            Greeter english = greeter("english");
+            drop("io.atrium.tracing.cfg", "otlpEndpoint = http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces\n");
+            await("an OTLP export with english's span", () -> {
+                english.greet("otlp");
+                return received.stream().anyMatch(r -> r.startsWith("application/x-protobuf ") && r.contains("english")
+                        && r.contains("atrium.plugin.transport") && r.contains("in-process"));
+            });
+        } finally {
+            collector.stop(0);
+        }
     }
 
     @Test

@@ -3,7 +3,8 @@
  * {@link io.atrium.api.PluginDescriptor}, the read-only {@link io.atrium.api.PluginRegistry},
  * the typed {@link io.atrium.api.PluginException}s and the {@link io.atrium.api.PluginContract}
  * marker that makes an interface a plugin contract; since 1.1, the {@link io.atrium.api.PluginStatistics}
- * of the calls made to plugins and the {@link io.atrium.api.PluginControl} that reloads, stops and starts them.
+ * of the calls made to plugins, their recent {@link io.atrium.api.PluginTraces}, and the
+ * {@link io.atrium.api.PluginControl} that reloads, stops and starts them.
  */
 @Export
 @Version("1.1.0")

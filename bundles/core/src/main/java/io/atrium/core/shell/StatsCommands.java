@@ -1,9 +1,11 @@
 package io.atrium.core.shell;
 
+import io.atrium.api.CallSpan;
 import io.atrium.api.CallStatistics;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginStatistics;
+import io.atrium.api.PluginTraces;
 import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
@@ -15,12 +17,16 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code plugin:stats}: the numbers of every plugin's calls, as the web console shows them. */
-@Component(service = StatsCommands.class, property = {"osgi.command.scope=plugin", "osgi.command.function=stats"})
+@Component(service = StatsCommands.class, property = {"osgi.command.scope=plugin", "osgi.command.function=stats",
+        "osgi.command.function=traces"})
 public final class StatsCommands {
     private final PluginRegistry registry;
     /** Got only when asked: the statistics' provider loads its metrics library on first use. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ComponentServiceObjects<PluginStatistics> statistics;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ComponentServiceObjects<PluginTraces> traces;
 
     @Activate
     public StatsCommands(@Reference PluginRegistry registry) {
@@ -38,6 +44,31 @@ public final class StatsCommands {
             throw new CommandError("unknown plugin '" + name + "'");
         }
         return table(name);
+    }
+
+    @Descriptor("shows the spans of the most recent plugin calls (at most 20), newest last")
+    public String traces() {
+        return traces(20);
+    }
+
+    @Descriptor("shows the spans of the most recent plugin calls, newest last")
+    public String traces(@Descriptor("how many") int count) {
+        ComponentServiceObjects<PluginTraces> objects = traces;
+        if (objects == null) {
+            throw new CommandError("no traces: tracing is off (configuration io.atrium.tracing) or the observability bundle is not running");
+        }
+        PluginTraces t = objects.getService();
+        try {
+            List<CallSpan> spans = t.recent();
+            TextTable table = new TextTable("TRACE", "SPAN", "PARENT", "PLUGIN", "METHOD", "TRANSPORT", "STATUS", "DURATION", "ERROR");
+            for (CallSpan s : spans.subList(Math.max(0, spans.size() - Math.max(0, count)), spans.size())) {
+                table.row(s.traceId(), s.spanId(), s.parentSpanId() == null ? "-" : s.parentSpanId(), s.plugin(), s.method(),
+                        s.transport(), s.status(), duration(s.nanos() / 1e6), s.error() == null ? "" : s.error());
+            }
+            return table.toString();
+        } finally {
+            objects.ungetService(t);
+        }
     }
 
     private String table(String only) {

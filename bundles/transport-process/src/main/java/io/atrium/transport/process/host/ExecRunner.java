@@ -1,5 +1,6 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.spi.CallTrace;
 import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -65,7 +66,7 @@ final class ExecRunner implements Invoker {
 
     private JsonElement run(String method, String params, long timeoutMs) {
         String name = manifest.name();
-        byte[] request = Messages.request(1, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
+        byte[] request = Messages.request(1, method, params, timeoutMs, CallTrace.traceparent(), CallTrace.tracestate()).getBytes(StandardCharsets.UTF_8);
         if (request.length > manifest.limits().maxFrameBytes()) {
             throw new PluginRejectedException(name, method + ": the request is " + request.length
                     + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());

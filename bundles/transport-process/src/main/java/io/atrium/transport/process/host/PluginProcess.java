@@ -1,5 +1,6 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.spi.CallTrace;
 import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -178,7 +179,7 @@ public final class PluginProcess implements Invoker {
                 throw new PluginCrashedException(manifest.name(), died);
             }
             long id = ids.incrementAndGet();
-            byte[] frame = Messages.request(id, method, params, timeoutMs).getBytes(StandardCharsets.UTF_8);
+            byte[] frame = Messages.request(id, method, params, timeoutMs, CallTrace.traceparent(), CallTrace.tracestate()).getBytes(StandardCharsets.UTF_8);
             if (frame.length > manifest.limits().maxFrameBytes()) {
                 throw new PluginRejectedException(manifest.name(), method + ": the request is " + frame.length
                         + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());

@@ -19,6 +19,15 @@ public final class Messages {
      *         Java identifier, the params already JSON), as it is on every call's path
      */
     public static String request(long id, String method, String params, long deadlineMs) {
+        return request(id, method, params, deadlineMs, null, null);
+    }
+
+    /**
+     * @param traceparent the W3C trace context of the call (docs/protocol.md), or null
+     * @param tracestate  its vendor part, or null
+     * @return a request line as {@link #request(long, String, String, long)}, carrying the trace context
+     */
+    public static String request(long id, String method, String params, long deadlineMs, String traceparent, String tracestate) {
         StringBuilder sb = new StringBuilder(96).append("{\"jsonrpc\":\"2.0\",\"id\":").append(id).append(",\"method\":");
         if (method.chars().allMatch(c -> Character.isJavaIdentifierPart(c) || c == '.')) {
             sb.append('"').append(method).append('"');
@@ -30,6 +39,12 @@ public final class Messages {
         }
         if (deadlineMs > 0) {
             sb.append(",\"deadlineMs\":").append(deadlineMs);
+        }
+        if (traceparent != null) {
+            sb.append(",\"traceparent\":").append(GSON.toJson(traceparent));
+            if (tracestate != null && !tracestate.isEmpty()) {
+                sb.append(",\"tracestate\":").append(GSON.toJson(tracestate));
+            }
         }
         return sb.append("}\n").toString();
     }

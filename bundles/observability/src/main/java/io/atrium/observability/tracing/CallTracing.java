@@ -1,0 +1,106 @@
+package io.atrium.observability.tracing;
+
+import io.atrium.api.CallSpan;
+import io.atrium.api.PluginTraces;
+import io.atrium.spi.CallObserver;
+import io.atrium.spi.CallSite;
+import io.atrium.spi.MethodObserver;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.StatusCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * An OpenTelemetry span per plugin call, with the plugin's name, version, transport, the method and
+ * the outcome (and the error on failure). On by default, sampling every call; the spans are kept in
+ * memory for {@code plugin:traces} and exported over OTLP only when configured (configuration
+ * {@code io.atrium.tracing}: {@code sampleRatio}, {@code otlpEndpoint}, {@code recentSpans},
+ * {@code enabled}). A configuration change re-creates the tracer.
+ */
+@Component(service = {CallObserver.class, PluginTraces.class}, configurationPid = CallTracing.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = CallTracing.Config.class)
+public final class CallTracing implements CallObserver, PluginTraces {
+    /** The configuration of Atrium's tracing. */
+    public static final String PID = "io.atrium.tracing";
+    private static final Logger LOG = Logger.getLogger("io.atrium.tracing");
+
+    /** What can be configured. */
+    @ObjectClassDefinition(name = "Atrium tracing", description = "OpenTelemetry spans of plugin calls")
+    public @interface Config {
+        @AttributeDefinition(description = "Whether plugin calls are traced at all")
+        boolean enabled() default true;
+
+        @AttributeDefinition(description = "The share of traces sampled (0 to 1); a call inside a sampled trace always is")
+        double sampleRatio() default 1.0;
+
+        @AttributeDefinition(description = "Where spans are sent over OTLP/HTTP, e.g. http://localhost:4318/v1/traces; empty: nowhere")
+        String otlpEndpoint() default "";
+
+        @AttributeDefinition(description = "How many recent spans plugin:traces can show")
+        int recentSpans() default 1000;
+    }
+
+    private final boolean enabled;
+    private final RecentSpans recent;
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+
+    @Activate
+    public CallTracing(Config config) {
+        this.enabled = config.enabled();
+        this.recent = new RecentSpans(config.recentSpans());
+        double ratio = Math.max(0, Math.min(1, config.sampleRatio()));
+        SdkTracerProviderBuilder builder = SdkTracerProvider.builder()
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "atrium")))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(ratio)))
+                .addSpanProcessor(SimpleSpanProcessor.create(recent));
+        String endpoint = config.otlpEndpoint().strip();
+        if (!endpoint.isEmpty()) {
+            builder.addSpanProcessor(OtlpExport.processor(endpoint));
+            LOG.info("plugin call spans are exported over OTLP to " + endpoint);
+        }
+        this.provider = builder.build();
+        this.tracer = provider.get("io.atrium");
+    }
+
+    @Deactivate
+    void deactivate() {
+        provider.shutdown().join(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public MethodObserver observe(CallSite site) {
+        return enabled ? new MethodTracer(tracer, site) : null;
+    }
+
+    @Override
+    public List<CallSpan> recent() {
+        List<CallSpan> out = new ArrayList<>();
+        for (SpanData s : recent.all()) {
+            Attributes a = s.getAttributes();
+            String parent = s.getParentSpanContext().isValid() ? s.getParentSpanId() : null;
+            out.add(new CallSpan(s.getTraceId(), s.getSpanId(), parent, a.get(MethodTracer.PLUGIN), a.get(MethodTracer.METHOD),
+                    a.get(MethodTracer.TRANSPORT), a.get(MethodTracer.STATUS), s.getEndEpochNanos() - s.getStartEpochNanos(),
+                    s.getStatus().getStatusCode() == StatusCode.ERROR ? s.getStatus().getDescription() : null));
+        }
+        return out;
+    }
+}
