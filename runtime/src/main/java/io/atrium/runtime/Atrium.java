@@ -154,13 +154,24 @@ public final class Atrium implements AutoCloseable {
     }
 
     /**
-     * Waits until no plugin is starting: out-of-process plugins launch in the background after
-     * {@link Builder#start()} returns, and their handshake takes a few milliseconds to seconds.
+     * Waits until no plugin is starting and the HTTP server has started: out-of-process plugins launch
+     * in the background after {@link Builder#start()} returns, and their handshake takes a few
+     * milliseconds to seconds; the HTTP server and the web API start just after the server is ready.
      *
      * @return true when none is starting any more (each is active or failed), false on timeout
      */
     public boolean awaitStarted(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            late.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            // logged where it happened
+        }
         // a barrier: the deployer answers after the work queued before, such as the manifests a transport
         // found when it came up, so their plugins are listed (as starting) by the time the loop below looks
         execute("plugin:deploys");
@@ -179,12 +190,21 @@ public final class Atrium implements AutoCloseable {
     }
 
     /**
-     * Runs a shell command, as typed at the console.
+     * Runs a shell command, as typed at the console. The first commands of a fresh server wait (a
+     * few hundred milliseconds at most) for the late part of the base set, so that what they report
+     * (plugin:problems, plugin:stats) is never a server half-way through its start.
      *
      * @param commandLine e.g. {@code plugin:call english greet World}
      * @return what it printed and whether it succeeded
      */
     public CommandResult execute(String commandLine) {
+        try {
+            late.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // run it anyway: the late part failed or hangs, and the command may be how one finds out
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return new CommandRunner(bundleContext()).execute(commandLine);
     }
 
@@ -224,7 +244,7 @@ public final class Atrium implements AutoCloseable {
 
     /** Starts the interactive console on this process's terminal; the server stops when it ends. */
     public void startConsole() {
-        List<Bundle> console = BaseBundles.install(bundleContext(), dataDir.resolve("base-bundles.properties"), true);
+        List<Bundle> console = BaseBundles.install(bundleContext(), dataDir.resolve("base-bundles.properties"), BaseBundles.Part.CONSOLE);
         framework.adapt(FrameworkWiring.class).resolveBundles(console);
         for (Bundle b : console) {
             try {
@@ -421,15 +441,17 @@ public final class Atrium implements AutoCloseable {
             try {
                 framework.init();
                 BundleContext ctx = framework.getBundleContext();
-                BaseBundles.install(ctx, data.resolve("base-bundles.properties"), false);
+                BaseBundles.install(ctx, data.resolve("base-bundles.properties"), BaseBundles.Part.SERVER);
                 for (Path jar : bundles) {
                     installExtra(ctx, jar);
                 }
-                // One resolver pass for everything installed, instead of one per bundle as each starts.
-                framework.adapt(FrameworkWiring.class).resolveBundles(null);
+                // One resolver pass for everything started now, instead of one per bundle as each starts.
+                framework.adapt(FrameworkWiring.class).resolveBundles(java.util.Arrays.stream(ctx.getBundles())
+                        .filter(b -> !BaseBundles.isLate(b)).toList());
                 framework.start();
                 Atrium atrium = new Atrium(data, framework, channel, lock);
                 atrium.awaitReady();
+                atrium.startLate();
                 return atrium;
             } catch (BundleException e) {
                 stopQuietly(framework);
@@ -490,6 +512,28 @@ public final class Atrium implements AutoCloseable {
     }
 
     /** Ready means the base set and the plugins are started and the shell commands are registered. */
+    /** Done when the late part of the base set (the HTTP server, the web API) has started. */
+    private final java.util.concurrent.CompletableFuture<Void> late = new java.util.concurrent.CompletableFuture<>();
+
+    /** Starts the HTTP server and the web API beside the ready server: nothing the plugins need waits for them. */
+    private void startLate() {
+        Thread t = new Thread(() -> {
+            try {
+                for (String failure : BaseBundles.startLate(bundleContext(), dataDir.resolve("base-bundles.properties"))) {
+                    java.util.logging.Logger.getLogger("io.atrium.runtime").warning("base bundle " + failure);
+                }
+            } catch (RuntimeException e) {
+                if (framework.getState() == Bundle.ACTIVE) { // else the server is stopping already
+                    java.util.logging.Logger.getLogger("io.atrium.runtime").warning("the HTTP server did not start: " + e);
+                }
+            } finally {
+                late.complete(null);
+            }
+        }, "atrium-late-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private void awaitReady() {
         BundleContext ctx = bundleContext();
         try {

@@ -25,6 +25,7 @@ abstract class ServerWithPluginFolder {
         log = logs.lines;
         folder = Files.createDirectories(work.resolve("plugins"));
         atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30)); // the HTTP server too, which starts just after
     }
 
     @AfterEach

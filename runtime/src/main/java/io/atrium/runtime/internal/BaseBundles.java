@@ -29,8 +29,13 @@ public final class BaseBundles {
     private static final String INDEX = "/atrium/base/bundles.list";
     private static final String RUNTIME_JAR = "runtime.jar";
 
-    /** One line of the index. */
-    public record Entry(String file, int startLevel, boolean console) {
+    /**
+     * One line of the index.
+     *
+     * @param late started just after the server is ready, on another thread (the HTTP server and
+     *             the web API: what plugins and the shell do not wait for)
+     */
+    public record Entry(String file, int startLevel, boolean console, boolean late) {
     }
 
     private BaseBundles() {
@@ -50,7 +55,8 @@ public final class BaseBundles {
                 }
                 String[] parts = line.split("\\s+");
                 boolean console = parts[1].equals("console");
-                entries.add(new Entry(parts[0], console ? 3 : Integer.parseInt(parts[1]), console));
+                boolean late = parts[1].equals("late");
+                entries.add(new Entry(parts[0], console ? 3 : late ? 2 : Integer.parseInt(parts[1]), console, late));
             }
         } catch (IOException e) {
             throw new AtriumException("cannot read " + INDEX + ": " + e.getMessage(), e);
@@ -58,16 +64,27 @@ public final class BaseBundles {
         return entries;
     }
 
+    /** The parts of the base set, installed at different moments. */
+    public enum Part {
+        /** Installed before the framework starts, marked to start with it. */
+        SERVER,
+        /** Installed and started just after the server is ready, on another thread. */
+        LATE,
+        /** Installed only when a console is wanted, started transiently. */
+        CONSOLE
+    }
+
     /**
-     * Installs or updates one part of the base set: the server's bundles, marked to start, or the
-     * console's, which are only installed when a console is wanted (and started transiently).
+     * Installs or updates one part of the base set. Parts may be installed from different threads
+     * (the late part beside the console's): they take turns, as they share the digests file.
      *
      * @param context the system bundle's context
      * @param digests where the digest of each installed base jar is remembered between runs
-     * @param console true for the console's bundles, false for the rest
+     * @param part    which part
      * @return the bundles of that part
      */
-    public static List<Bundle> install(BundleContext context, Path digests, boolean console) {
+    public static synchronized List<Bundle> install(BundleContext context, Path digests, Part part) {
+        boolean console = part == Part.CONSOLE;
         Properties known = new Properties();
         if (Files.isRegularFile(digests)) {
             try (InputStream in = Files.newInputStream(digests)) {
@@ -77,7 +94,7 @@ public final class BaseBundles {
             }
         }
         // The same runtime jar as last time: every base bundle is in the cache as it was; skip hashing.
-        String stampKey = RUNTIME_JAR + (console ? ".console" : ".server");
+        String stampKey = RUNTIME_JAR + "." + part.name().toLowerCase(java.util.Locale.ROOT);
         String runtimeJar = runtimeJarStamp();
         boolean unchanged = runtimeJar != null && runtimeJar.equals(known.getProperty(stampKey));
         Properties now = new Properties();
@@ -87,7 +104,7 @@ public final class BaseBundles {
         }
         List<Bundle> bundles = new ArrayList<>();
         for (Entry entry : index()) {
-            if (entry.console() != console) {
+            if (part != (entry.console() ? Part.CONSOLE : entry.late() ? Part.LATE : Part.SERVER)) {
                 continue;
             }
             String location = LOCATION_PREFIX + entry.file();
@@ -103,8 +120,13 @@ public final class BaseBundles {
                         bundle.update(new java.io.ByteArrayInputStream(jar));
                     }
                 }
-                bundle.adapt(BundleStartLevel.class).setStartLevel(entry.startLevel());
-                if (!console && bundle.getHeaders("").get("Fragment-Host") == null) {
+                BundleStartLevel level = bundle.adapt(BundleStartLevel.class);
+                level.setStartLevel(entry.startLevel());
+                if (entry.late()) {
+                    if (level.isPersistentlyStarted()) {
+                        bundle.stop(); // a cache from before it was late: only started by startLate from now on
+                    }
+                } else if (part == Part.SERVER && bundle.getHeaders("").get("Fragment-Host") == null) {
                     bundle.start(Bundle.START_ACTIVATION_POLICY);
                 }
                 bundles.add(bundle);
@@ -123,6 +145,31 @@ public final class BaseBundles {
             }
         }
         return bundles;
+    }
+
+    /**
+     * Installs (when new or changed) and starts the late part of the base set, transiently: every
+     * server start does it again.
+     *
+     * @return the bundles that failed to start, with the reason
+     */
+    public static List<String> startLate(BundleContext context, Path digests) {
+        List<String> failures = new ArrayList<>();
+        for (Bundle bundle : install(context, digests, Part.LATE)) {
+            if (bundle.getHeaders("").get("Fragment-Host") == null) {
+                try {
+                    bundle.start(Bundle.START_TRANSIENT | Bundle.START_ACTIVATION_POLICY);
+                } catch (BundleException | IllegalStateException e) {
+                    failures.add(bundle.getLocation().substring(LOCATION_PREFIX.length()) + ": " + e.getMessage());
+                }
+            }
+        }
+        return failures;
+    }
+
+    /** @return whether a bundle is of the late part of the base set */
+    public static boolean isLate(Bundle bundle) {
+        return index().stream().anyMatch(e -> e.late() && (LOCATION_PREFIX + e.file()).equals(bundle.getLocation()));
     }
 
     /** @return path, size and modification time of the jar holding the base set, or null when not run from a jar */

@@ -24,8 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A Greeter call through a DS-injected reference inside a real Atrium (the English sample in its
  * bundle, the consumer in another) against the same two objects as plain Java: the reference should
- * add nothing measurable. {@code observability}: {@code off} stops the observability bundle (the
- * facade's probe finds no observer), {@code metrics} counts and times every call (issue 6).
+ * add nothing measurable. {@code observability} (issue 6): {@code off} stops the observability
+ * bundle (the facade's probe finds no observer); {@code metrics} counts and times every call, tracing
+ * off; {@code traced} adds a span per call (the default: all sampled, kept in memory);
+ * {@code unsampled} makes the spans but samples none.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,7 +57,7 @@ public class GreeterCallBenchmark {
     @Param({"World"})
     String name;
 
-    @Param({"off", "metrics"})
+    @Param({"off", "metrics", "traced", "unsampled"})
     String observability;
 
     private Atrium atrium;
@@ -71,6 +73,11 @@ public class GreeterCallBenchmark {
         Path plugins = Files.createDirectories(work.resolve("plugins"));
         Files.copy(Path.of(System.getProperty("atrium.sample.jar")), plugins.resolve("english.jar"));
         Files.copy(Path.of(System.getProperty("atrium.bench.jar")), plugins.resolve("consumer.jar"));
+        switch (observability) {
+            case "metrics" -> Files.writeString(plugins.resolve("io.atrium.tracing.cfg"), "enabled = false\n");
+            case "unsampled" -> Files.writeString(plugins.resolve("io.atrium.tracing.cfg"), "sampleRatio = 0\n");
+            default -> { }
+        }
         atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(plugins).start();
         if (observability.equals("off")) {
             for (var b : atrium.bundleContext().getBundles()) {

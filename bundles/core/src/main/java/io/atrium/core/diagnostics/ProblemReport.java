@@ -100,6 +100,14 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
     /** @return every current problem, one sentence each */
     public List<PluginProblem> problems() {
         List<PluginProblem> problems = new ArrayList<>();
+        // A bundle can be installed and not yet resolved only because nobody asked yet (the late part of
+        // the base set, a plugin between its install and its start): ask now, so only real failures remain.
+        List<Bundle> unresolved = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> b.getState() == Bundle.INSTALLED && !isFragment(b)).toList();
+        if (!unresolved.isEmpty()) {
+            context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_LOCATION)
+                    .adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(unresolved);
+        }
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.INSTALLED && !isFragment(b)) {
                 problems.add(new PluginProblem(b.getSymbolicName() == null ? b.getLocation() : b.getSymbolicName(),

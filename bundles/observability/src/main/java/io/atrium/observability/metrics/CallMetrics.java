@@ -5,7 +5,6 @@ import io.atrium.api.PluginStatistics;
 import io.atrium.spi.CallObserver;
 import io.atrium.spi.CallSite;
 import io.atrium.spi.MethodObserver;
-import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
@@ -17,14 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Counts and times every plugin call in a Micrometer registry with Prometheus naming, and reads the
- * statistics back for the shell, the console and the HTTP API. Delayed: the core asks for it on the
+ * Counts and times every plugin call (see {@link MethodMeters}) in a Micrometer registry with
+ * Prometheus naming, and reads the statistics back for the shell, the console and the HTTP API. Delayed: the core asks for it on the
  * first plugin call, so Micrometer is not loaded by a server nobody calls.
  */
 @Component(service = {CallObserver.class, PluginStatistics.class, CallMetrics.class})
 public final class CallMetrics implements CallObserver, PluginStatistics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
+
+    public CallMetrics() {
+        registry.getPrometheusRegistry().register(new DurationHistogram(methods::values));
+    }
 
     @Override
     public MethodObserver observe(CallSite site) {
@@ -50,18 +53,18 @@ public final class CallMetrics implements CallObserver, PluginStatistics {
     @Override
     public CallStatistics plugin(String plugin) {
         Map<String, Long> outcomes = new HashMap<>();
-        CountAtBucket[] merged = null;
+        long[] merged = null;
         for (MethodMeters m : methods.values()) {
             if (!m.plugin().equals(plugin)) {
                 continue;
             }
             m.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
-            CountAtBucket[] buckets = m.snapshot().histogramCounts();
+            long[] buckets = m.bucketCounts();
             if (merged == null) {
-                merged = buckets.clone();
+                merged = buckets;
             } else {
-                for (int i = 0; i < merged.length && i < buckets.length; i++) { // same boundaries for every method
-                    merged[i] = new CountAtBucket(merged[i].bucket(), merged[i].count() + buckets[i].count());
+                for (int i = 0; i < merged.length; i++) { // the same bounds for every method
+                    merged[i] += buckets[i];
                 }
             }
         }
