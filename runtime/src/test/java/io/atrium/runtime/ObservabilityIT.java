@@ -83,7 +83,23 @@ class ObservabilityIT extends ServerWithPluginFolder {
         assertCount(body, "plugin_call_duration_seconds_bucket{method=\"greet\",plugin=\"english\",le=\"+Inf\"}", 2);
         // the timed-out call waited its whole second, so it is above the 0.5 s bucket and within 1 s... plus scheduling
         assertCount(body, "plugin_call_duration_seconds_bucket{method=\"greet\",plugin=\"moody\",le=\"0.5\"}", 3);
-        assertTrue(!body.contains("plugin=\"uzbek\""), "a plugin never called has no series yet:\n" + body.lines().filter(l -> l.contains("uzbek")).toList());
+        assertTrue(body.lines().noneMatch(l -> l.startsWith("plugin_call") && l.contains("plugin=\"uzbek\"")),
+                "a plugin never called has no call series yet");
+
+        // lifecycle: installs (in-process and transports), the process plugin's crash and its restart, a reload
+        await("moody is back after its crash", () -> atrium.registry().plugin("moody")
+                .map(p -> p.state() == io.atrium.api.PluginState.ACTIVE).orElse(false));
+        assertEquals(0, atrium.execute("plugin:reload english").status());
+        String lifecycle = get("/metrics").body();
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"install\",plugin=\"uzbek\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"install\",plugin=\"moody\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"install\",plugin=\"wasm-trap\"}", 1);
+        // the timed-out call did not cost the process its life (it still answered health checks); its exit did
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"crash\",plugin=\"moody\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"restart\",plugin=\"moody\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"reload\",plugin=\"english\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"stop\",plugin=\"english\"}", 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"start\",plugin=\"english\"}", 1);
 
         String stats = atrium.execute("plugin:stats").output();
         assertTrue(Pattern.compile("(?m)^english\\s+greet\\s+in-process\\s+2\\s+0\\s+0\\s+0\\s+\\S+ [µm]s\\s+\\S+ [µm]s$").matcher(stats).find(), stats);

@@ -4,8 +4,9 @@
  * a {@link io.atrium.spi.PluginProvider} tells the registry and the shell about plugins that live
  * outside bundles, in every state. Implemented by transport bundles, used by the core; plugin
  * authors and embedders never need it. A {@link io.atrium.spi.CallObserver} sees every plugin call
- * (1.1: metrics and tracing), and {@link io.atrium.spi.CallTrace} hands the call's trace context to
- * the transports.
+ * (1.1: metrics and tracing), {@link io.atrium.spi.CallTrace} hands the call's trace context to
+ * the transports, and {@link io.atrium.spi.PluginLifecycle} counts what happens to plugins (install,
+ * update, crash, restart, reload…).
  */
 @Export
 @Version("1.1.0")

@@ -5,6 +5,9 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
+import io.atrium.api.Transport;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
 import io.atrium.core.deploy.DeployState;
 import io.atrium.core.deploy.Deployer;
 import io.atrium.core.deploy.Deployment;
@@ -30,9 +33,12 @@ public final class PluginControlImpl implements PluginControl {
      */
     private final java.util.Map<String, Object> locks = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final PluginLifecycle lifecycle;
+
     @Activate
     public PluginControlImpl(@Reference PluginRegistry registry, @Reference PluginCatalog catalog, @Reference Deployer deployer,
-                             @Reference StoppedPlugins stoppedPlugins) {
+                             @Reference StoppedPlugins stoppedPlugins, @Reference PluginLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.registry = registry;
         this.catalog = catalog;
         this.deployer = deployer;
@@ -66,6 +72,7 @@ public final class PluginControlImpl implements PluginControl {
 
     private PluginState reloadNow(String name) {
         PluginDescriptor p = find(name);
+        lifecycle.record(name, LifecycleEvent.RELOAD);
         var provider = catalog.providerOf(name);
         if (provider.isPresent()) {
             provider.get().reload(name);
@@ -82,7 +89,9 @@ public final class PluginControlImpl implements PluginControl {
         PluginDescriptor p = find(name);
         var provider = catalog.providerOf(name);
         if (provider.isPresent()) {
-            provider.get().stop(name);
+            if (provider.get().stop(name) && p.transport() != Transport.IN_PROCESS && p.state() != PluginState.STOPPED) {
+                lifecycle.record(name, LifecycleEvent.STOP); // an in-process plugin's stop is seen by InProcessLifecycle
+            }
         } else {
             stoppedPlugins.stop(p);
         }
@@ -90,8 +99,12 @@ public final class PluginControlImpl implements PluginControl {
     }
 
     private PluginState startNow(String name) {
-        find(name);
-        catalog.providerOf(name).ifPresent(provider -> provider.start(name)); // a running bundle plugin: nothing to do
+        PluginDescriptor p = find(name);
+        catalog.providerOf(name).ifPresent(provider -> { // a running bundle plugin: nothing to do
+            if (provider.start(name) && p.transport() != Transport.IN_PROCESS && p.state() == PluginState.STOPPED) {
+                lifecycle.record(name, LifecycleEvent.START);
+            }
+        });
         return state(name);
     }
 

@@ -13,7 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import io.atrium.spi.PluginLifecycle;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Counts and times every plugin call (see {@link MethodMeters}) in a Micrometer registry with
@@ -25,8 +29,13 @@ public final class CallMetrics implements CallObserver, PluginStatistics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, MethodMeters> methods = new ConcurrentHashMap<>();
 
+    /** The core's lifecycle counts, read at scrape time. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PluginLifecycle lifecycle;
+
     public CallMetrics() {
         registry.getPrometheusRegistry().register(new DurationHistogram(methods::values));
+        registry.getPrometheusRegistry().register(new LifecycleCounter(() -> lifecycle));
     }
 
     @Override

@@ -1,5 +1,10 @@
 package io.atrium.transport.process;
 
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
@@ -60,6 +65,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             launchDeferred();
         }
     };
+
+    /** Where installs, updates, crashes and restarts are counted (the core's). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PluginLifecycle lifecycle;
 
     @Activate
     public ProcessTransport(BundleContext context, Map<String, Object> config) {
@@ -138,11 +147,15 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         SupervisedPlugin existing = plugins.get(m.file());
         if (existing != null && existing.contract() == contract && existing.name().equals(m.name())) {
             existing.redeploy(m);
+            record(m.name(), LifecycleEvent.UPDATE);
         } else {
             if (existing != null) {
                 existing.stop();
+                record(existing.name(), LifecycleEvent.UNINSTALL);
             }
-            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps));
+            record(m.name(), LifecycleEvent.INSTALL);
+            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps),
+                    event -> record(m.name(), event));
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
@@ -173,6 +186,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         SupervisedPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
+            record(p.name(), LifecycleEvent.UNINSTALL);
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
         }
     }
@@ -225,6 +239,13 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         var p = plugins.byName(name);
         p.ifPresent(SupervisedPlugin::resume);
         return p.isPresent();
+    }
+
+    private void record(String plugin, LifecycleEvent event) {
+        PluginLifecycle l = lifecycle;
+        if (l != null) {
+            l.record(plugin, event);
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

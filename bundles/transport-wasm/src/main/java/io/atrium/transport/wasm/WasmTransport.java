@@ -1,5 +1,10 @@
 package io.atrium.transport.wasm;
 
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
 import com.dylibso.chicory.compiler.Cache;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
@@ -49,6 +54,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final Cache cache;
     private final DeployedPlugins<WasmPlugin> plugins = new DeployedPlugins<>(WasmPlugin::name, p -> p.manifest().file());
     private volatile List<Path> allowedRoots = List.of();
+
+    /** Where installs, updates and uninstalls are counted (the core's). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PluginLifecycle lifecycle;
 
     @Activate
     public WasmTransport(BundleContext context, Map<String, Object> config) {
@@ -145,9 +154,11 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("was not deployed: " + e.getMessage());
         }
+        record(m.name(), plugin == existing ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL);
         if (plugin != existing) {
             if (existing != null) {
                 existing.stop();
+                record(existing.name(), LifecycleEvent.UNINSTALL);
             }
             plugins.put(m.file(), plugin);
         }
@@ -160,6 +171,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         WasmPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
+            record(p.name(), LifecycleEvent.UNINSTALL);
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
         }
     }
@@ -203,6 +215,13 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     @Override
     public boolean start(String name) {
         return reload(name); // loads the module again and publishes it: the same as a reload of a stopped plugin
+    }
+
+    private void record(String plugin, LifecycleEvent event) {
+        PluginLifecycle l = lifecycle;
+        if (l != null) {
+            l.record(plugin, event);
+        }
     }
 
     /** Compiled modules on disk, one file per key (the module's digest and Chicory's version). */

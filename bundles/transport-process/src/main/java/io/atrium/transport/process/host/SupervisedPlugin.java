@@ -1,5 +1,7 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.spi.LifecycleEvent;
+import java.util.function.Consumer;
 import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonSyntaxException;
@@ -64,13 +66,20 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private volatile boolean stopped;
     private ScheduledFuture<?> restart;
     private ScheduledFuture<?> health;
+    /** Told what happens to the plugin (crash, restart, fail), for the lifecycle metrics. */
+    private final Consumer<LifecycleEvent> events;
+    /** Guarded by this: the next adopted instance is a restart after a crash. */
+    private boolean afterCrash;
 
     /**
      * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
+     * @param events  told what happens to the plugin: crash, restart, fail
      */
     public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, Launcher launcher,
-                            PluginManifest manifest, Class<?> contract, Function<List<Capability>, String> policy) {
+                            PluginManifest manifest, Class<?> contract, Function<List<Capability>, String> policy,
+                            Consumer<LifecycleEvent> events) {
         this.context = context;
+        this.events = events;
         this.launcher = launcher;
         this.timers = timers;
         this.work = work;
@@ -149,6 +158,10 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             state = PluginState.ACTIVE;
             problem = null;
             register();
+            if (afterCrash) {
+                afterCrash = false;
+                events.accept(LifecycleEvent.RESTART);
+            }
         }
         scheduleHealth();
         return old;
@@ -188,6 +201,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             current = null;
             unregister();
+            events.accept(LifecycleEvent.CRASH);
             long now = System.nanoTime();
             crashes.addLast(now);
             long window = TimeUnit.SECONDS.toNanos(manifest.restart().windowSeconds());
@@ -199,12 +213,14 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 state = PluginState.FAILED;
                 problem = "crashed " + crashes.size() + " times within " + policy.windowSeconds() + " s; last: " + reason;
                 log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is reloaded or redeployed");
+                events.accept(LifecycleEvent.FAIL);
                 return;
             }
             long delay = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, crashes.size() - 1));
             state = PluginState.STARTING;
             problem = reason;
             restarts++;
+            afterCrash = true;
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
                     + (policy.maxRestarts() + 1) + " allowed within " + policy.windowSeconds() + " s)");
             restart = timers.schedule(() -> background(this::launch), delay, TimeUnit.MILLISECONDS);
@@ -220,6 +236,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         state = PluginState.FAILED;
         problem = reason;
         log.host(Level.SEVERE, "refused: " + reason);
+        events.accept(LifecycleEvent.FAIL);
     }
 
     /**
