@@ -434,6 +434,7 @@ public final class Atrium implements AutoCloseable {
             props.put("org.apache.felix.http.enable", Boolean.toString(httpPort >= 0));
             props.put("org.apache.felix.http.host", httpHost);
             props.put("org.osgi.service.http.port", Integer.toString(Math.max(httpPort, 0)));
+            props.put("org.apache.felix.http.jetty.sendServerHeader", "false"); // no server name and version to fingerprint
             props.putAll(properties);
             FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Atrium.class.getClassLoader())
                     .findFirst().orElseThrow(() -> new AtriumException("no OSGi framework on the class path"));

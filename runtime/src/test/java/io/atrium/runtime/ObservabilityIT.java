@@ -111,31 +111,47 @@ class ObservabilityIT extends ServerWithPluginFolder {
     }
 
     @Test
-    void everyCallIsASpanAndAProcessPluginReceivesItsTraceContext() throws Exception {
+    void everyCallIsASpanWithItsOutcomeWhateverItsTransportAndAProcessPluginReceivesItsTraceContext() throws Exception {
         TestPlugins.samplePlugins(folder);
         helperPlugin("tracer", """
                 from atrium_plugin import trace_context
                 if who == "boom":
                     raise PluginError("boom")
-                return trace_context()["traceparent"]""", "");
-        assertEquals("Hello, T!", greeter("english").greet("T"));
-        String traceparent = greeter("tracer").greet("x");
-        assertThrows(PluginException.class, () -> greeter("tracer").greet("boom"));
+                if who == "sleep":
+                    time.sleep(10)
+                if who == "die":
+                    os._exit(5)
+                return trace_context()["traceparent"]""", "\"limits\": {\"callTimeoutMs\": 500}");
+        wasm("wasm-greeter", WasmPluginIT.GREETER, "");
+        wasm("wasm-trap", WasmPluginIT.MISBEHAVE, "\"exports\": {\"greet\": \"trap\"}");
+        Greeter english = greeter("english");
+        Greeter tracer = greeter("tracer");
+        Greeter wasmGreeter = greeter("wasm-greeter");
+        Greeter wasmTrap = greeter("wasm-trap");
 
-        List<String[]> spans = atrium.execute("plugin:traces").output().lines().skip(1).map(l -> l.split("\\s{2,}", 9)).toList(); // columns: 2+ spaces
-        assertEquals(3, spans.size(), atrium.execute("plugin:traces").output());
-        String[] english = spans.get(0);
-        assertEquals(List.of("english", "greet", "in-process", "success"), List.of(english).subList(3, 7));
-        assertEquals("-", english[2], "a call from no trace begins one");
+        assertEquals("Hello, T!", english.greet("T"));
+        String traceparent = tracer.greet("x");
+        assertThrows(PluginException.class, () -> tracer.greet("boom"));
+        assertThrows(PluginTimeoutException.class, () -> tracer.greet("sleep"));
+        assertThrows(PluginCrashedException.class, () -> tracer.greet("die"));
+        assertEquals("Hello, W!", wasmGreeter.greet("W"));
+        assertThrows(PluginCrashedException.class, () -> wasmTrap.greet("x"));
+
+        String out = atrium.execute("plugin:traces").output();
+        List<String[]> spans = out.lines().skip(1).map(l -> l.split("\\s{2,}", 9)).toList(); // columns: 2+ spaces
+        assertEquals(7, spans.size(), out);
+        List<String> seen = spans.stream().map(s -> s[3] + " " + s[5] + " " + s[6]).toList();
+        assertEquals(List.of("english in-process success", "tracer process success", "tracer process error",
+                "tracer process timeout", "tracer process crash", "wasm-greeter wasm success", "wasm-trap wasm crash"), seen, out);
+        assertEquals("-", spans.get(0)[2], "a call from no trace begins one");
         String[] traced = spans.get(1);
-        assertEquals(List.of("tracer", "greet", "process", "success"), List.of(traced).subList(3, 7));
         // the plugin got the host span's context: same trace, the call's span as parent, sampled
         assertEquals("00-" + traced[0] + "-" + traced[1] + "-01", traceparent);
-        String[] failed = spans.get(2);
-        assertEquals("error", failed[6]);
-        assertTrue(failed[8].startsWith("plugin 'tracer': call 2 failed: boom"), failed[8]);
         assertEquals(32, traced[0].length());
         assertEquals(16, traced[1].length());
+        assertTrue(spans.get(2)[8].startsWith("plugin 'tracer': call 2 failed: boom"), spans.get(2)[8]);
+        assertTrue(spans.get(3)[8].startsWith("plugin 'tracer': greet did not answer within 500 ms"), spans.get(3)[8]);
+        assertTrue(spans.get(6)[8].contains("trapped"), spans.get(6)[8]);
     }
 
     @Test

@@ -1,21 +1,18 @@
 package io.atrium.transport.process;
 
-import io.atrium.spi.LifecycleEvent;
-import io.atrium.spi.PluginLifecycle;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
-import io.atrium.transport.support.Contracts;
-import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.process.host.Launcher;
 import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
+import io.atrium.transport.support.Contracts;
+import io.atrium.transport.support.DeployedPlugins;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +32,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Deploys {@code NAME.plugin.json} manifests from the plugin folder as process plugins, and tells the

@@ -1,17 +1,14 @@
 package io.atrium.transport.wasm;
 
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import io.atrium.spi.LifecycleEvent;
-import io.atrium.spi.PluginLifecycle;
 import com.dylibso.chicory.compiler.Cache;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
+import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
+import io.atrium.spi.PluginProvider;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
-import io.atrium.spi.ArtifactHandler;
-import io.atrium.spi.PluginProvider;
 import io.atrium.transport.wasm.engine.Deadlines;
 import io.atrium.transport.wasm.engine.MemoryBudget;
 import io.atrium.transport.wasm.engine.WasmPlugin;
@@ -29,8 +26,11 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Deploys {@code NAME.wasm.json} manifests (and the modules they name) from the plugin folder as wasm

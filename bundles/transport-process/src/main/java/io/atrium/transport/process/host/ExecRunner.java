@@ -1,7 +1,5 @@
 package io.atrium.transport.process.host;
 
-import io.atrium.spi.CallTrace;
-import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -9,10 +7,12 @@ import com.google.gson.JsonParser;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginTimeoutException;
+import io.atrium.spi.CallTrace;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.FrameReader;
 import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.process.protocol.Protocol;
+import io.atrium.transport.support.PluginLog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

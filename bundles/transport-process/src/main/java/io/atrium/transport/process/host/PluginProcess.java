@@ -1,7 +1,5 @@
 package io.atrium.transport.process.host;
 
-import io.atrium.spi.CallTrace;
-import io.atrium.transport.support.PluginLog;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -12,11 +10,13 @@ import io.atrium.api.PluginException;
 import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
+import io.atrium.spi.CallTrace;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.FrameReader;
 import io.atrium.transport.process.protocol.Handshake;
 import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.process.protocol.Protocol;
+import io.atrium.transport.support.PluginLog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
