@@ -43,19 +43,27 @@ class ObservabilityIT extends ServerWithPluginFolder {
                 + ".wasm\"" + (fields.isEmpty() ? "" : ", " + fields) + "}");
     }
 
-    @Test
-    void everyCallIsCountedAndTimedByOutcomeWhateverItsTransport() throws Exception {
+    /**
+     * The samples (in-process); a process plugin whose greet raises for "boom", hangs for "sleep",
+     * exits for "die" and otherwise runs {@code otherwise}; a wasm greeter and a wasm module that traps.
+     */
+    void oneOfEachTransport(String process, String otherwise, int callTimeoutMs) throws Exception {
         TestPlugins.samplePlugins(folder);
-        helperPlugin("moody", """
+        helperPlugin(process, """
                 if who == "boom":
-                    raise PluginError("no greeting for boom")
-                if who == "die":
-                    os._exit(3)
+                    raise PluginError("boom")
                 if who == "sleep":
                     time.sleep(10)
-                return "hi " + who""", "\"limits\": {\"callTimeoutMs\": 1000}");
+                if who == "die":
+                    os._exit(3)
+                """ + otherwise, "\"limits\": {\"callTimeoutMs\": " + callTimeoutMs + "}");
         wasm("wasm-greeter", WasmPluginIT.GREETER, "");
         wasm("wasm-trap", WasmPluginIT.MISBEHAVE, "\"exports\": {\"greet\": \"trap\"}");
+    }
+
+    @Test
+    void everyCallIsCountedAndTimedByOutcomeWhateverItsTransport() throws Exception {
+        oneOfEachTransport("moody", "return 'hi ' + who", 1000);
 
         Greeter english = greeter("english");
         assertEquals("Hello, A!", english.greet("A"));
@@ -112,18 +120,7 @@ class ObservabilityIT extends ServerWithPluginFolder {
 
     @Test
     void everyCallIsASpanWithItsOutcomeWhateverItsTransportAndAProcessPluginReceivesItsTraceContext() throws Exception {
-        TestPlugins.samplePlugins(folder);
-        helperPlugin("tracer", """
-                from atrium_plugin import trace_context
-                if who == "boom":
-                    raise PluginError("boom")
-                if who == "sleep":
-                    time.sleep(10)
-                if who == "die":
-                    os._exit(5)
-                return trace_context()["traceparent"]""", "\"limits\": {\"callTimeoutMs\": 500}");
-        wasm("wasm-greeter", WasmPluginIT.GREETER, "");
-        wasm("wasm-trap", WasmPluginIT.MISBEHAVE, "\"exports\": {\"greet\": \"trap\"}");
+        oneOfEachTransport("tracer", "from atrium_plugin import trace_context\nreturn trace_context()['traceparent']", 500);
         Greeter english = greeter("english");
         Greeter tracer = greeter("tracer");
         Greeter wasmGreeter = greeter("wasm-greeter");

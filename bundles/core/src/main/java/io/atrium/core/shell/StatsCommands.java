@@ -53,12 +53,7 @@ public final class StatsCommands {
 
     @Descriptor("shows the spans of the most recent plugin calls, newest last")
     public String traces(@Descriptor("how many") int count) {
-        ComponentServiceObjects<PluginTraces> objects = traces;
-        if (objects == null) {
-            throw new CommandError("no traces: tracing is off (configuration io.atrium.tracing) or the observability bundle is not running");
-        }
-        PluginTraces t = objects.getService();
-        try {
+        return using(traces, "no traces: tracing is off (configuration io.atrium.tracing) or the observability bundle is not running", t -> {
             List<CallSpan> spans = t.recent();
             TextTable table = new TextTable("TRACE", "SPAN", "PARENT", "PLUGIN", "METHOD", "TRANSPORT", "STATUS", "DURATION", "ERROR");
             for (CallSpan s : spans.subList(Math.max(0, spans.size() - Math.max(0, count)), spans.size())) {
@@ -66,18 +61,24 @@ public final class StatsCommands {
                         s.transport(), s.status(), duration(s.nanos() / 1e6), s.error() == null ? "" : s.error());
             }
             return table.toString();
+        });
+    }
+
+    /** Gets the optional service for one command, so its provider need not be active before it is used. */
+    private static <T> String using(ComponentServiceObjects<T> objects, String missing, java.util.function.Function<T, String> command) {
+        if (objects == null) {
+            throw new CommandError(missing);
+        }
+        T service = objects.getService();
+        try {
+            return command.apply(service);
         } finally {
-            objects.ungetService(t);
+            objects.ungetService(service);
         }
     }
 
     private String table(String only) {
-        ComponentServiceObjects<PluginStatistics> objects = statistics;
-        if (objects == null) {
-            throw new CommandError("no call statistics: the observability bundle (io.atrium.observability) is not running");
-        }
-        PluginStatistics stats = objects.getService();
-        try {
+        return using(statistics, "no call statistics: the observability bundle (io.atrium.observability) is not running", stats -> {
             List<CallStatistics> rows = stats.methods();
             TextTable table = new TextTable("PLUGIN", "METHOD", "TRANSPORT", "CALLS", "ERRORS", "TIMEOUTS", "CRASHES", "P50", "P99");
             for (PluginDescriptor p : registry.plugins()) {
@@ -97,9 +98,7 @@ public final class StatsCommands {
                 }
             }
             return table.toString();
-        } finally {
-            objects.ungetService(stats);
-        }
+        });
     }
 
     /** Microseconds below a millisecond, where in-process calls live; milliseconds above. */
