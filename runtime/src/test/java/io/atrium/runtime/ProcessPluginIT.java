@@ -386,6 +386,43 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aPinnedScriptRunsAndOneChangedBehindAtriumsBackIsNeverLaunchedAgain() throws Exception {
+        Path script = folder.resolve("pinned.py");
+        Files.writeString(script, """
+                import os, sys
+                sys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])
+                from atrium_plugin import serve
+                serve(name="pinned", version="1.0.0", contract="io.atrium.api.greeting.Greeter", methods={"greet": lambda who: "pinned " + who})
+                """);
+        String pin = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script)));
+        String manifest = """
+                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "pinned.py"],
+                 "env": {"ATRIUM_SDK_PYTHON": "%s"}, "sha256": "%s"}""";
+        manifest("pinned", manifest.formatted(SDK, pin));
+        assertEquals("pinned x", greeter("pinned").greet("x"));
+
+        // a wrong pin is refused at deploy, in one line
+        manifest("mispinned", manifest.formatted(SDK, "0".repeat(64)));
+        await("the wrong pin is refused", () -> atrium.execute("plugin:deploys").output().contains(
+                "is refused: pinned.py has SHA-256 " + pin + ", but the manifest pins " + "0".repeat(64) + ": not launched"));
+        manifest("badpin", manifest.formatted(SDK, "12"));
+        await("a malformed pin is refused", () -> atrium.execute("plugin:deploys").output().contains(
+                "field 'sha256': '12' is not a SHA-256 (64 hex digits)"));
+
+        // the script is changed in place: the reload it triggers is refused, the verified process serves on
+        long pid = pid("pinned");
+        Files.writeString(script, Files.readString(script) + "# changed\n");
+        await("the changed script is refused", () -> logged("pinned.py has SHA-256"));
+        assertEquals("pinned y", greeter("pinned").greet("y"));
+        // and when that process dies, the changed script is not launched in its place
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        await("the plugin fails instead of restarting", () -> state("pinned") == PluginState.FAILED);
+        assertTrue(registry().problems().stream().anyMatch(p -> p.plugin().equals("pinned")
+                && p.reason().startsWith("pinned.py has SHA-256 ") && p.reason().endsWith("but the manifest pins " + pin + ": not launched")),
+                registry().problems().toString());
+    }
+
+    @Test
     void execModeRunsTheExecutableOncePerCall() throws Exception {
         Files.writeString(folder.resolve("once.py"), """
                 import json, os, sys

@@ -139,8 +139,11 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         }
         try {
             Launcher.executable(m);
-        } catch (IllegalArgumentException e) {
+            Launcher.verifyPins(m);
+        } catch (IllegalArgumentException | java.io.IOException e) {
             throw new IllegalArgumentException("cannot be run: " + e.getMessage());
+        } catch (io.atrium.api.PluginRejectedException e) {
+            throw new IllegalArgumentException("is refused: " + e.reason());
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         plugins.checkNameFree(m.name(), m.file());

@@ -56,8 +56,13 @@ public final class Launcher {
         throw new IllegalArgumentException("command '" + exe + "' is not on the PATH (" + path + ")");
     }
 
-    /** @return a started process for the manifest, not yet spoken to */
+    /**
+     * @return a started process for the manifest, not yet spoken to
+     * @throws PluginRejectedException when a pinned file's SHA-256 differs from its pin: it changed
+     *                                 behind Atrium's back, and launching it again would not help
+     */
     Process start(PluginManifest m) throws IOException {
+        verifyPins(m);
         List<String> cmd = new ArrayList<>(limits(m));
         cmd.add(executable(m).toString());
         cmd.addAll(m.command().subList(1, m.command().size()));
@@ -83,6 +88,27 @@ public final class Launcher {
         env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
         return pb.start();
+    }
+
+    /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
+    public static void verifyPins(PluginManifest m) throws IOException {
+        for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
+            String actual;
+            try (var in = Files.newInputStream(pin.getKey())) {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                byte[] buffer = new byte[64 << 10];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    sha.update(buffer, 0, n);
+                }
+                actual = java.util.HexFormat.of().formatHex(sha.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            if (!actual.equals(pin.getValue())) {
+                throw new io.atrium.api.PluginRejectedException(m.name(), m.folder().relativize(pin.getKey()) + " has SHA-256 "
+                        + actual + ", but the manifest pins " + pin.getValue() + ": not launched");
+            }
+        }
     }
 
     /** The prefix that applies the caps and then runs the command in the same process. */

@@ -29,6 +29,8 @@ import java.util.Set;
  * @param env             variables set for the plugin, beside the allow-listed ones
  * @param inheritEnv      names of host variables passed on, beside the allow-listed ones
  * @param config          the plugin's configuration, answered to its {@code host.config} callback
+ * @param pins            the SHA-256 (lowercase hex) each of the plugin's own files must have, by file;
+ *                        checked before every launch
  */
 public record PluginManifest(
         Path file,
@@ -43,7 +45,8 @@ public record PluginManifest(
         Restart restart,
         Map<String, String> env,
         List<String> inheritEnv,
-        JsonObject config) {
+        JsonObject config,
+        Map<Path, String> pins) {
 
     /** The file name suffix of process plugin manifests. */
     public static final String SUFFIX = ".plugin.json";
@@ -80,7 +83,7 @@ public record PluginManifest(
     }
 
     private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "command",
-            "mode", "capabilities", "limits", "restart", "env", "inheritEnv", "config", "description");
+            "mode", "capabilities", "limits", "restart", "env", "inheritEnv", "config", "description", "sha256");
 
     /**
      * @param file    the manifest's path, for messages and to resolve the command against
@@ -142,8 +145,57 @@ public record PluginManifest(
             env.put(k, e.string(k, ""));
         }
         JsonObject config = o.has("config") ? f.object("config").o() : new JsonObject();
-        return new PluginManifest(file, name, version, contract, f.string("contractVersion", "0.0.0"), List.copyOf(command), mode,
-                caps, limits, restart, env, f.strings("inheritEnv", List.of()), config);
+        PluginManifest m = new PluginManifest(file, name, version, contract, f.string("contractVersion", "0.0.0"), List.copyOf(command), mode,
+                caps, limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of());
+        return o.has("sha256") ? m.withPins(pins(o.get("sha256"), m)) : m;
+    }
+
+    /**
+     * The {@code sha256} field: one digest when the command names one file of the plugin (a binary,
+     * a script), or an object of digests by file name (relative to the manifest) for several.
+     */
+    private static Map<Path, String> pins(com.google.gson.JsonElement value, PluginManifest m) {
+        List<Path> files = m.files();
+        Map<Path, String> pins = new LinkedHashMap<>();
+        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
+            if (files.size() != 1) {
+                throw new IllegalArgumentException("field 'sha256': the command names " + files.size() + " files of the plugin "
+                        + names(m, files) + "; pin each by name, e.g. {\"greeter.py\": \"…\"}");
+            }
+            pins.put(files.get(0), digest(value.getAsString(), "sha256"));
+        } else if (value.isJsonObject()) {
+            for (Map.Entry<String, com.google.gson.JsonElement> e : value.getAsJsonObject().entrySet()) {
+                Path p = m.folder().resolve(e.getKey()).normalize();
+                if (!files.contains(p)) {
+                    throw new IllegalArgumentException("field 'sha256': '" + e.getKey() + "' is not a file the command names "
+                            + names(m, files));
+                }
+                if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+                    throw new IllegalArgumentException("field 'sha256." + e.getKey() + "': expected a SHA-256 in hex");
+                }
+                pins.put(p, digest(e.getValue().getAsString(), "sha256." + e.getKey()));
+            }
+        } else {
+            throw new IllegalArgumentException("field 'sha256': expected a SHA-256 in hex, or an object of them by file name");
+        }
+        return Map.copyOf(pins);
+    }
+
+    private static String digest(String hex, String field) {
+        String d = hex.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!d.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("field '" + field + "': '" + hex + "' is not a SHA-256 (64 hex digits)");
+        }
+        return d;
+    }
+
+    private static String names(PluginManifest m, List<Path> files) {
+        return files.stream().map(f -> m.folder().relativize(f).toString()).toList().toString();
+    }
+
+    private PluginManifest withPins(Map<Path, String> pins) {
+        return new PluginManifest(file, name, version, contract, contractVersion, command, mode, capabilities, limits, restart, env,
+                inheritEnv, config, pins);
     }
 
     /** @return the folder the command and relative paths are resolved against */
