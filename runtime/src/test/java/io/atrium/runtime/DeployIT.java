@@ -399,7 +399,8 @@ import java.util.function.UnaryOperator;
         Files.createDirectories(folder.resolve("folder.jar"));
         expected.put("folder.jar", "is a folder, not a jar");
         Files.createSymbolicLink(folder.resolve("link.jar"), Files.writeString(work.resolve("notes.txt"), "not a jar"));
-        expected.put("link.jar", "is not a valid jar");
+        expected.put("link.jar", "is a symbolic link to " + work.resolve("notes.txt").toRealPath()
+                + ", outside the plugin folder (trust policy: allowLinksOutside = false)");
         Files.setLastModifiedTime(work.resolve("notes.txt"), old);
         drop(embeddingApi(), folder, "embeds-api.jar");
         expected.put("embeds-api.jar", "embeds its own copy of io.atrium.api.greeting instead of importing it; consumers would never see its services");

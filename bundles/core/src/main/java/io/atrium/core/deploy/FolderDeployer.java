@@ -1,5 +1,6 @@
 package io.atrium.core.deploy;
 
+import io.atrium.core.trust.TrustPolicy;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.diagnostics.ResolutionDiagnosis;
@@ -158,6 +159,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final ProblemReport problems;
     private final ConfigurationAdmin configAdmin;
     private final PluginFacades facades;
+    private final TrustPolicy trust;
     private final PluginRegistry registry;
     private final Path dir;
     private final ScheduledExecutorService worker;
@@ -178,7 +180,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
-                          @Reference PluginFacades facades, @Reference PluginRegistry registry) {
+                          @Reference PluginFacades facades, @Reference PluginRegistry registry, @Reference TrustPolicy trust) {
+        this.trust = trust;
         this.registry = registry;
         this.context = context;
         this.problems = problems;
@@ -492,6 +495,13 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
             return;
         }
+        if (Files.isSymbolicLink(p)) {
+            String outside = trust.linkRefusal(p, dir);
+            if (outside != null) {
+                refuse(entry(name), outside);
+                return;
+            }
+        }
         Entry e = entry(name);
         String stamp = stamp(attrs);
         ArtifactHandler handler = jar ? null : handlerFor(name);
@@ -552,6 +562,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
         e.stamp = stamp;
         if (!jar.ok()) {
             refuse(e, jar.refusal());
+            return;
+        }
+        String distrust = trust.refusal(bytes, e.name);
+        if (distrust != null) {
+            refuse(e, distrust);
             return;
         }
         // Known even when refused, so this file can take over once a conflicting one is gone.
@@ -914,6 +929,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
             if (!jar.ok()) {
                 throw new IllegalArgumentException(pathOrUrl + " " + jar.refusal());
+            }
+            String distrust = trust.refusal(bytes, pathOrUrl);
+            if (distrust != null) {
+                throw new IllegalArgumentException(pathOrUrl + " " + distrust);
             }
             for (Bundle b : context.getBundles()) {
                 if (jar.bsn().equals(b.getSymbolicName()) && !b.getLocation().equals(INSTALL_LOCATION + jar.bsn())) {

@@ -44,7 +44,7 @@ record JarInspection(String bsn, Version version, String refusal) {
         }
         Manifest manifest;
         String embeddedApi = null;
-        try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(bytes))) {
+        try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(bytes), false)) { // signatures: TrustPolicy
             manifest = jar.getManifest();
             for (ZipEntry e; (e = jar.getNextEntry()) != null; ) {
                 if (embeddedApi == null && e.getName().startsWith("io/atrium/api/") && e.getName().endsWith(".class")) {

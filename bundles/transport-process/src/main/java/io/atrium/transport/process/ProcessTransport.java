@@ -43,7 +43,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX,
-        configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = {ProcessTransport.CAPABILITIES_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
     public static final String CAPABILITIES_PID = "io.atrium.capabilities";
@@ -84,8 +84,12 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         }
     }
 
+    /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
+    private volatile boolean pinsRequired;
+
     @Modified
     void modified(Map<String, Object> config) {
+        pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "process");
         Map<String, List<Capability>> next = new java.util.HashMap<>();
         config.forEach((key, value) -> {
             if (key.contains(".") && !key.startsWith("service.") && !key.startsWith("component.") && !key.startsWith("felix.")
@@ -136,6 +140,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             m = PluginManifest.parse(file, content);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
+        }
+        if (pinsRequired && m.pins().isEmpty()) {
+            throw new IllegalArgumentException("is refused: it pins none of its files (field sha256), and the trust policy "
+                    + "(io.atrium.trust requirePins) requires process plugins to");
         }
         try {
             Launcher.executable(m);

@@ -161,4 +161,21 @@ public record ManifestFields(JsonObject o, String prefix) {
             }
         }
     }
+
+    /**
+     * @param value a configuration value: a comma-separated string, an array or a collection of strings
+     * @param item  what to look for
+     * @return whether {@code item} is one of the listed values
+     */
+    public static boolean listed(Object value, String item) {
+        Iterable<?> values = value instanceof String s ? java.util.Arrays.asList(s.split(","))
+                : value instanceof String[] a ? java.util.Arrays.asList(a)
+                : value instanceof java.util.Collection<?> c ? c : java.util.List.of();
+        for (Object o : values) {
+            if (String.valueOf(o).trim().equalsIgnoreCase(item)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

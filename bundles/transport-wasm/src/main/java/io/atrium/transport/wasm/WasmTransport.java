@@ -40,7 +40,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = WasmTransport.CONFIG_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
@@ -70,8 +70,12 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         this.cache = dir == null ? null : new DiskCache(dir.toPath());
     }
 
+    /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
+    private volatile boolean pinsRequired;
+
     @Modified
     void modified(Map<String, Object> config) {
+        pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "wasm");
         Object v = config.get("allowedRoots");
         java.util.List<Path> roots = new java.util.ArrayList<>();
         Iterable<?> values = v instanceof String s ? java.util.Arrays.asList(s.split(",")) : v instanceof String[] a ? java.util.Arrays.asList(a)
@@ -134,6 +138,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             m = WasmManifest.parse(file, content);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
+        }
+        if (pinsRequired && m.sha256() == null) {
+            throw new IllegalArgumentException("is refused: it does not pin its module (field sha256), and the trust policy "
+                    + "(io.atrium.trust requirePins) requires wasm plugins to");
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);

@@ -1,0 +1,183 @@
+package io.atrium.core.trust;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Locale;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Whether a plugin bundle may be installed, by its signature: configuration {@code io.atrium.trust}
+ * ({@code bundleSignatures} = off, warn or enforce; {@code trustStore}, a PKCS12 or JKS file of
+ * trusted certificates, by default the distribution's {@code etc/truststore.p12}). Changes apply to
+ * the next jar deployed, without restarting anything.
+ */
+@Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID)
+@Designate(ocd = TrustPolicy.Config.class)
+public final class TrustPolicy {
+    /** The configuration of Atrium's trust policy. */
+    public static final String PID = "io.atrium.trust";
+    private static final Logger LOG = Logger.getLogger("io.atrium.trust");
+
+    /** What a bundle's signature decides. */
+    public enum Mode {
+        /** Signatures are not looked at. */
+        OFF,
+        /** An untrusted bundle installs, with a warning naming why. */
+        WARN,
+        /** An untrusted bundle is refused. */
+        ENFORCE
+    }
+
+    /** What can be configured. */
+    @ObjectClassDefinition(name = "Atrium trust", description = "Which plugin bundles Atrium installs")
+    public @interface Config {
+        @AttributeDefinition(description = "off, warn (the default: install, and say why it is not trusted) or enforce (refuse)")
+        String bundleSignatures() default "warn";
+
+        @AttributeDefinition(description = "A PKCS12 or JKS file of trusted certificates; empty: ATRIUM_HOME/etc/truststore.p12")
+        String trustStore() default "";
+
+        @AttributeDefinition(description = "The trust store's password, if it has one", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+        String trustStorePassword() default "";
+
+        @AttributeDefinition(description = "Whether a symbolic link in the plugin folder may point outside it")
+        boolean allowLinksOutside() default false;
+    }
+
+    private final BundleContext context;
+    private volatile Mode mode;
+    private volatile KeyStore trusted;
+    private volatile String storeProblem;
+    private volatile Path storePath;
+    private volatile boolean allowLinksOutside;
+
+    @Activate
+    public TrustPolicy(BundleContext context, Config config) {
+        this.context = context;
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) {
+        Mode m;
+        try {
+            m = Mode.valueOf(config.bundleSignatures().strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            LOG.severe("configuration " + PID + ": bundleSignatures '" + config.bundleSignatures()
+                    + "' is not off, warn or enforce; enforcing");
+            m = Mode.ENFORCE; // a typo must not open the door
+        }
+        Path store = config.trustStore().isBlank() ? defaultStore() : Path.of(config.trustStore().strip());
+        KeyStore ks = BundleSignature.emptyStore();
+        String problem = null;
+        if (store != null && Files.isRegularFile(store)) {
+            try (InputStream in = Files.newInputStream(store)) {
+                KeyStore loaded = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
+                String pw = config.trustStorePassword();
+                loaded.load(in, pw.isEmpty() ? null : pw.toCharArray());
+                ks = loaded;
+            } catch (IOException | GeneralSecurityException e) {
+                problem = "the trust store " + store + " cannot be read: " + e.getMessage();
+                LOG.severe(problem + "; no signer is trusted");
+            }
+        } else if (!config.trustStore().isBlank()) {
+            problem = "the trust store " + store + " does not exist";
+            LOG.severe(problem + "; no signer is trusted");
+        }
+        this.trusted = ks;
+        this.storeProblem = problem;
+        this.storePath = store;
+        this.allowLinksOutside = config.allowLinksOutside();
+        this.mode = m;
+    }
+
+    private Path defaultStore() {
+        String home = context.getProperty("atrium.home");
+        return home == null ? null : Path.of(home, "etc", "truststore.p12");
+    }
+
+    /** @return the policy in force */
+    public Mode mode() {
+        return mode;
+    }
+
+    /**
+     * @param link   a symbolic link in the plugin folder
+     * @param folder the plugin folder
+     * @return why it must not be deployed (it leads outside the folder and the policy forbids that), or null
+     */
+    public String linkRefusal(Path link, Path folder) {
+        if (allowLinksOutside) {
+            return null;
+        }
+        try {
+            Path target = link.toRealPath();
+            if (target.startsWith(folder.toRealPath())) {
+                return null;
+            }
+            return "is a symbolic link to " + target + ", outside the plugin folder (trust policy: allowLinksOutside = false)";
+        } catch (IOException e) {
+            return "is a symbolic link that cannot be followed: " + e.getMessage();
+        }
+    }
+
+    /** @return whether a symbolic link may lead outside the plugin folder */
+    public boolean allowsLinksOutside() {
+        return allowLinksOutside;
+    }
+
+    /** @return the trust store's path (null when there is none) and its problem, if any */
+    public String store() {
+        Path p = storePath;
+        String problem = storeProblem;
+        return problem != null ? problem : p == null || !Files.isRegularFile(p) ? "none (no signer is trusted)" : p.toString();
+    }
+
+    /** @return the subjects of the trusted certificates */
+    public java.util.List<String> trustedSubjects() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try {
+            for (String alias : java.util.Collections.list(trusted.aliases())) {
+                if (trusted.getCertificate(alias) instanceof java.security.cert.X509Certificate c) {
+                    out.add(c.getSubjectX500Principal().getName() + " (until " + c.getNotAfter().toInstant().toString().substring(0, 10) + ")");
+                }
+            }
+        } catch (java.security.KeyStoreException e) {
+            // an unloaded store: nothing trusted
+        }
+        return out;
+    }
+
+    /**
+     * @param jar  a plugin jar's bytes
+     * @param file its name, for the warning
+     * @return why it must not be installed (one line), or null when it may
+     */
+    public String refusal(byte[] jar, String file) {
+        Mode m = mode;
+        if (m == Mode.OFF) {
+            return null;
+        }
+        BundleSignature s = BundleSignature.check(jar, trusted);
+        if (s.trusted()) {
+            return null;
+        }
+        String why = s.problem() + (storeProblem != null && s.problem().endsWith("does not trust") ? " (" + storeProblem + ")" : "");
+        if (m == Mode.WARN) {
+            LOG.warning(file + " " + why + "; installed anyway (trust policy: warn)");
+            return null;
+        }
+        return why + " (trust policy: enforce)";
+    }
+}

@@ -1,0 +1,190 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.greeting.Greeter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signed plugin bundles (issue 7) with real keys made by keytool, real jarsigner signatures and real
+ * tampering, against the trust policy of a real server.
+ */
+class TrustIT extends ServerWithPluginFolder {
+    static final Path JDK_BIN = Path.of(System.getProperty("java.home"), "bin");
+
+    void run(String tool, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(JDK_BIN.resolve(tool).toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), tool + " did not end");
+        assertEquals(0, p.exitValue(), tool + " " + cmd + " failed:\n" + out);
+    }
+
+    /** A signing key of its own keystore, its certificate valid from {@code start} for {@code days}. */
+    Path key(String alias, String cn, String start, int days) throws Exception {
+        Path ks = work.resolve(alias + ".p12");
+        List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC", "-dname", "CN=" + cn,
+                "-validity", Integer.toString(days), "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "secret1"));
+        if (start != null) {
+            args.addAll(List.of("-startdate", start));
+        }
+        run("keytool", args.toArray(String[]::new));
+        return ks;
+    }
+
+    void trust(Path keystore, String alias, Path truststore) throws Exception {
+        Path cert = work.resolve(alias + ".cer");
+        run("keytool", "-exportcert", "-alias", alias, "-keystore", keystore.toString(), "-storepass", "secret1", "-file", cert.toString());
+        run("keytool", "-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(), "-keystore", truststore.toString(),
+                "-storetype", "PKCS12", "-storepass", "trustpass");
+    }
+
+    Path signed(Path jar, Path keystore, String alias) throws Exception {
+        Path out = work.resolve("signed-" + jar.getFileName());
+        run("jarsigner", "-keystore", keystore.toString(), "-storepass", "secret1", "-signedjar", out.toString(), jar.toString(), alias);
+        return out;
+    }
+
+    /** A copy of the jar with one entry's bytes changed after signing, or one unsigned entry added. */
+    Path rewritten(Path jar, String name, boolean addEntry) throws IOException {
+        Path out = work.resolve(name);
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar)); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                byte[] data = in.readAllBytes();
+                if (!addEntry && e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")) {
+                    data = (new String(data, StandardCharsets.UTF_8) + "<!-- changed -->").getBytes(StandardCharsets.UTF_8);
+                }
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                zip.write(data);
+                zip.closeEntry();
+            }
+            if (addEntry) {
+                zip.putNextEntry(new ZipEntry("extra/added.txt"));
+                zip.write("slipped in after signing".getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        return out;
+    }
+
+    void place(Path jar, String name) throws IOException {
+        Path part = folder.resolve("." + name);
+        Files.copy(jar, part, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    String deploys() {
+        return atrium.execute("plugin:deploys").output();
+    }
+
+    @Test
+    void onlyBundlesSignedByATrustedKeyInstallWhenTheTrustPolicyIsEnforced() throws Exception {
+        Path author = key("author", "Trusted Plugin Author", null, 30);
+        Path stranger = key("stranger", "Someone Else", null, 30);
+        Path lapsed = key("lapsed", "Lapsed Author", "-10d", 1);
+        Path truststore = work.resolve("trust.p12");
+        trust(author, "author", truststore);
+        trust(lapsed, "lapsed", truststore);
+
+        // the default policy (warn): an unsigned bundle installs, and the log says it is not trusted
+        place(TestPlugins.dsGreeter(work, "t.warned", "1.0.0", "warned", "Warned"), "warned.jar");
+        assertEquals("Warned, x", greeter("warned").greet("x"));
+        await("the warning", () -> log.stream().anyMatch(l -> l.equals("WARNING warned.jar is not signed; installed anyway (trust policy: warn)")));
+
+        String before = atrium.execute("plugin:trust").output();
+        assertTrue(before.matches("(?s)FIELD +VALUE\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\n"
+                + "links outside the folder +refused\n"), before);
+        drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
+        await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
+        String trust = atrium.execute("plugin:trust").output();
+        assertTrue(trust.matches("(?s).*trust store +" + java.util.regex.Pattern.quote(truststore.toString()) + "\n.*")
+                && trust.matches("(?s).*trusted signer +CN=Trusted Plugin Author \\(until .*")
+                && trust.matches("(?s).*trusted signer +CN=Lapsed Author \\(until .*"), trust);
+        place(TestPlugins.dsGreeter(work, "t.probe", "1.0.0", "probe", "Probe"), "probe.jar");
+        await("an unsigned bundle is refused", () -> deploys().contains("is not signed (trust policy: enforce)"));
+
+        Path good = signed(TestPlugins.dsGreeter(work, "t.good", "1.0.0", "good", "Good"), author, "author");
+        place(good, "good.jar");
+        place(signed(TestPlugins.dsGreeter(work, "t.strange", "1.0.0", "strange", "Strange"), stranger, "stranger"), "strange.jar");
+        place(signed(TestPlugins.dsGreeter(work, "t.old", "1.0.0", "old", "Old"), lapsed, "lapsed"), "old.jar");
+        Path goodToo = signed(TestPlugins.dsGreeter(work, "t.tampered", "1.0.0", "tampered", "Tampered"), author, "author");
+        place(rewritten(goodToo, "tampered.jar", false), "tampered.jar");
+        Path goodThree = signed(TestPlugins.dsGreeter(work, "t.partial", "1.0.0", "partial", "Partial"), author, "author");
+        place(rewritten(goodThree, "partial.jar", true), "partial.jar");
+
+        assertEquals("Good, x", greeter("good").greet("x"), "a bundle signed by a trusted key installs");
+        String d = deploys();
+        for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end; d = deploys()) {
+            if (List.of("strange.jar", "old.jar", "tampered.jar", "partial.jar").stream().allMatch(d::contains) && !d.contains("waiting")) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(d.contains("is signed by CN=Someone Else, which the trust store does not trust (trust policy: enforce)"), d);
+        assertTrue(d.matches("(?s).*is signed by CN=Lapsed Author, whose certificate expired on \\d{4}-\\d\\d-\\d\\d \\(trust policy: enforce\\).*"), d);
+        assertTrue(d.contains("its signature does not match its content ("), d);
+        assertTrue(d.contains("is only partly signed: 1 of ") && d.contains("entries are not, e.g. extra/added.txt (trust policy: enforce)"), d);
+        for (String refused : List.of("strange", "old", "tampered", "partial", "probe")) {
+            assertTrue(atrium.service(Greeter.class, refused).isEmpty(), refused + " must not be installed");
+        }
+        assertTrue(log.contains("WARNING plugin file strange.jar is signed by CN=Someone Else, which the trust store does not trust"
+                + " (trust policy: enforce)"), "each refusal is one line in the log");
+        assertEquals("Warned, y", greeter("warned").greet("y"), "what was installed before stays");
+        assertTrue(log.stream().noneMatch(l -> l.contains("trustpass")), "the trust store's password is never logged");
+    }
+
+    @Test
+    void thePolicyCanRequireProcessAndWasmPluginsToPinTheirFiles() throws Exception {
+        drop("io.atrium.trust.cfg", "requirePins = process,wasm\n");
+        // the transports receive the configuration beside the core: a probe, changed until refused, tells when it has arrived
+        for (int i = 0; !deploys().contains("requires process plugins to"); i++) {
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
+            Thread.sleep(50);
+        }
+        helperPlugin("loose", "return 'loose'", "");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
+        drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
+        await("both are refused", () -> {
+            String d = deploys();
+            return d.contains("is refused: it pins none of its files (field sha256), and the trust policy (io.atrium.trust requirePins) "
+                    + "requires process plugins to") && d.contains("is refused: it does not pin its module (field sha256), and the trust "
+                    + "policy (io.atrium.trust requirePins) requires wasm plugins to");
+        });
+        // pinned, the same module is welcome
+        String pin = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(WasmPluginIT.GREETER)));
+        drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\", "
+                + "\"sha256\": \"" + pin + "\"}");
+        assertEquals("Hello, pinned!", greeter("loosewasm").greet("pinned"));
+    }
+
+    @Test
+    void aLinkLeadingOutsideThePluginFolderIsRefusedUnlessThePolicyAllowsIt() throws Exception {
+        Path outside = Files.createDirectories(work.resolve("elsewhere"));
+        Path jar = Files.copy(TestPlugins.dsGreeter(work, "t.linked", "1.0.0", "linked", "Linked"), outside.resolve("linked.jar"));
+        Files.createSymbolicLink(folder.resolve("linked.jar"), jar);
+        Path target = jar.toRealPath();
+        await("the link is refused", () -> deploys().contains("linked.jar") && deploys().contains(
+                "is a symbolic link to " + target + ", outside the plugin folder (trust policy: allowLinksOutside = false)"));
+        assertTrue(atrium.service(Greeter.class, "linked").isEmpty());
+        // inside the folder, a link is fine
+        Files.copy(TestPlugins.dsGreeter(work, "t.inside", "1.0.0", "inside", "Inside"), folder.resolve(".inside-target.jar"));
+        Files.createSymbolicLink(folder.resolve("inside.jar"), folder.resolve(".inside-target.jar"));
+        assertEquals("Inside, x", greeter("inside").greet("x"));
+    }
+}
