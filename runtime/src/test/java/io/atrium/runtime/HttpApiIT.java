@@ -137,6 +137,14 @@ class HttpApiIT extends ServerWithPluginFolder {
         await("the configured token is in force", () -> atrium.execute("web:token").output().equals("s3cret-from-config\n"));
         assertEquals(401, send("POST", "/api/plugins/english/greet", "[\"x\"]", "Bearer " + token).status());
         assertEquals(200, send("POST", "/api/plugins/english/greet", "[\"x\"]", "Bearer s3cret-from-config").status());
+
+        // no secret in the log, in plugin:info or in the API's answers
+        for (String secret : List.of(token, "s3cret-from-config")) {
+            assertTrue(log.stream().noneMatch(l -> l.contains(secret)), "a token reached the log");
+            assertTrue(!atrium.execute("plugin:info english").output().contains(secret));
+            assertTrue(!get("/api/plugins").json().toString().contains(secret));
+        }
+        assertTrue(log.stream().anyMatch(l -> l.contains("the HTTP API's token was generated; 'web:token' prints it")), String.join("\n", log));
     }
 
     @Test

@@ -187,4 +187,24 @@ class TrustIT extends ServerWithPluginFolder {
         Files.createSymbolicLink(folder.resolve("inside.jar"), folder.resolve(".inside-target.jar"));
         assertEquals("Inside, x", greeter("inside").greet("x"));
     }
+
+    @Test
+    void theCapabilityPolicyRefusesWasmPluginsLackingWhatTheContractsConsumersRequire() throws Exception {
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("capable.wasm"));
+        String lacking = "is refused: it lacks the capabilities greet, style;version=2, which the configuration io.atrium.capabilities "
+                + "requires of every Greeter";
+        for (int i = 0; !deploys().contains(lacking); i++) { // changed until refused: the configuration reaches the transport meanwhile
+            assertTrue(i < 300, "the capability policy never reached the wasm transport: " + deploys());
+            drop("capable.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"capable.wasm\", "
+                    + "\"description\": \"try " + i + "\"}");
+            Thread.sleep(50);
+        }
+        assertTrue(atrium.service(Greeter.class, "capable").isEmpty());
+        drop("capable.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"capable.wasm\", "
+                + "\"capabilities\": [\"greet\", \"style;version=3\"]}");
+        assertEquals("Hello, able!", greeter("capable").greet("able"));
+        String caps = atrium.execute("plugin:caps capable").output();
+        assertTrue(caps.contains("greet") && caps.contains("style       3"), caps);
+    }
 }

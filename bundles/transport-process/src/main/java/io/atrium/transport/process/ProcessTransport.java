@@ -11,6 +11,7 @@ import io.atrium.transport.process.host.Launcher;
 import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
+import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         configurationPid = {ProcessTransport.CAPABILITIES_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
-    public static final String CAPABILITIES_PID = "io.atrium.capabilities";
+    public static final String CAPABILITIES_PID = CapabilityPolicy.PID;
     /** Framework property with the distribution's folder (io.atrium.runtime.launcher.Main sets it); plugins get it as ATRIUM_HOME. */
     static final String HOME_PROPERTY = "atrium.home";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
@@ -56,7 +57,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private final ExecutorService work;
     private final Launcher launcher;
     private final DeployedPlugins<SupervisedPlugin> plugins = new DeployedPlugins<>(SupervisedPlugin::name, p -> p.manifest().file());
-    private volatile Map<String, List<Capability>> required = Map.of();
+    private volatile CapabilityPolicy capabilities = CapabilityPolicy.of(Map.of());
     /** Plugins deployed while the framework was still starting: launched once it has (see {@link #launchWhenStarted}). */
     private final List<SupervisedPlugin> deferred = new ArrayList<>();
     private boolean frameworkStarted;
@@ -90,24 +91,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Modified
     void modified(Map<String, Object> config) {
         pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "process");
-        Map<String, List<Capability>> next = new java.util.HashMap<>();
-        config.forEach((key, value) -> {
-            if (key.contains(".") && !key.startsWith("service.") && !key.startsWith("component.") && !key.startsWith("felix.")
-                    && !key.startsWith("atrium.config")) {
-                List<Capability> caps = new ArrayList<>();
-                for (String c : String.valueOf(value).split(",")) {
-                    if (!c.isBlank()) {
-                        try {
-                            caps.add(Capability.parse(c));
-                        } catch (IllegalArgumentException e) {
-                            LOG.warning("configuration " + CAPABILITIES_PID + ", key " + key + ": " + e.getMessage() + "; ignored");
-                        }
-                    }
-                }
-                next.put(key, List.copyOf(caps));
-            }
-        });
-        required = Map.copyOf(next);
+        capabilities = CapabilityPolicy.of(config);
     }
 
     @Deactivate
@@ -204,14 +188,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     /** @return why the configuration refuses a plugin of this contract with these capabilities, or null */
     private String refusal(String contract, List<Capability> declared) {
-        List<String> missing = new ArrayList<>();
-        for (Capability need : required.getOrDefault(contract, List.of())) {
-            if (declared.stream().noneMatch(c -> c.satisfies(need))) {
-                missing.add(need.toString());
-            }
-        }
-        return missing.isEmpty() ? null : "lacks the capabilit" + (missing.size() == 1 ? "y " : "ies ") + String.join(", ", missing)
-                + ", which the configuration " + CAPABILITIES_PID + " requires of every " + contract.substring(contract.lastIndexOf('.') + 1);
+        return capabilities.refusal(contract, declared);
     }
 
     // ------------------------------------------------------------------ the registry's and the shell's side

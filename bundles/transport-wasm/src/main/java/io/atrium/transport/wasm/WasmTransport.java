@@ -7,6 +7,7 @@ import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
+import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.wasm.engine.Deadlines;
@@ -40,7 +41,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
@@ -70,12 +71,16 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         this.cache = dir == null ? null : new DiskCache(dir.toPath());
     }
 
+    /** From configuration io.atrium.capabilities: what the plugins of each contract must declare. */
+    private volatile CapabilityPolicy capabilities = CapabilityPolicy.of(Map.of());
+
     /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
     private volatile boolean pinsRequired;
 
     @Modified
     void modified(Map<String, Object> config) {
         pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "wasm");
+        capabilities = CapabilityPolicy.of(config);
         Object v = config.get("allowedRoots");
         java.util.List<Path> roots = new java.util.ArrayList<>();
         Iterable<?> values = v instanceof String s ? java.util.Arrays.asList(s.split(",")) : v instanceof String[] a ? java.util.Arrays.asList(a)
@@ -142,6 +147,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         if (pinsRequired && m.sha256() == null) {
             throw new IllegalArgumentException("is refused: it does not pin its module (field sha256), and the trust policy "
                     + "(io.atrium.trust requirePins) requires wasm plugins to");
+        }
+        String lacking = capabilities.refusal(m.contract(), m.capabilities());
+        if (lacking != null) {
+            throw new IllegalArgumentException("is refused: it " + lacking);
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);

@@ -162,7 +162,7 @@ public final class WasmPlugin {
 
     private void register() {
         WasmManifest m = manifest;
-        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), Transport.WASM, List.of(), m.file());
+        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), Transport.WASM, m.capabilities(), m.file());
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
         } else {
@@ -184,7 +184,7 @@ public final class WasmPlugin {
 
     public PluginDescriptor descriptor() {
         WasmManifest m = manifest;
-        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, List.<Capability>of(),
+        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, m.capabilities(),
                 pool != null ? PluginState.ACTIVE : PluginState.STOPPED, context.getBundle().getBundleId(), m.file().getFileName().toString());
     }
 

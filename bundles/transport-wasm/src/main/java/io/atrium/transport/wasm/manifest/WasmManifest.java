@@ -29,6 +29,7 @@ import java.util.Set;
  * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, seeded randomness)
  * @param allowedPaths    the folders granted (Extism's {@code allowed_paths}: {@code "ro:data": "/data"} is read-only)
  * @param allowedHosts    hosts the module may reach with Extism's http_request: a name, {@code *.suffix}, or {@code *}
+ * @param capabilities    what the plugin declares it supports (as a process plugin's handshake does)
  */
 public record WasmManifest(
         Path file,
@@ -46,7 +47,8 @@ public record WasmManifest(
         int instances,
         boolean wasi,
         List<Grant> allowedPaths,
-        List<String> allowedHosts) {
+        List<String> allowedHosts,
+        List<io.atrium.api.Capability> capabilities) {
 
     /**
      * One folder a module may reach through WASI.
@@ -90,7 +92,7 @@ public record WasmManifest(
         public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0, 1 << 20);
     }
 
-    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256",
+    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256", "capabilities",
             "exports", "encoding", "engine", "config", "limits", "instances", "wasi", "allowedPaths", "allowedHosts", "description");
 
     /**
@@ -168,7 +170,19 @@ public record WasmManifest(
         return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
                 Map.copyOf(config), limits, (int) instances, wasi, List.copyOf(grants),
-                List.copyOf(f.strings("allowedHosts", List.of())));
+                List.copyOf(f.strings("allowedHosts", List.of())), capabilities(f));
+    }
+
+    private static List<io.atrium.api.Capability> capabilities(ManifestFields f) {
+        List<io.atrium.api.Capability> caps = new java.util.ArrayList<>();
+        for (String c : f.strings("capabilities", List.of())) {
+            try {
+                caps.add(io.atrium.api.Capability.parse(c));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("field 'capabilities': " + e.getMessage());
+            }
+        }
+        return List.copyOf(caps);
     }
 
     /** @return the export that implements a contract method */
