@@ -207,4 +207,27 @@ class TrustIT extends ServerWithPluginFolder {
         String caps = atrium.execute("plugin:caps capable").output();
         assertTrue(caps.contains("greet") && caps.contains("style       3"), caps);
     }
+
+    @Test
+    void theCapabilityPolicyRefusesInProcessPluginsToo() throws Exception {
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
+        String lacking = "is refused: it lacks the capability greet, which the configuration io.atrium.capabilities requires of every Greeter";
+        for (int i = 0; !atrium.execute("plugin:problems").output().contains(lacking); i++) { // new versions until the policy has arrived
+            assertTrue(i < 100, "the capability policy never reached the registry: " + atrium.execute("plugin:problems").output());
+            place(TestPlugins.dsGreeter(work, "t.nocaps", "1.0." + i, "nocaps", "No caps"), "nocaps.jar");
+            Thread.sleep(100);
+        }
+        assertTrue(atrium.execute("plugin:problems").output().contains("nocaps (t.nocaps): " + lacking), atrium.execute("plugin:problems").output());
+        assertTrue(atrium.service(Greeter.class, "nocaps").isEmpty(), "consumers never see a refused plugin");
+        place(TestPlugins.bundle(work, "t.caps", "1.0.0", java.util.Map.of("t.caps.G", """
+                package t.caps;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.service.component.annotations.Component;
+                @Component(property = {"atrium.plugin.name=caps", "atrium.plugin.capabilities=greet"})
+                public class G implements Greeter {
+                    public String greet(String who) { return "Capable, " + who; }
+                }
+                """), java.util.Map.of()), "caps.jar");
+        assertEquals("Capable, x", greeter("caps").greet("x"));
+    }
 }

@@ -77,8 +77,12 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     private final CallObservers observers;
 
+    private final io.atrium.core.trust.CapabilityRules capabilityRules;
+
     @Activate
-    public PluginFacades(BundleContext context, @Reference CallObservers observers) {
+    public PluginFacades(BundleContext context, @Reference CallObservers observers,
+                         @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
+        this.capabilityRules = capabilityRules;
         this.context = context;
         this.observers = observers;
         this.coreId = context.getBundle().getBundleId();
@@ -175,6 +179,10 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         }
         if (f != null) {
             return; // a second service with the same name: the registry reports it; the first keeps the facade
+        }
+        if (capabilityRules.refusal(contractName, io.atrium.core.registry.PluginRegistryImpl.capabilities(
+                ref.getProperty(PluginProperties.CAPABILITIES))) != null) {
+            return; // refused by the capability policy (the registry says why): hidden, and no facade for consumers
         }
         Class<?> contract;
         try {

@@ -47,7 +47,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private final List<PluginListener> listeners = new CopyOnWriteArrayList<>();
     /** Guarded by this. Several services may claim a name; the first registered wins, the rest are problems. */
     private final Map<String, List<Entry>> byName = new TreeMap<>();
-    private final Map<ServiceReference<?>, PluginProblem> foreignApi = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<ServiceReference<?>, PluginProblem> refused = new java.util.concurrent.ConcurrentHashMap<>();
     /** Guarded by this: the plugin name each plugin service claims, so other services' events cost a lookup. */
     private final Map<ServiceReference<?>, String> claimed = new java.util.HashMap<>();
     /**
@@ -59,8 +59,12 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private volatile List<ServiceReference<PluginProvider>> providerRefs = List.of();
     private final Map<ServiceReference<PluginProvider>, PluginProvider> providerObjects = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final io.atrium.core.trust.CapabilityRules capabilityRules;
+
     @Activate
-    public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport) {
+    public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport,
+                              @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
+        this.capabilityRules = capabilityRules;
         this.context = context;
         this.problemReport = problemReport;
         try {
@@ -122,7 +126,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
             String name = nameOf(ref);
             String reason = "registers " + verdict.contract() + " from its own copy of the API (in bundle "
                     + verdict.foreignApiBundle() + "); a plugin must import the API packages, not embed them";
-            foreignApi.put(ref, new PluginProblem(name, source(ref), reason));
+            refused.put(ref, new PluginProblem(name, source(ref), reason));
             LOG.warning("plugin '" + name + "' " + reason);
             return;
         }
@@ -130,6 +134,13 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
             return;
         }
         Entry entry = new Entry(describe(ref, verdict.contract()), ref);
+        String lacking = capabilityRules.refusal(verdict.contract(), entry.descriptor().capabilities());
+        if (lacking != null) {
+            String name = entry.descriptor().name();
+            refused.put(ref, new PluginProblem(name, source(ref), "is refused: it " + lacking));
+            LOG.warning("plugin '" + name + "' is refused: it " + lacking);
+            return;
+        }
         boolean first;
         synchronized (this) {
             List<Entry> claims = byName.computeIfAbsent(entry.descriptor().name(), n -> new ArrayList<>());
@@ -171,7 +182,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     }
 
     private void removed(ServiceReference<?> ref) {
-        foreignApi.remove(ref);
+        refused.remove(ref);
         Entry gone = null;
         Entry promoted = null;
         synchronized (this) {
@@ -240,7 +251,8 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         return source != null ? source.toString() : ref.getBundle().getSymbolicName();
     }
 
-    private static List<Capability> capabilities(Object value) {
+    /** @return the capabilities a plugin service declares in its {@code atrium.plugin.capabilities} property */
+    public static List<Capability> capabilities(Object value) {
         List<Capability> caps = new ArrayList<>();
         if (value instanceof String s) {
             caps.add(Capability.parse(s));
@@ -313,7 +325,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     @Override
     public List<PluginProblem> problems() {
         List<PluginProblem> all = new ArrayList<>(problemReport.problems());
-        all.addAll(foreignApi.values());
+        all.addAll(refused.values());
         for (PluginProvider p : providers()) {
             all.addAll(p.problems());
         }

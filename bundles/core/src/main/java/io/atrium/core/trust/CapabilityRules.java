@@ -1,0 +1,37 @@
+package io.atrium.core.trust;
+
+import io.atrium.api.Capability;
+import io.atrium.transport.support.CapabilityPolicy;
+import java.util.List;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+
+/**
+ * The capability policy (configuration {@code io.atrium.capabilities}) for in-process plugins: the
+ * registry refuses a bundle's plugin service that lacks what its contract's consumers require, as the
+ * transports refuse theirs. Checked when a plugin registers; a changed policy applies from then on.
+ */
+@Component(service = CapabilityRules.class, configurationPid = CapabilityPolicy.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class CapabilityRules {
+    private volatile CapabilityPolicy policy;
+
+    @Activate
+    public CapabilityRules(Map<String, Object> config) {
+        modified(config);
+    }
+
+    @Modified
+    void modified(Map<String, Object> config) {
+        policy = CapabilityPolicy.of(config);
+    }
+
+    /**
+     * @return why a plugin of this contract declaring these capabilities is refused (one line), or null
+     */
+    public String refusal(String contract, List<Capability> declared) {
+        return policy.refusal(contract, declared);
+    }
+}
