@@ -230,4 +230,62 @@ class TrustIT extends ServerWithPluginFolder {
                 """), java.util.Map.of()), "caps.jar");
         assertEquals("Capable, x", greeter("caps").greet("x"));
     }
+
+    /** A detached signature of a file, as openssl dgst -sha256 -sign makes it, in base64. */
+    void sign(Path keystore, String alias, Path file) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            ks.load(in, "secret1".toCharArray());
+        }
+        java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+        s.initSign((java.security.PrivateKey) ks.getKey(alias, "secret1".toCharArray()));
+        s.update(Files.readAllBytes(file));
+        Files.writeString(file.resolveSibling(file.getFileName() + ".sig"), java.util.Base64.getEncoder().encodeToString(s.sign()) + "\n");
+    }
+
+    @Test
+    void manifestsSignedByATrustedKeyDeployAndOthersAreRefusedWhenThePolicyRequiresIt() throws Exception {
+        Path author = key("author", "Trusted Plugin Author", null, 30);
+        Path stranger = key("stranger", "Someone Else", null, 30);
+        Path truststore = work.resolve("trust.p12");
+        trust(author, "author", truststore);
+        drop("io.atrium.trust.cfg", "requireSignedManifests = process,wasm\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
+        String required = "it has no signature probe.plugin.json.sig, and the trust policy (io.atrium.trust requireSignedManifests) requires one";
+        for (int i = 0; !deploys().contains(required); i++) { // changed until refused: the configuration reaches the transport meanwhile
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
+            Thread.sleep(50);
+        }
+
+        // a process plugin whose manifest the trusted key signed: the signature first, then the manifest
+        Path script = folder.resolve("signedpy.py");
+        Files.writeString(script, "import os, sys\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\nfrom atrium_plugin import serve\n"
+                + "serve(name='signedpy', version='1.0.0', contract='io.atrium.api.greeting.Greeter', methods={'greet': lambda who: 'signed ' + who})\n");
+        Path manifest = work.resolve("signedpy.plugin.json");
+        Files.writeString(manifest, "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"python3\", \"signedpy.py\"], "
+                + "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + ProcessPluginIT.SDK + "\"}, \"sha256\": \""
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script))) + "\"}");
+        sign(author, "author", manifest);
+        place(manifest.resolveSibling("signedpy.plugin.json.sig"), "signedpy.plugin.json.sig");
+        place(manifest, "signedpy.plugin.json");
+        assertEquals("signed x", greeter("signedpy").greet("x"));
+
+        // a wasm manifest signed by a key the trust store does not hold
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("strangewasm.wasm"));
+        Path wasmManifest = work.resolve("strangewasm.wasm.json");
+        Files.writeString(wasmManifest, "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"strangewasm.wasm\"}");
+        sign(stranger, "stranger", wasmManifest);
+        place(wasmManifest.resolveSibling("strangewasm.wasm.json.sig"), "strangewasm.wasm.json.sig");
+        place(wasmManifest, "strangewasm.wasm.json");
+        await("the stranger's signature is refused", () -> deploys().contains(
+                "is refused: strangewasm.wasm.json.sig is not a signature of this file by a key the trust store holds"));
+
+        // the signed manifest changed after signing: refused, and the plugin verified before serves on
+        place(Files.writeString(work.resolve("edited.json"), Files.readString(manifest).replace("1.0.0\", \"contract", "1.0.1\", \"contract")),
+                "signedpy.plugin.json");
+        await("the edited manifest is refused", () -> deploys().contains(
+                "is refused: signedpy.plugin.json.sig is not a signature of this file by a key the trust store holds"));
+        assertEquals("signed y", greeter("signedpy").greet("y"));
+        assertTrue(atrium.service(Greeter.class, "strangewasm").isEmpty());
+    }
 }

@@ -125,15 +125,4 @@ public record BundleSignature(String signer, String problem) {
     private static String day(java.util.Date d) {
         return d.toInstant().toString().substring(0, 10);
     }
-
-    /** @return an empty trust store: nothing is trusted */
-    static KeyStore emptyStore() {
-        try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            return ks;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

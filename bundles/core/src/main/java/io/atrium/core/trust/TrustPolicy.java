@@ -1,12 +1,12 @@
 package io.atrium.core.trust;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -63,13 +63,13 @@ public final class TrustPolicy {
     private volatile boolean allowLinksOutside;
 
     @Activate
-    public TrustPolicy(BundleContext context, Config config) {
+    public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
         this.context = context;
-        modified(config);
+        modified(config, properties);
     }
 
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
         Mode m;
         try {
             m = Mode.valueOf(config.bundleSignatures().strip().toUpperCase(Locale.ROOT));
@@ -78,34 +78,17 @@ public final class TrustPolicy {
                     + "' is not off, warn or enforce; enforcing");
             m = Mode.ENFORCE; // a typo must not open the door
         }
-        Path store = config.trustStore().isBlank() ? defaultStore() : Path.of(config.trustStore().strip());
-        KeyStore ks = BundleSignature.emptyStore();
-        String problem = null;
-        if (store != null && Files.isRegularFile(store)) {
-            try (InputStream in = Files.newInputStream(store)) {
-                KeyStore loaded = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
-                String pw = config.trustStorePassword();
-                loaded.load(in, pw.isEmpty() ? null : pw.toCharArray());
-                ks = loaded;
-            } catch (IOException | GeneralSecurityException e) {
-                problem = "the trust store " + store + " cannot be read: " + e.getMessage();
-                LOG.severe(problem + "; no signer is trusted");
-            }
-        } else if (!config.trustStore().isBlank()) {
-            problem = "the trust store " + store + " does not exist";
-            LOG.severe(problem + "; no signer is trusted");
+        TrustStore store = TrustStore.of(properties, context.getProperty("atrium.home"));
+        if (store.problem() != null) {
+            LOG.severe(store.problem() + "; no signer is trusted");
         }
-        this.trusted = ks;
-        this.storeProblem = problem;
-        this.storePath = store;
+        this.trusted = store.certificates();
+        this.storeProblem = store.problem();
+        this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
         this.mode = m;
     }
 
-    private Path defaultStore() {
-        String home = context.getProperty("atrium.home");
-        return home == null ? null : Path.of(home, "etc", "truststore.p12");
-    }
 
     /** @return the policy in force */
     public Mode mode() {

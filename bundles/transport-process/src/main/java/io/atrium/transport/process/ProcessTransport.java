@@ -13,6 +13,7 @@ import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
+import io.atrium.transport.support.TrustStore;
 import io.atrium.transport.support.DeployedPlugins;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Activate
     public ProcessTransport(BundleContext context, Map<String, Object> config) {
         this.context = context;
+        this.atriumHome = context.getProperty(HOME_PROPERTY);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
@@ -87,10 +89,16 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
     private volatile boolean pinsRequired;
+    /** From configuration io.atrium.trust: whom detached manifest signatures may come from, and whether one is required. */
+    private volatile TrustStore trust = new TrustStore(TrustStore.empty(), null, null);
+    private volatile boolean signaturesRequired;
+    private final String atriumHome;
 
     @Modified
     void modified(Map<String, Object> config) {
         pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "process");
+        signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "process");
+        trust = TrustStore.of(config, atriumHome);
         capabilities = CapabilityPolicy.of(config);
     }
 
@@ -125,6 +133,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
         }
+        String unsigned = trust.manifestRefusal(file, content, signaturesRequired);
+        if (unsigned != null) {
+            throw new IllegalArgumentException("is refused: " + unsigned);
+        }
         if (pinsRequired && m.pins().isEmpty()) {
             throw new IllegalArgumentException("is refused: it pins none of its files (field sha256), and the trust policy "
                     + "(io.atrium.trust requirePins) requires process plugins to");
@@ -154,7 +166,9 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
-        return new Deployed(m.name() + " " + m.version(), m.name(), m.files());
+        List<Path> watched = new ArrayList<>(m.files());
+        watched.add(TrustStore.signatureOf(file)); // adding, changing or removing the signature deploys again
+        return new Deployed(m.name() + " " + m.version(), m.name(), watched);
     }
 
     /**

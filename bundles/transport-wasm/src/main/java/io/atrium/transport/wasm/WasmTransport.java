@@ -9,6 +9,7 @@ import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
+import io.atrium.transport.support.TrustStore;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.wasm.engine.Deadlines;
 import io.atrium.transport.wasm.engine.MemoryBudget;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,6 +64,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     @Activate
     public WasmTransport(BundleContext context, Map<String, Object> config) {
+        this.atriumHome = context.getProperty("atrium.home");
         modified(config);
         this.context = context;
         String mb = context.getProperty(BUDGET_PROPERTY);
@@ -76,10 +79,16 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
     private volatile boolean pinsRequired;
+    /** From configuration io.atrium.trust: whom detached manifest signatures may come from, and whether one is required. */
+    private volatile TrustStore trust = new TrustStore(TrustStore.empty(), null, null);
+    private volatile boolean signaturesRequired;
+    private final String atriumHome;
 
     @Modified
     void modified(Map<String, Object> config) {
         pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "wasm");
+        signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "wasm");
+        trust = TrustStore.of(config, atriumHome);
         capabilities = CapabilityPolicy.of(config);
         Object v = config.get("allowedRoots");
         java.util.List<Path> roots = new java.util.ArrayList<>();
@@ -144,6 +153,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
         }
+        String unsigned = trust.manifestRefusal(file, content, signaturesRequired);
+        if (unsigned != null) {
+            throw new IllegalArgumentException("is refused: " + unsigned);
+        }
         if (pinsRequired && m.sha256() == null) {
             throw new IllegalArgumentException("is refused: it does not pin its module (field sha256), and the trust policy "
                     + "(io.atrium.trust requirePins) requires wasm plugins to");
@@ -180,7 +193,9 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), plugin);
         }
         plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
-        return new Deployed(m.name() + " " + m.version(), m.name(), m.files());
+        List<Path> watched = new ArrayList<>(m.files());
+        watched.add(TrustStore.signatureOf(file)); // adding, changing or removing the signature deploys again
+        return new Deployed(m.name() + " " + m.version(), m.name(), watched);
     }
 
     @Override

@@ -1,0 +1,157 @@
+package io.atrium.transport.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * The trusted certificates of configuration {@code io.atrium.trust} ({@code trustStore}, a PKCS12 or
+ * JKS file, by default {@code ATRIUM_HOME/etc/truststore.p12}; {@code trustStorePassword}), and the
+ * check of a detached signature by one of them.
+ *
+ * @param certificates the trusted certificates (empty: nothing is trusted)
+ * @param path         where they were read from, or null
+ * @param problem      why the configured store could not be read, or null
+ */
+public record TrustStore(KeyStore certificates, Path path, String problem) {
+
+    /**
+     * @param config     the configuration's properties
+     * @param atriumHome the distribution's folder, or null
+     * @return the store; an unreadable one is empty, with the reason
+     */
+    public static TrustStore of(Map<String, Object> config, String atriumHome) {
+        Object configured = config.get("trustStore");
+        String text = configured == null ? "" : configured.toString().strip();
+        Path store = !text.isEmpty() ? Path.of(text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
+        if (store == null || !Files.isRegularFile(store)) {
+            return new TrustStore(empty(), store, text.isEmpty() ? null : "the trust store " + store + " does not exist");
+        }
+        Object pw = config.get("trustStorePassword");
+        try (InputStream in = Files.newInputStream(store)) {
+            KeyStore ks = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
+            ks.load(in, pw == null || pw.toString().isEmpty() ? null : pw.toString().toCharArray());
+            return new TrustStore(ks, store, null);
+        } catch (IOException | GeneralSecurityException e) {
+            return new TrustStore(empty(), store, "the trust store " + store + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** @return a store that trusts nothing */
+    public static KeyStore empty() {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            return ks;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Checks a detached signature: SHA-256 with the key of a trusted certificate (EC, RSA or Ed25519),
+     * as {@code openssl dgst -sha256 -sign key.pem} makes it, raw or in base64.
+     *
+     * @param content   the signed bytes
+     * @param signature the signature file's bytes
+     * @param what      the signature file's name, for the message
+     * @return why the signature is not acceptable (one line), or null when a trusted, valid key made it
+     */
+    public String refusal(byte[] content, byte[] signature, String what) {
+        byte[] sig = decode(signature);
+        try {
+            for (String alias : Collections.list(certificates.aliases())) {
+                Certificate c = certificates.getCertificate(alias);
+                if (c == null || !verifies(c.getPublicKey(), content, sig)) {
+                    continue;
+                }
+                if (c instanceof X509Certificate x) {
+                    String subject = x.getSubjectX500Principal().getName();
+                    try {
+                        x.checkValidity();
+                    } catch (CertificateExpiredException e) {
+                        return what + " is by " + subject + ", whose certificate expired on "
+                                + x.getNotAfter().toInstant().toString().substring(0, 10);
+                    } catch (CertificateNotYetValidException e) {
+                        return what + " is by " + subject + ", whose certificate is not valid yet";
+                    }
+                }
+                return null;
+            }
+        } catch (java.security.KeyStoreException e) {
+            return what + " cannot be checked: " + e.getMessage();
+        }
+        return what + " is not a signature of this file by a key the trust store holds"
+                + (problem != null ? " (" + problem + ")" : "");
+    }
+
+    private static boolean verifies(PublicKey key, byte[] content, byte[] sig) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return false;
+        }
+        try {
+            Signature s = Signature.getInstance(algorithm);
+            s.initVerify(key);
+            s.update(content);
+            return s.verify(sig);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return false; // not this key's signature (or not a signature at all)
+        }
+    }
+
+    /** @return where a manifest's detached signature lives: beside it, named {@code MANIFEST.sig} */
+    public static Path signatureOf(Path manifest) {
+        return manifest.resolveSibling(manifest.getFileName() + ".sig");
+    }
+
+    /**
+     * @param manifest the manifest file
+     * @param content  its bytes, as deployed
+     * @param required whether the policy requires a signature
+     * @return why the manifest is refused (one line), or null: signed by a trusted key, or unsigned and not required
+     */
+    public String manifestRefusal(Path manifest, byte[] content, boolean required) {
+        Path sig = signatureOf(manifest);
+        if (!Files.isRegularFile(sig)) {
+            return required ? "it has no signature " + sig.getFileName() + ", and the trust policy (io.atrium.trust "
+                    + "requireSignedManifests) requires one" : null;
+        }
+        try {
+            return refusal(content, Files.readAllBytes(sig), sig.getFileName().toString());
+        } catch (IOException e) {
+            return sig.getFileName() + " cannot be read: " + e.getMessage();
+        }
+    }
+
+    /** Base64 text (a signature piped through base64) or the raw bytes. */
+    private static byte[] decode(byte[] file) {
+        String text = new String(file, StandardCharsets.US_ASCII).replaceAll("\\s", "");
+        if (text.matches("[A-Za-z0-9+/=]+") && text.length() % 4 == 0) {
+            try {
+                return Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException notBase64) {
+                // raw after all
+            }
+        }
+        return file;
+    }
+}
