@@ -423,6 +423,30 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aProcessPluginIsSpokenToOverItsOwnPipesOnly() throws Exception {
+        helperPlugin("piped", "return 'piped'", "");
+        assertEquals("piped", greeter("piped").greet("x"));
+        long pid = pid("piped");
+        // stdin, stdout and stderr are anonymous pipes: nothing in the file system another user could open
+        for (int fd = 0; fd <= 2; fd++) {
+            String target = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
+            assertTrue(target.startsWith("pipe:["), "fd " + fd + " is " + target);
+        }
+        // and the plugin listens on no socket of its own
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (java.nio.file.NoSuchFileException closedMeanwhile) {
+                    continue;
+                }
+                assertTrue(!target.startsWith("socket:"), fd + " is a socket");
+            }
+        }
+    }
+
+    @Test
     void execModeRunsTheExecutableOncePerCall() throws Exception {
         Files.writeString(folder.resolve("once.py"), """
                 import json, os, sys
