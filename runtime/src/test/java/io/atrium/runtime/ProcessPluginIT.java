@@ -222,11 +222,17 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("the plugin is refused", () -> state("stylish") == PluginState.FAILED);
         assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability style;version=3, which the configuration "
                 + "io.atrium.capabilities requires of every Greeter"), problems());
+        // a policy it satisfies launches it again, by itself
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
-        Thread.sleep(300);
-        atrium.execute("plugin:reload stylish");
         assertEquals("z", greeter("stylish").greet("z"));
         assertEquals("CAPABILITY  VERSION\ngreet       -\nconfig      -\nstyle       2\n", atrium.execute("plugin:caps stylish").output());
+        // and a stricter one refuses it while it runs: its service goes, its process ends
+        long pid = pid("stylish");
+        Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, shout\n");
+        await("the running plugin is refused", () -> state("stylish") == PluginState.FAILED);
+        assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability shout"), problems());
+        assertTrue(atrium.service(Greeter.class, "stylish").isEmpty());
+        await("its process ends", () -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
     }
 
     @Test

@@ -206,6 +206,14 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("Hello, able!", greeter("capable").greet("able"));
         String caps = atrium.execute("plugin:caps capable").output();
         assertTrue(caps.contains("greet") && caps.contains("style       3"), caps);
+
+        // a stricter policy refuses the module already deployed, with the reason; the old one brings it back
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, style;version=2, shout\n");
+        await("the deployed module is refused", () -> atrium.execute("plugin:problems").output().contains(
+                "capable (capable.wasm.json): is refused: it lacks the capability shout"));
+        assertTrue(atrium.service(Greeter.class, "capable").isEmpty());
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
+        assertEquals("Hello, again!", greeter("capable").greet("again"));
     }
 
     @Test
@@ -229,6 +237,15 @@ class TrustIT extends ServerWithPluginFolder {
                 }
                 """), java.util.Map.of()), "caps.jar");
         assertEquals("Capable, x", greeter("caps").greet("x"));
+
+        // a stricter policy refuses the plugin already running; the old one accepts it again
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout\n");
+        await("the running plugin is refused", () -> atrium.service(Greeter.class, "caps").isEmpty());
+        assertTrue(atrium.execute("plugin:problems").output().contains("caps (t.caps): is refused: it lacks the capability shout"),
+                atrium.execute("plugin:problems").output());
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
+        assertEquals("Capable, again", greeter("caps").greet("again"));
+        assertTrue(atrium.service(Greeter.class, "nocaps").isEmpty(), "nocaps still lacks greet");
     }
 
     /** A detached signature of a file, as openssl dgst -sha256 -sign makes it, in base64. */

@@ -78,12 +78,14 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     private final CallObservers observers;
 
     private final io.atrium.core.trust.CapabilityRules capabilityRules;
+    private final Runnable policyListener = this::capabilityPolicyChanged;
 
     @Activate
     public PluginFacades(BundleContext context, @Reference CallObservers observers,
                          @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
         this.capabilityRules = capabilityRules;
         this.context = context;
+        capabilityRules.onChange(policyListener);
         this.observers = observers;
         this.coreId = context.getBundle().getBundleId();
         try {
@@ -103,6 +105,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     @Deactivate
     void deactivate() {
+        capabilityRules.removeListener(policyListener);
         context.removeServiceListener(this);
         for (Facade f : facades.values()) {
             unregister(f);
@@ -198,6 +201,27 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
         f.registration = context.registerService(contract.getName(), handler.facade(), facadeProperties(ref));
+    }
+
+    /** The capability policy changed: facades of plugins it now refuses go, plugins it now accepts get one. */
+    private void capabilityPolicyChanged() {
+        for (Facade f : facades.values()) {
+            ServiceReference<?> ref = f.backingRef;
+            if (ref != null && capabilityRules.refusal(contractOf(ref), io.atrium.core.registry.PluginRegistryImpl.capabilities(
+                    ref.getProperty(PluginProperties.CAPABILITIES))) != null) {
+                withdraw(f, "is refused by the capability policy");
+            }
+        }
+        try {
+            ServiceReference<?>[] all = context.getAllServiceReferences(null, null);
+            for (ServiceReference<?> ref : all == null ? new ServiceReference<?>[0] : all) {
+                if (isBacking(ref)) {
+                    added(ref); // makes a facade for a plugin accepted now; nothing for the others
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // null filter
+        }
     }
 
     private void removed(ServiceReference<?> ref, String contractName) {

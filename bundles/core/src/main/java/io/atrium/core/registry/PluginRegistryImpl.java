@@ -60,12 +60,14 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private final Map<ServiceReference<PluginProvider>, PluginProvider> providerObjects = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final io.atrium.core.trust.CapabilityRules capabilityRules;
+    private final Runnable policyListener = this::capabilityPolicyChanged;
 
     @Activate
     public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport,
                               @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
         this.capabilityRules = capabilityRules;
         this.context = context;
+        capabilityRules.onChange(policyListener);
         this.problemReport = problemReport;
         try {
             context.addServiceListener(this);
@@ -82,6 +84,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
 
     @Deactivate
     void deactivate() {
+        capabilityRules.removeListener(policyListener);
         context.removeServiceListener(this);
         providerObjects.keySet().forEach(context::ungetService);
     }
@@ -178,6 +181,26 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         } else {
             removed(ref);
             added(ref);
+        }
+    }
+
+    /** The capability policy changed: plugins it now refuses go, plugins it refused and now accepts come. */
+    private void capabilityPolicyChanged() {
+        List<ServiceReference<?>> recheck;
+        synchronized (this) {
+            recheck = new ArrayList<>(claimed.keySet());
+        }
+        recheck.addAll(refused.keySet());
+        for (ServiceReference<?> ref : recheck) {
+            ContractDetector.Verdict v = ContractDetector.inspect(ref);
+            if (!v.isPlugin() || v.foreignApiBundle() != null || ref.getBundle() == null) {
+                continue;
+            }
+            boolean lacking = capabilityRules.refusal(v.contract(), capabilities(ref.getProperty(PluginProperties.CAPABILITIES))) != null;
+            if (lacking != refused.containsKey(ref)) {
+                removed(ref);
+                added(ref); // refused now, or accepted now
+            }
         }
     }
 

@@ -12,11 +12,14 @@ import org.osgi.service.component.annotations.Modified;
 /**
  * The capability policy (configuration {@code io.atrium.capabilities}) for in-process plugins: the
  * registry refuses a bundle's plugin service that lacks what its contract's consumers require, as the
- * transports refuse theirs. Checked when a plugin registers; a changed policy applies from then on.
+ * transports refuse theirs. Checked when a plugin registers, and again for every plugin when the
+ * policy changes (the registry and the facades listen).
  */
 @Component(service = CapabilityRules.class, configurationPid = CapabilityPolicy.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class CapabilityRules {
     private volatile CapabilityPolicy policy;
+    /** Told when the policy changes, so plugins already registered are examined again. */
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public CapabilityRules(Map<String, Object> config) {
@@ -26,6 +29,17 @@ public final class CapabilityRules {
     @Modified
     void modified(Map<String, Object> config) {
         policy = CapabilityPolicy.of(config);
+        listeners.forEach(Runnable::run);
+    }
+
+    /** @param listener run after each change of the policy, on the configuration's thread */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** @param listener no longer told */
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
     }
 
     /**

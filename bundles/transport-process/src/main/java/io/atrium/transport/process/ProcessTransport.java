@@ -100,6 +100,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "process");
         trust = TrustStore.of(config, atriumHome);
         capabilities = CapabilityPolicy.of(config);
+        plugins.all().forEach(SupervisedPlugin::policyChanged); // a changed policy applies to running plugins too
     }
 
     @Deactivate

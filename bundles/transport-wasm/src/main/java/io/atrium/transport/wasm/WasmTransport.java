@@ -90,6 +90,15 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "wasm");
         trust = TrustStore.of(config, atriumHome);
         capabilities = CapabilityPolicy.of(config);
+        for (WasmPlugin p : plugins.all()) { // a changed policy applies to deployed plugins too
+            String lacking = capabilities.refusal(p.manifest().contract(), p.manifest().capabilities());
+            if (lacking != null && p.refusal() == null) {
+                p.refuse("it " + lacking);
+                LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
+            } else if (lacking == null && p.refusal() != null) {
+                reload(p.name()); // accepted now: loaded and published again
+            }
+        }
         Object v = config.get("allowedRoots");
         java.util.List<Path> roots = new java.util.ArrayList<>();
         Iterable<?> values = v instanceof String s ? java.util.Arrays.asList(s.split(",")) : v instanceof String[] a ? java.util.Arrays.asList(a)
@@ -215,7 +224,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
 
     @Override
     public List<PluginProblem> problems() {
-        return List.of(); // a module that does not load is refused at deployment, with its reason in plugin:deploys
+        // a module that does not load is refused at deployment, with its reason in plugin:deploys; one
+        // deployed, then refused by a changed capability policy, is a problem of its own
+        return plugins.all().stream().filter(p -> p.refusal() != null)
+                .map(p -> new PluginProblem(p.name(), p.manifest().file().getFileName().toString(), "is refused: " + p.refusal())).toList();
     }
 
     @Override

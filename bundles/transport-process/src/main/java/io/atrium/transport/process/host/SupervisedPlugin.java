@@ -178,12 +178,12 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             return new ExecRunner(launcher, m, log, timers);
         }
         PluginProcess p = PluginProcess.launch(launcher, m, log, this);
-        String refusal = policy.apply(p.handshake().capabilities());
+        capabilities = p.handshake().capabilities(); // known even when refused: a changed policy may accept it later
+        String refusal = policy.apply(capabilities);
         if (refusal != null) {
             p.shutdown();
             throw new PluginRejectedException(m.name(), refusal);
         }
-        capabilities = p.handshake().capabilities();
         log.host(Level.INFO, "started: pid " + p.pid() + ", " + m.contract() + ", capabilities " + capabilities);
         return p;
     }
@@ -284,6 +284,40 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 // logged by reload; the old instance keeps running if there was one
             }
         });
+    }
+
+    /** The reason given when the capability policy refuses a plugin starts so (see CapabilityPolicy.refusal). */
+    private static final String LACKS = "lacks the capabilit";
+
+    /**
+     * The capability policy changed: a running plugin that now lacks a required capability is
+     * refused (its service withdrawn, its process stopped); one refused for that before, and now
+     * acceptable, is launched again.
+     */
+    public void policyChanged() {
+        Invoker old = null;
+        boolean relaunch = false;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            String refusal = policy.apply(capabilities);
+            if (refusal != null && current != null) {
+                old = current;
+                fail(refusal);
+            } else if (refusal == null && state == PluginState.FAILED && problem != null && problem.startsWith(LACKS)) {
+                state = PluginState.STARTING;
+                problem = null;
+                relaunch = true;
+            }
+        }
+        if (old != null) {
+            background(old::shutdown);
+        }
+        if (relaunch) {
+            log.host(Level.INFO, "the capability policy accepts it now: launching");
+            start();
+        }
     }
 
     /** Launches a plugin an operator stopped (nothing when it is not stopped). */

@@ -98,7 +98,22 @@ public final class WasmPlugin {
      * {@link #deploy}, so the transport lists a new plugin before anyone can find its service.
      */
     public synchronized void publish() {
+        refusal = null;
         register();
+    }
+
+    /** Why the plugin was refused after its deployment (the capability policy changed), or null. */
+    private volatile String refusal;
+
+    /** Refuses a deployed plugin: its service is withdrawn, its instances dropped, the reason kept for plugin:problems. */
+    public synchronized void refuse(String reason) {
+        refusal = reason;
+        stop();
+    }
+
+    /** @return why the plugin is refused, or null */
+    public String refusal() {
+        return refusal;
     }
 
     /** Withdraws the service and drops the instances. */
@@ -185,7 +200,8 @@ public final class WasmPlugin {
     public PluginDescriptor descriptor() {
         WasmManifest m = manifest;
         return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, m.capabilities(),
-                pool != null ? PluginState.ACTIVE : PluginState.STOPPED, context.getBundle().getBundleId(), m.file().getFileName().toString());
+                pool != null ? PluginState.ACTIVE : refusal != null ? PluginState.FAILED : PluginState.STOPPED,
+                context.getBundle().getBundleId(), m.file().getFileName().toString());
     }
 
     public Map<String, String> details() {
