@@ -21,6 +21,11 @@ public final class CallProbe {
     private volatile SiteInfo site;
     /** Per method index: its observers, or null until its next call looks them up. */
     private volatile MethodObserver[][] byMethod;
+    /**
+     * The table before the last reset: a call begun before it ends on the observers that saw it begin
+     * (a tracer must close the span it opened, whatever was reset meanwhile).
+     */
+    private volatile MethodObserver[][] retired;
 
     /** What a site is made of, less the method. */
     public record SiteInfo(String plugin, String version, io.atrium.api.Transport transport, String contract) {
@@ -41,6 +46,7 @@ public final class CallProbe {
 
     /** The set of observers changed: each method looks its observers up again on its next call. */
     void reset() {
+        retired = byMethod;
         byMethod = new MethodObserver[methods.length][];
     }
 
@@ -78,8 +84,12 @@ public final class CallProbe {
         }
         long nanos = System.nanoTime() - start;
         MethodObserver[] observers = byMethod[method];
-        if (observers == null) {
-            return; // reset during the call: the observers that saw begin are gone
+        if (observers == null) { // reset during the call: end it on the observers that saw it begin
+            MethodObserver[][] before = retired;
+            observers = before == null ? null : before[method];
+            if (observers == null) {
+                return;
+            }
         }
         CallOutcome outcome = CallOutcome.of(failure);
         for (int i = observers.length - 1; i >= 0; i--) { // reverse order: nested begin/end pairs stay nested

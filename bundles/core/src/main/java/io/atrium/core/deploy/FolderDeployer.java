@@ -564,7 +564,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             refuse(e, jar.refusal());
             return;
         }
-        String distrust = trust.refusal(bytes, e.name);
+        String distrust = trust.refusal(bytes, e.name, jar.signed());
         if (distrust != null) {
             refuse(e, distrust);
             return;
@@ -930,7 +930,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (!jar.ok()) {
                 throw new IllegalArgumentException(pathOrUrl + " " + jar.refusal());
             }
-            String distrust = trust.refusal(bytes, pathOrUrl);
+            String distrust = trust.refusal(bytes, pathOrUrl, jar.signed());
             if (distrust != null) {
                 throw new IllegalArgumentException(pathOrUrl + " " + distrust);
             }

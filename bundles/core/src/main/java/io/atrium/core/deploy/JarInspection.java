@@ -15,13 +15,14 @@ import org.osgi.framework.Version;
  * @param bsn     the Bundle-SymbolicName (without directives), or null when refused
  * @param version the Bundle-Version, or null when refused
  * @param refusal why the jar cannot be installed, or null
+ * @param signed  whether the jar carries signature files (META-INF/*.SF): whether they hold is the trust policy's to check
  */
-record JarInspection(String bsn, Version version, String refusal) {
+record JarInspection(String bsn, Version version, String refusal, boolean signed) {
     /** Packages a plugin must import from the server, never carry itself. */
     static final String API_PACKAGE = "io.atrium.api";
 
     static JarInspection refused(String reason) {
-        return new JarInspection(null, null, reason);
+        return new JarInspection(null, null, reason, false);
     }
 
     boolean ok() {
@@ -44,9 +45,12 @@ record JarInspection(String bsn, Version version, String refusal) {
         }
         Manifest manifest;
         String embeddedApi = null;
+        boolean signed = false;
         try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(bytes), false)) { // signatures: TrustPolicy
             manifest = jar.getManifest();
             for (ZipEntry e; (e = jar.getNextEntry()) != null; ) {
+                String upper = e.getName().toUpperCase(java.util.Locale.ROOT);
+                signed |= upper.startsWith("META-INF/") && upper.endsWith(".SF") && upper.indexOf('/', 9) < 0;
                 if (embeddedApi == null && e.getName().startsWith("io/atrium/api/") && e.getName().endsWith(".class")) {
                     String name = e.getName();
                     embeddedApi = name.substring(0, name.lastIndexOf('/')).replace('/', '.');
@@ -78,7 +82,7 @@ record JarInspection(String bsn, Version version, String refusal) {
         if (embeddedApi != null && !imports(main.getValue(Constants.IMPORT_PACKAGE), embeddedApi)) {
             return refused("embeds its own copy of " + embeddedApi + " instead of importing it; consumers would never see its services");
         }
-        return new JarInspection(bsn, version, null);
+        return new JarInspection(bsn, version, null, signed);
     }
 
     private static boolean exportsApi(String exports) {

@@ -90,6 +90,30 @@ public final class TrustPolicy {
     }
 
 
+    /** Warnings of the warn mode: at most this many in a window, so a folder of 1000 unsigned jars is not 1000 lines. */
+    private static final int WARNINGS_PER_WINDOW = 10;
+    private static final long WINDOW_NANOS = 10_000_000_000L;
+    private long windowStart = System.nanoTime();
+    private int warnedInWindow;
+    private int suppressed;
+
+    private synchronized void warn(String line) {
+        long now = System.nanoTime();
+        if (now - windowStart > WINDOW_NANOS) {
+            if (suppressed > 0) {
+                LOG.warning(suppressed + " more untrusted bundles were installed without a warning each (trust policy: warn)");
+            }
+            windowStart = now;
+            warnedInWindow = 0;
+            suppressed = 0;
+        }
+        if (warnedInWindow++ < WARNINGS_PER_WINDOW) {
+            LOG.warning(line);
+        } else {
+            suppressed++;
+        }
+    }
+
     /** @return the policy in force */
     public Mode mode() {
         return mode;
@@ -143,22 +167,23 @@ public final class TrustPolicy {
     }
 
     /**
-     * @param jar  a plugin jar's bytes
-     * @param file its name, for the warning
+     * @param jar    a plugin jar's bytes
+     * @param file   its name, for the warning
+     * @param signed whether it carries signature files at all (an unsigned jar is not read a second time)
      * @return why it must not be installed (one line), or null when it may
      */
-    public String refusal(byte[] jar, String file) {
+    public String refusal(byte[] jar, String file, boolean signed) {
         Mode m = mode;
         if (m == Mode.OFF) {
             return null;
         }
-        BundleSignature s = BundleSignature.check(jar, trusted);
+        BundleSignature s = signed ? BundleSignature.check(jar, trusted) : new BundleSignature(null, "is not signed");
         if (s.trusted()) {
             return null;
         }
         String why = s.problem() + (storeProblem != null && s.problem().endsWith("does not trust") ? " (" + storeProblem + ")" : "");
         if (m == Mode.WARN) {
-            LOG.warning(file + " " + why + "; installed anyway (trust policy: warn)");
+            warn(file + " " + why + "; installed anyway (trust policy: warn)");
             return null;
         }
         return why + " (trust policy: enforce)";
