@@ -90,14 +90,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "wasm");
         trust = TrustStore.of(config, atriumHome);
         capabilities = CapabilityPolicy.of(config);
-        for (WasmPlugin p : plugins.all()) { // a changed policy applies to deployed plugins too
-            String lacking = capabilities.refusal(p.manifest().contract(), p.manifest().capabilities());
-            if (lacking != null && p.refusal() == null) {
-                p.refuse("it " + lacking);
-                LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
-            } else if (lacking == null && p.refusal() != null) {
-                reload(p.name()); // accepted now: loaded and published again
-            }
+        synchronized (this) {
+            reexamine();
         }
         Object v = config.get("allowedRoots");
         java.util.List<Path> roots = new java.util.ArrayList<>();
@@ -110,6 +104,19 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             }
         }
         allowedRoots = List.copyOf(roots);
+    }
+
+    /** A changed capability policy applies to deployed plugins too: refused now, or accepted again. Under the transport's lock. */
+    private void reexamine() {
+        for (WasmPlugin p : plugins.all()) {
+            String lacking = capabilities.refusal(p.manifest().contract(), p.manifest().capabilities());
+            if (lacking != null && p.refusal() == null) {
+                p.refuse("it " + lacking);
+                LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
+            } else if (lacking == null && p.refusal() != null) {
+                reload(p.name()); // accepted now: loaded and published again
+            }
+        }
     }
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
@@ -155,7 +162,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     }
 
     @Override
-    public Deployed deploy(Path file, byte[] content) {
+    public synchronized Deployed deploy(Path file, byte[] content) { // one change at a time: deploys, policy changes, reloads
         WasmManifest m;
         try {
             m = WasmManifest.parse(file, content);
@@ -208,7 +215,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     }
 
     @Override
-    public void undeploy(Path file) {
+    public synchronized void undeploy(Path file) {
         WasmPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
@@ -236,7 +243,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     }
 
     @Override
-    public boolean reload(String name) {
+    public synchronized boolean reload(String name) {
         Optional<WasmPlugin> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             try {
