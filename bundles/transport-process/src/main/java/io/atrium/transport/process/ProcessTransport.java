@@ -12,8 +12,8 @@ import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.CapabilityPolicy;
+import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.Contracts;
-import io.atrium.transport.support.TrustStore;
 import io.atrium.transport.support.DeployedPlugins;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +58,8 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private final ExecutorService work;
     private final Launcher launcher;
     private final DeployedPlugins<SupervisedPlugin> plugins = new DeployedPlugins<>(SupervisedPlugin::name, p -> p.manifest().file());
-    private volatile CapabilityPolicy capabilities = CapabilityPolicy.of(Map.of());
+    /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
+    private volatile ManifestPolicy policy = ManifestPolicy.none("process");
     /** Plugins deployed while the framework was still starting: launched once it has (see {@link #launchWhenStarted}). */
     private final List<SupervisedPlugin> deferred = new ArrayList<>();
     private boolean frameworkStarted;
@@ -87,19 +88,11 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         }
     }
 
-    /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
-    private volatile boolean pinsRequired;
-    /** From configuration io.atrium.trust: whom detached manifest signatures may come from, and whether one is required. */
-    private volatile TrustStore trust = new TrustStore(TrustStore.empty(), null, null);
-    private volatile boolean signaturesRequired;
     private final String atriumHome;
 
     @Modified
     void modified(Map<String, Object> config) {
-        pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "process");
-        signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "process");
-        trust = TrustStore.of(config, atriumHome);
-        capabilities = CapabilityPolicy.of(config);
+        policy = ManifestPolicy.of("process", config, atriumHome);
         plugins.all().forEach(SupervisedPlugin::policyChanged); // a changed policy applies to running plugins too
     }
 
@@ -134,14 +127,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
         }
-        String unsigned = trust.manifestRefusal(file, content, signaturesRequired);
-        if (unsigned != null) {
-            throw new IllegalArgumentException("is refused: " + unsigned);
-        }
-        if (pinsRequired && m.pins().isEmpty()) {
-            throw new IllegalArgumentException("is refused: it pins none of its files (field sha256), and the trust policy "
-                    + "(io.atrium.trust requirePins) requires process plugins to");
-        }
+        policy.check(file, content, !m.pins().isEmpty(), "pins none of its files");
         try {
             Launcher.executable(m);
             Launcher.verifyPins(m);
@@ -167,9 +153,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
-        List<Path> watched = new ArrayList<>(m.files());
-        watched.add(TrustStore.signatureOf(file)); // adding, changing or removing the signature deploys again
-        return new Deployed(m.name() + " " + m.version(), m.name(), watched);
+        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
     }
 
     /**
@@ -203,7 +187,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     /** @return why the configuration refuses a plugin of this contract with these capabilities, or null */
     private String refusal(String contract, List<Capability> declared) {
-        return capabilities.refusal(contract, declared);
+        return policy.capabilityRefusal(contract, declared);
     }
 
     // ------------------------------------------------------------------ the registry's and the shell's side

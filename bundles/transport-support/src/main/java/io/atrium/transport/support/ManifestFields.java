@@ -164,18 +164,28 @@ public record ManifestFields(JsonObject o, String prefix) {
 
     /**
      * @param value a configuration value: a comma-separated string, an array or a collection of strings
+     * @return its items, trimmed, empty ones left out
+     */
+    public static java.util.List<String> values(Object value) {
+        Iterable<?> items = value instanceof String s ? java.util.Arrays.asList(s.split(","))
+                : value instanceof String[] a ? java.util.Arrays.asList(a)
+                : value instanceof java.util.Collection<?> c ? c : java.util.List.of();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Object o : items) {
+            String t = String.valueOf(o).trim();
+            if (!t.isEmpty()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param value a configuration value, as {@link #values(Object)} reads it
      * @param item  what to look for
      * @return whether {@code item} is one of the listed values
      */
     public static boolean listed(Object value, String item) {
-        Iterable<?> values = value instanceof String s ? java.util.Arrays.asList(s.split(","))
-                : value instanceof String[] a ? java.util.Arrays.asList(a)
-                : value instanceof java.util.Collection<?> c ? c : java.util.List.of();
-        for (Object o : values) {
-            if (String.valueOf(o).trim().equalsIgnoreCase(item)) {
-                return true;
-            }
-        }
-        return false;
+        return values(value).stream().anyMatch(item::equalsIgnoreCase);
     }
 }

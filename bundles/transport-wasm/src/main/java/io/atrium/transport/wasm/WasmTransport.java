@@ -9,7 +9,7 @@ import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
-import io.atrium.transport.support.TrustStore;
+import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.wasm.engine.Deadlines;
 import io.atrium.transport.wasm.engine.MemoryBudget;
@@ -74,34 +74,19 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         this.cache = dir == null ? null : new DiskCache(dir.toPath());
     }
 
-    /** From configuration io.atrium.capabilities: what the plugins of each contract must declare. */
-    private volatile CapabilityPolicy capabilities = CapabilityPolicy.of(Map.of());
-
-    /** From configuration io.atrium.trust, requirePins: whether this transport's manifests must pin their files. */
-    private volatile boolean pinsRequired;
-    /** From configuration io.atrium.trust: whom detached manifest signatures may come from, and whether one is required. */
-    private volatile TrustStore trust = new TrustStore(TrustStore.empty(), null, null);
-    private volatile boolean signaturesRequired;
+    /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
+    private volatile ManifestPolicy policy = ManifestPolicy.none("wasm");
     private final String atriumHome;
 
     @Modified
     void modified(Map<String, Object> config) {
-        pinsRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requirePins"), "wasm");
-        signaturesRequired = io.atrium.transport.support.ManifestFields.listed(config.get("requireSignedManifests"), "wasm");
-        trust = TrustStore.of(config, atriumHome);
-        capabilities = CapabilityPolicy.of(config);
+        policy = ManifestPolicy.of("wasm", config, atriumHome);
         synchronized (this) {
             reexamine();
         }
-        Object v = config.get("allowedRoots");
-        java.util.List<Path> roots = new java.util.ArrayList<>();
-        Iterable<?> values = v instanceof String s ? java.util.Arrays.asList(s.split(",")) : v instanceof String[] a ? java.util.Arrays.asList(a)
-                : v instanceof java.util.Collection<?> c ? c : List.of();
-        for (Object o : values) {
-            String s = String.valueOf(o).trim();
-            if (!s.isEmpty()) {
-                roots.add(Path.of(s).toAbsolutePath().normalize());
-            }
+        List<Path> roots = new ArrayList<>();
+        for (String root : io.atrium.transport.support.ManifestFields.values(config.get("allowedRoots"))) {
+            roots.add(Path.of(root).toAbsolutePath().normalize());
         }
         allowedRoots = List.copyOf(roots);
     }
@@ -109,7 +94,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** A changed capability policy applies to deployed plugins too: refused now, or accepted again. Under the transport's lock. */
     private void reexamine() {
         for (WasmPlugin p : plugins.all()) {
-            String lacking = capabilities.refusal(p.manifest().contract(), p.manifest().capabilities());
+            String lacking = policy.capabilityRefusal(p.manifest().contract(), p.manifest().capabilities());
             if (lacking != null && p.refusal() == null) {
                 p.refuse("it " + lacking);
                 LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
@@ -169,15 +154,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
         }
-        String unsigned = trust.manifestRefusal(file, content, signaturesRequired);
-        if (unsigned != null) {
-            throw new IllegalArgumentException("is refused: " + unsigned);
-        }
-        if (pinsRequired && m.sha256() == null) {
-            throw new IllegalArgumentException("is refused: it does not pin its module (field sha256), and the trust policy "
-                    + "(io.atrium.trust requirePins) requires wasm plugins to");
-        }
-        String lacking = capabilities.refusal(m.contract(), m.capabilities());
+        policy.check(file, content, m.sha256() != null, "does not pin its module");
+        String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
         if (lacking != null) {
             throw new IllegalArgumentException("is refused: it " + lacking);
         }
@@ -209,9 +187,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), plugin);
         }
         plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
-        List<Path> watched = new ArrayList<>(m.files());
-        watched.add(TrustStore.signatureOf(file)); // adding, changing or removing the signature deploys again
-        return new Deployed(m.name() + " " + m.version(), m.name(), watched);
+        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
     }
 
     @Override

@@ -1,0 +1,84 @@
+package io.atrium.transport.support;
+
+import io.atrium.api.Capability;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the trust and capability configuration ({@code io.atrium.trust}, {@code io.atrium.capabilities})
+ * asks of one transport's manifests: a detached signature by a trusted key ({@code requireSignedManifests}),
+ * pinned files ({@code requirePins}), and the capabilities each contract's plugins must declare.
+ * Both transports read their configuration into one of these and ask it at every deploy.
+ */
+public final class ManifestPolicy {
+    private final String transport;
+    private final TrustStore trust;
+    private final boolean signaturesRequired;
+    private final boolean pinsRequired;
+    private final CapabilityPolicy capabilities;
+
+    private ManifestPolicy(String transport, TrustStore trust, boolean signaturesRequired, boolean pinsRequired,
+                           CapabilityPolicy capabilities) {
+        this.transport = transport;
+        this.trust = trust;
+        this.signaturesRequired = signaturesRequired;
+        this.pinsRequired = pinsRequired;
+        this.capabilities = capabilities;
+    }
+
+    /**
+     * @param transport  the transport's id as the configuration lists it: {@code process} or {@code wasm}
+     * @param config     the merged properties of the transport's configurations
+     * @param atriumHome the distribution's folder (for the default trust store), or null
+     */
+    public static ManifestPolicy of(String transport, Map<String, Object> config, String atriumHome) {
+        return new ManifestPolicy(transport, TrustStore.of(config, atriumHome),
+                ManifestFields.listed(config.get("requireSignedManifests"), transport),
+                ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config));
+    }
+
+    /** @return a policy that asks nothing (before the configuration arrives) */
+    public static ManifestPolicy none(String transport) {
+        return of(transport, Map.of(), null);
+    }
+
+    /**
+     * Checks what can be checked of a manifest before it is used: its signature and whether it pins.
+     *
+     * @param manifest the manifest file
+     * @param content  its bytes, as deployed
+     * @param pinned   whether it pins its files (field sha256)
+     * @param unpinned what the refusal says when it does not, e.g. "pins none of its files"
+     * @throws IllegalArgumentException "is refused: …", one line
+     */
+    public void check(Path manifest, byte[] content, boolean pinned, String unpinned) {
+        String unsigned = trust.manifestRefusal(manifest, content, signaturesRequired);
+        if (unsigned != null) {
+            throw new IllegalArgumentException("is refused: " + unsigned);
+        }
+        if (pinsRequired && !pinned) {
+            throw new IllegalArgumentException("is refused: it " + unpinned + " (field sha256), and the trust policy "
+                    + "(io.atrium.trust requirePins) requires " + transport + " plugins to");
+        }
+    }
+
+    /**
+     * @return why a plugin of this contract declaring these capabilities is refused (one line), or null
+     */
+    public String capabilityRefusal(String contract, List<Capability> declared) {
+        return capabilities.refusal(contract, declared);
+    }
+
+    /**
+     * @param manifest  the manifest file
+     * @param ownFiles  the plugin's own files, watched for changes
+     * @return those files and the manifest's signature: adding, changing or removing it deploys again
+     */
+    public static List<Path> watched(Path manifest, List<Path> ownFiles) {
+        List<Path> watched = new ArrayList<>(ownFiles);
+        watched.add(TrustStore.signatureOf(manifest));
+        return watched;
+    }
+}
