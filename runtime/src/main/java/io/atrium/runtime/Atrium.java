@@ -447,8 +447,9 @@ public final class Atrium implements AutoCloseable {
                     installExtra(ctx, jar);
                 }
                 // One resolver pass for everything started now, instead of one per bundle as each starts.
+                java.util.Set<String> late = BaseBundles.lateLocations();
                 framework.adapt(FrameworkWiring.class).resolveBundles(java.util.Arrays.stream(ctx.getBundles())
-                        .filter(b -> !BaseBundles.isLate(b)).toList());
+                        .filter(b -> !late.contains(b.getLocation())).toList());
                 framework.start();
                 Atrium atrium = new Atrium(data, framework, channel, lock);
                 atrium.awaitReady();

@@ -167,9 +167,9 @@ public final class BaseBundles {
         return failures;
     }
 
-    /** @return whether a bundle is of the late part of the base set */
-    public static boolean isLate(Bundle bundle) {
-        return index().stream().anyMatch(e -> e.late() && (LOCATION_PREFIX + e.file()).equals(bundle.getLocation()));
+    /** @return the locations of the late part of the base set (read from the index once, not per bundle) */
+    public static java.util.Set<String> lateLocations() {
+        return index().stream().filter(Entry::late).map(e -> LOCATION_PREFIX + e.file()).collect(java.util.stream.Collectors.toSet());
     }
 
     /** @return path, size and modification time of the jar holding the base set, or null when not run from a jar */
