@@ -56,6 +56,7 @@ class HttpApiIT extends ServerWithPluginFolder {
             b.header("Authorization", auth);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.headers().firstValue("Server").isEmpty(), "the server names itself: " + r.headers().firstValue("Server"));
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), path + ": " + r.headers());
         return new Reply(r.statusCode(), JsonParser.parseString(r.body()));
     }

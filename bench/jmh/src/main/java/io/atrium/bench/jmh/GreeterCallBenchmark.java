@@ -4,7 +4,6 @@ import io.atrium.api.greeting.Greeter;
 import io.atrium.runtime.Atrium;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -98,9 +97,7 @@ public class GreeterCallBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         atrium.stop();
-        try (var files = Files.walk(work)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteTree(work);
     }
 
     @Benchmark

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import org.extism.sdk.chicory.Manifest;
 import org.extism.sdk.chicory.ManifestWasm;
@@ -84,9 +83,7 @@ public class WasmCallBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         atrium.stop();
-        try (var files = Files.walk(work)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteTree(work);
     }
 
     /** Atrium: the Greeter service of the wasm plugin, JSON in and out included. */
