@@ -23,40 +23,23 @@ import org.junit.jupiter.api.Test;
  * tampering, against the trust policy of a real server.
  */
 class TrustIT extends ServerWithPluginFolder {
-    static final Path JDK_BIN = Path.of(System.getProperty("java.home"), "bin");
+    TestKeys keys;
 
-    void run(String tool, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(JDK_BIN.resolve(tool).toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), tool + " did not end");
-        assertEquals(0, p.exitValue(), tool + " " + cmd + " failed:\n" + out);
+    @org.junit.jupiter.api.BeforeEach
+    void keys() {
+        keys = new TestKeys(work);
     }
 
-    /** A signing key of its own keystore, its certificate valid from {@code start} for {@code days}. */
     Path key(String alias, String cn, String start, int days) throws Exception {
-        Path ks = work.resolve(alias + ".p12");
-        List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC", "-dname", "CN=" + cn,
-                "-validity", Integer.toString(days), "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "secret1"));
-        if (start != null) {
-            args.addAll(List.of("-startdate", start));
-        }
-        run("keytool", args.toArray(String[]::new));
-        return ks;
+        return keys.key(alias, cn, start, days);
     }
 
     void trust(Path keystore, String alias, Path truststore) throws Exception {
-        Path cert = work.resolve(alias + ".cer");
-        run("keytool", "-exportcert", "-alias", alias, "-keystore", keystore.toString(), "-storepass", "secret1", "-file", cert.toString());
-        run("keytool", "-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(), "-keystore", truststore.toString(),
-                "-storetype", "PKCS12", "-storepass", "trustpass");
+        keys.trust(keystore, alias, truststore);
     }
 
     Path signed(Path jar, Path keystore, String alias) throws Exception {
-        Path out = work.resolve("signed-" + jar.getFileName());
-        run("jarsigner", "-keystore", keystore.toString(), "-storepass", "secret1", "-signedjar", out.toString(), jar.toString(), alias);
-        return out;
+        return keys.signed(jar, keystore, alias);
     }
 
     /** A copy of the jar with one entry's bytes changed after signing, or one unsigned entry added. */
@@ -106,7 +89,7 @@ class TrustIT extends ServerWithPluginFolder {
         await("the warning", () -> log.stream().anyMatch(l -> l.equals("WARNING warned.jar is not signed; installed anyway (trust policy: warn)")));
 
         String before = atrium.execute("plugin:trust").output();
-        assertTrue(before.matches("(?s)FIELD +VALUE\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\n"
+        assertTrue(before.matches("(?s)FIELD +VALUE\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\nrevocation lists +none\n"
                 + "links outside the folder +refused\n"), before);
         drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
         await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));

@@ -21,6 +21,7 @@ public final class TrustCommands {
         TextTable table = new TextTable("FIELD", "VALUE")
                 .row("bundle signatures", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
                 .row("trust store", policy.store())
+                .row("revocation lists", policy.revocationLists())
                 .row("links outside the folder", policy.allowsLinksOutside() ? "allowed" : "refused");
         for (String subject : policy.trustedSubjects()) {
             table.row("trusted signer", subject);

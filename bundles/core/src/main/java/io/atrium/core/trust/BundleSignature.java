@@ -4,14 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.CodeSigner;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import io.atrium.transport.support.SignerTrust;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.jar.JarEntry;
@@ -20,8 +16,9 @@ import java.util.jar.JarInputStream;
 /**
  * What a jar's signatures say, checked the way the JDK checks them (each entry's digest against the
  * signed manifest, the manifest against the signature file, that against the signer's certificate),
- * and then against a trust store: every entry must be signed, by one signer whose certificate is
- * valid today and is, or is issued by, a certificate in the trust store.
+ * and then against a trust store: every entry must be signed, by one signer whose certificate chain
+ * {@link SignerTrust} accepts (valid when signed, time-stamped or today; not revoked; leading to a
+ * certificate in the trust store).
  *
  * @param signer  the signer's subject when the jar is signed and trusted, else null
  * @param problem why the jar is not trusted, one line, or null
@@ -35,10 +32,10 @@ public record BundleSignature(String signer, String problem) {
 
     /**
      * @param jar   the jar's bytes
-     * @param trust the trusted certificates (may be empty)
+     * @param trust the trusted certificates and revocation lists
      * @return the verdict
      */
-    public static BundleSignature check(byte[] jar, KeyStore trust) {
+    public static BundleSignature check(byte[] jar, SignerTrust trust) {
         List<String> unsigned = new ArrayList<>();
         CodeSigner[] common = null;
         int entries = 0;
@@ -69,43 +66,16 @@ public record BundleSignature(String signer, String problem) {
             return new BundleSignature(null, "is only partly signed: " + unsigned.size() + " of " + entries + " entries are not, e.g. "
                     + unsigned.get(0));
         }
-        List<? extends Certificate> chain = common[0].getSignerCertPath().getCertificates();
-        X509Certificate leaf = (X509Certificate) chain.get(0);
-        String subject = leaf.getSubjectX500Principal().getName();
-        try {
-            leaf.checkValidity();
-        } catch (CertificateExpiredException e) {
-            return new BundleSignature(null, "is signed by " + subject + ", whose certificate expired on " + day(leaf.getNotAfter()));
-        } catch (CertificateNotYetValidException e) {
-            return new BundleSignature(null, "is signed by " + subject + ", whose certificate is valid only from " + day(leaf.getNotBefore()));
-        }
-        return trusted(chain, trust) ? new BundleSignature(subject, null)
-                : new BundleSignature(null, "is signed by " + subject + ", which the trust store does not trust");
+        CodeSigner signer = common[0];
+        List<X509Certificate> chain = x509(signer.getSignerCertPath().getCertificates());
+        SignerTrust.Stamp stamp = signer.getTimestamp() == null ? null
+                : new SignerTrust.Stamp(signer.getTimestamp().getTimestamp(), x509(signer.getTimestamp().getSignerCertPath().getCertificates()));
+        String why = trust.refusal(chain, stamp);
+        return why == null ? new BundleSignature(chain.get(0).getSubjectX500Principal().getName(), null) : new BundleSignature(null, why);
     }
 
-    private static boolean trusted(List<? extends Certificate> chain, KeyStore trust) {
-        try {
-            for (String alias : Collections.list(trust.aliases())) {
-                Certificate anchor = trust.getCertificate(alias);
-                if (anchor == null) {
-                    continue;
-                }
-                for (Certificate c : chain) {
-                    if (c.equals(anchor)) {
-                        return true;
-                    }
-                }
-                try {
-                    chain.get(chain.size() - 1).verify(anchor.getPublicKey()); // issued by a trusted certificate
-                    return true;
-                } catch (GeneralSecurityException notIssuedByIt) {
-                    // try the next one
-                }
-            }
-        } catch (java.security.KeyStoreException e) {
-            return false;
-        }
-        return false;
+    private static List<X509Certificate> x509(List<? extends Certificate> certificates) {
+        return certificates.stream().filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast).toList();
     }
 
     /** META-INF/MANIFEST.MF and the signature files themselves are not signed entries. */
@@ -120,9 +90,5 @@ public record BundleSignature(String signer, String problem) {
         while (in.read(sink) >= 0) {
             // read to the end
         }
-    }
-
-    private static String day(java.util.Date d) {
-        return d.toInstant().toString().substring(0, 10);
     }
 }

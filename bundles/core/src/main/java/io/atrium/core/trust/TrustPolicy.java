@@ -51,6 +51,9 @@ public final class TrustPolicy {
         @AttributeDefinition(description = "The trust store's password, if it has one", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
         String trustStorePassword() default "";
 
+        @AttributeDefinition(description = "Certificate revocation lists (CRL files, PEM or DER, or folders of *.crl), comma-separated; empty: ATRIUM_HOME/etc/crl")
+        String[] revocationLists() default {};
+
         @AttributeDefinition(description = "Whether a symbolic link in the plugin folder may point outside it")
         boolean allowLinksOutside() default false;
     }
@@ -58,6 +61,8 @@ public final class TrustPolicy {
     private final BundleContext context;
     private volatile Mode mode;
     private volatile KeyStore trusted;
+    private volatile io.atrium.transport.support.SignerTrust signers;
+    private volatile String revocationSummary;
     private volatile String storeProblem;
     private volatile Path storePath;
     private volatile boolean allowLinksOutside;
@@ -83,6 +88,10 @@ public final class TrustPolicy {
             LOG.severe(store.problem() + "; no signer is trusted");
         }
         this.trusted = store.certificates();
+        this.signers = store.signers();
+        Object lists = properties.get("revocationLists");
+        this.revocationSummary = store.revocations().isEmpty() && lists == null ? "none"
+                : store.revocations().size() + " (" + (lists != null ? String.join(", ", io.atrium.transport.support.ManifestFields.values(lists)) : Path.of(String.valueOf(context.getProperty("atrium.home")), "etc", "crl")) + ")";
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
@@ -151,6 +160,11 @@ public final class TrustPolicy {
         return problem != null ? problem : p == null || !Files.isRegularFile(p) ? "none (no signer is trusted)" : p.toString();
     }
 
+    /** @return how many revocation lists are in force, and where they were read from */
+    public String revocationLists() {
+        return revocationSummary;
+    }
+
     /** @return the subjects of the trusted certificates */
     public java.util.List<String> trustedSubjects() {
         java.util.List<String> out = new java.util.ArrayList<>();
@@ -177,7 +191,7 @@ public final class TrustPolicy {
         if (m == Mode.OFF) {
             return null;
         }
-        BundleSignature s = signed ? BundleSignature.check(jar, trusted) : new BundleSignature(null, "is not signed");
+        BundleSignature s = signed ? BundleSignature.check(jar, signers) : new BundleSignature(null, "is not signed");
         if (s.trusted()) {
             return null;
         }

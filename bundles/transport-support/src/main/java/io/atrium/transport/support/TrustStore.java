@@ -10,23 +10,27 @@ import java.security.KeyStore;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The trusted certificates of configuration {@code io.atrium.trust} ({@code trustStore}, a PKCS12 or
- * JKS file, by default {@code ATRIUM_HOME/etc/truststore.p12}; {@code trustStorePassword}), and the
- * check of a detached signature by one of them.
+ * JKS file, by default {@code ATRIUM_HOME/etc/truststore.p12}; {@code trustStorePassword}), the
+ * revocation lists ({@code revocationLists}: CRL files, or folders of them, by default the folder
+ * {@code ATRIUM_HOME/etc/crl}), and the check of a detached signature by one of them.
  *
  * @param certificates the trusted certificates (empty: nothing is trusted)
  * @param path         where they were read from, or null
- * @param problem      why the configured store could not be read, or null
+ * @param problem      why the configured store or a revocation list could not be read, or null
+ * @param revocations  the revocation lists read
  */
-public record TrustStore(KeyStore certificates, Path path, String problem) {
+public record TrustStore(KeyStore certificates, Path path, String problem, List<X509CRL> revocations) {
 
     /**
      * @param config     the configuration's properties
@@ -34,20 +38,62 @@ public record TrustStore(KeyStore certificates, Path path, String problem) {
      * @return the store; an unreadable one is empty, with the reason
      */
     public static TrustStore of(Map<String, Object> config, String atriumHome) {
+        List<String> problems = new ArrayList<>();
+        List<X509CRL> crls = revocationLists(config, atriumHome, problems);
         Object configured = config.get("trustStore");
         String text = configured == null ? "" : configured.toString().strip();
         Path store = !text.isEmpty() ? Path.of(text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
+        KeyStore ks = empty();
         if (store == null || !Files.isRegularFile(store)) {
-            return new TrustStore(empty(), store, text.isEmpty() ? null : "the trust store " + store + " does not exist");
+            if (!text.isEmpty()) {
+                problems.add(0, "the trust store " + store + " does not exist");
+            }
+        } else {
+            Object pw = config.get("trustStorePassword");
+            try (InputStream in = Files.newInputStream(store)) {
+                KeyStore loaded = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
+                loaded.load(in, pw == null || pw.toString().isEmpty() ? null : pw.toString().toCharArray());
+                ks = loaded;
+            } catch (IOException | GeneralSecurityException e) {
+                problems.add(0, "the trust store " + store + " cannot be read: " + e.getMessage());
+            }
         }
-        Object pw = config.get("trustStorePassword");
-        try (InputStream in = Files.newInputStream(store)) {
-            KeyStore ks = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
-            ks.load(in, pw == null || pw.toString().isEmpty() ? null : pw.toString().toCharArray());
-            return new TrustStore(ks, store, null);
-        } catch (IOException | GeneralSecurityException e) {
-            return new TrustStore(empty(), store, "the trust store " + store + " cannot be read: " + e.getMessage());
+        return new TrustStore(ks, store, problems.isEmpty() ? null : String.join("; ", problems), List.copyOf(crls));
+    }
+
+    /** The CRLs of {@code revocationLists}: files (PEM or DER, one or more lists each) and folders of {@code *.crl}. */
+    private static List<X509CRL> revocationLists(Map<String, Object> config, String atriumHome, List<String> problems) {
+        List<String> named = ManifestFields.values(config.get("revocationLists"));
+        List<Path> files = new ArrayList<>();
+        List<Path> places = named.isEmpty() && atriumHome != null ? List.of(Path.of(atriumHome, "etc", "crl"))
+                : named.stream().map(n -> Path.of(n.strip())).toList();
+        for (Path p : places) {
+            if (Files.isDirectory(p)) {
+                try (var listing = Files.list(p)) {
+                    listing.filter(f -> f.getFileName().toString().endsWith(".crl")).sorted().forEach(files::add);
+                } catch (IOException e) {
+                    problems.add("the revocation lists in " + p + " cannot be read: " + e.getMessage());
+                }
+            } else if (Files.exists(p) || !named.isEmpty()) {
+                files.add(p);
+            }
         }
+        List<X509CRL> crls = new ArrayList<>();
+        for (Path f : files) {
+            try (InputStream in = Files.newInputStream(f)) {
+                for (java.security.cert.CRL crl : CertificateFactory.getInstance("X.509").generateCRLs(in)) {
+                    crls.add((X509CRL) crl);
+                }
+            } catch (IOException | GeneralSecurityException e) {
+                problems.add("the revocation list " + f + " cannot be read: " + (e.getMessage() == null ? e : e.getMessage()));
+            }
+        }
+        return crls;
+    }
+
+    /** @return the checks of a signer's certificate chain against these certificates and lists */
+    public SignerTrust signers() {
+        return new SignerTrust(certificates, revocations);
     }
 
     /** @return a store that trusts nothing */
@@ -79,15 +125,8 @@ public record TrustStore(KeyStore certificates, Path path, String problem) {
                     continue;
                 }
                 if (c instanceof X509Certificate x) {
-                    String subject = x.getSubjectX500Principal().getName();
-                    try {
-                        x.checkValidity();
-                    } catch (CertificateExpiredException e) {
-                        return what + " is by " + subject + ", whose certificate expired on "
-                                + x.getNotAfter().toInstant().toString().substring(0, 10);
-                    } catch (CertificateNotYetValidException e) {
-                        return what + " is by " + subject + ", whose certificate is not valid yet";
-                    }
+                    String why = signers().refusal(List.of(x), null);
+                    return why == null ? null : what + " " + why;
                 }
                 return null;
             }
