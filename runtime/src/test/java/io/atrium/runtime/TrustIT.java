@@ -89,7 +89,7 @@ class TrustIT extends ServerWithPluginFolder {
         await("the warning", () -> log.stream().anyMatch(l -> l.equals("WARNING warned.jar is not signed; installed anyway (trust policy: warn)")));
 
         String before = atrium.execute("plugin:trust").output();
-        assertTrue(before.matches("(?s)FIELD +VALUE\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\nrevocation lists +none\n"
+        assertTrue(before.matches("(?s)FIELD +VALUE\nplugin kinds allowed +bundle, process, wasm\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\nrevocation lists +none\n"
                 + "links outside the folder +refused\n"), before);
         drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
         await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
@@ -154,6 +154,28 @@ class TrustIT extends ServerWithPluginFolder {
         drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\", "
                 + "\"sha256\": \"" + pin + "\"}");
         assertEquals("Hello, pinned!", greeter("loosewasm").greet("pinned"));
+    }
+
+    @Test
+    void thePolicyCanAllowOnlyWasmPluginsForCodeNobodyVouchesFor() throws Exception {
+        place(TestPlugins.dsGreeter(work, "t.before", "1.0.0", "before", "Before"), "before.jar");
+        assertEquals("Before, x", greeter("before").greet("x"));
+        drop("io.atrium.trust.cfg", "transports = wasm\n");
+        String refusedProcess = "is refused: it is a process plugin, and the trust policy allows only wasm plugins (io.atrium.trust transports)";
+        for (int i = 0; !deploys().contains(refusedProcess); i++) { // changed until refused: the configuration reaches the transport meanwhile
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
+            Thread.sleep(50);
+        }
+        await("plugin:trust shows it", () -> atrium.execute("plugin:trust").output().matches("(?s).*plugin kinds allowed +wasm\n.*"));
+        place(TestPlugins.dsGreeter(work, "t.inproc", "1.0.0", "inproc", "Inproc"), "inproc.jar");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("sandboxed.wasm"));
+        drop("sandboxed.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"sandboxed.wasm\"}");
+        assertEquals("Hello, sandbox!", greeter("sandboxed").greet("sandbox"), "a wasm plugin runs");
+        await("the bundle is refused", () -> deploys().contains(
+                "is a plugin bundle, and the trust policy allows only wasm plugins (io.atrium.trust transports)"));
+        assertTrue(atrium.service(Greeter.class, "inproc").isEmpty() && atrium.service(Greeter.class, "probe").isEmpty());
+        assertEquals("Before, y", greeter("before").greet("y"), "a bundle installed before stays (the policy applies to deploys)");
     }
 
     @Test

@@ -19,6 +19,7 @@ public final class TrustCommands {
     @Descriptor("shows the trust policy for plugin bundles (configuration io.atrium.trust) and the trusted signers")
     public String trust() {
         TextTable table = new TextTable("FIELD", "VALUE")
+                .row("plugin kinds allowed", String.join(", ", policy.transports()))
                 .row("bundle signatures", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
                 .row("trust store", policy.store())
                 .row("revocation lists", policy.revocationLists())

@@ -54,6 +54,9 @@ public final class TrustPolicy {
         @AttributeDefinition(description = "Certificate revocation lists (CRL files, PEM or DER, or folders of *.crl), comma-separated; empty: ATRIUM_HOME/etc/crl")
         String[] revocationLists() default {};
 
+        @AttributeDefinition(description = "The kinds of plugin that may be deployed: bundle (in-process), process, wasm")
+        String[] transports() default {"bundle", "process", "wasm"};
+
         @AttributeDefinition(description = "Whether a symbolic link in the plugin folder may point outside it")
         boolean allowLinksOutside() default false;
     }
@@ -66,6 +69,7 @@ public final class TrustPolicy {
     private volatile String storeProblem;
     private volatile Path storePath;
     private volatile boolean allowLinksOutside;
+    private volatile java.util.List<String> transports = java.util.List.of("bundle", "process", "wasm");
 
     @Activate
     public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
@@ -95,6 +99,14 @@ public final class TrustPolicy {
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
+        java.util.List<String> kinds = io.atrium.transport.support.ManifestFields.values(config.transports()).stream()
+                .map(k -> k.toLowerCase(Locale.ROOT)).toList();
+        for (String k : kinds) {
+            if (!java.util.List.of("bundle", "process", "wasm").contains(k)) {
+                LOG.severe("configuration " + PID + ": transports names '" + k + "', which is not bundle, process or wasm; ignored");
+            }
+        }
+        this.transports = kinds;
         this.mode = m;
     }
 
@@ -160,6 +172,11 @@ public final class TrustPolicy {
         return problem != null ? problem : p == null || !Files.isRegularFile(p) ? "none (no signer is trusted)" : p.toString();
     }
 
+    /** @return the kinds of plugin that may be deployed */
+    public java.util.List<String> transports() {
+        return transports;
+    }
+
     /** @return how many revocation lists are in force, and where they were read from */
     public String revocationLists() {
         return revocationSummary;
@@ -187,6 +204,10 @@ public final class TrustPolicy {
      * @return why it must not be installed (one line), or null when it may
      */
     public String refusal(byte[] jar, String file, boolean signed) {
+        if (!transports.contains("bundle")) {
+            return "is a plugin bundle, and the trust policy allows only " + (transports.isEmpty() ? "no" : String.join(", ", transports))
+                    + " plugins (io.atrium.trust transports)";
+        }
         Mode m = mode;
         if (m == Mode.OFF) {
             return null;

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * What the trust and capability configuration ({@code io.atrium.trust}, {@code io.atrium.capabilities})
  * asks of one transport's manifests: a detached signature by a trusted key ({@code requireSignedManifests}),
- * pinned files ({@code requirePins}), and the capabilities each contract's plugins must declare.
+ * pinned files ({@code requirePins}), whether the transport is allowed at all ({@code transports}), and
+ * the capabilities each contract's plugins must declare.
  * Both transports read their configuration into one of these and ask it at every deploy.
  */
 public final class ManifestPolicy {
@@ -18,10 +19,12 @@ public final class ManifestPolicy {
     private final boolean signaturesRequired;
     private final boolean pinsRequired;
     private final CapabilityPolicy capabilities;
+    private final List<String> allowedTransports;
 
     private ManifestPolicy(String transport, TrustStore trust, boolean signaturesRequired, boolean pinsRequired,
-                           CapabilityPolicy capabilities) {
+                           CapabilityPolicy capabilities, List<String> allowedTransports) {
         this.transport = transport;
+        this.allowedTransports = allowedTransports;
         this.trust = trust;
         this.signaturesRequired = signaturesRequired;
         this.pinsRequired = pinsRequired;
@@ -36,7 +39,8 @@ public final class ManifestPolicy {
     public static ManifestPolicy of(String transport, Map<String, Object> config, String atriumHome) {
         return new ManifestPolicy(transport, TrustStore.of(config, atriumHome),
                 ManifestFields.listed(config.get("requireSignedManifests"), transport),
-                ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config));
+                ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config),
+                config.containsKey("transports") ? ManifestFields.values(config.get("transports")) : List.of("bundle", "process", "wasm"));
     }
 
     /** @return a policy that asks nothing (before the configuration arrives) */
@@ -54,6 +58,10 @@ public final class ManifestPolicy {
      * @throws IllegalArgumentException "is refused: …", one line
      */
     public void check(Path manifest, byte[] content, boolean pinned, String unpinned) {
+        if (allowedTransports.stream().noneMatch(transport::equalsIgnoreCase)) {
+            throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and the trust policy allows only "
+                    + (allowedTransports.isEmpty() ? "no" : String.join(", ", allowedTransports)) + " plugins (io.atrium.trust transports)");
+        }
         String unsigned = trust.manifestRefusal(manifest, content, signaturesRequired);
         if (unsigned != null) {
             throw new IllegalArgumentException("is refused: " + unsigned);
