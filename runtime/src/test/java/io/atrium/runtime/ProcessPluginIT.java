@@ -429,6 +429,50 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void pinnedFilesRunFromAPrivateCopyOfTheVerifiedBytes() throws Exception {
+        // hashing a file and then running it by path leaves an instant for a swap: the copy that runs is the bytes hashed
+        Path lib = folder.resolve("copiedlib.py");
+        Files.writeString(lib, "WORD = 'from the pinned module'\n");
+        Path script = folder.resolve("copied.py");
+        Files.writeString(script, """
+                import os, sys
+                sys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])
+                import copiedlib
+                from atrium_plugin import serve
+                serve(name="copied", version="1.0.0", contract="io.atrium.api.greeting.Greeter",
+                      methods={"greet": lambda who: os.path.realpath(__file__) + "|" + copiedlib.WORD})
+                """);
+        String scriptPin = sha256(script);
+        manifest("copied", """
+                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "copied.py"],
+                 "env": {"ATRIUM_SDK_PYTHON": "%s"}, "sha256": {"copied.py": "%s", "copiedlib.py": "%s"}}"""
+                .formatted(SDK, scriptPin, sha256(lib)));
+        String[] answer = greeter("copied").greet("x").split("\\|");
+        assertEquals("from the pinned module", answer[1], "a pinned module beside the script is copied with it");
+        Path running = Path.of(answer[0]);
+        assertTrue(!running.startsWith(folder.toRealPath()), "the script runs from its copy, not from the plugin folder: " + running);
+        assertEquals(scriptPin, sha256(running), "the copy holds the verified bytes");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(running.getParent())),
+                "only the server's user can enter the copies' folder");
+        assertEquals("r--------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(running)));
+        String commandLine = String.join(" ", ProcessHandle.of(pid("copied")).orElseThrow().info().arguments().orElse(new String[0]));
+        assertTrue(commandLine.contains(running.toString()), "the process was started on the copy: " + commandLine);
+        // a pin may name a file of the folder, but nothing outside it
+        manifest("escaping", """
+                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "copied.py"],
+                 "sha256": {"copied.py": "%s", "../elsewhere.py": "%s"}}""".formatted(scriptPin, scriptPin));
+        await("a pin outside the folder is refused", () -> atrium.execute("plugin:deploys").output().contains(
+                "field 'sha256': '../elsewhere.py' is neither a file the command names [copied.py] nor a file in the plugin's folder"));
+        // removed, the plugin's copies go with it
+        Files.delete(folder.resolve("copied.plugin.json"));
+        await("the copies are removed", () -> !Files.exists(running));
+    }
+
+    static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
     void aProcessPluginIsSpokenToOverItsOwnPipesOnly() throws Exception {
         helperPlugin("piped", "return 'piped'", "");
         assertEquals("piped", greeter("piped").greet("x"));

@@ -80,7 +80,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
-        this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home));
+        this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath());
         modified(config);
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
@@ -153,7 +153,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
-        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
+        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.ownFiles()));
     }
 
     /**
@@ -180,6 +180,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         SupervisedPlugin p = plugins.remove(file);
         if (p != null) {
             p.stop();
+            launcher.discardCopies(p.name());
             record(p.name(), LifecycleEvent.UNINSTALL);
             LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
         }

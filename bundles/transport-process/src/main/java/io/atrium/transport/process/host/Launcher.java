@@ -18,14 +18,28 @@ import java.util.stream.Collectors;
  */
 public final class Launcher {
     private final Map<String, String> hostEnv;
+    private final VerifiedCopies verified;
 
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
     static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
-    /** @param hostEnv variables the host adds for every plugin, e.g. {@code ATRIUM_HOME} */
-    public Launcher(Map<String, String> hostEnv) {
+    /**
+     * @param hostEnv  variables the host adds for every plugin, e.g. {@code ATRIUM_HOME}
+     * @param verified the private folder that pinned files are run from (see {@link VerifiedCopies})
+     */
+    public Launcher(Map<String, String> hostEnv, Path verified) {
         this.hostEnv = Map.copyOf(hostEnv);
+        this.verified = new VerifiedCopies(verified);
+    }
+
+    /** Forgets the verified copies of an undeployed plugin. */
+    public void discardCopies(String plugin) {
+        try {
+            verified.discard(plugin);
+        } catch (IOException e) {
+            java.util.logging.Logger.getLogger("io.atrium.transport.process").fine("verified copies of " + plugin + " stay: " + e);
+        }
     }
 
     /**
@@ -62,10 +76,13 @@ public final class Launcher {
      *                                 behind Atrium's back, and launching it again would not help
      */
     Process start(PluginManifest m) throws IOException {
-        verifyPins(m);
+        Map<Path, Path> copies = verified.prepare(m);
         List<String> cmd = new ArrayList<>(limits(m));
-        cmd.add(executable(m).toString());
-        cmd.addAll(m.command().subList(1, m.command().size()));
+        Path exe = executable(m);
+        cmd.add(copies.getOrDefault(exe, exe).toString());
+        for (String arg : m.command().subList(1, m.command().size())) {
+            cmd.add(copies.isEmpty() ? arg : verifiedArgument(m, arg, copies));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(m.folder().toFile());
         Map<String, String> env = pb.environment();
         Map<String, String> host = Map.copyOf(env);
@@ -90,24 +107,41 @@ public final class Launcher {
         return pb.start();
     }
 
+    /** @return the argument, or the path of its verified copy when it names a pinned file */
+    private static String verifiedArgument(PluginManifest m, String arg, Map<Path, Path> copies) {
+        if (arg.isEmpty() || arg.startsWith("-")) {
+            return arg;
+        }
+        try {
+            Path copy = copies.get(m.folder().resolve(arg).normalize());
+            return copy == null ? arg : copy.toString();
+        } catch (java.nio.file.InvalidPathException notAPath) {
+            return arg;
+        }
+    }
+
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
     public static void verifyPins(PluginManifest m) throws IOException {
         for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
-            String actual;
-            try (var in = Files.newInputStream(pin.getKey())) {
-                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-                byte[] buffer = new byte[64 << 10];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    sha.update(buffer, 0, n);
-                }
-                actual = java.util.HexFormat.of().formatHex(sha.digest());
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            String actual = sha256(pin.getKey());
             if (!actual.equals(pin.getValue())) {
                 throw new io.atrium.api.PluginRejectedException(m.name(), m.folder().relativize(pin.getKey()) + " has SHA-256 "
                         + actual + ", but the manifest pins " + pin.getValue() + ": not launched");
             }
+        }
+    }
+
+    /** @return the file's SHA-256 in lowercase hex, read in blocks */
+    static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 << 10];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -166,9 +166,10 @@ public record PluginManifest(
         } else if (value.isJsonObject()) {
             for (Map.Entry<String, com.google.gson.JsonElement> e : value.getAsJsonObject().entrySet()) {
                 Path p = m.folder().resolve(e.getKey()).normalize();
-                if (!files.contains(p)) {
-                    throw new IllegalArgumentException("field 'sha256': '" + e.getKey() + "' is not a file the command names "
-                            + names(m, files));
+                // a file the command names, or one it loads from beside it (a module of a pinned script)
+                if (!files.contains(p) && !(p.startsWith(m.folder()) && Files.isRegularFile(p))) {
+                    throw new IllegalArgumentException("field 'sha256': '" + e.getKey() + "' is neither a file the command names "
+                            + names(m, files) + " nor a file in the plugin's folder");
                 }
                 if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
                     throw new IllegalArgumentException("field 'sha256." + e.getKey() + "': expected a SHA-256 in hex");
@@ -202,6 +203,17 @@ public record PluginManifest(
     public Path folder() {
         Path parent = file.toAbsolutePath().getParent();
         return parent == null ? Path.of(".") : parent;
+    }
+
+    /** @return the files the command names and every other pinned file: a change to one reloads the plugin */
+    public List<Path> ownFiles() {
+        List<Path> own = new ArrayList<>(files());
+        for (Path pinned : pins.keySet()) {
+            if (!own.contains(pinned)) {
+                own.add(pinned);
+            }
+        }
+        return own;
     }
 
     /**
