@@ -18,14 +18,19 @@ import java.util.stream.Collectors;
  */
 public final class Launcher {
     private final Map<String, String> hostEnv;
+    private final OrphanGuard guard;
 
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
     static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
-    /** @param hostEnv variables the host adds for every plugin, e.g. {@code ATRIUM_HOME} */
-    public Launcher(Map<String, String> hostEnv) {
+    /**
+     * @param hostEnv variables the host adds for every plugin, e.g. {@code ATRIUM_HOME}
+     * @param guard   told of every process started, so none outlives the server
+     */
+    public Launcher(Map<String, String> hostEnv, OrphanGuard guard) {
         this.hostEnv = Map.copyOf(hostEnv);
+        this.guard = guard;
     }
 
     /**
@@ -63,7 +68,8 @@ public final class Launcher {
      */
     Process start(PluginManifest m) throws IOException {
         verifyPins(m);
-        List<String> cmd = new ArrayList<>(limits(m));
+        List<String> cmd = new ArrayList<>(guard.sessionPrefix());
+        cmd.addAll(limits(m));
         cmd.add(executable(m).toString());
         cmd.addAll(m.command().subList(1, m.command().size()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(m.folder().toFile());
@@ -87,7 +93,9 @@ public final class Launcher {
         env.put(Protocol.NAME_ENV, m.name());
         env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
-        return pb.start();
+        Process p = pb.start();
+        guard.watch(p);
+        return p;
     }
 
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
