@@ -25,13 +25,18 @@ import java.util.logging.Logger;
  */
 public final class OrphanGuard implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
-    /** POSIX sh: the pid list is " 1 2 3 "; a "-PID" line takes its pid out. */
+    /**
+     * POSIX sh: the pid list is " 1 2 3 "; a "-PID" line (the plugin ended) kills what is left of its group,
+     * children it left behind, and takes its pid out. The group id stays the dead leader's while members
+     * live, and the kernel gives no new process a pid in use as a group id, so the kill hits only them.
+     */
     static final String SCRIPT = """
             pids=" "
             while IFS= read -r line; do
               case "$line" in
                 +*) pids="$pids${line#+} " ;;
-                -*) case "$pids" in *" ${line#-} "*) pids="${pids%% ${line#-} *} ${pids#* ${line#-} }" ;; esac ;;
+                -*) kill -9 -- "-${line#-}" 2>/dev/null
+                    case "$pids" in *" ${line#-} "*) pids="${pids%% ${line#-} *} ${pids#* ${line#-} }" ;; esac ;;
               esac
             done
             for p in $pids; do kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
