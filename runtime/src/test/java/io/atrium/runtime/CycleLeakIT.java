@@ -103,7 +103,7 @@ class CycleLeakIT extends ServerWithPluginFolder {
         try {
             var ctx = atrium.bundleContext();
             ServiceReference<?>[] all = ctx.getAllServiceReferences("test_cycle.Echo", "(atrium.plugin.name=echo-cycler)");
-            ServiceReference<?>[] refs = all == null ? null : Arrays.stream(all).filter(r -> r.getProperty("atrium.plugin.facade") != null)
+            ServiceReference<?>[] refs = all == null ? null : Arrays.stream(all).filter(r -> r.getProperty(io.atrium.api.PluginProperties.FACADE) != null)
                     .toArray(ServiceReference<?>[]::new);
             if (refs == null || refs.length == 0) {
                 echoProblem = "no facade of test_cycle.Echo; all echo-cycler services: " + Arrays.toString(ctx.getAllServiceReferences(null, "(atrium.plugin.name=echo-cycler)"));
