@@ -49,7 +49,24 @@ import io.atrium.core.calls.CallProbe;
  */
 final class FacadeClass {
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static final Map<Class<?>, Constructor<?>> CACHE = new java.util.WeakHashMap<>();
+    /**
+     * A facade class per contract, kept with the contract class itself: a ClassValue's value goes with its
+     * class. (A WeakHashMap keyed by the contract leaked: the value's class loader has the contract's loader
+     * as parent, so the value held its own key, and a plugin bundle that brings its own contract kept every
+     * old revision's class loader after each update or uninstall.)
+     */
+    private static final ClassValue<Constructor<?>> CACHE = new ClassValue<>() {
+        @Override
+        protected Constructor<?> computeValue(Class<?> contract) {
+            String name = "io.atrium.core.facade.generated." + contract.getSimpleName() + "$Facade" + COUNTER.incrementAndGet();
+            try {
+                Class<?> type = new Loader(contract.getClassLoader()).define(name, write(name, contract));
+                return type.getConstructor(Supplier.class, CallProbe.class);
+            } catch (ReflectiveOperationException | IOException e) {
+                throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
+            }
+        }
+    };
 
     private FacadeClass() {
     }
@@ -60,17 +77,10 @@ final class FacadeClass {
      * @param probe         told about every call; its method indexes are those of {@link #methodNames}
      * @return a facade instance, also a {@code Consumer<Object>} that sets its implementation
      */
-    static synchronized Object newFacade(Class<?> contract, Supplier<Object> waitForTarget, CallProbe probe) {
+    static Object newFacade(Class<?> contract, Supplier<Object> waitForTarget, CallProbe probe) {
         try {
-            Constructor<?> c = CACHE.get(contract);
-            if (c == null) {
-                String name = "io.atrium.core.facade.generated." + contract.getSimpleName() + "$Facade" + COUNTER.incrementAndGet();
-                Class<?> type = new Loader(contract.getClassLoader()).define(name, write(name, contract));
-                c = type.getConstructor(Supplier.class, CallProbe.class);
-                CACHE.put(contract, c);
-            }
-            return c.newInstance(waitForTarget, probe);
-        } catch (ReflectiveOperationException | IOException | LinkageError e) {
+            return CACHE.get(contract).newInstance(waitForTarget, probe);
+        } catch (ReflectiveOperationException | LinkageError e) {
             throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
         }
     }

@@ -8,6 +8,7 @@ import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
 import io.atrium.transport.process.host.Launcher;
+import io.atrium.transport.process.host.OrphanGuard;
 import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
@@ -80,7 +81,8 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
-        this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath());
+        this.guard = OrphanGuard.start();
+        this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath(), guard);
         modified(config);
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
@@ -89,6 +91,8 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     }
 
     private final String atriumHome;
+    /** Kills the plugins' processes when the server ends without stopping them (SIGKILL, a crash). */
+    private final OrphanGuard guard;
 
     @Modified
     void modified(Map<String, Object> config) {
@@ -110,6 +114,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             Thread.currentThread().interrupt();
         }
         timers.shutdownNow();
+        guard.close(); // after the graceful shutdowns: kills only what did not stop in time
     }
 
     // ------------------------------------------------------------------ the folder deployer's side

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 public final class Launcher {
     private final Map<String, String> hostEnv;
     private final VerifiedCopies verified;
+    private final OrphanGuard guard;
 
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
     static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
@@ -27,10 +28,12 @@ public final class Launcher {
     /**
      * @param hostEnv  variables the host adds for every plugin, e.g. {@code ATRIUM_HOME}
      * @param verified the private folder that pinned files are run from (see {@link VerifiedCopies})
+     * @param guard    told of every process started, so none outlives the server
      */
-    public Launcher(Map<String, String> hostEnv, Path verified) {
+    public Launcher(Map<String, String> hostEnv, Path verified, OrphanGuard guard) {
         this.hostEnv = Map.copyOf(hostEnv);
         this.verified = new VerifiedCopies(verified);
+        this.guard = guard;
     }
 
     /** Forgets the verified copies of an undeployed plugin. */
@@ -77,7 +80,8 @@ public final class Launcher {
      */
     Process start(PluginManifest m) throws IOException {
         Map<Path, Path> copies = verified.prepare(m);
-        List<String> cmd = new ArrayList<>(limits(m));
+        List<String> cmd = new ArrayList<>(guard.sessionPrefix());
+        cmd.addAll(limits(m));
         Path exe = executable(m);
         cmd.add(copies.getOrDefault(exe, exe).toString());
         for (String arg : m.command().subList(1, m.command().size())) {
@@ -104,7 +108,9 @@ public final class Launcher {
         env.put(Protocol.NAME_ENV, m.name());
         env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
-        return pb.start();
+        Process p = pb.start();
+        guard.watch(p);
+        return p;
     }
 
     /** @return the argument, or the path of its verified copy when it names a pinned file */

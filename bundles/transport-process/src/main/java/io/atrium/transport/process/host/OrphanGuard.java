@@ -1,0 +1,127 @@
+package io.atrium.transport.process.host;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sees to it that no plugin process outlives the server, however the server ends, SIGKILL included.
+ *
+ * <p>A plugin is told of the host's end by the end of its stdin, but a plugin that spins, blocks or
+ * ignores stdin never reads it; Linux's parent-death signal is out of Java's reach (and would follow the
+ * launching thread, not the JVM). So one small watchdog process per transport, {@code /bin/sh} running
+ * {@link #SCRIPT}, reads "+PID" and "-PID" lines on its stdin as plugins start and end. The kernel closes
+ * that pipe when the JVM ends, whatever ends it; the watchdog then reads its end and SIGKILLs the process
+ * group of every plugin still listed, and exits. Plugins are started in a session of their own
+ * ({@code setsid}), so the group also holds the processes a plugin started.
+ *
+ * <p>Limits: a process that a plugin moved to another session or group itself escapes; a watchdog killed
+ * together with the server (a kill of the server's whole process group, the OOM killer) kills nothing.
+ */
+public final class OrphanGuard implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
+    /**
+     * POSIX sh: the pid list is " 1 2 3 "; a "-PID" line (the plugin ended) kills what is left of its group,
+     * children it left behind, and takes its pid out. The group id stays the dead leader's while members
+     * live, and the kernel gives no new process a pid in use as a group id, so the kill hits only them.
+     */
+    static final String SCRIPT = """
+            pids=" "
+            while IFS= read -r line; do
+              case "$line" in
+                +*) pids="$pids${line#+} " ;;
+                -*) kill -9 -- "-${line#-}" 2>/dev/null
+                    case "$pids" in *" ${line#-} "*) pids="${pids%% ${line#-} *} ${pids#* ${line#-} }" ;; esac ;;
+              esac
+            done
+            for p in $pids; do kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
+            """;
+    private static final Path SH = Path.of("/bin/sh");
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    private final Process watchdog;
+    private final OutputStream pids;
+
+    private OrphanGuard(Process watchdog) {
+        this.watchdog = watchdog;
+        this.pids = watchdog == null ? null : watchdog.getOutputStream();
+    }
+
+    /** @return a guard with its watchdog running, or one that guards nothing where there is no /bin/sh (said in the log) */
+    public static OrphanGuard start() {
+        if (!Files.isExecutable(SH)) {
+            LOG.warning("no /bin/sh: plugin processes are not killed when the server is killed");
+            return new OrphanGuard(null);
+        }
+        try {
+            Process p = new ProcessBuilder(SH.toString(), "-c", SCRIPT, "atrium-orphan-guard")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getInputStream().close(); // discarded: no pipe to hold
+            p.getErrorStream().close();
+            return new OrphanGuard(p);
+        } catch (IOException e) {
+            LOG.warning("the orphan guard did not start (" + e.getMessage() + "): plugin processes are not killed when the server is killed");
+            return new OrphanGuard(null);
+        }
+    }
+
+    /** @return the prefix that starts a plugin in a session (and process group) of its own, where setsid exists */
+    List<String> sessionPrefix() {
+        return watchdog != null && Files.isExecutable(SETSID) ? List.of(SETSID.toString()) : List.of();
+    }
+
+    /** Lists a started plugin process with the watchdog until it ends. */
+    void watch(Process plugin) {
+        if (watchdog == null) {
+            return;
+        }
+        long pid = plugin.pid();
+        tell("+" + pid);
+        plugin.onExit().thenRun(() -> tell("-" + pid));
+    }
+
+    private synchronized void tell(String line) {
+        try {
+            pids.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            pids.flush();
+        } catch (IOException e) {
+            if (watchdog.isAlive()) {
+                LOG.log(Level.WARNING, "the orphan guard cannot be told " + line, e);
+            } // else: closed, the transport is stopping
+        }
+    }
+
+    /** @return the watchdog's pid, or -1 when there is none */
+    public long pid() {
+        return watchdog == null ? -1 : watchdog.pid();
+    }
+
+    /**
+     * Ends the watchdog as the server's end would: plugins still listed are killed. Called once the
+     * transport has shut its plugins down, so only those that did not stop in time remain.
+     */
+    @Override
+    public synchronized void close() {
+        if (watchdog == null) {
+            return;
+        }
+        try {
+            pids.close();
+        } catch (IOException alreadyGone) {
+            // the watchdog ended
+        }
+        try {
+            if (!watchdog.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                watchdog.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            watchdog.destroyForcibly();
+        }
+    }
+}
