@@ -473,6 +473,65 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aPluginThatStopsReadingItsStdinHoldsNoCallerPastItsDeadline() throws Exception {
+        // after its first request it never reads again: its pipe fills, and a write to it would block for good
+        raw("deaf", GOOD, "time.sleep(3600)", "\"limits\": {\"callTimeoutMs\": 1000}, \"restart\": {\"maxRestarts\": 100}");
+        Greeter deaf = greeter("deaf");
+        String big = "x".repeat(200_000); // more than a pipe holds (64 KiB), well under the frame limit
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Throwable>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(callers.submit(() -> {
+                    try {
+                        deaf.greet(big);
+                        return null;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }));
+            }
+            for (var call : calls) {
+                // each call's deadline is 1 s: one still waiting after 30 s is hung (before the fix, a writer blocked for good)
+                Throwable failure = call.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(failure instanceof PluginTimeoutException || failure instanceof PluginCrashedException,
+                        "each call fails typed, in time: " + failure);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        await("the plugin is killed for not reading", () -> logged("stopped reading its stdin: a request could not be written within its deadline"));
+    }
+
+    @Test
+    void callsBeyondMaxInFlightAreRefusedAsOverloadedNotQueued() throws Exception {
+        helperPlugin("slow", """
+                open(".started-" + who, "w").close()
+                while not os.path.exists(".release"):
+                    time.sleep(0.01)
+                return "done " + who""", "\"limits\": {\"maxInFlight\": 2, \"callTimeoutMs\": 20000}");
+        Greeter slow = greeter("slow");
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = callers.submit(() -> slow.greet("a"));
+            var b = callers.submit(() -> slow.greet("b"));
+            await("two calls are in the plugin", () -> Files.exists(folder.resolve(".started-a")) && Files.exists(folder.resolve(".started-b")));
+            for (int i = 0; i < 3; i++) {
+                var refused = assertThrows(io.atrium.api.PluginUnavailableException.class, () -> slow.greet("c"));
+                assertTrue(refused.getMessage().contains("is overloaded: 2 calls are in flight already (limits.maxInFlight); greet was not sent"),
+                        refused.getMessage());
+            }
+            assertFalse(Files.exists(folder.resolve(".started-c")), "a refused call never reached the plugin");
+            Files.writeString(folder.resolve(".release"), "");
+            assertEquals("done a", a.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("done b", b.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("done c", slow.greet("c"), "with room again, calls go through");
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void aProcessPluginIsSpokenToOverItsOwnPipesOnly() throws Exception {
         helperPlugin("piped", "return 'piped'", "");
         assertEquals("piped", greeter("piped").greet("x"));

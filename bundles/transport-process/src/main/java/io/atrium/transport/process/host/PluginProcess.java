@@ -61,6 +61,10 @@ public final class PluginProcess implements Invoker {
     private final Map<Long, CompletableFuture<JsonElement>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger inflight = new AtomicInteger();
+    /** Serializes writes to stdin; a writer that cannot have it in time gives up rather than block. */
+    private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
+    /** When the write in progress must be done (System.nanoTime), 0 when none is. */
+    private volatile long writeDeadline;
     /** How long a caller busy-waits for its answer before it parks. */
     static final long SPIN_NANOS = 50_000;
     private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
@@ -170,8 +174,12 @@ public final class PluginProcess implements Invoker {
 
     @Override
     public JsonElement call(String method, String params, long timeoutMs) {
-        inflight.incrementAndGet();
+        int busy = inflight.incrementAndGet();
         try {
+            if (busy > manifest.limits().maxInFlight()) {
+                throw new PluginUnavailableException(manifest.name(), "is overloaded: " + manifest.limits().maxInFlight()
+                        + " calls are in flight already (limits.maxInFlight); " + method + " was not sent");
+            }
             if (closing) {
                 throw new Retired();
             }
@@ -185,16 +193,22 @@ public final class PluginProcess implements Invoker {
                         + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());
             }
             CompletableFuture<JsonElement> answer = new CompletableFuture<>();
+            long start = System.nanoTime();
             pending.put(id, answer);
             try {
-                send(frame);
+                if (!send(frame, timeoutMs)) {
+                    pending.remove(id);
+                    checkWrites();
+                    throw new PluginTimeoutException(manifest.name(), method + " could not be sent within " + timeoutMs
+                            + " ms: the plugin is not reading its stdin");
+                }
             } catch (IOException e) {
                 pending.remove(id);
                 throw new PluginCrashedException(manifest.name(), awaitDeath("its stdin broke (" + e.getMessage() + ")"));
             }
             try {
                 spinBriefly(answer);
-                return answer.get(timeoutMs, TimeUnit.MILLISECONDS);
+                return answer.get(Math.max(0, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 pending.remove(id);
                 throw new PluginTimeoutException(manifest.name(), method + " did not answer within " + timeoutMs + " ms");
@@ -240,7 +254,12 @@ public final class PluginProcess implements Invoker {
         CompletableFuture<JsonElement> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
-            send(Messages.request(id, Protocol.PING, null, timeoutMs).getBytes(StandardCharsets.UTF_8));
+            // no waiting here (this runs on the supervisor's timer): a write in progress is checkWrites' business
+            if (!send(Messages.request(id, Protocol.PING, null, timeoutMs).getBytes(StandardCharsets.UTF_8), 0)) {
+                pending.remove(id);
+                checkWrites();
+                return CompletableFuture.completedFuture(null);
+            }
         } catch (IOException e) {
             pending.remove(id);
             return CompletableFuture.completedFuture(null); // the reader notices the death
@@ -254,10 +273,42 @@ public final class PluginProcess implements Invoker {
         });
     }
 
-    private void send(byte[] frame) throws IOException {
-        synchronized (stdin) {
+    /**
+     * Writes one frame, unless stdin stays taken past {@code timeoutMs}: a plugin that stops reading
+     * fills its pipe, and a write then blocks. The write in progress is bounded by {@link #checkWrites()}.
+     *
+     * @return false when the frame could not be written in time (nothing was written)
+     */
+    private boolean send(byte[] frame, long timeoutMs) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            if (!writing.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            writeDeadline = deadline;
             stdin.write(frame);
             stdin.flush();
+            return true;
+        } finally {
+            writeDeadline = 0;
+            writing.unlock();
+        }
+    }
+
+    /**
+     * Kills the process when a frame has waited past its deadline to be written: the plugin stopped
+     * reading its stdin, and the writer would otherwise block for good. Called every few hundred
+     * milliseconds by the transport, and by any caller that gave up waiting to write.
+     */
+    public void checkWrites() {
+        long d = writeDeadline;
+        if (d != 0 && System.nanoTime() - d > 0 && died == null) {
+            kill("stopped reading its stdin: a request could not be written within its deadline");
         }
     }
 
@@ -343,12 +394,12 @@ public final class PluginProcess implements Invoker {
             } else {
                 if (id != null) {
                     send(Messages.error(id, Protocol.METHOD_NOT_FOUND, "the host has no method '" + method + "'")
-                            .getBytes(StandardCharsets.UTF_8));
+                            .getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs());
                 }
                 return;
             }
             if (id != null && !id.isJsonNull()) {
-                send(Messages.result(id, result).getBytes(StandardCharsets.UTF_8));
+                send(Messages.result(id, result).getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs());
             }
         } catch (IOException e) {
             // the process is going: the reader sees the end of its stdout next
@@ -458,8 +509,9 @@ public final class PluginProcess implements Invoker {
     public void shutdown() {
         closing = true;
         try {
-            send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8));
-            stdin.close();
+            if (send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000)) {
+                stdin.close();
+            } // else: it is not reading; the termination below ends it
         } catch (IOException alreadyGone) {
             // exited already
         }

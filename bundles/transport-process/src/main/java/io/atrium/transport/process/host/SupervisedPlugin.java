@@ -405,6 +405,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         return manifest.config();
     }
 
+    /** Bounds a write to the running process's stdin (see {@link PluginProcess#checkWrites()}). */
+    public void checkWrites() {
+        if (current instanceof PluginProcess p) {
+            p.checkWrites();
+        }
+    }
+
     private void scheduleHealth() {
         long every = manifest.limits().healthIntervalMs();
         synchronized (this) {

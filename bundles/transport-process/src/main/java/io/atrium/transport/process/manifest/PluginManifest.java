@@ -66,10 +66,11 @@ public record PluginManifest(
      * @param cpuSeconds         the CPU-time cap in seconds, 0 for none
      * @param maxFrameBytes      the largest message either side may send
      * @param healthIntervalMs   how often an idle plugin is pinged, 0 for never
+     * @param maxInFlight        how many calls may wait for one process at once; more are refused as overloaded
      */
     public record Limits(long callTimeoutMs, long handshakeTimeoutMs, long memoryMb, long cpuSeconds,
-                         int maxFrameBytes, long healthIntervalMs) {
-        public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000);
+                         int maxFrameBytes, long healthIntervalMs, int maxInFlight) {
+        public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000, 256);
     }
 
     /**
@@ -132,8 +133,9 @@ public record PluginManifest(
         Limits d = Limits.DEFAULTS;
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("handshakeTimeoutMs", d.handshakeTimeoutMs()),
                 l.natural("memoryMb", d.memoryMb()), l.natural("cpuSeconds", d.cpuSeconds()),
-                (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()));
-        l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs");
+                (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()),
+                (int) Math.min(1 << 20, l.positive("maxInFlight", d.maxInFlight())));
+        l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs", "maxInFlight");
         ManifestFields r = f.object("restart");
         Restart rd = Restart.DEFAULTS;
         Restart restart = new Restart((int) r.natural("maxRestarts", rd.maxRestarts()), r.positive("windowSeconds", rd.windowSeconds()),

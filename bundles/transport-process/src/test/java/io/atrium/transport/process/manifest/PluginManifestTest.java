@@ -36,7 +36,7 @@ class PluginManifestTest {
         assertEquals("x", m.name());
         assertEquals(PluginManifest.Mode.EXEC, m.mode());
         assertEquals("[a, b;version=3]", m.capabilities().toString());
-        assertEquals(new PluginManifest.Limits(10, 10_000, 5, 2, 100, 0), m.limits());
+        assertEquals(new PluginManifest.Limits(10, 10_000, 5, 2, 100, 0, 256), m.limits());
         assertEquals(0, m.restart().maxRestarts());
         assertEquals("V", m.env().get("K"));
         assertEquals("{\"deep\":[1]}", m.config().toString());
