@@ -55,7 +55,7 @@ class PluginManifestTest {
                 refusal("{\"version\":\"1\",\"contract\":\"a.B\",\"command\":[]}"));
         assertEquals("field 'mode': 'daemon' (expected service or exec)", refusal("{" + BASE + ",\"mode\":\"daemon\"}"));
         assertEquals("field 'limits.memoryMb': expected a whole number ≥ 0, found 1.5", refusal("{" + BASE + ",\"limits\":{\"memoryMb\":1.5}}"));
-        assertEquals("unknown field 'limits.timeout' (known: callTimeoutMs, handshakeTimeoutMs, memoryMb, cpuSeconds, maxFrameBytes, healthIntervalMs)",
+        assertEquals("unknown field 'limits.timeout' (known: callTimeoutMs, handshakeTimeoutMs, memoryMb, cpuSeconds, maxFrameBytes, healthIntervalMs, maxInFlight)",
                 refusal("{" + BASE + ",\"limits\":{\"timeout\":1}}"));
         assertEquals("field 'capabilities': capability 'x;v=1': expected 'name' or 'name;version=N'",
                 refusal("{" + BASE + ",\"capabilities\":[\"x;v=1\"]}"));
