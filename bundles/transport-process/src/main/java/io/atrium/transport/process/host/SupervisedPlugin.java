@@ -217,6 +217,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 return;
             }
             long delay = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, crashes.size() - 1));
+            if (restart != null) {
+                restart.cancel(false); // one restart pending at a time (a failed reload may come during a backoff)
+            }
             state = PluginState.STARTING;
             problem = reason;
             restarts++;
@@ -251,13 +254,20 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         try {
             fresh = open(m);
         } catch (PluginException e) {
+            boolean running;
             synchronized (this) {
-                if (current == null) {
-                    state = PluginState.FAILED;
-                    problem = e.reason();
+                running = current != null;
+            }
+            log.host(Level.WARNING, "reload failed: " + e.reason() + (running ? "; the running instance keeps serving" : ""));
+            if (!running) {
+                // nothing runs (it crashed and waits to restart, or it had failed): a refusal fails it, and
+                // any other failure counts as one more crash, under the restart policy, like a failed launch
+                if (e instanceof PluginRejectedException) {
+                    fail(e.reason());
+                } else {
+                    crashed(null, e.reason());
                 }
             }
-            log.host(Level.WARNING, "reload failed: " + e.reason() + (current != null ? "; the running instance keeps serving" : ""));
             throw e;
         }
         synchronized (this) {
