@@ -29,17 +29,19 @@ public final class OrphanGuard implements AutoCloseable {
      * POSIX sh: the pid list is " 1 2 3 "; a "-PID" line (the plugin ended) kills what is left of its group,
      * children it left behind, and takes its pid out. The group id stays the dead leader's while members
      * live, and the kernel gives no new process a pid in use as a group id, so the kill hits only them.
+     * A group is named as {@code kill -9 -PGID}, never {@code kill -9 -- -PGID}: dash (/bin/sh on Debian and
+     * Ubuntu) takes "--" for a pid, fails, and so killed no group at all, only the listed process itself.
      */
     static final String SCRIPT = """
             pids=" "
             while IFS= read -r line; do
               case "$line" in
                 +*) pids="$pids${line#+} " ;;
-                -*) kill -9 -- "-${line#-}" 2>/dev/null
+                -*) kill -9 "-${line#-}" 2>/dev/null
                     case "$pids" in *" ${line#-} "*) pids="${pids%% ${line#-} *} ${pids#* ${line#-} }" ;; esac ;;
               esac
             done
-            for p in $pids; do kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
+            for p in $pids; do kill -9 "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
             """;
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
