@@ -1,5 +1,6 @@
 package io.atrium.transport.process.host;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The watchdog with real processes: a "plugin" started the way the launcher starts one (in a session of its
- * own) that started a child of its own, which is what a plugin's end or the server's end must take along.
+ * own, held until listed) that started a child of its own, which is what a plugin's end or the server's end
+ * must take along.
  * The script runs under /bin/sh, whatever shell that is here (dash on Debian and Ubuntu, whose kill has
  * its own ideas about arguments).
  */
@@ -55,16 +57,44 @@ class OrphanGuardTest {
         awaitGone(nextChild, "the next plugin's child");
     }
 
+    @Test
+    void aPluginStartsOnlyOnceListedAndGetsItsStdinIntact() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
+        cmd.addAll(List.of("/bin/sh", "-c", "read -r first; echo \"got $first\""));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p.toHandle());
+        guard.watch(p);
+        p.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        assertEquals("got hello", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip());
+        guard.close();
+    }
+
+    @Test
+    void aPluginWhoseServerDiedBeforeListingItNeverRuns() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
+        cmd.addAll(List.of("/bin/sh", "-c", "echo ran"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p.toHandle());
+        p.getOutputStream().close(); // what the JVM's death does to the pipe before watch(p) could run
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the held process ends with its stdin");
+        assertEquals("", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), "the plugin's command ran");
+        assertEquals(125, p.exitValue());
+        guard.close();
+    }
+
     private OrphanGuard started(OrphanGuard guard) {
         assumeTrue(guard.pid() > 0, "no /bin/sh");
-        assumeTrue(!guard.sessionPrefix().isEmpty(), "no setsid: only the plugin's own process is killed");
+        assumeTrue(guard.launchPrefix().get(0).endsWith("setsid"), "no setsid: only the plugin's own process is killed");
         ProcessHandle.of(guard.pid()).ifPresent(started::add);
         return guard;
     }
 
     /** A plugin in a session of its own that starts a child, says the child's pid and then waits. */
     private Process plugin(OrphanGuard guard) throws Exception {
-        List<String> cmd = new ArrayList<>(guard.sessionPrefix());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
         cmd.addAll(List.of("/bin/sh", "-c", "sleep 600 & echo $!; exec sleep 600"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         started.add(p.toHandle());
