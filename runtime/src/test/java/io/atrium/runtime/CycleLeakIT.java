@@ -29,11 +29,13 @@ import org.osgi.framework.ServiceReference;
  * <p>{@code -Datrium.cycles=1000} runs the long version (docs/reliability.md has its command and figures).
  */
 class CycleLeakIT extends ServerWithPluginFolder {
-    static final int CYCLES = Integer.getInteger("atrium.cycles", 100);
+    /** The suite's run; docs/reliability.md has the long one's command and figures. */
+    static final int CYCLES = Integer.getInteger("atrium.cycles", 50);
     /**
      * Heap growth allowed after all cycles. One leaked bundle revision costs its class loader, classes and
      * Felix's wiring (~100-200 KiB); one leaked wasm module its compiled classes and memory (~1 MiB); so a
-     * leak of one per cycle passes 16 MiB within the short run's 100 cycles, while what grows honestly
+     * leaked module per cycle passes 16 MiB within the short run's 50 cycles (a leaked revision only in the
+     * long run: the weak references see it at once), while what grows honestly
      * (the recorded log lines, counters per plugin name, the JIT's and the class-data caches' bookkeeping)
      * stays well under it.
      */
@@ -268,6 +270,90 @@ class CycleLeakIT extends ServerWithPluginFolder {
         names.add("wcycle's instance pool of reload " + i);
         refs.add(new WeakReference<>(module));
         names.add("wcycle's compiled module of reload " + i);
+    }
+
+    // ------------------------------------------------------------------ the checks themselves
+
+    /** Each check fails on its kind of leak, made here on purpose: a check that cannot fail proves nothing. */
+    @Test
+    void eachCheckSeesItsKindOfLeak() throws Exception {
+        Object held = new Object();
+        List<WeakReference<Object>> refs = List.of(new WeakReference<>(held));
+        assertEquals(List.of("held strongly"), ResourceSnapshot.uncollected(refs, i -> "held strongly"));
+        java.lang.ref.Reference.reachabilityFence(held);
+
+        // each leak well over its slack, against a snapshot taken just before it: the server's own drift stays small
+        ResourceSnapshot before = ResourceSnapshot.take();
+        try (Waiting leaked = new Waiting("leaked-", THREAD_SLACK + 5)) { // of no kind of Atrium's: the total counts
+            assertFailsOn("threads", before);
+        }
+        before = ResourceSnapshot.take();
+        try (Waiting leaked = new Waiting("atrium-leaked-", 3)) { // more of one kind of Atrium's than a pool adds
+            assertFailsOn("Atrium threads", before);
+        }
+
+        before = ResourceSnapshot.take();
+        List<java.io.InputStream> fds = new ArrayList<>();
+        try {
+            for (int i = 0; i < FD_SLACK + 5; i++) {
+                fds.add(Files.newInputStream(Path.of("/proc/self/stat")));
+            }
+            assertFailsOn("open descriptors", before);
+        } finally {
+            for (java.io.InputStream in : fds) {
+                in.close();
+            }
+        }
+
+        before = ResourceSnapshot.take();
+        Process child = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertFailsOn("child processes", before);
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+
+        before = ResourceSnapshot.take();
+        byte[][] heap = new byte[(int) (HEAP_GROWTH_BOUND >> 20) + 8][];
+        for (int i = 0; i < heap.length; i++) {
+            heap[i] = new byte[1 << 20];
+        }
+        assertFailsOn("heap after GC", before);
+        java.lang.ref.Reference.reachabilityFence(heap);
+    }
+
+    private static void assertFailsOn(String what, ResourceSnapshot before) {
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> checkBounds(before, ResourceSnapshot.take(), List.of()), "the checks let a leak of " + what + " pass");
+        assertTrue(e.getMessage().startsWith(what), () -> "a leak of " + what + " was reported as: " + e.getMessage());
+    }
+
+    /** Threads that wait until closed. */
+    private static final class Waiting implements AutoCloseable {
+        private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        private final List<Thread> threads = new ArrayList<>();
+
+        Waiting(String prefix, int n) {
+            for (int i = 0; i < n; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        end.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, prefix + i);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            end.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ shared

@@ -169,6 +169,12 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         String contractName = contractOf(ref);
         String key = name(ref) + "|" + contractName;
         Facade f = facades.get(key);
+        if (f != null && f.backingRef == null && !sameContract(f, ref, contractName)) {
+            // the bundle brings its own contract, and its new revision a new class of it: the old facade implements
+            // the old class, cannot take the new implementation, and would keep the old revision's class loader
+            withdraw(f, "brought a new revision of its own contract");
+            f = null;
+        }
         if (f != null && f.backingRef == null) {
             // the swap's new implementation: calls resume on it
             f.backingRef = ref;
@@ -201,6 +207,15 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
         f.registration = context.registerService(contract.getName(), handler.facade(), facadeProperties(ref));
+    }
+
+    /** @return whether the facade implements the contract class that the new implementation's bundle sees */
+    private static boolean sameContract(Facade f, ServiceReference<?> ref, String contractName) {
+        try {
+            return ref.getBundle().loadClass(contractName).isInstance(f.handler.facade());
+        } catch (ClassNotFoundException | IllegalStateException e) {
+            return true; // cannot tell (the bundle went meanwhile): the swap goes on as before
+        }
     }
 
     /** The capability policy changed: facades of plugins it now refuses go, plugins it now accepts get one. */

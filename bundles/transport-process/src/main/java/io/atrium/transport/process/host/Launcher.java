@@ -80,7 +80,7 @@ public final class Launcher {
      */
     Process start(PluginManifest m) throws IOException {
         Map<Path, Path> copies = verified.prepare(m);
-        List<String> cmd = new ArrayList<>(guard.sessionPrefix());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
         cmd.addAll(limits(m));
         Path exe = executable(m);
         cmd.add(copies.getOrDefault(exe, exe).toString());
@@ -109,7 +109,12 @@ public final class Launcher {
         env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
         Process p = pb.start();
-        guard.watch(p);
+        try {
+            guard.watch(p);
+        } catch (IOException e) {
+            p.destroyForcibly(); // held, never ran the plugin
+            throw e;
+        }
         return p;
     }
 

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -20,6 +21,11 @@ import java.util.logging.Logger;
  * group of every plugin still listed, and exits. Plugins are started in a session of their own
  * ({@code setsid}), so the group also holds the processes a plugin started.
  *
+ * <p>A plugin is listed only once it runs, and the server may die in between: so a plugin's process is
+ * held before it becomes the plugin ({@link #HOLD}) until the guard has listed it and released it with a
+ * line on its stdin. When the server dies first, the held process reads the end of its stdin and exits
+ * without running the plugin.
+ *
  * <p>Limits: a process that a plugin moved to another session or group itself escapes; a watchdog killed
  * together with the server (a kill of the server's whole process group, the OOM killer) kills nothing.
  */
@@ -29,18 +35,26 @@ public final class OrphanGuard implements AutoCloseable {
      * POSIX sh: the pid list is " 1 2 3 "; a "-PID" line (the plugin ended) kills what is left of its group,
      * children it left behind, and takes its pid out. The group id stays the dead leader's while members
      * live, and the kernel gives no new process a pid in use as a group id, so the kill hits only them.
+     * A group is named as {@code kill -9 -PGID}, never {@code kill -9 -- -PGID}: dash (/bin/sh on Debian and
+     * Ubuntu) takes "--" for a pid, fails, and so killed no group at all, only the listed process itself.
      */
     static final String SCRIPT = """
             pids=" "
             while IFS= read -r line; do
               case "$line" in
                 +*) pids="$pids${line#+} " ;;
-                -*) kill -9 -- "-${line#-}" 2>/dev/null
+                -*) kill -9 "-${line#-}" 2>/dev/null
                     case "$pids" in *" ${line#-} "*) pids="${pids%% ${line#-} *} ${pids#* ${line#-} }" ;; esac ;;
               esac
             done
-            for p in $pids; do kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
+            for p in $pids; do kill -9 "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
             """;
+    /**
+     * POSIX sh, run as the plugin's process before it executes the plugin: waits for the line {@link #watch}
+     * writes once the pid is listed. sh reads a pipe byte by byte for {@code read}, so the plugin's stdin
+     * starts right after that line.
+     */
+    static final String HOLD = "read -r listed || exit 125; exec \"$@\"";
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
@@ -70,29 +84,52 @@ public final class OrphanGuard implements AutoCloseable {
         }
     }
 
-    /** @return the prefix that starts a plugin in a session (and process group) of its own, where setsid exists */
-    List<String> sessionPrefix() {
-        return watchdog != null && Files.isExecutable(SETSID) ? List.of(SETSID.toString()) : List.of();
+    /**
+     * @return the prefix that starts a plugin in a session (and process group) of its own, where setsid
+     *         exists, held until {@link #watch} lists it; empty when there is no watchdog
+     */
+    List<String> launchPrefix() {
+        if (watchdog == null) {
+            return List.of();
+        }
+        List<String> prefix = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            prefix.add(SETSID.toString());
+        }
+        prefix.addAll(List.of(SH.toString(), "-c", HOLD, "atrium-plugin"));
+        return prefix;
     }
 
-    /** Lists a started plugin process with the watchdog until it ends. */
-    void watch(Process plugin) {
+    /**
+     * Lists a plugin process started with {@link #launchPrefix} until it ends, then lets it run.
+     *
+     * @throws IOException when the guard cannot list it (it is closed: the transport is stopping); the
+     *                     process is then still held, and ends with its stdin
+     */
+    void watch(Process plugin) throws IOException {
         if (watchdog == null) {
             return;
         }
         long pid = plugin.pid();
-        tell("+" + pid);
+        if (!tell("+" + pid)) {
+            throw new IOException("the orphan guard is closed");
+        }
         plugin.onExit().thenRun(() -> tell("-" + pid));
+        OutputStream in = plugin.getOutputStream();
+        in.write('\n'); // the release: from here on, the watchdog has the pid
+        in.flush();
     }
 
-    private synchronized void tell(String line) {
+    private synchronized boolean tell(String line) {
         try {
             pids.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
             pids.flush();
+            return true;
         } catch (IOException e) {
             if (watchdog.isAlive()) {
                 LOG.log(Level.WARNING, "the orphan guard cannot be told " + line, e);
             } // else: closed, the transport is stopping
+            return false;
         }
     }
 

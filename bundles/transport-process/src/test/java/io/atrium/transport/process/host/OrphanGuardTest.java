@@ -1,0 +1,119 @@
+package io.atrium.transport.process.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The watchdog with real processes: a "plugin" started the way the launcher starts one (in a session of its
+ * own, held until listed) that started a child of its own, which is what a plugin's end or the server's end
+ * must take along.
+ * The script runs under /bin/sh, whatever shell that is here (dash on Debian and Ubuntu, whose kill has
+ * its own ideas about arguments).
+ */
+class OrphanGuardTest {
+    private final List<ProcessHandle> started = new ArrayList<>();
+
+    @AfterEach
+    void nothingLeftRunning() {
+        started.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void theServersEndKillsEveryListedPluginWithTheProcessesItStarted() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        Process plugin = plugin(guard);
+        guard.watch(plugin);
+        ProcessHandle child = childOf(plugin);
+        guard.close(); // the pipe closes as it does when the JVM dies
+        awaitGone(plugin.toHandle(), "the plugin");
+        awaitGone(child, "the plugin's own child");
+    }
+
+    @Test
+    void aPluginsEndKillsWhatItLeftInItsGroupAndTheGuardGoesOn() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        Process plugin = plugin(guard);
+        guard.watch(plugin);
+        ProcessHandle child = childOf(plugin);
+        plugin.destroyForcibly(); // the plugin alone, as a reload kills its old process
+        awaitGone(child, "the child of a plugin that ended");
+        assertTrue(ProcessHandle.of(guard.pid()).map(ProcessHandle::isAlive).orElse(false), "the watchdog still runs");
+
+        Process next = plugin(guard); // and still guards the plugins started after
+        guard.watch(next);
+        ProcessHandle nextChild = childOf(next);
+        guard.close();
+        awaitGone(next.toHandle(), "the next plugin");
+        awaitGone(nextChild, "the next plugin's child");
+    }
+
+    @Test
+    void aPluginStartsOnlyOnceListedAndGetsItsStdinIntact() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
+        cmd.addAll(List.of("/bin/sh", "-c", "read -r first; echo \"got $first\""));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p.toHandle());
+        guard.watch(p);
+        p.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        assertEquals("got hello", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip());
+        guard.close();
+    }
+
+    @Test
+    void aPluginWhoseServerDiedBeforeListingItNeverRuns() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
+        cmd.addAll(List.of("/bin/sh", "-c", "echo ran"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p.toHandle());
+        p.getOutputStream().close(); // what the JVM's death does to the pipe before watch(p) could run
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the held process ends with its stdin");
+        assertEquals("", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), "the plugin's command ran");
+        assertEquals(125, p.exitValue());
+        guard.close();
+    }
+
+    private OrphanGuard started(OrphanGuard guard) {
+        assumeTrue(guard.pid() > 0, "no /bin/sh");
+        assumeTrue(guard.launchPrefix().get(0).endsWith("setsid"), "no setsid: only the plugin's own process is killed");
+        ProcessHandle.of(guard.pid()).ifPresent(started::add);
+        return guard;
+    }
+
+    /** A plugin in a session of its own that starts a child, says the child's pid and then waits. */
+    private Process plugin(OrphanGuard guard) throws Exception {
+        List<String> cmd = new ArrayList<>(guard.launchPrefix());
+        cmd.addAll(List.of("/bin/sh", "-c", "sleep 600 & echo $!; exec sleep 600"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p.toHandle());
+        return p;
+    }
+
+    private ProcessHandle childOf(Process plugin) throws Exception {
+        String line = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        ProcessHandle child = ProcessHandle.of(Long.parseLong(line.strip())).orElseThrow();
+        started.add(child);
+        return child;
+    }
+
+    /** Bounded: the watchdog acts as soon as it reads its line, well within the 10 s allowed here. */
+    private static void awaitGone(ProcessHandle p, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (p.isAlive()) {
+            assertTrue(System.nanoTime() < deadline, what + " (" + p.pid() + ") outlived it");
+            Thread.sleep(20);
+        }
+    }
+}
