@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.atrium.transport.support.ManifestFields;
 import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Array;
@@ -44,6 +45,15 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
      * @throws IllegalArgumentException with a one-line reason naming the key or position at fault
      */
     static ConfigFile parse(String fileName, byte[] bytes) {
+        try {
+            return read(fileName, bytes);
+        } catch (IllegalArgumentException e) {
+            // a key quoted in the reason may hold line breaks; the deployer shows the reason in one line
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static ConfigFile read(String fileName, byte[] bytes) {
         String base = fileName.substring(0, fileName.lastIndexOf('.'));
         int tilde = base.indexOf('~');
         String pid = tilde < 0 ? base : base.substring(0, tilde);

@@ -2,6 +2,8 @@ package io.atrium.transport.support;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonSyntaxException;
 import java.lang.reflect.Type;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -88,13 +90,21 @@ public final class JsonCodec {
 
     /**
      * @return the JSON text as a value of the type
-     * @throws com.google.gson.JsonParseException when it is not JSON for that type
+     * @throws JsonParseException when it is not JSON for that type
      */
     public static Object result(String json, Type type) {
         if (type == String.class && json.length() >= 2 && json.charAt(0) == '"' && json.charAt(json.length() - 1) == '"'
                 && json.indexOf('\\') < 0 && json.indexOf('"', 1) == json.length() - 1) {
             return json.substring(1, json.length() - 1);
         }
-        return GSON.fromJson(json, type);
+        try {
+            return GSON.fromJson(json, type);
+        } catch (JsonParseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Gson lets some malformed input out as other exceptions: NumberFormatException for "x" as a double,
+            // NullPointerException for a map given as [[null, 1]]. To the caller they are all output it cannot read.
+            throw new JsonSyntaxException("not JSON for " + type.getTypeName() + ": " + e, e);
+        }
     }
 }

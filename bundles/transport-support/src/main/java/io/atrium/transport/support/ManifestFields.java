@@ -41,7 +41,7 @@ public record ManifestFields(JsonObject o, String prefix) {
             int see = msg.indexOf("\nSee ");
             String why = (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' ')
                     .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                    .replaceAll(" path \\S*$", "");
+                    .replaceFirst("(?s)( at line \\d+ column \\d+) path .*", "$1"); // the path repeats keys, line breaks and all
             throw new IllegalArgumentException("not valid JSON: " + why);
         }
         if (root == null || !root.isJsonObject()) {
@@ -50,6 +50,27 @@ public record ManifestFields(JsonObject o, String prefix) {
         return new ManifestFields(root.getAsJsonObject(), "");
     }
 
+
+    /**
+     * @return the reason with its line breaks and other control characters escaped ({@code \n}, {@code \x01}): a
+     *         key or value quoted in it may hold them, and the deployer shows a reason in one line
+     */
+    public static String oneLine(String reason) {
+        StringBuilder sb = new StringBuilder(reason.length());
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
 
     /** @return the field's name as messages give it, e.g. {@code field 'limits.memoryMb'} */
     public String path(String key) {

@@ -92,6 +92,14 @@ public record PluginManifest(
      * @throws IllegalArgumentException one line naming the field at fault
      */
     public static PluginManifest parse(Path file, byte[] content) {
+        try {
+            return read(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static PluginManifest read(Path file, byte[] content) {
         String fileName = file.getFileName().toString();
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"command\": [ … ] }");

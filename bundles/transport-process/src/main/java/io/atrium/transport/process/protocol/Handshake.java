@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.atrium.api.Capability;
+import io.atrium.transport.support.ManifestFields;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +28,15 @@ public record Handshake(int protocol, String name, String version, String contra
      * @throws IllegalArgumentException with a one-line reason (the host refuses the plugin with it)
      */
     public static Handshake parse(String line) {
+        try {
+            return read(line);
+        } catch (IllegalArgumentException e) {
+            // a capability's reason quotes what the plugin sent, line breaks and all
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static Handshake read(String line) {
         if (line == null) {
             throw new IllegalArgumentException("closed its stdout without a handshake");
         }
