@@ -2,6 +2,7 @@ package io.atrium.transport.support;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonSyntaxException;
 import java.lang.reflect.Type;
@@ -64,6 +65,35 @@ public final class JsonCodec {
             }
         }
         sb.append('"');
+    }
+
+    /** How deep JSON from a plugin or a manifest may nest: Gson's own limit in later versions. */
+    public static final int MAX_DEPTH = 255;
+
+    /**
+     * Gson parses any depth, but renders and binds nested values recursively: a few thousand brackets
+     * overflow the stack of whoever prints or reads them. Counted without recursion.
+     *
+     * @return whether the value nests deeper than {@link #MAX_DEPTH}
+     */
+    public static boolean tooDeep(JsonElement root) {
+        java.util.ArrayDeque<JsonElement> level = new java.util.ArrayDeque<>();
+        level.add(root);
+        for (int depth = 0; !level.isEmpty(); depth++) {
+            if (depth > MAX_DEPTH) {
+                return true;
+            }
+            java.util.ArrayDeque<JsonElement> next = new java.util.ArrayDeque<>();
+            for (JsonElement e : level) {
+                if (e.isJsonArray()) {
+                    e.getAsJsonArray().forEach(next::add);
+                } else if (e.isJsonObject()) {
+                    next.addAll(e.getAsJsonObject().asMap().values());
+                }
+            }
+            level = next;
+        }
+        return false;
     }
 
     /**

@@ -47,6 +47,9 @@ public record ManifestFields(JsonObject o, String prefix) {
         if (root == null || !root.isJsonObject()) {
             throw new IllegalArgumentException("not a JSON object (a manifest is " + example + ")");
         }
+        if (JsonCodec.tooDeep(root)) {
+            throw new IllegalArgumentException("not valid JSON: nested deeper than " + JsonCodec.MAX_DEPTH + " levels");
+        }
         return new ManifestFields(root.getAsJsonObject(), "");
     }
 
@@ -70,6 +73,24 @@ public record ManifestFields(JsonObject o, String prefix) {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * @return whether the text is a Java fully qualified name ({@code io.atrium.api.greeting.Greeter}); checked
+     *         name by name, where a regular expression repeating a group overflows the stack on a few thousand
+     */
+    public static boolean isQualifiedName(String text) {
+        String[] names = text.split("\\.", -1);
+        if (names.length < 2) {
+            return false;
+        }
+        for (String name : names) {
+            if (name.isEmpty() || !(Character.isLetter(name.codePointAt(0)) || name.charAt(0) == '_' || name.charAt(0) == '$')
+                    || !name.codePoints().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '$')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the field's name as messages give it, e.g. {@code field 'limits.memoryMb'} */

@@ -116,7 +116,7 @@ public record PluginManifest(
         }
         String version = f.required("version");
         String contract = f.required("contract");
-        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+        if (!ManifestFields.isQualifiedName(contract)) {
             throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
         }
         List<String> command = f.strings("command", null);

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.atrium.api.Capability;
+import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.ManifestFields;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +44,8 @@ public record Handshake(int protocol, String name, String version, String contra
         JsonObject msg;
         try {
             JsonElement e = JsonParser.parseString(line);
-            if (!e.isJsonObject()) {
-                throw new JsonParseException("not an object");
+            if (!e.isJsonObject() || JsonCodec.tooDeep(e)) {
+                throw new JsonParseException("not an object, or nested too deep");
             }
             msg = e.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.atrium.transport.support.JsonCodec;
 
 /** Building and reading JSON-RPC 2.0 messages, one per line. */
 public final class Messages {
@@ -79,7 +80,7 @@ public final class Messages {
     public static JsonObject object(String line) {
         try {
             JsonElement e = JsonParser.parseString(line);
-            return e.isJsonObject() ? e.getAsJsonObject() : null;
+            return e.isJsonObject() && !JsonCodec.tooDeep(e) ? e.getAsJsonObject() : null;
         } catch (JsonParseException e) {
             return null;
         }

@@ -117,7 +117,7 @@ public record WasmManifest(
             throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
         }
         String contract = f.required("contract");
-        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+        if (!ManifestFields.isQualifiedName(contract)) {
             throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
         }
         String wasm = f.required("wasm");
