@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
@@ -38,5 +42,14 @@ class ConfigFileFuzzTest {
             Class<?> type = v.getClass().isArray() ? v.getClass().getComponentType() : v.getClass();
             assertTrue(SCALARS.contains(type), () -> k + " is a " + v.getClass());
         });
+        if (fileName.endsWith(".json")) {
+            // a whole number is the number written, never one wrapped around to fit a long
+            JsonObject written = JsonParser.parseString(new String(content, StandardCharsets.UTF_8)).getAsJsonObject();
+            c.properties().forEach((k, v) -> {
+                if (v instanceof Long n) {
+                    assertEquals(0, new BigDecimal(written.get(k).getAsString()).compareTo(BigDecimal.valueOf(n)), () -> k + " read as " + n);
+                }
+            });
+        }
     }
 }
