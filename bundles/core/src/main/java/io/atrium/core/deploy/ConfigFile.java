@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.atrium.transport.support.ManifestFields;
 import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Array;
@@ -44,6 +45,15 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
      * @throws IllegalArgumentException with a one-line reason naming the key or position at fault
      */
     static ConfigFile parse(String fileName, byte[] bytes) {
+        try {
+            return read(fileName, bytes);
+        } catch (IllegalArgumentException e) {
+            // a key quoted in the reason may hold line breaks; the deployer shows the reason in one line
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static ConfigFile read(String fileName, byte[] bytes) {
         String base = fileName.substring(0, fileName.lastIndexOf('.'));
         int tilde = base.indexOf('~');
         String pid = tilde < 0 ? base : base.substring(0, tilde);
@@ -88,7 +98,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
 
     private static Object value(String key, JsonElement v) {
         if (v.isJsonPrimitive()) {
-            return primitive((JsonPrimitive) v);
+            return primitive(key, (JsonPrimitive) v);
         }
         if (v.isJsonArray()) {
             List<Object> items = new ArrayList<>();
@@ -97,7 +107,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
                 if (!item.isJsonPrimitive()) {
                     throw new IllegalArgumentException("property '" + key + "': arrays may hold only strings, numbers or booleans");
                 }
-                Object o = primitive((JsonPrimitive) item);
+                Object o = primitive(key, (JsonPrimitive) item);
                 if (type != null && type != o.getClass()) {
                     throw new IllegalArgumentException("property '" + key + "': an array must hold values of one type");
                 }
@@ -114,13 +124,22 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
                 + " is not a configuration value");
     }
 
-    private static Object primitive(JsonPrimitive p) {
+    private static Object primitive(String key, JsonPrimitive p) {
         if (p.isBoolean()) {
             return p.getAsBoolean();
         }
         if (p.isNumber()) {
             String n = p.getAsString();
-            return n.contains(".") || n.contains("e") || n.contains("E") ? (Object) p.getAsDouble() : (Object) p.getAsLong();
+            if (n.contains(".") || n.contains("e") || n.contains("E")) {
+                return p.getAsDouble();
+            }
+            try {
+                // not getAsLong: it wraps 12345678901234567890 to a negative number without a word
+                return new java.math.BigDecimal(n).longValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("property '" + key + "': " + (n.length() > 40 ? n.substring(0, 40) + "…" : n)
+                        + " does not fit a long (write it as a string, or as a decimal)");
+            }
         }
         return p.getAsString();
     }

@@ -2,6 +2,9 @@ package io.atrium.transport.support;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonSyntaxException;
 import java.lang.reflect.Type;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -64,6 +67,35 @@ public final class JsonCodec {
         sb.append('"');
     }
 
+    /** How deep JSON from a plugin or a manifest may nest: Gson's own limit in later versions. */
+    public static final int MAX_DEPTH = 255;
+
+    /**
+     * Gson parses any depth, but renders and binds nested values recursively: a few thousand brackets
+     * overflow the stack of whoever prints or reads them. Counted without recursion.
+     *
+     * @return whether the value nests deeper than {@link #MAX_DEPTH}
+     */
+    public static boolean tooDeep(JsonElement root) {
+        java.util.ArrayDeque<JsonElement> level = new java.util.ArrayDeque<>();
+        level.add(root);
+        for (int depth = 0; !level.isEmpty(); depth++) {
+            if (depth > MAX_DEPTH) {
+                return true;
+            }
+            java.util.ArrayDeque<JsonElement> next = new java.util.ArrayDeque<>();
+            for (JsonElement e : level) {
+                if (e.isJsonArray()) {
+                    e.getAsJsonArray().forEach(next::add);
+                } else if (e.isJsonObject()) {
+                    next.addAll(e.getAsJsonObject().asMap().values());
+                }
+            }
+            level = next;
+        }
+        return false;
+    }
+
     /**
      * @return the bytes as text, or null when they are not UTF-8
      */
@@ -88,13 +120,21 @@ public final class JsonCodec {
 
     /**
      * @return the JSON text as a value of the type
-     * @throws com.google.gson.JsonParseException when it is not JSON for that type
+     * @throws JsonParseException when it is not JSON for that type
      */
     public static Object result(String json, Type type) {
         if (type == String.class && json.length() >= 2 && json.charAt(0) == '"' && json.charAt(json.length() - 1) == '"'
                 && json.indexOf('\\') < 0 && json.indexOf('"', 1) == json.length() - 1) {
             return json.substring(1, json.length() - 1);
         }
-        return GSON.fromJson(json, type);
+        try {
+            return GSON.fromJson(json, type);
+        } catch (JsonParseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Gson lets some malformed input out as other exceptions: NumberFormatException for "x" as a double,
+            // NullPointerException for a map given as [[null, 1]]. To the caller they are all output it cannot read.
+            throw new JsonSyntaxException("not JSON for " + type.getTypeName() + ": " + e, e);
+        }
     }
 }

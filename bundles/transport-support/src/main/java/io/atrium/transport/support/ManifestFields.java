@@ -41,15 +41,57 @@ public record ManifestFields(JsonObject o, String prefix) {
             int see = msg.indexOf("\nSee ");
             String why = (see > 0 ? msg.substring(0, see) : msg).replace('\n', ' ')
                     .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                    .replaceAll(" path \\S*$", "");
+                    .replaceFirst("(?s)( at line \\d+ column \\d+) path .*", "$1"); // the path repeats keys, line breaks and all
             throw new IllegalArgumentException("not valid JSON: " + why);
         }
         if (root == null || !root.isJsonObject()) {
             throw new IllegalArgumentException("not a JSON object (a manifest is " + example + ")");
         }
+        if (JsonCodec.tooDeep(root)) {
+            throw new IllegalArgumentException("not valid JSON: nested deeper than " + JsonCodec.MAX_DEPTH + " levels");
+        }
         return new ManifestFields(root.getAsJsonObject(), "");
     }
 
+
+    /**
+     * @return the reason with its line breaks and other control characters escaped ({@code \n}, {@code \x01}): a
+     *         key or value quoted in it may hold them, and the deployer shows a reason in one line
+     */
+    public static String oneLine(String reason) {
+        StringBuilder sb = new StringBuilder(reason.length());
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * @return whether the text is a Java fully qualified name ({@code io.atrium.api.greeting.Greeter}); checked
+     *         name by name, where a regular expression repeating a group overflows the stack on a few thousand
+     */
+    public static boolean isQualifiedName(String text) {
+        String[] names = text.split("\\.", -1);
+        if (names.length < 2) {
+            return false;
+        }
+        for (String name : names) {
+            if (name.isEmpty() || !(Character.isLetter(name.codePointAt(0)) || name.charAt(0) == '_' || name.charAt(0) == '$')
+                    || !name.codePoints().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '$')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** @return the field's name as messages give it, e.g. {@code field 'limits.memoryMb'} */
     public String path(String key) {

@@ -2,8 +2,6 @@ package io.atrium.transport.process.host;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginTimeoutException;
@@ -134,10 +132,8 @@ final class ExecRunner implements Invoker {
                 throw new PluginCrashedException(name, status + " without an answer to " + method
                         + (last == null ? "" : "; last stderr line: " + Messages.quote(last.strip())));
             }
-            JsonObject response;
-            try {
-                response = JsonParser.parseString(line).getAsJsonObject();
-            } catch (JsonParseException | IllegalStateException e) {
+            JsonObject response = Messages.object(line);
+            if (response == null) {
                 throw new PluginCrashedException(name, "answered " + method + " with a malformed frame: " + Messages.quote(line));
             }
             return Invoker.resultOf(name, method, response);

@@ -2,8 +2,6 @@ package io.atrium.transport.process.host;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginException;
@@ -349,17 +347,15 @@ public final class PluginProcess implements Invoker {
             log.strayStdout(line);
             return;
         }
-        JsonObject msg;
-        try {
-            msg = JsonParser.parseString(t).getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+        JsonObject msg = Messages.object(t);
+        if (msg == null) {
             kill("sent a malformed frame: " + Messages.quote(line));
             return;
         }
+        Long id;
         if (msg.has("method")) {
             callback(msg);
-        } else if (msg.has("id") && msg.get("id").isJsonPrimitive() && msg.getAsJsonPrimitive("id").isNumber()) {
-            long id = msg.get("id").getAsLong();
+        } else if ((id = Messages.answerId(msg)) != null) {
             CompletableFuture<JsonElement> answer = pending.remove(id);
             if (answer == null) {
                 log.host(id <= ids.get() ? Level.FINE : Level.WARNING, id <= ids.get()

@@ -93,6 +93,14 @@ public record PluginManifest(
      * @throws IllegalArgumentException one line naming the field at fault
      */
     public static PluginManifest parse(Path file, byte[] content) {
+        try {
+            return read(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static PluginManifest read(Path file, byte[] content) {
         String fileName = file.getFileName().toString();
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"command\": [ … ] }");
@@ -109,7 +117,7 @@ public record PluginManifest(
         }
         String version = f.required("version");
         String contract = f.required("contract");
-        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+        if (!ManifestFields.isQualifiedName(contract)) {
             throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
         }
         List<String> command = f.strings("command", null);

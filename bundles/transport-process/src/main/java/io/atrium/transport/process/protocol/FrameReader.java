@@ -52,7 +52,8 @@ public final class FrameReader {
                     return frame;
                 }
             }
-            if (end - start > limit) {
+            // a frame of the limit may stand with its CR while its LF is still to come
+            if (end - start > limit + 1 || (end - start == limit + 1 && buf[end - 1] != '\r')) {
                 throw new FrameTooLargeException(limit);
             }
             scanned = end;
@@ -68,6 +69,9 @@ public final class FrameReader {
             }
             int n = in.read(buf, end, buf.length - end);
             if (n < 0) {
+                if (end - start > limit) {
+                    throw new FrameTooLargeException(limit);
+                }
                 if (end > start) {
                     String rest = new String(buf, start, end - start, StandardCharsets.UTF_8);
                     start = end;

@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.atrium.api.Capability;
+import io.atrium.transport.support.JsonCodec;
+import io.atrium.transport.support.ManifestFields;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,14 +29,23 @@ public record Handshake(int protocol, String name, String version, String contra
      * @throws IllegalArgumentException with a one-line reason (the host refuses the plugin with it)
      */
     public static Handshake parse(String line) {
+        try {
+            return read(line);
+        } catch (IllegalArgumentException e) {
+            // a capability's reason quotes what the plugin sent, line breaks and all
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static Handshake read(String line) {
         if (line == null) {
             throw new IllegalArgumentException("closed its stdout without a handshake");
         }
         JsonObject msg;
         try {
             JsonElement e = JsonParser.parseString(line);
-            if (!e.isJsonObject()) {
-                throw new JsonParseException("not an object");
+            if (!e.isJsonObject() || JsonCodec.tooDeep(e)) {
+                throw new JsonParseException("not an object, or nested too deep");
             }
             msg = e.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {

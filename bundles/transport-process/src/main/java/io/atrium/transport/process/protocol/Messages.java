@@ -4,6 +4,9 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.atrium.transport.support.JsonCodec;
 
 /** Building and reading JSON-RPC 2.0 messages, one per line. */
 public final class Messages {
@@ -68,6 +71,36 @@ public final class Messages {
         e.addProperty("message", message);
         o.add("error", e);
         return GSON.toJson(o) + "\n";
+    }
+
+    /**
+     * @param line a frame from the plugin, stripped
+     * @return its JSON object, or null when it is not one (a malformed frame: the host kills the plugin)
+     */
+    public static JsonObject object(String line) {
+        try {
+            JsonElement e = JsonParser.parseString(line);
+            return e.isJsonObject() && !JsonCodec.tooDeep(e) ? e.getAsJsonObject() : null;
+        } catch (JsonParseException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @return the id of an answer to one of the host's calls: a whole number that fits a long (the host's
+     *         ids are), or null when the frame's id is absent or anything else
+     */
+    public static Long answerId(JsonObject msg) {
+        JsonElement id = msg.get("id");
+        if (id == null || !id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()) {
+            return null;
+        }
+        try {
+            // not getAsLong: it reads 1.5 as 1 and 1e400 as 0, answering a call the plugin did not answer
+            return new java.math.BigDecimal(id.getAsString()).longValueExact();
+        } catch (ArithmeticException | NumberFormatException e) {
+            return null;
+        }
     }
 
     /** @return the member as a string, or null when absent or not a string */

@@ -60,4 +60,13 @@ class FrameReaderTest {
         assertDoesNotThrow(() -> assertEquals(1000, exact.next().length()), "a frame of exactly the limit is fine");
         assertThrows(FrameReader.FrameTooLargeException.class, exact::next, "one byte more is not, even when it arrives in one read");
     }
+
+    @Test
+    void aFrameOfTheLimitEndedByCrLfIsFineWhenTheLfComesInTheNextRead() throws IOException {
+        FrameReader r = new FrameReader(trickle("abcd\r\nxy\n", 1), 4); // found by FrameReaderFuzzTest
+        assertEquals("abcd", r.next());
+        assertEquals("xy", r.next());
+        FrameReader unterminated = new FrameReader(trickle("abcd\r", 1), 4);
+        assertThrows(FrameReader.FrameTooLargeException.class, unterminated::next, "without its LF the CR is the frame's fifth byte");
+    }
 }

@@ -99,6 +99,14 @@ public record WasmManifest(
      * @throws IllegalArgumentException one line naming the field at fault
      */
     public static WasmManifest parse(Path file, byte[] content) {
+        try {
+            return read(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static WasmManifest read(Path file, byte[] content) {
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"wasm\": \"greeter.wasm\" }");
         f.onlyKnown(FIELDS.stream().sorted().toArray(String[]::new));
@@ -109,7 +117,7 @@ public record WasmManifest(
             throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
         }
         String contract = f.required("contract");
-        if (!contract.matches("([\\p{L}_$][\\p{L}\\p{N}_$]*\\.)+[\\p{L}_$][\\p{L}\\p{N}_$]*")) {
+        if (!ManifestFields.isQualifiedName(contract)) {
             throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
         }
         String wasm = f.required("wasm");
