@@ -112,6 +112,10 @@ class CycleLeakIT extends ServerWithPluginFolder {
                 return null;
             }
             Object facade = ctx.getService(refs[0]);
+            if (facade == null) {
+                echoProblem = "its facade was withdrawn between the lookup and the get";
+                return null;
+            }
             try {
                 String answer = (String) facade.getClass().getMethod("echo").invoke(facade);
                 echoProblem = "answered " + answer + " through " + facade.getClass() + " of " + refs.length;
