@@ -250,12 +250,6 @@ class ChaosSoakIT extends ServerWithPluginFolder {
         actions.merge(action, 1, Integer::sum);
     }
 
-    void place(Path file, String name) throws Exception {
-        Path part = folder.resolve("." + name);
-        Files.copy(file, part, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     /** A DS Greeter that answers with its configuration (PID soak.config): "value N". */
     private Path configuredGreeter() throws Exception {
         return TestPlugins.bundle(work, "soak.configured", "1.0.0", Map.of("soak.configured.C", """

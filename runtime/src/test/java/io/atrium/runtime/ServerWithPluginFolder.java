@@ -43,6 +43,13 @@ abstract class ServerWithPluginFolder {
         Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Copies a file into the plugin folder the documented way: as a dotfile, then renamed into place. */
+    void place(Path file, String name) throws java.io.IOException {
+        Path part = folder.resolve("." + name);
+        Files.copy(file, part, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** A Python plugin in the folder: the script and its manifest. */
     void python(String name, String script, String extraManifest) throws Exception {
         Path file = folder.resolve(name + ".py");

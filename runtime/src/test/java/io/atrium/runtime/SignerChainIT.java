@@ -54,12 +54,6 @@ class SignerChainIT extends ServerWithPluginFolder {
         }
     }
 
-    void place(Path jar, String name) throws Exception {
-        Path part = folder.resolve("." + name);
-        Files.copy(jar, part, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     String deploys() {
         return atrium.execute("plugin:deploys").output();
     }

@@ -64,12 +64,6 @@ class TrustIT extends ServerWithPluginFolder {
         return out;
     }
 
-    void place(Path jar, String name) throws IOException {
-        Path part = folder.resolve("." + name);
-        Files.copy(jar, part, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     String deploys() {
         return atrium.execute("plugin:deploys").output();
     }

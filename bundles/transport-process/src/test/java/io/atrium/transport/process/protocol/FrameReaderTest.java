@@ -14,26 +14,7 @@ import org.junit.jupiter.api.Test;
 class FrameReaderTest {
     /** Hands out its bytes a few at a time, as a pipe does. */
     static InputStream trickle(String s, int chunk) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return new InputStream() {
-            int pos;
-
-            @Override
-            public int read() {
-                return pos < b.length ? b[pos++] & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] out, int off, int len) {
-                if (pos >= b.length) {
-                    return -1;
-                }
-                int n = Math.min(Math.min(len, chunk), b.length - pos);
-                System.arraycopy(b, pos, out, off, n);
-                pos += n;
-                return n;
-            }
-        };
+        return FrameReaderFuzzTest.pipe(s.getBytes(StandardCharsets.UTF_8), chunk);
     }
 
     @Test
