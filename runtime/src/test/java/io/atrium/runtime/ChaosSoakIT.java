@@ -162,9 +162,16 @@ class ChaosSoakIT extends ServerWithPluginFolder {
         await("the last configuration written is the one in force", () -> greeterAnswer("configured").equals("value " + expected));
         String deploys = atrium.execute("plugin:deploys").output();
         assertTrue(deploys.lines().noneMatch(l -> l.startsWith("bad-")), "removed bad files are forgotten:\n" + deploys);
-        long children = before.children().size();
-        await("child processes settle (a reload's old process drains, then ends)",
-                () -> ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count() == children);
+        // a reload's old process drains, then ends: wait for that, then any extra child is a leak
+        List<String> children = List.of();
+        for (long until = System.nanoTime() + 20_000_000_000L; System.nanoTime() < until; Thread.sleep(100)) {
+            children = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                    .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList();
+            if (children.size() == before.children().size()) {
+                break;
+            }
+        }
+        assertEquals(before.children().size(), children.size(), "child processes before: " + before.children() + ", after: " + children);
         ResourceSnapshot after = ResourceSnapshot.take();
 
         long calls = tally.counts.values().stream().mapToLong(LongAdder::sum).sum();

@@ -133,8 +133,21 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             crashed(null, e.reason());
             return;
         }
-        if (adopt(fresh) == fresh) {
-            fresh.shutdown(); // stopped while it launched: this thread is the launcher's already
+        retireReplaced(adopt(fresh), fresh, m); // (a reload may have brought up an instance meanwhile)
+    }
+
+    /**
+     * Ends what {@link #adopt} replaced: the fresh instance itself when the plugin was stopped
+     * meanwhile, an old process once its calls are done, an exec runner at once.
+     */
+    private void retireReplaced(Invoker old, Invoker fresh, PluginManifest m) {
+        if (old == fresh) {
+            fresh.shutdown(); // stopped while it launched
+        } else if (old instanceof PluginProcess op) {
+            background(() -> op.retire(m.limits().callTimeoutMs()));
+            log.host(Level.INFO, "replaced: pid " + op.pid() + " retires once its calls are done");
+        } else if (old != null) {
+            background(old::shutdown);
         }
     }
 
@@ -273,15 +286,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         synchronized (this) {
             crashes.clear(); // a reload is a fresh start: the crash window begins again
         }
-        Invoker old = adopt(fresh);
-        if (old == fresh) {
-            fresh.shutdown();
-        } else if (old instanceof PluginProcess op) {
-            background(() -> op.retire(m.limits().callTimeoutMs()));
-            log.host(Level.INFO, "reloaded: pid " + op.pid() + " retires once its calls are done");
-        } else if (old != null) {
-            background(old::shutdown);
-        }
+        retireReplaced(adopt(fresh), fresh, m);
     }
 
     /** The manifest (or a file it names) changed: reload with the new one. Runs in the background. */
