@@ -77,6 +77,25 @@ public final class JsonCodec {
      * @return whether the value nests deeper than {@link #MAX_DEPTH}
      */
     public static boolean tooDeep(JsonElement root) {
+        return walkTooDeep(root);
+    }
+
+    /**
+     * The same, for a value parsed from {@code text}: text with no more opening brackets than the limit
+     * cannot nest deeper, so the walk is skipped (every frame from a plugin passes here, on the call path).
+     */
+    public static boolean tooDeep(String text, JsonElement parsed) {
+        int open = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if ((c == '[' || c == '{') && ++open > MAX_DEPTH) {
+                return walkTooDeep(parsed);
+            }
+        }
+        return false;
+    }
+
+    private static boolean walkTooDeep(JsonElement root) {
         java.util.ArrayDeque<JsonElement> level = new java.util.ArrayDeque<>();
         level.add(root);
         for (int depth = 0; !level.isEmpty(); depth++) {

@@ -80,7 +80,7 @@ public final class Messages {
     public static JsonObject object(String line) {
         try {
             JsonElement e = JsonParser.parseString(line);
-            return e.isJsonObject() && !JsonCodec.tooDeep(e) ? e.getAsJsonObject() : null;
+            return e.isJsonObject() && !JsonCodec.tooDeep(line, e) ? e.getAsJsonObject() : null;
         } catch (JsonParseException e) {
             return null;
         }
@@ -95,9 +95,13 @@ public final class Messages {
         if (id == null || !id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()) {
             return null;
         }
+        String text = id.getAsString();
+        if (!text.isEmpty() && text.length() <= 18 && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Long.parseLong(text); // what the host sends: a plain whole number (the call path takes this)
+        }
         try {
             // not getAsLong: it reads 1.5 as 1 and 1e400 as 0, answering a call the plugin did not answer
-            return new java.math.BigDecimal(id.getAsString()).longValueExact();
+            return new java.math.BigDecimal(text).longValueExact();
         } catch (ArithmeticException | NumberFormatException e) {
             return null;
         }
