@@ -45,12 +45,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
      * @throws IllegalArgumentException with a one-line reason naming the key or position at fault
      */
     static ConfigFile parse(String fileName, byte[] bytes) {
-        try {
-            return read(fileName, bytes);
-        } catch (IllegalArgumentException e) {
-            // a key quoted in the reason may hold line breaks; the deployer shows the reason in one line
-            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
-        }
+        return ManifestFields.inOneLine(() -> read(fileName, bytes));
     }
 
     private static ConfigFile read(String fileName, byte[] bytes) {

@@ -93,11 +93,7 @@ public record PluginManifest(
      * @throws IllegalArgumentException one line naming the field at fault
      */
     public static PluginManifest parse(Path file, byte[] content) {
-        try {
-            return read(file, content);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
-        }
+        return ManifestFields.inOneLine(() -> read(file, content));
     }
 
     private static PluginManifest read(Path file, byte[] content) {

@@ -29,12 +29,7 @@ public record Handshake(int protocol, String name, String version, String contra
      * @throws IllegalArgumentException with a one-line reason (the host refuses the plugin with it)
      */
     public static Handshake parse(String line) {
-        try {
-            return read(line);
-        } catch (IllegalArgumentException e) {
-            // a capability's reason quotes what the plugin sent, line breaks and all
-            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
-        }
+        return ManifestFields.inOneLine(() -> read(line));
     }
 
     private static Handshake read(String line) {

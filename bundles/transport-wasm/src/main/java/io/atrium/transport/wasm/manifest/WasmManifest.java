@@ -99,11 +99,7 @@ public record WasmManifest(
      * @throws IllegalArgumentException one line naming the field at fault
      */
     public static WasmManifest parse(Path file, byte[] content) {
-        try {
-            return read(file, content);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ManifestFields.oneLine(String.valueOf(e.getMessage())), e);
-        }
+        return ManifestFields.inOneLine(() -> read(file, content));
     }
 
     private static WasmManifest read(Path file, byte[] content) {
