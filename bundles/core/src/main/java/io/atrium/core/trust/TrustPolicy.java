@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class TrustPolicy {
     private volatile String storeProblem;
     private volatile Path storePath;
     private volatile boolean allowLinksOutside;
-    private volatile java.util.List<String> transports = java.util.List.of("bundle", "process", "wasm");
+    private volatile java.util.List<String> transports = ManifestPolicy.KINDS;
 
     @Activate
     public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
@@ -93,16 +94,15 @@ public final class TrustPolicy {
         }
         this.trusted = store.certificates();
         this.signers = store.signers();
-        Object lists = properties.get("revocationLists");
-        this.revocationSummary = store.revocations().isEmpty() && lists == null ? "none"
-                : store.revocations().size() + " (" + (lists != null ? String.join(", ", io.atrium.transport.support.ManifestFields.values(lists)) : Path.of(String.valueOf(context.getProperty("atrium.home")), "etc", "crl")) + ")";
+        java.util.List<Path> places = TrustStore.revocationPlaces(properties, context.getProperty("atrium.home"));
+        this.revocationSummary = store.revocations().isEmpty() && properties.get("revocationLists") == null ? "none"
+                : store.revocations().size() + " (" + places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")) + ")";
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
-        java.util.List<String> kinds = io.atrium.transport.support.ManifestFields.values(config.transports()).stream()
-                .map(k -> k.toLowerCase(Locale.ROOT)).toList();
+        java.util.List<String> kinds = ManifestPolicy.allowedKinds(config.transports());
         for (String k : kinds) {
-            if (!java.util.List.of("bundle", "process", "wasm").contains(k)) {
+            if (!ManifestPolicy.KINDS.contains(k)) {
                 LOG.severe("configuration " + PID + ": transports names '" + k + "', which is not bundle, process or wasm; ignored");
             }
         }
@@ -205,8 +205,7 @@ public final class TrustPolicy {
      */
     public String refusal(byte[] jar, String file, boolean signed) {
         if (!transports.contains("bundle")) {
-            return "is a plugin bundle, and the trust policy allows only " + (transports.isEmpty() ? "no" : String.join(", ", transports))
-                    + " plugins (io.atrium.trust transports)";
+            return "is a plugin bundle, and " + ManifestPolicy.onlyAllowed(transports);
         }
         Mode m = mode;
         if (m == Mode.OFF) {

@@ -76,6 +76,20 @@ public record ManifestFields(JsonObject o, String prefix) {
     }
 
     /**
+     * Runs a parser whose reasons may quote what it read (a key, a capability), line breaks and all, and
+     * gives its refusal in one line, as the deployer and the problem list show reasons.
+     *
+     * @throws IllegalArgumentException the parser's, its reason passed through {@link #oneLine}
+     */
+    public static <T> T inOneLine(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    /**
      * @return whether the text is a Java fully qualified name ({@code io.atrium.api.greeting.Greeter}); checked
      *         name by name, where a regular expression repeating a group overflows the stack on a few thousand
      */

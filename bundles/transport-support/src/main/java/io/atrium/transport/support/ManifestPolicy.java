@@ -40,7 +40,25 @@ public final class ManifestPolicy {
         return new ManifestPolicy(transport, TrustStore.of(config, atriumHome),
                 ManifestFields.listed(config.get("requireSignedManifests"), transport),
                 ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config),
-                config.containsKey("transports") ? ManifestFields.values(config.get("transports")) : List.of("bundle", "process", "wasm"));
+                allowedKinds(config.get("transports")));
+    }
+
+    /** The kinds of plugin configuration {@code io.atrium.trust transports} names: bundle (in-process), process, wasm. */
+    public static final List<String> KINDS = List.of("bundle", "process", "wasm");
+
+    /**
+     * @param configured the value of {@code transports}, or null
+     * @return the kinds of plugin it allows, in lower case (all of {@link #KINDS} when it is not set)
+     */
+    public static List<String> allowedKinds(Object configured) {
+        return configured == null ? KINDS
+                : ManifestFields.values(configured).stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** @return the refusal's reason for a plugin of a kind the list leaves out */
+    public static String onlyAllowed(List<String> allowed) {
+        return "the trust policy allows only " + (allowed.isEmpty() ? "no" : String.join(", ", allowed))
+                + " plugins (io.atrium.trust transports)";
     }
 
     /** @return a policy that asks nothing (before the configuration arrives) */
@@ -58,9 +76,8 @@ public final class ManifestPolicy {
      * @throws IllegalArgumentException "is refused: …", one line
      */
     public void check(Path manifest, byte[] content, boolean pinned, String unpinned) {
-        if (allowedTransports.stream().noneMatch(transport::equalsIgnoreCase)) {
-            throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and the trust policy allows only "
-                    + (allowedTransports.isEmpty() ? "no" : String.join(", ", allowedTransports)) + " plugins (io.atrium.trust transports)");
+        if (!allowedTransports.contains(transport)) {
+            throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and " + onlyAllowed(allowedTransports));
         }
         String unsigned = trust.manifestRefusal(manifest, content, signaturesRequired);
         if (unsigned != null) {

@@ -63,18 +63,16 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
 
     /** The CRLs of {@code revocationLists}: files (PEM or DER, one or more lists each) and folders of {@code *.crl}. */
     private static List<X509CRL> revocationLists(Map<String, Object> config, String atriumHome, List<String> problems) {
-        List<String> named = ManifestFields.values(config.get("revocationLists"));
+        boolean named = !ManifestFields.values(config.get("revocationLists")).isEmpty();
         List<Path> files = new ArrayList<>();
-        List<Path> places = named.isEmpty() && atriumHome != null ? List.of(Path.of(atriumHome, "etc", "crl"))
-                : named.stream().map(n -> Path.of(n.strip())).toList();
-        for (Path p : places) {
+        for (Path p : revocationPlaces(config, atriumHome)) {
             if (Files.isDirectory(p)) {
                 try (var listing = Files.list(p)) {
                     listing.filter(f -> f.getFileName().toString().endsWith(".crl")).sorted().forEach(files::add);
                 } catch (IOException e) {
                     problems.add("the revocation lists in " + p + " cannot be read: " + e.getMessage());
                 }
-            } else if (Files.exists(p) || !named.isEmpty()) {
+            } else if (Files.exists(p) || named) {
                 files.add(p);
             }
         }
@@ -89,6 +87,16 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
             }
         }
         return crls;
+    }
+
+    /**
+     * @return where {@code revocationLists} says the lists are (files or folders), or the default folder
+     *         {@code ATRIUM_HOME/etc/crl} when it names none
+     */
+    public static List<Path> revocationPlaces(Map<String, Object> config, String atriumHome) {
+        List<String> named = ManifestFields.values(config.get("revocationLists"));
+        return named.isEmpty() ? atriumHome == null ? List.of() : List.of(Path.of(atriumHome, "etc", "crl"))
+                : named.stream().map(n -> Path.of(n.strip())).toList();
     }
 
     /** @return the checks of a signer's certificate chain against these certificates and lists */
