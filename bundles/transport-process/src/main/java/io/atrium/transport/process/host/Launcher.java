@@ -134,25 +134,7 @@ public final class Launcher {
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
     public static void verifyPins(PluginManifest m) throws IOException {
         for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
-            String actual = sha256(pin.getKey());
-            if (!actual.equals(pin.getValue())) {
-                throw new io.atrium.api.PluginRejectedException(m.name(), m.folder().relativize(pin.getKey()) + " has SHA-256 "
-                        + actual + ", but the manifest pins " + pin.getValue() + ": not launched");
-            }
-        }
-    }
-
-    /** @return the file's SHA-256 in lowercase hex, read in blocks */
-    static String sha256(Path file) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 << 10];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha.update(buffer, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(sha.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            VerifiedCopies.check(m, pin.getKey(), VerifiedCopies.sha256(pin.getKey()), pin.getValue());
         }
     }
 

@@ -61,9 +61,20 @@ public final class OrphanGuard implements AutoCloseable {
     private final Process watchdog;
     private final OutputStream pids;
 
+    /** Made once: every launch uses it. */
+    private final List<String> launchPrefix;
+
     private OrphanGuard(Process watchdog) {
         this.watchdog = watchdog;
         this.pids = watchdog == null ? null : watchdog.getOutputStream();
+        List<String> prefix = new ArrayList<>();
+        if (watchdog != null) {
+            if (Files.isExecutable(SETSID)) {
+                prefix.add(SETSID.toString());
+            }
+            prefix.addAll(List.of(SH.toString(), "-c", HOLD, "atrium-plugin"));
+        }
+        this.launchPrefix = List.copyOf(prefix);
     }
 
     /** @return a guard with its watchdog running, or one that guards nothing where there is no /bin/sh (said in the log) */
@@ -89,15 +100,7 @@ public final class OrphanGuard implements AutoCloseable {
      *         exists, held until {@link #watch} lists it; empty when there is no watchdog
      */
     List<String> launchPrefix() {
-        if (watchdog == null) {
-            return List.of();
-        }
-        List<String> prefix = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            prefix.add(SETSID.toString());
-        }
-        prefix.addAll(List.of(SH.toString(), "-c", HOLD, "atrium-plugin"));
-        return prefix;
+        return launchPrefix;
     }
 
     /**

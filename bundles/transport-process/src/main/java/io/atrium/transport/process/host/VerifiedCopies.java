@@ -55,7 +55,7 @@ final class VerifiedCopies {
             Path original = pin.getKey();
             Path copy = copyOf(m, original);
             if (upToDate(copy, pin.getValue())) {
-                check(m, original, Launcher.sha256(original), pin.getValue()); // streamed: the copy is what runs
+                check(m, original, sha256(original), pin.getValue()); // streamed: the copy is what runs
             } else {
                 byte[] bytes = Files.readAllBytes(original);
                 check(m, original, sha256(bytes), pin.getValue());
@@ -67,7 +67,8 @@ final class VerifiedCopies {
         return copies;
     }
 
-    private static void check(PluginManifest m, Path original, String actual, String pinned) {
+    /** @throws PluginRejectedException naming the file and both digests, when they differ */
+    static void check(PluginManifest m, Path original, String actual, String pinned) {
         if (!actual.equals(pinned)) {
             throw new PluginRejectedException(m.name(), m.folder().relativize(original) + " has SHA-256 "
                     + actual + ", but the manifest pins " + pinned + ": not launched");
@@ -124,6 +125,20 @@ final class VerifiedCopies {
             // made by a launch beside this one
         }
         Files.setPosixFilePermissions(dir, PRIVATE_DIR); // the attribute above passes through the umask: set it outright
+    }
+
+    /** @return the file's SHA-256 in lowercase hex, read in blocks */
+    static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 << 10];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String sha256(byte[] bytes) {
