@@ -1,0 +1,118 @@
+package io.atrium.transport.support;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decisions of {@link SignerTrust} that the runtime's SignerChainIT does not reach with keytool
+ * and jarsigner: an issuer that is no certificate authority, and revocations against time stamps.
+ * Real EC keys and certificates, made here.
+ */
+class SignerTrustTest {
+    private static final AtomicLong SERIAL = new AtomicLong(1);
+    private static final Instant NOW = Instant.now();
+
+    record Key(KeyPair pair, X509Certificate cert) {
+    }
+
+    static Key key(String cn, Key issuer, boolean ca, Instant from, Instant until) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        KeyPair pair = g.generateKeyPair();
+        X500Principal subject = new X500Principal("CN=" + cn);
+        var b = new JcaX509v3CertificateBuilder(issuer == null ? subject : issuer.cert().getSubjectX500Principal(),
+                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(from), Date.from(until), subject, pair.getPublic());
+        if (ca) {
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        }
+        var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer == null ? pair.getPrivate() : issuer.pair().getPrivate());
+        return new Key(pair, new JcaX509CertificateConverter().getCertificate(b.build(signer)));
+    }
+
+    static Key key(String cn, Key issuer, boolean ca) throws Exception {
+        return key(cn, issuer, ca, NOW.minus(Duration.ofDays(30)), NOW.plus(Duration.ofDays(30)));
+    }
+
+    static KeyStore trusting(X509Certificate... certs) throws Exception {
+        KeyStore ks = TrustStore.empty();
+        for (X509Certificate c : certs) {
+            ks.setCertificateEntry(c.getSubjectX500Principal().getName(), c);
+        }
+        return ks;
+    }
+
+    static X509CRL revoking(Key ca, X509Certificate cert, Instant when, int reason) throws Exception {
+        var b = new JcaX509v2CRLBuilder(ca.cert().getSubjectX500Principal(), Date.from(NOW));
+        b.addCRLEntry(cert.getSerialNumber(), Date.from(when), reason);
+        return new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.pair().getPrivate())));
+    }
+
+    @Test
+    void anIssuerThatIsNoCertificateAuthorityBreaksTheChain() throws Exception {
+        Key ca = key("Root", null, true);
+        Key notCa = key("Plain Author", ca, false);
+        Key leaf = key("Sub Author", notCa, false);
+        SignerTrust trust = new SignerTrust(trusting(ca.cert()), List.of());
+        assertNull(trust.refusal(List.of(notCa.cert()), null), "issued by the trusted root");
+        assertEquals("is signed by CN=Sub Author, whose certificate is issued by CN=Plain Author, which is not a certificate authority",
+                trust.refusal(List.of(leaf.cert(), notCa.cert()), null));
+        Key mid = key("Intermediate", ca, true);
+        Key viaMid = key("Sub Author", mid, false);
+        assertNull(trust.refusal(List.of(viaMid.cert(), mid.cert()), null), "through an intermediate CA");
+    }
+
+    @Test
+    void aTimeStampBeforeARevocationKeepsTheSignatureUnlessTheKeyWasCompromised() throws Exception {
+        Key ca = key("Root", null, true);
+        Key author = key("Author", ca, false);
+        Key tsa = key("Stamps", null, false);
+        Instant revoked = NOW.minus(Duration.ofDays(5));
+        SignerTrust.Stamp before = new SignerTrust.Stamp(Date.from(NOW.minus(Duration.ofDays(10))), List.of(tsa.cert()));
+        SignerTrust.Stamp after = new SignerTrust.Stamp(Date.from(NOW.minus(Duration.ofDays(1))), List.of(tsa.cert()));
+
+        SignerTrust superseded = new SignerTrust(trusting(ca.cert(), tsa.cert()),
+                List.of(revoking(ca, author.cert(), revoked, CRLReason.superseded)));
+        assertNull(superseded.refusal(List.of(author.cert()), before), "signed and stamped while it was still good");
+        String day = revoked.toString().substring(0, 10);
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + day + " (superseded)",
+                superseded.refusal(List.of(author.cert()), after));
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + day + " (superseded)",
+                superseded.refusal(List.of(author.cert()), null), "without a stamp, the moment of signing is now");
+
+        SignerTrust compromised = new SignerTrust(trusting(ca.cert(), tsa.cert()),
+                List.of(revoking(ca, author.cert(), revoked, CRLReason.keyCompromise)));
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + day + " (key compromise)",
+                compromised.refusal(List.of(author.cert()), before), "a compromised key could have made the stamp too");
+    }
+
+    @Test
+    void aCertificateNotYetValidAtTheMomentOfSigningIsRefused() throws Exception {
+        Key ca = key("Root", null, true);
+        Key early = key("Early", ca, false, NOW.plus(Duration.ofDays(2)), NOW.plus(Duration.ofDays(30)));
+        String from = NOW.plus(Duration.ofDays(2)).toString().substring(0, 10);
+        assertEquals("is signed by CN=Early, whose certificate is valid only from " + from,
+                new SignerTrust(trusting(ca.cert()), List.of()).refusal(List.of(early.cert()), null));
+    }
+}
