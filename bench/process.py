@@ -11,11 +11,14 @@ io.atrium.bench.process.ProcessBenchmark and the peer; each prints `name value u
 import os, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ["golang-go", "golang-github-hashicorp-go-plugin-dev"]
+# go-plugin's Debian package does not depend on what its gRPC half imports, though GOPATH builds need it
+PACKAGES = ["golang-go", "golang-github-hashicorp-go-plugin-dev", "golang-google-grpc-dev", "golang-github-golang-protobuf-1-5-dev",
+            "golang-golang-x-net-dev"]
 
 
 def ensure_go():
-    if shutil.which("go") and os.path.isdir("/usr/share/gocode/src/github.com/hashicorp/go-plugin"):
+    if shutil.which("go") and all(os.path.isdir("/usr/share/gocode/src/" + d) for d in
+                                  ["github.com/hashicorp/go-plugin", "google.golang.org/grpc", "github.com/golang/protobuf/proto"]):
         return
     if os.geteuid() != 0:
         sys.exit("needs " + " ".join(PACKAGES) + ": apt-get install -y " + " ".join(PACKAGES))

@@ -78,7 +78,9 @@ public final class ProcessBenchmark {
             }
             System.out.printf("throughput.8 %.0f calls/s%n", median(rates));
 
-            ServiceReference<PluginProvider> ref = atrium.bundleContext().getServiceReference(PluginProvider.class);
+            // the process transport's provider (the wasm transport and the core's stopped plugins are providers too)
+            ServiceReference<PluginProvider> ref = atrium.bundleContext().getServiceReferences(PluginProvider.class,
+                    "(" + io.atrium.spi.ArtifactHandler.SUFFIX + "=.plugin.json)").iterator().next();
             PluginProvider provider = atrium.bundleContext().getService(ref);
             List<Double> launches = new ArrayList<>();
             for (int i = 0; i < 21; i++) {
