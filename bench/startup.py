@@ -5,7 +5,8 @@ Usage: python3 bench/startup.py [RUNS]   (SKIP_KARAF=1 measures Atrium alone)   
 
 Atrium is ready when it prints its 'Atrium is running' line: base set active, both sample Greeters
 registered, shell commands registered, control socket open. Karaf is ready when its SSH shell port
-accepts a connection. RSS is read from /proc after 3 s idle.
+accepts a connection. RSS is read from /proc after IDLE_S (10) s idle: a server that has settled, its
+start-up's compiling done and the memory it freed returned (bin/atrium trims C's heap every 5 s).
 """
 import os, shutil, signal, socket, statistics, subprocess, sys, tarfile, tempfile, time
 
@@ -14,6 +15,7 @@ DIST = os.environ.get("ATRIUM_DIST", os.path.join(ROOT, "runtime", "target", "at
 WORK = os.path.join(ROOT, "bench", "target")
 KARAF_VERSION = "4.4.8"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+IDLE_S = 10
 
 
 def rss_mib(pid):
@@ -32,7 +34,7 @@ def atrium_once(data):
         if "Atrium is running" in line:
             break
     ready = time.perf_counter() - t0
-    time.sleep(3)
+    time.sleep(IDLE_S)
     rss = rss_mib(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait(30)
@@ -71,7 +73,7 @@ def karaf_once(home, clean):
             raise RuntimeError("karaf exited")
         time.sleep(0.01)
     ready = time.perf_counter() - t0
-    time.sleep(3)
+    time.sleep(IDLE_S)
     java = subprocess.run(["pgrep", "-f", "-n", "org.apache.karaf.main.Main"], capture_output=True, text=True).stdout.split()
     rss = rss_mib(int(java[0])) if java else float("nan")
     os.killpg(p.pid, signal.SIGTERM)

@@ -8,10 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import org.osgi.framework.Bundle;
@@ -112,7 +109,7 @@ public final class BaseBundles {
                 Bundle bundle = context.getBundle(location);
                 if (bundle == null || !unchanged || known.getProperty(location) == null) {
                     byte[] jar = read(entry.file());
-                    String digest = sha256(jar);
+                    String digest = fingerprint(jar);
                     now.setProperty(location, digest);
                     if (bundle == null) {
                         bundle = context.installBundle(location, new java.io.ByteArrayInputStream(jar));
@@ -196,12 +193,14 @@ public final class BaseBundles {
         }
     }
 
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /**
+     * Tells one build of a base jar from another: its size and CRC-32C. Not a security check (the jar
+     * comes from the runtime jar itself), so not SHA-256, which cost a cold start ~20 ms of hashing.
+     */
+    private static String fingerprint(byte[] data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data);
+        return data.length + "-" + Long.toHexString(crc.getValue());
     }
 
 }

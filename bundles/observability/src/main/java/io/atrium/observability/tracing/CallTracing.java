@@ -11,7 +11,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.StatusCode;
@@ -71,7 +70,7 @@ public final class CallTracing implements CallObserver, PluginTraces {
         SdkTracerProviderBuilder builder = SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "atrium")))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(ratio)))
-                .addSpanProcessor(SimpleSpanProcessor.create(recent));
+                .addSpanProcessor(recent);
         String endpoint = config.otlpEndpoint().strip();
         if (!endpoint.isEmpty()) {
             builder.addSpanProcessor(OtlpExport.processor(endpoint));

@@ -31,11 +31,14 @@ final class MethodTracer implements MethodObserver {
     private static final ThreadLocal<ArrayDeque<Object[]>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
 
     private final Tracer tracer;
+    /** Whether the plugin's transport carries the trace context across its boundary: not an in-process call's. */
+    private final boolean carried;
     private final String spanName;
     private final Attributes attributes;
 
     MethodTracer(Tracer tracer, CallSite site) {
         this.tracer = tracer;
+        this.carried = site.transport() != io.atrium.api.Transport.IN_PROCESS;
         this.spanName = site.plugin() + "/" + site.method();
         this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transport().id(),
                 SERVICE, site.contract(), METHOD, site.method());
@@ -46,11 +49,12 @@ final class MethodTracer implements MethodObserver {
         Span span = tracer.spanBuilder(spanName).setSpanKind(SpanKind.CLIENT).setAllAttributes(attributes).startSpan();
         Scope scope = span.makeCurrent();
         SpanContext c = span.getSpanContext();
-        String[] before = c.isValid()
+        boolean handed = carried && c.isValid();
+        String[] before = handed
                 ? CallTrace.enter("00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex(),
                         c.getTraceState().isEmpty() ? null : tracestate(c))
                 : null;
-        OPEN.get().push(new Object[] {span, scope, before, c.isValid()});
+        OPEN.get().push(new Object[] {span, scope, before, handed});
     }
 
     @Override
