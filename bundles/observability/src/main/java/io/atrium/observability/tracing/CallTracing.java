@@ -58,6 +58,7 @@ public final class CallTracing implements CallObserver, PluginTraces {
     }
 
     private final boolean enabled;
+    private final double sampleRatio;
     private final RecentSpans recent;
     private final SdkTracerProvider provider;
     private final Tracer tracer;
@@ -66,10 +67,10 @@ public final class CallTracing implements CallObserver, PluginTraces {
     public CallTracing(Config config) {
         this.enabled = config.enabled();
         this.recent = new RecentSpans(config.recentSpans());
-        double ratio = Math.max(0, Math.min(1, config.sampleRatio()));
+        this.sampleRatio = Math.max(0, Math.min(1, config.sampleRatio()));
         SdkTracerProviderBuilder builder = SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "atrium")))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(ratio)))
+                .setSampler(Sampler.parentBased(Sampler.alwaysOn())) // roots are sampled by MethodTracer, at sampleRatio
                 .addSpanProcessor(recent);
         String endpoint = config.otlpEndpoint().strip();
         if (!endpoint.isEmpty()) {
@@ -87,7 +88,7 @@ public final class CallTracing implements CallObserver, PluginTraces {
 
     @Override
     public MethodObserver observe(CallSite site) {
-        return enabled ? new MethodTracer(tracer, site) : null;
+        return enabled ? new MethodTracer(tracer, sampleRatio, site) : null;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.atrium.observability.tracing;
 
+import io.atrium.api.Transport;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
 import io.atrium.spi.CallTrace;
@@ -10,14 +11,25 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One plugin method's spans: {@code begin} starts a client span (a child of whatever span is current
  * on the caller's thread), makes it current and hands its W3C context to the transports through
  * {@link CallTrace}; {@code end} sets the outcome and ends it. Nested calls nest, per thread.
+ *
+ * <p>Whether a trace is sampled is decided here, at its first call, so that an unsampled in-process
+ * call costs a random number and a push instead of a span: no ids, no context made current (the SDK
+ * samples every root it is given, and follows the parent below). Calls nested in an unsampled one are
+ * unsampled too; one whose transport carries the context (a process plugin) still gets a span, so that
+ * the plugin receives a context flagged "not sampled", in the trace of the call it is nested in.
  */
 final class MethodTracer implements MethodObserver {
     static final AttributeKey<String> PLUGIN = AttributeKey.stringKey("atrium.plugin.name");
@@ -28,17 +40,28 @@ final class MethodTracer implements MethodObserver {
     static final AttributeKey<String> METHOD = AttributeKey.stringKey("rpc.method");
 
     /** What begin left for end, per thread: a stack, since a plugin may call another plugin. */
-    private static final ThreadLocal<ArrayDeque<Object[]>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadLocal<ArrayDeque<Open>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final IdGenerator IDS = IdGenerator.random();
 
     private final Tracer tracer;
+    /** The share of traces sampled, decided at a trace's first call. */
+    private final double sampleRatio;
     /** Whether the plugin's transport carries the trace context across its boundary: not an in-process call's. */
     private final boolean carried;
     private final String spanName;
     private final Attributes attributes;
 
-    MethodTracer(Tracer tracer, CallSite site) {
+    /**
+     * A call begun. {@code span} null: an unsampled call that made no span; {@code unsampled}: the trace
+     * it belongs to is not sampled (so neither are the calls nested in it).
+     */
+    private record Open(Span span, Scope scope, String[] before, boolean handed, SpanContext unsampled) {
+    }
+
+    MethodTracer(Tracer tracer, double sampleRatio, CallSite site) {
         this.tracer = tracer;
-        this.carried = site.transport() != io.atrium.api.Transport.IN_PROCESS;
+        this.sampleRatio = sampleRatio;
+        this.carried = site.transport() != Transport.IN_PROCESS;
         this.spanName = site.plugin() + "/" + site.method();
         this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transport().id(),
                 SERVICE, site.contract(), METHOD, site.method());
@@ -46,7 +69,29 @@ final class MethodTracer implements MethodObserver {
 
     @Override
     public void begin() {
-        Span span = tracer.spanBuilder(spanName).setSpanKind(SpanKind.CLIENT).setAllAttributes(attributes).startSpan();
+        ArrayDeque<Open> open = OPEN.get();
+        Open outer = open.peek();
+        SpanContext unsampled;
+        if (outer != null) {
+            unsampled = outer.unsampled(); // null: nested in a sampled call, whose span is current
+        } else if (sampleRatio >= 1.0 || (sampleRatio > 0 && ThreadLocalRandom.current().nextDouble() < sampleRatio)
+                || Span.current().getSpanContext().isValid()) {
+            unsampled = null;
+        } else {
+            unsampled = SpanContext.getInvalid(); // a new unsampled trace: its ids are made only if a transport needs them
+        }
+        if (unsampled != null && !carried) {
+            open.push(new Open(null, null, null, false, unsampled));
+            return;
+        }
+        var builder = tracer.spanBuilder(spanName).setSpanKind(SpanKind.CLIENT).setAllAttributes(attributes);
+        if (unsampled != null) {
+            if (!unsampled.isValid()) {
+                unsampled = SpanContext.create(IDS.generateTraceId(), IDS.generateSpanId(), TraceFlags.getDefault(), TraceState.getDefault());
+            }
+            builder.setParent(Context.root().with(Span.wrap(unsampled)));
+        }
+        Span span = builder.startSpan();
         Scope scope = span.makeCurrent();
         SpanContext c = span.getSpanContext();
         boolean handed = carried && c.isValid();
@@ -54,16 +99,16 @@ final class MethodTracer implements MethodObserver {
                 ? CallTrace.enter("00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex(),
                         c.getTraceState().isEmpty() ? null : tracestate(c))
                 : null;
-        OPEN.get().push(new Object[] {span, scope, before, handed});
+        open.push(new Open(span, scope, before, handed, unsampled));
     }
 
     @Override
     public void end(long nanos, CallOutcome outcome, Throwable failure) {
-        Object[] open = OPEN.get().poll();
-        if (open == null) {
-            return; // observers changed between begin and end
+        Open open = OPEN.get().poll();
+        if (open == null || open.span() == null) {
+            return; // observers changed between begin and end, or an unsampled call that made no span
         }
-        Span span = (Span) open[0];
+        Span span = open.span();
         if (span.isRecording()) {
             span.setAttribute(STATUS, outcome.label());
             if (failure != null) {
@@ -71,9 +116,9 @@ final class MethodTracer implements MethodObserver {
                 span.recordException(failure);
             }
         }
-        ((Scope) open[1]).close();
-        if ((Boolean) open[3]) {
-            CallTrace.restore((String[]) open[2]);
+        open.scope().close();
+        if (open.handed()) {
+            CallTrace.restore(open.before());
         }
         span.end();
     }

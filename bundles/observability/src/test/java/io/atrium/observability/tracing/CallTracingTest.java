@@ -1,0 +1,149 @@
+package io.atrium.observability.tracing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.CallSpan;
+import io.atrium.api.Transport;
+import io.atrium.spi.CallOutcome;
+import io.atrium.spi.CallSite;
+import io.atrium.spi.CallTrace;
+import io.atrium.spi.MethodObserver;
+import java.lang.annotation.Annotation;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Sampling decided at a trace's first call, with the real OpenTelemetry SDK behind it. */
+class CallTracingTest {
+    private static final String UNSAMPLED = "00-[0-9a-f]{32}-[0-9a-f]{16}-00";
+    private CallTracing tracing;
+
+    @AfterEach
+    void stop() {
+        tracing.deactivate();
+    }
+
+    @Test
+    void aSampledInProcessCallIsTheParentOfTheProcessCallNestedInIt() {
+        tracing = new CallTracing(config(1.0));
+        MethodObserver outer = tracing.observe(site("outer", Transport.IN_PROCESS));
+        MethodObserver inner = tracing.observe(site("inner", Transport.PROCESS));
+        outer.begin();
+        assertNull(CallTrace.traceparent(), "an in-process call hands no context to a transport");
+        inner.begin();
+        String traceparent = CallTrace.traceparent();
+        inner.end(1, CallOutcome.SUCCESS, null);
+        outer.end(2, CallOutcome.SUCCESS, null);
+        assertNull(CallTrace.traceparent(), "restored after the call");
+
+        List<CallSpan> spans = tracing.recent();
+        assertEquals(2, spans.size());
+        CallSpan innerSpan = spans.get(0);
+        CallSpan outerSpan = spans.get(1);
+        assertEquals("inner", innerSpan.plugin());
+        assertEquals(outerSpan.spanId(), innerSpan.parentSpanId());
+        assertEquals(outerSpan.traceId(), innerSpan.traceId());
+        assertEquals("00-" + innerSpan.traceId() + "-" + innerSpan.spanId() + "-01", traceparent);
+    }
+
+    @Test
+    void anUnsampledInProcessCallMakesNoSpanButAProcessCallNestedInItIsToldItIsNotSampled() {
+        tracing = new CallTracing(config(0.0));
+        MethodObserver outer = tracing.observe(site("outer", Transport.IN_PROCESS));
+        MethodObserver inner = tracing.observe(site("inner", Transport.PROCESS));
+        MethodObserver innerInProcess = tracing.observe(site("leaf", Transport.IN_PROCESS));
+        outer.begin();
+        innerInProcess.begin();
+        innerInProcess.end(1, CallOutcome.SUCCESS, null);
+        inner.begin();
+        String traceparent = CallTrace.traceparent();
+        inner.end(1, CallOutcome.SUCCESS, null);
+        outer.end(2, CallOutcome.SUCCESS, null);
+
+        assertTrue(traceparent != null && traceparent.matches(UNSAMPLED), String.valueOf(traceparent));
+        assertEquals(List.of(), tracing.recent());
+        assertNull(CallTrace.traceparent());
+    }
+
+    @Test
+    void anUnsampledProcessCallStillCarriesAContextFlaggedNotSampled() {
+        tracing = new CallTracing(config(0.0));
+        MethodObserver call = tracing.observe(site("p", Transport.PROCESS));
+        call.begin();
+        String traceparent = CallTrace.traceparent();
+        call.end(1, CallOutcome.SUCCESS, null);
+        assertTrue(traceparent != null && traceparent.matches(UNSAMPLED), String.valueOf(traceparent));
+        assertEquals(List.of(), tracing.recent());
+    }
+
+    @Test
+    void aRatioSamplesAboutThatShareOfTracesAndTheCallsNestedInASampledOne() {
+        tracing = new CallTracing(config(0.25, 1000));
+        MethodObserver outer = tracing.observe(site("outer", Transport.IN_PROCESS));
+        MethodObserver inner = tracing.observe(site("inner", Transport.IN_PROCESS));
+        for (int i = 0; i < 400; i++) {
+            outer.begin();
+            inner.begin();
+            inner.end(1, CallOutcome.SUCCESS, null);
+            outer.end(2, CallOutcome.SUCCESS, null);
+        }
+        List<CallSpan> spans = tracing.recent();
+        long roots = spans.stream().filter(s -> s.parentSpanId() == null).count();
+        assertEquals(roots * 2, spans.size(), "every sampled trace whole, none half");
+        assertTrue(roots > 50 && roots < 150, "about a quarter of 400 traces sampled: " + roots);
+    }
+
+    @Test
+    void theRingKeepsTheLastSpansOldestFirst() {
+        tracing = new CallTracing(config(1.0, 3));
+        MethodObserver call = tracing.observe(site("p", Transport.IN_PROCESS));
+        for (int i = 0; i < 5; i++) {
+            call.begin();
+            call.end(1, i == 4 ? CallOutcome.ERROR : CallOutcome.SUCCESS, i == 4 ? new IllegalStateException("boom") : null);
+        }
+        List<CallSpan> spans = tracing.recent();
+        assertEquals(3, spans.size());
+        assertEquals("error", spans.get(2).status());
+        assertEquals("boom", spans.get(2).error());
+        assertEquals("success", spans.get(0).status());
+    }
+
+    private static CallSite site(String plugin, Transport transport) {
+        return new CallSite(plugin, "1.0.0", transport, "x.Contract", "m");
+    }
+
+    private static CallTracing.Config config(double ratio) {
+        return config(ratio, 100);
+    }
+
+    private static CallTracing.Config config(double ratio, int recent) {
+        return new CallTracing.Config() {
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public double sampleRatio() {
+                return ratio;
+            }
+
+            @Override
+            public String otlpEndpoint() {
+                return "";
+            }
+
+            @Override
+            public int recentSpans() {
+                return recent;
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return CallTracing.Config.class;
+            }
+        };
+    }
+}
