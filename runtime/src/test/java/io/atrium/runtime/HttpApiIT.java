@@ -70,6 +70,19 @@ class HttpApiIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void theConsoleIsReachedFromTheRootAndFromItsFolderAndUnknownPathsAre404() throws Exception {
+        for (String path : new String[] {"/", "/console", "/console/"}) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(302, r.statusCode(), path);
+            assertTrue(r.headers().firstValue("Location").orElse("").endsWith("/console/index.html"), path + ": " + r.headers());
+        }
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base.resolve("/console/index.html")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<html"), page.body());
+        assertEquals(404, http.send(HttpRequest.newBuilder(base.resolve("/consoles")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
     void listsPluginsWithTheirNumbersAndCallsThem() throws Exception {
         assertEquals("Hello, API!", post("/api/plugins/english/greet", "[\"API\"]").object().get("result").getAsString());
         assertEquals("Salom, API!", post("/api/plugins/uzbek/greet", "[\"API\"]").object().get("result").getAsString());

@@ -12,7 +12,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * Sends {@code /} to the console's page. Registered as the default servlet ({@code /}), which sees
  * every request no other servlet or resource matches: anything else is a 404. ({@code /console}
- * itself belongs to the console's resources, whose pattern shadows an exact one.)
+ * and {@code /console/} belong to the console's resources: {@link ConsoleFolderRedirect} sends those.)
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/")
