@@ -60,10 +60,7 @@ class OrphanGuardTest {
     @Test
     void aPluginStartsOnlyOnceListedAndGetsItsStdinIntact() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
-        List<String> cmd = new ArrayList<>(guard.launchPrefix());
-        cmd.addAll(List.of("/bin/sh", "-c", "read -r first; echo \"got $first\""));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p.toHandle());
+        Process p = launched(guard, "read -r first; echo \"got $first\"");
         guard.watch(p);
         p.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
         p.getOutputStream().close();
@@ -74,10 +71,7 @@ class OrphanGuardTest {
     @Test
     void aPluginWhoseServerDiedBeforeListingItNeverRuns() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
-        List<String> cmd = new ArrayList<>(guard.launchPrefix());
-        cmd.addAll(List.of("/bin/sh", "-c", "echo ran"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p.toHandle());
+        Process p = launched(guard, "echo ran");
         p.getOutputStream().close(); // what the JVM's death does to the pipe before watch(p) could run
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the held process ends with its stdin");
         assertEquals("", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), "the plugin's command ran");
@@ -94,8 +88,13 @@ class OrphanGuardTest {
 
     /** A plugin in a session of its own that starts a child, says the child's pid and then waits. */
     private Process plugin(OrphanGuard guard) throws Exception {
+        return launched(guard, "sleep 600 & echo $!; exec sleep 600");
+    }
+
+    /** A shell script started as the transport starts a plugin: behind the guard's launch prefix, held until listed. */
+    private Process launched(OrphanGuard guard, String script) throws Exception {
         List<String> cmd = new ArrayList<>(guard.launchPrefix());
-        cmd.addAll(List.of("/bin/sh", "-c", "sleep 600 & echo $!; exec sleep 600"));
+        cmd.addAll(List.of("/bin/sh", "-c", script));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         started.add(p.toHandle());
         return p;
