@@ -53,7 +53,11 @@ public final class SignerTrust {
         String stampNote = "";
         boolean stamped = false;
         if (stamp != null) {
-            String authority = refusal(stamp.authority(), stamp.time(), false);
+            // the authority vouches for the time, so its own standing is judged now, not at the time it claims;
+            // and only a certificate made for time-stamping may vouch (else any trusted key could backdate)
+            String authority = stamp.authority().isEmpty() || isTimeStamper(stamp.authority().get(0))
+                    ? refusal(stamp.authority(), new Date(), false)
+                    : "is signed by " + name(stamp.authority().get(0)) + ", which is not a time-stamping authority";
             if (authority == null) {
                 signedAt = stamp.time();
                 stamped = true;
@@ -87,7 +91,7 @@ public final class SignerTrust {
                 if (!issued(next, c)) {
                     return signer + whose(c, chain) + " is not signed by " + name(next) + ", as the chain claims";
                 }
-                if (next.getBasicConstraints() < 0 && !isAnchor(next)) {
+                if (next.getBasicConstraints() < 0) {
                     return signer + whose(c, chain) + " is issued by " + name(next) + ", which is not a certificate authority";
                 }
             }
@@ -163,7 +167,9 @@ public final class SignerTrust {
         try {
             for (String alias : Collections.list(anchors.aliases())) {
                 Certificate t = anchors.getCertificate(alias);
-                if (t instanceof X509Certificate x && x.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && issued(x, c)) {
+                // a trusted certificate vouches for others only when it is a certificate authority
+                if (t instanceof X509Certificate x && x.getBasicConstraints() >= 0
+                        && x.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && issued(x, c)) {
                     return x;
                 }
             }
@@ -171,6 +177,16 @@ public final class SignerTrust {
             return null;
         }
         return null;
+    }
+
+    /** RFC 3161: a time-stamping authority's certificate carries the extended key usage id-kp-timeStamping. */
+    private static boolean isTimeStamper(X509Certificate c) {
+        try {
+            List<String> usages = c.getExtendedKeyUsage();
+            return usages != null && usages.contains("1.3.6.1.5.5.7.3.8");
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
     }
 
     private static boolean issued(X509Certificate issuer, X509Certificate c) {

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
@@ -38,6 +40,10 @@ class SignerTrustTest {
     }
 
     static Key key(String cn, Key issuer, boolean ca, Instant from, Instant until) throws Exception {
+        return key(cn, issuer, ca, false, from, until);
+    }
+
+    static Key key(String cn, Key issuer, boolean ca, boolean timeStamper, Instant from, Instant until) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         KeyPair pair = g.generateKeyPair();
@@ -46,6 +52,9 @@ class SignerTrustTest {
                 BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(from), Date.from(until), subject, pair.getPublic());
         if (ca) {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        }
+        if (timeStamper) {
+            b.addExtension(Extension.extendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeId.id_kp_timeStamping));
         }
         var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer == null ? pair.getPrivate() : issuer.pair().getPrivate());
         return new Key(pair, new JcaX509CertificateConverter().getCertificate(b.build(signer)));
@@ -87,7 +96,7 @@ class SignerTrustTest {
     void aTimeStampBeforeARevocationKeepsTheSignatureUnlessTheKeyWasCompromised() throws Exception {
         Key ca = key("Root", null, true);
         Key author = key("Author", ca, false);
-        Key tsa = key("Stamps", null, false);
+        Key tsa = key("Stamps", null, false, true, NOW.minus(Duration.ofDays(30)), NOW.plus(Duration.ofDays(30)));
         Instant revoked = NOW.minus(Duration.ofDays(5));
         SignerTrust.Stamp before = new SignerTrust.Stamp(Date.from(NOW.minus(Duration.ofDays(10))), List.of(tsa.cert()));
         SignerTrust.Stamp after = new SignerTrust.Stamp(Date.from(NOW.minus(Duration.ofDays(1))), List.of(tsa.cert()));
@@ -105,6 +114,42 @@ class SignerTrustTest {
                 List.of(revoking(ca, author.cert(), revoked, CRLReason.keyCompromise)));
         assertEquals("is signed by CN=Author, whose certificate was revoked on " + day + " (key compromise)",
                 compromised.refusal(List.of(author.cert()), before), "a compromised key could have made the stamp too");
+    }
+
+    @Test
+    void aTrustedCertificateThatIsNoCertificateAuthorityVouchesForNoOther() throws Exception {
+        Key plain = key("Plain", null, false);
+        Key minted = key("Minted", plain, false);
+        SignerTrust trust = new SignerTrust(trusting(plain.cert()), List.of());
+        assertNull(trust.refusal(List.of(plain.cert()), null), "trusted as it is");
+        assertEquals("is signed by CN=Minted, which the trust store does not trust", trust.refusal(List.of(minted.cert()), null));
+        assertEquals("is signed by CN=Minted, whose certificate is issued by CN=Plain, which is not a certificate authority",
+                trust.refusal(List.of(minted.cert(), plain.cert()), null));
+    }
+
+    @Test
+    void onlyATimeStampingAuthorityValidNowCanVouchForAnEarlierMoment() throws Exception {
+        Instant longAgo = NOW.minus(Duration.ofDays(60));
+        Key ca = key("Root", null, true, longAgo, NOW.plus(Duration.ofDays(30)));
+        Key expired = key("Author", ca, false, longAgo, NOW.minus(Duration.ofDays(20)));
+        Date whileValid = Date.from(NOW.minus(Duration.ofDays(40)));
+        String expiredDay = NOW.minus(Duration.ofDays(20)).toString().substring(0, 10);
+
+        Key anyKey = key("Any Key", ca, false); // trusted through the root, but not made for time-stamping
+        SignerTrust trust = new SignerTrust(trusting(ca.cert()), List.of());
+        assertEquals("is signed by CN=Author, whose certificate expired on " + expiredDay
+                        + " (its time stamp is signed by CN=Any Key, which is not a time-stamping authority)",
+                trust.refusal(List.of(expired.cert()), new SignerTrust.Stamp(whileValid, List.of(anyKey.cert()))));
+
+        Key oldTsa = key("Old Stamps", ca, false, true, longAgo, NOW.minus(Duration.ofDays(1)));
+        String oldTsaDay = NOW.minus(Duration.ofDays(1)).toString().substring(0, 10);
+        assertEquals("is signed by CN=Author, whose certificate expired on " + expiredDay
+                        + " (its time stamp is signed by CN=Old Stamps, whose certificate expired on " + oldTsaDay + ")",
+                trust.refusal(List.of(expired.cert()), new SignerTrust.Stamp(whileValid, List.of(oldTsa.cert()))),
+                "the authority's standing is judged now, not at the time it claims");
+
+        Key tsa = key("Stamps", ca, false, true, longAgo, NOW.plus(Duration.ofDays(30)));
+        assertNull(trust.refusal(List.of(expired.cert()), new SignerTrust.Stamp(whileValid, List.of(tsa.cert()))));
     }
 
     @Test
