@@ -72,45 +72,33 @@ public final class JsonCodec {
 
     /**
      * Gson parses any depth, but renders and binds nested values recursively: a few thousand brackets
-     * overflow the stack of whoever prints or reads them. Counted without recursion.
+     * overflow the stack of whoever prints or reads them. Every frame from a plugin passes here, on the
+     * call path, so the depth is read off the text in one pass (brackets inside strings skipped), not
+     * by walking the parsed tree.
      *
-     * @return whether the value nests deeper than {@link #MAX_DEPTH}
+     * @param json text that parsed as JSON
+     * @return whether it nests deeper than {@link #MAX_DEPTH}
      */
-    public static boolean tooDeep(JsonElement root) {
-        return walkTooDeep(root);
-    }
-
-    /**
-     * The same, for a value parsed from {@code text}: text with no more opening brackets than the limit
-     * cannot nest deeper, so the walk is skipped (every frame from a plugin passes here, on the call path).
-     */
-    public static boolean tooDeep(String text, JsonElement parsed) {
-        int open = 0;
-        for (int i = 0, n = text.length(); i < n; i++) {
-            char c = text.charAt(i);
-            if ((c == '[' || c == '{') && ++open > MAX_DEPTH) {
-                return walkTooDeep(parsed);
-            }
-        }
-        return false;
-    }
-
-    private static boolean walkTooDeep(JsonElement root) {
-        java.util.ArrayDeque<JsonElement> level = new java.util.ArrayDeque<>();
-        level.add(root);
-        for (int depth = 0; !level.isEmpty(); depth++) {
-            if (depth > MAX_DEPTH) {
-                return true;
-            }
-            java.util.ArrayDeque<JsonElement> next = new java.util.ArrayDeque<>();
-            for (JsonElement e : level) {
-                if (e.isJsonArray()) {
-                    e.getAsJsonArray().forEach(next::add);
-                } else if (e.isJsonObject()) {
-                    next.addAll(e.getAsJsonObject().asMap().values());
+    public static boolean tooDeep(String json) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0, n = json.length(); i < n; i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
                 }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > MAX_DEPTH) {
+                    return true;
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
             }
-            level = next;
         }
         return false;
     }

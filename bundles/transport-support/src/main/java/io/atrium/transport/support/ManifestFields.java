@@ -47,7 +47,7 @@ public record ManifestFields(JsonObject o, String prefix) {
         if (root == null || !root.isJsonObject()) {
             throw new IllegalArgumentException("not a JSON object (a manifest is " + example + ")");
         }
-        if (JsonCodec.tooDeep(text, root)) {
+        if (JsonCodec.tooDeep(text)) {
             throw new IllegalArgumentException("not valid JSON: nested deeper than " + JsonCodec.MAX_DEPTH + " levels");
         }
         return new ManifestFields(root.getAsJsonObject(), "");
