@@ -85,7 +85,13 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath(), guard);
         modified(config);
         // a plugin that stops reading its stdin would hold a writer for good: bounded here (PluginProcess.checkWrites)
-        timers.scheduleWithFixedDelay(() -> plugins.all().forEach(SupervisedPlugin::checkWrites), 250, 250, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                plugins.all().forEach(SupervisedPlugin::checkWrites);
+            } catch (RuntimeException e) { // a fixed-delay task that throws is never run again
+                LOG.log(java.util.logging.Level.WARNING, "checking the plugins' stdin writes failed: " + e, e);
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             launchDeferred();

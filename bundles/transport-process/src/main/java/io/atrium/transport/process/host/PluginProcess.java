@@ -174,15 +174,15 @@ public final class PluginProcess implements Invoker {
     public JsonElement call(String method, String params, long timeoutMs) {
         int busy = inflight.incrementAndGet();
         try {
-            if (busy > manifest.limits().maxInFlight()) {
-                throw new PluginUnavailableException(manifest.name(), "is overloaded: " + manifest.limits().maxInFlight()
-                        + " calls are in flight already (limits.maxInFlight); " + method + " was not sent");
-            }
             if (closing) {
-                throw new Retired();
+                throw new Retired(); // before the overload check: the supervisor retries a retired call on the new instance
             }
             if (died != null) {
                 throw new PluginCrashedException(manifest.name(), died);
+            }
+            if (busy > manifest.limits().maxInFlight()) {
+                throw new PluginUnavailableException(manifest.name(), "is overloaded: " + manifest.limits().maxInFlight()
+                        + " calls are in flight already (limits.maxInFlight); " + method + " was not sent");
             }
             long id = ids.incrementAndGet();
             byte[] frame = Messages.request(id, method, params, timeoutMs, CallTrace.traceparent(), CallTrace.tracestate()).getBytes(StandardCharsets.UTF_8);
@@ -194,7 +194,7 @@ public final class PluginProcess implements Invoker {
             long start = System.nanoTime();
             pending.put(id, answer);
             try {
-                if (!send(frame, timeoutMs)) {
+                if (!send(frame, timeoutMs, timeoutMs)) {
                     pending.remove(id);
                     checkWrites();
                     throw new PluginTimeoutException(manifest.name(), method + " could not be sent within " + timeoutMs
@@ -252,8 +252,8 @@ public final class PluginProcess implements Invoker {
         CompletableFuture<JsonElement> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
-            // no waiting here (this runs on the supervisor's timer): a write in progress is checkWrites' business
-            if (!send(Messages.request(id, Protocol.PING, null, timeoutMs).getBytes(StandardCharsets.UTF_8), 0)) {
+            // no waiting for stdin (a write in progress is checkWrites' business); the ping's own write has its timeout
+            if (!send(Messages.request(id, Protocol.PING, null, timeoutMs).getBytes(StandardCharsets.UTF_8), 0, timeoutMs)) {
                 pending.remove(id);
                 checkWrites();
                 return CompletableFuture.completedFuture(null);
@@ -272,15 +272,16 @@ public final class PluginProcess implements Invoker {
     }
 
     /**
-     * Writes one frame, unless stdin stays taken past {@code timeoutMs}: a plugin that stops reading
-     * fills its pipe, and a write then blocks. The write in progress is bounded by {@link #checkWrites()}.
+     * Writes one frame, unless stdin stays taken past {@code lockWaitMs}: a plugin that stops reading
+     * fills its pipe, and a write then blocks. The write itself is bounded by {@link #checkWrites()}:
+     * it has {@code writeMs} from the moment it has stdin (a writer that waited for stdin is not
+     * charged for the wait; a deadline already past would get a busy, healthy plugin killed).
      *
-     * @return false when the frame could not be written in time (nothing was written)
+     * @return false when stdin could not be had in time (nothing was written)
      */
-    private boolean send(byte[] frame, long timeoutMs) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    private boolean send(byte[] frame, long lockWaitMs, long writeMs) throws IOException {
         try {
-            if (!writing.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
+            if (!writing.tryLock(lockWaitMs, TimeUnit.MILLISECONDS)) {
                 return false;
             }
         } catch (InterruptedException e) {
@@ -288,7 +289,7 @@ public final class PluginProcess implements Invoker {
             return false;
         }
         try {
-            writeDeadline = deadline;
+            writeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeMs);
             stdin.write(frame);
             stdin.flush();
             return true;
@@ -390,12 +391,12 @@ public final class PluginProcess implements Invoker {
             } else {
                 if (id != null) {
                     send(Messages.error(id, Protocol.METHOD_NOT_FOUND, "the host has no method '" + method + "'")
-                            .getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs());
+                            .getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs(), manifest.limits().callTimeoutMs());
                 }
                 return;
             }
             if (id != null && !id.isJsonNull()) {
-                send(Messages.result(id, result).getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs());
+                send(Messages.result(id, result).getBytes(StandardCharsets.UTF_8), manifest.limits().callTimeoutMs(), manifest.limits().callTimeoutMs());
             }
         } catch (IOException e) {
             // the process is going: the reader sees the end of its stdout next
@@ -505,7 +506,7 @@ public final class PluginProcess implements Invoker {
     public void shutdown() {
         closing = true;
         try {
-            if (send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000)) {
+            if (send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000, 2_000)) {
                 stdin.close();
             } // else: it is not reading; the termination below ends it
         } catch (IOException alreadyGone) {

@@ -1,7 +1,6 @@
 package io.atrium.transport.process.host;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonSyntaxException;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
@@ -126,14 +125,27 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         Invoker fresh;
         try {
             fresh = open(m);
-        } catch (PluginRejectedException e) {
-            fail(e.reason());
-            return;
         } catch (PluginException e) {
-            crashed(null, e.reason());
+            startFailed(e);
             return;
         }
         retireReplaced(adopt(fresh), fresh, m); // (a reload may have brought up an instance meanwhile)
+    }
+
+    /**
+     * A launch or reload did not start: with nothing running, a refusal fails the plugin and any other
+     * failure counts as a crash, under the restart policy. Decided under the lock, so an instance that a
+     * concurrent launch or reload brought up meanwhile keeps serving (and is never dropped unstopped).
+     */
+    private synchronized void startFailed(PluginException e) {
+        if (current != null) {
+            return;
+        }
+        if (e instanceof PluginRejectedException) {
+            fail(e.reason());
+        } else {
+            crashed(null, e.reason());
+        }
     }
 
     /**
@@ -272,15 +284,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 running = current != null;
             }
             log.host(Level.WARNING, "reload failed: " + e.reason() + (running ? "; the running instance keeps serving" : ""));
-            if (!running) {
-                // nothing runs (it crashed and waits to restart, or it had failed): a refusal fails it, and
-                // any other failure counts as one more crash, under the restart policy, like a failed launch
-                if (e instanceof PluginRejectedException) {
-                    fail(e.reason());
-                } else {
-                    crashed(null, e.reason());
-                }
-            }
+            startFailed(e); // nothing runs (it crashed and waits to restart, or had failed): as a failed launch
             throw e;
         }
         synchronized (this) {
@@ -405,7 +409,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         Object value;
         try {
             value = Messages.GSON.fromJson(result, method.getGenericReturnType());
-        } catch (JsonSyntaxException | IllegalStateException | NumberFormatException e) {
+        } catch (RuntimeException e) { // Gson lets some malformed input out as NPEs and the like (JsonCodec.result)
             throw new PluginException(name(), method.getName() + " returned " + Messages.quote(String.valueOf(result))
                     + ", which is not a " + method.getGenericReturnType().getTypeName(), null);
         }
@@ -435,7 +439,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             health = timers.scheduleWithFixedDelay(() -> {
                 if (current instanceof PluginProcess p && p.alive()) {
-                    p.checkHealth(PING_TIMEOUT_MS);
+                    // on the work pool: the ping's write may block on a full pipe, and this timer thread also
+                    // runs every plugin's restarts and the sweep (checkWrites) that ends such a block
+                    background(() -> p.checkHealth(PING_TIMEOUT_MS));
                 }
             }, every, every, TimeUnit.MILLISECONDS);
         }

@@ -39,7 +39,7 @@ public record Handshake(int protocol, String name, String version, String contra
         JsonObject msg;
         try {
             JsonElement e = JsonParser.parseString(line);
-            if (!e.isJsonObject() || JsonCodec.tooDeep(line, e)) {
+            if (!e.isJsonObject() || JsonCodec.tooDeep(line)) {
                 throw new JsonParseException("not an object, or nested too deep");
             }
             msg = e.getAsJsonObject();

@@ -80,7 +80,7 @@ public final class Messages {
     public static JsonObject object(String line) {
         try {
             JsonElement e = JsonParser.parseString(line);
-            return e.isJsonObject() && !JsonCodec.tooDeep(line, e) ? e.getAsJsonObject() : null;
+            return e.isJsonObject() && !JsonCodec.tooDeep(line) ? e.getAsJsonObject() : null;
         } catch (JsonParseException e) {
             return null;
         }
