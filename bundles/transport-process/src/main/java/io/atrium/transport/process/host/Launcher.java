@@ -134,7 +134,7 @@ public final class Launcher {
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
     public static void verifyPins(PluginManifest m) throws IOException {
         for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
-            VerifiedCopies.check(m, pin.getKey(), VerifiedCopies.sha256(pin.getKey()), pin.getValue());
+            VerifiedCopies.check(m, pin.getKey(), io.atrium.transport.support.Sha256.of(pin.getKey()), pin.getValue());
         }
     }
 

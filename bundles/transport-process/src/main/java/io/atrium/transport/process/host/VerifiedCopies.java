@@ -2,6 +2,7 @@ package io.atrium.transport.process.host;
 
 import io.atrium.api.PluginRejectedException;
 import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.support.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -55,10 +53,10 @@ final class VerifiedCopies {
             Path original = pin.getKey();
             Path copy = copyOf(m, original);
             if (upToDate(copy, pin.getValue())) {
-                check(m, original, sha256(original), pin.getValue()); // streamed: the copy is what runs
+                check(m, original, Sha256.of(original), pin.getValue()); // streamed: the copy is what runs
             } else {
                 byte[] bytes = Files.readAllBytes(original);
-                check(m, original, sha256(bytes), pin.getValue());
+                check(m, original, Sha256.of(bytes), pin.getValue());
                 write(copy, bytes, Files.isExecutable(original));
                 written.put(copy, new Written(pin.getValue(), bytes.length, Files.getLastModifiedTime(copy)));
             }
@@ -70,8 +68,7 @@ final class VerifiedCopies {
     /** @throws PluginRejectedException naming the file and both digests, when they differ */
     static void check(PluginManifest m, Path original, String actual, String pinned) {
         if (!actual.equals(pinned)) {
-            throw new PluginRejectedException(m.name(), m.folder().relativize(original) + " has SHA-256 "
-                    + actual + ", but the manifest pins " + pinned + ": not launched");
+            throw new PluginRejectedException(m.name(), Sha256.mismatch(m.folder().relativize(original), actual, pinned) + ": not launched");
         }
     }
 
@@ -90,8 +87,12 @@ final class VerifiedCopies {
 
     private Path copyOf(PluginManifest m, Path original) {
         Path relative = m.folder().relativize(original);
-        // a file outside the plugin folder keeps only its name: the copy must stay inside root
-        Path inside = relative.startsWith("..") ? Path.of("_outside").resolve(original.getFileName()) : relative;
+        // a file outside the plugin folder: the copy must stay inside root, under a name of its own folder
+        // (two pinned files of the same name in different folders must not share one copy)
+        Path inside = relative.startsWith("..")
+                ? Path.of("_outside", Sha256.of(original.toAbsolutePath().getParent().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .substring(0, 16)).resolve(original.getFileName())
+                : relative;
         return root.resolve(m.name()).resolve(inside).normalize();
     }
 
@@ -125,27 +126,5 @@ final class VerifiedCopies {
             // made by a launch beside this one
         }
         Files.setPosixFilePermissions(dir, PRIVATE_DIR); // the attribute above passes through the umask: set it outright
-    }
-
-    /** @return the file's SHA-256 in lowercase hex, read in blocks */
-    static String sha256(Path file) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 << 10];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha.update(buffer, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(sha.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

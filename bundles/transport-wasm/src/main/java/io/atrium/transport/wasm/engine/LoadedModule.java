@@ -17,9 +17,6 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.atrium.transport.wasm.abi.ExtismKernel;
 import io.atrium.transport.wasm.manifest.WasmManifest;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 
@@ -75,9 +72,9 @@ public final class LoadedModule {
         if (bytes.length < 8 || bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
             throw new IllegalArgumentException(file + " is not a WebAssembly module (it does not start with \\0asm)");
         }
-        String digest = sha256(bytes);
+        String digest = io.atrium.transport.support.Sha256.of(bytes);
         if (m.sha256() != null && !m.sha256().equals(digest)) {
-            throw new IllegalArgumentException(file + " has SHA-256 " + digest + ", but the manifest pins " + m.sha256());
+            throw new IllegalArgumentException(io.atrium.transport.support.Sha256.mismatch(file, digest, m.sha256()));
         }
         WasmModule module;
         try {
@@ -172,13 +169,5 @@ public final class LoadedModule {
     /** @return the most memory one instance may hold, in bytes */
     long maxBytes() {
         return (long) maxPages * PAGE;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
