@@ -3,10 +3,7 @@ package io.atrium.transport.process.protocol;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import io.atrium.api.Capability;
-import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.ManifestFields;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +33,8 @@ public record Handshake(int protocol, String name, String version, String contra
         if (line == null) {
             throw new IllegalArgumentException("closed its stdout without a handshake");
         }
-        JsonObject msg;
-        try {
-            JsonElement e = JsonParser.parseString(line);
-            if (!e.isJsonObject() || JsonCodec.tooDeep(line)) {
-                throw new JsonParseException("not an object, or nested too deep");
-            }
-            msg = e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+        JsonObject msg = Messages.object(line);
+        if (msg == null) {
             throw new IllegalArgumentException("sent " + Messages.quote(line) + " instead of the handshake");
         }
         if (!Protocol.HANDSHAKE.equals(Messages.string(msg, "method")) || !msg.has("params") || !msg.get("params").isJsonObject()) {

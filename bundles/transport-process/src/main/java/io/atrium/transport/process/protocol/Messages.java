@@ -81,7 +81,7 @@ public final class Messages {
         try {
             JsonElement e = JsonParser.parseString(line);
             return e.isJsonObject() && !JsonCodec.tooDeep(line) ? e.getAsJsonObject() : null;
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | IllegalStateException e) {
             return null;
         }
     }
