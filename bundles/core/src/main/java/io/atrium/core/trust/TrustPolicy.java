@@ -66,7 +66,9 @@ public final class TrustPolicy {
     private volatile Mode mode;
     private volatile KeyStore trusted;
     private volatile io.atrium.transport.support.SignerTrust signers;
-    private volatile String revocationSummary;
+    private volatile java.util.List<java.security.cert.X509CRL> revocations = java.util.List.of();
+    private volatile String revocationProblem;
+    private volatile String revocationPlaces;
     private volatile String storeProblem;
     private volatile Path storePath;
     private volatile boolean allowLinksOutside;
@@ -92,11 +94,19 @@ public final class TrustPolicy {
         if (store.problem() != null) {
             LOG.severe(store.problem() + "; no signer is trusted");
         }
+        if (store.revocationProblem() != null) {
+            LOG.severe(store.revocationProblem() + "; no signer is trusted until every revocation list can be read");
+        }
+        for (String stale : TrustStore.outOfDate(store.revocations(), new java.util.Date())) {
+            LOG.warning("revocation " + stale + "; it still counts, but a newer list may revoke more");
+        }
         this.trusted = store.certificates();
         this.signers = store.signers();
+        this.revocations = store.revocations();
+        this.revocationProblem = store.revocationProblem();
         java.util.List<Path> places = TrustStore.revocationPlaces(properties, context.getProperty("atrium.home"));
-        this.revocationSummary = store.revocations().isEmpty() && properties.get("revocationLists") == null ? "none"
-                : store.revocations().size() + " (" + places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        this.revocationPlaces = store.revocations().isEmpty() && properties.get("revocationLists") == null ? null
+                : places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
@@ -177,9 +187,16 @@ public final class TrustPolicy {
         return transports;
     }
 
-    /** @return how many revocation lists are in force, and where they were read from */
+    /** @return how many revocation lists are in force, where they were read from, and which are out of date (judged now) */
     public String revocationLists() {
-        return revocationSummary;
+        if (revocationProblem != null) {
+            return revocationProblem + " (no signer is trusted until it can be read)";
+        }
+        if (revocationPlaces == null) {
+            return "none";
+        }
+        java.util.List<String> stale = TrustStore.outOfDate(revocations, new java.util.Date());
+        return revocations.size() + " (" + revocationPlaces + ")" + (stale.isEmpty() ? "" : "; out of date: " + String.join("; ", stale));
     }
 
     /** @return the subjects of the trusted certificates */

@@ -4,7 +4,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.cert.CRLReason;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509CRL;
@@ -24,19 +23,49 @@ import java.util.List;
  *
  * <p>The moment of signing is now, unless a time-stamping authority the trust store also holds
  * vouched for an earlier one: a signature time-stamped while its certificate was valid stays valid
- * after the certificate expires, or is revoked later for any reason but a compromised key.
+ * after the certificate expires, or is revoked later for a reason that does not put the key in doubt
+ * (a revocation without a reason might be a compromise: it gets no such grace).
+ *
+ * <p>A configured revocation list that cannot be read fails closed: no signer is trusted until it
+ * can, since the one revocation that matters might be in it.
  */
 public final class SignerTrust {
-    private final KeyStore anchors;
+    private final List<X509Certificate> anchors;
     private final List<X509CRL> revocations;
+    private final String revocationProblem;
 
     /**
      * @param anchors     the trusted certificates
      * @param revocations revocation lists; one is believed only when its issuer's key verifies it
      */
     public SignerTrust(KeyStore anchors, List<X509CRL> revocations) {
-        this.anchors = anchors;
+        this(anchors, revocations, null);
+    }
+
+    /**
+     * @param anchors           the trusted certificates
+     * @param revocations       revocation lists; one is believed only when its issuer's key verifies it
+     * @param revocationProblem why a configured revocation list could not be read (then nothing is trusted), or null
+     */
+    public SignerTrust(KeyStore anchors, List<X509CRL> revocations, String revocationProblem) {
+        this.anchors = certificates(anchors);
         this.revocations = List.copyOf(revocations);
+        this.revocationProblem = revocationProblem;
+    }
+
+    /** The store's certificates, read once: every chain is matched against them certificate by certificate. */
+    private static List<X509Certificate> certificates(KeyStore store) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            for (String alias : Collections.list(store.aliases())) {
+                if (store.getCertificate(alias) instanceof X509Certificate x) {
+                    out.add(x);
+                }
+            }
+        } catch (KeyStoreException e) {
+            return List.of(); // an unloaded store trusts nothing
+        }
+        return List.copyOf(out);
     }
 
     /** A time stamp's claim: when the signature was made, and the authority's certificate chain. */
@@ -110,6 +139,14 @@ public final class SignerTrust {
                 return signer + whose(c, chain) + " is valid only from " + day(c.getNotBefore());
             }
         }
+        if (revocationProblem != null) {
+            return signer + "whose revocation cannot be checked: " + revocationProblem;
+        }
+        // a certificate the store holds may itself be revoked by the trusted authority that issued it
+        X509Certificate above = anchor.getIssuerX500Principal().equals(anchor.getSubjectX500Principal()) ? null : trustedIssuerOf(anchor);
+        if (above != null) {
+            path.add(above);
+        }
         for (int i = 0; i + 1 < path.size(); i++) {
             String revoked = revoked(path.get(i), path.get(i + 1), at, stamped);
             if (revoked != null) {
@@ -140,8 +177,10 @@ public final class SignerTrust {
                 continue;
             }
             CRLReason reason = entry.getRevocationReason();
-            boolean compromised = reason == CRLReason.KEY_COMPROMISE || reason == CRLReason.CA_COMPROMISE;
-            if (stamped && !compromised && at.before(entry.getRevocationDate())) {
+            // no reason given (or "unspecified") may hide a compromise: only a harmless reason keeps a stamped signature
+            boolean keyInDoubt = reason == null || reason == CRLReason.UNSPECIFIED || reason == CRLReason.KEY_COMPROMISE
+                    || reason == CRLReason.CA_COMPROMISE || reason == CRLReason.AA_COMPROMISE;
+            if (stamped && !keyInDoubt && at.before(entry.getRevocationDate())) {
                 continue; // signed, and stamped, while it was still good
             }
             return day(entry.getRevocationDate())
@@ -151,30 +190,15 @@ public final class SignerTrust {
     }
 
     private boolean isAnchor(X509Certificate c) {
-        try {
-            for (String alias : Collections.list(anchors.aliases())) {
-                if (c.equals(anchors.getCertificate(alias))) {
-                    return true;
-                }
-            }
-        } catch (KeyStoreException e) {
-            return false;
-        }
-        return false;
+        return anchors.contains(c);
     }
 
     private X509Certificate trustedIssuerOf(X509Certificate c) {
-        try {
-            for (String alias : Collections.list(anchors.aliases())) {
-                Certificate t = anchors.getCertificate(alias);
-                // a trusted certificate vouches for others only when it is a certificate authority
-                if (t instanceof X509Certificate x && x.getBasicConstraints() >= 0
-                        && x.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && issued(x, c)) {
-                    return x;
-                }
+        for (X509Certificate x : anchors) {
+            // a trusted certificate vouches for others only when it is a certificate authority
+            if (x.getBasicConstraints() >= 0 && x.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && issued(x, c)) {
+                return x;
             }
-        } catch (KeyStoreException e) {
-            return null;
         }
         return null;
     }

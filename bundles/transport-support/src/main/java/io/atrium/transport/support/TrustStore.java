@@ -27,10 +27,11 @@ import java.util.Map;
  *
  * @param certificates the trusted certificates (empty: nothing is trusted)
  * @param path         where they were read from, or null
- * @param problem      why the configured store or a revocation list could not be read, or null
+ * @param problem      why the configured store could not be read, or null
  * @param revocations  the revocation lists read
+ * @param revocationProblem why a configured revocation list could not be read (then no signer is trusted), or null
  */
-public record TrustStore(KeyStore certificates, Path path, String problem, List<X509CRL> revocations) {
+public record TrustStore(KeyStore certificates, Path path, String problem, List<X509CRL> revocations, String revocationProblem) {
 
     /**
      * @param config     the configuration's properties
@@ -38,15 +39,16 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
      * @return the store; an unreadable one is empty, with the reason
      */
     public static TrustStore of(Map<String, Object> config, String atriumHome) {
+        List<String> crlProblems = new ArrayList<>();
+        List<X509CRL> crls = revocationLists(config, atriumHome, crlProblems);
         List<String> problems = new ArrayList<>();
-        List<X509CRL> crls = revocationLists(config, atriumHome, problems);
         Object configured = config.get("trustStore");
         String text = configured == null ? "" : configured.toString().strip();
         Path store = !text.isEmpty() ? Path.of(text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
         KeyStore ks = empty();
         if (store == null || !Files.isRegularFile(store)) {
             if (!text.isEmpty()) {
-                problems.add(0, "the trust store " + store + " does not exist");
+                problems.add("the trust store " + store + " does not exist");
             }
         } else {
             Object pw = config.get("trustStorePassword");
@@ -55,10 +57,11 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
                 loaded.load(in, pw == null || pw.toString().isEmpty() ? null : pw.toString().toCharArray());
                 ks = loaded;
             } catch (IOException | GeneralSecurityException e) {
-                problems.add(0, "the trust store " + store + " cannot be read: " + e.getMessage());
+                problems.add("the trust store " + store + " cannot be read: " + e.getMessage());
             }
         }
-        return new TrustStore(ks, store, problems.isEmpty() ? null : String.join("; ", problems), List.copyOf(crls));
+        return new TrustStore(ks, store, problems.isEmpty() ? null : problems.get(0), List.copyOf(crls),
+                crlProblems.isEmpty() ? null : String.join("; ", crlProblems));
     }
 
     /** The CRLs of {@code revocationLists}: files (PEM or DER, one or more lists each) and folders of {@code *.crl}. */
@@ -90,6 +93,18 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
     }
 
     /**
+     * @param lists revocation lists
+     * @param now   the moment to judge them at
+     * @return one phrase per list whose next update was due before {@code now} ("list of ISSUER was due an update on DAY")
+     */
+    public static List<String> outOfDate(List<X509CRL> lists, java.util.Date now) {
+        return lists.stream().filter(l -> l.getNextUpdate() != null && l.getNextUpdate().before(now))
+                .map(l -> "list of " + l.getIssuerX500Principal().getName() + " was due an update on "
+                        + l.getNextUpdate().toInstant().toString().substring(0, 10))
+                .toList();
+    }
+
+    /**
      * @return where {@code revocationLists} says the lists are (files or folders), or the default folder
      *         {@code ATRIUM_HOME/etc/crl} when it names none
      */
@@ -101,7 +116,7 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
 
     /** @return the checks of a signer's certificate chain against these certificates and lists */
     public SignerTrust signers() {
-        return new SignerTrust(certificates, revocations);
+        return new SignerTrust(certificates, revocations, revocationProblem);
     }
 
     /** @return a store that trusts nothing */

@@ -73,7 +73,15 @@ class SignerTrustTest {
     }
 
     static X509CRL revoking(Key ca, X509Certificate cert, Instant when, int reason) throws Exception {
+        return revoking(ca, cert, when, reason, null);
+    }
+
+    /** reason 0: the entry gives no reason */
+    static X509CRL revoking(Key ca, X509Certificate cert, Instant when, int reason, Instant nextUpdate) throws Exception {
         var b = new JcaX509v2CRLBuilder(ca.cert().getSubjectX500Principal(), Date.from(NOW));
+        if (nextUpdate != null) {
+            b.setNextUpdate(Date.from(nextUpdate));
+        }
         b.addCRLEntry(cert.getSerialNumber(), Date.from(when), reason);
         return new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.pair().getPrivate())));
     }
@@ -159,5 +167,64 @@ class SignerTrustTest {
         String from = NOW.plus(Duration.ofDays(2)).toString().substring(0, 10);
         assertEquals("is signed by CN=Early, whose certificate is valid only from " + from,
                 new SignerTrust(trusting(ca.cert()), List.of()).refusal(List.of(early.cert()), null));
+    }
+
+    @Test
+    void aRevocationWithoutAHarmlessReasonOutweighsATimeStamp() throws Exception {
+        Key ca = key("Root", null, true);
+        Key author = key("Author", ca, false);
+        Key tsa = key("Stamps", null, false, true, NOW.minus(Duration.ofDays(30)), NOW.plus(Duration.ofDays(30)));
+        Instant revoked = NOW.minus(Duration.ofDays(5));
+        SignerTrust.Stamp before = new SignerTrust.Stamp(Date.from(NOW.minus(Duration.ofDays(10))), List.of(tsa.cert()));
+        String day = revoked.toString().substring(0, 10);
+        SignerTrust noReason = new SignerTrust(trusting(ca.cert(), tsa.cert()), List.of(revoking(ca, author.cert(), revoked, 0)));
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + day,
+                noReason.refusal(List.of(author.cert()), before), "no reason given might hide a compromise");
+        SignerTrust unspecified = new SignerTrust(trusting(ca.cert(), tsa.cert()),
+                List.of(revoking(ca, author.cert(), revoked, CRLReason.aACompromise)));
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + day + " (aa compromise)",
+                unspecified.refusal(List.of(author.cert()), before));
+    }
+
+    @Test
+    void aCertificateTheStoreHoldsIsStillRevokedByTheTrustedAuthorityThatIssuedIt() throws Exception {
+        Key ca = key("Root", null, true);
+        Key author = key("Author", ca, false);
+        Instant revoked = NOW.minus(Duration.ofDays(2));
+        SignerTrust trust = new SignerTrust(trusting(ca.cert(), author.cert()),
+                List.of(revoking(ca, author.cert(), revoked, CRLReason.keyCompromise)));
+        assertEquals("is signed by CN=Author, whose certificate was revoked on " + revoked.toString().substring(0, 10) + " (key compromise)",
+                trust.refusal(List.of(author.cert()), null));
+        assertNull(new SignerTrust(trusting(ca.cert(), author.cert()), List.of()).refusal(List.of(author.cert()), null));
+    }
+
+    @Test
+    void anUnreadableRevocationListTrustsNoSignerAndAStaleOneIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Key ca = key("Root", null, true);
+        Key author = key("Author", ca, false);
+        java.nio.file.Path store = dir.resolve("trust.p12");
+        try (var out = java.nio.file.Files.newOutputStream(store)) {
+            trusting(ca.cert()).store(out, "pw".toCharArray());
+        }
+        java.nio.file.Path broken = dir.resolve("broken.crl");
+        java.nio.file.Files.writeString(broken, "-----BEGIN X509 CRL-----\nnot a list\n-----END X509 CRL-----\n");
+        TrustStore ts = TrustStore.of(java.util.Map.of("trustStore", store.toString(), "trustStorePassword", "pw",
+                "revocationLists", broken.toString()), null);
+        assertNull(ts.problem(), "the store itself was read");
+        org.junit.jupiter.api.Assertions.assertTrue(ts.revocationProblem().startsWith("the revocation list " + broken + " cannot be read"),
+                ts.revocationProblem());
+        assertEquals("is signed by CN=Author, whose revocation cannot be checked: " + ts.revocationProblem(),
+                ts.signers().refusal(List.of(author.cert()), null), "fails closed: the one revocation that matters might be in it");
+
+        java.nio.file.Path good = dir.resolve("root.crl");
+        X509CRL stale = revoking(ca, key("Other", ca, false).cert(), NOW.minus(Duration.ofDays(3)), CRLReason.superseded,
+                NOW.minus(Duration.ofDays(1)));
+        java.nio.file.Files.write(good, stale.getEncoded());
+        TrustStore fine = TrustStore.of(java.util.Map.of("trustStore", store.toString(), "trustStorePassword", "pw",
+                "revocationLists", good.toString()), null);
+        assertNull(fine.revocationProblem());
+        assertNull(fine.signers().refusal(List.of(author.cert()), null), "a stale list still counts; the author is not on it");
+        assertEquals(List.of("list of CN=Root was due an update on " + NOW.minus(Duration.ofDays(1)).toString().substring(0, 10)),
+                TrustStore.outOfDate(fine.revocations(), new Date()));
     }
 }
