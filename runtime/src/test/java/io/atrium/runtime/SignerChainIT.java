@@ -132,6 +132,17 @@ class SignerChainIT extends ServerWithPluginFolder {
                 revokedLine);
         assertTrue(atrium.execute("plugin:trust").output().matches("(?s).*revocation lists +2 \\(" + java.util.regex.Pattern.quote(crls.toString())
                 + "\\).*"), atrium.execute("plugin:trust").output());
+
+        // a list that cannot be read fails closed: no signer is trusted until it can be
+        Path torn = crls.resolve("torn.crl");
+        Files.writeString(torn, "-----BEGIN X509 CRL-----\nMIIB\n");
+        drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n"
+                + "revocationLists = " + crls + "\nallowLinksOutside = false\n");
+        await("plugin:trust names the torn list", () -> atrium.execute("plugin:trust").output().contains(torn + " cannot be read"));
+        place(keys.signed(bundle("certifiedagain"), author, "author"), "certifiedagain.jar");
+        String tornLine = refusal("certifiedagain.jar");
+        assertTrue(tornLine.contains("is signed by CN=Certified Author, whose revocation cannot be checked: the revocation list " + torn
+                + " cannot be read"), tornLine);
     }
 
     @Test
