@@ -66,6 +66,35 @@ class CycleLeakIT extends ServerWithPluginFolder {
         checkBounds(before, after, List.of());
     }
 
+    /**
+     * The core itself may be updated live (a fixed build, `update` in the shell): facades keep their classes
+     * with the contracts, which outlive the core (the api bundle's Greeter), so nothing kept there may hold
+     * the old core's class loader.
+     */
+    @Test
+    void anUpdatedCoreLeavesItsOldRevisionCollectable() throws Exception {
+        copyIn(cycleBundle("1.0.0", "One"), "cycle.jar");
+        awaitAnswers("One, x", "One"); // facades of the api's Greeter and of the bundle's own contract
+        Bundle core = Arrays.stream(atrium.bundleContext().getBundles()).filter(b -> "io.atrium.core".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        List<WeakReference<Class<?>>> old = new ArrayList<>();
+        List<String> names = List.of("FacadeClass of the old core", "PluginFacades of the old core");
+        old.add(new WeakReference<>(core.loadClass("io.atrium.core.facade.FacadeClass")));
+        old.add(new WeakReference<>(core.loadClass("io.atrium.core.facade.PluginFacades")));
+        try (var jar = io.atrium.runtime.internal.BaseBundles.class.getResourceAsStream("/atrium/base/io.atrium.core.jar")) {
+            core.update(jar);
+        }
+        var refreshed = new java.util.concurrent.CountDownLatch(1);
+        atrium.bundleContext().getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class)
+                .refreshBundles(List.of(core), e -> refreshed.countDown());
+        assertTrue(refreshed.await(60, java.util.concurrent.TimeUnit.SECONDS), "the refresh after the core's update ended");
+        Files.delete(folder.resolve("cycle.jar"));
+        await("the cycle bundle is uninstalled", () -> bundle() == null);
+        copyIn(cycleBundle("2.0.0", "Two"), "cycle.jar");
+        awaitAnswers("Two, x", "Two"); // the new core deploys and makes facades again
+        assertEquals(List.of(), ResourceSnapshot.uncollected(old, names::get), "the old core's classes are still reachable");
+    }
+
     /** Drop v1, replace it with v2 (an update in place), delete it (an uninstall), each through the folder. */
     private void bundleCycle(Path v1, Path v2, List<WeakReference<Class<?>>> revisions, List<String> names) throws Exception {
         copyIn(v1, "cycle.jar");

@@ -3,6 +3,7 @@ package io.atrium.core.facade;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -50,23 +52,24 @@ import io.atrium.core.calls.CallProbe;
 final class FacadeClass {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     /**
-     * A facade class per contract, kept with the contract class itself: a ClassValue's value goes with its
-     * class. (A WeakHashMap keyed by the contract leaked: the value's class loader has the contract's loader
-     * as parent, so the value held its own key, and a plugin bundle that brings its own contract kept every
-     * old revision's class loader after each update or uninstall.)
+     * A facade class per contract, held weakly on both sides: the value's class loader has the contract's
+     * loader as parent, so a strong value would hold its own key (a WeakHashMap keyed by the contract kept
+     * every old revision of a bundle that brings its own contract), and it also holds this core's loader
+     * (through {@link CallProbe}), so a ClassValue kept in the contract (the api's Greeter, which outlives
+     * the core) kept every old core revision after a core update. Live facade objects keep their class.
      */
-    private static final ClassValue<Constructor<?>> CACHE = new ClassValue<>() {
-        @Override
-        protected Constructor<?> computeValue(Class<?> contract) {
+    private static final Map<Class<?>, WeakReference<Class<?>>> CACHE = new WeakHashMap<>();
+
+    private static synchronized Constructor<?> constructor(Class<?> contract) throws ReflectiveOperationException, IOException {
+        WeakReference<Class<?>> known = CACHE.get(contract);
+        Class<?> type = known == null ? null : known.get();
+        if (type == null) {
             String name = "io.atrium.core.facade.generated." + contract.getSimpleName() + "$Facade" + COUNTER.incrementAndGet();
-            try {
-                Class<?> type = new Loader(contract.getClassLoader()).define(name, write(name, contract));
-                return type.getConstructor(Supplier.class, CallProbe.class);
-            } catch (ReflectiveOperationException | IOException e) {
-                throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
-            }
+            type = new Loader(contract.getClassLoader()).define(name, write(name, contract));
+            CACHE.put(contract, new WeakReference<>(type));
         }
-    };
+        return type.getConstructor(Supplier.class, CallProbe.class);
+    }
 
     private FacadeClass() {
     }
@@ -79,8 +82,8 @@ final class FacadeClass {
      */
     static Object newFacade(Class<?> contract, Supplier<Object> waitForTarget, CallProbe probe) {
         try {
-            return CACHE.get(contract).newInstance(waitForTarget, probe);
-        } catch (ReflectiveOperationException | LinkageError e) {
+            return constructor(contract).newInstance(waitForTarget, probe);
+        } catch (ReflectiveOperationException | IOException | LinkageError e) {
             throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
         }
     }
