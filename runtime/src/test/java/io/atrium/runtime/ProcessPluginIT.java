@@ -89,6 +89,22 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("its process exited", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
+    /** The transport starts after the ready line (and may be stopped): its manifests wait for it, then deploy. */
+    @Test
+    void aManifestWaitsForItsTransportAndIsDeployedWhenItComes() throws Exception {
+        org.osgi.framework.Bundle transport = java.util.Arrays.stream(atrium.bundleContext().getBundles())
+                .filter(b -> "io.atrium.transport.process".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        transport.stop();
+        Path ex = EXAMPLES.resolve("python-greeter");
+        Files.copy(ex.resolve("greeter.py"), folder.resolve("greeter.py"));
+        manifest("python-greeter", Files.readString(ex.resolve("python-greeter.plugin.json"))
+                .replace("\"config\"", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\"},\n  \"config\""));
+        await("the manifest waits for its transport", () -> atrium.execute("plugin:deploys").output().lines()
+                .anyMatch(l -> l.matches("python-greeter\\.plugin\\.json +process +- +waiting +- +waits for its transport \\(process\\)")));
+        transport.start();
+        assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
+    }
+
     @Test
     void callbacksLogAndStderrReachTheHostLogUnderThePluginsName() throws Exception {
         helperPlugin("chatty", """

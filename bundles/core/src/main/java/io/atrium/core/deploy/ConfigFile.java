@@ -36,6 +36,11 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
      */
     static final java.util.List<String> MANIFEST_SUFFIXES = java.util.List.of(".plugin.json", ".wasm.json");
 
+    /** @return the kind of plugin a manifest's name says it is ({@code process}, {@code wasm}), or null */
+    static String manifestKind(String fileName) {
+        return fileName.endsWith(".plugin.json") ? "process" : fileName.endsWith(".wasm.json") ? "wasm" : null;
+    }
+
     static boolean isConfig(String fileName) {
         return fileName.endsWith(".cfg")
                 || (fileName.endsWith(".json") && MANIFEST_SUFFIXES.stream().noneMatch(fileName::endsWith));

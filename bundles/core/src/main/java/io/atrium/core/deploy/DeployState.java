@@ -12,7 +12,7 @@ public enum DeployState {
     FAILED,
     /** Its bundle is installed and resolved, and was stopped (by an operator, or while a reload runs). */
     STOPPED,
-    /** The file is still being written (or is unreadable for now); nothing is done until it settles. */
+    /** The file is still being written (or is unreadable for now), or its transport has not come: nothing is done until then. */
     WAITING,
     /** The file cannot be a plugin; the reason says why. It stays where it is, and is looked at again when it changes. */
     REFUSED,

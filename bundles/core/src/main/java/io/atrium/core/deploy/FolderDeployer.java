@@ -508,6 +508,15 @@ public final class FolderDeployer implements Deployer, BundleListener {
         if (stamp.equals(e.stamp) && e.state != DeployState.WAITING && e.watchedStamp.equals(stamps(e.watched))) {
             return; // nothing changed
         }
+        String manifestKind = jar || handler != null ? null : ConfigFile.manifestKind(name);
+        if (manifestKind != null) {
+            // its transport starts just after the server is ready (or was stopped): deployed when it comes
+            e.kind = manifestKind;
+            e.stamp = stamp;
+            e.state = DeployState.WAITING;
+            e.detail = "waits for its transport (" + manifestKind + ")";
+            return;
+        }
         if (!jar && handler == null && !ConfigFile.isConfig(name)) {
             e.kind = "other";
             e.stamp = stamp;
