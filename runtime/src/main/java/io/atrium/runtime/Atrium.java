@@ -428,6 +428,7 @@ public final class Atrium implements AutoCloseable {
             props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(PLUGIN_START_LEVEL));
             props.put("felix.log.level", "0"); // the core logs framework errors itself, one line each
             props.put("ds.loglevel", "0"); // and component failures: SCR's own log prints stack traces
+            props.put("ds.cache.metadata", "true"); // SCR keeps the parsed component XML across restarts (per bundle id and modification)
             if (plugins != null) {
                 props.put(PLUGINS_DIR, plugins.toString());
             }
