@@ -26,6 +26,10 @@ import java.util.logging.Logger;
  * line on its stdin. When the server dies first, the held process reads the end of its stdin and exits
  * without running the plugin.
  *
+ * <p>A watchdog that ends while the server runs (killed by hand, by the OOM killer) is replaced at the
+ * next line it should be told: the new one is told every plugin still listed, so launches go on and the
+ * running plugins stay guarded (between the two, a server's death would leave them running).
+ *
  * <p>Limits: a process that a plugin moved to another session or group itself escapes; a watchdog killed
  * together with the server (a kill of the server's whole process group, the OOM killer) kills nothing.
  */
@@ -58,8 +62,11 @@ public final class OrphanGuard implements AutoCloseable {
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-    private final Process watchdog;
-    private final OutputStream pids;
+    private Process watchdog;
+    private OutputStream pids;
+    private boolean closed;
+    /** The pids the watchdog was told of and not yet told the end of: what a replacement must be told. */
+    private final java.util.Set<Long> listed = new java.util.LinkedHashSet<>();
 
     /** Made once: every launch uses it. */
     private final List<String> launchPrefix;
@@ -84,15 +91,19 @@ public final class OrphanGuard implements AutoCloseable {
             return new OrphanGuard(null);
         }
         try {
-            Process p = new ProcessBuilder(SH.toString(), "-c", SCRIPT, "atrium-orphan-guard")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            p.getInputStream().close(); // discarded: no pipe to hold
-            p.getErrorStream().close();
-            return new OrphanGuard(p);
+            return new OrphanGuard(watchdog());
         } catch (IOException e) {
             LOG.warning("the orphan guard did not start (" + e.getMessage() + "): plugin processes are not killed when the server is killed");
             return new OrphanGuard(null);
         }
+    }
+
+    private static Process watchdog() throws IOException {
+        Process p = new ProcessBuilder(SH.toString(), "-c", SCRIPT, "atrium-orphan-guard")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        p.getInputStream().close(); // discarded: no pipe to hold
+        p.getErrorStream().close();
+        return p;
     }
 
     /**
@@ -124,20 +135,48 @@ public final class OrphanGuard implements AutoCloseable {
     }
 
     private synchronized boolean tell(String line) {
+        if (closed) {
+            return false; // the transport is stopping
+        }
+        long pid = Long.parseLong(line.substring(1));
+        if (line.charAt(0) == '+') {
+            listed.add(pid);
+        } else {
+            listed.remove(pid);
+        }
         try {
-            pids.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-            pids.flush();
+            write(line);
             return true;
         } catch (IOException e) {
             if (watchdog.isAlive()) {
                 LOG.log(Level.WARNING, "the orphan guard cannot be told " + line, e);
-            } // else: closed, the transport is stopping
+                return false;
+            }
+        }
+        // the watchdog ended under us: a new one, told every plugin still listed (this one included)
+        long gone = watchdog.pid();
+        try {
+            watchdog = watchdog();
+            pids = watchdog.getOutputStream();
+            for (long p : listed) {
+                write("+" + p);
+            }
+            LOG.warning("the orphan guard (pid " + gone + ") ended; pid " + watchdog.pid() + " guards the "
+                    + listed.size() + " running plugin process(es) now");
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "the orphan guard (pid " + gone + ") ended and cannot be replaced", e);
             return false;
         }
     }
 
+    private void write(String line) throws IOException {
+        pids.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        pids.flush();
+    }
+
     /** @return the watchdog's pid, or -1 when there is none */
-    public long pid() {
+    public synchronized long pid() {
         return watchdog == null ? -1 : watchdog.pid();
     }
 
@@ -150,6 +189,7 @@ public final class OrphanGuard implements AutoCloseable {
         if (watchdog == null) {
             return;
         }
+        closed = true;
         try {
             pids.close();
         } catch (IOException alreadyGone) {

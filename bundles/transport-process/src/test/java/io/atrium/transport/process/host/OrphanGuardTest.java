@@ -58,6 +58,29 @@ class OrphanGuardTest {
     }
 
     @Test
+    void aWatchdogThatDiesIsReplacedAndTheReplacementGuardsEveryRunningPlugin() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        Process before = plugin(guard);
+        guard.watch(before);
+        ProcessHandle beforeChild = childOf(before);
+        long first = guard.pid();
+        ProcessHandle.of(first).orElseThrow().destroyForcibly(); // killed by hand, or by the OOM killer
+        awaitGone(ProcessHandle.of(first).orElseThrow(), "the first watchdog");
+
+        Process after = plugin(guard); // a launch after its death is not refused
+        guard.watch(after);
+        ProcessHandle afterChild = childOf(after);
+        assertTrue(guard.pid() != first && ProcessHandle.of(guard.pid()).map(ProcessHandle::isAlive).orElse(false),
+                "a new watchdog runs");
+        ProcessHandle.of(guard.pid()).ifPresent(started::add);
+        guard.close(); // the server's end: the new watchdog kills both, the one listed before it too
+        awaitGone(before.toHandle(), "the plugin listed with the first watchdog");
+        awaitGone(beforeChild, "its child");
+        awaitGone(after.toHandle(), "the plugin listed after");
+        awaitGone(afterChild, "its child");
+    }
+
+    @Test
     void aPluginStartsOnlyOnceListedAndGetsItsStdinIntact() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
         Process p = launched(guard, "read -r first; echo \"got $first\"");
