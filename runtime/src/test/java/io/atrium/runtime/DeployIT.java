@@ -123,6 +123,36 @@ class DeployIT {
         assertEquals("the plugin folder is empty\n", atrium.execute("plugin:deploys").output());
     }
 
+    /** Other bundles see a plugin only through its facade: neither in lookups nor in service events. */
+    @Test
+    void otherBundlesSeeOnlyTheFacadeNeverThePluginsOwnService() throws Exception {
+        Path folder = folder();
+        start();
+        // a bundle of its own looks (the system bundle's view is exempt from service hooks)
+        drop(TestPlugins.dsGreeter(work, "test.onlooker", "1.0.0", "onlooker", "Hey"), folder, "onlooker.jar");
+        await("the onlooker is deployed", () -> "Hey, x".equals(greet("onlooker")));
+        org.osgi.framework.BundleContext onlooker = bundle("test.onlooker").getBundleContext();
+        List<org.osgi.framework.ServiceReference<?>> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.osgi.framework.ServiceListener listener = event -> {
+            if (event.getType() == org.osgi.framework.ServiceEvent.REGISTERED) {
+                registered.add(event.getServiceReference());
+            }
+        };
+        onlooker.addServiceListener(listener, "(objectClass=" + Greeter.class.getName() + ")");
+        try {
+            drop(TestPlugins.dsGreeter(work, "test.seen", "1.0.0", "seen", "Hi"), folder, "seen.jar");
+            await("the plugin answers", () -> "Hi, x".equals(greet("seen")));
+            List<String> kinds = registered.stream().filter(r -> "seen".equals(r.getProperty(io.atrium.api.PluginProperties.NAME)))
+                    .map(r -> r.getProperty(io.atrium.api.PluginProperties.FACADE) != null ? "facade" : "plugin's own").toList();
+            assertEquals(List.of("facade"), kinds, "registrations this bundle's listener was told of");
+            var refs = onlooker.getServiceReferences(Greeter.class, "(" + io.atrium.api.PluginProperties.NAME + "=seen)");
+            assertEquals(1, refs.size(), "references this bundle finds: " + refs);
+            assertTrue(refs.iterator().next().getProperty(io.atrium.api.PluginProperties.FACADE) != null);
+        } finally {
+            onlooker.removeServiceListener(listener);
+        }
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void updatesUnderConcurrentCallsFailNoCall() throws Exception {

@@ -121,12 +121,25 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     /** What one batch did to the framework, applied at its end. */
     private static final class Batch {
+        /** Install and update lines logged one by one in a batch; a folder of 1000 plugins gets a count for the rest. */
+        static final int LINES_PER_BATCH = 10;
+        int untold;
         final Set<Bundle> refresh = new LinkedHashSet<>();
         final Map<Bundle, Entry> start = new HashMap<>();
         /** Bundles whose services are swapped in this batch: their facades wait rather than go. */
         final Set<Bundle> swapped = new LinkedHashSet<>();
         private Map<String, Entry> owners;
         private Map<String, Bundle> bundles;
+        private int told;
+
+        /** Logs an install or update, or counts it once this batch has said enough (formatting 1000 lines cost ~0.25 s). */
+        void tell(String line) {
+            if (told++ < LINES_PER_BATCH) {
+                LOG.info(line);
+            } else {
+                untold++;
+            }
+        }
 
         /** Which file holds each installed folder bundle, by symbolic name: computed once a batch. */
         Map<String, Entry> owners(Map<String, Entry> files) {
@@ -599,12 +612,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (bundle == null) {
                 bundle = context.installBundle(location, new ByteArrayInputStream(bytes));
                 bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
-                LOG.info("installed " + e.name + ": " + jar.bsn() + " " + jar.version() + " [" + bundle.getBundleId() + "]");
+                batch.tell("installed " + e.name + ": " + jar.bsn() + " " + jar.version() + " [" + bundle.getBundleId() + "]");
             } else {
                 swap(bundle, batch);
                 bundle.update(new ByteArrayInputStream(bytes));
                 batch.refresh.add(bundle);
-                LOG.info("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
+                batch.tell("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
             }
             e.bundleId = bundle.getBundleId();
             e.detail = "";
@@ -778,6 +791,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
     }
 
     private void apply(Batch b) {
+        if (b.untold > 0) {
+            LOG.info("and " + b.untold + " more plugin bundles installed or updated; plugin:deploys lists them all");
+        }
         try {
             applyChanges(b);
         } finally {

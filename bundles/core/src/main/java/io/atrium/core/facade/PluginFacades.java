@@ -348,6 +348,14 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         if (ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref)) {
             return; // most events: nothing to hide
         }
-        listeners.keySet().removeIf(viewer -> !visible(viewer, ref));
+        // by identity, not bundle ids: this runs for every listener's bundle on every plugin registration
+        // (a folder of 1000 plugins: ~500 000 checks, 0.1 s in Felix's getBundleId alone)
+        Bundle owner = ref.getBundle();
+        BundleContext ownerContext = owner == null ? null : owner.getBundleContext();
+        if (ownerContext == null) {
+            listeners.keySet().removeIf(viewer -> !visible(viewer, ref));
+        } else {
+            listeners.keySet().removeIf(viewer -> viewer != context && viewer != ownerContext);
+        }
     }
 }
