@@ -31,53 +31,43 @@ class OrphanGuardTest {
     @Test
     void theServersEndKillsEveryListedPluginWithTheProcessesItStarted() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
-        Process plugin = plugin(guard);
-        guard.watch(plugin);
-        ProcessHandle child = childOf(plugin);
+        Watched plugin = watchedPlugin(guard);
         guard.close(); // the pipe closes as it does when the JVM dies
-        awaitGone(plugin.toHandle(), "the plugin");
-        awaitGone(child, "the plugin's own child");
+        awaitGone(plugin.process(), "the plugin");
+        awaitGone(plugin.child(), "the plugin's own child");
     }
 
     @Test
     void aPluginsEndKillsWhatItLeftInItsGroupAndTheGuardGoesOn() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
-        Process plugin = plugin(guard);
-        guard.watch(plugin);
-        ProcessHandle child = childOf(plugin);
-        plugin.destroyForcibly(); // the plugin alone, as a reload kills its old process
-        awaitGone(child, "the child of a plugin that ended");
+        Watched plugin = watchedPlugin(guard);
+        plugin.process().destroyForcibly(); // the plugin alone, as a reload kills its old process
+        awaitGone(plugin.child(), "the child of a plugin that ended");
         assertTrue(ProcessHandle.of(guard.pid()).map(ProcessHandle::isAlive).orElse(false), "the watchdog still runs");
 
-        Process next = plugin(guard); // and still guards the plugins started after
-        guard.watch(next);
-        ProcessHandle nextChild = childOf(next);
+        Watched next = watchedPlugin(guard); // and still guards the plugins started after
         guard.close();
-        awaitGone(next.toHandle(), "the next plugin");
-        awaitGone(nextChild, "the next plugin's child");
+        awaitGone(next.process(), "the next plugin");
+        awaitGone(next.child(), "the next plugin's child");
     }
 
     @Test
     void aWatchdogThatDiesIsReplacedAndTheReplacementGuardsEveryRunningPlugin() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
-        Process before = plugin(guard);
-        guard.watch(before);
-        ProcessHandle beforeChild = childOf(before);
+        Watched before = watchedPlugin(guard);
         long first = guard.pid();
         ProcessHandle.of(first).orElseThrow().destroyForcibly(); // killed by hand, or by the OOM killer
         awaitGone(ProcessHandle.of(first).orElseThrow(), "the first watchdog");
 
-        Process after = plugin(guard); // a launch after its death is not refused
-        guard.watch(after);
-        ProcessHandle afterChild = childOf(after);
+        Watched after = watchedPlugin(guard); // a launch after its death is not refused
         assertTrue(guard.pid() != first && ProcessHandle.of(guard.pid()).map(ProcessHandle::isAlive).orElse(false),
                 "a new watchdog runs");
         ProcessHandle.of(guard.pid()).ifPresent(started::add);
         guard.close(); // the server's end: the new watchdog kills both, the one listed before it too
-        awaitGone(before.toHandle(), "the plugin listed with the first watchdog");
-        awaitGone(beforeChild, "its child");
-        awaitGone(after.toHandle(), "the plugin listed after");
-        awaitGone(afterChild, "its child");
+        awaitGone(before.process(), "the plugin listed with the first watchdog");
+        awaitGone(before.child(), "its child");
+        awaitGone(after.process(), "the plugin listed after");
+        awaitGone(after.child(), "its child");
     }
 
     @Test
@@ -107,6 +97,17 @@ class OrphanGuardTest {
         assumeTrue(guard.launchPrefix().get(0).endsWith("setsid"), "no setsid: only the plugin's own process is killed");
         ProcessHandle.of(guard.pid()).ifPresent(started::add);
         return guard;
+    }
+
+    /** A plugin's process, listed with the guard, and the child it started. */
+    private record Watched(ProcessHandle process, ProcessHandle child) {
+    }
+
+    /** {@link #plugin}, listed with the guard, with its child's handle. */
+    private Watched watchedPlugin(OrphanGuard guard) throws Exception {
+        Process p = plugin(guard);
+        guard.watch(p);
+        return new Watched(p.toHandle(), childOf(p));
     }
 
     /** A plugin in a session of its own that starts a child, says the child's pid and then waits. */
