@@ -56,8 +56,9 @@ class OrphanGuardTest {
         OrphanGuard guard = started(OrphanGuard.start());
         Watched before = watchedPlugin(guard);
         long first = guard.pid();
-        ProcessHandle.of(first).orElseThrow().destroyForcibly(); // killed by hand, or by the OOM killer
-        awaitGone(ProcessHandle.of(first).orElseThrow(), "the first watchdog");
+        ProcessHandle firstWatchdog = ProcessHandle.of(first).orElseThrow();
+        firstWatchdog.destroyForcibly(); // killed by hand, or by the OOM killer
+        awaitGone(firstWatchdog, "the first watchdog");
 
         Watched after = watchedPlugin(guard); // a launch after its death is not refused
         assertTrue(guard.pid() != first && ProcessHandle.of(guard.pid()).map(ProcessHandle::isAlive).orElse(false),
