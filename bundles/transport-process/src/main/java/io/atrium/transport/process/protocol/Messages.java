@@ -116,10 +116,6 @@ public final class Messages {
     /** @return the text quoted and cut to a readable length for a one-line message */
     public static String quote(String text) {
         String t = text.length() > 80 ? text.substring(0, 80) + "…" : text;
-        StringBuilder sb = new StringBuilder("'");
-        for (char ch : t.toCharArray()) {
-            sb.append(ch < 0x20 ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
-        }
-        return sb.append('\'').toString();
+        return "'" + io.atrium.transport.support.ManifestFields.oneLine(t) + "'"; // one escaping for every line we log
     }
 }
