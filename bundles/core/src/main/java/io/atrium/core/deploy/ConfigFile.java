@@ -30,20 +30,24 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
     static final String FILE_PROPERTY = "atrium.config.file";
 
     /**
-     * Endings of the transports' manifests (process and wasm plugins), which are never configurations,
-     * even while the framework starts and their transport has not come up yet. The deployer also hands
+     * Endings of the transports' manifests and the kind each names: never configurations, and waiting
+     * for their transport while it has not come (it starts after the ready line, or was stopped). The deployer also hands
      * over to a transport any other file it claims when it comes (see FolderDeployer.addHandler).
      */
-    static final java.util.List<String> MANIFEST_SUFFIXES = java.util.List.of(".plugin.json", ".wasm.json");
+    private static final java.util.Map<String, String> MANIFEST_KINDS = java.util.Map.of(".plugin.json", "process", ".wasm.json", "wasm");
 
     /** @return the kind of plugin a manifest's name says it is ({@code process}, {@code wasm}), or null */
     static String manifestKind(String fileName) {
-        return fileName.endsWith(".plugin.json") ? "process" : fileName.endsWith(".wasm.json") ? "wasm" : null;
+        for (java.util.Map.Entry<String, String> m : MANIFEST_KINDS.entrySet()) {
+            if (fileName.endsWith(m.getKey())) {
+                return m.getValue();
+            }
+        }
+        return null;
     }
 
     static boolean isConfig(String fileName) {
-        return fileName.endsWith(".cfg")
-                || (fileName.endsWith(".json") && MANIFEST_SUFFIXES.stream().noneMatch(fileName::endsWith));
+        return fileName.endsWith(".cfg") || (fileName.endsWith(".json") && manifestKind(fileName) == null);
     }
 
     /**

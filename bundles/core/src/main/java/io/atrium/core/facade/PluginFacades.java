@@ -325,15 +325,23 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     /** A backing service is visible to the core and to the bundle that registered it; everything else is. */
     private boolean visible(BundleContext viewer, ServiceReference<?> ref) {
-        if (ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref)) {
-            return true;
-        }
-        Bundle b = viewer.getBundle();
-        if (b == null) {
-            return true;
-        }
+        return ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref) || seesBacking(viewer, contextOf(ref));
+    }
+
+    /**
+     * Whether a viewer may see backing services of the bundle with context {@code owner}: the core and that
+     * bundle. By identity (Felix keeps one context object per active bundle): the event hook asks this for
+     * every listener's bundle on every plugin registration (a folder of 1000 plugins: ~500 000 times; by
+     * bundle ids it cost 0.1 s in Felix's getBundleId alone).
+     */
+    private boolean seesBacking(BundleContext viewer, BundleContext owner) {
+        return viewer == context || viewer == owner;
+    }
+
+    /** @return the context of the bundle that registered the service, or null when it is gone */
+    private static BundleContext contextOf(ServiceReference<?> ref) {
         Bundle owner = ref.getBundle();
-        return b.getBundleId() == coreId || (owner != null && owner.getBundleId() == b.getBundleId());
+        return owner == null ? null : owner.getBundleContext();
     }
 
     @Override
@@ -348,14 +356,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         if (ref.getProperty(PluginProperties.FACADE) != null || !isBacking(ref)) {
             return; // most events: nothing to hide
         }
-        // by identity, not bundle ids: this runs for every listener's bundle on every plugin registration
-        // (a folder of 1000 plugins: ~500 000 checks, 0.1 s in Felix's getBundleId alone)
-        Bundle owner = ref.getBundle();
-        BundleContext ownerContext = owner == null ? null : owner.getBundleContext();
-        if (ownerContext == null) {
-            listeners.keySet().removeIf(viewer -> !visible(viewer, ref));
-        } else {
-            listeners.keySet().removeIf(viewer -> viewer != context && viewer != ownerContext);
-        }
+        BundleContext owner = contextOf(ref);
+        listeners.keySet().removeIf(viewer -> !seesBacking(viewer, owner));
     }
 }
