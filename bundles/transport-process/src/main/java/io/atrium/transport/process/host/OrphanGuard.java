@@ -125,21 +125,22 @@ public final class OrphanGuard implements AutoCloseable {
             return;
         }
         long pid = plugin.pid();
-        if (!tell("+" + pid)) {
+        if (!tell(true, pid)) {
             throw new IOException("the orphan guard is closed");
         }
-        plugin.onExit().thenRun(() -> tell("-" + pid));
+        plugin.onExit().thenRun(() -> tell(false, pid));
         OutputStream in = plugin.getOutputStream();
         in.write('\n'); // the release: from here on, the watchdog has the pid
         in.flush();
     }
 
-    private synchronized boolean tell(String line) {
+    /** Tells the watchdog a plugin process started ({@code started}) or ended. */
+    private synchronized boolean tell(boolean started, long pid) {
         if (closed) {
             return false; // the transport is stopping
         }
-        long pid = Long.parseLong(line.substring(1));
-        if (line.charAt(0) == '+') {
+        String line = (started ? "+" : "-") + pid;
+        if (started) {
             listed.add(pid);
         } else {
             listed.remove(pid);
