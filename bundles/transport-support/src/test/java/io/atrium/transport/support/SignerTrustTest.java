@@ -202,6 +202,13 @@ class SignerTrustTest {
         assertEquals("is signed by CN=Author, whose revocation cannot be checked: " + ts.revocationProblem(),
                 ts.signers().refusal(List.of(author.cert()), null), "fails closed: the one revocation that matters might be in it");
 
+        java.nio.file.Path missing = dir.resolve("gone.crl"); // named, but not there: as unreadable
+        TrustStore none = TrustStore.of(java.util.Map.of("trustStore", store.toString(), "trustStorePassword", "pw",
+                "revocationLists", missing.toString()), null);
+        org.junit.jupiter.api.Assertions.assertTrue(none.revocationProblem().startsWith("the revocation list " + missing + " cannot be read"),
+                none.revocationProblem());
+        org.junit.jupiter.api.Assertions.assertNotNull(none.signers().refusal(List.of(author.cert()), null));
+
         java.nio.file.Path good = dir.resolve("root.crl");
         X509CRL stale = revoking(ca, key("Other", ca, false).cert(), NOW.minus(Duration.ofDays(3)), CRLReason.superseded,
                 NOW.minus(Duration.ofDays(1)));
