@@ -81,6 +81,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
     public static final String FOLDER_LOCATION = "atrium:plugin/";
     /** Location prefix of bundles installed with {@code plugin:install}, followed by the symbolic name. */
     public static final String INSTALL_LOCATION = "atrium:install/";
+    /** Location prefix of the server's base set (io.atrium.runtime.internal.BaseBundles.LOCATION_PREFIX, the same text). */
+    public static final String BASE_LOCATION = "atrium:base/";
     /** Plugins' start level: the runtime's beginning start level (io.atrium.runtime.Atrium.PLUGIN_START_LEVEL). */
     static final int PLUGIN_START_LEVEL = 10;
     /** Quiet time after the last event of a file before it is looked at: a rename is one event. */
@@ -586,6 +588,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
             refuse(e, jar.refusal());
             return;
         }
+        String alien = fragmentRefusal(jar);
+        if (alien != null) {
+            refuse(e, alien);
+            return;
+        }
         String distrust = trust.refusal(bytes, e.name, jar.signed());
         if (distrust != null) {
             refuse(e, distrust);
@@ -622,12 +629,56 @@ public final class FolderDeployer implements Deployer, BundleListener {
             e.bundleId = bundle.getBundleId();
             e.detail = "";
             batch.start.put(bundle, e);
+            attachToHost(jar, batch);
             batch.owners(files).put(e.bsn, e);
             batch.bundles(context).put(e.bsn, bundle);
         } catch (BundleException ex) {
             refuse(e, "was not installed: " + ex.getMessage());
         }
     }
+
+    /** A fragment attaches when its host resolves: a host already resolved is refreshed, its plugins swapped meanwhile. */
+    private void attachToHost(JarInspection jar, Batch batch) {
+        Bundle host = jar.host() == null ? null : batch.bundles(context).get(jar.host());
+        if (host == null || host.getState() == Bundle.INSTALLED || batch.refresh.contains(host)) {
+            return;
+        }
+        swap(host, batch);
+        batch.refresh.add(host);
+        Entry owner = batch.owners(files).get(jar.host());
+        if (owner != null) {
+            batch.start.put(host, owner);
+        }
+    }
+
+    /**
+     * A fragment becomes part of its host: it may attach to a plugin, never to the framework (refused by
+     * {@link JarInspection}), to Atrium's own bundles or to the rest of the base set, whose code it could replace.
+     */
+    private String fragmentRefusal(JarInspection jar) {
+        String host = jar.host();
+        if (host == null) {
+            return null;
+        }
+        boolean installed = false;
+        for (Bundle b : context.getBundles()) {
+            if (host.equals(b.getSymbolicName())) {
+                installed = true;
+                if (b.getBundleId() == 0 || !isPluginLocation(b.getLocation())) {
+                    return "is a fragment of " + host + ", which is part of the server, not a plugin; fragments may attach to plugin bundles only";
+                }
+            }
+        }
+        if (!installed && host.startsWith("io.atrium.")) {
+            return "is a fragment of " + host + ", a name of Atrium's own bundles; fragments may attach to plugin bundles only";
+        }
+        return null;
+    }
+
+    static boolean isPluginLocation(String location) {
+        return location.startsWith(FOLDER_LOCATION) || location.startsWith(INSTALL_LOCATION);
+    }
+
 
     private void deployArtifact(Entry e, ArtifactHandler handler, Path p, byte[] bytes) {
         try {
@@ -857,6 +908,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
         Bundle bundle = item.getKey();
         Entry e = item.getValue();
         try {
+            if (isFragment(bundle)) {
+                Live now = live(bundle);
+                e.state = now.state();
+                e.detail = now.detail();
+                return; // attached to its host, never started
+            }
             bundle.start(Bundle.START_ACTIVATION_POLICY);
             Live now = live(bundle);
             e.state = now.state();
@@ -904,7 +961,14 @@ public final class FolderDeployer implements Deployer, BundleListener {
         return new Live(DeployState.FAILED, why);
     }
 
+    private static boolean isFragment(Bundle b) {
+        return b.getHeaders("").get(org.osgi.framework.Constants.FRAGMENT_HOST) != null;
+    }
+
     private Live live(Bundle b) {
+        if (b.getState() == Bundle.RESOLVED && isFragment(b)) {
+            return new Live(DeployState.ACTIVE, "a fragment of " + b.getHeaders("").get(org.osgi.framework.Constants.FRAGMENT_HOST).split(";")[0].trim());
+        }
         return switch (b.getState()) {
             case Bundle.ACTIVE, Bundle.STARTING -> new Live(DeployState.ACTIVE, "");
             case Bundle.INSTALLED -> new Live(DeployState.UNRESOLVED, ResolutionDiagnosis.explain(context, b));
@@ -954,6 +1018,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
             if (!jar.ok()) {
                 throw new IllegalArgumentException(pathOrUrl + " " + jar.refusal());
+            }
+            String alien = fragmentRefusal(jar);
+            if (alien != null) {
+                throw new IllegalArgumentException(pathOrUrl + " " + alien);
             }
             String distrust = trust.refusal(bytes, pathOrUrl, jar.signed());
             if (distrust != null) {

@@ -16,13 +16,14 @@ import org.osgi.framework.Version;
  * @param version the Bundle-Version, or null when refused
  * @param refusal why the jar cannot be installed, or null
  * @param signed  whether the jar carries signature files (META-INF/*.SF): whether they hold is the trust policy's to check
+ * @param host    the symbolic name of the bundle this one is a fragment of, or null when it is no fragment
  */
-record JarInspection(String bsn, Version version, String refusal, boolean signed) {
+record JarInspection(String bsn, Version version, String refusal, boolean signed, String host) {
     /** Packages a plugin must import from the server, never carry itself. */
     static final String API_PACKAGE = "io.atrium.api";
 
     static JarInspection refused(String reason) {
-        return new JarInspection(null, null, reason, false);
+        return new JarInspection(null, null, reason, false, null);
     }
 
     boolean ok() {
@@ -82,7 +83,16 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
         if (embeddedApi != null && !imports(main.getValue(Constants.IMPORT_PACKAGE), embeddedApi)) {
             return refused("embeds its own copy of " + embeddedApi + " instead of importing it; consumers would never see its services");
         }
-        return new JarInspection(bsn, version, null, signed);
+        String host = null;
+        String fragmentHost = main.getValue(Constants.FRAGMENT_HOST);
+        if (fragmentHost != null) {
+            host = fragmentHost.split(";")[0].trim();
+            // A framework extension runs as part of the framework: removing it stops the whole server.
+            if (Constants.SYSTEM_BUNDLE_SYMBOLICNAME.equals(host) || fragmentHost.replace(" ", "").contains(Constants.EXTENSION_DIRECTIVE + ":=")) {
+                return refused("is a framework extension (Fragment-Host: " + fragmentHost.trim() + "); a plugin cannot extend the framework");
+            }
+        }
+        return new JarInspection(bsn, version, null, signed, host);
     }
 
     private static boolean exportsApi(String exports) {

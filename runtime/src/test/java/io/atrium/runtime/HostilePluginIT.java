@@ -1,0 +1,171 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static io.atrium.runtime.DeployIT.drop;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.greeting.Greeter;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plugins written to harm the server, in a real server's plugin folder: it refuses them or survives them. */
+class HostilePluginIT {
+    @TempDir
+    Path work;
+    Atrium atrium;
+    Path folder;
+
+    @AfterEach
+    void stop() {
+        if (atrium != null) {
+            atrium.stop();
+        }
+    }
+
+    private void start() throws Exception {
+        folder = Files.createDirectories(work.resolve("plugins"));
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+    }
+
+    /** The plugin:deploys row of a file: kind, target, state, bundle, detail. */
+    private String[] row(String file) {
+        for (String line : atrium.execute("plugin:deploys").output().lines().toList()) {
+            if (line.startsWith(file + "  ")) {
+                return line.substring(file.length()).strip().split("\\s{2,}");
+            }
+        }
+        return null;
+    }
+
+    private String detail(String file) {
+        String[] r = row(file);
+        return r == null ? null : r[r.length - 1];
+    }
+
+    private void awaitState(String file, String state) throws InterruptedException {
+        await(file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
+            String[] r = row(file);
+            return r != null && r[2].equals(state);
+        });
+    }
+
+    /** A jar of nothing but a manifest with these headers. */
+    private Path manifestOnly(String bsn, Map<String, String> headers) throws Exception {
+        Manifest m = new Manifest();
+        Attributes a = m.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", bsn);
+        a.putValue("Bundle-Version", "1.0.0");
+        headers.forEach(a::putValue);
+        Path jar = work.resolve(bsn + ".jar");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
+            j.flush();
+        }
+        return jar;
+    }
+
+    @Test
+    void extensionBundlesAndFragmentsOfTheServerAreRefusedFragmentsOfPluginsAreNot() throws Exception {
+        start();
+        drop(TestPlugins.dsGreeter(work, "test.host", "1.0.0", "host", "Hi"), folder, "host.jar");
+        awaitState("host.jar", "active");
+        drop(manifestOnly("test.extension", Map.of("Fragment-Host", "system.bundle; extension:=framework")), folder, "extension.jar");
+        drop(manifestOnly("test.bootext", Map.of("Fragment-Host", "org.apache.felix.framework")), folder, "felix-fragment.jar");
+        drop(manifestOnly("test.corefragment", Map.of("Fragment-Host", "io.atrium.core")), folder, "core-fragment.jar");
+        drop(manifestOnly("test.scrfragment", Map.of("Fragment-Host", "org.apache.felix.scr")), folder, "scr-fragment.jar");
+        drop(manifestOnly("test.future", Map.of("Fragment-Host", "io.atrium.someday")), folder, "future-fragment.jar");
+        drop(manifestOnly("test.hostfragment", Map.of("Fragment-Host", "test.host")), folder, "host-fragment.jar");
+        for (String f : new String[] {"extension.jar", "felix-fragment.jar", "core-fragment.jar", "scr-fragment.jar", "future-fragment.jar"}) {
+            awaitState(f, "refused");
+        }
+        assertEquals("is a framework extension (Fragment-Host: system.bundle; extension:=framework); a plugin cannot extend the framework",
+                detail("extension.jar"));
+        assertEquals("is a fragment of io.atrium.core, which is part of the server, not a plugin; fragments may attach to plugin bundles only",
+                detail("core-fragment.jar"));
+        assertTrue(detail("scr-fragment.jar").startsWith("is a fragment of org.apache.felix.scr, which is part of the server"), detail("scr-fragment.jar"));
+        assertTrue(detail("felix-fragment.jar").startsWith("is a fragment of org.apache.felix.framework, which is part of the server"),
+                detail("felix-fragment.jar"));
+        awaitState("host-fragment.jar", "active");
+        assertEquals("a fragment of test.host", detail("host-fragment.jar"));
+        for (String bsn : new String[] {"test.extension", "test.bootext", "test.corefragment", "test.scrfragment", "test.future"}) {
+            assertTrue(java.util.Arrays.stream(atrium.bundleContext().getBundles()).noneMatch(b -> bsn.equals(b.getSymbolicName())), bsn);
+        }
+        Files.delete(folder.resolve("extension.jar")); // once this stopped the whole server
+        await("the refusal is forgotten", () -> row("extension.jar") == null);
+        assertEquals("Hi, x", atrium.service(Greeter.class, "host").orElseThrow().greet("x"));
+        CommandResult install = atrium.execute("plugin:install " + work.resolve("test.corefragment.jar"));
+        assertEquals(1, install.status());
+        assertTrue(install.output().contains("is a fragment of io.atrium.core, which is part of the server"), install.output());
+    }
+
+    @Test
+    void aPluginCannotEndTheServerFromItsActivatorAContractMethodOrItsOwnThread() throws Exception {
+        start();
+        try (LogCapture log = new LogCapture()) {
+            drop(TestPlugins.bundle(work, "test.exiter", "1.0.0", Map.of("test.exiter.Activator", """
+                    package test.exiter;
+                    public class Activator implements org.osgi.framework.BundleActivator {
+                        public void start(org.osgi.framework.BundleContext c) {
+                            System.exit(1);
+                        }
+                        public void stop(org.osgi.framework.BundleContext c) { }
+                    }
+                    """), Map.of("Bundle-Activator", "test.exiter.Activator")), folder, "exiter.jar");
+            awaitState("exiter.jar", "failed");
+            String refused = "plugin test.exiter may not end the server: System.exit(1) refused at test.exiter.Activator.start(Activator.java:4)";
+            assertTrue(detail("exiter.jar").contains(refused), detail("exiter.jar"));
+            assertTrue(log.contains("WARNING " + refused), String.join("\n", log.lines));
+
+            drop(TestPlugins.bundle(work, "test.halter", "1.0.0", Map.of("test.halter.G", """
+                    package test.halter;
+                    import io.atrium.api.greeting.Greeter;
+                    import org.osgi.service.component.annotations.*;
+                    @Component(property = "atrium.plugin.name=halter")
+                    public class G implements Greeter {
+                        volatile String last = "";
+                        @Activate void activate() {
+                            Thread t = new Thread(() -> {
+                                try {
+                                    Runtime.getRuntime().exit(2);
+                                } catch (SecurityException e) {
+                                    last = e.getMessage();
+                                }
+                            }, "halter's own thread");
+                            t.start();
+                        }
+                        public String greet(String who) {
+                            if (who.equals("halt")) Runtime.getRuntime().halt(3);
+                            if (who.equals("ref")) { java.util.function.IntConsumer exit = System::exit; exit.accept(4); }
+                            if (who.equals("bound")) { java.util.function.IntConsumer exit = Runtime.getRuntime()::halt; exit.accept(5); }
+                            return last;
+                        }
+                    }
+                    """), Map.of()), folder, "halter.jar");
+            await("the halter answers", () -> atrium.service(Greeter.class, "halter").isPresent());
+            Greeter halter = atrium.service(Greeter.class, "halter").orElseThrow();
+            await("its thread was refused", () -> halter.greet("x").contains("Runtime.exit(2) refused"));
+            assertEquals("plugin test.halter may not end the server: Runtime.exit(2) refused at test.halter.G.lambda$activate$0(G.java:10)",
+                    halter.greet("x"));
+            SecurityException halt = assertThrows(SecurityException.class, () -> halter.greet("halt"));
+            assertEquals("plugin test.halter may not end the server: Runtime.halt(3) refused at test.halter.G.greet(G.java:18)", halt.getMessage());
+            SecurityException ref = assertThrows(SecurityException.class, () -> halter.greet("ref"));
+            assertEquals("plugin test.halter may not end the server: System.exit(4) refused at a method reference in test.halter.G (G.java)",
+                    ref.getMessage());
+            SecurityException bound = assertThrows(SecurityException.class, () -> halter.greet("bound"));
+            assertTrue(bound.getMessage().startsWith("plugin test.halter may not end the server: Runtime.halt(5) refused"), bound.getMessage());
+            assertTrue(log.contains("WARNING plugin test.halter may not end the server: Runtime.halt(3)"), String.join("\n", log.lines));
+        }
+        assertEquals(0, atrium.execute("plugin:list").status(), "the server still runs");
+    }
+}
