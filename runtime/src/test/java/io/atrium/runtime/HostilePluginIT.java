@@ -168,4 +168,63 @@ class HostilePluginIT {
         }
         assertEquals(0, atrium.execute("plugin:list").status(), "the server still runs");
     }
+
+    @Test
+    void aFileRenamedOverAPluginWithAnotherBundleReplacesIt() throws Exception {
+        start();
+        drop(TestPlugins.dsGreeter(work, "test.first", "1.0.0", "first", "One"), folder, "p.jar");
+        await("the first answers", () -> atrium.service(Greeter.class, "first").isPresent());
+        drop(TestPlugins.dsGreeter(work, "test.second", "1.0.0", "second", "Two"), folder, "p.jar");
+        await("the second answers", () -> atrium.service(Greeter.class, "second").isPresent());
+        await("the first is gone", () -> java.util.Arrays.stream(atrium.bundleContext().getBundles())
+                .noneMatch(b -> "test.first".equals(b.getSymbolicName())));
+        assertTrue(atrium.service(Greeter.class, "first").isEmpty());
+        assertEquals("test.second 1.0.0", row("p.jar")[1]);
+    }
+
+    @Test
+    void fileNamesCannotForgeLogLinesOrReachTheTerminal() throws Exception {
+        start();
+        String forged = "evil.jar\n21:00:00 INFO io.atrium.core.deploy: installed fake.jar\u001b[31m\u202e.jar";
+        try (LogCapture log = new LogCapture()) {
+            drop(TestPlugins.dsGreeter(work, "test.forger", "1.0.0", "forger", "Hi"), folder, forged);
+            await("the plugin answers", () -> atrium.service(Greeter.class, "forger").isPresent());
+            // an install that fails after the trust check: no line may say it was "installed anyway"
+            drop(manifestOnly("test.badbsn", Map.of("Import-Package", "org.osgi.framework, org.osgi.framework")), folder, "badbsn.jar");
+            awaitState("badbsn.jar", "refused");
+            String deploys = atrium.execute("plugin:deploys").output();
+            for (String line : log.lines) {
+                assertTrue(line.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == 0x202e), "a log line with a control character: " + line);
+            }
+            assertTrue(log.contains("installed evil.jar\\n21:00:00 INFO io.atrium.core.deploy: installed fake.jar\\x1b[31m\\u202e.jar: test.forger"),
+                    String.join("\n", log.lines));
+            assertTrue(log.lines.stream().noneMatch(l -> l.contains("badbsn.jar") && l.contains("installed anyway")), String.join("\n", log.lines));
+            assertTrue(log.contains("WARNING plugin file badbsn.jar was not installed"), String.join("\n", log.lines));
+            assertTrue(deploys.chars().noneMatch(c -> c == 0x1b || c == 0x202e), deploys);
+            assertEquals(3, deploys.lines().count(), "a header and one row per file:\n" + deploys);
+        }
+    }
+
+    @Test
+    void oversizedAndBinaryConfigurationFilesAreRefused() throws Exception {
+        start();
+        StringBuilder big = new StringBuilder("{\"k\": \"");
+        big.append("x".repeat(2 << 20)).append("\"}");
+        Files.writeString(work.resolve("big.json"), big);
+        Files.move(work.resolve("big.json"), folder.resolve("test.big.json"));
+        byte[] noise = new byte[4096];
+        new java.util.Random(7).nextBytes(noise);
+        Files.write(work.resolve("noise.cfg"), noise);
+        Files.move(work.resolve("noise.cfg"), folder.resolve("test.noise.cfg"));
+        Files.writeString(folder.resolve("test.ok.cfg"), "greeting = Hi\n");
+        awaitState("test.big.json", "refused");
+        awaitState("test.noise.cfg", "refused");
+        awaitState("test.ok.cfg", "active");
+        assertEquals("is " + Files.size(folder.resolve("test.big.json"))
+                + " bytes, more than the 1048576 a configuration or manifest may be (framework property atrium.deploy.maxTextBytes)",
+                detail("test.big.json"));
+        assertTrue(detail("test.noise.cfg").startsWith("is not a text file: "), detail("test.noise.cfg"));
+        assertEquals("test.ok", row("test.ok.cfg")[1]);
+        assertEquals("-", row("test.big.json")[1], "never made a configuration");
+    }
 }

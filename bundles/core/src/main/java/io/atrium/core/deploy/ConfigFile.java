@@ -63,12 +63,35 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
         String pid = tilde < 0 ? base : base.substring(0, tilde);
         String name = tilde < 0 ? null : base.substring(tilde + 1);
         if (pid.isEmpty() || (name != null && name.isEmpty())) {
-            throw new IllegalArgumentException("the file name must be PID.cfg or FACTORYPID~NAME.cfg");
+            throw new IllegalArgumentException("is misnamed: a configuration file is PID.cfg or FACTORYPID~NAME.cfg");
         }
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = text(bytes);
         Hashtable<String, Object> props = fileName.endsWith(".cfg") ? properties(text) : json(text);
         props.put(FILE_PROPERTY, fileName);
         return new ConfigFile(pid, name, props);
+    }
+
+    /**
+     * @return the file's text: UTF-8 holding no control character but tab, line breaks and form feed
+     * @throws IllegalArgumentException for anything else (random bytes would otherwise make a configuration of garbage keys)
+     */
+    static String text(byte[] bytes) {
+        java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        String text;
+        try {
+            text = utf8.decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("is not a text file: it is not valid UTF-8");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7f) {
+                throw new IllegalArgumentException(String.format("is not a text file: it holds the control character 0x%02x", (int) c));
+            }
+        }
+        return text;
     }
 
     private static Hashtable<String, Object> properties(String text) {
@@ -76,7 +99,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
         try {
             p.load(new StringReader(text));
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a valid properties file: " + e.getMessage());
+            throw new IllegalArgumentException("is not a valid properties file: " + e.getMessage());
         }
         Hashtable<String, Object> props = new Hashtable<>();
         p.forEach((k, v) -> props.put(k.toString(), v.toString().trim()));
@@ -88,10 +111,10 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
         try {
             root = JsonParser.parseString(text);
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()));
+            throw new IllegalArgumentException("is not valid JSON: " + firstLine(e.getMessage()));
         }
         if (!root.isJsonObject()) {
-            throw new IllegalArgumentException("a JSON configuration must be an object of properties");
+            throw new IllegalArgumentException("is not a JSON object of properties, as a configuration must be");
         }
         Hashtable<String, Object> props = new Hashtable<>();
         for (Map.Entry<String, JsonElement> e : ((JsonObject) root).entrySet()) {
@@ -109,11 +132,11 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
             Class<?> type = null;
             for (JsonElement item : (JsonArray) v) {
                 if (!item.isJsonPrimitive()) {
-                    throw new IllegalArgumentException("property '" + key + "': arrays may hold only strings, numbers or booleans");
+                    throw new IllegalArgumentException("has property '" + key + "': arrays may hold only strings, numbers or booleans");
                 }
                 Object o = primitive(key, (JsonPrimitive) item);
                 if (type != null && type != o.getClass()) {
-                    throw new IllegalArgumentException("property '" + key + "': an array must hold values of one type");
+                    throw new IllegalArgumentException("has property '" + key + "': an array must hold values of one type");
                 }
                 type = o.getClass();
                 items.add(o);
@@ -124,7 +147,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
             }
             return array;
         }
-        throw new IllegalArgumentException("property '" + key + "': " + (v.isJsonNull() ? "null" : "a nested object")
+        throw new IllegalArgumentException("has property '" + key + "': " + (v.isJsonNull() ? "null" : "a nested object")
                 + " is not a configuration value");
     }
 
@@ -141,7 +164,7 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
                 // not getAsLong: it wraps 12345678901234567890 to a negative number without a word
                 return new java.math.BigDecimal(n).longValueExact();
             } catch (ArithmeticException | NumberFormatException e) {
-                throw new IllegalArgumentException("property '" + key + "': " + (n.length() > 40 ? n.substring(0, 40) + "…" : n)
+                throw new IllegalArgumentException("has property '" + key + "': " + (n.length() > 40 ? n.substring(0, 40) + "…" : n)
                         + " does not fit a long (write it as a string, or as a decimal)");
             }
         }

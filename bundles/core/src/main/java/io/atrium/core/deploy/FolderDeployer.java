@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -83,6 +84,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
     public static final String INSTALL_LOCATION = "atrium:install/";
     /** Location prefix of the server's base set (io.atrium.runtime.internal.BaseBundles.LOCATION_PREFIX, the same text). */
     public static final String BASE_LOCATION = "atrium:base/";
+    /** Framework property: the largest configuration or manifest file read, in bytes (default 1 MiB). */
+    public static final String MAX_TEXT_BYTES_PROPERTY = "atrium.deploy.maxTextBytes";
     /** Plugins' start level: the runtime's beginning start level (io.atrium.runtime.Atrium.PLUGIN_START_LEVEL). */
     static final int PLUGIN_START_LEVEL = 10;
     /** Quiet time after the last event of a file before it is looked at: a rename is one event. */
@@ -97,6 +100,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
     /** From this many plugins in one batch on, they are started in parallel. */
     static final int PARALLEL_START_THRESHOLD = 32;
     private static final Logger LOG = Logger.getLogger("io.atrium.core.deploy");
+
+    /** Every line names a file, whose name may hold anything a file system allows: escaped, so it cannot forge lines. */
+    private static void log(Level level, String line) {
+        LOG.log(level, io.atrium.transport.support.Escape.oneLine(line));
+    }
 
     /** One file of the folder. Touched only on the worker thread. */
     private static final class Entry {
@@ -137,7 +145,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         /** Logs an install or update, or counts it once this batch has said enough (formatting 1000 lines cost ~0.25 s). */
         void tell(String line) {
             if (told++ < LINES_PER_BATCH) {
-                LOG.info(line);
+                log(Level.INFO, line);
             } else {
                 untold++;
             }
@@ -177,6 +185,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final TrustPolicy trust;
     private final PluginRegistry registry;
     private final Path dir;
+    private final long maxTextBytes;
     private final ScheduledExecutorService worker;
     /** Helps the worker start many plugins at once; used only while the worker waits for it. */
     private final java.util.concurrent.ExecutorService starters;
@@ -204,6 +213,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         this.facades = facades;
         String d = context.getProperty(DIR_PROPERTY);
         this.dir = d == null ? null : Path.of(d);
+        this.maxTextBytes = longProperty(context, MAX_TEXT_BYTES_PROPERTY, 1 << 20);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
             t.setDaemon(true);
@@ -320,7 +330,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             return;
         }
         if (!Files.isDirectory(dir)) {
-            LOG.severe("plugin folder " + dir + " does not exist; no plugins are deployed from it");
+            log(Level.SEVERE, "plugin folder " + dir + " does not exist; no plugins are deployed from it");
             return;
         }
         Properties known = loadState();
@@ -348,7 +358,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 }
             }
         } catch (IOException e) {
-            LOG.severe("plugin folder " + dir + " cannot be read: " + e.getMessage());
+            log(Level.SEVERE, "plugin folder " + dir + " cannot be read: " + e.getMessage());
             return;
         }
         Batch batch = new Batch();
@@ -364,7 +374,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         try {
             watcher = new FolderWatcher(dir, name -> worker.execute(() -> touched(name)), () -> worker.execute(this::rescan));
         } catch (IOException e) {
-            LOG.warning("plugin folder " + dir + " cannot be watched (" + e.getMessage() + "); it is rescanned every "
+            log(Level.WARNING, "plugin folder " + dir + " cannot be watched (" + e.getMessage() + "); it is rescanned every "
                     + RESCAN_MS + " ms instead");
         }
         worker.scheduleWithFixedDelay(this::rescan, RESCAN_MS, RESCAN_MS, TimeUnit.MILLISECONDS);
@@ -386,12 +396,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
                     Object file = c.getProperties() == null ? null : c.getProperties().get(ConfigFile.FILE_PROPERTY);
                     if (file != null && !files.containsKey(file.toString())) {
                         c.delete();
-                        LOG.info("configuration " + c.getPid() + " deleted: " + file + " is gone");
+                        log(Level.INFO, "configuration " + c.getPid() + " deleted: " + file + " is gone");
                     }
                 }
             }
         } catch (IOException | InvalidSyntaxException e) {
-            LOG.warning("cannot list configurations from files: " + e.getMessage());
+            log(Level.WARNING, "cannot list configurations from files: " + e.getMessage());
         }
     }
 
@@ -434,7 +444,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 }
             }
         } catch (IOException e) {
-            LOG.warning("plugin folder " + dir + " cannot be read: " + e.getMessage());
+            log(Level.WARNING, "plugin folder " + dir + " cannot be read: " + e.getMessage());
             return;
         }
         for (String name : new ArrayList<>(files.keySet())) {
@@ -540,6 +550,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             e.detail = user != null ? "used by " + user : "not a plugin (.jar, .plugin.json) or configuration (.cfg, .json) file";
             return;
         }
+        if (!jar && attrs.size() > maxTextBytes) {
+            e.stamp = stamp;
+            refuse(e, "is " + attrs.size() + " bytes, more than the " + maxTextBytes + " a configuration or manifest may be (framework property "
+                    + MAX_TEXT_BYTES_PROPERTY + ")");
+            return;
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(p);
@@ -593,9 +609,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
             refuse(e, alien);
             return;
         }
-        String distrust = trust.refusal(bytes, e.name, jar.signed());
-        if (distrust != null) {
-            refuse(e, distrust);
+        TrustPolicy.Verdict verdict = trust.judge(bytes, e.name, jar.signed());
+        if (verdict.refusal() != null) {
+            refuse(e, verdict.refusal());
             return;
         }
         // Known even when refused, so this file can take over once a conflicting one is gone.
@@ -614,6 +630,18 @@ public final class FolderDeployer implements Deployer, BundleListener {
             refuse(e, "holds " + jar.bsn() + ", which is already installed from " + same.getLocation());
             return;
         }
+        Bundle before = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
+        if (before != null && !before.getLocation().equals(location)) {
+            // the file now holds another bundle: the one it held goes, as if its file had been deleted
+            uninstall(before, e.name + " now holds " + jar.bsn(), batch);
+            batch.owners(files).values().remove(e);
+            e.bundleId = -1;
+            for (Entry waiting : files.values()) {
+                if (waiting != e && before.getSymbolicName().equals(waiting.bsn) && waiting.bundleId < 0) {
+                    touched(waiting.name); // a second file of the old bundle takes over, next batch
+                }
+            }
+        }
         try {
             Bundle bundle = context.getBundle(location);
             if (bundle == null) {
@@ -626,6 +654,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 batch.refresh.add(bundle);
                 batch.tell("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
             }
+            trust.installed(verdict);
             e.bundleId = bundle.getBundleId();
             e.detail = "";
             batch.start.put(bundle, e);
@@ -731,7 +760,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             Configuration c = cfg.name() == null ? configAdmin.getConfiguration(cfg.pid(), "?")
                     : configAdmin.getFactoryConfiguration(cfg.pid(), cfg.name(), "?");
             if (c.updateIfDifferent(cfg.properties())) {
-                LOG.info("configuration " + c.getPid() + " set from " + e.name);
+                log(Level.INFO, "configuration " + c.getPid() + " set from " + e.name);
             }
             e.target = c.getPid();
             e.state = DeployState.ACTIVE;
@@ -758,7 +787,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             try {
                 e.handler.undeploy(dir.resolve(name));
             } catch (RuntimeException ex) {
-                LOG.warning("plugin file " + name + " was removed, but its " + e.handler.kind() + " plugin did not stop cleanly: " + ex);
+                log(Level.WARNING, "plugin file " + name + " was removed, but its " + e.handler.kind() + " plugin did not stop cleanly: " + ex);
             }
             return;
         }
@@ -785,11 +814,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (configs != null) {
                 for (Configuration c : configs) {
                     c.delete();
-                    LOG.info("configuration " + c.getPid() + " deleted: " + e.name + " was removed");
+                    log(Level.INFO, "configuration " + c.getPid() + " deleted: " + e.name + " was removed");
                 }
             }
         } catch (IOException | InvalidSyntaxException ex) {
-            LOG.warning("configuration from " + e.name + " could not be deleted: " + ex.getMessage());
+            log(Level.WARNING, "configuration from " + e.name + " could not be deleted: " + ex.getMessage());
         }
     }
 
@@ -800,9 +829,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
             batch.bundles(context).remove(bundle.getSymbolicName(), bundle);
             bundle.uninstall();
             batch.refresh.add(bundle);
-            LOG.info("uninstalled " + what + ": " + why);
+            log(Level.INFO, "uninstalled " + what + ": " + why);
         } catch (BundleException | IllegalStateException ex) {
-            LOG.warning("cannot uninstall " + bundle.getSymbolicName() + ": " + ex.getMessage());
+            log(Level.WARNING, "cannot uninstall " + bundle.getSymbolicName() + ": " + ex.getMessage());
         }
     }
 
@@ -812,7 +841,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         Bundle running = e.bundleId < 0 ? null : context.getBundle(e.bundleId);
         e.detail = reason + (running == null ? "" : "; still running " + running.getSymbolicName() + " " + running.getVersion());
         if (changed) {
-            LOG.warning("plugin file " + e.name + " " + e.detail);
+            log(Level.WARNING, "plugin file " + e.name + " " + e.detail);
         }
     }
 
@@ -843,7 +872,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     private void apply(Batch b) {
         if (b.untold > 0) {
-            LOG.info("and " + b.untold + " more plugin bundles installed or updated; plugin:deploys lists them all");
+            log(Level.INFO, "and " + b.untold + " more plugin bundles installed or updated; plugin:deploys lists them all");
         }
         try {
             applyChanges(b);
@@ -874,7 +903,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 // Not started, so the framework does not retry and log raw resolver output on every start.
                 String why = ResolutionDiagnosis.explain(context, bundle);
                 if (e.state != DeployState.UNRESOLVED || !why.equals(e.detail)) {
-                    LOG.warning("plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + " was not started: " + why);
+                    log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + " was not started: " + why);
                 }
                 e.state = DeployState.UNRESOLVED;
                 e.detail = why;
@@ -897,7 +926,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (ExecutionException ex) {
-                    LOG.warning("starting a plugin failed: " + ex.getCause());
+                    log(Level.WARNING, "starting a plugin failed: " + ex.getCause());
                 }
             }
         }
@@ -919,13 +948,13 @@ public final class FolderDeployer implements Deployer, BundleListener {
             e.state = now.state();
             e.detail = now.detail();
             for (String failure : problems.componentProblems(bundle)) {
-                LOG.warning("plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + failure);
+                log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + failure);
             }
         } catch (BundleException | IllegalStateException ex) {
             problems.recordStartFailure(bundle, ex);
             e.state = DeployState.FAILED;
             e.detail = "failed to start: " + ProblemReport.rootMessage(ex);
-            LOG.warning("plugin " + bundle.getSymbolicName() + " " + e.detail);
+            log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + e.detail);
         }
     }
 
@@ -939,7 +968,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         });
         try {
             if (!done.await(30, TimeUnit.SECONDS)) {
-                LOG.warning("refreshing " + changed.size() + " bundle(s) took more than 30 s");
+                log(Level.WARNING, "refreshing " + changed.size() + " bundle(s) took more than 30 s");
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -1023,9 +1052,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
             if (alien != null) {
                 throw new IllegalArgumentException(pathOrUrl + " " + alien);
             }
-            String distrust = trust.refusal(bytes, pathOrUrl, jar.signed());
-            if (distrust != null) {
-                throw new IllegalArgumentException(pathOrUrl + " " + distrust);
+            TrustPolicy.Verdict verdict = trust.judge(bytes, pathOrUrl, jar.signed());
+            if (verdict.refusal() != null) {
+                throw new IllegalArgumentException(pathOrUrl + " " + verdict.refusal());
             }
             for (Bundle b : context.getBundles()) {
                 if (jar.bsn().equals(b.getSymbolicName()) && !b.getLocation().equals(INSTALL_LOCATION + jar.bsn())) {
@@ -1042,12 +1071,13 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 bundle.update(new ByteArrayInputStream(bytes));
                 batch.refresh.add(bundle);
             }
+            trust.installed(verdict);
             installed.put(jar.bsn(), pathOrUrl);
             saveInstalled();
             Entry e = new Entry(pathOrUrl);
             batch.start.put(bundle, e);
             apply(batch);
-            LOG.info("installed " + jar.bsn() + " " + jar.version() + " from " + pathOrUrl + " [" + bundle.getBundleId() + "]");
+            log(Level.INFO, "installed " + jar.bsn() + " " + jar.version() + " from " + pathOrUrl + " [" + bundle.getBundleId() + "]");
             return new Deployment(pathOrUrl, "bundle", jar.bsn() + " " + jar.version(), e.state, bundle.getBundleId(), e.detail);
         });
     }
@@ -1118,7 +1148,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             bundle.stop(Bundle.STOP_TRANSIENT);
             b.start.put(bundle, e);
             apply(b);
-            LOG.info("reloaded " + bundle.getSymbolicName() + " [" + bundleId + "]");
+            log(Level.INFO, "reloaded " + bundle.getSymbolicName() + " [" + bundleId + "]");
             return new Deployment(e.name, "bundle", bundle.getSymbolicName() + " " + bundle.getVersion(), e.state, bundleId, e.detail);
         });
     }
@@ -1153,6 +1183,19 @@ public final class FolderDeployer implements Deployer, BundleListener {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static long longProperty(BundleContext context, String name, long fallback) {
+        String v = context.getProperty(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            log(Level.WARNING, "framework property " + name + " is not a number ('" + v + "'); " + fallback + " is used");
+            return fallback;
+        }
+    }
 
     private Entry entry(String name) {
         return files.computeIfAbsent(name, Entry::new);
@@ -1232,7 +1275,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             try (InputStream in = Files.newInputStream(f.toPath())) {
                 p.load(in);
             } catch (IOException e) {
-                LOG.warning("cannot read " + f + " (" + e.getMessage() + "); every plugin file is read again");
+                log(Level.WARNING, "cannot read " + f + " (" + e.getMessage() + "); every plugin file is read again");
             }
         }
         return p;
@@ -1250,7 +1293,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
             Files.move(tmp, f.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.warning("cannot write " + f + ": " + e.getMessage());
+            log(Level.WARNING, "cannot write " + f + ": " + e.getMessage());
         }
     }
 }

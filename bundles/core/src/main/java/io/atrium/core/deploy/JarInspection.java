@@ -3,9 +3,7 @@ package io.atrium.core.deploy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.jar.Attributes;
-import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
 import org.osgi.framework.Constants;
 import org.osgi.framework.Version;
 
@@ -19,6 +17,8 @@ import org.osgi.framework.Version;
  * @param host    the symbolic name of the bundle this one is a fragment of, or null when it is no fragment
  */
 record JarInspection(String bsn, Version version, String refusal, boolean signed, String host) {
+    /** A manifest inflating to more than this is refused: no real one comes near. */
+    static final int MAX_MANIFEST_BYTES = 1 << 20;
     /** Packages a plugin must import from the server, never carry itself. */
     static final String API_PACKAGE = "io.atrium.api";
 
@@ -39,23 +39,27 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
         if (bytes.length == 0) {
             throw new IOException("the file is empty");
         }
-        // ZipFile needs a file; JarInputStream reads local headers, so check the central directory's end
-        // record first: a jar still being copied has none yet.
+        // A jar still being copied has no end-of-central-directory record yet: said apart from a damaged one.
         if (!hasEndOfCentralDirectory(bytes)) {
             throw new IOException("not a complete zip file (no end of central directory)");
         }
-        Manifest manifest;
+        Manifest manifest = null;
         String embeddedApi = null;
         boolean signed = false;
-        try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(bytes), false)) { // signatures: TrustPolicy
-            manifest = jar.getManifest();
-            for (ZipEntry e; (e = jar.getNextEntry()) != null; ) {
-                String upper = e.getName().toUpperCase(java.util.Locale.ROOT);
-                signed |= upper.startsWith("META-INF/") && upper.endsWith(".SF") && upper.indexOf('/', 9) < 0;
-                if (embeddedApi == null && e.getName().startsWith("io/atrium/api/") && e.getName().endsWith(".class")) {
-                    String name = e.getName();
-                    embeddedApi = name.substring(0, name.lastIndexOf('/')).replace('/', '.');
-                }
+        // Names and sizes come from the central directory, and only the manifest is inflated: a jar of a
+        // few MB may inflate to gigabytes (a zip bomb), which reading every entry would hold the deployer for.
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (CentralEntry e : CentralEntry.all(bytes)) {
+            if (!names.add(e.name())) {
+                return refused("holds the entry " + e.name() + " twice; which of the two the framework would read cannot be told");
+            }
+            String upper = e.name().toUpperCase(java.util.Locale.ROOT);
+            signed |= upper.startsWith("META-INF/") && upper.endsWith(".SF") && upper.indexOf('/', 9) < 0;
+            if (embeddedApi == null && e.name().startsWith("io/atrium/api/") && e.name().endsWith(".class")) {
+                embeddedApi = e.name().substring(0, e.name().lastIndexOf('/')).replace('/', '.');
+            }
+            if (e.name().equals("META-INF/MANIFEST.MF")) { // the exact name, as the framework looks it up
+                manifest = new Manifest(new ByteArrayInputStream(e.content(bytes, MAX_MANIFEST_BYTES)));
             }
         }
         if (manifest == null) {
@@ -130,5 +134,104 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
             }
         }
         return false;
+    }
+
+    /**
+     * One entry of a zip's central directory, which is what Felix (through {@code ZipFile}) loads from.
+     *
+     * @param name   the entry's name
+     * @param method 0 stored, 8 deflated
+     * @param compressed its compressed size
+     * @param size   its size as declared
+     * @param offset where its local header starts
+     */
+    record CentralEntry(String name, int method, long compressed, long size, long offset) {
+        /** @throws IOException when the central directory cannot be read (cut short, ZIP64, inconsistent) */
+        static java.util.List<CentralEntry> all(byte[] b) throws IOException {
+            int end = -1;
+            for (int i = b.length - 22, stop = Math.max(0, b.length - 65_557); i >= stop; i--) {
+                if (u32(b, i) == 0x06054b50L) {
+                    end = i;
+                    break;
+                }
+            }
+            if (end < 0) {
+                throw new IOException("not a complete zip file (no end of central directory)");
+            }
+            int count = u16(b, end + 10);
+            long size = u32(b, end + 12);
+            long start = u32(b, end + 16);
+            if (count == 0xFFFF || size == 0xFFFFFFFFL || start == 0xFFFFFFFFL) {
+                throw new IOException("a ZIP64 archive, which a plugin jar never needs to be");
+            }
+            if (start + size > end) {
+                throw new IOException("its central directory lies outside the file");
+            }
+            java.util.List<CentralEntry> entries = new java.util.ArrayList<>(count);
+            int at = (int) start;
+            for (int n = 0; n < count; n++) {
+                if (at + 46 > end || u32(b, at) != 0x02014b50L) {
+                    throw new IOException("its central directory is damaged at entry " + (n + 1));
+                }
+                int nameLength = u16(b, at + 28);
+                int skip = nameLength + u16(b, at + 30) + u16(b, at + 32);
+                if (at + 46 + skip > end) {
+                    throw new IOException("its central directory is damaged at entry " + (n + 1));
+                }
+                String name = new String(b, at + 46, nameLength, java.nio.charset.StandardCharsets.UTF_8);
+                entries.add(new CentralEntry(name, u16(b, at + 10), u32(b, at + 20), u32(b, at + 24), u32(b, at + 42)));
+                at += 46 + skip;
+            }
+            return entries;
+        }
+
+        /** @return the entry's bytes, inflated to at most {@code limit} bytes */
+        byte[] content(byte[] b, int limit) throws IOException {
+            if (offset + 30 > b.length || u32(b, (int) offset) != 0x04034b50L) {
+                throw new IOException("entry " + name + " has no local header where the central directory says");
+            }
+            long data = offset + 30 + u16(b, (int) offset + 26) + u16(b, (int) offset + 28);
+            if (data + compressed > b.length) {
+                throw new IOException("entry " + name + " is cut short");
+            }
+            if (method == 0) {
+                if (compressed > limit) {
+                    throw new IOException("entry " + name + " is larger than " + limit + " bytes");
+                }
+                return java.util.Arrays.copyOfRange(b, (int) data, (int) (data + compressed));
+            }
+            if (method != 8) {
+                throw new IOException("entry " + name + " is compressed with method " + method + ", which Java cannot read");
+            }
+            java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+            try {
+                inflater.setInput(b, (int) data, (int) compressed);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                byte[] buf = new byte[8192];
+                while (!inflater.finished()) {
+                    int n = inflater.inflate(buf);
+                    if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new IOException("entry " + name + " is cut short");
+                    }
+                    out.write(buf, 0, n);
+                    if (out.size() > limit) {
+                        throw new IOException("entry " + name + " inflates to more than " + limit + " bytes");
+                    }
+                }
+                return out.toByteArray();
+            } catch (java.util.zip.DataFormatException e) {
+                throw new IOException("entry " + name + " is not valid deflate data: " + e.getMessage());
+            } finally {
+                inflater.end();
+            }
+        }
+
+        private static int u16(byte[] b, int i) {
+            return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8;
+        }
+
+        private static long u32(byte[] b, int i) {
+            return ((long) u16(b, i)) | ((long) u16(b, i + 2)) << 16;
+        }
     }
 }

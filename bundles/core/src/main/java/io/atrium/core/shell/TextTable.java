@@ -18,7 +18,8 @@ final class TextTable {
         }
         String[] text = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
-            text[i] = cells[i] == null ? "" : cells[i].toString();
+            // a cell may hold a file name or a plugin's text: one escaping, so no row forges another or moves the cursor
+            text[i] = cells[i] == null ? "" : io.atrium.transport.support.Escape.oneLine(cells[i].toString());
         }
         rows.add(text);
         return this;

@@ -215,28 +215,42 @@ public final class TrustPolicy {
     }
 
     /**
+     * What the policy says of a jar: refused (with the one-line reason), or allowed, perhaps with a warning
+     * to log once it is actually installed (never before: an install that then fails was not "installed anyway").
+     */
+    public record Verdict(String refusal, String warning) {
+        static final Verdict ALLOWED = new Verdict(null, null);
+    }
+
+    /**
      * @param jar    a plugin jar's bytes
      * @param file   its name, for the warning
      * @param signed whether it carries signature files at all (an unsigned jar is not read a second time)
-     * @return why it must not be installed (one line), or null when it may
+     * @return the verdict
      */
-    public String refusal(byte[] jar, String file, boolean signed) {
+    public Verdict judge(byte[] jar, String file, boolean signed) {
         if (!transports.contains("bundle")) {
-            return "is a plugin bundle, and " + ManifestPolicy.onlyAllowed(transports);
+            return new Verdict("is a plugin bundle, and " + ManifestPolicy.onlyAllowed(transports), null);
         }
         Mode m = mode;
         if (m == Mode.OFF) {
-            return null;
+            return Verdict.ALLOWED;
         }
         BundleSignature s = signed ? BundleSignature.check(jar, signers) : new BundleSignature(null, "is not signed");
         if (s.trusted()) {
-            return null;
+            return Verdict.ALLOWED;
         }
         String why = s.problem() + (storeProblem != null && s.problem().endsWith("does not trust") ? " (" + storeProblem + ")" : "");
         if (m == Mode.WARN) {
-            warn(file + " " + why + "; installed anyway (trust policy: warn)");
-            return null;
+            return new Verdict(null, file + " " + why + "; installed anyway (trust policy: warn)");
         }
-        return why + " (trust policy: enforce)";
+        return new Verdict(why + " (trust policy: enforce)", null);
+    }
+
+    /** Logs a verdict's warning, if it has one (a bulk drop of untrusted jars is counted, not listed). */
+    public void installed(Verdict verdict) {
+        if (verdict.warning() != null) {
+            warn(io.atrium.transport.support.Escape.oneLine(verdict.warning()));
+        }
     }
 }

@@ -55,37 +55,16 @@ public record ManifestFields(JsonObject o, String prefix) {
 
 
     /**
-     * @return the reason with its line breaks and other control characters escaped ({@code \n}, {@code \x01}): a
-     *         key or value quoted in it may hold them, and the deployer shows a reason in one line
-     */
-    public static String oneLine(String reason) {
-        StringBuilder sb = new StringBuilder(reason.length());
-        for (int i = 0; i < reason.length(); i++) {
-            char c = reason.charAt(i);
-            if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\r') {
-                sb.append("\\r");
-            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
-
-    /**
      * Runs a parser whose reasons may quote what it read (a key, a capability), line breaks and all, and
      * gives its refusal in one line, as the deployer and the problem list show reasons.
      *
-     * @throws IllegalArgumentException the parser's, its reason passed through {@link #oneLine}
+     * @throws IllegalArgumentException the parser's, its reason passed through {@link Escape#oneLine}
      */
     public static <T> T inOneLine(java.util.function.Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(oneLine(String.valueOf(e.getMessage())), e);
+            throw new IllegalArgumentException(Escape.oneLine(String.valueOf(e.getMessage())), e);
         }
     }
 

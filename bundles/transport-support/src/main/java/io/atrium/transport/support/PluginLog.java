@@ -80,12 +80,12 @@ public final class PluginLog {
 
     /** Atrium's own message about the plugin. */
     public void host(Level level, String message) {
-        log.log(level, "plugin '" + plugin + "' " + message);
+        log.log(level, "plugin '" + plugin + "' " + Escape.oneLine(message));
     }
 
     private void emit(Level level, String text) {
         String t = text.length() > MAX_LINE ? text.substring(0, MAX_LINE) + "… (" + text.length() + " characters)" : text;
-        log.log(level, "plugin '" + plugin + "': " + t);
+        log.log(level, "plugin '" + plugin + "': " + Escape.oneLine(t)); // its own text: no forged lines, no terminal escapes
     }
 
     private synchronized boolean admit() {

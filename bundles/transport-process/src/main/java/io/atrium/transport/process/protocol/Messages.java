@@ -116,6 +116,6 @@ public final class Messages {
     /** @return the text quoted and cut to a readable length for a one-line message */
     public static String quote(String text) {
         String t = text.length() > 80 ? text.substring(0, 80) + "…" : text;
-        return "'" + io.atrium.transport.support.ManifestFields.oneLine(t) + "'"; // one escaping for every line we log
+        return "'" + io.atrium.transport.support.Escape.oneLine(t) + "'"; // one escaping for every line we log
     }
 }
