@@ -55,6 +55,10 @@ public final class Atrium implements AutoCloseable {
      * starts before the core. The core's deployer gives its plugins the same level (FolderDeployer).
      */
     public static final int PLUGIN_START_LEVEL = 10;
+    /** Framework property: start no plugin bundle (io.atrium.core.deploy.PluginStarts.SAFE_PROPERTY, the same name). */
+    public static final String SAFE_MODE = "atrium.safe";
+    /** Framework property: a plugin bundle's start deadline in ms (io.atrium.core.deploy.PluginStarts.TIMEOUT_PROPERTY). */
+    public static final String START_TIMEOUT = "atrium.start.timeoutMs";
 
     private final Path dataDir;
     private final Framework framework;
@@ -309,6 +313,7 @@ public final class Atrium implements AutoCloseable {
         private final List<Path> bundles = new ArrayList<>();
         private final Map<String, String> properties = new LinkedHashMap<>();
         private boolean controlChannel;
+        private boolean awaitPlugins = true;
         private String httpHost = "127.0.0.1";
         private int httpPort = DEFAULT_HTTP_PORT;
 
@@ -363,6 +368,20 @@ public final class Atrium implements AutoCloseable {
         public Builder frameworkProperty(String key, String value) {
             this.properties.put(key, value);
             return this;
+        }
+
+        /**
+         * @param on whether {@link #start()} waits for the plugin bundles' starts (default: yes, each for at
+         *           most its start deadline); the launcher prints its ready line without waiting
+         */
+        public Builder awaitPlugins(boolean on) {
+            this.awaitPlugins = on;
+            return this;
+        }
+
+        /** @param on start no plugin bundle (they stay listed; {@code plugin:start NAME} starts one): to get into a server a plugin breaks */
+        public Builder safeMode(boolean on) {
+            return frameworkProperty(SAFE_MODE, Boolean.toString(on));
         }
 
         /** @param on whether clients ({@code bin/atrium client}) may run commands over a socket in the data folder */
@@ -455,6 +474,9 @@ public final class Atrium implements AutoCloseable {
                 Atrium atrium = new Atrium(data, framework, channel, lock);
                 atrium.awaitReady();
                 atrium.startLate();
+                if (awaitPlugins) {
+                    atrium.awaitPluginStarts(startTimeout(props));
+                }
                 return atrium;
             } catch (BundleException e) {
                 stopQuietly(framework);
@@ -535,6 +557,32 @@ public final class Atrium implements AutoCloseable {
         }, "atrium-late-start");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static Duration startTimeout(Map<String, String> props) {
+        try {
+            return Duration.ofMillis(Long.parseLong(props.getOrDefault(START_TIMEOUT, "10000").trim()));
+        } catch (NumberFormatException e) {
+            return Duration.ofSeconds(10); // the core says so in the log
+        }
+    }
+
+    /**
+     * Waits while plugin bundles are being started (the core starts them off the framework's start-level
+     * thread, each with a deadline), at most the deadline and a little: a stuck plugin delays no more.
+     */
+    private void awaitPluginStarts(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.plusSeconds(1).toNanos();
+        PluginRegistry registry = registry();
+        while (registry.plugins().stream().anyMatch(p -> p.state() == io.atrium.api.PluginState.STARTING
+                && p.transport() == io.atrium.api.Transport.IN_PROCESS) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void awaitReady() {

@@ -33,8 +33,38 @@ class HostilePluginIT {
     }
 
     private void start() throws Exception {
+        start(TestPlugins.builder());
+    }
+
+    private void start(Atrium.Builder builder) throws Exception {
         folder = Files.createDirectories(work.resolve("plugins"));
-        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium = builder.dataDir(work.resolve("data")).pluginDir(folder).start();
+    }
+
+    /** A plugin whose activator sleeps, and a DS Greeter whose activate sleeps, both for {@code ms}. */
+    private Path sleepyActivator(String bsn, long ms) throws Exception {
+        String pkg = bsn.replace('-', '_');
+        return TestPlugins.bundle(work, bsn, "1.0.0", Map.of(pkg + ".Activator", """
+                package %s;
+                public class Activator implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) throws Exception { Thread.sleep(%d); }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """.formatted(pkg, ms)), Map.of("Bundle-Activator", pkg + ".Activator"));
+    }
+
+    private Path sleepyComponent(String bsn, String name, long ms) throws Exception {
+        String pkg = bsn.replace('-', '_');
+        return TestPlugins.bundle(work, bsn, "1.0.0", Map.of(pkg + ".G", """
+                package %s;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.service.component.annotations.*;
+                @Component(immediate = true, property = "atrium.plugin.name=%s")
+                public class G implements Greeter {
+                    @Activate void activate() throws Exception { Thread.sleep(%d); }
+                    public String greet(String who) { return "Slowly, " + who; }
+                }
+                """.formatted(pkg, name, ms)), Map.of());
     }
 
     /** The plugin:deploys row of a file: kind, target, state, bundle, detail. */
@@ -226,5 +256,90 @@ class HostilePluginIT {
         assertTrue(detail("test.noise.cfg").startsWith("is not a text file: "), detail("test.noise.cfg"));
         assertEquals("test.ok", row("test.ok.cfg")[1]);
         assertEquals("-", row("test.big.json")[1], "never made a configuration");
+    }
+
+    @Test
+    void aSlowActivatorOrComponentHoldsUpNoOtherFileNorTheShell() throws Exception {
+        start(TestPlugins.builder().frameworkProperty(Atrium.START_TIMEOUT, "500"));
+        drop(sleepyActivator("test.sleepy", 6_000), folder, "sleepy.jar");
+        drop(sleepyComponent("test.drowsy", "drowsy", 6_000), folder, "drowsy.jar");
+        await("both are starting", () -> "starting".equals(state("sleepy.jar")) && "starting".equals(state("drowsy.jar")));
+        drop(TestPlugins.dsGreeter(work, "test.quick", "1.0.0", "quick", "Quick"), folder, "quick.jar");
+        await("the quick plugin answers", () -> atrium.service(Greeter.class, "quick").isPresent());
+        // the slow ones are still starting: the quick one did not wait for them, nor does the shell
+        assertEquals("starting", state("sleepy.jar"));
+        assertEquals("starting", state("drowsy.jar"));
+        await("the deadline is reported", () -> detail("sleepy.jar").startsWith("its activator has not returned after ")
+                && detail("drowsy.jar").startsWith("its components are still activating after "));
+        String list = atrium.execute("plugin:list").output();
+        assertTrue(list.contains("test.sleepy") && list.contains("starting"), list);
+        String problems = atrium.execute("plugin:problems").output();
+        assertTrue(problems.contains("its activator has not returned after"), problems);
+        await("both become active once their starts return", () -> "active".equals(state("sleepy.jar"))
+                && atrium.service(Greeter.class, "drowsy").isPresent());
+        assertEquals("Slowly, x", atrium.service(Greeter.class, "drowsy").orElseThrow().greet("x"));
+    }
+
+    @Test
+    void theServerIsReadyWithoutWaitingForASlowPluginOfItsFolder() throws Exception {
+        folder = Files.createDirectories(work.resolve("plugins"));
+        drop(sleepyActivator("test.sleepy", 8_000), folder, "sleepy.jar");
+        drop(TestPlugins.dsGreeter(work, "test.quick", "1.0.0", "quick", "Quick"), folder, "quick.jar");
+        start(TestPlugins.builder().frameworkProperty(Atrium.START_TIMEOUT, "300"));
+        // start() waited for the quick plugin, and for the slow one no longer than its deadline
+        assertEquals("Quick, x", atrium.service(Greeter.class, "quick").orElseThrow().greet("x"));
+        assertEquals("starting", state("sleepy.jar"));
+        await("the slow plugin becomes active", () -> "active".equals(state("sleepy.jar")));
+    }
+
+    private String state(String file) {
+        String[] r = row(file);
+        return r == null ? null : r[2];
+    }
+
+    /** bin/atrium run as a user runs it, with these arguments: status and all it printed. */
+    private LauncherIT.Run atriumProcess(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(TestPlugins.dist().resolve("bin/atrium").toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "bin/atrium did not end");
+        return new LauncherIT.Run(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8),
+                new String(err, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aPluginThatKillsTheServerAtEveryStartIsQuarantinedAfterTheSecondDeath() throws Exception {
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        // a path the weaving does not see: reflection
+        Files.copy(TestPlugins.bundle(work, "test.killer", "1.0.0", Map.of("test.killer.Activator", """
+                package test.killer;
+                public class Activator implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) throws Exception {
+                        System.class.getMethod("exit", int.class).invoke(null, 3);
+                    }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """), Map.of("Bundle-Activator", "test.killer.Activator")), plugins.resolve("killer.jar"));
+        String data = Files.createDirectories(work.resolve("data")).toString();
+        String[] args = {"--data", data, "--plugins", plugins.toString(), "--command", "plugin:deploys", "--command", "plugin:problems"};
+        assertEquals(3, atriumProcess(args).status(), "the first start dies");
+        LauncherIT.Run second = atriumProcess(args);
+        assertEquals(3, second.status(), "the second start dies too: " + second.err());
+        assertTrue(second.err().contains("the server died while starting plugin bundle test.killer (1 time); it is started alone this time"),
+                second.err());
+        LauncherIT.Run third = atriumProcess(args);
+        assertEquals(0, third.status(), third.err());
+        String reason = "quarantined: the server died 2 times while starting it; plugin:start test.killer or a new file releases it";
+        assertTrue(third.out().contains("killer.jar") && third.out().contains(reason), third.out());
+        assertEquals(2, third.out().split(java.util.regex.Pattern.quote(reason), -1).length - 1, "in plugin:deploys and plugin:problems: " + third.out());
+        assertTrue(third.out().contains("io.atrium.sample.greeter.jar  bundle  io.atrium.sample.greeter"), third.out());
+        assertTrue(third.err().contains("(2 times); it is quarantined"), third.err());
+
+        LauncherIT.Run safe = atriumProcess("--data", Files.createDirectories(work.resolve("data-safe")).toString(), "--plugins",
+                plugins.toString(), "--safe", "--command", "plugin:deploys", "--command", "plugin:call english greet World");
+        assertEquals(1, safe.status(), "no plugin runs in safe mode: " + safe.out());
+        assertTrue(safe.out().contains("killer.jar") && safe.out().contains("not started: the server runs in safe mode"), safe.out());
     }
 }

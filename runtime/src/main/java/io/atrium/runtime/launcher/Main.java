@@ -25,6 +25,8 @@ public final class Main {
               --http [HOST:]PORT|off
                              where the HTTP server (/metrics, /api, the web console) listens
                              (default: 127.0.0.1:8181 for the server, off for --command)
+              --safe         start no plugin bundle of the folder (plugin:deploys lists them,
+                             plugin:start NAME starts one): to get into a server a plugin breaks
             """;
 
     /** Jetty's start-up chatter (version, session id, connectors) is not news; its warnings are. Held: loggers are weak. */
@@ -83,7 +85,7 @@ public final class Main {
     }
 
     private static int serve(Options options, PrintStream out) {
-        Atrium atrium = options.builder().controlChannel(true).start();
+        Atrium atrium = options.builder().controlChannel(true).awaitPlugins(false).start(); // the ready line waits for no plugin
         Signals.onTermination(atrium::stop); // main then returns from awaitStop and exits 0
         boolean terminal = System.console() != null;
         if (terminal) {
@@ -111,6 +113,7 @@ public final class Main {
         boolean help;
         /** null: the default for the mode; otherwise {host, port} with port -1 for off */
         Object[] http;
+        boolean safe;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -122,6 +125,7 @@ public final class Main {
                     case "--command", "-c" -> o.commands.add(value(args, ++i, a));
                     case "--help", "-h" -> o.help = true;
                     case "--http" -> o.http = http(value(args, ++i, a));
+                    case "--safe" -> o.safe = true;
                     case "client" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("client needs a command, e.g. atrium client plugin:list");
@@ -169,6 +173,9 @@ public final class Main {
             Path pluginDir = plugins != null ? plugins : home().resolve("plugins");
             if (plugins != null || Files.isDirectory(pluginDir)) {
                 b.pluginDir(pluginDir);
+            }
+            if (safe) {
+                b.safeMode(true);
             }
             if (http != null) {
                 b.http((String) http[0], (Integer) http[1]);

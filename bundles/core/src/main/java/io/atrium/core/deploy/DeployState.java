@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum DeployState {
     /** Its bundle is installed and active (or its configuration applied). */
     ACTIVE,
+    /** Its bundle is being started: its activator or its components' activation has not returned yet. */
+    STARTING,
     /** Its bundle is installed but does not resolve; retried whenever the set of bundles changes. */
     UNRESOLVED,
     /** Its bundle is installed and resolved but failed to start. */

@@ -22,12 +22,14 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -97,8 +99,6 @@ public final class FolderDeployer implements Deployer, BundleListener {
     static final long RECHECK_MS = 250;
     /** Full rescan, for file systems whose events are unreliable (NFS, bind mounts). */
     static final long RESCAN_MS = 3_000;
-    /** From this many plugins in one batch on, they are started in parallel. */
-    static final int PARALLEL_START_THRESHOLD = 32;
     private static final Logger LOG = Logger.getLogger("io.atrium.core.deploy");
 
     /** Every line names a file, whose name may hold anything a file system allows: escaped, so it cannot forge lines. */
@@ -136,6 +136,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
         int untold;
         final Set<Bundle> refresh = new LinkedHashSet<>();
         final Map<Bundle, Entry> start = new HashMap<>();
+        /** Done when each start of this batch has returned and its file's row says how it went. */
+        final List<CompletableFuture<Void>> settled = new ArrayList<>();
         /** Bundles whose services are swapped in this batch: their facades wait rather than go. */
         final Set<Bundle> swapped = new LinkedHashSet<>();
         private Map<String, Entry> owners;
@@ -187,8 +189,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final Path dir;
     private final long maxTextBytes;
     private final ScheduledExecutorService worker;
-    /** Helps the worker start many plugins at once; used only while the worker waits for it. */
-    private final java.util.concurrent.ExecutorService starters;
+    private final PluginStarts starts;
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
     private final Set<String> pending = new LinkedHashSet<>();
@@ -204,8 +205,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
-                          @Reference PluginFacades facades, @Reference PluginRegistry registry, @Reference TrustPolicy trust) {
+                          @Reference PluginFacades facades, @Reference PluginRegistry registry, @Reference TrustPolicy trust,
+                          @Reference PluginStarts starts) {
         this.trust = trust;
+        this.starts = starts;
         this.registry = registry;
         this.context = context;
         this.problems = problems;
@@ -216,11 +219,6 @@ public final class FolderDeployer implements Deployer, BundleListener {
         this.maxTextBytes = longProperty(context, MAX_TEXT_BYTES_PROPERTY, 1 << 20);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
-            t.setDaemon(true);
-            return t;
-        });
-        this.starters = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "atrium-plugin-starter");
             t.setDaemon(true);
             return t;
         });
@@ -245,7 +243,6 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
         }
         worker.shutdownNow();
-        starters.shutdownNow();
     }
 
     /**
@@ -333,7 +330,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
             log(Level.SEVERE, "plugin folder " + dir + " does not exist; no plugins are deployed from it");
             return;
         }
+        neverStartedByTheFramework();
         Properties known = loadState();
+        Map<Bundle, Entry> unchanged = new LinkedHashMap<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path p : stream) {
                 String name = p.getFileName().toString();
@@ -353,6 +352,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                     e.bundleId = b.getBundleId();
                     e.state = DeployState.ACTIVE; // what it is now is read from the bundle when listed
                     files.put(name, e);
+                    unchanged.put(b, e); // started like the others: the framework starts no plugin by itself
                 } else {
                     pending.add(name);
                 }
@@ -362,6 +362,13 @@ public final class FolderDeployer implements Deployer, BundleListener {
             return;
         }
         Batch batch = new Batch();
+        batch.start.putAll(unchanged);
+        installed.forEach((bsn, source) -> { // plugin:install's bundles, likewise
+            Bundle b = context.getBundle(INSTALL_LOCATION + bsn);
+            if (b != null) {
+                batch.start.put(b, new Entry(source));
+            }
+        });
         pending.stream().filter(ConfigFile::isConfig).toList().forEach(n -> process(n, batch));
         pending.removeIf(ConfigFile::isConfig);
         for (String name : new ArrayList<>(pending)) {
@@ -378,6 +385,25 @@ public final class FolderDeployer implements Deployer, BundleListener {
                     + RESCAN_MS + " ms instead");
         }
         worker.scheduleWithFixedDelay(this::rescan, RESCAN_MS, RESCAN_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Plugin bundles are started by {@link PluginStarts} alone (transiently, with a deadline, recorded):
+     * one still marked as started in the framework's cache (by an older Atrium, a {@code felix:start}, a
+     * refresh) would be started by the framework's own start-level change, holding the ready line and
+     * escaping the quarantine. Cleared before the framework reaches the plugins' level.
+     */
+    private void neverStartedByTheFramework() {
+        for (Bundle b : context.getBundles()) {
+            if (isPluginLocation(b.getLocation()) && b.getState() != Bundle.ACTIVE
+                    && b.adapt(BundleStartLevel.class).isPersistentlyStarted()) {
+                try {
+                    b.stop(); // not running: only its autostart setting changes
+                } catch (BundleException | IllegalStateException e) {
+                    log(Level.WARNING, "cannot clear the autostart setting of " + b.getSymbolicName() + ": " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** Folder bundles whose file is gone, and configurations whose file is gone. */
@@ -496,6 +522,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
     // ---------------------------------------------------------------- one file
 
     private void process(String name, Batch batch) {
+        Entry known = files.get(name);
+        if (known != null && known.bundleId >= 0 && starts.starting(known.bundleId)) {
+            // the framework would hold an update or uninstall until the start returns: the deployer does not wait with it
+            waitFor(known, "changed while its bundle is still starting; looked at again once the start returns");
+            return;
+        }
         Path p = dir.resolve(name);
         BasicFileAttributes attrs;
         try {
@@ -650,7 +682,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 batch.tell("installed " + e.name + ": " + jar.bsn() + " " + jar.version() + " [" + bundle.getBundleId() + "]");
             } else {
                 swap(bundle, batch);
-                bundle.update(new ByteArrayInputStream(bytes));
+                update(bundle, bytes);
                 batch.refresh.add(bundle);
                 batch.tell("updated " + jar.bsn() + " to " + jar.version() + " from " + e.name + " [" + bundle.getBundleId() + "]");
             }
@@ -664,6 +696,17 @@ public final class FolderDeployer implements Deployer, BundleListener {
         } catch (BundleException ex) {
             refuse(e, "was not installed: " + ex.getMessage());
         }
+    }
+
+    /**
+     * Updates a bundle without letting the framework restart it: {@code Bundle.update} would start an active
+     * bundle again on this thread, activator and all; the batch's end starts it through {@link PluginStarts}.
+     */
+    private static void update(Bundle bundle, byte[] bytes) throws BundleException {
+        if (bundle.getState() == Bundle.ACTIVE || bundle.getState() == Bundle.STARTING) {
+            bundle.stop(Bundle.STOP_TRANSIENT);
+        }
+        bundle.update(new ByteArrayInputStream(bytes));
     }
 
     /** A fragment attaches when its host resolves: a host already resolved is refreshed, its plugins swapped meanwhile. */
@@ -878,7 +921,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             applyChanges(b);
         } finally {
             if (!b.swapped.isEmpty()) {
-                facades.endSwap(b.swapped);
+                // the swap ends when the restarted plugins have registered again (their starts returned), or at
+                // the start deadline: until then their callers wait on the facades rather than fail
+                List<Bundle> swapped = List.copyOf(b.swapped);
+                CompletableFuture.allOf(b.settled.toArray(CompletableFuture[]::new))
+                        .orTimeout(starts.timeoutMs(), TimeUnit.MILLISECONDS)
+                        .whenComplete((done, late) -> facades.endSwap(swapped));
             }
         }
     }
@@ -911,49 +959,58 @@ public final class FolderDeployer implements Deployer, BundleListener {
             }
             resolved.add(item);
         }
-        // Many plugins at once (a full folder, a bulk drop): started on every core, each bundle by one thread.
-        if (resolved.size() < PARALLEL_START_THRESHOLD) {
-            resolved.forEach(this::start);
-        } else {
-            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-            for (Map.Entry<Bundle, Entry> item : resolved) {
-                done.add(starters.submit(() -> start(item)));
-            }
-            for (java.util.concurrent.Future<?> f : done) {
-                try {
-                    f.get();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (ExecutionException ex) {
-                    log(Level.WARNING, "starting a plugin failed: " + ex.getCause());
-                }
-            }
-        }
+        launch(resolved, b);
     }
 
-    /** Starts one plugin bundle; touches only its own entry, so several may run at once. */
-    private void start(Map.Entry<Bundle, Entry> item) {
-        Bundle bundle = item.getKey();
-        Entry e = item.getValue();
-        try {
+    /**
+     * Hands the resolved bundles to {@link PluginStarts}: the worker never waits for an activator. Each
+     * row says "starting" until its start returns; then the worker writes how it went.
+     */
+    private void launch(List<Map.Entry<Bundle, Entry>> resolved, Batch b) {
+        Map<Bundle, Entry> now = new LinkedHashMap<>();
+        for (Map.Entry<Bundle, Entry> item : resolved) {
+            Bundle bundle = item.getKey();
+            Entry e = item.getValue();
+            String quarantine = starts.quarantine(bundle.getSymbolicName());
             if (isFragment(bundle)) {
-                Live now = live(bundle);
-                e.state = now.state();
-                e.detail = now.detail();
-                return; // attached to its host, never started
+                Live attached = live(bundle); // attached to its host, never started
+                e.state = attached.state();
+                e.detail = attached.detail();
+            } else if (quarantine != null) {
+                e.state = DeployState.FAILED;
+                e.detail = quarantine;
+            } else if (starts.safe()) {
+                e.state = DeployState.STOPPED;
+                e.detail = SAFE_MODE;
+            } else {
+                now.put(bundle, e);
             }
-            bundle.start(Bundle.START_ACTIVATION_POLICY);
+        }
+        starts.start(now.keySet()).forEach((bundle, done) -> b.settled.add(settle(bundle, now.get(bundle), done)));
+    }
+
+    static final String SAFE_MODE = "not started: the server runs in safe mode (--safe); plugin:start NAME starts it";
+
+    /** @return done once the start's outcome is written into its file's row, on the worker */
+    private CompletableFuture<Void> settle(Bundle bundle, Entry e, CompletableFuture<Throwable> started) {
+        e.state = DeployState.STARTING;
+        e.detail = "";
+        return started.thenAcceptAsync(failure -> started(bundle, e, failure), worker);
+    }
+
+    /** A start returned: its row says how it went. On the worker. */
+    private void started(Bundle bundle, Entry e, Throwable failure) {
+        if (failure == null) {
             Live now = live(bundle);
             e.state = now.state();
             e.detail = now.detail();
-            for (String failure : problems.componentProblems(bundle)) {
-                log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + failure);
+            for (String problem : problems.componentProblems(bundle)) {
+                log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + problem);
             }
-        } catch (BundleException | IllegalStateException ex) {
-            problems.recordStartFailure(bundle, ex);
+        } else {
+            problems.recordStartFailure(bundle, failure);
             e.state = DeployState.FAILED;
-            e.detail = "failed to start: " + ProblemReport.rootMessage(ex);
+            e.detail = "failed to start: " + ProblemReport.rootMessage(failure);
             log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + e.detail);
         }
     }
@@ -995,6 +1052,19 @@ public final class FolderDeployer implements Deployer, BundleListener {
     }
 
     private Live live(Bundle b) {
+        String progress = starts.progress(b.getBundleId());
+        if (progress != null) {
+            return new Live(DeployState.STARTING, progress);
+        }
+        if (b.getState() == Bundle.RESOLVED && !isFragment(b)) {
+            String quarantine = starts.quarantine(b.getSymbolicName());
+            if (quarantine != null) {
+                return new Live(DeployState.FAILED, quarantine);
+            }
+            if (starts.safe() && problems.startFailure(b.getBundleId()).isEmpty()) {
+                return new Live(DeployState.STOPPED, SAFE_MODE);
+            }
+        }
         if (b.getState() == Bundle.RESOLVED && isFragment(b)) {
             return new Live(DeployState.ACTIVE, "a fragment of " + b.getHeaders("").get(org.osgi.framework.Constants.FRAGMENT_HOST).split(";")[0].trim());
         }
@@ -1037,7 +1107,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Override
     public Deployment install(String pathOrUrl) {
-        return call(() -> {
+        return operate(() -> {
             byte[] bytes = readSource(pathOrUrl);
             JarInspection jar;
             try {
@@ -1068,7 +1138,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 bundle.adapt(BundleStartLevel.class).setStartLevel(PLUGIN_START_LEVEL);
             } else {
                 swap(bundle, batch);
-                bundle.update(new ByteArrayInputStream(bytes));
+                update(bundle, bytes);
                 batch.refresh.add(bundle);
             }
             trust.installed(verdict);
@@ -1078,13 +1148,14 @@ public final class FolderDeployer implements Deployer, BundleListener {
             batch.start.put(bundle, e);
             apply(batch);
             log(Level.INFO, "installed " + jar.bsn() + " " + jar.version() + " from " + pathOrUrl + " [" + bundle.getBundleId() + "]");
-            return new Deployment(pathOrUrl, "bundle", jar.bsn() + " " + jar.version(), e.state, bundle.getBundleId(), e.detail);
+            long id = bundle.getBundleId();
+            return new Operation(batch, () -> new Deployment(pathOrUrl, "bundle", jar.bsn() + " " + jar.version(), e.state, id, e.detail));
         });
     }
 
     @Override
     public Deployment update(long bundleId) {
-        return call(() -> {
+        return operate(() -> {
             Bundle bundle = bundle(bundleId);
             Entry owner = folderEntry(bundleId);
             if (owner != null) {
@@ -1093,7 +1164,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 process(owner.name, b);
                 apply(b);
                 saveState();
-                return new Deployment(owner.name, owner.kind, owner.target, owner.state, owner.bundleId, owner.detail);
+                return new Operation(b, () -> new Deployment(owner.name, owner.kind, owner.target, owner.state, owner.bundleId, owner.detail));
             }
             String bsn = bundle.getSymbolicName();
             String source = bundle.getLocation().startsWith(INSTALL_LOCATION) ? installed.get(bsn) : null;
@@ -1103,12 +1174,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             byte[] bytes = readSource(source);
             Batch b = new Batch();
             swap(bundle, b);
-            bundle.update(new ByteArrayInputStream(bytes));
+            update(bundle, bytes);
             b.refresh.add(bundle);
             Entry e = new Entry(source);
             b.start.put(bundle, e);
             apply(b);
-            return new Deployment(source, "bundle", bsn + " " + bundle.getVersion(), e.state, bundleId, e.detail);
+            return new Operation(b, () -> new Deployment(source, "bundle", bsn + " " + bundle.getVersion(), e.state, bundleId, e.detail));
         });
     }
 
@@ -1136,12 +1207,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Override
     public Deployment reload(long bundleId) {
-        return call(() -> {
+        return operate(() -> {
             Bundle bundle = bundle(bundleId);
-            Entry e = folderEntry(bundleId);
-            if (e == null) {
-                e = new Entry(bundle.getLocation());
-            }
+            Entry owner = folderEntry(bundleId);
+            Entry e = owner != null ? owner : new Entry(bundle.getLocation());
             Batch b = new Batch();
             facades.beginSwap(List.of(bundle));
             b.swapped.add(bundle);
@@ -1149,8 +1218,29 @@ public final class FolderDeployer implements Deployer, BundleListener {
             b.start.put(bundle, e);
             apply(b);
             log(Level.INFO, "reloaded " + bundle.getSymbolicName() + " [" + bundleId + "]");
-            return new Deployment(e.name, "bundle", bundle.getSymbolicName() + " " + bundle.getVersion(), e.state, bundleId, e.detail);
+            return new Operation(b, () -> new Deployment(e.name, "bundle", bundle.getSymbolicName() + " " + bundle.getVersion(), e.state, bundleId,
+                    e.detail));
         });
+    }
+
+    /** A shell operation's work on the worker, and how to read its outcome once its starts have returned. */
+    private record Operation(Batch batch, Callable<Deployment> row) {
+    }
+
+    /**
+     * Runs an operation's batch on the worker, waits here (never on the worker, which keeps answering)
+     * for its starts, at most a start's deadline, then reads its row: "starting" if a start is still out.
+     */
+    private Deployment operate(Callable<Operation> work) {
+        Operation op = call(work);
+        try {
+            CompletableFuture.allOf(op.batch().settled.toArray(CompletableFuture[]::new)).get(starts.timeoutMs() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // still starting (its row says so), or the worker stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return call(op.row());
     }
 
     private Bundle bundle(long id) {
