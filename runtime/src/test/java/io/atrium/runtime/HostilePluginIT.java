@@ -342,4 +342,88 @@ class HostilePluginIT {
         assertEquals(1, safe.status(), "no plugin runs in safe mode: " + safe.out());
         assertTrue(safe.out().contains("killer.jar") && safe.out().contains("not started: the server runs in safe mode"), safe.out());
     }
+
+    @Test
+    void callsByNameNeverFailDuringUpdatesAndReloads() throws Exception {
+        folder = Files.createDirectories(work.resolve("plugins"));
+        boolean python = new ProcessBuilder("python3", "--version").start().waitFor() == 0;
+        TestPlugins.distributionPlugins(folder);
+        drop(TestPlugins.dsGreeter(work, "test.busy", "1.0.0", "busy", "v0"), folder, "busy.jar");
+        // the distribution's helpers (sdk/), which its Python plugin imports
+        start(TestPlugins.builder().frameworkProperty("atrium.home", TestPlugins.dist().toAbsolutePath().toString()));
+        assertTrue(atrium.awaitStarted(java.time.Duration.ofSeconds(30)));
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        java.net.URI base = atrium.httpEndpoint().orElseThrow();
+        String token = atrium.execute("web:token").output().strip();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<Thread> callers = new java.util.ArrayList<>();
+        java.util.List<String> targets = new java.util.ArrayList<>(java.util.List.of("busy"));
+        if (python) {
+            targets.add("python-greeter");
+        }
+        for (String plugin : targets) {
+            callers.add(new Thread(() -> { // over HTTP
+                while (running.get()) {
+                    try {
+                        var reply = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/api/plugins/" + plugin + "/greet"))
+                                .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"x\"]"))
+                                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (reply.statusCode() != 200) {
+                            failures.add("HTTP " + plugin + ": " + reply.statusCode() + " " + reply.body());
+                        }
+                        calls.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.add("HTTP " + plugin + ": " + e);
+                    }
+                }
+            }));
+            callers.add(new Thread(() -> { // the shell
+                while (running.get()) {
+                    CommandResult r = atrium.execute("plugin:call " + plugin + " greet x");
+                    if (r.status() != 0) {
+                        failures.add("shell " + plugin + ": " + r.output());
+                    }
+                    calls.incrementAndGet();
+                }
+            }));
+        }
+        callers.add(new Thread(() -> { // Java, by name
+            while (running.get()) {
+                try {
+                    if (atrium.service(Greeter.class, "busy").map(g -> g.greet("x")).isEmpty()) {
+                        failures.add("Atrium.service: no plugin 'busy'");
+                    }
+                    calls.incrementAndGet();
+                } catch (RuntimeException e) {
+                    failures.add("Atrium.service: " + e);
+                }
+            }
+        }));
+        callers.forEach(Thread::start);
+        try {
+            for (int v = 1; v <= 12; v++) {
+                String greeting = "v" + v;
+                drop(TestPlugins.dsGreeter(work, "test.busy", "1." + v + ".0", "busy", greeting), folder, "busy.jar");
+                await("version " + v + " answers", () -> (greeting + ", x").equals(atrium.service(Greeter.class, "busy").orElseThrow().greet("x")));
+                if (v % 3 == 0) {
+                    CommandResult reload = atrium.execute("plugin:reload busy");
+                    assertEquals(0, reload.status(), reload.output() + atrium.execute("plugin:list").output() + atrium.execute("plugin:deploys").output());
+                    if (python) {
+                        CommandResult reloadProcess = atrium.execute("plugin:reload python-greeter");
+                        assertEquals(0, reloadProcess.status(), reloadProcess.output());
+                    }
+                }
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : callers) {
+                t.join(20_000);
+            }
+        }
+        assertEquals(java.util.List.of(), failures.stream().distinct().limit(10).toList(), "no call by name may fail");
+        assertTrue(calls.get() > 100, "calls made: " + calls);
+    }
 }

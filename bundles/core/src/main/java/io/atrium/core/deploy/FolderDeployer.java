@@ -939,7 +939,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
         if (b.start.isEmpty()) {
             return;
         }
-        wiring.resolveBundles(b.start.keySet());
+        // Only what is not resolved yet: resolving takes the framework's global lock, which a refresh of the
+        // core itself holds while this (its new deployer's first batch) runs; the rest is resolved already.
+        List<Bundle> unresolved = b.start.keySet().stream().filter(x -> x.getState() == Bundle.INSTALLED).toList();
+        if (!unresolved.isEmpty()) {
+            wiring.resolveBundles(unresolved);
+        }
         List<Map.Entry<Bundle, Entry>> resolved = new ArrayList<>();
         for (Map.Entry<Bundle, Entry> item : b.start.entrySet()) {
             Bundle bundle = item.getKey();
@@ -972,10 +977,10 @@ public final class FolderDeployer implements Deployer, BundleListener {
             Bundle bundle = item.getKey();
             Entry e = item.getValue();
             String quarantine = starts.quarantine(bundle.getSymbolicName());
-            if (isFragment(bundle)) {
-                Live attached = live(bundle); // attached to its host, never started
-                e.state = attached.state();
-                e.detail = attached.detail();
+            if (isFragment(bundle) || bundle.getState() == Bundle.ACTIVE) {
+                Live live = live(bundle); // a fragment is attached to its host, never started; an active bundle runs already
+                e.state = live.state();
+                e.detail = live.detail();
             } else if (quarantine != null) {
                 e.state = DeployState.FAILED;
                 e.detail = quarantine;

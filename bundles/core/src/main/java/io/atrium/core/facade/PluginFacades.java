@@ -11,6 +11,7 @@ import java.util.Hashtable;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -119,6 +120,20 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     /** The services of these bundles are about to go away and come back: keep their facades. */
     public void beginSwap(Collection<Bundle> bundles) {
         bundles.forEach(b -> swapping.add(b.getBundleId()));
+    }
+
+    /**
+     * @return whether a plugin of this name has a facade: it is registered, or being swapped (updated,
+     *         reloaded) and coming back. A lookup by name that misses such a plugin waits for it.
+     */
+    public boolean hasFacade(String name) {
+        String prefix = name + "|";
+        for (String key : facades.keySet()) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
@@ -60,12 +61,16 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private final Map<ServiceReference<PluginProvider>, PluginProvider> providerObjects = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final io.atrium.core.trust.CapabilityRules capabilityRules;
+    /** Asked whether a name missing here is only being swapped (updated, reloaded): then a lookup waits for it. */
+    private final io.atrium.core.facade.PluginFacades facades;
     private final Runnable policyListener = this::capabilityPolicyChanged;
 
     @Activate
     public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport,
-                              @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
+                              @Reference io.atrium.core.trust.CapabilityRules capabilityRules,
+                              @Reference io.atrium.core.facade.PluginFacades facades) {
         this.capabilityRules = capabilityRules;
+        this.facades = facades;
         this.context = context;
         capabilityRules.onChange(policyListener);
         this.problemReport = problemReport;
@@ -308,11 +313,9 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
 
     @Override
     public Optional<PluginDescriptor> plugin(String name) {
-        synchronized (this) {
-            List<Entry> claims = byName.get(name);
-            if (claims != null) {
-                return Optional.of(claims.get(0).descriptor());
-            }
+        Optional<Entry> registered = entry(name);
+        if (registered.isPresent()) {
+            return Optional.of(registered.get().descriptor());
         }
         for (PluginProvider p : providers()) {
             for (PluginDescriptor d : p.plugins()) {
@@ -335,7 +338,26 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     }
 
     @Override
-    public synchronized Optional<Entry> entry(String name) {
+    public Optional<Entry> entry(String name) {
+        Optional<Entry> now = registered(name);
+        if (now.isPresent() || !facades.hasFacade(name)) {
+            return now;
+        }
+        // Its facade stands: an update or reload is swapping it, or its new service is being announced to
+        // this registry right now. A caller by name waits for it, as a caller of the facade does.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((now = registered(name)).isEmpty() && facades.hasFacade(name) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return now;
+    }
+
+    private synchronized Optional<Entry> registered(String name) {
         List<Entry> claims = byName.get(name);
         return claims == null ? Optional.empty() : Optional.of(claims.get(0));
     }

@@ -18,12 +18,35 @@ final class PluginInvoker {
 
     static Object invoke(BundleContext context, PluginCatalog.Entry entry, String methodName, String[] args) {
         String plugin = entry.descriptor().name();
-        Class<?> contract;
-        try {
-            contract = entry.reference().getBundle().loadClass(entry.descriptor().contract());
-        } catch (ClassNotFoundException e) {
-            throw new CommandError("plugin '" + plugin + "': its contract " + entry.descriptor().contract() + " cannot be loaded");
+        // Through the plugin's facade, as every consumer calls it: so a call during an update waits
+        // for the new version instead of failing; the plugin's own service only if there is none.
+        ServiceReference<?> ref = facade(context, entry).orElse(entry.reference());
+        Object service = context.getService(ref);
+        if (service == null) {
+            throw new CommandError("plugin '" + plugin + "' went away before it could be called");
         }
+        try {
+            return invoke(entry, contract(service, entry), service, methodName, args);
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /** The contract as the object called implements it: the plugin's own bundle may be mid-update (its reference gone). */
+    private static Class<?> contract(Object service, PluginCatalog.Entry entry) {
+        String name = entry.descriptor().contract();
+        for (Class<?> c = service.getClass(); c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().equals(name)) {
+                    return i;
+                }
+            }
+        }
+        throw new CommandError("plugin '" + entry.descriptor().name() + "': its contract " + name + " cannot be loaded");
+    }
+
+    private static Object invoke(PluginCatalog.Entry entry, Class<?> contract, Object service, String methodName, String[] args) {
+        String plugin = entry.descriptor().name();
         List<Method> candidates = new ArrayList<>();
         for (Method m : contract.getMethods()) {
             if (m.getName().equals(methodName) && !m.isDefault() && m.getDeclaringClass() != Object.class) {
@@ -48,7 +71,7 @@ final class PluginInvoker {
                 conversionError = e.getMessage();
                 continue;
             }
-            return call(context, entry, m, values);
+            return call(plugin, service, m, values);
         }
         if (conversionError != null) {
             throw new CommandError("plugin '" + plugin + "' method '" + methodName + "': " + conversionError);
@@ -57,15 +80,7 @@ final class PluginInvoker {
                 + candidates.get(0).getParameterCount() + " argument(s), " + args.length + " given");
     }
 
-    private static Object call(BundleContext context, PluginCatalog.Entry entry, Method m, Object[] values) {
-        String plugin = entry.descriptor().name();
-        // Through the plugin's facade, as every consumer calls it: so a call during an update waits
-        // for the new version instead of failing; the plugin's own service only if there is none.
-        ServiceReference<?> ref = facade(context, entry).orElse(entry.reference());
-        Object service = context.getService(ref);
-        if (service == null) {
-            throw new CommandError("plugin '" + plugin + "' went away before it could be called");
-        }
+    private static Object call(String plugin, Object service, Method m, Object[] values) {
         try {
             return m.invoke(service, values);
         } catch (InvocationTargetException e) {
@@ -74,8 +89,6 @@ final class PluginInvoker {
                     + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         } catch (IllegalAccessException e) {
             throw new CommandError("plugin '" + plugin + "' method '" + m.getName() + "' is not accessible");
-        } finally {
-            context.ungetService(ref);
         }
     }
 
