@@ -1,5 +1,6 @@
 // Drives Atrium's web console in Debian's chromium: the page lists the plugins, the API token is
-// typed in, a click on english's Reload reloads it, and a screenshot is kept.
+// typed in, a click on english's Reload reloads it, the plugin folder's refused file is shown, and a
+// screenshot is kept.
 // Usage: node console-check.mjs BASE_URL TOKEN SCREENSHOT.png   (prints one JSON line of what it saw)
 import { chromium } from "playwright-core";
 
@@ -15,6 +16,8 @@ try {
   await page.waitForSelector('tr[data-plugin="uzbek"]');
   seen.plugins = await page.$$eval("#plugins tbody tr", trs => trs.map(tr => tr.dataset.plugin));
   seen.englishRow = await page.$eval('tr[data-plugin="english"]', tr => [...tr.cells].slice(0, 5).map(td => td.textContent));
+  await page.waitForSelector('#files tr[data-file="broken.jar"]');
+  seen.brokenRow = await page.$eval('#files tr[data-file="broken.jar"]', tr => [...tr.cells].map(td => td.textContent));
   await page.fill("#token", token);
   await page.dispatchEvent("#token", "change");
   await page.click('button[data-plugin="english"][data-action="reload"]');

@@ -1,10 +1,13 @@
-// Atrium's web console: the plugins and their numbers from GET /api/plugins, refreshed every 2 s;
+// Atrium's web console: the plugins and their numbers from GET /api/plugins, and the plugin folder's
+// files that do not run (refused, failed, waiting…) from GET /api/deploys, refreshed every 2 s;
 // the buttons POST /api/plugins/NAME:ACTION with the API token (kept in this browser's localStorage).
 "use strict";
 const tokenInput = document.getElementById("token");
 const rows = document.querySelector("#plugins tbody");
 const status = document.getElementById("status");
 const summary = document.getElementById("summary");
+const folder = document.getElementById("folder");
+const files = document.querySelector("#files tbody");
 tokenInput.value = localStorage.getItem("atrium.token") || "";
 tokenInput.addEventListener("change", () => localStorage.setItem("atrium.token", tokenInput.value.trim()));
 
@@ -50,11 +53,29 @@ function render(plugins) {
   summary.textContent = plugins.length + " plugins, " + active + " active";
 }
 
+function renderFiles(all) {
+  const troubled = all.filter(f => f.state !== "active" && f.state !== "ignored");
+  files.replaceChildren(...troubled.map(f => {
+    const tr = document.createElement("tr");
+    tr.dataset.file = f.file;
+    const state = document.createElement("span");
+    state.className = "state " + f.state;
+    state.textContent = f.state;
+    const stateCell = cell("");
+    stateCell.appendChild(state);
+    tr.append(cell(f.file), cell(f.kind), stateCell, cell(f.detail, "problem"));
+    return tr;
+  }));
+  folder.hidden = troubled.length === 0;
+}
+
 async function refresh() {
   try {
-    const response = await fetch("/api/plugins", {cache: "no-store"});
-    if (!response.ok) throw new Error("GET /api/plugins: " + response.status);
-    render(await response.json());
+    const [plugins, deploys] = await Promise.all([fetch("/api/plugins", {cache: "no-store"}), fetch("/api/deploys", {cache: "no-store"})]);
+    if (!plugins.ok) throw new Error("GET /api/plugins: " + plugins.status);
+    if (!deploys.ok) throw new Error("GET /api/deploys: " + deploys.status);
+    render(await plugins.json());
+    renderFiles(await deploys.json());
   } catch (e) {
     say("cannot reach the server: " + e.message, true);
   }

@@ -31,6 +31,7 @@ class ConsoleBrowserIT extends ServerWithPluginFolder {
         assertEquals(0, install.exitValue(), "install.sh failed:\n" + installLog);
 
         TestPlugins.samplePlugins(folder);
+        Files.writeString(folder.resolve("broken.jar"), "not a jar at all");
         greeter("english");
         greeter("uzbek");
         await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
@@ -51,6 +52,8 @@ class ConsoleBrowserIT extends ServerWithPluginFolder {
         assertEquals(List.of("english", "0.1.0.SNAPSHOT", "Greeter", "in-process", "active"),
                 seen.getAsJsonArray("englishRow").asList().stream().map(e -> e.getAsString()).toList());
         assertEquals("reload english: active", seen.get("status").getAsString());
+        assertEquals(List.of("broken.jar", "bundle", "refused"), seen.getAsJsonArray("brokenRow").asList().subList(0, 3).stream()
+                .map(e -> e.getAsString()).toList(), "the refused file is shown: " + out);
         assertEquals(0, seen.getAsJsonArray("consoleErrors").size(), out);
         assertTrue(logged("reloaded io.atrium.sample.greeter"), "the click reloaded the plugin's bundle: " + log);
         assertTrue(Files.size(screenshot) > 10_000, "a screenshot was taken");

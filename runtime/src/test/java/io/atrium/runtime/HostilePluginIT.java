@@ -91,6 +91,11 @@ class HostilePluginIT {
 
     /** A jar of nothing but a manifest with these headers. */
     private Path manifestOnly(String bsn, Map<String, String> headers) throws Exception {
+        return jar(bsn, headers, Map.of());
+    }
+
+    /** A jar of a manifest with these headers and these text entries. */
+    private Path jar(String bsn, Map<String, String> headers, Map<String, String> entries) throws Exception {
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -100,7 +105,10 @@ class HostilePluginIT {
         headers.forEach(a::putValue);
         Path jar = work.resolve(bsn + ".jar");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
-            j.flush();
+            for (var e : entries.entrySet()) {
+                j.putNextEntry(new java.util.jar.JarEntry(e.getKey()));
+                j.write(e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
         return jar;
     }
@@ -425,5 +433,57 @@ class HostilePluginIT {
         }
         assertEquals(java.util.List.of(), failures.stream().distinct().limit(10).toList(), "no call by name may fail");
         assertTrue(calls.get() > 100, "calls made: " + calls);
+    }
+
+    @Test
+    void whatUsersSeeIsTheTruth() throws Exception {
+        start();
+        drop(TestPlugins.bundle(work, "test.nodb", "1.0.0", Map.of("test.nodb.G", """
+                package test.nodb;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.service.component.annotations.*;
+                @Component(property = "atrium.plugin.name=nodb")
+                public class G implements Greeter {
+                    @Activate void activate() { throw new IllegalStateException("no database"); }
+                    public String greet(String who) { return who; }
+                }
+                """), Map.of()), folder, "nodb.jar");
+        drop(manifestOnly("test.noxml", Map.of("Service-Component", "OSGI-INF/missing.xml")), folder, "noxml.jar");
+        drop(jar("test.badxml", Map.of("Service-Component", "OSGI-INF/bad.xml"), Map.of("OSGI-INF/bad.xml", "<scr:component <<<")), folder,
+                "badxml.jar");
+        Files.writeString(folder.resolve("broken.jar"), "not a jar at all");
+        await("nodb is registered", () -> atrium.service(Greeter.class, "nodb").isPresent());
+        io.atrium.api.PluginUnavailableException e = assertThrows(io.atrium.api.PluginUnavailableException.class,
+                () -> atrium.service(Greeter.class, "nodb").orElseThrow().greet("x"));
+        assertTrue(e.getMessage().contains("failed to activate: ") && e.getMessage().contains("no database"), e.getMessage());
+        assertEquals(io.atrium.api.PluginState.FAILED, atrium.registry().plugin("nodb").orElseThrow().state());
+        String list = atrium.execute("plugin:list").output();
+        assertTrue(list.lines().anyMatch(l -> l.startsWith("nodb ") && l.contains("failed")), list);
+        String problems = atrium.execute("plugin:problems").output();
+        assertTrue(problems.contains("no database"), problems);
+        awaitState("broken.jar", "refused");
+        assertTrue(problems.contains("broken.jar") || atrium.execute("plugin:problems").output().contains("broken.jar"),
+                "a refused file is a problem: " + problems);
+        awaitState("noxml.jar", "failed");
+        assertEquals("its Service-Component header names OSGI-INF/missing.xml, which the bundle does not hold: no component of it runs",
+                detail("noxml.jar"));
+        awaitState("badxml.jar", "failed");
+        assertEquals("its component descriptions (OSGI-INF/bad.xml) hold no component SCR could read: the XML is malformed or empty",
+                detail("badxml.jar"));
+
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String deploys = http.send(java.net.http.HttpRequest.newBuilder(atrium.httpEndpoint().orElseThrow().resolve("/api/deploys")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        var files = com.google.gson.JsonParser.parseString(deploys).getAsJsonArray();
+        var broken = files.asList().stream().map(com.google.gson.JsonElement::getAsJsonObject)
+                .filter(o -> o.get("file").getAsString().equals("broken.jar")).findFirst().orElseThrow();
+        assertEquals("refused", broken.get("state").getAsString());
+        assertTrue(broken.get("detail").getAsString().startsWith("is not a valid jar"), deploys);
+        String plugins = http.send(java.net.http.HttpRequest.newBuilder(atrium.httpEndpoint().orElseThrow().resolve("/api/plugins/nodb")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        var nodb = com.google.gson.JsonParser.parseString(plugins).getAsJsonObject();
+        assertEquals("failed", nodb.get("state").getAsString(), plugins);
+        assertTrue(nodb.get("problem").getAsString().contains("no database"), plugins);
     }
 }

@@ -4,10 +4,11 @@
  * the typed {@link io.atrium.api.PluginException}s and the {@link io.atrium.api.PluginContract}
  * marker that makes an interface a plugin contract; since 1.1, the {@link io.atrium.api.PluginStatistics}
  * of the calls made to plugins, their recent {@link io.atrium.api.PluginTraces}, and the
- * {@link io.atrium.api.PluginControl} that reloads, stops and starts them.
+ * {@link io.atrium.api.PluginControl} that reloads, stops and starts them; since 1.2, the
+ * {@link io.atrium.api.PluginFolder}'s files with what each deploys and why it is not running.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.atrium.api;
 
 import org.osgi.annotation.bundle.Export;

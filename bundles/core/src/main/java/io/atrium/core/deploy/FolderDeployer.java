@@ -4,7 +4,6 @@ import io.atrium.core.trust.TrustPolicy;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.diagnostics.ResolutionDiagnosis;
-import io.atrium.api.PluginRegistry;
 import io.atrium.spi.ArtifactHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -76,8 +75,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  *
  * All state is owned by one thread; file events, bundle events and shell commands are handed to it.
  */
-@Component(service = Deployer.class, immediate = true)
-public final class FolderDeployer implements Deployer, BundleListener {
+@Component(service = {Deployer.class, io.atrium.api.PluginFolder.class}, immediate = true)
+public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolder, BundleListener {
     /** Framework property naming the folder; the runtime sets it (io.atrium.runtime.Atrium.PLUGINS_DIR, the same name). */
     public static final String DIR_PROPERTY = "atrium.plugins.dir";
     /** Location prefix of bundles from the folder, followed by the symbolic name. */
@@ -123,6 +122,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
         /** Other files the handler said this one depends on, and their stamps when it was deployed. */
         List<Path> watched = List.of();
         String watchedStamp = "";
+        /** What its start found wrong although the bundle runs (unreadable component descriptions), else "". */
+        String trouble = "";
 
         Entry(String name) {
             this.name = name;
@@ -185,11 +186,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final ConfigurationAdmin configAdmin;
     private final PluginFacades facades;
     private final TrustPolicy trust;
-    private final PluginRegistry registry;
     private final Path dir;
     private final long maxTextBytes;
     private final ScheduledExecutorService worker;
     private final PluginStarts starts;
+    private final io.atrium.core.registry.PluginCatalog catalog;
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
     private final Set<String> pending = new LinkedHashSet<>();
@@ -198,6 +199,8 @@ public final class FolderDeployer implements Deployer, BundleListener {
     private final Map<ServiceReference<ArtifactHandler>, ArtifactHandler> obtained = new java.util.concurrent.ConcurrentHashMap<>();
     /** Worker thread only: a file of the folder another file depends on (an executable) -> that file. */
     private final Map<String, String> dependents = new HashMap<>();
+    /** The worker's thread: what it asks of itself (through the registry, say) runs at once rather than queue behind itself. */
+    private volatile Thread workerThread;
     private ScheduledFuture<?> batch;
     private long batchDue;
     private ScheduledFuture<?> retry;
@@ -205,11 +208,11 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
-                          @Reference PluginFacades facades, @Reference PluginRegistry registry, @Reference TrustPolicy trust,
-                          @Reference PluginStarts starts) {
+                          @Reference PluginFacades facades, @Reference TrustPolicy trust,
+                          @Reference PluginStarts starts, @Reference io.atrium.core.registry.PluginCatalog catalog) {
+        this.catalog = catalog;
         this.trust = trust;
         this.starts = starts;
-        this.registry = registry;
         this.context = context;
         this.problems = problems;
         this.configAdmin = configAdmin;
@@ -220,6 +223,7 @@ public final class FolderDeployer implements Deployer, BundleListener {
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
             t.setDaemon(true);
+            workerThread = t;
             return t;
         });
         loadInstalled();
@@ -1009,8 +1013,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             Live now = live(bundle);
             e.state = now.state();
             e.detail = now.detail();
+            e.trouble = "";
             for (String problem : problems.componentProblems(bundle)) {
                 log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + problem);
+                if (e.trouble.isEmpty() && problem.startsWith("its ")) {
+                    e.trouble = problem; // its component XML: it runs, but no plugin in it ever will
+                }
             }
         } else {
             problems.recordStartFailure(bundle, failure);
@@ -1043,12 +1051,15 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     /** A transport's plugin that failed makes its file's row say so, with the reason. */
     private Live livePlugin(Entry e, Live fallback) {
-        var plugin = registry.plugin(e.plugin);
-        if (plugin.isEmpty() || plugin.get().state() != io.atrium.api.PluginState.FAILED) {
+        // its transport's own word, asked without waiting: the registry's lookups may wait out a swap, and its whole
+        // problem list includes this folder's files (asked from here, a loop)
+        var provider = catalog.providerOf(e.plugin);
+        if (provider.isEmpty() || provider.get().plugins().stream()
+                .noneMatch(p -> p.name().equals(e.plugin) && p.state() == io.atrium.api.PluginState.FAILED)) {
             return fallback;
         }
-        String why = registry.problems().stream().filter(p -> p.plugin().equals(e.plugin)).map(io.atrium.api.PluginProblem::reason)
-                .findFirst().orElse("failed");
+        String why = provider.get().problems().stream().filter(pr -> pr.plugin().equals(e.plugin))
+                .map(io.atrium.api.PluginProblem::reason).findFirst().orElse("failed");
         return new Live(DeployState.FAILED, why);
     }
 
@@ -1093,6 +1104,9 @@ public final class FolderDeployer implements Deployer, BundleListener {
                 // A file that is waiting or refused says so, even while its earlier bundle keeps running.
                 boolean fileSpeaks = e.state == DeployState.WAITING || e.state == DeployState.REFUSED || e.state == DeployState.IGNORED;
                 Live now = b == null || fileSpeaks ? new Live(e.state, e.detail) : live(b);
+                if (now.state() == DeployState.ACTIVE && !e.trouble.isEmpty()) {
+                    now = new Live(DeployState.FAILED, e.trouble);
+                }
                 if (e.handler != null && !fileSpeaks) {
                     now = livePlugin(e, now);
                 }
@@ -1108,6 +1122,12 @@ public final class FolderDeployer implements Deployer, BundleListener {
             list.sort(Comparator.comparing(Deployment::file));
             return list;
         });
+    }
+
+    @Override
+    public List<io.atrium.api.PluginFolder.File> files() {
+        return deployments().stream().map(d -> new io.atrium.api.PluginFolder.File(d.file(), d.kind(), d.target(), d.state().toString(),
+                d.bundleId(), d.detail())).toList();
     }
 
     @Override
@@ -1320,6 +1340,15 @@ public final class FolderDeployer implements Deployer, BundleListener {
 
     /** Runs on the worker thread and waits; failures come back as one-line IllegalArgumentExceptions. */
     private <T> T call(Callable<T> task) {
+        if (Thread.currentThread() == workerThread) {
+            try {
+                return task.call();
+            } catch (IllegalArgumentException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalArgumentException(String.valueOf(e), e);
+            }
+        }
         try {
             return worker.submit(task).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

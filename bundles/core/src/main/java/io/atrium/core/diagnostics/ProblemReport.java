@@ -86,7 +86,12 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
     /** @return why components of this bundle failed or wait, one sentence each */
     public List<String> componentProblems(Bundle bundle) {
         List<String> reasons = new ArrayList<>();
-        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle)) {
+        ComponentDescriptionDTO[] descriptions = scr.getComponentDescriptionDTOs(bundle).toArray(ComponentDescriptionDTO[]::new);
+        String xml = descriptions.length == 0 ? xmlProblem(bundle) : null;
+        if (xml != null) {
+            reasons.add(xml);
+        }
+        for (ComponentDescriptionDTO description : descriptions) {
             for (ComponentConfigurationDTO config : scr.getComponentConfigurationDTOs(description)) {
                 String reason = componentProblem(config);
                 if (reason != null && config.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
@@ -95,6 +100,22 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
             }
         }
         return reasons;
+    }
+
+    /** @return why the DS component behind this service failed to activate, if SCR says it did */
+    public java.util.Optional<String> activationFailure(org.osgi.framework.ServiceReference<?> ref) {
+        Bundle b = ref.getBundle();
+        if (b == null || !(ref.getProperty("component.id") instanceof Long id)) {
+            return java.util.Optional.empty();
+        }
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(b)) {
+            for (ComponentConfigurationDTO config : scr.getComponentConfigurationDTOs(description)) {
+                if (config.id == id && config.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    return java.util.Optional.of(componentProblem(config));
+                }
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** @return every current problem, one sentence each */
@@ -118,6 +139,16 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
                 problems.add(new PluginProblem(b.getSymbolicName(), source(b), failure));
             }
         }
+        java.util.Set<Long> described = new java.util.HashSet<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            described.add(description.bundle.id);
+        }
+        for (Bundle b : context.getBundles()) {
+            String xml = b.getState() == Bundle.ACTIVE && !described.contains(b.getBundleId()) ? xmlProblem(b) : null;
+            if (xml != null) {
+                problems.add(new PluginProblem(b.getSymbolicName(), source(b), xml));
+            }
+        }
         for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
             for (ComponentConfigurationDTO config : scr.getComponentConfigurationDTOs(description)) {
                 String reason = componentProblem(config);
@@ -129,6 +160,26 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
             }
         }
         return problems;
+    }
+
+    /**
+     * A bundle that names component descriptions SCR made nothing of (SCR's own log of it is silenced):
+     * it would run, listed active, with no plugin in it.
+     *
+     * @return the one-line reason, or null when it names none
+     */
+    private static String xmlProblem(Bundle b) {
+        String header = b.getHeaders("").get("Service-Component");
+        if (header == null || header.isBlank() || b.getState() != Bundle.ACTIVE) {
+            return null;
+        }
+        for (String clause : header.split(",")) {
+            String path = clause.split(";")[0].trim();
+            if (!path.isEmpty() && !path.contains("*") && b.getEntry(path) == null) {
+                return "its Service-Component header names " + path + ", which the bundle does not hold: no component of it runs";
+            }
+        }
+        return "its component descriptions (" + header.trim() + ") hold no component SCR could read: the XML is malformed or empty";
     }
 
     private static String componentProblem(ComponentConfigurationDTO config) {

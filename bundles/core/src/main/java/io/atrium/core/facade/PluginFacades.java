@@ -1,5 +1,6 @@
 package io.atrium.core.facade;
 
+import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.PluginProperties;
 import io.atrium.api.Transport;
 import io.atrium.core.calls.CallObservers;
@@ -77,14 +78,19 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     }
 
     private final CallObservers observers;
+    private final io.atrium.core.diagnostics.ProblemReport problems;
+    /** Service id -> why its component failed to activate at its last call. */
+    private final Map<Object, String> failures = new ConcurrentHashMap<>();
 
     private final io.atrium.core.trust.CapabilityRules capabilityRules;
     private final Runnable policyListener = this::capabilityPolicyChanged;
 
     @Activate
     public PluginFacades(BundleContext context, @Reference CallObservers observers,
-                         @Reference io.atrium.core.trust.CapabilityRules capabilityRules) {
+                         @Reference io.atrium.core.trust.CapabilityRules capabilityRules,
+                         @Reference io.atrium.core.diagnostics.ProblemReport problems) {
         this.capabilityRules = capabilityRules;
+        this.problems = problems;
         this.context = context;
         capabilityRules.onChange(policyListener);
         this.observers = observers;
@@ -120,6 +126,31 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     /** The services of these bundles are about to go away and come back: keep their facades. */
     public void beginSwap(Collection<Bundle> bundles) {
         bundles.forEach(b -> swapping.add(b.getBundleId()));
+    }
+
+    /**
+     * The plugin's object, got on its first call (a DS delayed component is created then). A service still
+     * registered that yields nothing is a component that failed to activate: the call fails at once, with
+     * SCR's reason, and the plugin is listed as failed until a later call activates it.
+     */
+    private Object fetch(ServiceReference<?> ref) {
+        Object service = context.getService(ref);
+        Object id = ref.getProperty(org.osgi.framework.Constants.SERVICE_ID);
+        if (service != null) {
+            failures.remove(id);
+            return service;
+        }
+        if (ref.getBundle() == null) {
+            return null; // unregistered meanwhile: a swap, or gone
+        }
+        String why = problems.activationFailure(ref).orElse("its bundle gave no object for its service");
+        failures.put(id, why);
+        throw new PluginUnavailableException(name(ref), why);
+    }
+
+    /** @return why the plugin behind this service failed to activate at its last call, or null */
+    public String failure(ServiceReference<?> ref) {
+        return failures.isEmpty() ? null : failures.get(ref.getProperty(org.osgi.framework.Constants.SERVICE_ID));
     }
 
     /**
@@ -194,7 +225,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
             // the swap's new implementation: calls resume on it
             f.backingRef = ref;
             f.bundleId = ref.getBundle().getBundleId();
-            f.handler.setLazyTarget(() -> context.getService(ref));
+            f.handler.setLazyTarget(() -> fetch(ref));
             f.probe.retarget(site(ref, contractName));
             if (f.registration != null) {
                 f.registration.setProperties(facadeProperties(ref));
@@ -216,7 +247,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         }
         CallProbe probe = observers.newProbe(FacadeClass.methodNames(contract), site(ref, contractName));
         FacadeHandler handler = new FacadeHandler(name(ref), contract, SWAP_WAIT_MS, probe);
-        handler.setLazyTarget(() -> context.getService(ref));
+        handler.setLazyTarget(() -> fetch(ref));
         f = new Facade(key, handler, probe);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();

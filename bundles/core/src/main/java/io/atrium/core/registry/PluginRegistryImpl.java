@@ -301,7 +301,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     public List<PluginDescriptor> plugins() {
         Map<String, PluginDescriptor> all = new TreeMap<>();
         synchronized (this) {
-            byName.forEach((name, claims) -> all.put(name, claims.get(0).descriptor()));
+            byName.forEach((name, claims) -> all.put(name, truth(claims.get(0))));
         }
         for (PluginProvider p : providers()) {
             for (PluginDescriptor d : p.plugins()) {
@@ -315,7 +315,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     public Optional<PluginDescriptor> plugin(String name) {
         Optional<Entry> registered = entry(name);
         if (registered.isPresent()) {
-            return Optional.of(registered.get().descriptor());
+            return Optional.of(truth(registered.get()));
         }
         for (PluginProvider p : providers()) {
             for (PluginDescriptor d : p.plugins()) {
@@ -325,6 +325,16 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
             }
         }
         return Optional.empty();
+    }
+
+    /** A registered plugin as it stands: failed when its component failed to activate at its last call. */
+    private PluginDescriptor truth(Entry e) {
+        if (facades.failure(e.reference()) == null) {
+            return e.descriptor();
+        }
+        PluginDescriptor d = e.descriptor();
+        return new PluginDescriptor(d.name(), d.version(), d.contract(), d.transport(), d.capabilities(), PluginState.FAILED, d.bundleId(),
+                d.source());
     }
 
     @Override
@@ -367,15 +377,32 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         return plugins().stream().filter(p -> p.contract().equals(contract)).toList();
     }
 
+    /** The plugin folder, whose refused files are problems too (dynamic: the deployer itself uses this registry). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.atrium.api.PluginFolder folder;
+
     @Override
     public List<PluginProblem> problems() {
         List<PluginProblem> all = new ArrayList<>(problemReport.problems());
+        io.atrium.api.PluginFolder f = folder;
+        if (f != null) {
+            for (io.atrium.api.PluginFolder.File file : f.files()) {
+                if (file.state().equals("refused")) {
+                    all.add(new PluginProblem(file.file(), "plugin folder", file.detail()));
+                }
+            }
+        }
         all.addAll(refused.values());
         for (PluginProvider p : providers()) {
             all.addAll(p.problems());
         }
         synchronized (this) {
             for (List<Entry> claims : byName.values()) {
+                String failure = facades.failure(claims.get(0).reference());
+                if (failure != null) {
+                    PluginDescriptor d = claims.get(0).descriptor();
+                    all.add(new PluginProblem(d.name(), d.source() + " [" + d.bundleId() + "]", failure));
+                }
                 for (Entry loser : claims.subList(1, claims.size())) {
                     PluginDescriptor d = loser.descriptor();
                     all.add(new PluginProblem(d.name(), d.source() + " [" + d.bundleId() + "]",

@@ -60,6 +60,7 @@ public final class PluginApiServlet extends HttpServlet {
     private final transient BundleContext context;
     private final transient PluginRegistry registry;
     private final transient PluginControl control;
+    private final transient io.atrium.api.PluginFolder folder;
     private final transient ApiToken token;
     private final transient PluginCalls calls = new PluginCalls();
     private final transient Gson gson = new GsonBuilder().serializeNulls().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
@@ -69,8 +70,9 @@ public final class PluginApiServlet extends HttpServlet {
 
     @Activate
     public PluginApiServlet(BundleContext context, @Reference PluginRegistry registry, @Reference PluginControl control,
-                            @Reference ApiToken token) {
+                            @Reference ApiToken token, @Reference io.atrium.api.PluginFolder folder) {
         this.context = context;
+        this.folder = folder;
         this.registry = registry;
         this.control = control;
         this.token = token;
@@ -89,6 +91,20 @@ public final class PluginApiServlet extends HttpServlet {
                     }
                     return all;
                 });
+            }
+            if (path.length == 1 && path[0].equals("deploys")) {
+                JsonArray all = new JsonArray();
+                for (io.atrium.api.PluginFolder.File f : folder.files()) {
+                    JsonObject o = new JsonObject();
+                    o.addProperty("file", f.file());
+                    o.addProperty("kind", f.kind());
+                    o.addProperty("target", f.target());
+                    o.addProperty("state", f.state());
+                    o.addProperty("bundle", f.bundleId() < 0 ? null : f.bundleId());
+                    o.addProperty("detail", f.detail());
+                    all.add(o);
+                }
+                return all;
             }
             if (path.length == 2 && path[0].equals("plugins")) {
                 PluginDescriptor p = find(path[1]);
