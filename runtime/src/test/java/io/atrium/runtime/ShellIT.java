@@ -72,4 +72,19 @@ class ShellIT {
         assertEquals(1, r.status(), r.output());
         assertEquals(expected + "\n", r.output());
     }
+
+    /** Felix's own commands take bundles: they work here (as through atrium client), not only on a terminal's console. */
+    @Test
+    void felixCommandsThatTakeBundlesWork() {
+        long id = java.util.Arrays.stream(atrium.bundleContext().getBundles()).filter(b -> "io.atrium.sample.uzbek".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow().getBundleId();
+        CommandResult headers = atrium.execute("headers " + id);
+        assertTrue(headers.ok(), headers.output());
+        assertTrue(headers.output().contains("Bundle-SymbolicName = io.atrium.sample.uzbek"), headers.output());
+        assertTrue(atrium.execute("headers io.atrium.sample.uzbek").output().contains("Bundle-SymbolicName = io.atrium.sample.uzbek"));
+        CommandResult stop = atrium.execute("stop " + id);
+        CommandResult start = atrium.execute("start " + id);
+        assertTrue(stop.ok() && start.ok(), stop.output() + start.output());
+        assertEquals("Salom, World!\n", atrium.execute("plugin:call uzbek greet World").output());
+    }
 }

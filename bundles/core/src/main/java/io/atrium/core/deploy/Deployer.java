@@ -24,4 +24,18 @@ public interface Deployer {
 
     /** Stops and starts the plugin's bundle, so its components start afresh. */
     Deployment reload(long bundleId);
+
+    /**
+     * Starts a bundle (transiently, as every plugin start), for {@code plugin:start} given a bundle.
+     *
+     * @throws IllegalArgumentException with a one-line reason
+     */
+    Deployment start(long bundleId);
+
+    /**
+     * Stops a bundle until it is started again or the server's next start, for {@code plugin:stop} given a bundle.
+     *
+     * @throws IllegalArgumentException with a one-line reason
+     */
+    Deployment stop(long bundleId);
 }

@@ -1268,6 +1268,40 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         return call(op.row());
     }
 
+    @Override
+    public Deployment start(long bundleId) {
+        return operate(() -> {
+            Bundle bundle = bundle(bundleId);
+            Entry owner = folderEntry(bundleId);
+            Entry e = owner != null ? owner : new Entry(bundle.getLocation());
+            Batch b = new Batch();
+            b.start.put(bundle, e);
+            apply(b);
+            return new Operation(b, () -> row(e, bundle));
+        });
+    }
+
+    @Override
+    public Deployment stop(long bundleId) {
+        return call(() -> {
+            Bundle bundle = bundle(bundleId);
+            if (bundle.getBundleId() == 0 || bundle.getLocation().startsWith(BASE_LOCATION)) {
+                throw new IllegalArgumentException(bundle.getSymbolicName() + " is part of the server, not a plugin");
+            }
+            bundle.stop(Bundle.STOP_TRANSIENT);
+            Entry owner = folderEntry(bundleId);
+            Entry e = owner != null ? owner : new Entry(bundle.getLocation());
+            Live now = live(bundle);
+            e.state = now.state();
+            e.detail = now.detail();
+            return row(e, bundle);
+        });
+    }
+
+    private static Deployment row(Entry e, Bundle bundle) {
+        return new Deployment(e.name, "bundle", bundle.getSymbolicName() + " " + bundle.getVersion(), e.state, bundle.getBundleId(), e.detail);
+    }
+
     private Bundle bundle(long id) {
         Bundle b = context.getBundle(id);
         if (b == null) {

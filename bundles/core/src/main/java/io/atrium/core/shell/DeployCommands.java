@@ -68,13 +68,21 @@ public final class DeployCommands {
         return result("reloaded", attempt(() -> deployer.reload(id)));
     }
 
-    @Descriptor("stops a plugin until plugin:start or the server's next start; it stays listed as stopped")
-    public String stop(@Descriptor("a plugin name") String name) {
+    @Descriptor("stops a plugin (or a plugin bundle) until plugin:start or the server's next start; it stays listed as stopped")
+    public String stop(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        if (registry.plugin(name).isEmpty()) {
+            long id = bundleId(name);
+            return result("stopped", attempt(() -> deployer.stop(id)));
+        }
         return "stopped " + name + ": " + steer(() -> control.stop(name)) + "\n";
     }
 
-    @Descriptor("starts a plugin stopped with plugin:stop")
-    public String start(@Descriptor("a plugin name") String name) {
+    @Descriptor("starts a plugin stopped with plugin:stop, a quarantined one, or a plugin bundle")
+    public String start(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        if (registry.plugin(name).isEmpty()) {
+            long id = bundleId(name);
+            return result("started", attempt(() -> deployer.start(id)));
+        }
         return "started " + name + ": " + steer(() -> control.start(name)) + "\n";
     }
 
