@@ -42,8 +42,9 @@ class PluginControlIT extends ServerWithPluginFolder {
         stopAndStart("english", "in-process");
         stopAndStart("pyg", "process");
         stopAndStart("wg", "wasm");
-        assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:stop nobody").output());
-        assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:start nobody").output());
+        String unknown = "Error: unknown plugin 'nobody' (not a plugin name, bundle symbolic name, bundle id or plugin file)\n";
+        assertEquals(unknown, atrium.execute("plugin:stop nobody").output());
+        assertEquals(unknown, atrium.execute("plugin:start nobody").output());
         assertEquals("Hello, x!", greeter("english").greet("x"));
     }
 }

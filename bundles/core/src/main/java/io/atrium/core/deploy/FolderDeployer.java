@@ -913,6 +913,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         if (!includingItself) {
             closure.remove(bundle);
         }
+        closure.removeAll(batch.swapped); // each bundle's swap begins once a batch, as it ends once
         facades.beginSwap(closure);
         batch.swapped.addAll(closure);
     }

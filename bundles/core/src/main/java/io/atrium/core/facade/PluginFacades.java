@@ -59,7 +59,11 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     /** Facades by plugin name and contract. */
     private final Map<String, Facade> facades = new ConcurrentHashMap<>();
     /** Bundles whose services are being swapped, with the facades waiting for them. */
-    private final Set<Long> swapping = ConcurrentHashMap.newKeySet();
+    /**
+     * Bundles whose services are being swapped, each with the number of swaps in progress: a swap ends when its
+     * plugins are back, which may be after the next one began (a second update right after the first).
+     */
+    private final Map<Long, Integer> swapping = new ConcurrentHashMap<>();
 
     /** One facade: the proxy, its registration, and the backing it forwards to. */
     final class Facade {
@@ -125,7 +129,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
 
     /** The services of these bundles are about to go away and come back: keep their facades. */
     public void beginSwap(Collection<Bundle> bundles) {
-        bundles.forEach(b -> swapping.add(b.getBundleId()));
+        bundles.forEach(b -> swapping.merge(b.getBundleId(), 1, Integer::sum));
     }
 
     /**
@@ -173,10 +177,10 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
      */
     public void endSwap(Collection<Bundle> bundles) {
         for (Bundle b : bundles) {
-            swapping.remove(b.getBundleId());
+            swapping.computeIfPresent(b.getBundleId(), (id, n) -> n > 1 ? n - 1 : null);
         }
         for (Facade f : facades.values()) {
-            if (f.backingRef == null && !swapping.contains(f.bundleId)) {
+            if (f.backingRef == null && !swapping.containsKey(f.bundleId)) {
                 withdraw(f, "did not come back after its update");
             }
         }
@@ -293,7 +297,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         f.backingRef = null;
         f.handler.setTarget(null);
         context.ungetService(ref);
-        if (!swapping.contains(f.bundleId)) {
+        if (!swapping.containsKey(f.bundleId)) {
             withdraw(f, "was stopped");
         }
     }
