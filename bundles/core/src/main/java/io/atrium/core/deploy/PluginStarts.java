@@ -73,6 +73,8 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         final CompletableFuture<Throwable> done = new CompletableFuture<>();
         volatile boolean overdue;
         volatile boolean submitted;
+        /** The deadline's task, cancelled when the start returns (it would hold the bundle until it fires). */
+        volatile java.util.concurrent.Future<?> deadline;
         /** The server died once while starting it: it starts alone, when no other start is in flight. */
         boolean alone;
 
@@ -106,11 +108,13 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
             t.setDaemon(true);
             return t;
         });
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "atrium-start-deadlines");
             t.setDaemon(true);
             return t;
         });
+        timer.setRemoveOnCancelPolicy(true); // a start that returned leaves nothing queued behind
+        this.deadlines = timer;
         this.alone = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "atrium-start-alone");
             t.setDaemon(true);
@@ -267,8 +271,8 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     private void submit(Start s) {
         s.submitted = true;
         try {
+            s.deadline = deadlines.schedule(() -> overdue(s), timeoutMs, TimeUnit.MILLISECONDS);
             pool.execute(() -> run(s));
-            deadlines.schedule(() -> overdue(s), timeoutMs, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             finish(s, new IllegalStateException("the server is stopping"));
         }
@@ -285,6 +289,10 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     }
 
     private void finish(Start s, Throwable failure) {
+        java.util.concurrent.Future<?> deadline = s.deadline;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
         boolean wasOverdue;
         synchronized (this) {
             inFlight.remove(s.bundle.getBundleId(), s);

@@ -11,7 +11,8 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * {@link PluginLifecycle}: counts per plugin and event, kept by the core from the first event on, so
- * the installs of a start are counted even though the metrics bundle starts after them.
+ * the installs of a start are counted even though the metrics bundle starts after them. A plugin's
+ * counts end with its uninstall: what is gone keeps no series.
  */
 @Component(service = PluginLifecycle.class)
 public final class LifecycleCounts implements PluginLifecycle {
@@ -19,6 +20,11 @@ public final class LifecycleCounts implements PluginLifecycle {
 
     @Override
     public void record(String plugin, LifecycleEvent event) {
+        if (event == LifecycleEvent.UNINSTALL) {
+            // gone: its series go too, or a server that installs and uninstalls plugins all day grows a series per name
+            counts.remove(plugin);
+            return;
+        }
         counts.computeIfAbsent(plugin, p -> newCounters())[event.ordinal()].increment();
     }
 

@@ -46,11 +46,32 @@ public final class CallMetrics implements CallObserver, PluginStatistics {
 
     /** @return every meter in the Prometheus text format (version 0.0.4) */
     public String scrape() {
+        prune();
         return registry.scrape();
+    }
+
+    /**
+     * Drops the meters of plugins that were uninstalled: the core's lifecycle counts forget a plugin at its
+     * uninstall, so a plugin with meters and no counts is gone (an update or reload keeps its counts).
+     */
+    private void prune() {
+        PluginLifecycle l = lifecycle;
+        if (l == null || methods.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> known = l.counts().keySet();
+        methods.entrySet().removeIf(e -> {
+            if (known.contains(e.getValue().plugin())) {
+                return false;
+            }
+            e.getValue().remove(registry);
+            return true;
+        });
     }
 
     @Override
     public List<CallStatistics> methods() {
+        prune();
         List<CallStatistics> rows = new ArrayList<>();
         for (MethodMeters m : methods.values()) {
             rows.add(m.statistics());

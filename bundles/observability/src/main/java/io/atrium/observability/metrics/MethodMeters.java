@@ -33,6 +33,14 @@ final class MethodMeters implements MethodObserver {
     /** By {@link CallOutcome#ordinal()}. */
     private final LongAdder[] outcomes = new LongAdder[CallOutcome.values().length];
 
+    /** Its counters in the Micrometer registry, removed with {@link #remove}. */
+    private final java.util.List<io.micrometer.core.instrument.Meter> meters = new java.util.ArrayList<>();
+
+    /** Takes its counters out of the registry: the plugin was uninstalled. */
+    void remove(MeterRegistry registry) {
+        meters.forEach(registry::remove);
+    }
+
     MethodMeters(MeterRegistry registry, CallSite site) {
         this.plugin = site.plugin();
         this.method = site.method();
@@ -42,10 +50,10 @@ final class MethodMeters implements MethodObserver {
         for (CallOutcome o : CallOutcome.values()) {
             LongAdder count = new LongAdder();
             outcomes[o.ordinal()] = count;
-            FunctionCounter.builder("plugin.calls", count, LongAdder::doubleValue)
+            meters.add(FunctionCounter.builder("plugin.calls", count, LongAdder::doubleValue)
                     .description("Calls made to plugins through Atrium, by outcome")
                     .tags("plugin", plugin, "method", method, "status", o.label())
-                    .register(registry);
+                    .register(registry));
         }
     }
 
