@@ -23,6 +23,15 @@ function cell(text, cls) {
   return td;
 }
 
+function stateCell(state) {
+  const badge = document.createElement("span");
+  badge.className = "state " + state;
+  badge.textContent = state;
+  const td = cell("");
+  td.appendChild(badge);
+  return td;
+}
+
 function button(plugin, action) {
   const b = document.createElement("button");
   b.textContent = action[0].toUpperCase() + action.slice(1);
@@ -36,15 +45,10 @@ function render(plugins) {
   rows.replaceChildren(...plugins.map(p => {
     const tr = document.createElement("tr");
     tr.dataset.plugin = p.name;
-    const state = document.createElement("span");
-    state.className = "state " + p.state;
-    state.textContent = p.state;
-    const stateCell = cell("");
-    stateCell.appendChild(state);
     const actions = cell("");
     actions.appendChild(button(p.name, "reload"));
     actions.appendChild(button(p.name, p.state === "stopped" ? "start" : "stop"));
-    tr.append(cell(p.name), cell(p.version), cell(p.contract.split(".").pop()), cell(p.transport), stateCell,
+    tr.append(cell(p.name), cell(p.version), cell(p.contract.split(".").pop()), cell(p.transport), stateCell(p.state),
       cell(p.calls ?? 0, "num"), cell(p.errors ?? 0, "num"), cell(millis(p.p50Ms), "num"), cell(millis(p.p99Ms), "num"),
       cell(p.problem || "", "problem"), actions);
     return tr;
@@ -58,12 +62,7 @@ function renderFiles(all) {
   files.replaceChildren(...troubled.map(f => {
     const tr = document.createElement("tr");
     tr.dataset.file = f.file;
-    const state = document.createElement("span");
-    state.className = "state " + f.state;
-    state.textContent = f.state;
-    const stateCell = cell("");
-    stateCell.appendChild(state);
-    tr.append(cell(f.file), cell(f.kind), stateCell, cell(f.detail, "problem"));
+    tr.append(cell(f.file), cell(f.kind), stateCell(f.state), cell(f.detail, "problem"));
     return tr;
   }));
   folder.hidden = troubled.length === 0;

@@ -577,7 +577,7 @@ public final class Atrium implements AutoCloseable {
         while (registry.plugins().stream().anyMatch(p -> p.state() == io.atrium.api.PluginState.STARTING
                 && p.transport() == io.atrium.api.Transport.IN_PROCESS) && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(2);
+                Thread.sleep(10); // each look lists every plugin: with a full folder, too dear to ask every millisecond
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -345,6 +345,20 @@ class HostilePluginIT {
         assertTrue(third.out().contains("io.atrium.sample.greeter.jar  bundle  io.atrium.sample.greeter"), third.out());
         assertTrue(third.err().contains("(2 times); it is quarantined"), third.err());
 
+        // a new file releases it: here one that no longer kills, under the same symbolic name
+        Files.copy(TestPlugins.bundle(work, "test.killer", "1.1.0", Map.of("test.killer.Activator", """
+                package test.killer;
+                public class Activator implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) { }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """), Map.of("Bundle-Activator", "test.killer.Activator")), plugins.resolve("killer.jar"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        LauncherIT.Run fourth = atriumProcess(args);
+        assertEquals(0, fourth.status(), fourth.err());
+        assertTrue(fourth.out().lines().anyMatch(l -> l.startsWith("killer.jar") && l.contains("test.killer 1.1.0") && l.contains("active")),
+                fourth.out());
+
         LauncherIT.Run safe = atriumProcess("--data", Files.createDirectories(work.resolve("data-safe")).toString(), "--plugins",
                 plugins.toString(), "--safe", "--command", "plugin:deploys", "--command", "plugin:call english greet World");
         assertEquals(1, safe.status(), "no plugin runs in safe mode: " + safe.out());

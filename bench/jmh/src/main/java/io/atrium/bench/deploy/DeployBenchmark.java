@@ -81,6 +81,29 @@ public final class DeployBenchmark {
             bench.latencies(mode, runs);
             bench.bulk(mode, bulk);
         }
+        if (mode.equals("atrium")) {
+            // the same full folder at a server's start: cold (a new data folder, every file read) and warm (unchanged)
+            restart(mode, "cold", folder, work.resolve("data-cold"), bulk);
+            restart(mode, "warm", folder, work.resolve("data"), bulk);
+        }
+    }
+
+    /** Starts a server on a folder that already holds {@code count} bulk plugins, until all are active. */
+    private static void restart(String mode, String kind, Path folder, Path data, int count) throws Exception {
+        long t0 = System.nanoTime();
+        try (Atrium atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(data).pluginDir(folder).start()) {
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(BULK_LIMIT_S);
+            long active;
+            while ((active = java.util.Arrays.stream(atrium.bundleContext().getBundles()).filter(b -> b.getState() == Bundle.ACTIVE
+                    && b.getSymbolicName() != null && b.getSymbolicName().startsWith("bench.bulk.")).count()) < count) {
+                if (System.nanoTime() > deadline) {
+                    System.out.println(mode + " start-" + kind + "-" + count + "-active -1 ms (only " + active + ")");
+                    return;
+                }
+                Thread.sleep(5);
+            }
+            System.out.println(mode + " start-" + kind + "-" + count + "-active " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
     }
 
     private void latencies(String mode, int runs) throws Exception {

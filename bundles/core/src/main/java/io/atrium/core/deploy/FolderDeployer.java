@@ -8,7 +8,6 @@ import io.atrium.spi.ArtifactHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.DirectoryStream;
@@ -124,6 +123,8 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         String watchedStamp = "";
         /** What its start found wrong although the bundle runs (unreadable component descriptions), else "". */
         String trouble = "";
+        /** Unchanged since the last run: its start asks SCR nothing (a full folder's restart would ask 1000 times). */
+        boolean unchanged;
 
         Entry(String name) {
             this.name = name;
@@ -219,7 +220,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         this.facades = facades;
         String d = context.getProperty(DIR_PROPERTY);
         this.dir = d == null ? null : Path.of(d);
-        this.maxTextBytes = longProperty(context, MAX_TEXT_BYTES_PROPERTY, 1 << 20);
+        this.maxTextBytes = StateFiles.longProperty(context, MAX_TEXT_BYTES_PROPERTY, 1 << 20);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
             t.setDaemon(true);
@@ -355,6 +356,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
                     e.target = e.bsn + " " + e.version;
                     e.bundleId = b.getBundleId();
                     e.state = DeployState.ACTIVE; // what it is now is read from the bundle when listed
+                    e.unchanged = true;
                     files.put(name, e);
                     unchanged.put(b, e); // started like the others: the framework starts no plugin by itself
                 } else {
@@ -650,6 +652,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             refuse(e, verdict.refusal());
             return;
         }
+        starts.release(jar.bsn()); // a new file: whatever the old one did at its starts, this one gets a fresh start
         // Known even when refused, so this file can take over once a conflicting one is gone.
         e.bsn = jar.bsn();
         e.version = jar.version().toString();
@@ -1014,6 +1017,10 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             Live now = live(bundle);
             e.state = now.state();
             e.detail = now.detail();
+            if (e.unchanged) {
+                e.unchanged = false; // said at its deploy already; plugin:problems still reads the components' state
+                return;
+            }
             e.trouble = "";
             for (String problem : problems.componentProblems(bundle)) {
                 log(Level.WARNING, "plugin " + bundle.getSymbolicName() + " " + bundle.getVersion() + ": " + problem);
@@ -1334,19 +1341,6 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     // ---------------------------------------------------------------- helpers
 
-    private static long longProperty(BundleContext context, String name, long fallback) {
-        String v = context.getProperty(name);
-        if (v == null || v.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            log(Level.WARNING, "framework property " + name + " is not a number ('" + v + "'); " + fallback + " is used");
-            return fallback;
-        }
-    }
-
     private Entry entry(String name) {
         return files.computeIfAbsent(name, Entry::new);
     }
@@ -1404,7 +1398,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     /** file name -> stamp|bsn|location, so unchanged files are not read again at start-up. */
     private Properties loadState() {
-        return load("deployments.properties");
+        return StateFiles.load(context, "deployments.properties");
     }
 
     private void saveState() {
@@ -1414,45 +1408,16 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
                 p.setProperty(e.name, e.stamp + "|" + e.bsn + "|" + FOLDER_LOCATION + e.bsn);
             }
         }
-        store(p, "deployments.properties");
+        StateFiles.store(context, "deployments.properties", p);
     }
 
     private void loadInstalled() {
-        load("installed.properties").forEach((k, v) -> installed.put(k.toString(), v.toString()));
+        StateFiles.load(context, "installed.properties").forEach((k, v) -> installed.put(k.toString(), v.toString()));
     }
 
     private void saveInstalled() {
         Properties p = new Properties();
         p.putAll(installed);
-        store(p, "installed.properties");
-    }
-
-    private Properties load(String name) {
-        Properties p = new Properties();
-        java.io.File f = context.getDataFile(name);
-        if (f != null && f.isFile()) {
-            try (InputStream in = Files.newInputStream(f.toPath())) {
-                p.load(in);
-            } catch (IOException e) {
-                log(Level.WARNING, "cannot read " + f + " (" + e.getMessage() + "); every plugin file is read again");
-            }
-        }
-        return p;
-    }
-
-    private void store(Properties p, String name) {
-        java.io.File f = context.getDataFile(name);
-        if (f == null) {
-            return;
-        }
-        Path tmp = f.toPath().resolveSibling(name + ".new");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                p.store(out, "Atrium deployer state");
-            }
-            Files.move(tmp, f.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            log(Level.WARNING, "cannot write " + f + ": " + e.getMessage());
-        }
+        StateFiles.store(context, "installed.properties", p);
     }
 }

@@ -6,11 +6,6 @@ import io.atrium.api.PluginProblem;
 import io.atrium.api.PluginState;
 import io.atrium.api.Transport;
 import io.atrium.spi.PluginProvider;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,7 +19,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -100,7 +94,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     @Activate
     public PluginStarts(BundleContext context) {
         this.context = context;
-        this.timeoutMs = Math.max(1, longProperty(context, TIMEOUT_PROPERTY, 10_000));
+        this.timeoutMs = Math.max(1, StateFiles.longProperty(context, TIMEOUT_PROPERTY, 10_000));
         this.safe = Boolean.parseBoolean(context.getProperty(SAFE_PROPERTY));
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -139,7 +133,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         synchronized (this) {
             waiting.clear();
         }
-        delete(RECORD); // a clean stop: nothing was being started when the server died
+        StateFiles.delete(context, RECORD); // a clean stop: nothing was being started when the server died
     }
 
     // ---------------------------------------------------------------- what the deployer asks
@@ -305,7 +299,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
                 storeDeaths(); // it started, and the server lives: it was not what killed it
             }
             if (inFlight.values().stream().noneMatch(o -> o.submitted)) {
-                delete(RECORD);
+                StateFiles.delete(context, RECORD);
             }
             notifyAll(); // a suspect may be waiting for the others to be done
         }
@@ -333,7 +327,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     // ---------------------------------------------------------------- the record of starts
 
     private void countDeathsOfTheLastRun() {
-        Properties known = load(DEATHS);
+        Properties known = StateFiles.load(context, DEATHS);
         known.forEach((k, v) -> {
             try {
                 deaths.put(k.toString(), Integer.parseInt(v.toString()));
@@ -341,7 +335,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
                 // a torn line: forgotten
             }
         });
-        Properties record = load(RECORD);
+        Properties record = StateFiles.load(context, RECORD);
         if (record.isEmpty()) {
             return;
         }
@@ -352,7 +346,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
                     + bsn + " or a new file")));
         }
         storeDeaths();
-        delete(RECORD);
+        StateFiles.delete(context, RECORD);
     }
 
     /** The bundles being started, and those about to be, written before their starts begin. Holds the monitor. */
@@ -363,67 +357,16 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
                 p.setProperty(String.valueOf(s.bundle.getSymbolicName()), Long.toString(s.bundle.getBundleId()));
             }
         }
-        store(p, RECORD);
+        StateFiles.store(context, RECORD, p);
     }
 
     private void storeDeaths() {
         Properties p = new Properties();
         deaths.forEach((k, v) -> p.setProperty(k, v.toString()));
         if (p.isEmpty()) {
-            delete(DEATHS);
+            StateFiles.delete(context, DEATHS);
         } else {
-            store(p, DEATHS);
-        }
-    }
-
-    private Properties load(String name) {
-        Properties p = new Properties();
-        java.io.File f = context.getDataFile(name);
-        if (f != null && f.isFile()) {
-            try (InputStream in = Files.newInputStream(f.toPath())) {
-                p.load(in);
-            } catch (IOException | IllegalArgumentException e) {
-                LOG.warning("cannot read " + f + ": " + e.getMessage());
-            }
-        }
-        return p;
-    }
-
-    /** Written whole under another name, then moved: a crash leaves the old record or the new, never half. */
-    private void store(Properties p, String name) {
-        java.io.File f = context.getDataFile(name);
-        if (f == null) {
-            return;
-        }
-        Path tmp = f.toPath().resolveSibling(name + ".new");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                p.store(out, null);
-            }
-            Files.move(tmp, f.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.warning("cannot write " + f + ": " + e.getMessage());
-        }
-    }
-
-    private void delete(String name) {
-        java.io.File f = context.getDataFile(name);
-        if (f != null) {
-            try {
-                Files.deleteIfExists(f.toPath());
-            } catch (IOException e) {
-                LOG.warning("cannot delete " + f + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private static long longProperty(BundleContext context, String name, long fallback) {
-        String v = context.getProperty(name);
-        try {
-            return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            LOG.warning("framework property " + name + " is not a number ('" + v + "'); " + fallback + " is used");
-            return fallback;
+            StateFiles.store(context, DEATHS, p);
         }
     }
 
