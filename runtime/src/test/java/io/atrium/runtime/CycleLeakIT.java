@@ -68,17 +68,18 @@ class CycleLeakIT extends ServerWithPluginFolder {
     }
 
     /**
-     * Installs and uninstalls through the folder, 200 times, with different bundles: the framework's bundle
-     * objects do not pile up, and an uninstalled plugin keeps no statistics or metric series. The plugins
-     * register their Greeter from an activator: a DS component's bundle is kept by Felix itself, one
-     * zero-count usage of Config Admin per uninstalled bundle (docs/reliability.md), which is not Atrium's.
+     * Installs and uninstalls through the folder, 200 times, with different bundles (DS components and
+     * activators): the framework's bundle objects do not pile up (Felix kept a zero-count usage of Config
+     * Admin per uninstalled DS bundle: docs/reliability.md), and an uninstalled plugin keeps no statistics
+     * or metric series.
      */
     @Test
     void frameworkBundleObjectsAndMetricSeriesDoNotPileUpOverInstallsAndUninstalls() throws Exception {
         int cycles = Math.max(200, CYCLES);
         List<Path> jars = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            jars.add(TestPlugins.greeterPlugin(work, "test.pile" + i, "pile" + i, TestPlugins.apiJar()));
+        for (int i = 0; i < 4; i++) { // DS plugins and activator plugins, alternately
+            jars.add(i % 2 == 0 ? TestPlugins.dsGreeter(work, "test.pile" + i, "1.0.0", "pile" + i, "Pile")
+                    : TestPlugins.greeterPlugin(work, "test.pile" + i, "pile" + i, TestPlugins.apiJar()));
         }
         copyIn(TestPlugins.greeterPlugin(work, "test.stay", "stay", TestPlugins.apiJar()), "stay.jar"); // one that stays
         await("stay answers", () -> atrium.service(Greeter.class, "stay").map(g -> g.greet("x")).isPresent());

@@ -191,6 +191,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     private final long maxTextBytes;
     private final ScheduledExecutorService worker;
     private final PluginStarts starts;
+    private final StaleUsages staleUsages;
     private final io.atrium.core.registry.PluginCatalog catalog;
     private final Map<String, Entry> files = new HashMap<>();
     private final Map<String, String> installed = new HashMap<>(); // bsn -> source, for plugin:install
@@ -220,6 +221,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         this.facades = facades;
         String d = context.getProperty(DIR_PROPERTY);
         this.dir = d == null ? null : Path.of(d);
+        this.staleUsages = StaleUsages.of(context);
         this.maxTextBytes = StateFiles.longProperty(context, MAX_TEXT_BYTES_PROPERTY, 1 << 20);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "atrium-deployer");
@@ -1050,6 +1052,9 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+        if (changed.stream().anyMatch(b -> b.getState() == Bundle.UNINSTALLED)) {
+            staleUsages.dropUninstalled(); // what the framework keeps of them otherwise: StaleUsages
         }
     }
 
