@@ -345,6 +345,9 @@ class HostilePluginIT {
         assertTrue(third.out().contains("io.atrium.sample.greeter.jar  bundle  io.atrium.sample.greeter"), third.out());
         assertTrue(third.err().contains("(2 times); it is quarantined"), third.err());
 
+        // plugin:start releases it and starts it: this one kills the server again
+        assertEquals(3, atriumProcess("--data", data, "--plugins", plugins.toString(), "--command", "plugin:start test.killer").status(),
+                "plugin:start started the quarantined plugin");
         // a new file releases it: here one that no longer kills, under the same symbolic name
         Files.copy(TestPlugins.bundle(work, "test.killer", "1.1.0", Map.of("test.killer.Activator", """
                 package test.killer;
