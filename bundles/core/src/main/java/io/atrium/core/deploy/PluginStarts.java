@@ -96,7 +96,10 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         this.context = context;
         this.timeoutMs = Math.max(1, StateFiles.longProperty(context, TIMEOUT_PROPERTY, 10_000));
         this.safe = Boolean.parseBoolean(context.getProperty(SAFE_PROPERTY));
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        // One thread, and one more for each start past its deadline: starts contend in SCR and the framework,
+        // and two starters on two cores were slower than one for a full folder and a bulk drop alike
+        // (docs/benchmarks.md), the other core serving the deployer and the rest of the server.
+        int threads = 1;
         this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "atrium-plugin-starter");
             t.setDaemon(true);
