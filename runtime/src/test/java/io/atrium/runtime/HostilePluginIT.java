@@ -147,6 +147,26 @@ class HostilePluginIT {
         assertTrue(install.output().contains("is a fragment of io.atrium.core, which is part of the server"), install.output());
     }
 
+    /** The HTTP stack is installed after the folder's first batch: the resolver, not only the deployer, keeps plugins off it. */
+    @Test
+    void aPluginFragmentNeverAttachesToTheBaseSetEvenOneInstalledAfterIt() throws Exception {
+        start();
+        assertTrue(atrium.awaitStarted(java.time.Duration.ofSeconds(30)));
+        org.osgi.framework.Bundle jetty = java.util.Arrays.stream(atrium.bundleContext().getBundles())
+                .filter(b -> "org.apache.felix.http.jetty".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        // as the deployer would have installed it before the HTTP stack existed
+        org.osgi.framework.Bundle fragment = atrium.bundleContext().installBundle("atrium:plugin/test.jettyfragment",
+                Files.newInputStream(manifestOnly("test.jettyfragment", Map.of("Fragment-Host", "org.apache.felix.http.jetty"))));
+        var done = new java.util.concurrent.CountDownLatch(1);
+        var wiring = atrium.bundleContext().getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class);
+        wiring.refreshBundles(java.util.List.of(jetty, fragment), e -> done.countDown());
+        assertTrue(done.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        wiring.resolveBundles(java.util.List.of(jetty, fragment));
+        assertEquals(org.osgi.framework.Bundle.INSTALLED, fragment.getState(), "the fragment found no host");
+        assertTrue(jetty.adapt(org.osgi.framework.wiring.BundleWiring.class)
+                .getProvidedWires(org.osgi.framework.namespace.HostNamespace.HOST_NAMESPACE).isEmpty(), "nothing attached to the HTTP stack");
+    }
+
     @Test
     void aPluginCannotEndTheServerFromItsActivatorAContractMethodOrItsOwnThread() throws Exception {
         start();
