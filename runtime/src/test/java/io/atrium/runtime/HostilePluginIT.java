@@ -523,4 +523,23 @@ class HostilePluginIT {
         assertEquals("failed", nodb.get("state").getAsString(), plugins);
         assertTrue(nodb.get("problem").getAsString().contains("no database"), plugins);
     }
+
+    /** A careless deadline (0 ms) neither spawns a thread per plugin nor holds the drop: starts go on, the pool stays small. */
+    @Test
+    void aCarelessDeadlineSpawnsNoThreadPerPlugin() throws Exception {
+        start(TestPlugins.builder().frameworkProperty(Atrium.START_TIMEOUT, "0"));
+        for (int i = 0; i < 40; i++) {
+            drop(sleepyActivator("test.nap" + i, 300), folder, "nap" + i + ".jar");
+        }
+        long peak = 0;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (java.util.stream.IntStream.range(0, 40).anyMatch(i -> !"active".equals(state("nap" + i + ".jar"))) && System.nanoTime() < deadline) {
+            peak = Math.max(peak, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("atrium-plugin-starter")).count());
+            Thread.sleep(20);
+        }
+        for (int i = 0; i < 40; i++) {
+            assertEquals("active", state("nap" + i + ".jar"), "nap" + i);
+        }
+        assertTrue(peak <= 1 + 16, "starter threads at the peak: " + peak);
+    }
 }

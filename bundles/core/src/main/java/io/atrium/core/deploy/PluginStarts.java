@@ -37,7 +37,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * <li>Starts are transient and run on a pool of their own once the framework has reached the plugins'
  *     start level, so neither the framework's start-level change (the ready line) nor the deployer waits
  *     for an activator. A start still running after the deadline ({@value #TIMEOUT_PROPERTY}, 10 s) is
- *     reported as such, and the pool grows by a thread for as long as it runs, so it holds up no other.</li>
+ *     reported as such, and the pool grows by a thread for as long as it runs (for up to 16 such starts at a
+ *     time), so it holds up no other. The deadline counts from when a starter takes the start up.</li>
  * <li>Before any start the set of plugins being started is written to the core's data area. A start of
  *     the server that finds that record left behind knows the previous run died while starting them:
  *     each is counted, started alone afterwards (so a second death names the culprit alone), and after
@@ -63,9 +64,12 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     /** One start, from the moment it was asked for. */
     private static final class Start {
         final Bundle bundle;
-        final long since = System.nanoTime();
         final CompletableFuture<Throwable> done = new CompletableFuture<>();
+        /** When a starter took it up (System.nanoTime), 0 while it waits its turn: its deadline counts from then. */
+        volatile long running;
         volatile boolean overdue;
+        /** The pool grew a thread for it (at most {@link #MAX_EXTRA_THREADS} starts at a time do). */
+        boolean grew;
         volatile boolean submitted;
         /** The deadline's task, cancelled when the start returns (it would hold the bundle until it fires). */
         volatile java.util.concurrent.Future<?> deadline;
@@ -90,11 +94,17 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     /** Symbolic name -> deaths of the server while it was being started; persisted. */
     private final Map<String, Integer> deaths = new LinkedHashMap<>();
     private boolean levelReached;
+    /** Starts handed to the pool and not yet returned; guarded by this. */
+    private int submittedInFlight;
+    /** Threads the pool grew for overdue starts; guarded by this. */
+    private int extraThreads;
+    /** Stuck starts beyond this many hold up the others again: a careless deadline (1 ms) must not spawn a thread per plugin. */
+    static final int MAX_EXTRA_THREADS = 16;
 
     @Activate
     public PluginStarts(BundleContext context) {
         this.context = context;
-        this.timeoutMs = Math.max(1, StateFiles.longProperty(context, TIMEOUT_PROPERTY, 10_000));
+        this.timeoutMs = Math.max(100, StateFiles.longProperty(context, TIMEOUT_PROPERTY, 10_000));
         this.safe = Boolean.parseBoolean(context.getProperty(SAFE_PROPERTY));
         // One thread, and one more for each start past its deadline: starts contend in SCR and the framework,
         // and two starters on two cores were slower than one for a full folder and a bulk drop alike
@@ -207,7 +217,11 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         if (!s.submitted) {
             return s.alone ? "waits to be started alone: the server died while starting it" : "waits for the plugins' start level";
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.since);
+        long since = s.running;
+        if (since == 0) {
+            return "waits for its turn to start";
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
         if (!s.overdue) {
             return "starting for " + seconds + " s";
         }
@@ -248,7 +262,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     private void startAlone(Start s) {
         try {
             synchronized (this) {
-                while (!levelReached || inFlight.values().stream().anyMatch(o -> o != s && o.submitted)) {
+                while (!levelReached || submittedInFlight > 0) {
                     wait(100);
                 }
                 writeRecord(List.of(s));
@@ -267,8 +281,10 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
 
     private void submit(Start s) {
         s.submitted = true;
+        synchronized (this) {
+            submittedInFlight++;
+        }
         try {
-            s.deadline = deadlines.schedule(() -> overdue(s), timeoutMs, TimeUnit.MILLISECONDS);
             pool.execute(() -> run(s));
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             finish(s, new IllegalStateException("the server is stopping"));
@@ -276,6 +292,12 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     }
 
     private void run(Start s) {
+        s.running = System.nanoTime();
+        try {
+            s.deadline = deadlines.schedule(() -> overdue(s), timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the server is stopping: no deadline to keep
+        }
         Throwable failure = null;
         try {
             s.bundle.start(Bundle.START_TRANSIENT | Bundle.START_ACTIVATION_POLICY);
@@ -293,22 +315,26 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         boolean wasOverdue;
         synchronized (this) {
             inFlight.remove(s.bundle.getBundleId(), s);
+            if (s.submitted) {
+                submittedInFlight--;
+            }
             wasOverdue = s.overdue;
-            if (wasOverdue) {
+            if (s.grew) {
+                extraThreads--;
                 pool.setCorePoolSize(pool.getCorePoolSize() - 1);
                 pool.setMaximumPoolSize(pool.getMaximumPoolSize() - 1);
             }
             if (deaths.remove(s.bundle.getSymbolicName()) != null) {
                 storeDeaths(); // it started, and the server lives: it was not what killed it
             }
-            if (inFlight.values().stream().noneMatch(o -> o.submitted)) {
+            if (submittedInFlight == 0) {
                 StateFiles.delete(context, RECORD);
             }
             notifyAll(); // a suspect may be waiting for the others to be done
         }
         if (wasOverdue) {
             LOG.info(io.atrium.transport.support.Escape.oneLine("plugin bundle " + s.bundle.getSymbolicName() + " [" + s.bundle.getBundleId()
-                    + "] finished starting after " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.since) + " s"));
+                    + "] finished starting after " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.running) + " s"));
         }
         s.done.complete(failure);
     }
@@ -320,8 +346,12 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
                 return;
             }
             s.overdue = true;
-            pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
-            pool.setCorePoolSize(pool.getCorePoolSize() + 1);
+            if (extraThreads < MAX_EXTRA_THREADS) {
+                s.grew = true;
+                extraThreads++;
+                pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
+                pool.setCorePoolSize(pool.getCorePoolSize() + 1);
+            }
         }
         LOG.warning(io.atrium.transport.support.Escape.oneLine("plugin bundle " + s.bundle.getSymbolicName() + " [" + s.bundle.getBundleId()
                 + "] is still starting after " + timeoutMs + " ms (" + progress(s.bundle.getBundleId()) + "); other plugins go on"));
