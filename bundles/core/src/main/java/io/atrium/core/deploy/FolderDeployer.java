@@ -655,6 +655,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             return;
         }
         starts.release(jar.bsn()); // a new file: whatever the old one did at its starts, this one gets a fresh start
+        e.unchanged = false; // read anew: its start says what it finds
         // Known even when refused, so this file can take over once a conflicting one is gone.
         e.bsn = jar.bsn();
         e.version = jar.version().toString();
