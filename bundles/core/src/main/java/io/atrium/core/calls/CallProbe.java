@@ -9,11 +9,11 @@ import java.util.function.Function;
  * One plugin facade's instrumentation: the generated facade class calls {@link #begin} and
  * {@link #end} around every contract method call (see io.atrium.core.facade.FacadeClass). With no
  * observer, a call costs a volatile read and an array length check more; the observers of a method
- * are looked up on its first call, and again after {@link #reset}.
+ * are looked up on its first call, and again after {@link #reset}. A call ends on the observers it
+ * began on, whatever was reset meanwhile: a tracer must close the span it opened (and give back the
+ * trace context it made current on the calling thread).
  */
 public final class CallProbe {
-    /** What {@link #begin} returns when nobody observes the call. */
-    public static final long NOT_OBSERVED = Long.MIN_VALUE;
     private static final MethodObserver[] NONE = new MethodObserver[0];
 
     private final String[] methods;
@@ -21,14 +21,13 @@ public final class CallProbe {
     private volatile SiteInfo site;
     /** Per method index: its observers, or null until its next call looks them up. */
     private volatile MethodObserver[][] byMethod;
-    /**
-     * The table before the last reset: a call begun before it ends on the observers that saw it begin
-     * (a tracer must close the span it opened, whatever was reset meanwhile).
-     */
-    private volatile MethodObserver[][] retired;
 
     /** What a site is made of, less the method. */
     public record SiteInfo(String plugin, String version, io.atrium.api.Transport transport, String contract) {
+    }
+
+    /** An observed call under way: the observers that saw it begin, and when. */
+    private record Begun(MethodObserver[] observers, long start) {
     }
 
     public CallProbe(String[] methods, SiteInfo site, Function<CallSite, MethodObserver[]> observe) {
@@ -46,22 +45,21 @@ public final class CallProbe {
 
     /** The set of observers changed: each method looks its observers up again on its next call. */
     void reset() {
-        retired = byMethod;
         byMethod = new MethodObserver[methods.length][];
     }
 
     /**
      * @param method the method's index in the facade class
-     * @return the start time to hand to {@link #end}, or {@link #NOT_OBSERVED}
+     * @return what to hand to {@link #end}: null when nobody observes the call
      */
-    public long begin(int method) {
+    public Object begin(int method) {
         MethodObserver[][] table = byMethod;
         MethodObserver[] observers = table[method];
         if (observers == null) {
             observers = lookUp(table, method);
         }
         if (observers.length == 0) {
-            return NOT_OBSERVED;
+            return null;
         }
         for (MethodObserver o : observers) {
             try {
@@ -70,27 +68,20 @@ public final class CallProbe {
                 // an observer's bug never fails a plugin call
             }
         }
-        return System.nanoTime();
+        return new Begun(observers, System.nanoTime());
     }
 
     /**
-     * @param method  the method's index in the facade class
-     * @param start   what {@link #begin} returned
+     * @param begun   what {@link #begin} returned
      * @param failure what the call threw, or null
      */
-    public void end(int method, long start, Throwable failure) {
-        if (start == NOT_OBSERVED) {
+    public void end(Object begun, Throwable failure) {
+        if (begun == null) {
             return;
         }
-        long nanos = System.nanoTime() - start;
-        MethodObserver[] observers = byMethod[method];
-        if (observers == null) { // reset during the call: end it on the observers that saw it begin
-            MethodObserver[][] before = retired;
-            observers = before == null ? null : before[method];
-            if (observers == null) {
-                return;
-            }
-        }
+        Begun call = (Begun) begun;
+        long nanos = System.nanoTime() - call.start();
+        MethodObserver[] observers = call.observers();
         CallOutcome outcome = CallOutcome.of(failure);
         for (int i = observers.length - 1; i >= 0; i--) { // reverse order: nested begin/end pairs stay nested
             try {

@@ -29,15 +29,15 @@ import io.atrium.core.calls.CallProbe;
  *     private final Supplier<Object> waitForTarget; // used only while there is none
  *     private final CallProbe probe;               // the instrumentation point: metrics, traces
  *     public String greet(String name) {
- *         long start = probe.begin(0);             // 0: the method's index
+ *         Object call = probe.begin(0);            // 0: the method's index; null when not observed
  *         try {
  *             Object t = target;
  *             if (t == null) t = waitForTarget.get();
  *             String result = ((Greeter) t).greet(name);
- *             probe.end(0, start, null);
+ *             probe.end(call, null);
  *             return result;
  *         } catch (Throwable e) {
- *             probe.end(0, start, e);
+ *             probe.end(call, e);
  *             throw e;
  *         }
  *     }
@@ -139,8 +139,8 @@ final class FacadeClass {
         int waiter = pool.field(self, "waitForTarget", "Ljava/util/function/Supplier;");
         String probeType = internal(CallProbe.class);
         int probe = pool.field(self, "probe", "L" + probeType + ";");
-        int probeBegin = pool.method(probeType, "begin", "(I)J", false);
-        int probeEnd = pool.method(probeType, "end", "(IJLjava/lang/Throwable;)V", false);
+        int probeBegin = pool.method(probeType, "begin", "(I)Ljava/lang/Object;", false);
+        int probeEnd = pool.method(probeType, "end", "(Ljava/lang/Object;Ljava/lang/Throwable;)V", false);
         int objectInit = pool.method("java/lang/Object", "<init>", "()V", false);
         int supplierGet = pool.method("java/util/function/Supplier", "get", "()Ljava/lang/Object;", true);
         int code = pool.utf8("Code");
@@ -162,14 +162,14 @@ final class FacadeClass {
             for (Class<?> p : m.getParameterTypes()) {
                 slot += size(p);
             }
-            int start = slot;                           // long: what probe.begin returned
-            int result = start + 2;                     // the return value, if any
+            int call = slot;                            // what probe.begin returned
+            int result = call + 1;                      // the return value, if any
             int failure = result + size(m.getReturnType());
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             body.write(bytes(0x2a, 0xb4, probe >> 8, probe & 0xff,     // aload_0; getfield probe
                     0x11, index >> 8, index & 0xff,                       // sipush index
                     0xb6, probeBegin >> 8, probeBegin & 0xff,             // invokevirtual begin
-                    0x37, start));                                        // lstore start
+                    0x3a, call));                                         // astore call
             int tryStart = body.size();
             body.write(bytes(0x2a, 0xb4, target >> 8, target & 0xff,   // aload_0; getfield target
                     0x59, 0xc7, 0x00, 13,                                  // dup; ifnonnull +13
@@ -190,7 +190,7 @@ final class FacadeClass {
                 body.write(result);
             }
             int tryEnd = body.size();
-            body.write(endCall(probe, probeEnd, index, start, -1)); // probe.end(index, start, null)
+            body.write(endCall(probe, probeEnd, call, -1));            // probe.end(call, null)
             if (r != void.class) {
                 body.write(load(r));
                 body.write(result);
@@ -198,7 +198,7 @@ final class FacadeClass {
             body.write(returns(r));
             int handler = body.size();
             body.write(bytes(0x3a, failure));                            // astore failure
-            body.write(endCall(probe, probeEnd, index, start, failure)); // probe.end(index, start, failure)
+            body.write(endCall(probe, probeEnd, call, failure));       // probe.end(call, failure)
             body.write(bytes(0x19, failure, 0xbf));                      // aload failure; athrow
             int maxStack = Math.max(5, Math.max(slot, size(r)));
             methods.add(method(pool, 0x0001 | 0x0010, m.getName(), descriptor(m), code, maxStack, failure + 1, body.toByteArray(),
@@ -236,9 +236,9 @@ final class FacadeClass {
         d.writeShort(0);
     }
 
-    /** aload_0; getfield probe; sipush index; lload start; aload failure (or aconst_null when failureSlot < 0); invokevirtual end */
-    private static byte[] endCall(int probe, int probeEnd, int index, int start, int failureSlot) {
-        byte[] head = bytes(0x2a, 0xb4, probe >> 8, probe & 0xff, 0x11, index >> 8, index & 0xff, 0x16, start);
+    /** aload_0; getfield probe; aload call; aload failure (or aconst_null when failureSlot < 0); invokevirtual end */
+    private static byte[] endCall(int probe, int probeEnd, int callSlot, int failureSlot) {
+        byte[] head = bytes(0x2a, 0xb4, probe >> 8, probe & 0xff, 0x19, callSlot);
         byte[] failure = failureSlot < 0 ? bytes(0x01) : bytes(0x19, failureSlot);
         byte[] call = bytes(0xb6, probeEnd >> 8, probeEnd & 0xff);
         byte[] all = new byte[head.length + failure.length + call.length];

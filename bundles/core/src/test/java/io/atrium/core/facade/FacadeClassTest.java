@@ -39,7 +39,7 @@ class FacadeClassTest {
         }
     }
 
-    static final class Impl implements Wide {
+    static class Impl implements Wide {
         final AtomicInteger nothingCalls = new AtomicInteger();
         final String name;
 
@@ -134,6 +134,57 @@ class FacadeClassTest {
         handler.close();
         assertThrows(PluginUnavailableException.class, facade::name);
         assertEquals(List.of("name:begin", "name:unavailable:plugin 'wide': was removed"), seen);
+    }
+
+    @Test
+    void aCallEndsOnTheObserversItBeganOnWhateverIsResetDuringIt() {
+        // Observers change while calls run (tracing is reconfigured: its observer goes and comes back,
+        // two resets). A call begun before must end on the observers that saw it begin, even when
+        // another call has meanwhile looked the new ones up: a tracer left open keeps its trace context
+        // on the calling thread, and every later call from that thread would carry it.
+        AtomicInteger lookups = new AtomicInteger();
+        CallProbe.SiteInfo site = new CallProbe.SiteInfo("wide", "1.0.0", Transport.IN_PROCESS, Wide.class.getName());
+        CallProbe probe = new CallProbe(FacadeClass.methodNames(Wide.class), site, s -> {
+            int generation = lookups.incrementAndGet();
+            return new MethodObserver[] {new MethodObserver() {
+                public void begin() {
+                    seen.add(generation + ":" + s.method() + ":begin");
+                }
+
+                public void end(long nanos, CallOutcome outcome, Throwable failure) {
+                    seen.add(generation + ":" + s.method() + ":" + outcome.label());
+                }
+            }};
+        });
+        FacadeHandler handler = new FacadeHandler("wide", Wide.class, 1_000, probe);
+        Wide[] facade = new Wide[1];
+        AtomicInteger depth = new AtomicInteger();
+        handler.setTarget(new Impl("x") {
+            @Override
+            public String name() {
+                if (depth.getAndIncrement() == 0) {
+                    probe.retarget(site);
+                    probe.retarget(site);
+                    facade[0].name(); // looks the new observers up while the outer call runs
+                }
+                return "x";
+            }
+        });
+        facade[0] = (Wide) handler.facade();
+        assertEquals("x", facade[0].name());
+        assertEquals(List.of("1:name:begin", "2:name:begin", "2:name:success", "1:name:success"), seen);
+        seen.clear();
+        depth.set(0);
+        handler.setTarget(new Impl("y") {
+            @Override
+            public String name() {
+                probe.retarget(site);
+                probe.retarget(site);
+                return "y";
+            }
+        });
+        assertEquals("y", facade[0].name());
+        assertEquals(List.of("2:name:begin", "2:name:success"), seen, "no call after the resets: the call still ends");
     }
 
     @Test
