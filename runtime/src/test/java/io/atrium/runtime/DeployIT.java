@@ -415,7 +415,7 @@ import java.util.function.UnaryOperator;
         Map<String, String> expected = new java.util.LinkedHashMap<>();
 
         write(folder, "not-a-jar.jar", "just text".getBytes(), old);
-        expected.put("not-a-jar.jar", "is not a valid jar: not a complete zip file (no end of central directory)");
+        expected.put("not-a-jar.jar", "is not a valid jar: it is not a zip file");
         write(folder, "truncated.jar", Arrays.copyOf(goodBytes, goodBytes.length / 2), old);
         expected.put("truncated.jar", "is not a valid jar: not a complete zip file (no end of central directory)");
         write(folder, "empty.jar", new byte[0], old);

@@ -40,7 +40,11 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
             throw new IOException("the file is empty");
         }
         // A jar still being copied has no end-of-central-directory record yet: said apart from a damaged one.
+        // A copy is written from its start, so a file that does not begin like a zip is no jar in progress.
         if (!hasEndOfCentralDirectory(bytes)) {
+            if (!beginsLikeAZip(bytes)) {
+                return refused("is not a valid jar: it is not a zip file");
+            }
             throw new IOException("not a complete zip file (no end of central directory)");
         }
         Manifest manifest = null;
@@ -126,6 +130,17 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
     }
 
     /** The end-of-central-directory record (PK\5\6) lies within the last 64 KiB + 22 bytes. */
+    /** Whether the bytes begin with a zip's local file header, or with as much of one as there is. */
+    private static boolean beginsLikeAZip(byte[] b) {
+        byte[] header = {0x50, 0x4b, 0x03, 0x04};
+        for (int i = 0; i < Math.min(b.length, header.length); i++) {
+            if (b[i] != header[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean hasEndOfCentralDirectory(byte[] b) {
         int stop = Math.max(0, b.length - 65_557);
         for (int i = b.length - 22; i >= stop; i--) {

@@ -31,6 +31,18 @@ class JarInspectionTest {
     }
 
     @Test
+    void aFileThatDoesNotBeginLikeAZipIsRefusedAtOnceAndAJarCutShortIsWaitedFor() throws IOException {
+        // a copy in progress is written from its start: text is no jar on its way, however young the file
+        assertEquals("is not a valid jar: it is not a zip file", JarInspection.of("not a jar at all".getBytes()).refusal());
+        assertEquals("is not a valid jar: it is not a zip file", JarInspection.of(new byte[] {0x50, 0x4b, 0x07}).refusal());
+        byte[] jar = zip(MANIFEST, "a.txt", new byte[100]);
+        for (int cut : new int[] {1, 3, 4, jar.length / 2, jar.length - 1}) {
+            IOException e = assertThrows(IOException.class, () -> JarInspection.of(java.util.Arrays.copyOf(jar, cut)), "cut at " + cut);
+            assertEquals("not a complete zip file (no end of central directory)", e.getMessage());
+        }
+    }
+
+    @Test
     void otherEntriesAreNeverInflated() throws IOException {
         byte[] jar = zip(MANIFEST, "bomb.bin", new byte[8 << 20]);
         // spoil the bomb's deflate data in the middle: reading it would fail, and reading it is what took seconds
