@@ -61,13 +61,16 @@ public final class Atrium implements AutoCloseable {
     public static final String START_TIMEOUT = "atrium.start.timeoutMs";
 
     private final Path dataDir;
+    /** host:port the HTTP server was told to listen on (port 0: any), or null for none */
+    private final String httpAddress;
     private final Framework framework;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private ControlServer control;
 
-    private Atrium(Path dataDir, Framework framework, FileChannel lockChannel, FileLock lock) {
+    private Atrium(Path dataDir, Framework framework, FileChannel lockChannel, FileLock lock, String httpAddress) {
         this.dataDir = dataDir;
+        this.httpAddress = httpAddress;
         this.framework = framework;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -301,6 +304,39 @@ public final class Atrium implements AutoCloseable {
         stop();
     }
 
+    /** One line saying why the HTTP server cannot listen where it was told to. */
+    static String httpUnavailable(String host, int port, Exception e) {
+        String why = e == null ? "it did not start (see the log above)" : String.valueOf(e.getMessage());
+        if (e instanceof java.net.BindException && why.contains("in use")) {
+            why += "; another process listens there";
+        }
+        return "cannot serve HTTP on " + host + ":" + port + ": " + why + " (choose another address with --http HOST:PORT, or --http off)";
+    }
+
+    /**
+     * Waits for the HTTP server, when one was asked for, to listen.
+     *
+     * @throws AtriumException in one line naming the address, when it does not listen (another process
+     *                         took the port meanwhile, the address is not this machine's)
+     */
+    public void awaitHttp(Duration timeout) {
+        if (httpAddress == null) {
+            return;
+        }
+        try {
+            late.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // judged below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (httpEndpoint().isEmpty()) {
+            int colon = httpAddress.lastIndexOf(':');
+            throw new AtriumException(httpUnavailable(httpAddress.substring(0, colon), Integer.parseInt(httpAddress.substring(colon + 1)), null));
+        }
+    }
+
     private static String escape(String value) {
         return value.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
     }
@@ -424,6 +460,7 @@ public final class Atrium implements AutoCloseable {
                         + "; use 'atrium client COMMAND' to talk to it");
             }
             try {
+                checkHttpAddress();
                 Atrium atrium = launch(data, pluginsPath, channel, lock);
                 if (controlChannel) {
                     atrium.control = ControlServer.start(data, atrium::execute);
@@ -471,7 +508,7 @@ public final class Atrium implements AutoCloseable {
                 framework.adapt(FrameworkWiring.class).resolveBundles(java.util.Arrays.stream(ctx.getBundles())
                         .filter(b -> !late.contains(b.getLocation())).toList());
                 framework.start();
-                Atrium atrium = new Atrium(data, framework, channel, lock);
+                Atrium atrium = new Atrium(data, framework, channel, lock, httpPort < 0 ? null : httpHost + ":" + httpPort);
                 atrium.awaitReady();
                 atrium.startLate();
                 if (awaitPlugins) {
@@ -524,7 +561,45 @@ public final class Atrium implements AutoCloseable {
             if (!Files.isReadable(data) || !Files.isWritable(data)) {
                 throw new AtriumException("data folder " + data + " is not readable and writable by this user");
             }
+            ownerOnly(data);
             return data;
+        }
+
+        /**
+         * The data folder holds secrets at rest (the API token, a trust store's password in Config Admin's
+         * files, the control socket): no other user may reach into it, whatever the umask of whoever made
+         * it or of this process (the framework and Config Admin write their files with the process's umask).
+         */
+        private static void ownerOnly(Path data) {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> owner = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+            try {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(data);
+                if (!now.equals(owner)) {
+                    Files.setPosixFilePermissions(data, owner);
+                    java.util.logging.Logger.getLogger("io.atrium.runtime").info("data folder " + data + " was "
+                            + java.nio.file.attribute.PosixFilePermissions.toString(now) + "; made owner-only (rwx------): it holds secrets");
+                }
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: its own access control applies
+            } catch (IOException e) {
+                throw new AtriumException("cannot make data folder " + data + " owner-only (it holds secrets): " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * A fixed HTTP port that another process holds is fatal before anything starts: a local user who
+         * squats the port would otherwise collect the token an operator types into "the" console.
+         */
+        private void checkHttpAddress() {
+            if (httpPort <= 0) {
+                return; // none, or any free port
+            }
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true); // as Jetty binds: a connection of a previous run in TIME_WAIT is no obstacle
+                probe.bind(new java.net.InetSocketAddress(httpHost, httpPort));
+            } catch (IOException | IllegalArgumentException | SecurityException e) {
+                throw new AtriumException(httpUnavailable(httpHost, httpPort, e));
+            }
         }
 
         private static Path checkPluginDir(Path dir) {

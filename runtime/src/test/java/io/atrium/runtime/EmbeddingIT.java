@@ -22,6 +22,21 @@ class EmbeddingIT {
     Path work;
 
     @Test
+    void theDataFolderIsMadeOwnerOnlyWhateverItsModeWas() throws Exception {
+        // An embedding product's process may have any umask; the framework and Config Admin write with it.
+        // What keeps the secrets under the data folder (tokens, passwords) from other users is the folder.
+        Path data = java.nio.file.Files.createDirectories(work.resolve("data"));
+        java.nio.file.Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (Atrium atrium = TestPlugins.builder().dataDir(data).start()) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(data)));
+        }
+        Path fresh = work.resolve("fresh/data");
+        try (Atrium atrium = TestPlugins.builder().dataDir(fresh).start()) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(fresh)));
+        }
+    }
+
+    @Test
     void embedCallAndStop() throws Exception {
         Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
         try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(plugins).start()) {

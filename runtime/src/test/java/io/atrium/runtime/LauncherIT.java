@@ -205,6 +205,132 @@ class LauncherIT {
         assertEquals("atrium: no Atrium server is running on data folder " + data + " (its socket refuses connections)\n", r.err());
     }
 
+    /** A server started as a user starts it, whose output goes to a log; waits until its control socket is up. */
+    private Process serve(Path data, Path plugins, Path log, String... more) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 000 && exec \"$0\" \"$@\"", // the laxest umask an operator may have
+                TestPlugins.dist().resolve("bin/atrium").toString(), "--data", data.toString(), "--plugins", plugins.toString()));
+        cmd.addAll(List.of(more));
+        Process server = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path socket = data.resolve("run/atrium.sock");
+        for (int i = 0; i < 600 && !Files.exists(socket) && server.isAlive(); i++) {
+            Thread.sleep(50);
+        }
+        return server;
+    }
+
+    /** The same command run as another user (nobody), which root can do here; empty when this user cannot switch. */
+    private java.util.Optional<Run> asNobody(String... args) throws Exception {
+        if (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
+            return java.util.Optional.empty();
+        }
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "env", "ATRIUM_NO_CDS=1", TestPlugins.dist().toAbsolutePath().resolve("bin/atrium").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(new java.io.File("/")).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bin/atrium did not end");
+        return java.util.Optional.of(new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void secretsAtRestAreTheServerUsersAloneWhateverTheUmask() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x")); // others may reach the data folder, not list
+        Path data = Files.createDirectories(work.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x")); // made by an operator with umask 022
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        Files.writeString(plugins.resolve("io.atrium.web.cfg"), "token = a-token-nobody-else-may-read\n");
+        Files.writeString(plugins.resolve("io.atrium.trust.cfg"), "trustStorePassword = a-password-nobody-else-may-read\n");
+        Path log = work.resolve("server.log");
+        Process server = serve(data, plugins, log, "--http", "127.0.0.1:0");
+        try {
+            Run token = atrium("--data", data.toString(), "client", "web:token");
+            assertEquals("a-token-nobody-else-may-read\n", token.out(), () -> token.err() + read(log));
+            // another local user: told the socket is not theirs, not that no server runs
+            java.util.Optional<Run> other = asNobody("--data", data.toString(), "client", "plugin:stop", "english");
+            other.ifPresent(r -> {
+                assertEquals(2, r.status(), r.out());
+                assertEquals("atrium: permission denied: only the user the server runs as may use its control socket "
+                        + data.resolve("run/atrium.sock") + " (it belongs to root); run 'atrium client' as that user\n", r.err());
+            });
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server did not stop on SIGTERM");
+        }
+        assertEquals(0, server.exitValue(), () -> read(log));
+        List<String> open = new ArrayList<>();
+        int[] secrets = {0};
+        try (var all = Files.walk(data)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                if (!mode.endsWith("------") || (Files.isDirectory(p) && !mode.equals("rwx------"))) {
+                    open.add(mode + " " + data.relativize(p));
+                }
+                if (Files.isRegularFile(p) && Files.size(p) < 1 << 20 && new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)
+                        .contains("a-token-nobody-else-may-read")) {
+                    secrets[0]++;
+                }
+            }
+        }
+        assertTrue(secrets[0] > 0, "the token is persisted somewhere under the data folder (else this test proves nothing)");
+        assertEquals(List.of(), open, "files or folders under the data folder that others may read");
+    }
+
+    @Test
+    void anHttpAddressThatCannotBeHadIsFatalInOneLine() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        Path log = work.resolve("server.log");
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = squatter.getLocalPort();
+            Process server = serve(data, plugins, log, "--http", "127.0.0.1:" + port);
+            try {
+                assertTrue(server.waitFor(60, TimeUnit.SECONDS), () -> "the server runs without its HTTP server: " + read(log));
+            } finally {
+                server.destroyForcibly();
+            }
+            String err = read(log);
+            assertEquals(2, server.exitValue(), err);
+            assertEquals("atrium: cannot serve HTTP on 127.0.0.1:" + port + ": Address already in use; another process listens there"
+                    + " (choose another address with --http HOST:PORT, or --http off)", err.lines().reduce((a, b) -> b).orElse(""), err);
+            assertTrue(err.lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + err);
+            assertTrue(!err.contains("Atrium is running"), "refused before anything started: " + err);
+        }
+    }
+
+    @Test
+    void anHttpPortTakenWhileTheServerStartsIsFatalToo() throws Exception {
+        // The port is free when the server looks, and taken (by a plugin here; by any local process in
+        // life) before the HTTP server binds it, after the plugins have started.
+        Path data = Files.createDirectories(work.resolve("data"));
+        Path plugins = TestPlugins.samplePlugins(work.resolve("plugins"));
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = free.getLocalPort();
+        }
+        Files.copy(TestPlugins.bundle(work, "test.squatter", "1.0.0", java.util.Map.of("test.squatter.Activator", """
+                package test.squatter;
+                public class Activator implements org.osgi.framework.BundleActivator {
+                    private java.net.ServerSocket held;
+                    public void start(org.osgi.framework.BundleContext c) throws Exception {
+                        held = new java.net.ServerSocket(%d, 50, java.net.InetAddress.getByName("127.0.0.1"));
+                    }
+                    public void stop(org.osgi.framework.BundleContext c) throws Exception {
+                        held.close();
+                    }
+                }""".formatted(port)), java.util.Map.of("Bundle-Activator", "test.squatter.Activator")), plugins.resolve("squatter.jar"));
+        Path log = work.resolve("server.log");
+        Process server = serve(data, plugins, log, "--http", "127.0.0.1:" + port);
+        try {
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), () -> "the server runs without its HTTP server: " + read(log));
+        } finally {
+            server.destroyForcibly();
+        }
+        assertEquals(2, server.exitValue(), () -> read(log));
+        assertTrue(read(log).contains("atrium: cannot serve HTTP on 127.0.0.1:" + port + ": it did not start (see the log above)"), () -> read(log));
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);

@@ -25,7 +25,11 @@ public final class ControlClient {
      */
     public static CommandResult execute(Path dataDir, String commandLine) {
         Path socket = ControlServer.socketPath(dataDir);
-        if (!Files.exists(socket)) {
+        try {
+            Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(dataDir, socket);
+        } catch (IOException e) {
             throw new AtriumException("no Atrium server is running on data folder " + dataDir + " (no " + socket + ")");
         }
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -44,7 +48,22 @@ public final class ControlClient {
         } catch (java.net.ConnectException e) {
             throw new AtriumException("no Atrium server is running on data folder " + dataDir + " (its socket refuses connections)");
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Permission denied")) {
+                throw denied(dataDir, socket);
+            }
             throw new AtriumException("cannot talk to the server on " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Only the server's user may use its socket: say so, rather than that no server runs. */
+    private static AtriumException denied(Path dataDir, Path socket) {
+        String owner;
+        try {
+            owner = " (it belongs to " + Files.getOwner(dataDir).getName() + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            owner = "";
+        }
+        return new AtriumException("permission denied: only the user the server runs as may use its control socket " + socket
+                + owner + "; run 'atrium client' as that user");
     }
 }

@@ -96,6 +96,12 @@ public final class Main {
                     + "manage it with 'atrium client COMMAND'.");
         }
         try {
+            atrium.awaitHttp(java.time.Duration.ofSeconds(60)); // a server told to serve HTTP that cannot is no server
+        } catch (AtriumException e) {
+            atrium.stop();
+            throw e;
+        }
+        try {
             atrium.awaitStop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
