@@ -1,6 +1,8 @@
 package io.atrium.runtime;
 
+import static io.atrium.runtime.DeployIT.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.greeting.Greeter;
@@ -35,5 +37,21 @@ class WasmSandboxIT extends WasmPluginFolder {
         assertTrue(reload.contains("reload failed: live.wasm an instance could not be made: its start function ran past its deadline of 300 ms"), reload);
         assertEquals("Hello, z!", live.greet("z"));
         assertEquals("Hello, x!", greeter("after").greet("x"));
+    }
+
+    /** WASI's random_get: no fixed seed, so no two plugins, nor two instances of one plugin, read the same bytes. */
+    @Test
+    void randomnessDiffersBetweenPluginsAndInstances() throws Exception {
+        deploy("dice", C_FILES, "\"exports\": {\"greet\": \"random\"}, \"encoding\": \"raw\", \"wasi\": true");
+        deploy("coin", C_FILES, "\"exports\": {\"greet\": \"random\"}, \"encoding\": \"raw\", \"wasi\": true");
+        String dice = greeter("dice").greet("");
+        String coin = greeter("coin").greet("");
+        assertTrue(dice.matches("[0-9a-f]{32}"), dice);
+        assertNotEquals(dice, coin, "two plugins read different bytes");
+        assertEquals("reloaded dice: active\n", atrium.execute("plugin:reload dice").output()); // a new instance
+        await("the reloaded plugin is registered", () -> atrium.service(Greeter.class, "dice").isPresent());
+        String again = greeter("dice").greet("");
+        assertNotEquals(dice, again, "a new instance of the same plugin reads different bytes");
+        assertNotEquals(coin, again);
     }
 }

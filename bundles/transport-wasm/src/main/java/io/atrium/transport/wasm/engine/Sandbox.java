@@ -11,19 +11,20 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * What WASI gives a module that asks for it: the folders its manifest grants (read-only ones as a
- * private copy) and nothing else. No
- * arguments, no environment, no stdin; stdout and stderr go to the plugin's log like a process
- * plugin's stderr; the clock is fixed at the epoch and randomness is seeded, so a module behaves the same on
- * every run (wazero's defaults; Chicory's would be the real clock and real randomness).
+ * private copy) and nothing else. No arguments, no environment, no stdin; stdout and stderr go to the
+ * plugin's log like a process plugin's stderr; the clock is fixed at the epoch (wazero's default), so
+ * a module cannot time the host. Randomness is not fixed: each instance draws from its own
+ * {@link SecureRandom}, as a module making keys or nonces expects (a fixed seed would give every
+ * plugin and instance the same bytes).
  */
 final class Sandbox {
     private Sandbox() {
@@ -49,7 +50,7 @@ final class Sandbox {
                 .withStdout(new LogLines(log))
                 .withStderr(new LogLines(log))
                 .withClock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))
-                .withRandom(new Random(0));
+                .withRandom(new SecureRandom());
         List<Path> copies = new ArrayList<>();
         for (WasmManifest.Grant grant : m.allowedPaths()) {
             o.withDirectory(grant.guest(), grant.readOnly() ? copy(grant.host(), copies) : grant.host());
