@@ -3,6 +3,7 @@ package io.atrium.transport.wasm.engine;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.wasm.files.ConfinedFileSystem;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +11,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,7 +23,7 @@ import java.util.List;
 
 /**
  * What WASI gives a module that asks for it: the folders its manifest grants (read-only ones as a
- * private copy) and nothing else. No arguments, no environment, no stdin; stdout and stderr go to the
+ * private copy), each as a {@link ConfinedFileSystem}, in which no link leads out, and nothing else. No arguments, no environment, no stdin; stdout and stderr go to the
  * plugin's log like a process plugin's stderr; the clock is fixed at the epoch (wazero's default), so
  * a module cannot time the host. Randomness is not fixed: each instance draws from its own
  * {@link SecureRandom}, as a module making keys or nonces expects (a fixed seed would give every
@@ -33,7 +36,9 @@ final class Sandbox {
     /** WASI for one instance, and what to delete when the instance goes (the copies of read-only grants). */
     record Wasi(WasiPreview1 wasi, List<Path> copies) {
         void close() {
-            wasi.close();
+            if (wasi != null) {
+                wasi.close();
+            }
             for (Path copy : copies) {
                 try (var files = Files.walk(copy)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -53,32 +58,43 @@ final class Sandbox {
                 .withRandom(new SecureRandom());
         List<Path> copies = new ArrayList<>();
         for (WasmManifest.Grant grant : m.allowedPaths()) {
-            o.withDirectory(grant.guest(), grant.readOnly() ? copy(grant.host(), copies) : grant.host());
+            try {
+                Path folder = grant.readOnly() ? copy(grant.host(), copies) : grant.host();
+                o.withDirectory(grant.guest(), ConfinedFileSystem.of(folder).root());
+            } catch (IOException e) {
+                new Wasi(null, copies).close();
+                throw new IllegalStateException("the grant of " + grant.host() + " could not be prepared: " + e.getMessage());
+            }
         }
         return new Wasi(WasiPreview1.builder().withOptions(o.build()).build(), copies);
     }
 
     /**
      * Chicory's WASI has no read-only folders, so a read-only grant shows the module a private copy made
-     * for its instance: what it writes there never reaches the host, and goes with the instance.
+     * for its instance: what it writes there never reaches the host, and goes with the instance. The
+     * folder is read as the module would read it, confined: its links are left out, not followed.
      */
-    private static Path copy(Path folder, List<Path> copies) {
-        try {
-            Path target = Files.createTempDirectory("atrium-wasm-ro-");
-            copies.add(target);
-            try (var files = Files.walk(folder)) {
-                for (Path p : files.toList()) {
-                    Path to = target.resolve(folder.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(to);
-                    } else if (Files.isRegularFile(p)) {
-                        Files.copy(p, to);
+    private static Path copy(Path folder, List<Path> copies) throws IOException {
+        Path target = Files.createTempDirectory("atrium-wasm-ro-");
+        copies.add(target);
+        copyInto(ConfinedFileSystem.of(folder).root(), target);
+        return target;
+    }
+
+    private static void copyInto(Path from, Path to) throws IOException {
+        try (var entries = Files.newDirectoryStream(from)) {
+            for (Path entry : entries) {
+                BasicFileAttributes a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                Path target = to.resolve(entry.getFileName().toString());
+                if (a.isDirectory()) {
+                    Files.createDirectory(target);
+                    copyInto(entry, target);
+                } else if (a.isRegularFile()) {
+                    try (var in = Files.newInputStream(entry)) {
+                        Files.copy(in, target);
                     }
                 }
             }
-            return target;
-        } catch (IOException e) {
-            throw new IllegalStateException("the read-only grant of " + folder + " could not be prepared: " + e.getMessage());
         }
     }
 
