@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -77,22 +79,40 @@ final class Sandbox {
     private static Path copy(Path folder, List<Path> copies) throws IOException {
         Path target = Files.createTempDirectory("atrium-wasm-ro-");
         copies.add(target);
-        copyInto(ConfinedFileSystem.of(folder).root(), target);
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(ConfinedFileSystem.of(folder).root())) {
+            copyInto(top, target);
+        }
         return target;
     }
 
-    private static void copyInto(Path from, Path to) throws IOException {
-        try (var entries = Files.newDirectoryStream(from)) {
-            for (Path entry : entries) {
+    /**
+     * Copies folders and files. The folder may change meanwhile: what vanishes or turns into a link
+     * before it is opened is left out (a refused permission is not: that is the grant's fault).
+     */
+    private static void copyInto(DirectoryStream<Path> from, Path to) throws IOException {
+        for (Path entry : from) {
+            Path target = to.resolve(entry.getFileName().toString());
+            DirectoryStream<Path> folder = null;
+            InputStream file = null;
+            try {
                 BasicFileAttributes a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                Path target = to.resolve(entry.getFileName().toString());
                 if (a.isDirectory()) {
-                    Files.createDirectory(target);
-                    copyInto(entry, target);
+                    folder = Files.newDirectoryStream(entry);
                 } else if (a.isRegularFile()) {
-                    try (var in = Files.newInputStream(entry)) {
-                        Files.copy(in, target);
-                    }
+                    file = Files.newInputStream(entry);
+                }
+            } catch (AccessDeniedException e) {
+                throw e;
+            } catch (IOException changedMeanwhile) {
+                continue;
+            }
+            if (folder != null) {
+                try (DirectoryStream<Path> f = folder) {
+                    copyInto(f, Files.createDirectory(target));
+                }
+            } else if (file != null) {
+                try (InputStream in = file) {
+                    Files.copy(in, target);
                 }
             }
         }
