@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WasmBuildIT {
     static final Path EXAMPLES = WasmPluginIT.EXAMPLES;
-    static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "compute/compute.wasm",
+    static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "misbehaving/stuck.wasm", "compute/compute.wasm",
             "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm");
 
     @TempDir

@@ -81,8 +81,16 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     @Modified
     void modified(Map<String, Object> config) {
         policy = ManifestPolicy.of("wasm", config, atriumHome);
+        List<String> accepted;
         synchronized (this) {
-            reexamine();
+            accepted = reexamine();
+        }
+        for (String name : accepted) { // loaded and published again, outside the lock: their start code runs
+            try {
+                reload(name);
+            } catch (io.atrium.api.PluginException e) {
+                LOG.warning(e.getMessage());
+            }
         }
         List<Path> roots = new ArrayList<>();
         for (String root : io.atrium.transport.support.ManifestFields.values(config.get("allowedRoots"))) {
@@ -91,17 +99,24 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         allowedRoots = List.copyOf(roots);
     }
 
-    /** A changed capability policy applies to deployed plugins too: refused now, or accepted again. Under the transport's lock. */
-    private void reexamine() {
+    /**
+     * A changed capability policy applies to deployed plugins too: refused now, or accepted again.
+     * Under the transport's lock.
+     *
+     * @return the plugins accepted again, to reload
+     */
+    private List<String> reexamine() {
+        List<String> accepted = new ArrayList<>();
         for (WasmPlugin p : plugins.all()) {
             String lacking = policy.capabilityRefusal(p.manifest().contract(), p.manifest().capabilities());
             if (lacking != null && p.refusal() == null) {
                 p.refuse("it " + lacking);
                 LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
             } else if (lacking == null && p.refusal() != null) {
-                reload(p.name()); // accepted now: loaded and published again
+                accepted.add(p.name());
             }
         }
+        return accepted;
     }
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
@@ -146,8 +161,13 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         return "wasm";
     }
 
+    /**
+     * Checks the manifest, loads its module and makes the first instance, then makes it the plugin's.
+     * Only the checks and the swap hold the transport's lock, never the module's start code (it runs
+     * under its deadline): one change at a time, and a module that never starts holds up nothing else.
+     */
     @Override
-    public synchronized Deployed deploy(Path file, byte[] content) { // one change at a time: deploys, policy changes, reloads
+    public Deployed deploy(Path file, byte[] content) {
         WasmManifest m;
         try {
             m = WasmManifest.parse(file, content);
@@ -161,7 +181,6 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);
-        plugins.checkNameFree(m.name(), m.file());
         byte[] module;
         try {
             module = Files.readAllBytes(m.module());
@@ -170,23 +189,38 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IOException e) {
             throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
         }
-        WasmPlugin existing = plugins.get(m.file());
-        WasmPlugin plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
-                ? existing : new WasmPlugin(context, contract, budget, deadlines, cache);
+        WasmPlugin plugin;
+        synchronized (this) {
+            plugins.checkNameFree(m.name(), m.file());
+            WasmPlugin existing = plugins.get(m.file());
+            plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
+                    ? existing : new WasmPlugin(context, contract, budget, deadlines, cache);
+        }
+        WasmPlugin.Next next;
         try {
-            plugin.deploy(m, module);
+            next = plugin.prepare(m, module);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("was not deployed: " + e.getMessage());
         }
-        record(m.name(), plugin == existing ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL);
-        if (plugin != existing) {
-            if (existing != null) {
-                existing.stop();
-                record(existing.name(), LifecycleEvent.UNINSTALL);
+        synchronized (this) {
+            WasmPlugin existing = plugins.get(m.file());
+            try {
+                plugins.checkNameFree(m.name(), m.file()); // again: the lock was let go meanwhile
+            } catch (IllegalArgumentException e) {
+                next.discard();
+                throw e;
             }
-            plugins.put(m.file(), plugin);
+            plugin.commit(next, false);
+            record(m.name(), plugin == existing ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL);
+            if (plugin != existing) {
+                if (existing != null) {
+                    existing.stop();
+                    record(existing.name(), LifecycleEvent.UNINSTALL);
+                }
+                plugins.put(m.file(), plugin);
+            }
+            plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         }
-        plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
     }
 
@@ -218,13 +252,21 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         return plugins.byName(name).map(WasmPlugin::details).orElse(Map.of());
     }
 
+    /** Loads the plugin's module again; as {@link #deploy}, its start code runs holding no lock. */
     @Override
-    public synchronized boolean reload(String name) {
+    public boolean reload(String name) {
         Optional<WasmPlugin> p = plugins.byName(name);
         p.ifPresent(plugin -> {
+            WasmManifest m = plugin.manifest();
             try {
-                plugin.deploy(plugin.manifest(), Files.readAllBytes(plugin.manifest().module()));
-                plugin.publish();
+                WasmPlugin.Next next = plugin.prepare(m, Files.readAllBytes(m.module()));
+                synchronized (this) {
+                    if (plugins.get(m.file()) != plugin) {
+                        next.discard(); // removed or replaced meanwhile
+                    } else if (plugin.commit(next, true)) { // unless deployed anew or stopped meanwhile
+                        plugin.publish();
+                    }
+                }
             } catch (IOException | IllegalArgumentException e) {
                 throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
             }

@@ -194,7 +194,16 @@ final class InstancePool {
             if (wasi != null) {
                 functions.addAll(java.util.List.of(wasi.wasi().toHostFunctions()));
             }
-            WasmInstance wi = new WasmInstance(module.instantiate(functions), kernel, module.maxBytes(), wasi);
+            com.dylibso.chicory.runtime.Instance instance;
+            try {
+                instance = module.instantiate(functions, manifest.limits().callTimeoutMs(), manifest.limits().stackKb() * 1024);
+            } catch (RuntimeException e) {
+                if (wasi != null) {
+                    wasi.close();
+                }
+                throw e;
+            }
+            WasmInstance wi = new WasmInstance(instance, kernel, module.maxBytes(), wasi);
             deadlines.add(wi);
             return wi;
         } catch (RuntimeException e) {

@@ -145,25 +145,66 @@ public final class LoadedModule {
         }
     }
 
-    /** @return a new instance with its memory capped, calling into {@code functions} */
-    Instance instantiate(List<HostFunction> functions) {
+    /**
+     * Makes an instance with its memory capped, calling into {@code functions}. Making it runs the
+     * module's own code (its start function, a WASI reactor's {@code _initialize}), so that runs on a
+     * thread of its own under the deadline: past it the thread is interrupted, which Chicory checks at
+     * every function entry and loop, and the instance is given up, whether or not the thread stops.
+     *
+     * @param timeoutMs  how long the module's start code may run
+     * @param stackBytes the stack of the thread it runs on; 0: the JVM's default
+     * @throws IllegalArgumentException saying why no instance was made
+     */
+    Instance instantiate(List<HostFunction> functions, long timeoutMs, long stackBytes) {
+        java.util.concurrent.CompletableFuture<Instance> made = new java.util.concurrent.CompletableFuture<>();
+        Thread starter = new Thread(null, () -> {
+            try {
+                made.complete(build(functions));
+            } catch (Throwable e) {
+                made.completeExceptionally(e);
+            }
+        }, "atrium-wasm-start", stackBytes);
+        starter.setDaemon(true); // one that ignores its interrupt must not keep the JVM up
+        starter.start();
         try {
-            Instance.Builder b = Instance.builder(module).withStart(false)
-                    .withImportValues(ImportValues.builder().withFunctions(new java.util.ArrayList<ImportFunction>(functions)).build());
-            if (hasMemory) {
-                b.withMemoryLimits(new MemoryLimits(initialPages, maxPages));
+            return made.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            starter.interrupt();
+            throw new IllegalArgumentException("its start function ran past its deadline of " + timeoutMs
+                    + " ms (limits.callTimeoutMs) and was stopped");
+        } catch (InterruptedException e) {
+            starter.interrupt();
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("was interrupted while its instance was being made");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ChicoryException c) {
+                throw new IllegalArgumentException("cannot be instantiated: " + c.getMessage());
             }
-            if (machine != null) {
-                b.withMachineFactory(machine);
+            if (cause instanceof StackOverflowError) {
+                throw new IllegalArgumentException("cannot be instantiated: its start function exhausted the call stack");
             }
-            Instance instance = b.build();
-            if (hasInitialize) {
-                instance.export("_initialize").apply(); // a WASI reactor's constructors, as Extism's hosts run them
+            if (cause instanceof RuntimeException r) {
+                throw r;
             }
-            return instance;
-        } catch (ChicoryException e) {
-            throw new IllegalArgumentException("cannot be instantiated: " + e.getMessage());
+            throw new IllegalStateException(cause);
         }
+    }
+
+    private Instance build(List<HostFunction> functions) {
+        Instance.Builder b = Instance.builder(module).withStart(false)
+                .withImportValues(ImportValues.builder().withFunctions(new java.util.ArrayList<ImportFunction>(functions)).build());
+        if (hasMemory) {
+            b.withMemoryLimits(new MemoryLimits(initialPages, maxPages));
+        }
+        if (machine != null) {
+            b.withMachineFactory(machine);
+        }
+        Instance instance = b.build(); // runs the module's start function, if it has one
+        if (hasInitialize) {
+            instance.export("_initialize").apply(); // a WASI reactor's constructors, as Extism's hosts run them
+        }
+        return instance;
     }
 
     /** @return the most memory one instance may hold, in bytes */

@@ -61,11 +61,39 @@ public final class WasmPlugin {
     }
 
     /**
-     * Loads the module and makes it the one calls go to; {@link #publish} then registers the service.
+     * A module loaded, with its first instance, that calls do not go to yet: {@link #commit} makes it
+     * the plugin's, {@link #discard} drops it.
+     */
+    public static final class Next {
+        private final WasmManifest manifest;
+        private final LoadedModule loaded;
+        private final Variables vars;
+        private final InstancePool pool;
+        private final long generation;
+
+        private Next(WasmManifest manifest, LoadedModule loaded, Variables vars, InstancePool pool, long generation) {
+            this.manifest = manifest;
+            this.loaded = loaded;
+            this.vars = vars;
+            this.pool = pool;
+            this.generation = generation;
+        }
+
+        public void discard() {
+            pool.retire();
+        }
+    }
+
+    /** How many modules were committed: a reload prepared before a deployment must not undo it. */
+    private long generation;
+
+    /**
+     * Loads the module and makes its first instance. Takes no lock: the module's start code runs
+     * here, under its deadline, and must not hold up the plugin's or the transport's other work.
      *
      * @throws IllegalArgumentException naming what is wrong; the module running before keeps running
      */
-    public synchronized void deploy(WasmManifest next, byte[] moduleBytes) {
+    public Next prepare(WasmManifest next, byte[] moduleBytes) {
         if (next.encoding() == WasmManifest.Encoding.RAW) {
             for (Method m : contract.getMethods()) {
                 if (m.getDeclaringClass() != Object.class && (m.getParameterCount() != 1 || m.getParameterTypes()[0] != String.class
@@ -75,22 +103,45 @@ public final class WasmPlugin {
                 }
             }
         }
-        LoadedModule loaded = LoadedModule.load(next, moduleBytes, cache);
-        Variables v = vars != null && manifest != null && manifest.limits().maxVarBytes() == next.limits().maxVarBytes()
-                ? vars : new Variables(next.name(), next.limits().maxVarBytes());
-        if (log == null) {
-            log = new PluginLog(next.name());
+        long seen;
+        Variables v;
+        PluginLog l;
+        synchronized (this) {
+            seen = generation;
+            v = vars != null && manifest != null && manifest.limits().maxVarBytes() == next.limits().maxVarBytes()
+                    ? vars : new Variables(next.name(), next.limits().maxVarBytes());
+            if (log == null) {
+                log = new PluginLog(next.name());
+            }
+            l = log;
         }
-        InstancePool fresh = new InstancePool(next, loaded, exportsNeeded(next, contract), v, log, budget, deadlines);
+        LoadedModule loaded = LoadedModule.load(next, moduleBytes, cache);
+        return new Next(next, loaded, v, new InstancePool(next, loaded, exportsNeeded(next, contract), v, l, budget, deadlines), seen);
+    }
+
+    /**
+     * Makes a prepared module the one calls go to; calls in flight finish on the old one's instances.
+     *
+     * @param onlyIfCurrent drop it instead when another module was committed, or the plugin stopped,
+     *                      since it was prepared (a reload must not undo a newer deployment)
+     * @return whether it was committed
+     */
+    public synchronized boolean commit(Next next, boolean onlyIfCurrent) {
+        if (onlyIfCurrent && (next.generation != generation || next.manifest != manifest)) {
+            next.discard();
+            return false;
+        }
+        generation++;
         InstancePool old = pool;
-        manifest = next;
-        vars = v;
-        pool = fresh;
+        manifest = next.manifest;
+        vars = next.vars;
+        pool = next.pool;
         if (old != null) {
             old.retire();
         }
-        LOG.info("plugin '" + next.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.module().getFileName()
-                + " (" + loaded.engine + ", loaded in " + loaded.loadMillis + " ms, memory cap " + loaded.maxPages + " pages)");
+        LOG.info("plugin '" + next.manifest.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.manifest.module().getFileName()
+                + " (" + next.loaded.engine + ", loaded in " + next.loaded.loadMillis + " ms, memory cap " + next.loaded.maxPages + " pages)");
+        return true;
     }
 
     /**
@@ -116,8 +167,9 @@ public final class WasmPlugin {
         return refusal;
     }
 
-    /** Withdraws the service and drops the instances. */
+    /** Withdraws the service and drops the instances (a reload prepared before this is dropped too). */
     public synchronized void stop() {
+        generation++;
         if (registration != null) {
             try {
                 registration.unregister();

@@ -26,7 +26,7 @@ import java.util.Set;
  * @param config          the plugin's configuration, read with Extism's {@code config_get}
  * @param limits          memory, time, output and variable caps
  * @param instances       how many instances may run calls at once
- * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, seeded randomness)
+ * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, secure randomness)
  * @param allowedPaths    the folders granted (Extism's {@code allowed_paths}: {@code "ro:data": "/data"} is read-only)
  * @param allowedHosts    hosts the module may reach with Extism's http_request: a name, {@code *.suffix}, or {@code *}
  * @param capabilities    what the plugin declares it supports (as a process plugin's handshake does)
