@@ -1,12 +1,23 @@
-// The referee: runs a module under Extism's own JavaScript runtime (@extism/extism) and prints what a
-// function outputs, so a test can check that Atrium's host gives the same answer.
-// Usage: node referee.mjs MODULE.wasm FUNCTION INPUT [CONFIG_JSON]
+// The referee: runs a module under Extism's own JavaScript runtime (@extism/extism) and prints what each
+// call answered, so a test can check that Atrium's host gives the same answers. The calls run in order
+// on one plugin, as Extism runs a plugin's calls: module state and variables carry from one to the next.
+// Usage: node referee.mjs MODULE.wasm CONFIG_JSON CALLS_JSON
+//   CALLS_JSON: [["function", "input"], ...]; prints a JSON array with, for each call,
+//   {"output": text} (null when it set none) or {"error": message}.
 import createPlugin from "@extism/extism";
 import { readFile } from "node:fs/promises";
 
-const [module, fn, input, config] = process.argv.slice(2);
+const [module, config, calls] = process.argv.slice(2);
 const plugin = await createPlugin({ wasm: [{ data: await readFile(module) }] },
-  { useWasi: false, runInWorker: false, config: config ? JSON.parse(config) : {} });
-const out = await plugin.call(fn, input);
-process.stdout.write(out === null ? "" : out.text());
+  { useWasi: false, runInWorker: false, config: JSON.parse(config), logger: { ...console, info() {}, debug() {}, warn() {}, error() {} } });
+const answers = [];
+for (const [fn, input] of JSON.parse(calls)) {
+  try {
+    const out = await plugin.call(fn, input);
+    answers.push({ output: out === null ? null : out.text() });
+  } catch (e) {
+    answers.push({ error: String(e.message).replace(/^Plugin-originated error: /, "") });
+  }
+}
+process.stdout.write(JSON.stringify(answers));
 await plugin.close();

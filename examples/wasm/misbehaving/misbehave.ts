@@ -64,4 +64,13 @@ export function echo(): i32 {
   return 0;
 }
 
+/**
+ * Echoes its input with as-pdk 1.0.0's Host.outputString, which sizes the output's block in UTF-16
+ * units: non-ASCII text is stored past the end of the block, and the output cut short.
+ */
+export function outputString(): i32 {
+  Host.outputString(Host.inputString());
+  return 0;
+}
+
 export function abort(message: string | null, fileName: string | null, line: u32, column: u32): void {}

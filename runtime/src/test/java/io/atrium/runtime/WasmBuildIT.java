@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WasmBuildIT {
     static final Path EXAMPLES = WasmPluginIT.EXAMPLES;
-    static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "misbehaving/stuck.wasm", "compute/compute.wasm",
-            "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm");
+    static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "misbehaving/stuck.wasm",
+            "compute/compute.wasm", "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm", "c-abi/abi.wasm", "c-abi/plain.wasm");
 
     @TempDir
     static Path work;
@@ -93,6 +94,87 @@ class WasmBuildIT {
         }
     }
 
+    static final com.google.gson.Gson GSON = new com.google.gson.Gson();
+
+    /**
+     * Runs calls in order on one plugin under Extism's JavaScript host (referee.mjs).
+     *
+     * @return each call's answer: "output TEXT" ("output " when it set none), or "error MESSAGE"
+     */
+    static List<String> referee(String module, String config, List<String[]> calls) throws Exception {
+        String out = run(build, 120, "node", "referee.mjs", EXAMPLES.resolve(module).toString(), config, GSON.toJson(calls));
+        List<String> answers = new java.util.ArrayList<>();
+        for (var e : com.google.gson.JsonParser.parseString(out).getAsJsonArray()) {
+            var o = e.getAsJsonObject();
+            answers.add(o.has("error") ? "error " + o.get("error").getAsString()
+                    : "output " + (o.get("output").isJsonNull() ? "" : o.get("output").getAsString()));
+        }
+        return answers;
+    }
+
+    /** The same answer from Atrium: a call's output, or the error the plugin set (or the call's failure). */
+    static String atrium(Greeter plugin, String input) {
+        try {
+            return "output " + plugin.greet(input);
+        } catch (io.atrium.api.PluginException e) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(" failed with status -?\\d+: (.*)").matcher(e.getMessage());
+            return "error " + (m.find() ? m.group(1) : e.getMessage());
+        }
+    }
+
+    /**
+     * Each of Extism's host functions, called the way Extism's C PDK calls them (examples/wasm/c-abi,
+     * the C PDK README's examples among them), answers under Atrium as under Extism's own JavaScript
+     * host: the input read at input_offset, lengths of blocks and of what is no block, errors, config,
+     * variables and module state kept from call to call, logging, ten thousand allocations.
+     */
+    @Test
+    void extismsJavaScriptRuntimeAgreesOnEveryHostFunction() throws Exception {
+        String config = "{\"user\": \"Benjamin\", \"unicode\": \"ünï\", \"key\": \"clé\"}";
+        String[][] calls = {
+                {"greet", "Benjamin"}, {"greet", ""}, {"greet", "ünïcödé, and more than eight bytes"}, {"greet", "a".repeat(5000)},
+                {"greet_checked", "benjamin"}, {"greet_checked", "BENJAMIN"}, {"greet_checked", "Zach"},
+                {"config_user", ""},
+                {"count", ""}, {"count", ""}, {"count", ""},
+                {"log_stuff", ""},
+                {"globals", ""}, {"globals", ""}, {"globals", ""},
+                {"allocations", ""}, {"allocations", ""},
+                {"count_vowels", "Hello, World!"}, {"count_vowels", ""}, {"count_vowels", "AEIOU aeiou ünï"},
+                {"echo_u64", "0123456789abcdefgh"}, {"echo_u64", ""}, {"echo_u64", "ünïcödé"},
+                {"probe", ""}, {"probe", "xyz"},
+                {"var_roundtrip", "välue"},
+        };
+        Path folder = Files.createDirectories(work.resolve("abi-plugins"));
+        Files.copy(EXAMPLES.resolve("c-abi/abi.wasm"), folder.resolve("abi.wasm"));
+        Files.copy(EXAMPLES.resolve("c-abi/plain.wasm"), folder.resolve("plain.wasm"));
+        java.util.Set<String> exports = new java.util.LinkedHashSet<>();
+        for (String[] c : calls) {
+            exports.add(c[0]);
+        }
+        for (String export : exports) {
+            Files.writeString(folder.resolve(export + ".wasm.json"), "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\","
+                    + " \"wasm\": \"abi.wasm\", \"exports\": {\"greet\": \"" + export + "\"}, \"encoding\": \"raw\", \"config\": " + config + "}");
+        }
+        Files.writeString(folder.resolve("unconfigured.wasm.json"), "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\","
+                + " \"wasm\": \"abi.wasm\", \"exports\": {\"greet\": \"config_user\"}, \"encoding\": \"raw\"}");
+        Files.writeString(folder.resolve("plain.wasm.json"), "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\","
+                + " \"wasm\": \"plain.wasm\", \"exports\": {\"greet\": \"nothing\"}, \"encoding\": \"raw\"}");
+        List<String> referee = referee("c-abi/abi.wasm", config, Arrays.asList(calls));
+        List<String> unconfigured = referee("c-abi/abi.wasm", "{}", List.<String[]>of(new String[] {"config_user", ""}));
+        List<String> plain = referee("c-abi/plain.wasm", "{}", List.<String[]>of(new String[] {"nothing", ""}));
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("abi-data")).pluginDir(folder).start()) {
+            for (int i = 0; i < calls.length; i++) {
+                Greeter plugin = atrium.awaitService(Greeter.class, calls[i][0], Duration.ofSeconds(30));
+                String shown = calls[i][1].length() > 40 ? calls[i][1].substring(0, 40) + "…" : calls[i][1];
+                assertEquals(referee.get(i), atrium(plugin, calls[i][1]), "call " + i + ": " + calls[i][0] + "(" + shown + ")");
+            }
+            assertEquals(List.of("error Invalid key"), unconfigured);
+            assertEquals(unconfigured.get(0), atrium(atrium.awaitService(Greeter.class, "unconfigured", Duration.ofSeconds(30)), ""));
+            assertEquals(List.of("output "), plain, "a module that imports nothing");
+            assertEquals(plain.get(0), atrium(atrium.awaitService(Greeter.class, "plain", Duration.ofSeconds(30)), ""));
+        }
+    }
+
     @Test
     void extismsJavaScriptRuntimeAgreesWithAtrium() throws Exception {
         Path folder = Files.createDirectories(work.resolve("plugins"));
@@ -105,17 +187,18 @@ class WasmBuildIT {
         try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start()) {
             Greeter greeter = atrium.awaitService(Greeter.class, "greeter", Duration.ofSeconds(30));
             Greeter fib = atrium.awaitService(Greeter.class, "fib", Duration.ofSeconds(30));
+            List<String> names = List.of("World", "Dunyo", "\"quoted\" \\ ünïcödé", "");
             for (String module : List.of("assemblyscript-greeter/greeter.wasm", "c-greeter/greeter.wasm")) {
-                for (String name : List.of("World", "Dunyo", "\"quoted\" \\ ünïcödé", "")) {
-                    String input = "[" + new com.google.gson.Gson().toJson(name) + "]";
-                    String referee = run(build, 60, "node", "referee.mjs", EXAMPLES.resolve(module).toString(), "greet", input,
-                            "{\"greeting\":\"Salom\"}");
-                    assertEquals(referee, new com.google.gson.Gson().toJson(greeter.greet(name)), module + ": greet(" + name + ")");
+                List<String[]> calls = names.stream().map(n -> new String[] {"greet", "[" + GSON.toJson(n) + "]"}).toList();
+                List<String> referee = referee(module, "{\"greeting\":\"Salom\"}", calls);
+                for (int i = 0; i < names.size(); i++) {
+                    assertEquals(referee.get(i), "output " + GSON.toJson(greeter.greet(names.get(i))), module + ": greet(" + names.get(i) + ")");
                 }
             }
-            for (String n : List.of("0", "1", "10", "25")) {
-                String referee = run(build, 60, "node", "referee.mjs", EXAMPLES.resolve("compute/compute.wasm").toString(), "fib", n);
-                assertEquals(referee, fib.greet(n), "fib(" + n + ")");
+            List<String> ns = List.of("0", "1", "10", "25");
+            List<String> referee = referee("compute/compute.wasm", "{}", ns.stream().map(n -> new String[] {"fib", n}).toList());
+            for (int i = 0; i < ns.size(); i++) {
+                assertEquals(referee.get(i), "output " + fib.greet(ns.get(i)), "fib(" + ns.get(i) + ")");
             }
         }
     }

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /** WASM plugins on a real server: real modules built from AssemblyScript with Extism's PDK, in a real watched folder. */
 class WasmPluginIT extends WasmPluginFolder {
+    static final Path C_ABI = EXAMPLES.resolve("c-abi/abi.wasm");
+    static final Path C_PLAIN = EXAMPLES.resolve("c-abi/plain.wasm");
+
     @Test
     void anExtismPluginFromAssemblyScriptIsAnOrdinaryGreeter() throws Exception {
         deploy("as-greeter", GREETER, "\"config\": {\"greeting\": \"Salom\"}");
@@ -109,7 +112,7 @@ class WasmPluginIT extends WasmPluginFolder {
 
     @Test
     void concurrentCallsRunOnSeveralInstances() throws Exception {
-        deploy("pooled", MISBEHAVE, "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\", \"instances\": 4");
+        deploy("pooled", MISBEHAVE, "\"exports\": {\"greet\": \"echo\"}, \"encoding\": \"raw\", \"stateless\": true, \"instances\": 4");
         Greeter g = greeter("pooled");
         List<Thread> callers = new java.util.ArrayList<>();
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -134,7 +137,94 @@ class WasmPluginIT extends WasmPluginFolder {
         }
         assertEquals(null, failure.get());
         String instances = info("pooled").lines().filter(l -> l.startsWith("instances")).findFirst().orElse("");
-        assertTrue(instances.matches("instances\\s+[2-4] of at most 4"), "more than one instance ran calls: " + instances);
+        assertTrue(instances.matches("instances\\s+[2-4] of at most 4 \\(stateless\\), 0 running, 0 waiting"),
+                "more than one instance ran calls: " + instances);
+    }
+
+    /**
+     * As in Extism, a plugin's calls run one at a time on one instance unless its manifest says the
+     * module is stateless: what a call leaves in a variable (the C PDK's count) or in linear memory (its
+     * globals) is there for the next, and 401 concurrent calls count to 401.
+     */
+    @Test
+    void aPluginsCallsRunOneAtATimeSoItsStateCountsEveryCall() throws Exception {
+        deploy("counter", C_ABI, "\"exports\": {\"greet\": \"count\"}, \"encoding\": \"raw\", \"limits\": {\"callTimeoutMs\": 60000}");
+        deploy("globals", C_ABI, "\"exports\": {\"greet\": \"globals\"}, \"encoding\": \"raw\", \"limits\": {\"callTimeoutMs\": 60000}");
+        Greeter counter = greeter("counter");
+        Greeter globals = greeter("globals");
+        int calls = 401;
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(32);
+        try {
+            List<java.util.concurrent.Future<String>> counts = new java.util.ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                counts.add(callers.submit(() -> counter.greet("")));
+                callers.submit(() -> globals.greet(""));
+            }
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            for (var f : counts) {
+                seen.add(f.get());
+            }
+            assertEquals(calls, seen.size(), "every call saw the count the one before left: " + seen);
+        } finally {
+            callers.shutdown();
+            assertTrue(callers.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertEquals(String.valueOf(calls + 1), counter.greet(""));
+        assertEquals("{\"count\": " + calls + "}", globals.greet(""));
+        assertTrue(info("counter").lines().anyMatch(l -> l.matches("instances\\s+1 of at most 1, 0 running, 0 waiting")), info("counter"));
+    }
+
+    /** A call that finds every instance busy waits its turn, and if none comes in time it says how many calls held them. */
+    @Test
+    void aWaitForAnInstanceSaysHowManyCallsRun() throws Exception {
+        deploy("looping", C_PLAIN, "\"exports\": {\"greet\": \"infinite_loop\"}, \"encoding\": \"raw\", \"limits\": {\"callTimeoutMs\": 2000}");
+        Greeter looping = greeter("looping");
+        List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread first = new Thread(() -> failures.add(assertThrows(PluginTimeoutException.class, () -> looping.greet(""))));
+        first.start();
+        await("the first call runs", () -> info("looping").contains("1 running, 0 waiting"));
+        Thread second = new Thread(() -> failures.add(assertThrows(PluginTimeoutException.class, () -> looping.greet(""))));
+        second.start();
+        await("the second call waits", () -> info("looping").contains("1 running, 1 waiting"));
+        // the second call takes the instance when the first is stopped, and runs past this one's wait
+        assertEquals("plugin 'looping': no instance became free within 2000 ms (1 of 1 running and 1 other call(s) waiting when this one "
+                + "began to wait)", assertThrows(io.atrium.api.PluginUnavailableException.class, () -> looping.greet("")).getMessage());
+        first.join();
+        second.join();
+        assertEquals(2, failures.size(), "both calls ran past their deadline: " + failures);
+    }
+
+    /** A module that imports nothing from Extism's ABI (the C PDK's infinite-loop example) is a plugin: plain exports are Extism functions. */
+    @Test
+    void aModuleThatImportsNothingIsAPlugin() throws Exception {
+        deploy("plain", C_PLAIN, "\"exports\": {\"greet\": \"nothing\"}, \"encoding\": \"raw\"");
+        assertEquals("", greeter("plain").greet("ignored"), "an export returning nothing succeeds, with no output");
+    }
+
+    /**
+     * An output is never cut short: as-pdk 1.0.0's Host.outputString sizes its block in UTF-16 units, so
+     * non-ASCII text runs past it; the store fails the call rather than "é" coming back for "éa".
+     */
+    @Test
+    void aStorePastTheEndOfItsBlockFailsTheCall() throws Exception {
+        deploy("utf16", MISBEHAVE, "\"exports\": {\"greet\": \"outputString\"}, \"encoding\": \"raw\"");
+        assertEquals("plain text", greeter("utf16").greet("plain text"));
+        String message = assertThrows(PluginException.class, () -> greeter("utf16").greet("éa")).getMessage();
+        assertTrue(message.startsWith("plugin 'utf16': outputString failed: store_") && message.contains(" run past the end of the 2-byte block at ")
+                && message.endsWith("; the instance was discarded"), message);
+    }
+
+    /** Variables are counted in UTF-8 bytes, key and value, as the plugin wrote them. */
+    @Test
+    void variablesAreCountedInBytes() throws Exception {
+        // key "clé" is 4 bytes (3 chars), value "välue" 6 bytes (5 chars): 10 in all
+        deploy("tight", C_ABI, "\"exports\": {\"greet\": \"var_roundtrip\"}, \"encoding\": \"raw\", \"config\": {\"key\": \"clé\"},"
+                + " \"limits\": {\"maxVarBytes\": 9}");
+        deploy("roomy", C_ABI, "\"exports\": {\"greet\": \"var_roundtrip\"}, \"encoding\": \"raw\", \"config\": {\"key\": \"clé\"},"
+                + " \"limits\": {\"maxVarBytes\": 10}");
+        assertEquals("plugin 'tight': var_roundtrip failed: var_set('clé'): the plugin's variables would hold 10 bytes, over the limit of 9; "
+                + "the instance was discarded", assertThrows(PluginException.class, () -> greeter("tight").greet("välue")).getMessage());
+        assertEquals("6 4 välue", greeter("roomy").greet("välue"), "the value's and the key's length in bytes, then the value");
     }
 
     @Test
@@ -178,13 +268,10 @@ class WasmPluginIT extends WasmPluginFolder {
         manifest("cut", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"cut.wasm\"}");
         deploy("noexport", MISBEHAVE, "");
         Files.write(folder.resolve("foreign.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0,
-                2, 11, 1, 3, 'e', 'n', 'v', 3, 'f', 'o', 'o', 0, 0});
+                2, 21, 2, 3, 'e', 'n', 'v', 3, 'f', 'o', 'o', 0, 0, 3, 'e', 'n', 'v', 3, 'b', 'a', 'r', 0, 0});
         manifest("foreign", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"foreign.wasm\"}");
         manifest("missing", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"nowhere.wasm\"}");
-        // exports greet () -> i32 { return 0; } and imports nothing
-        Files.write(folder.resolve("abiless.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0,
-                7, 9, 1, 5, 'g', 'r', 'e', 'e', 't', 0, 0, 10, 6, 1, 4, 0, 0x41, 0, 0x0b});
-        manifest("abiless", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"abiless.wasm\"}");
+        deploy("crowded", GREETER, "\"instances\": 4");
         deploy("pinned", GREETER, "\"sha256\": \"" + "0".repeat(64) + "\"");
         manifest("typo", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"limit\": {}}");
         manifest("grant", "{\"version\": \"1\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"x.wasm\", \"allowedPaths\": {\"/etc\": \"/etc\"}}");
@@ -193,11 +280,11 @@ class WasmPluginIT extends WasmPluginFolder {
         awaitRefused("text.wasm.json", "was not deployed: text.wasm is not a WebAssembly module (it does not start with \\0asm)");
         awaitRefused("cut.wasm.json", "was not deployed: cut.wasm is not a valid module: ");
         awaitRefused("noexport.wasm.json", "was not deployed: noexport.wasm exports no function 'greet'");
-        awaitRefused("foreign.wasm.json", "was not deployed: foreign.wasm imports function env.foo, which Atrium does not provide "
-                + "(it provides Extism's ABI, extism:host/env)");
+        awaitRefused("foreign.wasm.json", "was not deployed: foreign.wasm imports function env.foo, function env.bar, which Atrium "
+                + "does not provide (it provides Extism's ABI, extism:host/env)");
         awaitRefused("missing.wasm.json", "names the module nowhere.wasm, which is missing");
-        awaitRefused("abiless.wasm.json", "was not deployed: abiless.wasm imports nothing from Extism's ABI (extism:host/env), so it can "
-                + "read no input and set no output: build it with an Extism PDK");
+        awaitRefused("crowded.wasm.json", "is not a valid wasm plugin manifest: field 'instances': 4 instances need \"stateless\": true "
+                + "(each instance has its own globals and memory, and calls on several at once race on the plugin's variables)");
         awaitRefused("pinned.wasm.json", "was not deployed: pinned.wasm has SHA-256 ");
         awaitRefused("typo.wasm.json", "is not a valid wasm plugin manifest: unknown field 'limit' (known: ");
         awaitRefused("grant.wasm.json", "grants the folder /etc, outside what the configuration io.atrium.wasm allows (allowedRoots: none)");
@@ -251,8 +338,9 @@ class WasmPluginIT extends WasmPluginFolder {
         deploy("ungranted", C_FILES, "\"exports\": {\"greet\": \"read\"}");
         awaitRefused("greedy.wasm.json", "grants the folder " + work + ", outside what the configuration io.atrium.wasm allows (allowedRoots: [" + root + "])");
         awaitRefused("ghost.wasm.json", "grants the folder " + folder.resolve("no-such-folder") + ", which does not exist");
-        awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, which Atrium does "
-                + "not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
+        awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, "
+                + "function wasi_snapshot_preview1.fd_read, function wasi_snapshot_preview1.fd_close, function wasi_snapshot_preview1.fd_write, "
+                + "which Atrium does not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
     }
 
     @Test

@@ -23,7 +23,11 @@ import java.util.logging.Level;
  * built with any Extism PDK runs unmodified.
  *
  * <p>Extism memory holds blocks, each found by its offset (never 0, which means "none") and preceded
- * by its length. It is emptied at the start of every call; the input is a separate read-only array.
+ * by its length, as in Extism's kernel. It is emptied at the start of every call, and the input is
+ * its first block ({@code input_offset}), so a PDK may read it with {@code input_load_*} or, as the C
+ * PDK does, with {@code length} and {@code load_*} at {@code input_offset}. Loads and stores must stay
+ * inside one block: one that runs past its block's end fails the call (it would overwrite the next
+ * block, or cut an output short). Freed blocks are not reused within a call.
  * Not thread-safe: an instance runs one call at a time.
  */
 public final class ExtismKernel {
@@ -31,6 +35,8 @@ public final class ExtismKernel {
     public static final String MODULE = "extism:host/env";
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long[] NONE = new long[0];
+    /** Extism memory past this size is given back at the next call, so an idle instance does not keep a large call's array. */
+    private static final int KEEP = 1 << 20;
 
     private final Map<String, String> config;
     private final Variables vars;
@@ -40,9 +46,17 @@ public final class ExtismKernel {
     private final HttpGrant http;
     private int httpStatus;
     private byte[] mem = new byte[1024];
+    /** The blocks not freed, by offset / 8. */
     private final BitSet blocks = new BitSet();
+    /** Every block's offset in this call, ascending (the allocator only bumps): finds the block an address falls in. */
+    private int[] starts = new int[64];
+    private int count;
+    /** The block an access fell in last; the next access is most often in the same one. */
+    private int lastStart;
+    private int lastEnd;
     private int top;
-    private byte[] input = new byte[0];
+    private long inputOffset;
+    private long inputLength;
     private long outOffset;
     private long outLength = -1;
     private long errorOffset;
@@ -59,7 +73,7 @@ public final class ExtismKernel {
     /**
      * @param log       the plugin's log (rate-limited, under its name)
      * @param config    what {@code config_get} answers
-     * @param vars      the plugin's variables, shared by its instances
+     * @param vars      the plugin's variables, kept across calls
      * @param maxMemory the most bytes Extism memory may hold
      * @param maxOutput the largest output a call may set
      * @param http      the hosts the plugin may reach, or null for none
@@ -74,15 +88,27 @@ public final class ExtismKernel {
         begin(new byte[0]);
     }
 
-    /** Starts a call: Extism memory empty, the input set, no output or error yet. */
+    /**
+     * Starts a call: Extism memory empty but for the input's block (none for an empty input: offset 0,
+     * as in Extism's kernel), no output or error yet.
+     *
+     * @throws AbiException when the input does not fit in Extism memory
+     */
     public void begin(byte[] callInput) {
         top = 8;
+        count = 0;
+        lastStart = 0;
+        lastEnd = 0;
         blocks.clear();
-        input = callInput;
+        if (mem.length > KEEP) {
+            mem = new byte[1024];
+        }
         outLength = -1;
         outOffset = 0;
         errorOffset = 0;
         httpStatus = 0;
+        inputOffset = store(callInput);
+        inputLength = callInput.length;
     }
 
     /** @return the bytes the call set as its output, or null when it set none */
@@ -92,12 +118,16 @@ public final class ExtismKernel {
 
     /** @return the error the plugin set with {@code error_set}, or null */
     public String error() {
-        return errorOffset == 0 ? null : new String(mem, (int) errorOffset, length(errorOffset), StandardCharsets.UTF_8);
+        return errorOffset == 0 ? null : string(errorOffset);
     }
 
     // ------------------------------------------------------------------ Extism memory
 
+    /** Extism's alloc: 0 for 0 bytes, as its kernel answers. */
     long alloc(long n) {
+        if (n == 0) {
+            return 0;
+        }
         if (n < 0 || top + 8L + n > maxMemory) {
             throw new AbiException("alloc(" + n + "): Extism memory would pass its cap of " + maxMemory + " bytes");
         }
@@ -108,21 +138,54 @@ public final class ExtismKernel {
         }
         LONG.set(mem, top, n);
         blocks.set(offset >>> 3);
+        if (count == starts.length) {
+            starts = Arrays.copyOf(starts, count * 2);
+        }
+        starts[count++] = offset;
         top = (end + 7) & ~7;
         return offset;
     }
 
+    /** @return the length of the block at {@code offset}, or 0 when no block (not freed) starts there, as Extism's kernel answers */
     int length(long offset) {
         if (offset <= 0 || offset >= top || (offset & 7) != 0 || !blocks.get((int) (offset >>> 3))) {
             return 0;
         }
-        return (int) (long) LONG.get(mem, (int) offset - 8);
+        return size((int) offset);
     }
 
-    private void check(long offset, int size) {
-        if (offset < 8 || offset + size > top) {
-            throw new AbiException("accessed " + size + " byte(s) of Extism memory at " + offset + ", past the end of its blocks (" + top + ")");
+    private int size(int start) {
+        return (int) (long) LONG.get(mem, start - 8);
+    }
+
+    /** @throws AbiException unless {@code size} bytes at {@code offset} lie inside one block */
+    private void check(String what, long offset, long size) {
+        if (offset >= lastStart && offset + size <= lastEnd && lastStart > 0) {
+            return;
         }
+        int i = count - 1;
+        if (offset < top) { // the last block at or before offset
+            int lo = 0;
+            int hi = count - 1;
+            i = -1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                if (starts[mid] <= offset) {
+                    i = mid;
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+        }
+        int start = i < 0 ? 0 : starts[i];
+        int end = i < 0 ? 0 : start + size(start);
+        if (i < 0 || offset < start || offset + size > end) {
+            throw new AbiException(what + ": " + size + " byte(s) at " + offset + (i < 0 || offset >= top ? " are in no block of Extism memory"
+                    : " run past the end of the " + (end - start) + "-byte block at " + start));
+        }
+        lastStart = start;
+        lastEnd = end;
     }
 
     private String string(long offset) {
@@ -143,44 +206,47 @@ public final class ExtismKernel {
         List<HostFunction> f = new ArrayList<>();
         ValType i64 = ValType.I64;
         ValType i32 = ValType.I32;
-        f.add(fn("input_length", List.of(), List.of(i64), (inst, a) -> one(input.length)));
-        f.add(fn("input_offset", List.of(), List.of(i64), (inst, a) -> one(0)));
+        f.add(fn("input_length", List.of(), List.of(i64), (inst, a) -> one(inputLength)));
+        f.add(fn("input_offset", List.of(), List.of(i64), (inst, a) -> one(inputOffset)));
         f.add(fn("input_load_u8", List.of(i64), List.of(i32), (inst, a) -> {
-            if (a[0] < 0 || a[0] >= input.length) {
-                throw new AbiException("input_load_u8(" + a[0] + ") is past the input's " + input.length + " bytes");
+            if (a[0] < 0 || a[0] >= inputLength) {
+                throw new AbiException("input_load_u8(" + a[0] + ") is past the input's " + inputLength + " bytes");
             }
-            return one(input[(int) a[0]] & 0xff);
+            return one(mem[(int) (inputOffset + a[0])] & 0xff);
         }));
         f.add(fn("input_load_u64", List.of(i64), List.of(i64), (inst, a) -> {
-            if (a[0] < 0 || a[0] + 8 > input.length) {
-                throw new AbiException("input_load_u64(" + a[0] + ") is past the input's " + input.length + " bytes");
+            if (a[0] < 0 || a[0] + 8 > inputLength) {
+                throw new AbiException("input_load_u64(" + a[0] + ") is past the input's " + inputLength + " bytes");
             }
-            return one((long) LONG.get(input, (int) a[0]));
+            return one((long) LONG.get(mem, (int) (inputOffset + a[0])));
         }));
         f.add(fn("alloc", List.of(i64), List.of(i64), (inst, a) -> one(alloc(a[0]))));
         f.add(fn("free", List.of(i64), List.of(), (inst, a) -> {
-            if (length(a[0]) > 0 || a[0] == 0) {
+            if (length(a[0]) > 0) {
                 blocks.clear((int) (a[0] >>> 3)); // the space comes back when the call ends
+                if (a[0] == inputOffset) {
+                    inputLength = 0; // as Extism's kernel does: the input is gone
+                }
             }
             return NONE;
         }));
         f.add(fn("length", List.of(i64), List.of(i64), (inst, a) -> one(length(a[0]))));
         f.add(fn("length_unsafe", List.of(i64), List.of(i64), (inst, a) -> one(length(a[0]))));
         f.add(fn("load_u8", List.of(i64), List.of(i32), (inst, a) -> {
-            check(a[0], 1);
+            check("load_u8", a[0], 1);
             return one(mem[(int) a[0]] & 0xff);
         }));
         f.add(fn("load_u64", List.of(i64), List.of(i64), (inst, a) -> {
-            check(a[0], 8);
+            check("load_u64", a[0], 8);
             return one((long) LONG.get(mem, (int) a[0]));
         }));
         f.add(fn("store_u8", List.of(i64, i32), List.of(), (inst, a) -> {
-            check(a[0], 1);
+            check("store_u8", a[0], 1);
             mem[(int) a[0]] = (byte) a[1];
             return NONE;
         }));
         f.add(fn("store_u64", List.of(i64, i64), List.of(), (inst, a) -> {
-            check(a[0], 8);
+            check("store_u64", a[0], 8);
             LONG.set(mem, (int) a[0], a[1]);
             return NONE;
         }));
@@ -188,13 +254,21 @@ public final class ExtismKernel {
             if (a[1] > maxOutput) {
                 throw new AbiException("set an output of " + a[1] + " bytes, over the limit of " + maxOutput);
             }
-            check(a[0], (int) a[1]);
+            if (a[0] != 0 || a[1] != 0) { // (0, 0): the empty output, where alloc(0) put it
+                check("output_set", a[0], a[1]);
+                if (!blocks.get(lastStart >>> 3)) {
+                    throw new AbiException("output_set: the block at " + lastStart + " was freed");
+                }
+            }
             outOffset = a[0];
             outLength = a[1];
             return NONE;
         }));
         f.add(fn("error_set", List.of(i64), List.of(), (inst, a) -> {
-            errorOffset = a[0] == 0 || length(a[0]) > 0 ? a[0] : errorOffset;
+            if (a[0] != 0 && length(a[0]) == 0) { // (no block is empty: alloc(0) is 0)
+                throw new AbiException("error_set(" + a[0] + "): no block starts there");
+            }
+            errorOffset = a[0]; // 0 clears the error, as in Extism's kernel
             return NONE;
         }));
         f.add(fn("error_get", List.of(), List.of(i64), (inst, a) -> one(errorOffset)));
@@ -212,7 +286,10 @@ public final class ExtismKernel {
                 vars.remove(key);
             } else {
                 int n = length(a[1]);
-                vars.put(key, Arrays.copyOfRange(mem, (int) a[1], (int) a[1] + n));
+                if (n == 0) {
+                    throw new AbiException("var_set('" + key + "'): no block starts at " + a[1]);
+                }
+                vars.put(key, Arrays.copyOfRange(mem, (int) a[1], (int) a[1] + n)); // a copy: the block goes when the call ends
             }
             return NONE;
         }));

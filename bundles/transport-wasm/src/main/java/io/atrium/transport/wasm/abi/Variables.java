@@ -25,7 +25,8 @@ public final class Variables {
 
     synchronized void put(String key, byte[] value) {
         byte[] old = values.get(key);
-        long next = bytes - (old == null ? 0 : old.length + key.length()) + value.length + key.length();
+        int k = utf8(key);
+        long next = bytes - (old == null ? 0 : old.length + k) + value.length + k;
         if (next > maxBytes) {
             throw new ExtismKernel.AbiException("var_set('" + key + "'): the plugin's variables would hold " + next
                     + " bytes, over the limit of " + maxBytes);
@@ -37,8 +38,13 @@ public final class Variables {
     synchronized void remove(String key) {
         byte[] old = values.remove(key);
         if (old != null) {
-            bytes -= old.length + key.length();
+            bytes -= old.length + utf8(key);
         }
+    }
+
+    /** A key's size as the plugin wrote it: its UTF-8 bytes, not its chars. */
+    private static int utf8(String key) {
+        return key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     @Override

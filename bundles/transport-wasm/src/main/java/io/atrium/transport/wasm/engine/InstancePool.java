@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The instances of one loaded module: up to {@code instances} calls run at once, each on an instance of
- * its own, on the caller's thread. An instance that trapped, ran out of stack or past its deadline is
- * discarded, never reused: its state may be anything.
+ * its own, on the caller's thread; further calls wait their turn, first come first served. By default
+ * that is one instance, so a plugin's calls run one at a time and each sees what the last left in
+ * memory and variables, as in Extism. An instance that trapped, ran out of stack or past its deadline
+ * is discarded, never reused: its state may be anything.
  */
 final class InstancePool {
     private final String plugin;
@@ -31,6 +33,8 @@ final class InstancePool {
     private final MemoryBudget budget;
     private final Deadlines deadlines;
     private final ArrayBlockingQueue<WasmInstance> idle;
+    /** One permit per instance a call may hold; fair, so waiting calls run in the order they came. */
+    private final java.util.concurrent.Semaphore slots;
     private final AtomicInteger live = new AtomicInteger();
     /** The plugin's own threads, with the stack size its manifest sets; null: calls run on the caller's thread. */
     private final java.util.concurrent.ThreadPoolExecutor threads;
@@ -46,6 +50,7 @@ final class InstancePool {
         this.budget = budget;
         this.deadlines = deadlines;
         this.idle = new ArrayBlockingQueue<>(manifest.instances());
+        this.slots = new java.util.concurrent.Semaphore(manifest.instances(), true);
         long stack = manifest.limits().stackKb() * 1024;
         if (stack > 0) {
             AtomicInteger n = new AtomicInteger();
@@ -117,7 +122,8 @@ final class InstancePool {
         wi.arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         try {
             wi.kernel.begin(input);
-            long status = wi.export(export).apply()[0];
+            long[] results = wi.export(export).apply();
+            long status = results == null || results.length == 0 ? 0 : (int) results[0]; // an export may return nothing
             if (wi.disarm()) {
                 throw late(export, timeoutMs);
             }
@@ -148,6 +154,7 @@ final class InstancePool {
             } else {
                 discard(wi);
             }
+            slots.release();
         }
     }
 
@@ -155,26 +162,53 @@ final class InstancePool {
         return new PluginTimeoutException(plugin, export + " ran past its deadline of " + timeoutMs + " ms and was stopped; the instance was discarded");
     }
 
+    /** Waits for a slot (up to the call's timeout), then takes an idle instance or makes one. */
     private WasmInstance borrow(long timeoutMs) {
-        WasmInstance wi = idle.poll();
-        if (wi != null) {
-            return wi;
-        }
-        wi = create();
-        if (wi != null) {
-            return wi;
-        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        int running = running();
+        int waiting = slots.getQueueLength();
         try {
-            wi = idle.poll(timeoutMs, TimeUnit.MILLISECONDS);
+            if (!slots.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
+                throw new PluginUnavailableException(plugin, "no instance became free within " + timeoutMs + " ms (" + running + " of "
+                        + manifest.instances() + " running and " + waiting + " other call(s) waiting when this one began to wait)");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PluginUnavailableException(plugin, "interrupted while waiting for an instance");
         }
-        if (wi == null) {
-            throw new PluginUnavailableException(plugin, "no instance became free within " + timeoutMs + " ms ("
-                    + live.get() + " running; the wasm memory budget is " + budget.megabytes() + " MiB)");
+        boolean handedOut = false;
+        try {
+            WasmInstance wi = idle.poll();
+            if (wi == null) {
+                wi = create();
+            }
+            if (wi == null) { // the memory budget allows no new one: wait for one of ours to come back
+                wi = idle.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            if (wi == null) {
+                throw new PluginUnavailableException(plugin, "no instance became free within " + timeoutMs + " ms (" + running
+                        + " running; the wasm memory budget of " + budget.megabytes() + " MiB allows no more)");
+            }
+            handedOut = true;
+            return wi;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PluginUnavailableException(plugin, "interrupted while waiting for an instance");
+        } finally {
+            if (!handedOut) {
+                slots.release();
+            }
         }
-        return wi;
+    }
+
+    /** @return how many calls hold an instance now */
+    int running() {
+        return manifest.instances() - slots.availablePermits();
+    }
+
+    /** @return how many calls wait for an instance now */
+    int waiting() {
+        return slots.getQueueLength();
     }
 
     /** @return a new instance, or null when the memory budget or the pool's size does not allow one */
@@ -184,8 +218,8 @@ final class InstancePool {
             return null;
         }
         try {
-            // Extism memory may hold as much as the module's own (and at least twice the largest output)
-            long kernelMax = Math.max(manifest.limits().memoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
+            // Extism memory holds at least twice the largest output
+            long kernelMax = Math.max(manifest.limits().extismMemoryMb() << 20, manifest.limits().maxOutputBytes() * 2 + (1 << 16));
             HttpGrant http = manifest.allowedHosts().isEmpty() ? null
                     : new HttpGrant(manifest.allowedHosts(), manifest.limits().maxHttpResponseBytes());
             ExtismKernel kernel = new ExtismKernel(log, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes(), http);

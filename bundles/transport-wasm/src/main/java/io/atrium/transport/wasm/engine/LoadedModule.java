@@ -23,12 +23,15 @@ import java.util.function.Function;
 /**
  * A module checked, parsed and compiled once, from which instances are made cheaply. Loading refuses,
  * in one line, what could not run: not a module, a truncated one, a pinned digest that differs,
- * imports Atrium does not provide, a memory that cannot fit the cap; the pool's first instance then
+ * imports Atrium does not provide (all of them named), a memory that cannot fit the cap. A module
+ * that imports nothing is fine: Extism runs plain exports too. The pool's first instance then
  * checks the exports.
  */
 public final class LoadedModule {
     /** Extism's export signature: no parameters, an i32 status (0 for success). */
     static final FunctionType EXTISM_EXPORT = FunctionType.of(List.of(), List.of(ValType.I32));
+    /** Also an Extism function, as Extism's hosts accept it: no parameters, no result (always a success). */
+    static final FunctionType PLAIN_EXPORT = FunctionType.of(List.of(), List.of());
     private static final int PAGE = 65_536;
     /** WASI preview 1's import module, provided to manifests that ask for it. */
     static final String WASI = "wasi_snapshot_preview1";
@@ -82,24 +85,22 @@ public final class LoadedModule {
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException(file + " is not a valid module: " + e.getMessage());
         }
+        List<String> missing = new java.util.ArrayList<>();
+        boolean wantsWasi = false;
         for (int i = 0; i < module.importSection().importCount(); i++) {
             Import imp = module.importSection().getImport(i);
             boolean function = imp.importType() == ExternalType.FUNCTION;
             boolean provided = function && ExtismKernel.MODULE.equals(imp.module()) && ExtismKernel.NAMES.contains(imp.name())
                     || function && m.wasi() && WASI.equals(imp.module());
             if (!provided) {
-                throw new IllegalArgumentException(file + " imports " + imp.importType().name().toLowerCase(java.util.Locale.ROOT) + " "
-                        + imp.module() + "." + imp.name() + ", which Atrium does not provide (it provides Extism's ABI, "
-                        + ExtismKernel.MODULE + (WASI.equals(imp.module()) ? ", and WASI to manifests that say \"wasi\": true" : "") + ")");
+                missing.add(imp.importType().name().toLowerCase(java.util.Locale.ROOT) + " " + imp.module() + "." + imp.name());
+                wantsWasi |= WASI.equals(imp.module());
             }
         }
-        boolean usesAbi = false;
-        for (int i = 0; i < module.importSection().importCount(); i++) {
-            usesAbi |= ExtismKernel.MODULE.equals(module.importSection().getImport(i).module());
-        }
-        if (!usesAbi) {
-            throw new IllegalArgumentException(file + " imports nothing from Extism's ABI (" + ExtismKernel.MODULE
-                    + "), so it can read no input and set no output: build it with an Extism PDK");
+        if (!missing.isEmpty()) { // all of them, so one fix is enough
+            throw new IllegalArgumentException(file + " imports " + String.join(", ", missing) + ", which"
+                    + " Atrium does not provide (it provides Extism's ABI, " + ExtismKernel.MODULE
+                    + (wantsWasi ? ", and WASI to manifests that say \"wasi\": true" : "") + ")");
         }
         MemoryLimits declared = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> s.getMemory(0).limits())
                 .orElse(new MemoryLimits(0, 0));
@@ -138,9 +139,9 @@ public final class LoadedModule {
             if (type == null) {
                 throw new IllegalArgumentException(file + " exports no function '" + name + "'");
             }
-            if (!type.equals(EXTISM_EXPORT)) {
+            if (!type.equals(EXTISM_EXPORT) && !type.equals(PLAIN_EXPORT)) {
                 throw new IllegalArgumentException(file + "'s export '" + name + "' has the type " + type
-                        + "; an Extism function takes no parameters and returns an i32");
+                        + "; an Extism function takes no parameters and returns an i32 status or nothing");
             }
         }
     }

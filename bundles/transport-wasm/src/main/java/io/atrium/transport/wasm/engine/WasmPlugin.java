@@ -202,6 +202,9 @@ public final class WasmPlugin {
         if (method.getReturnType() == void.class) {
             return null;
         }
+        if (output == null && m.encoding() == WasmManifest.Encoding.RAW) {
+            output = new byte[0]; // as Extism's hosts answer a call that set no output
+        }
         if (output == null) {
             throw new PluginException(m.name(), export + " set no output, but " + method.getName() + " returns "
                     + method.getReturnType().getSimpleName(), null);
@@ -266,7 +269,7 @@ public final class WasmPlugin {
             d.put("sha256", p.module.digest);
             d.put("load time", p.module.loadMillis + " ms");
             d.put("memory cap", p.module.maxPages + " pages (" + (p.module.maxBytes() >> 10) + " KiB)");
-            d.put("instances", p.live() + " of at most " + m.instances());
+            d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
         d.put("call timeout", m.limits().callTimeoutMs() + " ms");

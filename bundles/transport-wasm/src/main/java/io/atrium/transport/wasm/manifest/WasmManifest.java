@@ -25,7 +25,8 @@ import java.util.Set;
  * @param engine          compiled to JVM bytecode (the default) or interpreted
  * @param config          the plugin's configuration, read with Extism's {@code config_get}
  * @param limits          memory, time, output and variable caps
- * @param instances       how many instances may run calls at once
+ * @param stateless       the module keeps nothing from one call to the next, so its calls may run on several instances
+ * @param instances       how many instances may run calls at once: 1 unless the module is stateless
  * @param wasi            whether the module gets WASI preview 1 (no files unless granted, a fixed clock, secure randomness)
  * @param allowedPaths    the folders granted (Extism's {@code allowed_paths}: {@code "ro:data": "/data"} is read-only)
  * @param allowedHosts    hosts the module may reach with Extism's http_request: a name, {@code *.suffix}, or {@code *}
@@ -44,6 +45,7 @@ public record WasmManifest(
         Engine engine,
         Map<String, String> config,
         Limits limits,
+        boolean stateless,
         int instances,
         boolean wasi,
         List<Grant> allowedPaths,
@@ -87,13 +89,16 @@ public record WasmManifest(
      * @param stackKb        run calls on the plugin's own threads with this stack size; 0 (the default): on
      *                       the caller's thread, which saves a hand-off per call and bounds recursion by its stack
      * @param maxHttpResponseBytes the largest HTTP response body the module may receive
+     * @param extismMemoryMb the most Extism memory (the blocks of alloc, the input, config and variable copies) one call may
+     *                       hold; Extism's own hosts let it grow without a cap
      */
-    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes, long stackKb, long maxHttpResponseBytes) {
-        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0, 1 << 20);
+    public record Limits(long callTimeoutMs, long memoryMb, long maxOutputBytes, long maxVarBytes, long stackKb, long maxHttpResponseBytes,
+                         long extismMemoryMb) {
+        public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0, 1 << 20, 64);
     }
 
     private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256", "capabilities",
-            "exports", "encoding", "engine", "config", "limits", "instances", "wasi", "allowedPaths", "allowedHosts", "description");
+            "exports", "encoding", "engine", "config", "limits", "stateless", "instances", "wasi", "allowedPaths", "allowedHosts", "description");
 
     /**
      * @throws IllegalArgumentException one line naming the field at fault
@@ -149,16 +154,26 @@ public record WasmManifest(
         }
         ManifestFields l = f.object("limits");
         Limits d = Limits.DEFAULTS;
-        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes", "stackKb", "maxHttpResponseBytes");
+        l.onlyKnown("callTimeoutMs", "memoryMb", "maxOutputBytes", "maxVarBytes", "stackKb", "maxHttpResponseBytes", "extismMemoryMb");
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("memoryMb", d.memoryMb()),
                 l.positive("maxOutputBytes", d.maxOutputBytes()), l.natural("maxVarBytes", d.maxVarBytes()), l.natural("stackKb", d.stackKb()),
-                l.positive("maxHttpResponseBytes", d.maxHttpResponseBytes()));
+                l.positive("maxHttpResponseBytes", d.maxHttpResponseBytes()), l.positive("extismMemoryMb", d.extismMemoryMb()));
+        if (limits.extismMemoryMb() > 1024) {
+            throw new IllegalArgumentException("field 'limits.extismMemoryMb': " + limits.extismMemoryMb() + " is over 1024 MiB");
+        }
         if (limits.memoryMb() > 4096) {
             throw new IllegalArgumentException("field 'limits.memoryMb': " + limits.memoryMb() + " is over the 4096 MiB a 32-bit module can address");
         }
-        long instances = f.positive("instances", Math.max(2, Runtime.getRuntime().availableProcessors()));
+        // Extism runs a plugin's calls one at a time on one instance: its globals, memory and variables
+        // carry from each call to the next. Several instances only for a module that says it keeps nothing.
+        boolean stateless = f.bool("stateless", false);
+        long instances = f.positive("instances", stateless ? Math.max(2, Runtime.getRuntime().availableProcessors()) : 1);
         if (instances > 256) {
             throw new IllegalArgumentException("field 'instances': " + instances + " is more than 256");
+        }
+        if (instances > 1 && !stateless) {
+            throw new IllegalArgumentException("field 'instances': " + instances + " instances need \"stateless\": true (each instance has "
+                    + "its own globals and memory, and calls on several at once race on the plugin's variables)");
         }
         List<Grant> grants = new java.util.ArrayList<>();
         ManifestFields g = f.object("allowedPaths");
@@ -173,7 +188,7 @@ public record WasmManifest(
         boolean wasi = f.bool("wasi", false) || !grants.isEmpty();
         return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
-                Map.copyOf(config), limits, (int) instances, wasi, List.copyOf(grants),
+                Map.copyOf(config), limits, stateless, (int) instances, wasi, List.copyOf(grants),
                 List.copyOf(f.strings("allowedHosts", List.of())), capabilities(f));
     }
 
