@@ -339,7 +339,7 @@ class WasmPluginIT extends WasmPluginFolder {
         awaitRefused("greedy.wasm.json", "grants the folder " + work + ", outside what the configuration io.atrium.wasm allows (allowedRoots: [" + root + "])");
         awaitRefused("ghost.wasm.json", "grants the folder " + folder.resolve("no-such-folder") + ", which does not exist");
         awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, "
-                + "function wasi_snapshot_preview1.fd_read, function wasi_snapshot_preview1.fd_close, function wasi_snapshot_preview1.fd_write, "
+                + "function wasi_snapshot_preview1.fd_read, function wasi_snapshot_preview1.fd_close, function wasi_snapshot_preview1.fd_write, function wasi_snapshot_preview1.random_get, "
                 + "which Atrium does not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
     }
 
