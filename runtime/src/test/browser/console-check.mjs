@@ -21,7 +21,8 @@ try {
   await page.fill("#token", token);
   await page.dispatchEvent("#token", "change");
   await page.click('button[data-plugin="english"][data-action="reload"]');
-  await page.waitForFunction(() => /^reload english: /.test(document.getElementById("status").textContent), null, { timeout: 20000 });
+  // a locator, not waitForFunction: the page's Content-Security-Policy forbids the eval that needs
+  await page.locator("#status", { hasText: /^reload english: / }).waitFor({ timeout: 20000 });
   seen.status = await page.textContent("#status");
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify(seen));

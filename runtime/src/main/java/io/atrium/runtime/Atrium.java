@@ -586,11 +586,23 @@ public final class Atrium implements AutoCloseable {
             }
         }
 
+        private static boolean loopback(String host) {
+            try {
+                return java.net.InetAddress.getByName(host).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false; // the bind check names it
+            }
+        }
+
         /**
          * A fixed HTTP port that another process holds is fatal before anything starts: a local user who
          * squats the port would otherwise collect the token an operator types into "the" console.
          */
         private void checkHttpAddress() {
+            if (httpPort >= 0 && !loopback(httpHost)) {
+                java.util.logging.Logger.getLogger("io.atrium.runtime").warning("HTTP is served on " + httpHost + ":" + httpPort
+                        + ", which other machines may reach: whoever reaches it reads /api and /metrics (POSTs need the token)");
+            }
             if (httpPort <= 0) {
                 return; // none, or any free port
             }

@@ -116,7 +116,7 @@ class HttpApiIT extends ServerWithPluginFolder {
         assertEquals("plugin 'english' (Greeter) has no method 'shout' (it has: greet)", noMethod.error());
         Reply malformed = post("/api/plugins/english/greet", "[\"x\"");
         assertEquals(400, malformed.status());
-        assertTrue(malformed.error().startsWith("malformed JSON: "), malformed.error());
+        assertTrue(malformed.error().startsWith("malformed JSON at line 1 column 5: "), malformed.error());
         Reply notArray = post("/api/plugins/english/greet", "{\"name\": \"x\"}");
         assertEquals(400, notArray.status());
         assertEquals("the body must be a JSON array of the method's arguments, e.g. [\"World\"]", notArray.error());
@@ -125,26 +125,57 @@ class HttpApiIT extends ServerWithPluginFolder {
         assertEquals("greet takes 1 argument (String name), got 2 arguments", count.error());
         Reply type = post("/api/plugins/english/greet", "[[1, 2]]");
         assertEquals(400, type.status());
-        assertEquals("parameter 1 (String name): expected a JSON string, got an array", type.error());
+        assertEquals("parameter 1 (String name): expected a string, got an array", type.error());
+        // typed strictly: no number or boolean passes for a String, no single-quoted or commented JSON
+        assertEquals("parameter 1 (String name): expected a string, got a number", post("/api/plugins/english/greet", "[1]").error());
+        assertEquals("parameter 1 (String name): expected a string, got a boolean", post("/api/plugins/english/greet", "[true]").error());
+        for (String lax : List.of("['x']", "[\"x\"] trailing", "[x]", "[\"x\" /* c */]")) {
+            Reply r = post("/api/plugins/english/greet", lax);
+            assertEquals(400, r.status(), lax);
+            assertTrue(r.error().startsWith("malformed JSON") && !r.error().contains("setStrictness") && !r.error().contains("http"), r.error());
+        }
+        assertEquals(0, get("/api/plugins/english").object().get("calls").getAsLong(), "no refused call reached the plugin");
         Reply large = post("/api/plugins/english/greet", "[\"" + "x".repeat(2 << 20) + "\"]");
         assertEquals(413, large.status());
         assertTrue(large.error().startsWith("the body has "), large.error());
         assertEquals(404, post("/api/plugins/english:explode", "").status());
         assertEquals(404, get("/api/elsewhere").status());
+        // what the servlet container answers itself is JSON in Atrium's words too
+        Reply put = send("PUT", "/api/plugins/english", "[]", null);
+        assertEquals(405, put.status());
+        assertEquals("method PUT is not allowed on /api/plugins/english", put.error());
+        Reply unknownMethod = send("BREW", "/api/plugins", null, null);
+        assertEquals(501, unknownMethod.status());
+        assertEquals("method BREW is not implemented", unknownMethod.error());
+        Reply nowhere = get("/nowhere/at/all");
+        assertEquals(404, nowhere.status());
+        assertEquals("no such resource: /nowhere/at/all", nowhere.error());
         assertEquals("Hello, still!", post("/api/plugins/english/greet", "[\"still\"]").object().get("result").getAsString(),
                 "the server is fine after all that");
     }
 
     @Test
     void mutatingRequestsNeedTheTokenAndChangeNothingWithout() throws Exception {
-        for (String auth : new String[] {null, "Bearer wrong", "Basic " + token, token}) {
+        assertEquals(200, send("POST", "/api/plugins/english/greet", "[\"x\"]", "bearer " + token).status(), "the scheme in any case");
+        assertEquals(200, send("POST", "/api/plugins/english/greet", "[\"x\"]", "BEARER  " + token).status());
+        assertEquals(2, get("/api/plugins/english").object().get("calls").getAsLong());
+        for (String auth : new String[] {null, "Bearer wrong", "Basic " + token, token, "Bearer" + token, "Bearer " + token + "x"}) {
             Reply stop = send("POST", "/api/plugins/english:stop", "", auth);
             assertEquals(401, stop.status(), String.valueOf(auth));
             assertTrue(stop.error().startsWith("this request needs the API token"), stop.error());
             assertEquals(401, send("POST", "/api/plugins/english/greet", "[\"x\"]", auth).status());
         }
         assertEquals(PluginState.ACTIVE, atrium.registry().plugin("english").orElseThrow().state());
-        assertEquals(0, get("/api/plugins/english").object().get("calls").getAsLong(), "refused calls never reached the plugin");
+        assertEquals(2, get("/api/plugins/english").object().get("calls").getAsLong(), "refused calls never reached the plugin");
+        assertEquals(1, log.stream().filter(l -> l.contains("refused a request without the right API token: POST /api/plugins/english:stop from 127.0.0.1")).count(),
+                "the first refusal is logged, the next ones counted: " + String.join("\n", log));
+
+        // a token too short to resist guessing is refused: the generated one stays
+        drop("io.atrium.web.cfg", "token = short-token\n");
+        await("the short token is refused", () -> log.stream().anyMatch(l -> l.contains(
+                "configuration io.atrium.web: the token is refused, it has 11 characters and needs at least 16")));
+        assertEquals(token + "\n", atrium.execute("web:token").output());
+        assertEquals(401, send("POST", "/api/plugins/english/greet", "[\"x\"]", "Bearer short-token").status());
 
         // a token from configuration (here a file in the plugin folder) replaces the generated one
         drop("io.atrium.web.cfg", "token = s3cret-from-config\n");
@@ -159,6 +190,45 @@ class HttpApiIT extends ServerWithPluginFolder {
             assertTrue(!get("/api/plugins").json().toString().contains(secret));
         }
         assertTrue(log.stream().anyMatch(l -> l.contains("the HTTP API's token was generated; 'web:token' prints it")), String.join("\n", log));
+        atrium.stop();
+        assertTrue(log.stream().anyMatch(l -> l.matches(".*refused 1[0-9] more requests without the right API token in 60 s, the last: POST .*")),
+                "the rest are counted in one line: " + String.join("\n", log));
+    }
+
+    /** A request as a browser or an attacker's page may send it, headers and all (HttpClient refuses to set Host). */
+    private String raw(String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theServerAnswersOnlyToItsOwnNamesNeverEchoesARequestAndCannotBeFramed() throws Exception {
+        int port = base.getPort();
+        for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LocalHost:" + port, "127.0.0.1")) {
+            String answer = raw("GET /api/plugins HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 200"), host + ": " + answer);
+        }
+        // a page of evil.example whose name now points at 127.0.0.1 (DNS rebinding), or a port that is not this one
+        for (String host : List.of("evil.example:" + port, "evil.example", "localhost:" + (port + 1), "127.0.0.1.evil.example:" + port)) {
+            String answer = raw("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 421"), host + ": " + answer);
+            assertTrue(answer.contains("{\"error\":\"this server answers to localhost, 127.0.0.1 and [::1] only"), answer);
+            assertTrue(!answer.contains("plugin_calls_total"), answer);
+        }
+        String trace = raw("TRACE /api/plugins HTTP/1.1\r\nHost: localhost:" + port + "\r\nAuthorization: Bearer " + token
+                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(trace.startsWith("HTTP/1.1 405"), trace);
+        assertTrue(!trace.contains(token), "TRACE echoed the token: " + trace);
+
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base.resolve("/console/index.html")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(""));
+        assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
+        String csp = page.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"), csp);
     }
 
     @Test

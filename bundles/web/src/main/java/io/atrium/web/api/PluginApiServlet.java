@@ -130,6 +130,7 @@ public final class PluginApiServlet extends HttpServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         handle(response, () -> {
             if (!token.accepts(request.getHeader("Authorization"))) {
+                token.refused(request.getMethod() + " " + request.getRequestURI() + " from " + request.getRemoteAddr());
                 response.setHeader("WWW-Authenticate", "Bearer realm=\"atrium\"");
                 throw new ApiError(401, "this request needs the API token: 'Authorization: Bearer TOKEN' (web:token prints it)");
             }

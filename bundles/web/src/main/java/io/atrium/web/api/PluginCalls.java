@@ -1,11 +1,9 @@
 package io.atrium.web.api;
 
 import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import io.atrium.api.PluginException;
 import io.atrium.spi.CallOutcome;
 import java.lang.reflect.InvocationTargetException;
@@ -21,7 +19,7 @@ import java.util.stream.Collectors;
  * result as JSON, and a plugin's failure mapped to a status by its outcome.
  */
 final class PluginCalls {
-    private final Gson gson = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private final Gson gson = StrictJson.gson();
 
     /**
      * @param plugin   the plugin's name
@@ -38,7 +36,7 @@ final class PluginCalls {
             String all = Arrays.stream(type.getMethods()).map(Method::getName).distinct().sorted().collect(Collectors.joining(", "));
             throw new ApiError(404, "plugin '" + plugin + "' (" + type.getSimpleName() + ") has no method '" + name + "' (it has: " + all + ")");
         }
-        JsonArray args = arguments(body);
+        JsonArray args = StrictJson.arguments(body);
         Method method = named.stream().filter(m -> m.getParameterCount() == args.size()).findFirst()
                 .orElseThrow(() -> new ApiError(400, name + " takes " + named.stream().map(PluginCalls::signature)
                         .collect(Collectors.joining(" or ")) + ", got " + args.size() + " argument" + (args.size() == 1 ? "" : "s")));
@@ -67,22 +65,6 @@ final class PluginCalls {
         throw new ApiError(500, "the plugin's service does not implement " + contract);
     }
 
-    private static JsonArray arguments(String body) {
-        if (body.isBlank()) {
-            return new JsonArray();
-        }
-        JsonElement parsed;
-        try {
-            parsed = JsonParser.parseString(body);
-        } catch (JsonParseException e) {
-            throw new ApiError(400, "malformed JSON: " + firstLine(e));
-        }
-        if (!parsed.isJsonArray()) {
-            throw new ApiError(400, "the body must be a JSON array of the method's arguments, e.g. [\"World\"]");
-        }
-        return parsed.getAsJsonArray();
-    }
-
     private Object bind(JsonElement value, Parameter p, int index) {
         String what = "parameter " + (index + 1) + " (" + p.getType().getSimpleName() + " " + p.getName() + ")";
         if (value.isJsonNull()) {
@@ -90,11 +72,6 @@ final class PluginCalls {
                 throw new ApiError(400, what + " cannot be null");
             }
             return null;
-        }
-        if ((p.getType() == String.class || p.getType().isPrimitive() || Number.class.isAssignableFrom(p.getType())
-                || p.getType() == Boolean.class) && !value.isJsonPrimitive()) {
-            throw new ApiError(400, what + ": expected a JSON " + (p.getType() == String.class ? "string" : "value")
-                    + ", got " + (value.isJsonArray() ? "an array" : "an object"));
         }
         try {
             return gson.fromJson(value, p.getParameterizedType());

@@ -14,6 +14,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -40,7 +41,10 @@ public final class ApiToken {
         String token() default "";
     }
 
+    /** Shorter tokens are guessed: 16 characters of base64 are 96 bits. */
+    static final int MIN_LENGTH = 16;
     private final BundleContext context;
+    private final RefusedRequests failures = new RefusedRequests(LOG, java.time.Duration.ofMinutes(1));
     private volatile byte[] expected;
     private volatile String token;
 
@@ -54,17 +58,47 @@ public final class ApiToken {
     @Modified
     void modified(Config config) {
         String configured = config.token().strip();
+        if (!configured.isEmpty() && configured.length() < MIN_LENGTH) {
+            LOG.warning("configuration " + PID + ": the token is refused, it has " + configured.length() + " characters and needs at least "
+                    + MIN_LENGTH + " (a short token is guessed); the generated one stays in use ('web:token' prints it)");
+            configured = "";
+        }
         String next = configured.isEmpty() ? generated(context.getDataFile("api-token")) : configured;
-        this.expected = ("Bearer " + next).getBytes(StandardCharsets.UTF_8);
+        this.expected = next.getBytes(StandardCharsets.UTF_8);
         this.token = next;
     }
 
     /**
      * @param authorization the request's {@code Authorization} header, or null
-     * @return whether it carries the token (compared in constant time)
+     * @return whether it carries the token in the {@code Bearer} scheme (named in any case, RFC 9110),
+     *         compared in constant time
      */
     public boolean accepts(String authorization) {
-        return authorization != null && MessageDigest.isEqual(expected, authorization.strip().getBytes(StandardCharsets.UTF_8));
+        if (authorization == null) {
+            return false;
+        }
+        String value = authorization.strip();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected, value.substring(space + 1).strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Says that a request came without the right token: the first of a minute in a line of its own,
+     * the others counted in one line when the minute is over (or the server stops), so a client
+     * guessing tokens cannot flood the log and is not missed either.
+     *
+     * @param what the request, e.g. "POST /api/plugins/english:stop from 127.0.0.1"
+     */
+    public void refused(String what) {
+        failures.refused(what);
+    }
+
+    @Deactivate
+    void deactivate() {
+        failures.close();
     }
 
     @Descriptor("prints the token that the HTTP API's mutating requests and the web console's buttons need")
