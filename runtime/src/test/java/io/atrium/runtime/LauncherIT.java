@@ -300,6 +300,17 @@ class LauncherIT {
     }
 
     @Test
+    void servingHttpBeyondLoopbackIsWarnedAbout() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Run r = atrium("--data", data.toString(), "--http", "0.0.0.0:0", "--command", "plugin:list");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("WARNING io.atrium.runtime: HTTP is served on 0.0.0.0:0, which other machines may reach: "
+                + "whoever reaches it reads /api and /metrics (POSTs need the token)"), r.err());
+        Run local = atrium("--data", data.toString(), "--http", "127.0.0.1:0", "--command", "plugin:list");
+        assertTrue(!local.err().contains("HTTP is served on"), local.err());
+    }
+
+    @Test
     void anHttpPortTakenWhileTheServerStartsIsFatalToo() throws Exception {
         // The port is free when the server looks, and taken (by a plugin here; by any local process in
         // life) before the HTTP server binds it, after the plugins have started.
