@@ -190,6 +190,87 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("the kill is logged with its reason", () -> logged("plugin 'frozen' stopped answering: no answer to a health check within 2000 ms (killed); restarting in"));
     }
 
+    /**
+     * A plugin whose child moved to a session of its own (setsid) and kept its stdout open: its death is
+     * its process's exit all the same, and the child ends with it, with its reload and with the server.
+     */
+    @Test
+    void aPluginIsDeadWhenItsProcessExitsAndWhatItStartedEndsWithIt() throws Exception {
+        raw("forked", GOOD, """
+                import subprocess
+                child = subprocess.Popen(["setsid", "sleep", "1000"])  # inherits stdin, stdout and stderr: holds them open
+                while os.getsid(child.pid) != child.pid:  # out of the plugin's group and session before anything else
+                    time.sleep(0.001)
+                open(".child-of-%d" % os.getpid(), "w").write(str(child.pid))
+                if msg.get("params") == ["die"]:
+                    os._exit(3)
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": str(child.pid)})""", "\"restart\": {\"initialBackoffMs\": 50}");
+        Greeter g = greeter("forked");
+        long first = pid("forked");
+
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("die"));
+        assertTrue(e.getMessage().startsWith("plugin 'forked': exited with status 3"), e.getMessage());
+        long orphan = childOf(first);
+        await("the child of the dead plugin is gone", () -> gone(orphan));
+        assertTrue(log.stream().noneMatch(l -> l.contains("health check")), "no false health check failure");
+        await("the plugin is restarted", () -> pid("forked") > 0 && pid("forked") != first);
+        assertTrue(logged("plugin 'forked' exited with status 3; restarting in 50 ms"), String.join("\n", log));
+
+        long second = pid("forked");
+        long reloaded = spawned(greeter("forked"));
+        assertEquals("reloaded forked: active\n", atrium.execute("plugin:reload forked").output());
+        await("the child of the reloaded plugin's old process is gone", () -> gone(reloaded) && gone(second));
+
+        long last = spawned(greeter("forked"));
+        atrium.stop();
+        atrium = null;
+        await("the child is gone with the server", () -> gone(last));
+    }
+
+    /** @return the pid of a child the plugin "forked" started, once it runs in a session of its own (out of its plugin's group) */
+    long spawned(Greeter forked) throws Exception {
+        long child = Long.parseLong(forked.greet("spawn"));
+        await("the child " + child + " runs in a session of its own", () -> {
+            try {
+                return session(child) == child;
+            } catch (java.io.IOException gone) {
+                return false;
+            }
+        });
+        return child;
+    }
+
+    /** @return the pid the raw plugin "forked" wrote for the child its process started */
+    long childOf(long plugin) throws Exception {
+        Path f = folder.resolve(".child-of-" + plugin);
+        await("the plugin said its child's pid", () -> Files.exists(f) && !readQuietly(f).isEmpty());
+        return Long.parseLong(readQuietly(f));
+    }
+
+    private static String readQuietly(Path f) {
+        try {
+            return Files.readString(f).strip();
+        } catch (java.io.IOException notYet) {
+            return "";
+        }
+    }
+
+    /** @return whether the process is gone: no such pid, or a zombie waiting to be reaped (killed, not yet buried) */
+    static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException noSuchProcess) {
+            return true;
+        }
+    }
+
+    /** @return the process's session id (/proc/PID/stat, the sixth field) */
+    static long session(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+    }
+
     @Test
     void repeatedCrashesBackOffThenMarkThePluginFailed() throws Exception {
         python("doomed", """
@@ -640,7 +721,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         java.util.Set<String> seen = new java.util.TreeSet<>(List.of(greeter("envy").greet("x").split(",")));
         java.util.Set<String> allowed = java.util.Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
                 "ATRIUM_PLUGIN_COOKIE", "ATRIUM_PROTOCOL_VERSIONS", "ATRIUM_PLUGIN_NAME", "ATRIUM_MAX_FRAME_BYTES", "ATRIUM_PLUGIN_MODE",
-                "ATRIUM_SDK_PYTHON", "GREETING",
+                "ATRIUM_PLUGIN_INSTANCE", "ATRIUM_SDK_PYTHON", "GREETING",
                 "PWD", "SHLVL", "_"); // the last three are set by python3's launcher script (pyenv), not by the host
         seen.removeIf(k -> k.contains("PYENV")); // pyenv's shim exports its own
         assertTrue(allowed.containsAll(seen), "the host's other variables are not passed on: " + seen);

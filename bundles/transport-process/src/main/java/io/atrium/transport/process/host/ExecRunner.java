@@ -69,17 +69,17 @@ final class ExecRunner implements Invoker {
             throw new PluginRejectedException(name, method + ": the request is " + request.length
                     + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());
         }
-        Process p;
+        Launcher.Launched launched;
         try {
-            p = launcher.start(manifest);
+            launched = launcher.start(manifest);
         } catch (IOException | IllegalArgumentException e) {
             throw new PluginCrashedException(name, "could not be started: " + e.getMessage());
         }
+        Process p = launched.process();
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> watchdog = timers.schedule(() -> {
             timedOut.set(true);
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            launched.killAll();
         }, timeoutMs, TimeUnit.MILLISECONDS);
         AtomicReference<String> lastStderr = new AtomicReference<>();
         Thread stderr = new Thread(() -> {
@@ -123,7 +123,7 @@ final class ExecRunner implements Invoker {
                 throw new PluginTimeoutException(name, method + " did not answer within " + timeoutMs + " ms (the process was killed)");
             }
             if (protocolError != null) {
-                p.destroyForcibly();
+                launched.killAll();
                 throw new PluginCrashedException(name, protocolError);
             }
             if (line == null) {
@@ -139,12 +139,11 @@ final class ExecRunner implements Invoker {
             return Invoker.resultOf(name, method, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
             throw new PluginCrashedException(name, method + " was interrupted");
         } finally {
             watchdog.cancel(false);
             if (p.isAlive()) {
-                p.destroyForcibly();
+                launched.killAll();
             }
         }
     }
