@@ -311,6 +311,46 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("it is restarted", () -> state("leaky") == PluginState.ACTIVE);
     }
 
+    /**
+     * The manifest of docs/protocol.md (memoryMb 64) with a script on the Python helper: its 8 workers
+     * serve 8 calls at once. A thread's stack counts against the cap whole; at the default 8 MiB the 7th
+     * worker could not start ("can't start new thread") and the plugin died.
+     */
+    @Test
+    void theDocumentedManifestServesTheHelpersEightWorkersAtOnce() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "protocol.md"));
+        int start = doc.indexOf("```json\n") + "```json\n".length();
+        String documented = doc.substring(start, doc.indexOf("```", start));
+        assertTrue(documented.contains("\"memoryMb\": 64") && documented.contains("\"command\": [\"python3\", \"greeter.py\"]"), documented);
+        Files.writeString(folder.resolve("greeter.py"), """
+                import os, sys, threading
+                sys.path.insert(0, os.environ["ATRIUM_SDK_PYTHON"])
+                from atrium_plugin import serve
+                everyone = threading.Barrier(8, timeout=10)
+                def greet(who):
+                    everyone.wait()  # answered only once all 8 calls are in a worker at once
+                    return "Hello, " + who
+                serve(name="python-greeter", version="1.0.0", contract="io.atrium.api.greeting.Greeter",
+                      capabilities=["greet", "config", "style;version=2"], methods={"greet": greet})
+                """);
+        manifest("python-greeter", documented.replace("\"env\": {", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\", "));
+        Greeter g = greeter("python-greeter");
+        assertTrue(atrium.execute("plugin:info python-greeter").output().contains("memory cap    64 MiB"));
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<String>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String who = "caller " + i;
+                calls.add(callers.submit(() -> g.greet(who)));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertEquals("Hello, caller " + i, calls.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
     @Test
     void capabilitiesAreDeclaredInTheHandshakeAndTheConfigurationCanRequireThem() throws Exception {
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=3\n");
