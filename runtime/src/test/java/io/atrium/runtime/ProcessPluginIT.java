@@ -281,6 +281,9 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(logged("plugin 'doomed' exited with status 7; last stderr line: 'cannot start: no database', before its handshake; restarting in 50 ms"),
                 String.join("\n", log));
         assertTrue(logged("restarting in 100 ms"), "the backoff doubles");
+        // maxRestarts 2: two crashes are restarted, the third fails it
+        assertTrue(logged("restarting in 50 ms (crash 1 of 2 allowed within 60 s)"), String.join("\n", log));
+        assertTrue(logged("restarting in 100 ms (crash 2 of 2 allowed within 60 s)"), String.join("\n", log));
         String problems = problems();
         assertTrue(problems.contains("doomed (doomed.plugin.json): crashed 3 times within 60 s; last: exited with status 7"), problems);
         assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.startsWith("doomed") && l.contains(" failed ")),
@@ -526,6 +529,27 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(log.stream().filter(l -> l.contains("plugin 'flood': noise")).count() <= 400, "at most 200 lines a second are kept");
         helperPlugin("good", "return 'fine'", "");
         assertEquals("fine", greeter("good").greet("x"));
+    }
+
+    @Test
+    void lateDuplicateAndStringIdAnswersAreNamedForWhatTheyAre() throws Exception {
+        raw("late", GOOD, """
+                if msg["params"] == ["slow"]:
+                    time.sleep(0.6)
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "first"})
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "second"})""", "\"limits\": {\"callTimeoutMs\": 300}");
+        raw("stringly", GOOD, "say({\"jsonrpc\": \"2.0\", \"id\": str(msg[\"id\"]), \"result\": \"mine\"})", "");
+        Greeter late = greeter("late");
+        assertThrows(PluginTimeoutException.class, () -> late.greet("slow"));
+        await("the late answer is logged as late", () -> log.stream().anyMatch(l -> l.matches(
+                "WARNING plugin 'late' answered call \\d+ after the host had stopped waiting for it \\(timed out\\); the answer is dropped")));
+        assertEquals("first", late.greet("quick"));
+        await("the second answer is logged as a second one", () -> log.stream().anyMatch(l -> l.matches(
+                "WARNING plugin 'late' answered call \\d+ again, after its first answer; the answer is dropped")));
+
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> greeter("stringly").greet("x"));
+        assertTrue(e.getMessage().matches("plugin 'stringly': sent an answer with the string id \"\\d+\": the host's ids are whole "
+                + "numbers, and an answer carries its request's id as it came: '\\{.*' \\(killed\\)"), e.getMessage());
     }
 
     @Test

@@ -77,6 +77,15 @@ public final class PluginProcess implements Invoker {
      * holds the pipe, and the plugin is dead all the same.
      */
     static final long EXIT_GRACE_MS = 2_000;
+    /** Ids of calls the host stopped waiting for (timed out, interrupted), so a late answer is told from a second one. */
+    private final Map<Long, Boolean> givenUp = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 1024; // bounded: a plugin that never answers must not grow it without end
+        }
+    });
     private final Thread stdoutReader;
     private final Thread stderrReader;
     private volatile boolean closing;
@@ -222,12 +231,12 @@ public final class PluginProcess implements Invoker {
                 spinBriefly(answer);
                 return answer.get(Math.max(0, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                pending.remove(id);
+                giveUp(id);
                 throw new PluginTimeoutException(manifest.name(), method + " did not answer within " + timeoutMs + " ms");
             } catch (ExecutionException e) {
                 throw (RuntimeException) e.getCause();
             } catch (InterruptedException e) {
-                pending.remove(id);
+                giveUp(id);
                 Thread.currentThread().interrupt();
                 throw new PluginUnavailableException(manifest.name(), method + " was interrupted");
             }
@@ -277,8 +286,8 @@ public final class PluginProcess implements Invoker {
             return CompletableFuture.completedFuture(null); // the reader notices the death
         }
         return answer.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((r, failure) -> {
-            pending.remove(id);
             if (failure instanceof TimeoutException) {
+                giveUp(id);
                 kill("stopped answering: no answer to a health check within " + timeoutMs + " ms");
             }
             return null;
@@ -322,6 +331,13 @@ public final class PluginProcess implements Invoker {
         long d = writeDeadline;
         if (d != 0 && System.nanoTime() - d > 0 && died == null) {
             kill("stopped reading its stdin: a request could not be written within its deadline");
+        }
+    }
+
+    /** The host stops waiting for a call's answer: one that comes later is late, not a stranger's. */
+    private void giveUp(long id) {
+        if (pending.remove(id) != null) {
+            givenUp.put(id, Boolean.TRUE);
         }
     }
 
@@ -373,8 +389,10 @@ public final class PluginProcess implements Invoker {
         } else if ((id = Messages.answerId(msg)) != null) {
             CompletableFuture<JsonElement> answer = pending.remove(id);
             if (answer == null) {
-                log.host(id <= ids.get() ? Level.FINE : Level.WARNING, id <= ids.get()
-                        ? "answered call " + id + " after it had timed out; the answer is dropped"
+                log.host(Level.WARNING, givenUp.remove(id) != null
+                        ? "answered call " + id + " after the host had stopped waiting for it (timed out); the answer is dropped"
+                        : id <= ids.get() && id > 0
+                        ? "answered call " + id + " again, after its first answer; the answer is dropped"
                         : "answered call " + id + ", which the host never made; the answer is dropped");
                 return;
             }
@@ -384,7 +402,9 @@ public final class PluginProcess implements Invoker {
                 answer.completeExceptionally(e);
             }
         } else {
-            kill("sent a frame that is neither a request nor an answer: " + Messages.quote(line));
+            String why = Messages.idProblem(msg);
+            kill(why != null ? "sent an answer " + why + ": " + Messages.quote(line)
+                    : "sent a frame that is neither a request nor an answer: " + Messages.quote(line));
         }
     }
 
@@ -536,8 +556,10 @@ public final class PluginProcess implements Invoker {
     @Override
     public void shutdown() {
         closing = true;
+        long id = ids.incrementAndGet();
+        pending.put(id, new CompletableFuture<>()); // its answer is expected, not a stranger's
         try {
-            if (send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000, 2_000)) {
+            if (send(Messages.request(id, Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000, 2_000)) {
                 stdin.close();
             } // else: it is not reading; the termination below ends it
         } catch (IOException alreadyGone) {

@@ -134,7 +134,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /**
      * A launch or reload did not start: with nothing running, a refusal fails the plugin and any other
-     * failure counts as a crash, under the restart policy. Decided under the lock, so an instance that a
+     * failure counts as a crash, under the restart policy: an exit before the handshake or a handshake
+     * too slow may pass by itself (a dependency not up yet, a machine busy starting), what a handshake
+     * announced would not (docs/protocol.md, section 3). Decided under the lock, so an instance that a
      * concurrent launch or reload brought up meanwhile keeps serving (and is never dropped unstopped).
      */
     private synchronized void startFailed(PluginException e) {
@@ -249,8 +251,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             problem = reason;
             restarts++;
             afterCrash = true;
+            // maxRestarts crashes are restarted; the one after them fails the plugin
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
-                    + (policy.maxRestarts() + 1) + " allowed within " + policy.windowSeconds() + " s)");
+                    + policy.maxRestarts() + " allowed within " + policy.windowSeconds() + " s)");
             restart = timers.schedule(() -> background(this::launch), delay, TimeUnit.MILLISECONDS);
         }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginTimeoutException;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.support.PluginLog;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,26 @@ class ExecRunnerTest {
         caller.setDaemon(true);
         caller.start();
         return failure;
+    }
+
+    @Test
+    void aCallThatWaitedForAProcessHasItsWholeTimeoutFromWhenItIsHandedToOne() throws Exception {
+        ExecRunner r = runner("read -r line\necho \"$line\" > request.json\nexec sleep 600\n", 500);
+        r.slots.acquire(ExecRunner.MAX_PROCESSES); // every process slot is taken
+        CompletableFuture<RuntimeException> call = failureOf(r, 500);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!r.slots.hasQueuedThreads()) {
+            assertTrue(System.nanoTime() < deadline, "the call never waited for a slot");
+            Thread.sleep(5);
+        }
+        Thread.sleep(50); // it waits 50 ms at least: time it must not be charged for
+        r.slots.release();
+        RuntimeException e = call.get(30, TimeUnit.SECONDS);
+        assertInstanceOf(PluginTimeoutException.class, e);
+        assertEquals("plugin 'demo': greet did not answer within 500 ms (the process was killed)", e.getMessage(), "the call's own limit");
+        String request = Files.readString(dir.resolve("request.json"));
+        assertTrue(request.contains("\"deadlineMs\":500"), "the process is told the whole limit, from when it has the call: " + request);
+        r.slots.release(ExecRunner.MAX_PROCESSES - 1);
     }
 
     @Test
