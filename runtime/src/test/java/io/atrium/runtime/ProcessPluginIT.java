@@ -366,13 +366,22 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
         assertEquals("z", greeter("stylish").greet("z"));
         assertEquals("CAPABILITY  VERSION\ngreet       -\nconfig      -\nstyle       2\n", atrium.execute("plugin:caps stylish").output());
-        // and a stricter one refuses it while it runs: its service goes, its process ends
+        // and a stricter one refuses it while it runs: its service goes, its process ends, and the log says why, once a plugin
+        helperPlugin("plain", "return who", "");
+        assertEquals("p", greeter("plain").greet("p"));
         long pid = pid("stylish");
+        long plainPid = pid("plain");
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, shout\n");
-        await("the running plugin is refused", () -> state("stylish") == PluginState.FAILED);
+        await("the running plugins are refused", () -> state("stylish") == PluginState.FAILED && state("plain") == PluginState.FAILED);
         assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability shout"), problems());
         assertTrue(atrium.service(Greeter.class, "stylish").isEmpty());
         await("its process ends", () -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
+        for (var stopped : java.util.Map.of("stylish", pid, "plain", plainPid).entrySet()) {
+            String line = "SEVERE plugin '" + stopped.getKey() + "' stopped (pid " + stopped.getValue() + ") by the changed capability policy, "
+                    + "rule 'io.atrium.api.greeting.Greeter = greet, shout': it lacks the capability shout, which the configuration "
+                    + "io.atrium.capabilities requires of every Greeter";
+            assertEquals(1, log.stream().filter(line::equals).count(), line + " is logged once:\n" + String.join("\n", log));
+        }
     }
 
     @Test

@@ -259,6 +259,11 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     }
 
     private synchronized void fail(String reason) {
+        fail(reason, "refused: " + reason);
+    }
+
+    /** Guarded by this. */
+    private void fail(String reason, String logLine) {
         if (stopped) {
             return;
         }
@@ -266,7 +271,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         unregister();
         state = PluginState.FAILED;
         problem = reason;
-        log.host(Level.SEVERE, "refused: " + reason);
+        log.host(Level.SEVERE, logLine);
         events.accept(LifecycleEvent.FAIL);
     }
 
@@ -313,10 +318,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /**
      * The capability policy changed: a running plugin that now lacks a required capability is
-     * refused (its service withdrawn, its process stopped); one refused for that before, and now
-     * acceptable, is launched again.
+     * refused at once (its service withdrawn, its process stopped: a tightened security policy bites
+     * now, not at the next restart), with one line in the log naming it and the rule; one refused for
+     * that before, and now acceptable, is launched again.
+     *
+     * @param rule the policy's rule for this plugin's contract, as the configuration reads, for the log
      */
-    public void policyChanged() {
+    public void policyChanged(String rule) {
         Invoker old = null;
         boolean relaunch = false;
         synchronized (this) {
@@ -326,7 +334,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             String refusal = policy.apply(capabilities);
             if (refusal != null && current != null) {
                 old = current;
-                fail(refusal);
+                fail(refusal, "stopped" + (old instanceof PluginProcess p ? " (pid " + p.pid() + ")" : "")
+                        + " by the changed capability policy, rule '" + rule + "': it " + refusal);
             } else if (refusal == null && state == PluginState.FAILED && problem != null && problem.startsWith(LACKS)) {
                 state = PluginState.STARTING;
                 problem = null;
