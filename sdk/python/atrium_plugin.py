@@ -7,7 +7,8 @@
           methods={"greet": lambda name: f"Hello, {name}!"})
 
 serve() checks that Atrium started the process, sends the handshake, then answers calls, several
-at once, until the host asks it to stop or closes stdin. The protocol is in docs/protocol.md.
+at once (on `workers` threads, 8 by default, with 1 MiB stacks unless threading.stack_size was set:
+a memory cap counts every thread's stack), until the host asks it to stop or closes stdin. The protocol is in docs/protocol.md.
 Inside a method, `host` (the argument serve() passes when a method takes a `host=` keyword) logs to
 the host and reads the plugin's configuration. print() goes to stderr, which the host logs.
 """
@@ -21,6 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 COOKIE_ENV = "ATRIUM_PLUGIN_COOKIE"
 COOKIE = "atrium-plugin-7f3c9b2e"
 PROTOCOL = 1
+# A worker's stack. A memory cap (limits.memoryMb, RLIMIT_DATA) counts a thread's whole stack from its start,
+# and glibc's default is RLIMIT_STACK, 8 MiB: under a 64 MiB cap the 7th worker could not start. 1 MiB holds
+# Python's default recursion limit (1000 frames, through C calls too); 8 workers cost 8 MiB.
+WORKER_STACK = 1 << 20
 
 
 class PluginError(Exception):
@@ -120,6 +125,8 @@ def serve(name, version, contract, methods, capabilities=(), workers=8):
         "cookie": COOKIE, "protocol": PROTOCOL, "name": name, "version": version,
         "contract": contract, "capabilities": list(capabilities)}})
 
+    if threading.stack_size() == 0:  # the plugin did not choose a size itself
+        threading.stack_size(WORKER_STACK)
     pool = ThreadPoolExecutor(max_workers=workers)
     for raw in sys.stdin.buffer:
         if not raw.strip():

@@ -190,6 +190,87 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("the kill is logged with its reason", () -> logged("plugin 'frozen' stopped answering: no answer to a health check within 2000 ms (killed); restarting in"));
     }
 
+    /**
+     * A plugin whose child moved to a session of its own (setsid) and kept its stdout open: its death is
+     * its process's exit all the same, and the child ends with it, with its reload and with the server.
+     */
+    @Test
+    void aPluginIsDeadWhenItsProcessExitsAndWhatItStartedEndsWithIt() throws Exception {
+        raw("forked", GOOD, """
+                import subprocess
+                child = subprocess.Popen(["setsid", "sleep", "1000"])  # inherits stdin, stdout and stderr: holds them open
+                while os.getsid(child.pid) != child.pid:  # out of the plugin's group and session before anything else
+                    time.sleep(0.001)
+                open(".child-of-%d" % os.getpid(), "w").write(str(child.pid))
+                if msg.get("params") == ["die"]:
+                    os._exit(3)
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": str(child.pid)})""", "\"restart\": {\"initialBackoffMs\": 50}");
+        Greeter g = greeter("forked");
+        long first = pid("forked");
+
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("die"));
+        assertTrue(e.getMessage().startsWith("plugin 'forked': exited with status 3"), e.getMessage());
+        long orphan = childOf(first);
+        await("the child of the dead plugin is gone", () -> gone(orphan));
+        assertTrue(log.stream().noneMatch(l -> l.contains("health check")), "no false health check failure");
+        await("the plugin is restarted", () -> pid("forked") > 0 && pid("forked") != first);
+        assertTrue(logged("plugin 'forked' exited with status 3; restarting in 50 ms"), String.join("\n", log));
+
+        long second = pid("forked");
+        long reloaded = spawned(greeter("forked"));
+        assertEquals("reloaded forked: active\n", atrium.execute("plugin:reload forked").output());
+        await("the child of the reloaded plugin's old process is gone", () -> gone(reloaded) && gone(second));
+
+        long last = spawned(greeter("forked"));
+        atrium.stop();
+        atrium = null;
+        await("the child is gone with the server", () -> gone(last));
+    }
+
+    /** @return the pid of a child the plugin "forked" started, once it runs in a session of its own (out of its plugin's group) */
+    long spawned(Greeter forked) throws Exception {
+        long child = Long.parseLong(forked.greet("spawn"));
+        await("the child " + child + " runs in a session of its own", () -> {
+            try {
+                return session(child) == child;
+            } catch (java.io.IOException gone) {
+                return false;
+            }
+        });
+        return child;
+    }
+
+    /** @return the pid the raw plugin "forked" wrote for the child its process started */
+    long childOf(long plugin) throws Exception {
+        Path f = folder.resolve(".child-of-" + plugin);
+        await("the plugin said its child's pid", () -> Files.exists(f) && !readQuietly(f).isEmpty());
+        return Long.parseLong(readQuietly(f));
+    }
+
+    private static String readQuietly(Path f) {
+        try {
+            return Files.readString(f).strip();
+        } catch (java.io.IOException notYet) {
+            return "";
+        }
+    }
+
+    /** @return whether the process is gone: no such pid, or a zombie waiting to be reaped (killed, not yet buried) */
+    static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException noSuchProcess) {
+            return true;
+        }
+    }
+
+    /** @return the process's session id (/proc/PID/stat, the sixth field) */
+    static long session(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+    }
+
     @Test
     void repeatedCrashesBackOffThenMarkThePluginFailed() throws Exception {
         python("doomed", """
@@ -200,6 +281,9 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(logged("plugin 'doomed' exited with status 7; last stderr line: 'cannot start: no database', before its handshake; restarting in 50 ms"),
                 String.join("\n", log));
         assertTrue(logged("restarting in 100 ms"), "the backoff doubles");
+        // maxRestarts 2: two crashes are restarted, the third fails it
+        assertTrue(logged("restarting in 50 ms (crash 1 of 2 allowed within 60 s)"), String.join("\n", log));
+        assertTrue(logged("restarting in 100 ms (crash 2 of 2 allowed within 60 s)"), String.join("\n", log));
         String problems = problems();
         assertTrue(problems.contains("doomed (doomed.plugin.json): crashed 3 times within 60 s; last: exited with status 7"), problems);
         assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.startsWith("doomed") && l.contains(" failed ")),
@@ -230,6 +314,46 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         await("it is restarted", () -> state("leaky") == PluginState.ACTIVE);
     }
 
+    /**
+     * The manifest of docs/protocol.md (memoryMb 64) with a script on the Python helper: its 8 workers
+     * serve 8 calls at once. A thread's stack counts against the cap whole; at the default 8 MiB the 7th
+     * worker could not start ("can't start new thread") and the plugin died.
+     */
+    @Test
+    void theDocumentedManifestServesTheHelpersEightWorkersAtOnce() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "protocol.md"));
+        int start = doc.indexOf("```json\n") + "```json\n".length();
+        String documented = doc.substring(start, doc.indexOf("```", start));
+        assertTrue(documented.contains("\"memoryMb\": 64") && documented.contains("\"command\": [\"python3\", \"greeter.py\"]"), documented);
+        Files.writeString(folder.resolve("greeter.py"), """
+                import os, sys, threading
+                sys.path.insert(0, os.environ["ATRIUM_SDK_PYTHON"])
+                from atrium_plugin import serve
+                everyone = threading.Barrier(8, timeout=10)
+                def greet(who):
+                    everyone.wait()  # answered only once all 8 calls are in a worker at once
+                    return "Hello, " + who
+                serve(name="python-greeter", version="1.0.0", contract="io.atrium.api.greeting.Greeter",
+                      capabilities=["greet", "config", "style;version=2"], methods={"greet": greet})
+                """);
+        manifest("python-greeter", documented.replace("\"env\": {", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\", "));
+        Greeter g = greeter("python-greeter");
+        assertTrue(atrium.execute("plugin:info python-greeter").output().contains("memory cap    64 MiB"));
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<String>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String who = "caller " + i;
+                calls.add(callers.submit(() -> g.greet(who)));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertEquals("Hello, caller " + i, calls.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
     @Test
     void capabilitiesAreDeclaredInTheHandshakeAndTheConfigurationCanRequireThem() throws Exception {
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=3\n");
@@ -242,13 +366,22 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
         assertEquals("z", greeter("stylish").greet("z"));
         assertEquals("CAPABILITY  VERSION\ngreet       -\nconfig      -\nstyle       2\n", atrium.execute("plugin:caps stylish").output());
-        // and a stricter one refuses it while it runs: its service goes, its process ends
+        // and a stricter one refuses it while it runs: its service goes, its process ends, and the log says why, once a plugin
+        helperPlugin("plain", "return who", "");
+        assertEquals("p", greeter("plain").greet("p"));
         long pid = pid("stylish");
+        long plainPid = pid("plain");
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, shout\n");
-        await("the running plugin is refused", () -> state("stylish") == PluginState.FAILED);
+        await("the running plugins are refused", () -> state("stylish") == PluginState.FAILED && state("plain") == PluginState.FAILED);
         assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability shout"), problems());
         assertTrue(atrium.service(Greeter.class, "stylish").isEmpty());
         await("its process ends", () -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
+        for (var stopped : java.util.Map.of("stylish", pid, "plain", plainPid).entrySet()) {
+            String line = "SEVERE plugin '" + stopped.getKey() + "' stopped (pid " + stopped.getValue() + ") by the changed capability policy, "
+                    + "rule 'io.atrium.api.greeting.Greeter = greet, shout': it lacks the capability shout, which the configuration "
+                    + "io.atrium.capabilities requires of every Greeter";
+            assertEquals(1, log.stream().filter(line::equals).count(), line + " is logged once:\n" + String.join("\n", log));
+        }
     }
 
     @Test
@@ -405,6 +538,27 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertTrue(log.stream().filter(l -> l.contains("plugin 'flood': noise")).count() <= 400, "at most 200 lines a second are kept");
         helperPlugin("good", "return 'fine'", "");
         assertEquals("fine", greeter("good").greet("x"));
+    }
+
+    @Test
+    void lateDuplicateAndStringIdAnswersAreNamedForWhatTheyAre() throws Exception {
+        raw("late", GOOD, """
+                if msg["params"] == ["slow"]:
+                    time.sleep(0.6)
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "first"})
+                say({"jsonrpc": "2.0", "id": msg["id"], "result": "second"})""", "\"limits\": {\"callTimeoutMs\": 300}");
+        raw("stringly", GOOD, "say({\"jsonrpc\": \"2.0\", \"id\": str(msg[\"id\"]), \"result\": \"mine\"})", "");
+        Greeter late = greeter("late");
+        assertThrows(PluginTimeoutException.class, () -> late.greet("slow"));
+        await("the late answer is logged as late", () -> log.stream().anyMatch(l -> l.matches(
+                "WARNING plugin 'late' answered call \\d+ after the host had stopped waiting for it \\(timed out\\); the answer is dropped")));
+        assertEquals("first", late.greet("quick"));
+        await("the second answer is logged as a second one", () -> log.stream().anyMatch(l -> l.matches(
+                "WARNING plugin 'late' answered call \\d+ again, after its first answer; the answer is dropped")));
+
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> greeter("stringly").greet("x"));
+        assertTrue(e.getMessage().matches("plugin 'stringly': sent an answer with the string id \"\\d+\": the host's ids are whole "
+                + "numbers, and an answer carries its request's id as it came: '\\{.*' \\(killed\\)"), e.getMessage());
     }
 
     @Test
@@ -640,7 +794,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         java.util.Set<String> seen = new java.util.TreeSet<>(List.of(greeter("envy").greet("x").split(",")));
         java.util.Set<String> allowed = java.util.Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
                 "ATRIUM_PLUGIN_COOKIE", "ATRIUM_PROTOCOL_VERSIONS", "ATRIUM_PLUGIN_NAME", "ATRIUM_MAX_FRAME_BYTES", "ATRIUM_PLUGIN_MODE",
-                "ATRIUM_SDK_PYTHON", "GREETING",
+                "ATRIUM_PLUGIN_INSTANCE", "ATRIUM_SDK_PYTHON", "GREETING",
                 "PWD", "SHLVL", "_"); // the last three are set by python3's launcher script (pyenv), not by the host
         seen.removeIf(k -> k.contains("PYENV")); // pyenv's shim exports its own
         assertTrue(allowed.containsAll(seen), "the host's other variables are not passed on: " + seen);

@@ -105,7 +105,9 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Modified
     void modified(Map<String, Object> config) {
         policy = ManifestPolicy.of("process", config, atriumHome);
-        plugins.all().forEach(SupervisedPlugin::policyChanged); // a changed policy applies to running plugins too
+        ManifestPolicy now = policy;
+        // a changed policy applies to running plugins too: a tightened security policy bites at once
+        plugins.all().forEach(p -> p.policyChanged(now.capabilityRule(p.manifest().contract())));
     }
 
     @Deactivate

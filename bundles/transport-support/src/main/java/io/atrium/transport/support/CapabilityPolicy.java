@@ -45,6 +45,11 @@ public final class CapabilityPolicy {
         return new CapabilityPolicy(next);
     }
 
+    /** @return the rule for a contract, as the configuration would write it: {@code CONTRACT = a, b;version=2}, or {@code CONTRACT = } */
+    public String rule(String contract) {
+        return contract + " = " + String.join(", ", required.getOrDefault(contract, List.of()).stream().map(Capability::toString).toList());
+    }
+
     /**
      * @param contract the plugin's contract
      * @param declared the capabilities it declares

@@ -96,6 +96,11 @@ public final class ManifestPolicy {
         return capabilities.refusal(contract, declared);
     }
 
+    /** @return the capability policy's rule for a contract as its configuration reads ({@code io.atrium.api.greeting.Greeter = greet, shout}) */
+    public String capabilityRule(String contract) {
+        return capabilities.rule(contract);
+    }
+
     /**
      * @param manifest  the manifest file
      * @param ownFiles  the plugin's own files, watched for changes

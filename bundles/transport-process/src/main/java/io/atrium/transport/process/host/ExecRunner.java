@@ -24,13 +24,15 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One-shot mode: each call runs the executable once, writes the request line to its stdin and closes
- * it, and reads the answer line from its stdout (git- and kubectl-style plugins). The process must
- * exit within the call's timeout or it is killed.
+ * it, and reads the answer line from its stdout (git- and kubectl-style plugins). A call waits for one
+ * of {@link #MAX_PROCESSES} slots within its timeout; from when it is handed to its process, it has its
+ * whole timeout (the {@code deadlineMs} its request says), and the process must answer and exit within
+ * it or it is killed, with what it started.
  */
 final class ExecRunner implements Invoker {
     /** Processes one plugin may run at once; more calls wait for a slot within their timeout. */
     static final int MAX_PROCESSES = 16;
-    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PROCESSES);
+    final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PROCESSES); // (package-private: tests hold slots)
     private final PluginManifest manifest;
     private final PluginLog log;
     private final ScheduledExecutorService timers;
@@ -45,7 +47,6 @@ final class ExecRunner implements Invoker {
 
     @Override
     public JsonElement call(String method, String params, long timeoutMs) {
-        long start = System.nanoTime();
         try {
             if (!slots.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
                 throw new io.atrium.api.PluginUnavailableException(manifest.name(), method + ": " + MAX_PROCESSES
@@ -56,7 +57,7 @@ final class ExecRunner implements Invoker {
             throw new io.atrium.api.PluginUnavailableException(manifest.name(), method + " was interrupted");
         }
         try {
-            return run(method, params, Math.max(1, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+            return run(method, params, timeoutMs); // the wait for a slot is not the process's time
         } finally {
             slots.release();
         }
@@ -69,17 +70,18 @@ final class ExecRunner implements Invoker {
             throw new PluginRejectedException(name, method + ": the request is " + request.length
                     + " bytes, over the frame limit of " + manifest.limits().maxFrameBytes());
         }
-        Process p;
+        Launcher.Launched launched;
         try {
-            p = launcher.start(manifest);
+            launched = launcher.start(manifest);
         } catch (IOException | IllegalArgumentException e) {
             throw new PluginCrashedException(name, "could not be started: " + e.getMessage());
         }
+        Process p = launched.process();
         AtomicBoolean timedOut = new AtomicBoolean();
+        // the deadline starts here, as the request is handed over: the plugin reads deadlineMs from now
         ScheduledFuture<?> watchdog = timers.schedule(() -> {
             timedOut.set(true);
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            launched.killAll();
         }, timeoutMs, TimeUnit.MILLISECONDS);
         AtomicReference<String> lastStderr = new AtomicReference<>();
         Thread stderr = new Thread(() -> {
@@ -123,7 +125,7 @@ final class ExecRunner implements Invoker {
                 throw new PluginTimeoutException(name, method + " did not answer within " + timeoutMs + " ms (the process was killed)");
             }
             if (protocolError != null) {
-                p.destroyForcibly();
+                launched.killAll();
                 throw new PluginCrashedException(name, protocolError);
             }
             if (line == null) {
@@ -139,12 +141,11 @@ final class ExecRunner implements Invoker {
             return Invoker.resultOf(name, method, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
             throw new PluginCrashedException(name, method + " was interrupted");
         } finally {
             watchdog.cancel(false);
             if (p.isAlive()) {
-                p.destroyForcibly();
+                launched.killAll();
             }
         }
     }

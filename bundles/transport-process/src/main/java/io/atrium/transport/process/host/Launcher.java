@@ -74,11 +74,25 @@ public final class Launcher {
     }
 
     /**
-     * @return a started process for the manifest, not yet spoken to
+     * A started plugin process and its launch's mark, which every process it starts inherits
+     * ({@link Marks}): what is killed when it ends, or when it is killed.
+     */
+    record Launched(Process process, String mark) {
+        /** Kills the process and every process it started, those that left its group or session too. */
+        void killAll() {
+            process.destroyForcibly();
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // children that cleared their environment
+            Marks.kill(mark);
+        }
+    }
+
+    /**
+     * @return a started process for the manifest, not yet spoken to; once it ends, every process it
+     *         started is killed
      * @throws PluginRejectedException when a pinned file's SHA-256 differs from its pin: it changed
      *                                 behind Atrium's back, and launching it again would not help
      */
-    Process start(PluginManifest m) throws IOException {
+    Launched start(PluginManifest m) throws IOException {
         Map<Path, Path> copies = verified.prepare(m);
         List<String> cmd = new ArrayList<>(guard.launchPrefix());
         cmd.addAll(limits(m));
@@ -108,14 +122,16 @@ public final class Launcher {
         env.put(Protocol.NAME_ENV, m.name());
         env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
+        String mark = guard.mark();
+        env.put(Protocol.INSTANCE_ENV, mark);
         Process p = pb.start();
         try {
-            guard.watch(p);
+            guard.watch(p, mark);
         } catch (IOException e) {
             p.destroyForcibly(); // held, never ran the plugin
             throw e;
         }
-        return p;
+        return new Launched(p, mark);
     }
 
     /** @return the argument, or the path of its verified copy when it names a pinned file */

@@ -30,8 +30,13 @@ import java.util.logging.Logger;
  * next line it should be told: the new one is told every plugin still listed, so launches go on and the
  * running plugins stay guarded (between the two, a server's death would leave them running).
  *
- * <p>Limits: a process that a plugin moved to another session or group itself escapes; a watchdog killed
- * together with the server (a kill of the server's whole process group, the OOM killer) kills nothing.
+ * <p>A process a plugin started that left its group and session ({@code setsid}) is found by the mark every
+ * process of a launch inherits ({@link Marks}): when a plugin's process ends, whatever carries its mark is
+ * killed at once, and when the server ends the watchdog kills whatever carries a mark of this transport.
+ *
+ * <p>Limits: a process that a plugin started with its environment cleared ({@code env -i}) and in another
+ * session escapes; a watchdog killed together with the server (a kill of the server's whole process group,
+ * the OOM killer) kills nothing.
  */
 public final class OrphanGuard implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
@@ -41,6 +46,9 @@ public final class OrphanGuard implements AutoCloseable {
      * live, and the kernel gives no new process a pid in use as a group id, so the kill hits only them.
      * A group is named as {@code kill -9 -PGID}, never {@code kill -9 -- -PGID}: dash (/bin/sh on Debian and
      * Ubuntu) takes "--" for a pid, fails, and so killed no group at all, only the listed process itself.
+     * At its end it also kills every process whose environment holds {@code $1}, this transport's mark prefix
+     * ({@link Marks#prefix()}): those that left their plugin's group; one grep over /proc, a few rounds for
+     * those that fork meanwhile (a killed process is a zombie with an empty environ, and is not found again).
      */
     static final String SCRIPT = """
             pids=" "
@@ -52,6 +60,13 @@ public final class OrphanGuard implements AutoCloseable {
               esac
             done
             for p in $pids; do kill -9 "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
+            n=0
+            while [ $n -lt 5 ]; do
+              left=$(grep -lsFz -e "$1" /proc/[0-9]*/environ)
+              [ -n "$left" ] || break
+              for f in $left; do p=${f#/proc/}; kill -9 "${p%/environ}" 2>/dev/null; done
+              n=$((n + 1))
+            done
             """;
     /**
      * POSIX sh, run as the plugin's process before it executes the plugin: waits for the line {@link #watch}
@@ -62,6 +77,7 @@ public final class OrphanGuard implements AutoCloseable {
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
+    private final Marks marks;
     private Process watchdog;
     private OutputStream pids;
     private boolean closed;
@@ -71,8 +87,9 @@ public final class OrphanGuard implements AutoCloseable {
     /** Made once: every launch uses it. */
     private final List<String> launchPrefix;
 
-    private OrphanGuard(Process watchdog) {
+    private OrphanGuard(Process watchdog, Marks marks) {
         this.watchdog = watchdog;
+        this.marks = marks;
         this.pids = watchdog == null ? null : watchdog.getOutputStream();
         List<String> prefix = new ArrayList<>();
         if (watchdog != null) {
@@ -86,20 +103,21 @@ public final class OrphanGuard implements AutoCloseable {
 
     /** @return a guard with its watchdog running, or one that guards nothing where there is no /bin/sh (said in the log) */
     public static OrphanGuard start() {
+        Marks marks = new Marks();
         if (!Files.isExecutable(SH)) {
             LOG.warning("no /bin/sh: plugin processes are not killed when the server is killed");
-            return new OrphanGuard(null);
+            return new OrphanGuard(null, marks);
         }
         try {
-            return new OrphanGuard(watchdog());
+            return new OrphanGuard(watchdog(marks), marks);
         } catch (IOException e) {
             LOG.warning("the orphan guard did not start (" + e.getMessage() + "): plugin processes are not killed when the server is killed");
-            return new OrphanGuard(null);
+            return new OrphanGuard(null, marks);
         }
     }
 
-    private static Process watchdog() throws IOException {
-        Process p = new ProcessBuilder(SH.toString(), "-c", SCRIPT, "atrium-orphan-guard")
+    private static Process watchdog(Marks marks) throws IOException {
+        Process p = new ProcessBuilder(SH.toString(), "-c", SCRIPT, "atrium-orphan-guard", marks.prefix())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         p.getInputStream().close(); // discarded: no pipe to hold
         p.getErrorStream().close();
@@ -114,21 +132,31 @@ public final class OrphanGuard implements AutoCloseable {
         return launchPrefix;
     }
 
+    /** @return the mark of a new launch: the value of its {@link io.atrium.transport.process.protocol.Protocol#INSTANCE_ENV} */
+    String mark() {
+        return marks.next();
+    }
+
     /**
-     * Lists a plugin process started with {@link #launchPrefix} until it ends, then lets it run.
+     * Lists a plugin process started with {@link #launchPrefix} and {@code mark} until it ends, then lets it
+     * run. When it ends, every process carrying its mark is killed: a plugin's processes end with it.
      *
      * @throws IOException when the guard cannot list it (it is closed: the transport is stopping); the
      *                     process is then still held, and ends with its stdin
      */
-    void watch(Process plugin) throws IOException {
+    void watch(Process plugin, String mark) throws IOException {
         if (watchdog == null) {
+            plugin.onExit().thenRun(() -> Marks.kill(mark));
             return;
         }
         long pid = plugin.pid();
         if (!tell(true, pid)) {
             throw new IOException("the orphan guard is closed");
         }
-        plugin.onExit().thenRun(() -> tell(false, pid));
+        plugin.onExit().thenRun(() -> {
+            Marks.kill(mark);
+            tell(false, pid);
+        });
         OutputStream in = plugin.getOutputStream();
         in.write('\n'); // the release: from here on, the watchdog has the pid
         in.flush();
@@ -157,7 +185,7 @@ public final class OrphanGuard implements AutoCloseable {
         // the watchdog ended under us: a new one, told every plugin still listed (this one included)
         long gone = watchdog.pid();
         try {
-            watchdog = watchdog();
+            watchdog = watchdog(marks);
             pids = watchdog.getOutputStream();
             for (long p : listed) {
                 write("+" + p);

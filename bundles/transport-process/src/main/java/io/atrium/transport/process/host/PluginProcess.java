@@ -36,7 +36,8 @@ import java.util.logging.Level;
  * answers and callbacks on its stdout, one JSON-RPC message per line, many calls in flight, answered
  * in any order. Its stderr goes to the host's log under the plugin's name.
  *
- * <p>Death is noticed at once: the end of stdout (the process exited, or closed it), a broken pipe,
+ * <p>Death is noticed at once: the process's exit (which also kills every process it started, so none
+ * holds its stdout open: {@link Launcher.Launched}), the end of its stdout (it closed it), a broken pipe,
  * or a protocol violation, after which the process is killed. Calls in flight then fail as crashed,
  * naming the exit status or signal, and the owner is told once (unless this process was being
  * stopped on purpose).
@@ -54,6 +55,7 @@ public final class PluginProcess implements Invoker {
     private final PluginManifest manifest;
     private final PluginLog log;
     private final Owner owner;
+    private final Launcher.Launched launched;
     private final Process process;
     private final OutputStream stdin;
     private final Map<Long, CompletableFuture<JsonElement>> pending = new ConcurrentHashMap<>();
@@ -67,6 +69,23 @@ public final class PluginProcess implements Invoker {
     static final long SPIN_NANOS = 50_000;
     private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    /** Set once, by whoever ends the connection first: the stdout reader, or {@link #exited()}. */
+    private final java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * How long after the process's exit its stdout may stay open: the end of the processes it started, then
+     * the answers still in the pipe. Past it, a process that escaped the kill (it cleared its environment)
+     * holds the pipe, and the plugin is dead all the same.
+     */
+    static final long EXIT_GRACE_MS = 2_000;
+    /** Ids of calls the host stopped waiting for (timed out, interrupted), so a late answer is told from a second one. */
+    private final Map<Long, Boolean> givenUp = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 1024; // bounded: a plugin that never answers must not grow it without end
+        }
+    });
     private final Thread stdoutReader;
     private final Thread stderrReader;
     private volatile boolean closing;
@@ -75,11 +94,12 @@ public final class PluginProcess implements Invoker {
     private volatile String lastStderr;
     private volatile Handshake handshake;
 
-    private PluginProcess(PluginManifest manifest, PluginLog log, Owner owner, Process process) {
+    private PluginProcess(PluginManifest manifest, PluginLog log, Owner owner, Launcher.Launched launched) {
         this.manifest = manifest;
         this.log = log;
         this.owner = owner;
-        this.process = process;
+        this.launched = launched;
+        this.process = launched.process();
         this.stdin = process.getOutputStream();
         this.stdoutReader = new Thread(this::readStdout, "atrium-plugin-" + manifest.name() + "-" + process.pid());
         this.stderrReader = new Thread(this::readStderr, "atrium-plugin-" + manifest.name() + "-" + process.pid() + "-stderr");
@@ -97,7 +117,7 @@ public final class PluginProcess implements Invoker {
      * @throws PluginTimeoutException  when it sends no handshake in time
      */
     public static PluginProcess launch(Launcher launcher, PluginManifest manifest, PluginLog log, Owner owner) {
-        Process p;
+        Launcher.Launched p;
         try {
             p = launcher.start(manifest);
         } catch (IOException | IllegalArgumentException e) {
@@ -106,6 +126,8 @@ public final class PluginProcess implements Invoker {
         PluginProcess pp = new PluginProcess(manifest, log, owner, p);
         pp.stderrReader.start();
         pp.stdoutReader.start();
+        // the plugin is dead when its process is, whoever holds its stdout (the guard kills what it started)
+        p.process().onExit().thenRunAsync(pp::exited, CompletableFuture.delayedExecutor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS));
         pp.awaitHandshake();
         return pp;
     }
@@ -128,7 +150,8 @@ public final class PluginProcess implements Invoker {
         }
         if (line == null) {
             closing = true;
-            throw new PluginCrashedException(name, awaitDeath("closed its stdout") + ", before its handshake");
+            String reason = died;
+            throw new PluginCrashedException(name, (reason != null ? reason : awaitDeath("closed its stdout")) + ", before its handshake");
         }
         try {
             Handshake h = Handshake.parse(line);
@@ -208,12 +231,12 @@ public final class PluginProcess implements Invoker {
                 spinBriefly(answer);
                 return answer.get(Math.max(0, timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                pending.remove(id);
+                giveUp(id);
                 throw new PluginTimeoutException(manifest.name(), method + " did not answer within " + timeoutMs + " ms");
             } catch (ExecutionException e) {
                 throw (RuntimeException) e.getCause();
             } catch (InterruptedException e) {
-                pending.remove(id);
+                giveUp(id);
                 Thread.currentThread().interrupt();
                 throw new PluginUnavailableException(manifest.name(), method + " was interrupted");
             }
@@ -263,8 +286,8 @@ public final class PluginProcess implements Invoker {
             return CompletableFuture.completedFuture(null); // the reader notices the death
         }
         return answer.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((r, failure) -> {
-            pending.remove(id);
             if (failure instanceof TimeoutException) {
+                giveUp(id);
                 kill("stopped answering: no answer to a health check within " + timeoutMs + " ms");
             }
             return null;
@@ -311,6 +334,13 @@ public final class PluginProcess implements Invoker {
         }
     }
 
+    /** The host stops waiting for a call's answer: one that comes later is late, not a stranger's. */
+    private void giveUp(long id) {
+        if (pending.remove(id) != null) {
+            givenUp.put(id, Boolean.TRUE);
+        }
+    }
+
     // ------------------------------------------------------------------ reading
 
     private void readStdout() {
@@ -323,7 +353,7 @@ public final class PluginProcess implements Invoker {
                 return;
             }
             String line;
-            while ((line = frames.next()) != null) {
+            while ((line = frames.next()) != null && !over.get()) {
                 handle(line);
             }
             ended(null);
@@ -359,8 +389,10 @@ public final class PluginProcess implements Invoker {
         } else if ((id = Messages.answerId(msg)) != null) {
             CompletableFuture<JsonElement> answer = pending.remove(id);
             if (answer == null) {
-                log.host(id <= ids.get() ? Level.FINE : Level.WARNING, id <= ids.get()
-                        ? "answered call " + id + " after it had timed out; the answer is dropped"
+                log.host(Level.WARNING, givenUp.remove(id) != null
+                        ? "answered call " + id + " after the host had stopped waiting for it (timed out); the answer is dropped"
+                        : id <= ids.get() && id > 0
+                        ? "answered call " + id + " again, after its first answer; the answer is dropped"
                         : "answered call " + id + ", which the host never made; the answer is dropped");
                 return;
             }
@@ -370,7 +402,9 @@ public final class PluginProcess implements Invoker {
                 answer.completeExceptionally(e);
             }
         } else {
-            kill("sent a frame that is neither a request nor an answer: " + Messages.quote(line));
+            String why = Messages.idProblem(msg);
+            kill(why != null ? "sent an answer " + why + ": " + Messages.quote(line)
+                    : "sent a frame that is neither a request nor an answer: " + Messages.quote(line));
         }
     }
 
@@ -417,13 +451,31 @@ public final class PluginProcess implements Invoker {
         }
     }
 
+    /**
+     * The process exited {@link #EXIT_GRACE_MS} ago and its stdout is still open: a process it started,
+     * which escaped the kill, holds it. The plugin is dead all the same.
+     */
+    private void exited() {
+        if (!over.get()) {
+            ended(null, "; a process it started still holds its stdout");
+        }
+    }
+
     /** Stdout ended or broke: the process is dying, dead, or killed. Fails every call in flight. */
     private void ended(String protocolError) {
+        ended(protocolError, "");
+    }
+
+    private void ended(String protocolError, String note) {
+        if (!over.compareAndSet(false, true)) {
+            return; // the reader and the exit both end it: once
+        }
         if (protocolError != null) {
             kill(protocolError);
         }
-        String reason = awaitDeath("closed its stdout");
+        String reason = awaitDeath("closed its stdout") + note;
         died = reason;
+        firstLine.complete(null); // a launch still waiting for the handshake learns of the death
         for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             it.remove();
@@ -474,13 +526,12 @@ public final class PluginProcess implements Invoker {
 
     // ------------------------------------------------------------------ stopping
 
-    /** Kills the process for misbehaving; the reader then fails its calls and tells the owner. */
+    /** Kills the process, and what it started, for misbehaving; the reader then fails its calls and tells the owner. */
     public void kill(String reason) {
         if (killedBecause == null) {
             killedBecause = reason;
         }
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        launched.killAll();
     }
 
     /**
@@ -505,8 +556,10 @@ public final class PluginProcess implements Invoker {
     @Override
     public void shutdown() {
         closing = true;
+        long id = ids.incrementAndGet();
+        pending.put(id, new CompletableFuture<>()); // its answer is expected, not a stranger's
         try {
-            if (send(Messages.request(ids.incrementAndGet(), Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000, 2_000)) {
+            if (send(Messages.request(id, Protocol.SHUTDOWN, null, 2_000).getBytes(StandardCharsets.UTF_8), 2_000, 2_000)) {
                 stdin.close();
             } // else: it is not reading; the termination below ends it
         } catch (IOException alreadyGone) {
@@ -515,15 +568,12 @@ public final class PluginProcess implements Invoker {
         try {
             if (!process.waitFor(2, TimeUnit.SECONDS)) {
                 process.destroy();
-                if (!process.waitFor(1, TimeUnit.SECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                }
+                process.waitFor(1, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
+        launched.killAll(); // it, if it is still there, and what it started: stopped means all of it
     }
 
     private void stop(String reason) {

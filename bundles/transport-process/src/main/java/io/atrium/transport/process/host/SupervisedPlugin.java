@@ -134,7 +134,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /**
      * A launch or reload did not start: with nothing running, a refusal fails the plugin and any other
-     * failure counts as a crash, under the restart policy. Decided under the lock, so an instance that a
+     * failure counts as a crash, under the restart policy: an exit before the handshake or a handshake
+     * too slow may pass by itself (a dependency not up yet, a machine busy starting), what a handshake
+     * announced would not (docs/protocol.md, section 3). Decided under the lock, so an instance that a
      * concurrent launch or reload brought up meanwhile keeps serving (and is never dropped unstopped).
      */
     private synchronized void startFailed(PluginException e) {
@@ -249,13 +251,19 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             problem = reason;
             restarts++;
             afterCrash = true;
+            // maxRestarts crashes are restarted; the one after them fails the plugin
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
-                    + (policy.maxRestarts() + 1) + " allowed within " + policy.windowSeconds() + " s)");
+                    + policy.maxRestarts() + " allowed within " + policy.windowSeconds() + " s)");
             restart = timers.schedule(() -> background(this::launch), delay, TimeUnit.MILLISECONDS);
         }
     }
 
     private synchronized void fail(String reason) {
+        fail(reason, "refused: " + reason);
+    }
+
+    /** Guarded by this. */
+    private void fail(String reason, String logLine) {
         if (stopped) {
             return;
         }
@@ -263,7 +271,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         unregister();
         state = PluginState.FAILED;
         problem = reason;
-        log.host(Level.SEVERE, "refused: " + reason);
+        log.host(Level.SEVERE, logLine);
         events.accept(LifecycleEvent.FAIL);
     }
 
@@ -310,10 +318,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /**
      * The capability policy changed: a running plugin that now lacks a required capability is
-     * refused (its service withdrawn, its process stopped); one refused for that before, and now
-     * acceptable, is launched again.
+     * refused at once (its service withdrawn, its process stopped: a tightened security policy bites
+     * now, not at the next restart), with one line in the log naming it and the rule; one refused for
+     * that before, and now acceptable, is launched again.
+     *
+     * @param rule the policy's rule for this plugin's contract, as the configuration reads, for the log
      */
-    public void policyChanged() {
+    public void policyChanged(String rule) {
         Invoker old = null;
         boolean relaunch = false;
         synchronized (this) {
@@ -323,7 +334,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             String refusal = policy.apply(capabilities);
             if (refusal != null && current != null) {
                 old = current;
-                fail(refusal);
+                fail(refusal, "stopped" + (old instanceof PluginProcess p ? " (pid " + p.pid() + ")" : "")
+                        + " by the changed capability policy, rule '" + rule + "': it " + refusal);
             } else if (refusal == null && state == PluginState.FAILED && problem != null && problem.startsWith(LACKS)) {
                 state = PluginState.STARTING;
                 problem = null;

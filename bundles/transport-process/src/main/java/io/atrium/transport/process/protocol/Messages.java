@@ -107,6 +107,30 @@ public final class Messages {
         }
     }
 
+    /**
+     * @param msg a frame without a method, whose {@link #answerId} is null
+     * @return why it answers nothing, when it is an answer (it has a result or an error) with an id the host
+     *         never sends, e.g. {@code with the string id "7" ...}; null when it is no answer at all
+     */
+    public static String idProblem(JsonObject msg) {
+        if (!msg.has("result") && !msg.has("error")) {
+            return null;
+        }
+        JsonElement id = msg.get("id");
+        if (id == null || id.isJsonNull()) {
+            return "without an id";
+        }
+        String shown = io.atrium.transport.support.Escape.oneLine(cut(id.toString())); // (the frame is not too deep: object() read it)
+        if (id.isJsonPrimitive() && id.getAsJsonPrimitive().isString()) {
+            return "with the string id " + shown + ": the host's ids are whole numbers, and an answer carries its request's id as it came";
+        }
+        return "with the id " + shown + ", which is not a request's id: the host's ids are whole numbers";
+    }
+
+    private static String cut(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
+    }
+
     /** @return the member as a string, or null when absent or not a string */
     public static String string(JsonObject o, String member) {
         JsonElement e = o.get(member);

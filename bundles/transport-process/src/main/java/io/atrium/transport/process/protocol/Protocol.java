@@ -21,6 +21,11 @@ public final class Protocol {
     public static final String MAX_FRAME_ENV = "ATRIUM_MAX_FRAME_BYTES";
     /** Environment variable with the server's distribution folder (its sdk/ holds the helpers), when it has one. */
     public static final String HOME_ENV = "ATRIUM_HOME";
+    /**
+     * Environment variable marking one launch of a plugin: every process the plugin starts inherits it, and
+     * the host ends every process carrying it when the plugin's process ends (docs/protocol.md, section 5).
+     */
+    public static final String INSTANCE_ENV = "ATRIUM_PLUGIN_INSTANCE";
     /** The protocol versions this host speaks. */
     public static final List<Integer> VERSIONS = List.of(1);
 

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class OrphanGuardTest {
     private final List<ProcessHandle> started = new ArrayList<>();
+    /** The mark each launched process was started with, as the launcher gives one. */
+    private final java.util.Map<Process, String> marks = new java.util.HashMap<>();
 
     @AfterEach
     void nothingLeftRunning() {
@@ -75,7 +77,7 @@ class OrphanGuardTest {
     void aPluginStartsOnlyOnceListedAndGetsItsStdinIntact() throws Exception {
         OrphanGuard guard = started(OrphanGuard.start());
         Process p = launched(guard, "read -r first; echo \"got $first\"");
-        guard.watch(p);
+        guard.watch(p, marks.get(p));
         p.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
         p.getOutputStream().close();
         assertEquals("got hello", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip());
@@ -93,6 +95,46 @@ class OrphanGuardTest {
         guard.close();
     }
 
+    @Test
+    void aPluginsEndKillsWhatItStartedInASessionOfItsOwn() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        Process p = launched(guard, "setsid sleep 600 & echo $!; exec sleep 600"); // the child leaves the plugin's group and session
+        guard.watch(p, marks.get(p));
+        ProcessHandle child = childOf(p);
+        awaitSessionOfItsOwn(child, p);
+        p.destroyForcibly();
+        awaitGone(child, "the child in a session of its own, after its plugin's end");
+        guard.close();
+    }
+
+    @Test
+    void theServersEndKillsWhatAPluginStartedInASessionOfItsOwn() throws Exception {
+        OrphanGuard guard = started(OrphanGuard.start());
+        Process p = launched(guard, "setsid sleep 600 & echo $!; exec sleep 600");
+        guard.watch(p, marks.get(p));
+        ProcessHandle child = childOf(p);
+        awaitSessionOfItsOwn(child, p);
+        guard.close(); // the pipe closes as it does when the JVM dies: the watchdog alone must find the child
+        awaitGone(p.toHandle(), "the plugin");
+        awaitGone(child, "the child in a session of its own, after the server's end");
+    }
+
+    /** The child's session is not its plugin's (setsid ran): a kill of the plugin's group would miss it. */
+    private static void awaitSessionOfItsOwn(ProcessHandle child, Process plugin) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (session(child.pid()) == session(plugin.pid()) || !ProcessHandle.of(child.pid()).flatMap(h -> h.info().command())
+                .map(c -> c.endsWith("sleep")).orElse(false)) {
+            assertTrue(System.nanoTime() < deadline, "the child never ran sleep in a session of its own");
+            Thread.sleep(10);
+        }
+    }
+
+    /** @return the session id in /proc/PID/stat (the sixth field; the second, the command, is in parentheses) */
+    private static long session(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+    }
+
     private OrphanGuard started(OrphanGuard guard) {
         assumeTrue(guard.pid() > 0, "no /bin/sh");
         assumeTrue(guard.launchPrefix().get(0).endsWith("setsid"), "no setsid: only the plugin's own process is killed");
@@ -107,7 +149,7 @@ class OrphanGuardTest {
     /** {@link #plugin}, listed with the guard, with its child's handle. */
     private Watched watchedPlugin(OrphanGuard guard) throws Exception {
         Process p = plugin(guard);
-        guard.watch(p);
+        guard.watch(p, marks.get(p));
         return new Watched(p.toHandle(), childOf(p));
     }
 
@@ -120,8 +162,12 @@ class OrphanGuardTest {
     private Process launched(OrphanGuard guard, String script) throws Exception {
         List<String> cmd = new ArrayList<>(guard.launchPrefix());
         cmd.addAll(List.of("/bin/sh", "-c", script));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        String mark = guard.mark();
+        pb.environment().put(io.atrium.transport.process.protocol.Protocol.INSTANCE_ENV, mark);
+        Process p = pb.start();
         started.add(p.toHandle());
+        marks.put(p, mark);
         return p;
     }
 
@@ -132,10 +178,13 @@ class OrphanGuardTest {
         return child;
     }
 
-    /** Bounded: the watchdog acts as soon as it reads its line, well within the 10 s allowed here. */
+    /**
+     * Bounded: the watchdog acts as soon as it reads its line, well within the 10 s allowed here. A zombie
+     * (killed, its parent init not yet done reaping it) is gone: ProcessHandle.isAlive still says alive.
+     */
     private static void awaitGone(ProcessHandle p, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (p.isAlive()) {
+        while (!ExecRunnerTest.gone(p.pid())) {
             assertTrue(System.nanoTime() < deadline, what + " (" + p.pid() + ") outlived it");
             Thread.sleep(20);
         }

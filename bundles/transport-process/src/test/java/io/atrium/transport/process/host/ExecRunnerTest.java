@@ -1,0 +1,114 @@
+package io.atrium.transport.process.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.support.PluginLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One-shot mode with real processes (POSIX shell scripts), started the way the transport starts them. */
+class ExecRunnerTest {
+    @TempDir
+    Path dir;
+    private OrphanGuard guard;
+    private ScheduledExecutorService timers;
+
+    @BeforeEach
+    void start() {
+        guard = OrphanGuard.start();
+        timers = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterEach
+    void stop() {
+        timers.shutdownNow();
+        guard.close();
+    }
+
+    private ExecRunner runner(String script, long callTimeoutMs) throws Exception {
+        Path sh = dir.resolve("plugin.sh");
+        Files.writeString(sh, "#!/bin/sh\n" + script);
+        Files.setPosixFilePermissions(sh, PosixFilePermissions.fromString("rwx------"));
+        String json = """
+                {"version": "1.0.0", "contract": "a.b.Greeter", "command": ["./plugin.sh"], "mode": "exec",
+                 "limits": {"callTimeoutMs": %d}}""".formatted(callTimeoutMs);
+        PluginManifest m = PluginManifest.parse(dir.resolve("demo.plugin.json"), json.getBytes(StandardCharsets.UTF_8));
+        return new ExecRunner(new Launcher(Map.of(), dir.resolve("verified"), guard), m, new PluginLog("demo"), timers);
+    }
+
+    /** @return the call's failure, once it ends (a call that answers fails the future instead) */
+    private static CompletableFuture<RuntimeException> failureOf(ExecRunner r, long timeoutMs) {
+        CompletableFuture<RuntimeException> failure = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                failure.completeExceptionally(new AssertionError("answered: " + r.call("greet", "[\"x\"]", timeoutMs)));
+            } catch (RuntimeException e) {
+                failure.complete(e);
+            }
+        });
+        caller.setDaemon(true);
+        caller.start();
+        return failure;
+    }
+
+    @Test
+    void aCallThatWaitedForAProcessHasItsWholeTimeoutFromWhenItIsHandedToOne() throws Exception {
+        ExecRunner r = runner("read -r line\necho \"$line\" > request.json\nexec sleep 600\n", 500);
+        r.slots.acquire(ExecRunner.MAX_PROCESSES); // every process slot is taken
+        CompletableFuture<RuntimeException> call = failureOf(r, 500);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!r.slots.hasQueuedThreads()) {
+            assertTrue(System.nanoTime() < deadline, "the call never waited for a slot");
+            Thread.sleep(5);
+        }
+        Thread.sleep(50); // it waits 50 ms at least: time it must not be charged for
+        r.slots.release();
+        RuntimeException e = call.get(30, TimeUnit.SECONDS);
+        assertInstanceOf(PluginTimeoutException.class, e);
+        assertEquals("plugin 'demo': greet did not answer within 500 ms (the process was killed)", e.getMessage(), "the call's own limit");
+        String request = Files.readString(dir.resolve("request.json"));
+        assertTrue(request.contains("\"deadlineMs\":500"), "the process is told the whole limit, from when it has the call: " + request);
+        r.slots.release(ExecRunner.MAX_PROCESSES - 1);
+    }
+
+    @Test
+    void aProcessThatExitsIsDoneWhateverItStartedHoldsAndThatEndsWithIt() throws Exception {
+        // the child moves to a session of its own and keeps stdout and stderr open
+        ExecRunner r = runner("read -r line\nsetsid sleep 600 &\necho $! > child\nexit 5\n", 20_000);
+        RuntimeException e = failureOf(r, 20_000).get(30, TimeUnit.SECONDS);
+        assertInstanceOf(PluginCrashedException.class, e);
+        assertEquals("plugin 'demo': exited with status 5 without an answer to greet", e.getMessage());
+        long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!gone(child)) {
+            assertTrue(System.nanoTime() < deadline, "the child (" + child + ") outlived its plugin's process");
+            Thread.sleep(10);
+        }
+    }
+
+    /** @return whether the process is gone: no such pid, or a zombie not yet reaped */
+    static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException noSuchProcess) {
+            return true;
+        }
+    }
+}
