@@ -153,6 +153,39 @@ class ObservabilityIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void everyRelaunchOfACrashLoopingPluginCountsAsARestart() throws Exception {
+        // it serves once, dies on its call, then dies at every start (before its handshake) until it is given up on
+        Path started = work.resolve("started");
+        python("looper", """
+                if os.path.exists(%s):
+                    sys.exit(7)
+                open(%s, "w").close()
+                from atrium_plugin import serve
+                def greet(who, host=None):
+                    os._exit(3)
+                serve(name="looper", version="1.0.0", contract="io.atrium.api.greeting.Greeter", methods={"greet": greet})
+                """.formatted(pyString(started), pyString(started)),
+                "\"restart\": {\"maxRestarts\": 4, \"windowSeconds\": 600, \"initialBackoffMs\": 20}");
+        assertThrows(PluginCrashedException.class, () -> greeter("looper").greet("x"));
+        await("looper is given up on", () -> atrium.registry().plugin("looper")
+                .map(p -> p.state() == io.atrium.api.PluginState.FAILED).orElse(false));
+
+        long relaunches = log.stream().filter(l -> l.contains("plugin 'looper' ") && l.contains("; restarting in ")).count();
+        assertEquals(4, relaunches, String.join("\n", log));
+        String lifecycle = get("/metrics").body();
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"restart\",plugin=\"looper\"}", relaunches);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"crash\",plugin=\"looper\"}", relaunches + 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"fail\",plugin=\"looper\"}", 1);
+        String info = atrium.execute("plugin:info looper").output();
+        assertTrue(Pattern.compile("(?m)^restarts\\s+" + relaunches + "$").matcher(info).find(), info);
+    }
+
+    /** @return the path as a Python string literal (a JSON string is one) */
+    private static String pyString(Path path) {
+        return new com.google.gson.Gson().toJson(path.toString());
+    }
+
+    @Test
     void everyCallIsASpanWithItsOutcomeWhateverItsTransportAndAProcessPluginReceivesItsTraceContext() throws Exception {
         oneOfEachTransport("tracer", "from atrium_plugin import trace_context\nreturn trace_context()['traceparent']", 500);
         Greeter english = greeter("english");
