@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginTimeoutException;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import io.atrium.api.greeting.Greeter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -116,6 +118,71 @@ class ObservabilityIT extends ServerWithPluginFolder {
         assertTrue(Pattern.compile("(?m)^uzbek\\s+-\\s+in-process\\s+0\\s+0\\s+0\\s+0\\s+-\\s+-$").matcher(stats).find(), stats);
         assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:stats nobody").output());
         assertTrue(atrium.execute("plugin:stats english").output().lines().count() == 2);
+    }
+
+    @Test
+    void thePercentilesOfCallsThatAllTimeOutLieWithinTheirDurations() throws Exception {
+        // every call waits out its 300 ms timeout: the durations sit low in the (250 ms, 500 ms] bucket
+        helperPlugin("sleeper", "time.sleep(3600)", "\"limits\": {\"callTimeoutMs\": 300}");
+        Greeter sleeper = greeter("sleeper");
+        long slowestNanos = 0;
+        for (int i = 0; i < 4; i++) {
+            long start = System.nanoTime();
+            assertThrows(PluginTimeoutException.class, () -> sleeper.greet("x"));
+            // the host times the call inside this one: no duration it records is longer
+            slowestNanos = Math.max(slowestNanos, System.nanoTime() - start);
+        }
+        double slowest = slowestNanos / 1e6;
+        JsonObject plugin = com.google.gson.JsonParser.parseString(get("/api/plugins/sleeper").body()).getAsJsonObject();
+        JsonObject greet = plugin.getAsJsonArray("methods").get(0).getAsJsonObject();
+        assertEquals(4, greet.get("calls").getAsLong(), greet.toString());
+        double p50 = greet.get("p50Ms").getAsDouble();
+        double p99 = greet.get("p99Ms").getAsDouble();
+        assertTrue(300 <= p50 && p50 <= p99 && p99 <= slowest,
+                "300 ms (the timeout) <= p50 " + p50 + " <= p99 " + p99 + " <= the slowest call seen here, " + slowest + " ms");
+        JsonArray plugins = com.google.gson.JsonParser.parseString(get("/api/plugins").body()).getAsJsonArray();
+        for (var p : plugins) {
+            if (p.getAsJsonObject().get("name").getAsString().equals("sleeper")) {
+                assertEquals(p99, p.getAsJsonObject().get("p99Ms").getAsDouble(), 1e-9, "its one method's numbers are the plugin's");
+            }
+        }
+        String stats = atrium.execute("plugin:stats sleeper").output();
+        var row = Pattern.compile("(?m)^sleeper\\s+greet\\s+process\\s+4\\s+0\\s+4\\s+0\\s+(\\S+) ms\\s+(\\S+) ms$").matcher(stats);
+        assertTrue(row.find(), stats);
+        assertTrue(Double.parseDouble(row.group(2)) <= slowest + 0.005, "the shell's p99, rounded to 10 µs: " + stats);
+    }
+
+    @Test
+    void everyRelaunchOfACrashLoopingPluginCountsAsARestart() throws Exception {
+        // it serves once, dies on its call, then dies at every start (before its handshake) until it is given up on
+        Path started = work.resolve("started");
+        python("looper", """
+                if os.path.exists(%s):
+                    sys.exit(7)
+                open(%s, "w").close()
+                from atrium_plugin import serve
+                def greet(who, host=None):
+                    os._exit(3)
+                serve(name="looper", version="1.0.0", contract="io.atrium.api.greeting.Greeter", methods={"greet": greet})
+                """.formatted(pyString(started), pyString(started)),
+                "\"restart\": {\"maxRestarts\": 4, \"windowSeconds\": 600, \"initialBackoffMs\": 20}");
+        assertThrows(PluginCrashedException.class, () -> greeter("looper").greet("x"));
+        await("looper is given up on", () -> atrium.registry().plugin("looper")
+                .map(p -> p.state() == io.atrium.api.PluginState.FAILED).orElse(false));
+
+        long relaunches = log.stream().filter(l -> l.contains("plugin 'looper' ") && l.contains("; restarting in ")).count();
+        assertEquals(4, relaunches, String.join("\n", log));
+        String lifecycle = get("/metrics").body();
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"restart\",plugin=\"looper\"}", relaunches);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"crash\",plugin=\"looper\"}", relaunches + 1);
+        assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"fail\",plugin=\"looper\"}", 1);
+        String info = atrium.execute("plugin:info looper").output();
+        assertTrue(Pattern.compile("(?m)^restarts\\s+" + relaunches + "$").matcher(info).find(), info);
+    }
+
+    /** @return the path as a Python string literal (a JSON string is one) */
+    private static String pyString(Path path) {
+        return new com.google.gson.Gson().toJson(path.toString());
     }
 
     @Test

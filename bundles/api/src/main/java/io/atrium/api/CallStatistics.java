@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param method    the contract method, or {@code "*"}
  * @param outcomes  calls by outcome label ({@code success}, {@code error}, {@code timeout},
  *                  {@code crash}, {@code unavailable}, {@code rejected}); absent labels are zero
- * @param p50Millis the median call duration in milliseconds, estimated from histogram buckets (NaN without calls)
+ * @param p50Millis the median call duration in milliseconds, estimated from histogram buckets and never
+ *                  outside the fastest and slowest call (NaN without calls)
  * @param p99Millis the 99th percentile, likewise
  */
 public record CallStatistics(String plugin, String method, Map<String, Long> outcomes, double p50Millis, double p99Millis) {

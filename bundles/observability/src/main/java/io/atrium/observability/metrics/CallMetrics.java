@@ -83,24 +83,17 @@ public final class CallMetrics implements CallObserver, PluginStatistics {
     @Override
     public CallStatistics plugin(String plugin) {
         Map<String, Long> outcomes = new HashMap<>();
-        long[] merged = null;
+        Durations merged = null;
         for (MethodMeters m : methods.values()) {
             if (!m.plugin().equals(plugin)) {
                 continue;
             }
             m.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
-            long[] buckets = m.bucketCounts();
-            if (merged == null) {
-                merged = buckets;
-            } else {
-                for (int i = 0; i < merged.length; i++) { // the same bounds for every method
-                    merged[i] += buckets[i];
-                }
-            }
+            merged = merged == null ? m.durations() : merged.plus(m.durations());
         }
         if (merged == null) {
             return new CallStatistics(plugin, "*", Map.of(), Double.NaN, Double.NaN);
         }
-        return new CallStatistics(plugin, "*", outcomes, MethodMeters.quantile(merged, 0.5), MethodMeters.quantile(merged, 0.99));
+        return new CallStatistics(plugin, "*", outcomes, merged.quantileMillis(0.5), merged.quantileMillis(0.99));
     }
 }

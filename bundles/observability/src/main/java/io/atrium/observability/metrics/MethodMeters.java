@@ -9,13 +9,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The numbers of one plugin method, recorded on every call with three striped-counter increments:
  * its calls by outcome (Micrometer's {@code plugin_calls_total{plugin,method,status}}, a function
  * counter over them) and its durations in fixed buckets (the Prometheus histogram
- * {@code plugin_call_duration_seconds{plugin,method}}, see {@link DurationHistogram}).
+ * {@code plugin_call_duration_seconds{plugin,method}}, see {@link DurationHistogram}); and with two
+ * reads, its fastest and slowest call, which bound the quantiles read from those buckets
+ * ({@link Durations}).
  *
  * <p>Why not a Micrometer {@code Timer}: with these 27 buckets its {@code record} costs 77 ns (its
  * time-windowed histogram and max), measured beside these counters' ~15 ns; with the two clock reads
@@ -30,6 +33,12 @@ final class MethodMeters implements MethodObserver {
     /** By bucket; the last is beyond the largest bound (+Inf). Not cumulative. */
     private final LongAdder[] buckets = new LongAdder[BOUNDS.length + 1];
     private final LongAdder sumNanos = new LongAdder();
+    /**
+     * The fastest and slowest call so far. Plain atomics, not striped: once they settle, a call only
+     * reads them (a CAS only for a new extreme), and a read-only cache line is shared by every core.
+     */
+    private final AtomicLong minNanos = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong maxNanos = new AtomicLong(Long.MIN_VALUE);
     /** By {@link CallOutcome#ordinal()}. */
     private final LongAdder[] outcomes = new LongAdder[CallOutcome.values().length];
 
@@ -78,6 +87,15 @@ final class MethodMeters implements MethodObserver {
 
     @Override
     public void end(long nanos, CallOutcome outcome, Throwable failure) {
+        // the extremes before the bucket: whoever reads a bucket's count then the extremes (durations()) sees them cover it
+        long min;
+        while (nanos < (min = minNanos.get()) && !minNanos.compareAndSet(min, nanos)) {
+            // another call set a new minimum meanwhile: compare with that one
+        }
+        long max;
+        while (nanos > (max = maxNanos.get()) && !maxNanos.compareAndSet(max, nanos)) {
+            // likewise
+        }
         int at = Arrays.binarySearch(BOUNDS, nanos);
         buckets[at >= 0 ? at : -at - 1].increment(); // a value equal to a bound belongs to that bucket (le)
         sumNanos.add(nanos);
@@ -90,6 +108,12 @@ final class MethodMeters implements MethodObserver {
 
     String method() {
         return method;
+    }
+
+    /** @return the durations of its calls so far */
+    Durations durations() {
+        long[] counts = bucketCounts();
+        return new Durations(counts, minNanos.get(), maxNanos.get()); // read after the counts: see end()
     }
 
     /** @return the bucket counts now, not cumulative, the last beyond every bound */
@@ -117,35 +141,7 @@ final class MethodMeters implements MethodObserver {
     }
 
     CallStatistics statistics() {
-        long[] counts = bucketCounts();
-        return new CallStatistics(plugin, method, outcomes(), quantile(counts, 0.5), quantile(counts, 0.99));
-    }
-
-    /**
-     * A quantile in milliseconds from bucket counts (not cumulative, the last beyond every bound),
-     * interpolated linearly inside the bucket it falls in, as Prometheus' histogram_quantile does.
-     */
-    static double quantile(long[] counts, double q) {
-        long total = 0;
-        for (long c : counts) {
-            total += c;
-        }
-        if (total == 0) {
-            return Double.NaN;
-        }
-        double rank = q * total;
-        long below = 0;
-        for (int i = 0; i < counts.length; i++) {
-            if (below + counts[i] >= rank && counts[i] > 0) {
-                if (i == BOUNDS.length) {
-                    return BOUNDS[BOUNDS.length - 1] / 1e6; // beyond the last bound: its bound is the best lower estimate
-                }
-                double lower = i == 0 ? 0 : BOUNDS[i - 1];
-                double fraction = (rank - below) / counts[i];
-                return (lower + (BOUNDS[i] - lower) * fraction) / 1e6;
-            }
-            below += counts[i];
-        }
-        return Double.NaN;
+        Durations d = durations();
+        return new CallStatistics(plugin, method, outcomes(), d.quantileMillis(0.5), d.quantileMillis(0.99));
     }
 }

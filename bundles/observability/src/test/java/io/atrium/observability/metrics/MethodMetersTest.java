@@ -3,11 +3,14 @@ package io.atrium.observability.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.CallStatistics;
 import io.atrium.api.Transport;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MethodMetersTest {
@@ -29,14 +32,62 @@ class MethodMetersTest {
     }
 
     @Test
-    void quantilesInterpolateInsideTheirBucketAsHistogramQuantileDoes() {
+    void quantilesInterpolateInsideTheirBucketBetweenTheFastestAndSlowestCall() {
         for (int i = 0; i < 100; i++) {
             meters.end(i < 50 ? 900 : 2_000, CallOutcome.SUCCESS, null); // half in (500, 1000], half in (1000, 2500]
         }
-        long[] counts = meters.bucketCounts();
-        assertEquals(0.001, MethodMeters.quantile(counts, 0.5), 1e-12, "rank 50 is the top of the (500 ns, 1 µs] bucket");
-        assertEquals(0.0024700, MethodMeters.quantile(counts, 0.99), 1e-9, "98 % of the way through (1 µs, 2.5 µs]");
-        assertTrue(Double.isNaN(MethodMeters.quantile(new long[counts.length], 0.5)), "no calls: no quantile");
+        assertEquals(0.001, meters.statistics().p50Millis(), 1e-12, "rank 50 is the top of the (500 ns, 1 µs] bucket");
+        assertEquals(0.00198, meters.statistics().p99Millis(), 1e-12,
+                "98 % of the way through (1 µs, 2 µs]: the bucket up to the slowest call, not to its bound of 2.5 µs");
+        CallMetrics none = new CallMetrics();
+        assertTrue(Double.isNaN(none.plugin("p").p50Millis()), "no calls: no quantile");
+    }
+
+    @Test
+    void callsThatAllTakeTheSameTimeHaveThatTimeAsEveryQuantile() {
+        // as a plugin capped at 1 s that times out every call: 1000.5 ms, in the (1 s, 2.5 s] bucket
+        for (int i = 0; i < 100; i++) {
+            meters.end(1_000_500_000L, CallOutcome.TIMEOUT, null);
+        }
+        assertEquals(1000.5, meters.statistics().p99Millis(), 1e-9, "not 2485 ms, near the bucket's bound");
+        assertEquals(1000.5, meters.statistics().p50Millis(), 1e-9, "not 1750 ms, the bucket's middle");
+        // and exactly on a bound, the bucket below it: not 750 ms, the middle of (500 ms, 1 s]
+        MethodMeters onBound = new MethodMeters(registry, new CallSite("p", "1.0", Transport.IN_PROCESS, "x.C", "n"));
+        for (int i = 0; i < 100; i++) {
+            onBound.end(1_000_000_000L, CallOutcome.TIMEOUT, null);
+        }
+        assertEquals(1000.0, onBound.statistics().p50Millis(), 1e-9);
+        assertEquals(1000.0, onBound.statistics().p99Millis(), 1e-9);
+    }
+
+    @Test
+    void quantilesOfMixedDurationsStayBetweenTheFastestAndSlowestCallAndGrowWithTheirRank() {
+        CallMetrics metrics = new CallMetrics();
+        var fast = metrics.observe(new CallSite("mixed", "1.0", Transport.PROCESS, "x.C", "fast"));
+        var slow = metrics.observe(new CallSite("mixed", "1.0", Transport.PROCESS, "x.C", "slow"));
+        java.util.Random random = new java.util.Random(17); // seeded: the same calls every run
+        long[] fastest = {Long.MAX_VALUE, Long.MAX_VALUE}; // fast, slow
+        long[] slowest = {0, 0};
+        for (int i = 0; i < 1_000; i++) {
+            // log-uniform: 300 ns to 3 ms for one method, 40 ms to 90 s (past the last bound, 60 s) for the other
+            int which = i % 10 == 0 ? 1 : 0;
+            long nanos = (long) (which == 1 ? 4e7 * Math.pow(2250, random.nextDouble()) : 300 * Math.pow(10_000, random.nextDouble()));
+            (which == 1 ? slow : fast).end(nanos, CallOutcome.SUCCESS, null);
+            fastest[which] = Math.min(fastest[which], nanos);
+            slowest[which] = Math.max(slowest[which], nanos);
+        }
+        Map<String, CallStatistics> byMethod = new java.util.HashMap<>();
+        metrics.methods().forEach(s -> byMethod.put(s.method(), s));
+        byMethod.put("*", metrics.plugin("mixed"));
+        for (String m : List.of("fast", "slow", "*")) {
+            CallStatistics s = byMethod.get(m);
+            double min = (m.equals("slow") ? fastest[1] : fastest[0]) / 1e6;
+            double max = (m.equals("fast") ? slowest[0] : slowest[1]) / 1e6;
+            assertTrue(min <= s.p50Millis() && s.p50Millis() <= s.p99Millis() && s.p99Millis() <= max,
+                    m + ": " + min + " ms <= p50 " + s.p50Millis() + " ms <= p99 " + s.p99Millis() + " ms <= " + max + " ms");
+        }
+        assertTrue(byMethod.get("slow").p99Millis() > 60_000,
+                "calls past the last bound (60 s) are interpolated up to the slowest, not all taken for 60 s: " + byMethod.get("slow"));
     }
 
     @Test

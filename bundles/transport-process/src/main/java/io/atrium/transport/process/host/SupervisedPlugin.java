@@ -67,8 +67,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private ScheduledFuture<?> health;
     /** Told what happens to the plugin (crash, restart, fail), for the lifecycle metrics. */
     private final Consumer<LifecycleEvent> events;
-    /** Guarded by this: the next adopted instance is a restart after a crash. */
-    private boolean afterCrash;
 
     /**
      * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
@@ -185,10 +183,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             state = PluginState.ACTIVE;
             problem = null;
             register();
-            if (afterCrash) {
-                afterCrash = false;
-                events.accept(LifecycleEvent.RESTART);
-            }
         }
         scheduleHealth();
         return old;
@@ -249,13 +243,27 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             state = PluginState.STARTING;
             problem = reason;
-            restarts++;
-            afterCrash = true;
             // maxRestarts crashes are restarted; the one after them fails the plugin
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
                     + policy.maxRestarts() + " allowed within " + policy.windowSeconds() + " s)");
-            restart = timers.schedule(() -> background(this::launch), delay, TimeUnit.MILLISECONDS);
+            restart = timers.schedule(() -> background(this::relaunch), delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * The supervisor's launch after a crash: a restart, counted (in {@code restarts} and the lifecycle
+     * metrics) whether the new instance comes up or crashes too, so a plugin that dies at every start
+     * shows as many restarts as the log shows relaunches.
+     */
+    private void relaunch() {
+        synchronized (this) {
+            if (stopped) {
+                return; // stopped during the backoff
+            }
+            restarts++;
+        }
+        events.accept(LifecycleEvent.RESTART);
+        launch();
     }
 
     private synchronized void fail(String reason) {
