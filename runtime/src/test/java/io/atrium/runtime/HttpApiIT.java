@@ -202,6 +202,34 @@ class HttpApiIT extends ServerWithPluginFolder {
         assertEquals(4, log.stream().filter(l -> l.startsWith("INFO reloaded io.atrium.sample.greeter")).count(), String.join("\n", log));
     }
 
+    @Test
+    void eachPluginSaysHowOftenItCrashedAndRestartedAndItsLastErrorWhichOutlivesTheRestart() throws Exception {
+        helperPlugin("crashy", """
+                if who == "die":
+                    os._exit(3)
+                return "alive " + who""", "");
+        greeter("crashy");
+        Reply died = post("/api/plugins/crashy/greet", "[\"die\"]");
+        assertEquals(502, died.status(), died.json().toString());
+        await("crashy runs again", () -> atrium.registry().plugin("crashy").map(p -> p.state() == PluginState.ACTIVE).orElse(false));
+
+        JsonArray plugins = get("/api/plugins").json().getAsJsonArray();
+        JsonObject crashy = find(plugins, "crashy");
+        assertEquals("active", crashy.get("state").getAsString());
+        assertTrue(crashy.get("problem").isJsonNull(), crashy.toString());
+        assertEquals(1, crashy.get("crashes").getAsLong(), crashy.toString());
+        assertEquals(1, crashy.get("restarts").getAsLong(), crashy.toString());
+        JsonObject last = crashy.getAsJsonObject("lastError");
+        assertEquals("crash", last.get("event").getAsString());
+        assertTrue(last.get("reason").getAsString().startsWith("exited with status 3"), last.toString());
+        assertTrue(java.time.Instant.parse(last.get("at").getAsString()).isBefore(java.time.Instant.now().plusSeconds(1)), last.toString());
+        assertEquals(last, get("/api/plugins/crashy").object().getAsJsonObject("lastError"), "one plugin's answer says the same");
+        JsonObject english = find(plugins, "english");
+        assertEquals(0, english.get("crashes").getAsLong());
+        assertEquals(0, english.get("restarts").getAsLong());
+        assertTrue(english.get("lastError").isJsonNull(), english.toString());
+    }
+
     private static JsonObject find(JsonArray plugins, String name) {
         for (JsonElement e : plugins) {
             if (e.getAsJsonObject().get("name").getAsString().equals(name)) {

@@ -28,7 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.osgi.framework.BundleContext;
@@ -65,18 +65,18 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private volatile boolean stopped;
     private ScheduledFuture<?> restart;
     private ScheduledFuture<?> health;
-    /** Told what happens to the plugin (crash, restart, fail), for the lifecycle metrics. */
-    private final Consumer<LifecycleEvent> events;
+    /** Told what happens to the plugin (crash, restart, fail) and why (or null), for the lifecycle metrics and the last error. */
+    private final BiConsumer<LifecycleEvent, String> events;
     /** Guarded by this: the next adopted instance is a restart after a crash. */
     private boolean afterCrash;
 
     /**
      * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
-     * @param events  told what happens to the plugin: crash, restart, fail
+     * @param events  told what happens to the plugin (crash, restart, fail) and why (null for a restart)
      */
     public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, Launcher launcher,
                             PluginManifest manifest, Class<?> contract, Function<List<Capability>, String> policy,
-                            Consumer<LifecycleEvent> events) {
+                            BiConsumer<LifecycleEvent, String> events) {
         this.context = context;
         this.events = events;
         this.launcher = launcher;
@@ -185,7 +185,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             register();
             if (afterCrash) {
                 afterCrash = false;
-                events.accept(LifecycleEvent.RESTART);
+                events.accept(LifecycleEvent.RESTART, null);
             }
         }
         scheduleHealth();
@@ -226,7 +226,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             current = null;
             unregister();
-            events.accept(LifecycleEvent.CRASH);
+            events.accept(LifecycleEvent.CRASH, reason);
             long now = System.nanoTime();
             crashes.addLast(now);
             long window = TimeUnit.SECONDS.toNanos(manifest.restart().windowSeconds());
@@ -238,7 +238,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 state = PluginState.FAILED;
                 problem = "crashed " + crashes.size() + " times within " + policy.windowSeconds() + " s; last: " + reason;
                 log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is reloaded or redeployed");
-                events.accept(LifecycleEvent.FAIL);
+                events.accept(LifecycleEvent.FAIL, problem);
                 return;
             }
             long delay = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, crashes.size() - 1));
@@ -264,7 +264,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         state = PluginState.FAILED;
         problem = reason;
         log.host(Level.SEVERE, "refused: " + reason);
-        events.accept(LifecycleEvent.FAIL);
+        events.accept(LifecycleEvent.FAIL, reason);
     }
 
     /**
