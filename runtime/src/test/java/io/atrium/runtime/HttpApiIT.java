@@ -230,6 +230,28 @@ class HttpApiIT extends ServerWithPluginFolder {
         assertTrue(english.get("lastError").isJsonNull(), english.toString());
     }
 
+    @Test
+    void aFailedProcessPluginIsStartedAfreshByStart() throws Exception {
+        python("doomed", "sys.exit(7)\n", "\"restart\": {\"maxRestarts\": 0}");
+        await("doomed failed", () -> atrium.registry().plugin("doomed").map(p -> p.state() == PluginState.FAILED).orElse(false));
+        JsonObject doomed = get("/api/plugins/doomed").object();
+        assertEquals(1, doomed.get("crashes").getAsLong(), doomed.toString());
+        assertEquals(0, doomed.get("restarts").getAsLong(), doomed.toString());
+        assertEquals("fail", doomed.getAsJsonObject("lastError").get("event").getAsString(), doomed.toString());
+        assertTrue(doomed.getAsJsonObject("lastError").get("reason").getAsString().startsWith("crashed 1 times within 60 s; last: exited with status 7"),
+                doomed.toString());
+
+        assertEquals(200, post("/api/plugins/doomed:start", "").status());
+        await("the start launched it again, and it crashed again", () -> logged("plugin 'doomed' started by an operator")
+                && log.stream().filter(l -> l.contains("plugin 'doomed' failed: crashed 1 times")).count() == 2);
+        await("and failed again", () -> atrium.registry().plugin("doomed").map(p -> p.state() == PluginState.FAILED).orElse(false));
+        assertEquals(2, get("/api/plugins/doomed").object().get("crashes").getAsLong());
+    }
+
+    private boolean logged(String fragment) {
+        return log.stream().anyMatch(l -> l.contains(fragment));
+    }
+
     private static JsonObject find(JsonArray plugins, String name) {
         for (JsonElement e : plugins) {
             if (e.getAsJsonObject().get("name").getAsString().equals(name)) {

@@ -237,7 +237,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             if (crashes.size() > policy.maxRestarts()) {
                 state = PluginState.FAILED;
                 problem = "crashed " + crashes.size() + " times within " + policy.windowSeconds() + " s; last: " + reason;
-                log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is reloaded or redeployed");
+                log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is started, reloaded or redeployed");
                 events.accept(LifecycleEvent.FAIL, problem);
                 return;
             }
@@ -339,10 +339,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         }
     }
 
-    /** Launches a plugin an operator stopped (nothing when it is not stopped). */
+    /**
+     * Launches a plugin an operator stopped, or one that failed (given up on after its crashes, or
+     * refused), afresh; nothing when it runs or is starting.
+     */
     public void resume() {
         synchronized (this) {
-            if (!stopped) {
+            if (!stopped && state != PluginState.FAILED) {
                 return;
             }
             stopped = false;
