@@ -272,6 +272,56 @@ class HttpApiIT extends ServerWithPluginFolder {
         assertEquals(4, log.stream().filter(l -> l.startsWith("INFO reloaded io.atrium.sample.greeter")).count(), String.join("\n", log));
     }
 
+    @Test
+    void eachPluginSaysHowOftenItCrashedAndRestartedAndItsLastErrorWhichOutlivesTheRestart() throws Exception {
+        helperPlugin("crashy", """
+                if who == "die":
+                    os._exit(3)
+                return "alive " + who""", "");
+        greeter("crashy");
+        Reply died = post("/api/plugins/crashy/greet", "[\"die\"]");
+        assertEquals(502, died.status(), died.json().toString());
+        await("crashy runs again", () -> atrium.registry().plugin("crashy").map(p -> p.state() == PluginState.ACTIVE).orElse(false));
+
+        JsonArray plugins = get("/api/plugins").json().getAsJsonArray();
+        JsonObject crashy = find(plugins, "crashy");
+        assertEquals("active", crashy.get("state").getAsString());
+        assertTrue(crashy.get("problem").isJsonNull(), crashy.toString());
+        assertEquals(1, crashy.get("crashes").getAsLong(), crashy.toString());
+        assertEquals(1, crashy.get("restarts").getAsLong(), crashy.toString());
+        JsonObject last = crashy.getAsJsonObject("lastError");
+        assertEquals("crash", last.get("event").getAsString());
+        assertTrue(last.get("reason").getAsString().startsWith("exited with status 3"), last.toString());
+        assertTrue(java.time.Instant.parse(last.get("at").getAsString()).isBefore(java.time.Instant.now().plusSeconds(1)), last.toString());
+        assertEquals(last, get("/api/plugins/crashy").object().getAsJsonObject("lastError"), "one plugin's answer says the same");
+        JsonObject english = find(plugins, "english");
+        assertEquals(0, english.get("crashes").getAsLong());
+        assertEquals(0, english.get("restarts").getAsLong());
+        assertTrue(english.get("lastError").isJsonNull(), english.toString());
+    }
+
+    @Test
+    void aFailedProcessPluginIsStartedAfreshByStart() throws Exception {
+        python("doomed", "sys.exit(7)\n", "\"restart\": {\"maxRestarts\": 0}");
+        await("doomed failed", () -> atrium.registry().plugin("doomed").map(p -> p.state() == PluginState.FAILED).orElse(false));
+        JsonObject doomed = get("/api/plugins/doomed").object();
+        assertEquals(1, doomed.get("crashes").getAsLong(), doomed.toString());
+        assertEquals(0, doomed.get("restarts").getAsLong(), doomed.toString());
+        assertEquals("fail", doomed.getAsJsonObject("lastError").get("event").getAsString(), doomed.toString());
+        assertTrue(doomed.getAsJsonObject("lastError").get("reason").getAsString().startsWith("crashed 1 times within 60 s; last: exited with status 7"),
+                doomed.toString());
+
+        assertEquals(200, post("/api/plugins/doomed:start", "").status());
+        await("the start launched it again, and it crashed again", () -> logged("plugin 'doomed' started by an operator")
+                && log.stream().filter(l -> l.contains("plugin 'doomed' failed: crashed 1 times")).count() == 2);
+        await("and failed again", () -> atrium.registry().plugin("doomed").map(p -> p.state() == PluginState.FAILED).orElse(false));
+        assertEquals(2, get("/api/plugins/doomed").object().get("crashes").getAsLong());
+    }
+
+    private boolean logged(String fragment) {
+        return log.stream().anyMatch(l -> l.contains(fragment));
+    }
+
     private static JsonObject find(JsonArray plugins, String name) {
         for (JsonElement e : plugins) {
             if (e.getAsJsonObject().get("name").getAsString().equals(name)) {

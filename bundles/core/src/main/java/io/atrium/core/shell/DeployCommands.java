@@ -77,7 +77,7 @@ public final class DeployCommands {
         return "stopped " + name + ": " + steer(() -> control.stop(name)) + "\n";
     }
 
-    @Descriptor("starts a plugin stopped with plugin:stop, a quarantined one, or a plugin bundle")
+    @Descriptor("starts a plugin stopped with plugin:stop, a failed process plugin (afresh), a quarantined one, or a plugin bundle")
     public String start(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
         if (registry.plugin(name).isEmpty()) {
             long id = bundleId(name);

@@ -164,7 +164,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             }
             record(m.name(), LifecycleEvent.INSTALL);
             SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps),
-                    event -> record(m.name(), event));
+                    (event, reason) -> record(m.name(), event, reason));
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
@@ -245,9 +245,13 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     }
 
     private void record(String plugin, LifecycleEvent event) {
+        record(plugin, event, null);
+    }
+
+    private void record(String plugin, LifecycleEvent event, String reason) {
         PluginLifecycle l = lifecycle;
         if (l != null) {
-            l.record(plugin, event);
+            l.record(plugin, event, reason);
         }
     }
 

@@ -14,6 +14,8 @@ import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginStatistics;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
 import io.atrium.web.auth.ApiToken;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -23,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -39,7 +42,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * The JSON API (docs/http.md):
  * <pre>
- * GET  /api/plugins                   every plugin with its state, problem and call numbers
+ * GET  /api/plugins                   every plugin with its state, problem, call numbers, crashes, restarts and last error
  * GET  /api/plugins/NAME              one plugin, with its numbers per method
  * POST /api/plugins/NAME/METHOD       calls a contract method; body: a JSON array of the arguments
  * POST /api/plugins/NAME:reload       (and :stop, :start) steers the plugin
@@ -67,6 +70,9 @@ public final class PluginApiServlet extends HttpServlet {
     /** Got per request: the statistics' provider loads its metrics library on first use. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile transient ComponentServiceObjects<PluginStatistics> statistics;
+    /** The core's counts of crashes and restarts, and each plugin's last error. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile transient PluginLifecycle lifecycle;
 
     @Activate
     public PluginApiServlet(BundleContext context, @Reference PluginRegistry registry, @Reference PluginControl control,
@@ -86,8 +92,9 @@ public final class PluginApiServlet extends HttpServlet {
                 return withStatistics(stats -> {
                     JsonArray all = new JsonArray();
                     List<PluginProblem> problems = registry.problems();
+                    Lifecycle life = Lifecycle.of(lifecycle);
                     for (PluginDescriptor p : registry.plugins()) {
-                        all.add(plugin(p, stats, problems));
+                        all.add(plugin(p, stats, problems, life));
                     }
                     return all;
                 });
@@ -109,7 +116,7 @@ public final class PluginApiServlet extends HttpServlet {
             if (path.length == 2 && path[0].equals("plugins")) {
                 PluginDescriptor p = find(path[1]);
                 return withStatistics(stats -> {
-                    JsonObject one = plugin(p, stats, registry.problems());
+                    JsonObject one = plugin(p, stats, registry.problems(), Lifecycle.of(lifecycle));
                     JsonArray methods = new JsonArray();
                     if (stats != null) {
                         for (CallStatistics s : stats.methods()) {
@@ -204,7 +211,7 @@ public final class PluginApiServlet extends HttpServlet {
         return registry.plugin(name).orElseThrow(() -> new ApiError(404, "unknown plugin '" + name + "'"));
     }
 
-    private JsonObject plugin(PluginDescriptor p, PluginStatistics stats, List<PluginProblem> problems) {
+    private JsonObject plugin(PluginDescriptor p, PluginStatistics stats, List<PluginProblem> problems, Lifecycle life) {
         JsonObject o = new JsonObject();
         o.addProperty("name", p.name());
         o.addProperty("version", p.version());
@@ -217,7 +224,26 @@ public final class PluginApiServlet extends HttpServlet {
         if (stats != null) {
             numbers(stats.plugin(p.name()), o);
         }
+        Map<LifecycleEvent, Long> events = life.counts().getOrDefault(p.name(), Map.of());
+        o.addProperty("crashes", events.getOrDefault(LifecycleEvent.CRASH, 0L));
+        o.addProperty("restarts", events.getOrDefault(LifecycleEvent.RESTART, 0L));
+        PluginLifecycle.LastError last = life.lastErrors().get(p.name());
+        JsonObject lastError = null;
+        if (last != null) {
+            lastError = new JsonObject();
+            lastError.addProperty("event", last.event().label());
+            lastError.addProperty("reason", last.reason());
+            lastError.addProperty("at", last.at().toString());
+        }
+        o.add("lastError", lastError);
         return o;
+    }
+
+    /** The lifecycle's numbers, read once per request (empty while the core's service is away). */
+    private record Lifecycle(Map<String, Map<LifecycleEvent, Long>> counts, Map<String, PluginLifecycle.LastError> lastErrors) {
+        static Lifecycle of(PluginLifecycle l) {
+            return l == null ? new Lifecycle(Map.of(), Map.of()) : new Lifecycle(l.counts(), l.lastErrors());
+        }
     }
 
     private static JsonObject numbers(CallStatistics s, JsonObject o) {

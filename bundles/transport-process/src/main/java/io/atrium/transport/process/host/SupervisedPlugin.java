@@ -28,7 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.osgi.framework.BundleContext;
@@ -65,16 +65,16 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private volatile boolean stopped;
     private ScheduledFuture<?> restart;
     private ScheduledFuture<?> health;
-    /** Told what happens to the plugin (crash, restart, fail), for the lifecycle metrics. */
-    private final Consumer<LifecycleEvent> events;
+    /** Told what happens to the plugin (crash, restart, fail) and why (or null), for the lifecycle metrics and the last error. */
+    private final BiConsumer<LifecycleEvent, String> events;
 
     /**
      * @param policy given the capabilities a plugin declares, a reason to refuse it, or null
-     * @param events  told what happens to the plugin: crash, restart, fail
+     * @param events  told what happens to the plugin (crash, restart, fail) and why (null for a restart)
      */
     public SupervisedPlugin(BundleContext context, ScheduledExecutorService timers, ExecutorService work, Launcher launcher,
                             PluginManifest manifest, Class<?> contract, Function<List<Capability>, String> policy,
-                            Consumer<LifecycleEvent> events) {
+                            BiConsumer<LifecycleEvent, String> events) {
         this.context = context;
         this.events = events;
         this.launcher = launcher;
@@ -222,7 +222,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             current = null;
             unregister();
-            events.accept(LifecycleEvent.CRASH);
+            events.accept(LifecycleEvent.CRASH, reason);
             long now = System.nanoTime();
             crashes.addLast(now);
             long window = TimeUnit.SECONDS.toNanos(manifest.restart().windowSeconds());
@@ -233,8 +233,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             if (crashes.size() > policy.maxRestarts()) {
                 state = PluginState.FAILED;
                 problem = "crashed " + crashes.size() + " times within " + policy.windowSeconds() + " s; last: " + reason;
-                log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is reloaded or redeployed");
-                events.accept(LifecycleEvent.FAIL);
+                log.host(Level.SEVERE, "failed: " + problem + "; not restarted again until it is started, reloaded or redeployed");
+                events.accept(LifecycleEvent.FAIL, problem);
                 return;
             }
             long delay = Math.min(policy.maxBackoffMs(), policy.initialBackoffMs() << Math.min(20, crashes.size() - 1));
@@ -262,7 +262,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             }
             restarts++;
         }
-        events.accept(LifecycleEvent.RESTART);
+        events.accept(LifecycleEvent.RESTART, null);
         launch();
     }
 
@@ -280,7 +280,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         state = PluginState.FAILED;
         problem = reason;
         log.host(Level.SEVERE, logLine);
-        events.accept(LifecycleEvent.FAIL);
+        events.accept(LifecycleEvent.FAIL, reason);
     }
 
     /**
@@ -359,10 +359,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         }
     }
 
-    /** Launches a plugin an operator stopped (nothing when it is not stopped). */
+    /**
+     * Launches a plugin an operator stopped, or one that failed (given up on after its crashes, or
+     * refused), afresh; nothing when it runs or is starting.
+     */
     public void resume() {
         synchronized (this) {
-            if (!stopped) {
+            if (!stopped && state != PluginState.FAILED) {
                 return;
             }
             stopped = false;
