@@ -393,7 +393,7 @@ class WasmPluginIT extends WasmPluginFolder {
     }
 
     @Test
-    void aReadOnlyGrantShowsTheModuleACopy() throws Exception {
+    void aReadOnlyGrantRefusesWritesAndCostsNoCopy() throws Exception {
         Path root = Files.createDirectories(work.resolve("granted"));
         Path shared = Files.createDirectories(root.resolve("shared"));
         Path scratch = Files.createDirectories(root.resolve("scratch"));
@@ -405,9 +405,20 @@ class WasmPluginIT extends WasmPluginFolder {
         deploy("ro-reader", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");
         deploy("ro-writer", C_FILES, "\"exports\": {\"greet\": \"write\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");
         deploy("rw-writer", C_FILES, "\"exports\": {\"greet\": \"write\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"" + scratch + "\": \"/data\"}");
+        java.util.function.Supplier<List<String>> copies = () -> {
+            try (var tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                return tmp.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("atrium-wasm-ro-")).toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        List<String> before = copies.get();
         assertEquals("read-only hello", greeter("ro-reader").greet("hello.txt"));
-        assertEquals("ok", greeter("ro-writer").greet("new.txt"));
+        // as a read-only mount: the write is refused (it once went to a private copy in /tmp, without a limit)
+        PluginException refused = assertThrows(PluginException.class, () -> greeter("ro-writer").greet("new.txt"));
+        assertTrue(refused.getMessage().startsWith("plugin 'ro-writer': write failed with status 1: path_open errno "), refused.getMessage());
         assertTrue(Files.notExists(shared.resolve("new.txt")), "a write under a read-only grant never reaches the host");
+        assertEquals(before, copies.get(), "no copy of the folder was made");
         assertEquals("ok", greeter("rw-writer").greet("new.txt"));
         assertEquals("written by wasm", Files.readString(scratch.resolve("new.txt")));
     }

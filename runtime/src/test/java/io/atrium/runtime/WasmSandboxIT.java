@@ -82,6 +82,33 @@ class WasmSandboxIT extends WasmPluginFolder {
 
     /** Links in a granted folder, to a folder and a file outside it and to a file inside: none is followed, read-only or writable. */
     @Test
+    void aFifoOrADeviceInAGrantIsNotOpened() throws Exception {
+        // opening a FIFO blocks until a writer comes, in a system call no deadline interrupts: the call
+        // (and an HTTP thread behind it) would hang for ever, and the plugin's one instance with it
+        Path root = Files.createDirectories(work.resolve("granted"));
+        Path data = Files.createDirectories(root.resolve("data"));
+        Process mkfifo = new ProcessBuilder("mkfifo", data.resolve("fifo").toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        Files.writeString(data.resolve("plain.txt"), "plain");
+        allowRoot(root);
+        deploy("fifo-read", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"limits\": {\"callTimeoutMs\": 2000}, "
+                + "\"allowedPaths\": {\"" + data + "\": \"/data\"}");
+        Greeter reader = greeter("fifo-read");
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (String path : List.of("fifo", "../../../../../../dev/zero")) {
+                java.util.concurrent.Future<String> call = caller.submit(() -> reader.greet(path));
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> call.get(60, java.util.concurrent.TimeUnit.SECONDS), path);
+                assertTrue(e.getCause().getMessage().startsWith("plugin 'fifo-read': read failed with status 1: path_open errno "), e.getCause().getMessage());
+            }
+            assertEquals("plain", reader.greet("plain.txt"), "the plugin still answers");
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    @Test
     void noGrantReachesOutsideItsFolderThroughALink() throws Exception {
         Path root = Files.createDirectories(work.resolve("granted"));
         Path outside = Files.createDirectories(work.resolve("outside"));

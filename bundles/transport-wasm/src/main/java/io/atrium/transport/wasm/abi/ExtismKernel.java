@@ -160,7 +160,11 @@ public final class ExtismKernel {
 
     /** @throws AbiException unless {@code size} bytes at {@code offset} lie inside one block */
     private void check(String what, long offset, long size) {
-        if (offset >= lastStart && offset + size <= lastEnd && lastStart > 0) {
+        // a module's numbers may be anything: compared so that no sum overflows (2^63 - 4 + 8 is negative)
+        if (offset < 0 || size < 0 || offset > Integer.MAX_VALUE) {
+            throw new AbiException(what + ": " + size + " byte(s) at " + offset + " are in no block of Extism memory");
+        }
+        if (offset >= lastStart && size <= lastEnd - offset && lastStart > 0) {
             return;
         }
         int i = count - 1;
@@ -180,7 +184,7 @@ public final class ExtismKernel {
         }
         int start = i < 0 ? 0 : starts[i];
         int end = i < 0 ? 0 : start + size(start);
-        if (i < 0 || offset < start || offset + size > end) {
+        if (i < 0 || offset < start || size > end - offset) {
             throw new AbiException(what + ": " + size + " byte(s) at " + offset + (i < 0 || offset >= top ? " are in no block of Extism memory"
                     : " run past the end of the " + (end - start) + "-byte block at " + start));
         }
@@ -215,7 +219,7 @@ public final class ExtismKernel {
             return one(mem[(int) (inputOffset + a[0])] & 0xff);
         }));
         f.add(fn("input_load_u64", List.of(i64), List.of(i64), (inst, a) -> {
-            if (a[0] < 0 || a[0] + 8 > inputLength) {
+            if (a[0] < 0 || a[0] > inputLength - 8) {
                 throw new AbiException("input_load_u64(" + a[0] + ") is past the input's " + inputLength + " bytes");
             }
             return one((long) LONG.get(mem, (int) (inputOffset + a[0])));
@@ -253,6 +257,9 @@ public final class ExtismKernel {
         f.add(fn("output_set", List.of(i64, i64), List.of(), (inst, a) -> {
             if (a[1] > maxOutput) {
                 throw new AbiException("set an output of " + a[1] + " bytes, over the limit of " + maxOutput);
+            }
+            if (a[1] < 0) {
+                throw new AbiException("set an output of " + a[1] + " bytes");
             }
             if (a[0] != 0 || a[1] != 0) { // (0, 0): the empty output, where alloc(0) put it
                 check("output_set", a[0], a[1]);

@@ -21,29 +21,39 @@ import java.util.Set;
  * {@code NOFOLLOW_LINKS} ({@link SecureDirectoryStream}: {@code openat} with {@code O_NOFOLLOW}).
  * So no link is ever followed, whether it was there before or was swapped in while the module works,
  * and nothing outside the folder is read, written, made or removed. A link shows in listings as a
- * link; opening through it fails, and none can be made. What is written reaches the host folder.
+ * link; opening through it fails, and none can be made. Only regular files and folders are opened (a
+ * FIFO or a device would block the calling thread where no deadline reaches it). What is written
+ * reaches the host folder; a read-only one refuses every write, and costs no copy.
  */
 public final class ConfinedFileSystem extends FileSystem {
     final Path root;
+    final boolean readOnly;
     private final ConfinedPath rootPath;
 
-    private ConfinedFileSystem(Path root) {
+    private ConfinedFileSystem(Path root, boolean readOnly) {
         this.root = root;
+        this.readOnly = readOnly;
         this.rootPath = new ConfinedPath(this, Path.of("/"));
     }
 
+    /** Same as {@code of(folder, false)}. */
+    public static ConfinedFileSystem of(Path folder) throws IOException {
+        return of(folder, false);
+    }
+
     /**
-     * @param folder the host folder (its own links are resolved once, here)
+     * @param folder   the host folder (its own links are resolved once, here)
+     * @param readOnly whether every write, folder made, removal, rename and change of attributes is refused
      * @throws IOException when it is not a folder, or this platform cannot open files relative to a folder
      */
-    public static ConfinedFileSystem of(Path folder) throws IOException {
+    public static ConfinedFileSystem of(Path folder, boolean readOnly) throws IOException {
         Path real = folder.toRealPath();
         try (var dir = Files.newDirectoryStream(real)) {
             if (!(dir instanceof SecureDirectoryStream)) {
                 throw new IOException("this platform cannot open files relative to a folder, so " + folder + " cannot be confined");
             }
         }
-        return new ConfinedFileSystem(real);
+        return new ConfinedFileSystem(real, readOnly);
     }
 
     /** @return the folder itself: the path to give WASI as a preopened directory */
@@ -68,7 +78,7 @@ public final class ConfinedFileSystem extends FileSystem {
 
     @Override
     public boolean isReadOnly() {
-        return false;
+        return readOnly;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.atrium.transport.wasm.files;
 
+import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
@@ -98,6 +99,13 @@ final class ConfinedProvider extends FileSystemProvider {
         }
     }
 
+    /** A read-only grant refuses every change, as a read-only mount does. */
+    private static void writable(Path p) throws IOException {
+        if (ConfinedPath.of(p).fs.readOnly) {
+            throw new AccessDeniedException(p.toString(), null, "the folder is granted read-only");
+        }
+    }
+
     private static FileSystemException noLinks(Path p) {
         return new AccessDeniedException(p.toString(), null, "links are neither followed nor made in a granted folder");
     }
@@ -126,7 +134,21 @@ final class ConfinedProvider extends FileSystemProvider {
     public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
         Set<OpenOption> nofollow = new HashSet<>(options);
         nofollow.add(NOFOLLOW);
+        if (options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND)
+                || options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW)
+                || options.contains(StandardOpenOption.TRUNCATE_EXISTING) || options.contains(StandardOpenOption.DELETE_ON_CLOSE)) {
+            writable(path);
+        }
         try (Entry e = parent(path)) {
+            try {
+                BasicFileAttributes a = e.dir.getFileAttributeView(e.name, BasicFileAttributeView.class, NOFOLLOW).readAttributes();
+                if (!a.isRegularFile() && !a.isDirectory() && !a.isSymbolicLink()) { // a link is refused by the open itself
+                    // a FIFO's open blocks until a writer comes, a device's may block for ever: no deadline reaches a thread there
+                    throw new AccessDeniedException(path.toString(), null, "only files and folders are opened in a granted folder");
+                }
+            } catch (NoSuchFileException missing) {
+                // made by the open, if its options say so
+            }
             SeekableByteChannel channel = e.dir.newByteChannel(e.name, nofollow, attrs);
             if (channel instanceof FileChannel f) { // as it is on the JDK's Unix file systems
                 return f;
@@ -194,6 +216,7 @@ final class ConfinedProvider extends FileSystemProvider {
      */
     @Override
     public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        writable(dir);
         ConfinedPath p = ConfinedPath.of(dir);
         if (p.names().isEmpty()) {
             throw new FileAlreadyExistsException(p.toString());
@@ -224,6 +247,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
     @Override
     public void delete(Path path) throws IOException {
+        writable(path);
         try (Entry e = parent(path)) {
             if (e.dir.getFileAttributeView(e.name, BasicFileAttributeView.class, NOFOLLOW).readAttributes().isDirectory()) {
                 e.dir.deleteDirectory(e.name);
@@ -240,6 +264,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
     @Override
     public void move(Path source, Path target, CopyOption... options) throws IOException {
+        writable(source);
         try (Entry from = parent(source); Entry to = parent(target)) {
             if (!Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING) && exists(to)) {
                 throw new FileAlreadyExistsException(target.toString());
@@ -302,6 +327,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
             @Override
             public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+                writable(path);
                 try (Entry e = parent(path)) {
                     view(e).setTimes(lastModifiedTime, lastAccessTime, createTime);
                 }
@@ -309,6 +335,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
             @Override
             public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
+                writable(path);
                 try (Entry e = parent(path)) {
                     view(e).setPermissions(perms);
                 }
@@ -316,6 +343,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
             @Override
             public void setGroup(GroupPrincipal group) throws IOException {
+                writable(path);
                 try (Entry e = parent(path)) {
                     view(e).setGroup(group);
                 }
@@ -328,6 +356,7 @@ final class ConfinedProvider extends FileSystemProvider {
 
             @Override
             public void setOwner(UserPrincipal owner) throws IOException {
+                writable(path);
                 try (Entry e = parent(path)) {
                     view(e).setOwner(owner);
                 }
