@@ -573,14 +573,28 @@ public final class Atrium implements AutoCloseable {
         private static void ownerOnly(Path data) {
             java.util.Set<java.nio.file.attribute.PosixFilePermission> owner = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
             try {
+                // Who this process is, as the file system says it (a name may be missing in a container): the
+                // owner of a file it makes. A folder of another user's could be opened again by that user, and
+                // what is in it swapped (the bundle cache runs as this user).
+                Path probe = Files.createTempFile(data, ".atrium-owner", "");
+                Object me;
+                try {
+                    me = Files.getAttribute(probe, "unix:uid");
+                } finally {
+                    Files.deleteIfExists(probe);
+                }
+                if (!me.equals(Files.getAttribute(data, "unix:uid"))) {
+                    throw new AtriumException("data folder " + data + " belongs to " + Files.getOwner(data).getName()
+                            + ", not to the user who runs the server (" + System.getProperty("user.name") + "); use a folder of its own");
+                }
                 java.util.Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(data);
                 if (!now.equals(owner)) {
                     Files.setPosixFilePermissions(data, owner);
                     java.util.logging.Logger.getLogger("io.atrium.runtime").info("data folder " + data + " was "
                             + java.nio.file.attribute.PosixFilePermissions.toString(now) + "; made owner-only (rwx------): it holds secrets");
                 }
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: its own access control applies
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                // not a POSIX file system (no unix:uid): its own access control applies
             } catch (IOException e) {
                 throw new AtriumException("cannot make data folder " + data + " owner-only (it holds secrets): " + e.getMessage(), e);
             }
@@ -611,6 +625,24 @@ public final class Atrium implements AutoCloseable {
                 probe.bind(new java.net.InetSocketAddress(httpHost, httpPort));
             } catch (IOException | IllegalArgumentException | SecurityException e) {
                 throw new AtriumException(httpUnavailable(httpHost, httpPort, e));
+            }
+            if (loopback(httpHost)) {
+                // A browser may try "localhost" on the other loopback address first: a process listening
+                // there on the same port gets the operator's requests, and the token typed into its page.
+                String other = httpHost.contains(":") ? "127.0.0.1" : "::1";
+                try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                    probe.setReuseAddress(true);
+                    probe.bind(new java.net.InetSocketAddress(other, httpPort));
+                } catch (java.net.BindException e) {
+                    if (String.valueOf(e.getMessage()).contains("in use")) {
+                        throw new AtriumException("cannot serve HTTP on " + httpHost + ":" + httpPort + ": another process listens on "
+                                + (other.contains(":") ? "[" + other + "]" : other) + ":" + httpPort + ", where a browser may go for localhost"
+                                + " (choose another port with --http HOST:PORT, or --http off)");
+                    }
+                    // that address is not configured here (no IPv6): nobody can listen there either
+                } catch (IOException | IllegalArgumentException | SecurityException e) {
+                    // as above
+                }
             }
         }
 

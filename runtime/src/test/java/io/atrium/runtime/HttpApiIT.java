@@ -207,17 +207,26 @@ class HttpApiIT extends ServerWithPluginFolder {
     @Test
     void theServerAnswersOnlyToItsOwnNamesNeverEchoesARequestAndCannotBeFramed() throws Exception {
         int port = base.getPort();
-        for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LocalHost:" + port, "127.0.0.1")) {
+        for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LocalHost:" + port, "127.1.2.3:" + port)) {
             String answer = raw("GET /api/plugins HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
             assertTrue(answer.startsWith("HTTP/1.1 200"), host + ": " + answer);
         }
         // a page of evil.example whose name now points at 127.0.0.1 (DNS rebinding), or a port that is not this one
-        for (String host : List.of("evil.example:" + port, "evil.example", "localhost:" + (port + 1), "127.0.0.1.evil.example:" + port)) {
+        for (String host : List.of("evil.example:" + port, "evil.example", "localhost:" + (port + 1), "127.0.0.1.evil.example:" + port,
+                "localhost" /* port 80, not this one */)) {
             String answer = raw("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
             assertTrue(answer.startsWith("HTTP/1.1 421"), host + ": " + answer);
             assertTrue(answer.contains("{\"error\":\"this server answers to localhost, 127.0.0.1 and [::1] only"), answer);
             assertTrue(!answer.contains("plugin_calls_total"), answer);
         }
+        // the console's folder redirect answers before any servlet, yet after the guard: no redirect to evil.example
+        String redirect = raw("GET /console/ HTTP/1.1\r\nHost: evil.example:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(redirect.startsWith("HTTP/1.1 421") && !redirect.contains("Location"), redirect);
+        String normalised = raw("GET /api/../console/ HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(normalised.startsWith("HTTP/1.1 302") && normalised.contains("\r\nLocation: /console/index.html\r\n")
+                && normalised.contains("X-Frame-Options: DENY"), normalised);
+        String options = raw("OPTIONS /api/plugins HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(options.startsWith("HTTP/1.1 204") && options.contains("Allow: GET, HEAD, POST, OPTIONS\r\n"), options);
         String trace = raw("TRACE /api/plugins HTTP/1.1\r\nHost: localhost:" + port + "\r\nAuthorization: Bearer " + token
                 + "\r\nConnection: close\r\n\r\n");
         assertTrue(trace.startsWith("HTTP/1.1 405"), trace);

@@ -300,6 +300,45 @@ class LauncherIT {
     }
 
     @Test
+    void aProcessOnTheOtherLoopbackAddressOfThePortIsFatalToo() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        java.net.ServerSocket squatter = new java.net.ServerSocket();
+        try {
+            squatter.bind(new java.net.InetSocketAddress("::1", 0));
+        } catch (java.io.IOException e) {
+            squatter.close();
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+        }
+        try (squatter) {
+            int port = squatter.getLocalPort();
+            Path log = work.resolve("server.log");
+            Process server = serve(data, TestPlugins.samplePlugins(work.resolve("plugins")), log, "--http", "127.0.0.1:" + port);
+            try {
+                assertTrue(server.waitFor(60, TimeUnit.SECONDS), () -> "the server runs beside a squatter on [::1]: " + read(log));
+            } finally {
+                server.destroyForcibly();
+            }
+            assertEquals(2, server.exitValue(), () -> read(log));
+            assertTrue(read(log).contains("atrium: cannot serve HTTP on 127.0.0.1:" + port + ": another process listens on [::1]:" + port
+                    + ", where a browser may go for localhost"), () -> read(log));
+        }
+    }
+
+    @Test
+    void aDataFolderOfAnotherUserIsRefused() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to give a folder away");
+        Path data = Files.createDirectories(work.resolve("data"));
+        Process chown = new ProcessBuilder("chown", "65534:65534", data.toString()).inheritIO().start();
+        assertEquals(0, chown.waitFor());
+        Run r = atrium("--data", data.toString(), "--command", "plugin:list");
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().startsWith("atrium: data folder " + data + " belongs to nobody, not to the user who runs the server (root)"), r.err());
+        try (var left = Files.list(data)) {
+            assertEquals(0, left.count(), "nothing was written into it");
+        }
+    }
+
+    @Test
     void servingHttpBeyondLoopbackIsWarnedAbout() throws Exception {
         Path data = Files.createDirectories(work.resolve("data"));
         Run r = atrium("--data", data.toString(), "--http", "0.0.0.0:0", "--command", "plugin:list");

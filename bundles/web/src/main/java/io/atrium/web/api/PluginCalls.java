@@ -74,8 +74,8 @@ final class PluginCalls {
             return null;
         }
         try {
-            return gson.fromJson(value, p.getParameterizedType());
-        } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
+            return StrictJson.bind(gson, value, p.getParameterizedType());
+        } catch (JsonParseException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw new ApiError(400, what + ": " + firstLine(e));
         }
     }

@@ -82,23 +82,54 @@ final class StrictJson {
             }
             return s.charAt(0);
         });
-        b.registerTypeAdapter(char.class, character).registerTypeAdapter(Character.class, character);
-        TypeAdapter<Boolean> bool = strict(JsonToken.BOOLEAN, "true or false", JsonReader::nextBoolean);
-        b.registerTypeAdapter(boolean.class, bool).registerTypeAdapter(Boolean.class, bool);
-        number(b, int.class, Integer.class, "an integer (int)", in -> Integer.valueOf(in.nextInt()));
-        number(b, long.class, Long.class, "an integer (long)", in -> Long.valueOf(in.nextLong()));
-        number(b, short.class, Short.class, "an integer (short)", in -> narrow(in.nextInt(), Short.MIN_VALUE, Short.MAX_VALUE, "short").shortValue());
-        number(b, byte.class, Byte.class, "an integer (byte)", in -> narrow(in.nextInt(), Byte.MIN_VALUE, Byte.MAX_VALUE, "byte").byteValue());
-        number(b, double.class, Double.class, "a number", in -> Double.valueOf(in.nextDouble()));
-        number(b, float.class, Float.class, "a number", in -> Float.valueOf((float) in.nextDouble()));
+        b.registerTypeAdapter(Character.class, character).registerTypeAdapter(char.class, strict(JsonToken.STRING, "a string of one character",
+                in -> character.read(in), false));
+        b.registerTypeAdapter(Boolean.class, strict(JsonToken.BOOLEAN, "true or false", JsonReader::nextBoolean, true));
+        b.registerTypeAdapter(boolean.class, strict(JsonToken.BOOLEAN, "true or false", JsonReader::nextBoolean, false));
+        // Every number is read from its text, exactly: the readers' nextInt/nextLong go through a double
+        // (9223372036854775808 became Long.MAX_VALUE) and the tree reader casts (1.5 became 1).
+        number(b, int.class, Integer.class, "an integer (int)", in -> exact(in).intValueExact());
+        number(b, long.class, Long.class, "an integer (long)", in -> exact(in).longValueExact());
+        number(b, short.class, Short.class, "an integer (short)", in -> exact(in).shortValueExact());
+        number(b, byte.class, Byte.class, "an integer (byte)", in -> exact(in).byteValueExact());
+        number(b, double.class, Double.class, "a number", in -> finite(exact(in).doubleValue()));
+        number(b, float.class, Float.class, "a number", in -> (float) finite(exact(in).floatValue()));
+        number(b, java.math.BigDecimal.class, java.math.BigDecimal.class, "a number", in -> new java.math.BigDecimal(in.nextString()));
+        number(b, java.math.BigInteger.class, java.math.BigInteger.class, "an integer", in -> new java.math.BigInteger(in.nextString()));
+        number(b, Number.class, Number.class, "a number", in -> new java.math.BigDecimal(in.nextString()));
+        b.registerTypeAdapterFactory(new com.google.gson.TypeAdapterFactory() {
+            @Override
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            public <T> TypeAdapter<T> create(Gson gson, com.google.gson.reflect.TypeToken<T> type) {
+                Class<? super T> raw = type.getRawType();
+                if (!raw.isEnum() || raw == Enum.class) {
+                    return null;
+                }
+                Object[] constants = raw.getEnumConstants();
+                String names = java.util.Arrays.stream(constants).map(c -> ((Enum<?>) c).name()).collect(java.util.stream.Collectors.joining(", "));
+                return (TypeAdapter<T>) strict(JsonToken.STRING, "one of " + names, in -> {
+                    String name = in.nextString();
+                    for (Object c : constants) {
+                        if (((Enum<?>) c).name().equals(name)) {
+                            return c;
+                        }
+                    }
+                    throw new JsonParseException("expected one of " + names + ", got \"" + name + "\"");
+                });
+            }
+        });
         return b.create();
     }
 
-    private static Integer narrow(int value, int min, int max, String type) {
-        if (value < min || value > max) {
-            throw new JsonParseException("expected an integer (" + type + "), got " + value + ", outside " + min + ".." + max);
+    private static java.math.BigDecimal exact(JsonReader in) throws IOException {
+        return new java.math.BigDecimal(in.nextString());
+    }
+
+    private static double finite(double d) {
+        if (Double.isInfinite(d)) {
+            throw new NumberFormatException("out of range");
         }
-        return value;
+        return d;
     }
 
     private interface Read<T> {
@@ -106,17 +137,25 @@ final class StrictJson {
     }
 
     private static <T> void number(GsonBuilder b, Class<?> primitive, Class<T> boxed, String expected, Read<T> read) {
-        TypeAdapter<T> adapter = strict(JsonToken.NUMBER, expected, in -> {
+        Read<T> checked = in -> {
             try {
                 return read.read(in);
-            } catch (NumberFormatException e) {
+            } catch (NumberFormatException | ArithmeticException e) {
                 throw new JsonParseException("expected " + expected + ", got a number that is not one");
             }
-        });
-        b.registerTypeAdapter(primitive, adapter).registerTypeAdapter(boxed, adapter);
+        };
+        b.registerTypeAdapter(boxed, strict(JsonToken.NUMBER, expected, checked, true));
+        if (primitive != boxed) {
+            b.registerTypeAdapter(primitive, strict(JsonToken.NUMBER, expected, checked, false));
+        }
     }
 
     private static <T> TypeAdapter<T> strict(JsonToken kind, String expected, Read<T> read) {
+        return strict(kind, expected, read, true);
+    }
+
+    /** @param nullable false for a primitive's adapter: null is no int (in an int[] as elsewhere) */
+    private static <T> TypeAdapter<T> strict(JsonToken kind, String expected, Read<T> read, boolean nullable) {
         return new TypeAdapter<T>() {
             @Override
             public void write(JsonWriter out, T value) throws IOException {
@@ -126,6 +165,8 @@ final class StrictJson {
                     out.value(n);
                 } else if (value instanceof Boolean bool) {
                     out.value(bool);
+                } else if (value instanceof Enum<?> e) {
+                    out.value(e.name());
                 } else {
                     out.value(value.toString());
                 }
@@ -135,6 +176,9 @@ final class StrictJson {
             public T read(JsonReader in) throws IOException {
                 JsonToken token = in.peek();
                 if (token == JsonToken.NULL) {
+                    if (!nullable) {
+                        throw new JsonParseException("expected " + expected + ", got null");
+                    }
                     in.nextNull();
                     return null;
                 }
@@ -144,7 +188,7 @@ final class StrictJson {
                 }
                 return read.read(in);
             }
-        }.nullSafe();
+        };
     }
 
     private static String name(JsonToken token) {
@@ -156,6 +200,11 @@ final class StrictJson {
             case BEGIN_OBJECT -> "an object";
             default -> token.toString().toLowerCase(java.util.Locale.ROOT);
         };
+    }
+
+    /** Binds a value read from the request to a parameter, by the adapters above (never Gson's converting ones). */
+    static Object bind(Gson gson, JsonElement value, java.lang.reflect.Type type) {
+        return gson.fromJson(value, type);
     }
 
     /** @return the arguments of a call: a JSON array, or none for an empty body */

@@ -58,8 +58,9 @@ public final class ApiToken {
     @Modified
     void modified(Config config) {
         String configured = config.token().strip();
-        if (!configured.isEmpty() && configured.length() < MIN_LENGTH) {
-            LOG.warning("configuration " + PID + ": the token is refused, it has " + configured.length() + " characters and needs at least "
+        int length = configured.codePointCount(0, configured.length());
+        if (!configured.isEmpty() && length < MIN_LENGTH) {
+            LOG.warning("configuration " + PID + ": the token is refused, it has " + length + " characters and needs at least "
                     + MIN_LENGTH + " (a short token is guessed); the generated one stays in use ('web:token' prints it)");
             configured = "";
         }

@@ -25,7 +25,7 @@ final class RefusedRequests {
 
     synchronized void refused(String request) {
         // the request's path is the client's text: one line of it, no control or line-separator characters
-        String what = request.replaceAll("[\\p{Cntrl}\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]", "?");
+        String what = request.replaceAll("[\\p{Cntrl}\\u0080-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]", "?");
         what = what.length() > 300 ? what.substring(0, 300) + "…" : what;
         if (open) {
             more++;

@@ -22,8 +22,15 @@ public final class ConsoleFolderRedirect implements Preprocessor {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         String path = ((HttpServletRequest) request).getRequestURI();
-        if (path.equals("/console") || path.equals("/console/")) {
-            ((HttpServletResponse) response).sendRedirect(ConsoleRedirect.PAGE);
+        try {
+            path = java.net.URI.create(path).normalize().getPath(); // /api/../console/ is /console/ to the container
+        } catch (IllegalArgumentException e) {
+            // not a URI: the container refuses it
+        }
+        if ("/console".equals(path) || "/console/".equals(path)) {
+            HttpServletResponse r = (HttpServletResponse) response;
+            r.setStatus(HttpServletResponse.SC_FOUND);
+            r.setHeader("Location", ConsoleRedirect.PAGE); // relative: never built from the request's Host
         } else {
             chain.doFilter(request, response);
         }

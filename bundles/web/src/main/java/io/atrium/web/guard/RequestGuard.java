@@ -1,6 +1,5 @@
 package io.atrium.web.guard;
 
-import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -13,11 +12,11 @@ import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterName;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
+import org.osgi.service.servlet.whiteboard.Preprocessor;
 
 /**
- * In front of every path (API, metrics, console):
+ * In front of every request (API, metrics, console, the preprocessors' redirects; a preprocessor of
+ * the highest rank, so nothing answers before it):
  * <ul>
  * <li>a server bound to loopback answers only requests whose {@code Host} is a loopback name or its
  * own address (a page of another site that rebinds its DNS name to 127.0.0.1 would otherwise read
@@ -28,10 +27,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPat
  * but this server's own scripts and styles.</li>
  * </ul>
  */
-@Component(service = Filter.class)
-@HttpWhiteboardFilterPattern("/*")
-@HttpWhiteboardFilterName("atrium-request-guard")
-public final class RequestGuard implements Filter {
+@Component(service = Preprocessor.class, property = "service.ranking:Integer=1000") // before every other preprocessor, servlet and resource
+public final class RequestGuard implements Preprocessor {
     /** The console's page loads its own script and style files and calls the API: nothing else, from nowhere else. */
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -46,9 +43,14 @@ public final class RequestGuard implements Filter {
         this.loopbackHost = isLoopback(host) ? host : null;
     }
 
+    /** Resolved, as the server binds it: a name of this machine's that means 127.0.1.1 is loopback too. */
     static boolean isLoopback(String host) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+        try {
+            return java.net.InetAddress.getByName(h).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false; // the server could not bind it either
+        }
     }
 
     @Override
@@ -60,13 +62,18 @@ public final class RequestGuard implements Filter {
         response.setHeader("Content-Security-Policy", CSP);
         response.setHeader("Referrer-Policy", "no-referrer");
         String method = request.getMethod();
+        if (method.equals("OPTIONS")) { // answered here: a servlet's own answer lists TRACE
+            response.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
+            response.setStatus(204);
+            return;
+        }
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("TRACK")) {
             response.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
             JsonError.send(response, 405, "method " + method + " is not served here");
             return;
         }
         String host = request.getHeader("Host");
-        if (loopbackHost != null && host != null && !answersTo(host, request.getLocalPort())) {
+        if (loopbackHost != null && !answersTo(host == null ? "" : host, request.getLocalPort())) {
             JsonError.send(response, 421, "this server answers to localhost, 127.0.0.1 and [::1] only, not to '"
                     + JsonError.oneLine(host) + "' (a page elsewhere may be reading it through DNS rebinding)");
             return;
@@ -82,6 +89,8 @@ public final class RequestGuard implements Filter {
                 return false;
             }
             h = h.substring(0, colon);
+        } else if (port != 80) {
+            return false; // no port means 80; a browser names any other
         }
         return LOOPBACK_NAMES.contains(h) || h.equals(loopbackHost) || h.matches("127(\\.\\d{1,3}){3}");
     }
