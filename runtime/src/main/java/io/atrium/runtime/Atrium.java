@@ -333,7 +333,9 @@ public final class Atrium implements AutoCloseable {
         }
         if (httpEndpoint().isEmpty()) {
             int colon = httpAddress.lastIndexOf(':');
-            throw new AtriumException(httpUnavailable(httpAddress.substring(0, colon), Integer.parseInt(httpAddress.substring(colon + 1)), null));
+            Throwable why = bindFailure;
+            throw new AtriumException(httpUnavailable(httpAddress.substring(0, colon), Integer.parseInt(httpAddress.substring(colon + 1)),
+                    why instanceof Exception e ? e : null));
         }
     }
 
@@ -658,10 +660,25 @@ public final class Atrium implements AutoCloseable {
     /** Ready means the base set and the plugins are started and the shell commands are registered. */
     /** Done when the late part of the base set (the HTTP server, the web API) has started. */
     private final java.util.concurrent.CompletableFuture<Void> late = new java.util.concurrent.CompletableFuture<>();
+    /** Why the HTTP server could not bind, when it could not. */
+    private volatile Throwable bindFailure;
 
     /** Starts the HTTP server and the web API beside the ready server: nothing the plugins need waits for them. */
     private void startLate() {
         Thread t = new Thread(() -> {
+            // A port taken by the time Jetty binds it made Felix's HTTP bundle log three stack traces (the
+            // bind, "no connectors", an NPE of its own): kept back here, the reason goes into awaitHttp's one line.
+            java.util.logging.Logger http = java.util.logging.Logger.getLogger("org.apache.felix.http");
+            java.util.logging.Filter before = http.getFilter();
+            http.setFilter(record -> {
+                for (Throwable c = record.getThrown(); c != null; c = c.getCause()) {
+                    if (c instanceof java.net.BindException) {
+                        bindFailure = c;
+                        return false;
+                    }
+                }
+                return bindFailure == null && (before == null || before.isLoggable(record));
+            });
             try {
                 for (String failure : BaseBundles.startLate(bundleContext(), dataDir.resolve("base-bundles.properties"))) {
                     java.util.logging.Logger.getLogger("io.atrium.runtime").warning("base bundle " + failure);
@@ -671,6 +688,7 @@ public final class Atrium implements AutoCloseable {
                     java.util.logging.Logger.getLogger("io.atrium.runtime").warning("the HTTP server did not start: " + e);
                 }
             } finally {
+                http.setFilter(before);
                 late.complete(null);
             }
         }, "atrium-late-start");
