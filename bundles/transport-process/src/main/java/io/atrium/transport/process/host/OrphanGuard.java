@@ -144,9 +144,21 @@ public final class OrphanGuard implements AutoCloseable {
      * @throws IOException when the guard cannot list it (it is closed: the transport is stopping); the
      *                     process is then still held, and ends with its stdin
      */
+    /**
+     * Kills what the ended plugin started, now and again a little later: a process caught in the middle
+     * of an exec shows no environment for an instant, and one forked just as the scan ran is not seen by it.
+     */
+    private static void killMarked(String mark) {
+        Marks.kill(mark);
+        for (long delay : new long[] {100, 500, 2_000}) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> Marks.kill(mark),
+                    java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
+    }
+
     void watch(Process plugin, String mark) throws IOException {
         if (watchdog == null) {
-            plugin.onExit().thenRun(() -> Marks.kill(mark));
+            plugin.onExit().thenRun(() -> killMarked(mark));
             return;
         }
         long pid = plugin.pid();
@@ -154,7 +166,7 @@ public final class OrphanGuard implements AutoCloseable {
             throw new IOException("the orphan guard is closed");
         }
         plugin.onExit().thenRun(() -> {
-            Marks.kill(mark);
+            killMarked(mark);
             tell(false, pid);
         });
         OutputStream in = plugin.getOutputStream();
