@@ -150,6 +150,42 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("Hello, pinned!", greeter("loosewasm").greet("pinned"));
     }
 
+    /** The server stopped and started again on the same data and plugin folders. */
+    void restart() throws Exception {
+        atrium.stop();
+        atrium = null;
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void thePolicyOnDiskIsInForceForEveryTransportAfterARestart() throws Exception {
+        drop("io.atrium.trust.cfg", "requirePins = process\ntransports = bundle, process\n");
+        String unpinned = "is refused: it pins none of its files";
+        String noWasm = "is refused: it is a wasm plugin, and the trust policy allows only bundle, process plugins";
+        for (int i = 0; !deploys().contains(unpinned); i++) { // changed until refused: the configuration reaches the transport meanwhile
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("loose", "return 'loose'", "\"description\": \"try " + i + "\"");
+            Thread.sleep(50);
+        }
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
+        drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
+        await("the wasm plugin is refused: " + deploys(), () -> deploys().contains(noWasm));
+
+        restart();
+        await("both are judged again after the restart: " + deploys(), () -> {
+            String d = deploys();
+            return d.contains("loose.plugin.json") && d.contains("loosewasm.wasm.json") && !d.contains("waiting");
+        });
+        String d = deploys();
+        assertTrue(d.contains(unpinned) && d.contains(noWasm), d);
+        assertTrue(atrium.service(Greeter.class, "loose").isEmpty() && atrium.service(Greeter.class, "loosewasm").isEmpty(), d);
+        // the list "bundle, process" allows bundles: one kind per comma, in the core as in the transports
+        place(TestPlugins.dsGreeter(work, "t.inproc", "1.0.0", "inproc", "Inproc"), "inproc.jar");
+        assertEquals("Inproc, x", greeter("inproc").greet("x"));
+        assertTrue(log.stream().noneMatch(l -> l.contains("transports names")), String.join("\n", log));
+    }
+
     @Test
     void thePolicyCanAllowOnlyWasmPluginsForCodeNobodyVouchesFor() throws Exception {
         place(TestPlugins.dsGreeter(work, "t.before", "1.0.0", "before", "Before"), "before.jar");

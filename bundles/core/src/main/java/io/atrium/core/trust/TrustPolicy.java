@@ -110,7 +110,8 @@ public final class TrustPolicy {
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
-        java.util.List<String> kinds = ManifestPolicy.allowedKinds(config.transports());
+        // the raw value, as the transports read it: DS would make "bundle, process" one element
+        java.util.List<String> kinds = ManifestPolicy.allowedKinds(properties.get("transports"));
         for (String k : kinds) {
             if (!ManifestPolicy.KINDS.contains(k)) {
                 LOG.severe("configuration " + PID + ": transports names '" + k + "', which is not bundle, process or wasm; ignored");
