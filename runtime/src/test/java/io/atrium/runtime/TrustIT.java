@@ -150,6 +150,88 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("Hello, pinned!", greeter("loosewasm").greet("pinned"));
     }
 
+    /** The server stopped and started again on the same data and plugin folders. */
+    void restart() throws Exception {
+        atrium.stop();
+        atrium = null;
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void thePolicyOnDiskIsInForceForEveryTransportAfterARestart() throws Exception {
+        drop("io.atrium.trust.cfg", "requirePins = process\ntransports = bundle, process\n");
+        String unpinned = "is refused: it pins none of its files";
+        String noWasm = "is refused: it is a wasm plugin, and the trust policy allows only bundle, process plugins";
+        for (int i = 0; !deploys().contains(unpinned); i++) { // changed until refused: the configuration reaches the transport meanwhile
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("loose", "return 'loose'", "\"description\": \"try " + i + "\"");
+            Thread.sleep(50);
+        }
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
+        drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
+        await("the wasm plugin is refused: " + deploys(), () -> deploys().contains(noWasm));
+
+        restart();
+        await("both are judged again after the restart: " + deploys(), () -> {
+            String d = deploys();
+            return d.contains("loose.plugin.json") && d.contains("loosewasm.wasm.json") && !d.contains("waiting");
+        });
+        String d = deploys();
+        assertTrue(d.contains(unpinned) && d.contains(noWasm), d);
+        assertTrue(atrium.service(Greeter.class, "loose").isEmpty() && atrium.service(Greeter.class, "loosewasm").isEmpty(), d);
+        // the list "bundle, process" allows bundles: one kind per comma, in the core as in the transports
+        place(TestPlugins.dsGreeter(work, "t.inproc", "1.0.0", "inproc", "Inproc"), "inproc.jar");
+        assertEquals("Inproc, x", greeter("inproc").greet("x"));
+        assertTrue(log.stream().noneMatch(l -> l.contains("transports names")), String.join("\n", log));
+    }
+
+    @Test
+    void aTrustPolicyFileThatCannotBeReadMeansTheStrictestPolicy() throws Exception {
+        String strictest = "; the strictest trust policy is in force until it is mended: bundleSignatures = enforce, requirePins = process, wasm, "
+                + "requireSignedManifests = process, wasm, allowLinksOutside = false, the default trust store";
+        // empty: refused are an unsigned bundle and an unpinned module, which the defaults (warn, no pins) let in
+        drop("io.atrium.trust.cfg", "");
+        await("one line names the file", () -> log.contains("SEVERE configuration file io.atrium.trust.cfg cannot be read (it holds no property)" + strictest));
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
+        for (int i = 0; !deploys().contains("is refused: it has no signature loosewasm.wasm.json.sig"); i++) { // changed until refused: the policy reaches the transport meanwhile
+            assertTrue(i < 300, "the strictest policy never reached the wasm transport: " + deploys());
+            drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\", "
+                    + "\"description\": \"try " + i + "\"}");
+            Thread.sleep(50);
+        }
+        assertTrue(atrium.service(Greeter.class, "loosewasm").isEmpty());
+        assertUnsignedBundleRefused("empty");
+        assertTrue(atrium.execute("plugin:trust").output().contains("policy file               io.atrium.trust.cfg cannot be read (it holds no property); "
+                + "the strictest policy is in force\n"), atrium.execute("plugin:trust").output());
+
+        // cut short within a line (a torn write), then random bytes: likewise, each after a readable lenient file
+        byte[] binary = new byte[64];
+        new java.util.Random(7).nextBytes(binary);
+        binary[0] = 0;
+        for (var bad : java.util.Map.of("torn", "bundleSignatures = warn\ntransports = bundle, process, wa".getBytes(StandardCharsets.UTF_8),
+                "binary", binary).entrySet()) {
+            drop("io.atrium.trust.cfg", "bundleSignatures = warn\n");
+            await("the lenient policy is back", () -> !atrium.execute("plugin:trust").output().contains("policy file")
+                    && atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +warn.*"));
+            int before = log.size();
+            Path part = folder.resolve(".io.atrium.trust.cfg");
+            Files.write(part, bad.getValue());
+            Files.move(part, folder.resolve("io.atrium.trust.cfg"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            await("one line names the " + bad.getKey() + " file", () -> log.stream().skip(before).anyMatch(l ->
+                    l.startsWith("SEVERE configuration file io.atrium.trust.cfg cannot be read (") && l.endsWith(strictest)));
+            assertUnsignedBundleRefused(bad.getKey());
+        }
+    }
+
+    /** An unsigned bundle, refused once the strictest policy has reached the core. */
+    void assertUnsignedBundleRefused(String name) throws Exception {
+        await("plugin:trust shows the strictest policy", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
+        place(TestPlugins.dsGreeter(work, "t." + name, "1.0.0", name, "Unsigned"), name + ".jar");
+        await(name + ".jar is refused: " + deploys(), () -> deploys().matches("(?s).*" + name + "\\.jar .*is not signed \\(trust policy: enforce\\).*"));
+        assertTrue(atrium.service(Greeter.class, name).isEmpty());
+    }
+
     @Test
     void thePolicyCanAllowOnlyWasmPluginsForCodeNobodyVouchesFor() throws Exception {
         place(TestPlugins.dsGreeter(work, "t.before", "1.0.0", "before", "Before"), "before.jar");

@@ -1,5 +1,6 @@
 package io.atrium.core.deploy;
 
+import io.atrium.core.trust.PolicyFile;
 import io.atrium.core.trust.TrustPolicy;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.core.facade.PluginFacades;
@@ -809,7 +810,21 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     private void applyConfig(Entry e, byte[] bytes) {
         try {
-            ConfigFile cfg = ConfigFile.parse(e.name, bytes);
+            ConfigFile cfg;
+            try {
+                cfg = ConfigFile.parse(e.name, bytes);
+            } catch (IllegalArgumentException ex) {
+                if (PolicyFile.is(e.name)) {
+                    failClosed(e, "it " + ex.getMessage()); // "is not a text file: …", "is not a valid properties file: …"
+                    return;
+                }
+                throw ex;
+            }
+            String unreadable = PolicyFile.is(e.name) ? PolicyFile.unreadable(cfg.properties(), ConfigFile.FILE_PROPERTY) : null;
+            if (unreadable != null) {
+                failClosed(e, unreadable);
+                return;
+            }
             Configuration c = cfg.name() == null ? configAdmin.getConfiguration(cfg.pid(), "?")
                     : configAdmin.getFactoryConfiguration(cfg.pid(), cfg.name(), "?");
             if (c.updateIfDifferent(cfg.properties())) {
@@ -820,6 +835,29 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             e.detail = "";
         } catch (IllegalArgumentException | IOException ex) {
             refuse(e, ex.getMessage());
+        }
+    }
+
+    /**
+     * The trust policy's file cannot be read (torn, empty, binary, a key or value it does not know): the
+     * strictest policy stands in for it, so what cannot be judged is refused rather than let in by the
+     * lenient defaults. Said in one line, naming the file.
+     */
+    private void failClosed(Entry e, String why) {
+        try {
+            Configuration c = configAdmin.getConfiguration(TrustPolicy.PID, "?");
+            c.updateIfDifferent(PolicyFile.strictest(why, ConfigFile.FILE_PROPERTY, e.name));
+            e.target = c.getPid();
+        } catch (IOException ex) {
+            refuse(e, "cannot be read (" + why + "), and the strictest trust policy could not be set: " + ex.getMessage());
+            return;
+        }
+        String detail = "cannot be read (" + why + "); the strictest trust policy is in force until it is mended: " + PolicyFile.STRICTEST;
+        boolean changed = e.state != DeployState.REFUSED || !detail.equals(e.detail);
+        e.state = DeployState.REFUSED;
+        e.detail = detail;
+        if (changed) {
+            log(Level.SEVERE, "configuration file " + e.name + " " + detail);
         }
     }
 

@@ -18,7 +18,11 @@ public final class TrustCommands {
 
     @Descriptor("shows the trust policy for plugin bundles (configuration io.atrium.trust) and the trusted signers")
     public String trust() {
-        TextTable table = new TextTable("FIELD", "VALUE")
+        TextTable table = new TextTable("FIELD", "VALUE");
+        if (policy.unreadableFile() != null) {
+            table.row("policy file", policy.unreadableFile() + "; the strictest policy is in force");
+        }
+        table
                 .row("plugin kinds allowed", String.join(", ", policy.transports()))
                 .row("bundle signatures", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
                 .row("trust store", policy.store())

@@ -73,6 +73,7 @@ public final class TrustPolicy {
     private volatile Path storePath;
     private volatile boolean allowLinksOutside;
     private volatile java.util.List<String> transports = ManifestPolicy.KINDS;
+    private volatile String unreadable;
 
     @Activate
     public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
@@ -110,13 +111,16 @@ public final class TrustPolicy {
         this.storeProblem = store.problem();
         this.storePath = store.path();
         this.allowLinksOutside = config.allowLinksOutside();
-        java.util.List<String> kinds = ManifestPolicy.allowedKinds(config.transports());
+        // the raw value, as the transports read it: DS would make "bundle, process" one element
+        java.util.List<String> kinds = ManifestPolicy.allowedKinds(properties.get("transports"));
         for (String k : kinds) {
             if (!ManifestPolicy.KINDS.contains(k)) {
                 LOG.severe("configuration " + PID + ": transports names '" + k + "', which is not bundle, process or wasm; ignored");
             }
         }
         this.transports = kinds;
+        Object unreadable = properties.get(PolicyFile.UNREADABLE_PROPERTY);
+        this.unreadable = unreadable == null ? null : unreadable.toString();
         this.mode = m;
     }
 
@@ -180,6 +184,11 @@ public final class TrustPolicy {
         Path p = storePath;
         String problem = storeProblem;
         return problem != null ? problem : p == null || !Files.isRegularFile(p) ? "none (no signer is trusted)" : p.toString();
+    }
+
+    /** @return why the policy's file cannot be read, the strictest policy standing in for it; or null */
+    public String unreadableFile() {
+        return unreadable;
     }
 
     /** @return the kinds of plugin that may be deployed */

@@ -14,6 +14,7 @@ import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.ManifestPolicy;
+import io.atrium.transport.support.PolicyConfigurations;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
 
     @Modified
     void modified(Map<String, Object> config) {
-        policy = ManifestPolicy.of("process", config, atriumHome);
+        policy = ManifestPolicy.of("process", PolicyConfigurations.read(context, config, List.of(CAPABILITIES_PID, "io.atrium.trust")), atriumHome);
         ManifestPolicy now = policy;
         // a changed policy applies to running plugins too: a tightened security policy bites at once
         plugins.all().forEach(p -> p.policyChanged(now.capabilityRule(p.manifest().contract())));

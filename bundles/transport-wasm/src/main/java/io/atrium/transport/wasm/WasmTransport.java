@@ -65,8 +65,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     @Activate
     public WasmTransport(BundleContext context, Map<String, Object> config) {
         this.atriumHome = context.getProperty("atrium.home");
-        modified(config);
         this.context = context;
+        modified(config);
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
@@ -79,7 +79,9 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final String atriumHome;
 
     @Modified
-    void modified(Map<String, Object> config) {
+    void modified(Map<String, Object> given) {
+        Map<String, Object> config = io.atrium.transport.support.PolicyConfigurations.read(context, given,
+                List.of(CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID));
         policy = ManifestPolicy.of("wasm", config, atriumHome);
         List<String> accepted;
         synchronized (this) {
