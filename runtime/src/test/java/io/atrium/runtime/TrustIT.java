@@ -125,6 +125,64 @@ class TrustIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void everyEntryMustBeSignedByATrustedKeyWhateverOtherKeysSignIt() throws Exception {
+        Path author = key("author", "Trusted Plugin Author", null, 30);
+        Path stranger = key("stranger", "Someone Else", null, 30);
+        Path truststore = work.resolve("trust.p12");
+        trust(author, "author", truststore);
+        drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
+        await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
+
+        // signed by the author and then by a stranger: the stranger's signature is listed first, and does not count against it
+        place(signed(signed(TestPlugins.dsGreeter(work, "t.both", "1.0.0", "both", "Both"), author, "author"), stranger, "stranger"), "both.jar");
+        // the author's jar with one entry more, which only the stranger's signature (over the whole) covers
+        Path authors = signed(TestPlugins.dsGreeter(work, "t.more", "1.0.0", "more", "More"), author, "author");
+        place(signed(rewritten(authors, "more.jar", true), stranger, "stranger"), "more.jar");
+
+        // the author's jar with a class only its central directory lists (what Felix loads), hidden from an entry-by-entry reader
+        Path hidden = work.resolve("hidden.jar");
+        Files.write(hidden, hiddenEntry(Files.readAllBytes(signed(TestPlugins.dsGreeter(work, "t.hidden", "1.0.0", "hidden", "Hidden"), author,
+                "author")), "t/hidden/Evil.class"));
+        place(hidden, "hidden.jar");
+
+        assertEquals("Both, x", greeter("both").greet("x"), "a bundle a trusted key signed whole installs, whoever else signed it");
+        await("the entry only the stranger signed is refused", () -> deploys().contains("is only partly signed by a trusted key: 1 of "));
+        String d = deploys();
+        assertTrue(d.contains("entries are not, e.g. extra/added.txt (it is signed by CN=Someone Else, which the trust store does not trust)"
+                + " (trust policy: enforce)"), d);
+        assertTrue(atrium.service(Greeter.class, "more").isEmpty(), "more must not be installed");
+        await("the hidden entry is refused", () -> deploys().contains("hidden.jar"));
+        assertTrue(deploys().contains("has bytes no entry accounts for before its entry t/hidden/Evil.class; what a reader going entry by entry"
+                + " sees is not what the framework loads"), deploys());
+        assertTrue(atrium.service(Greeter.class, "hidden").isEmpty(), "hidden must not be installed");
+    }
+
+    /** The zip (without a comment) with a stored entry that only its central directory lists: bytes that are no local header stand before it. */
+    static byte[] hiddenEntry(byte[] jar, String name) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(jar).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int end = jar.length - 22;
+        int count = Short.toUnsignedInt(in.getShort(end + 10)), centralSize = in.getInt(end + 12), centralStart = in.getInt(end + 16);
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        byte[] data = {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE};
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(data);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(jar.length + 4 + 30 + n.length + data.length + 46 + n.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put(jar, 0, centralStart).put("HIDE".getBytes(StandardCharsets.US_ASCII));
+        int offset = out.position();
+        out.putInt(0x04034b50).putShort((short) 10).putInt(0).putShort((short) 0).putShort((short) 0x21).putInt((int) crc.getValue())
+                .putInt(data.length).putInt(data.length).putShort((short) n.length).putShort((short) 0).put(n).put(data);
+        int newCentral = out.position();
+        out.put(jar, centralStart, centralSize);
+        out.putInt(0x02014b50).putShort((short) 20).putShort((short) 10).putInt(0).putShort((short) 0).putShort((short) 0x21)
+                .putInt((int) crc.getValue()).putInt(data.length).putInt(data.length).putShort((short) n.length).putInt(0).putShort((short) 0)
+                .putShort((short) 0).putInt(0).putInt(offset).put(n);
+        out.putInt(0x06054b50).putInt(0).putShort((short) (count + 1)).putShort((short) (count + 1)).putInt(centralSize + 46 + n.length)
+                .putInt(newCentral).putShort((short) 0);
+        return out.array();
+    }
+
+    @Test
     void thePolicyCanRequireProcessAndWasmPluginsToPinTheirFiles() throws Exception {
         drop("io.atrium.trust.cfg", "requirePins = process,wasm\n");
         // the transports receive the configuration beside the core: a probe, changed until refused, tells when it has arrived

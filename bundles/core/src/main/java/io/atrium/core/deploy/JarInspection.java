@@ -53,7 +53,12 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
         // Names and sizes come from the central directory, and only the manifest is inflated: a jar of a
         // few MB may inflate to gigabytes (a zip bomb), which reading every entry would hold the deployer for.
         java.util.Set<String> names = new java.util.HashSet<>();
-        for (CentralEntry e : CentralEntry.all(bytes)) {
+        java.util.List<CentralEntry> entries = CentralEntry.all(bytes);
+        String disagreement = CentralEntry.localDisagreement(bytes, entries);
+        if (disagreement != null) {
+            return refused(disagreement);
+        }
+        for (CentralEntry e : entries) {
             if (!names.add(e.name())) {
                 return refused("holds the entry " + e.name() + " twice; which of the two the framework would read cannot be told");
             }
@@ -155,24 +160,26 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
      * One entry of a zip's central directory, which is what Felix (through {@code ZipFile}) loads from.
      *
      * @param name   the entry's name
+     * @param flags  its general purpose flags (bit 3: sizes and CRC follow the data, not in the local header)
      * @param method 0 stored, 8 deflated
+     * @param crc    its CRC-32
      * @param compressed its compressed size
      * @param size   its size as declared
      * @param offset where its local header starts
      */
-    record CentralEntry(String name, int method, long compressed, long size, long offset) {
-        /** @throws IOException when the central directory cannot be read (cut short, ZIP64, inconsistent) */
-        static java.util.List<CentralEntry> all(byte[] b) throws IOException {
-            int end = -1;
+    record CentralEntry(String name, int flags, int method, long crc, long compressed, long size, long offset) {
+        private static int endOfCentralDirectory(byte[] b) throws IOException {
             for (int i = b.length - 22, stop = Math.max(0, b.length - 65_557); i >= stop; i--) {
                 if (u32(b, i) == 0x06054b50L) {
-                    end = i;
-                    break;
+                    return i;
                 }
             }
-            if (end < 0) {
-                throw new IOException("not a complete zip file (no end of central directory)");
-            }
+            throw new IOException("not a complete zip file (no end of central directory)");
+        }
+
+        /** @throws IOException when the central directory cannot be read (cut short, ZIP64, inconsistent) */
+        static java.util.List<CentralEntry> all(byte[] b) throws IOException {
+            int end = endOfCentralDirectory(b);
             int count = u16(b, end + 10);
             long size = u32(b, end + 12);
             long start = u32(b, end + 16);
@@ -194,10 +201,54 @@ record JarInspection(String bsn, Version version, String refusal, boolean signed
                     throw new IOException("its central directory is damaged at entry " + (n + 1));
                 }
                 String name = new String(b, at + 46, nameLength, java.nio.charset.StandardCharsets.UTF_8);
-                entries.add(new CentralEntry(name, u16(b, at + 10), u32(b, at + 20), u32(b, at + 24), u32(b, at + 42)));
+                entries.add(new CentralEntry(name, u16(b, at + 8), u16(b, at + 10), u32(b, at + 16), u32(b, at + 20), u32(b, at + 24),
+                        u32(b, at + 42)));
                 at += 46 + skip;
             }
             return entries;
+        }
+
+        /**
+         * The framework loads through the central directory; a reader going entry by entry from the start
+         * (JarInputStream, which signature tools and scanners use) sees the local headers. Both must be the
+         * same entries: each local header where the central directory says, with the same name, method and
+         * sizes, one right after the other from the first byte to the central directory, nothing hidden between.
+         *
+         * @return why the two views of the jar differ, or null when they agree
+         */
+        static String localDisagreement(byte[] b, java.util.List<CentralEntry> entries) throws IOException {
+            long centralStart = u32(b, endOfCentralDirectory(b) + 16);
+            java.util.List<CentralEntry> inFileOrder = new java.util.ArrayList<>(entries);
+            inFileOrder.sort(java.util.Comparator.comparingLong(CentralEntry::offset));
+            long at = 0;
+            for (CentralEntry e : inFileOrder) {
+                if (e.offset != at) {
+                    return "has " + (e.offset > at ? "bytes no entry accounts for" : "entries overlapping") + " before its entry " + e.name
+                            + "; what a reader going entry by entry sees is not what the framework loads";
+                }
+                if (at + 30 > centralStart || u32(b, (int) at) != 0x04034b50L) {
+                    return "has no local header for its entry " + e.name + " where its central directory says";
+                }
+                int nameLength = u16(b, (int) at + 26);
+                long data = at + 30 + nameLength + u16(b, (int) at + 28);
+                String local = data > centralStart ? null : new String(b, (int) at + 30, nameLength, java.nio.charset.StandardCharsets.UTF_8);
+                boolean sizesLater = (u16(b, (int) at + 6) & 8) != 0;
+                if (!e.name.equals(local) || u16(b, (int) at + 8) != e.method || sizesLater != ((e.flags & 8) != 0)
+                        || !sizesLater && (u32(b, (int) at + 14) != e.crc || u32(b, (int) at + 18) != e.compressed || u32(b, (int) at + 22) != e.size)) {
+                    return "has a local header that differs from its central directory for the entry " + e.name
+                            + (local != null && !local.equals(e.name) ? " (there it is named " + local + ")" : "")
+                            + "; what a reader going entry by entry sees is not what the framework loads";
+                }
+                at = data + e.compressed;
+                if (sizesLater) { // the data descriptor, with or without its signature
+                    at += at + 4 <= centralStart && u32(b, (int) at) == 0x08074b50L ? 16 : 12;
+                }
+            }
+            if (at != centralStart) {
+                return "has bytes no entry accounts for before its central directory; what a reader going entry by entry sees is not"
+                        + " what the framework loads";
+            }
+            return null;
         }
 
         /** @return the entry's bytes, inflated to at most {@code limit} bytes */

@@ -31,6 +31,27 @@ class JarInspectionTest {
     }
 
     @Test
+    void aJarWhoseLocalHeadersAndCentralDirectoryDisagreeIsRefused() throws IOException {
+        byte[] jar = zip(MANIFEST, "a.txt", "plain".getBytes(StandardCharsets.UTF_8));
+        assertNull(JarInspection.of(jar).refusal());
+        // an entry a reader going entry by entry never reaches (it stops at bytes that are no local header)
+        byte[] hidden = io.atrium.core.trust.ZipSurgery.append(jar, "b/Evil.class", new byte[] {1, 2, 3}, true);
+        assertEquals("has bytes no entry accounts for before its entry b/Evil.class; what a reader going entry by entry sees is not what"
+                + " the framework loads", JarInspection.of(hidden).refusal());
+        assertNull(JarInspection.of(io.atrium.core.trust.ZipSurgery.append(jar, "b/Fine.class", new byte[] {1, 2, 3}, false)).refusal(),
+                "the same entry where both readers see it");
+        // a local header naming another entry than the central directory does
+        byte[] renamed = jar.clone();
+        renamed[indexOf(renamed, "a.txt".getBytes(StandardCharsets.UTF_8))] = 'b';
+        assertEquals("has a local header that differs from its central directory for the entry a.txt (there it is named b.txt); what a"
+                + " reader going entry by entry sees is not what the framework loads", JarInspection.of(renamed).refusal());
+        // a second manifest after the first
+        byte[] twice = io.atrium.core.trust.ZipSurgery.append(jar, "META-INF/MANIFEST.MF", MANIFEST.getBytes(StandardCharsets.UTF_8), false);
+        assertEquals("holds the entry META-INF/MANIFEST.MF twice; which of the two the framework would read cannot be told",
+                JarInspection.of(twice).refusal());
+    }
+
+    @Test
     void aFileThatDoesNotBeginLikeAZipIsRefusedAtOnceAndAJarCutShortIsWaitedFor() throws IOException {
         // a copy in progress is written from its start: text is no jar on its way, however young the file
         assertEquals("is not a valid jar: it is not a zip file", JarInspection.of("not a jar at all".getBytes()).refusal());
