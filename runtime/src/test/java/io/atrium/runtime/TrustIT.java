@@ -325,6 +325,19 @@ class TrustIT extends ServerWithPluginFolder {
         Files.copy(TestPlugins.dsGreeter(work, "t.inside", "1.0.0", "inside", "Inside"), folder.resolve(".inside-target.jar"));
         Files.createSymbolicLink(folder.resolve("inside.jar"), folder.resolve(".inside-target.jar"));
         assertEquals("Inside, x", greeter("inside").greet("x"));
+
+        // a process plugin's pinned script that is such a link: refused as the folder lists it, never run under the manifest
+        Path script = Files.writeString(outside.resolve("away.py"), "import os, sys\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\n"
+                + "from atrium_plugin import serve\nserve(name='away', version='1.0.0', contract='io.atrium.api.greeting.Greeter', "
+                + "methods={'greet': lambda who: 'PWNED, ' + who})\n");
+        Files.createSymbolicLink(folder.resolve("away.py"), script);
+        drop("away.plugin.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"python3\", \"away.py\"], "
+                + "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + ProcessPluginIT.SDK + "\"}, \"sha256\": \""
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script))) + "\"}");
+        Path away = script.toRealPath();
+        await("the manifest running the link is refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("away.plugin.json")
+                && l.contains("is refused: away.py is a symbolic link to " + away + ", outside the plugin folder (trust policy: allowLinksOutside = false)")));
+        assertTrue(atrium.service(Greeter.class, "away").isEmpty(), "it does not run");
     }
 
     @Test

@@ -144,14 +144,16 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
         }
         policy.check(file, content, !m.pins().isEmpty(), "pins none of its files");
+        java.util.List<Path> runs = new java.util.ArrayList<>(m.pins().keySet());
         try {
-            Launcher.executable(m);
+            runs.add(Launcher.executable(m));
             Launcher.verifyPins(m);
         } catch (IllegalArgumentException | java.io.IOException e) {
             throw new IllegalArgumentException("cannot be run: " + e.getMessage());
         } catch (io.atrium.api.PluginRejectedException e) {
             throw new IllegalArgumentException("is refused: " + e.reason());
         }
+        policy.checkLinks(m.folder(), runs); // what runs from the folder is judged as the folder's files are
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         plugins.checkNameFree(m.name(), m.file());
         SupervisedPlugin existing = plugins.get(m.file());

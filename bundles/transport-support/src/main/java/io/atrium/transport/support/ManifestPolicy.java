@@ -20,10 +20,12 @@ public final class ManifestPolicy {
     private final boolean pinsRequired;
     private final CapabilityPolicy capabilities;
     private final List<String> allowedTransports;
+    private final boolean linksOutsideAllowed;
 
     private ManifestPolicy(String transport, TrustStore trust, boolean signaturesRequired, boolean pinsRequired,
-                           CapabilityPolicy capabilities, List<String> allowedTransports) {
+                           CapabilityPolicy capabilities, List<String> allowedTransports, boolean linksOutsideAllowed) {
         this.transport = transport;
+        this.linksOutsideAllowed = linksOutsideAllowed;
         this.allowedTransports = allowedTransports;
         this.trust = trust;
         this.signaturesRequired = signaturesRequired;
@@ -40,7 +42,7 @@ public final class ManifestPolicy {
         return new ManifestPolicy(transport, TrustStore.of(config, atriumHome),
                 ManifestFields.listed(config.get("requireSignedManifests"), transport),
                 ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config),
-                allowedKinds(config.get("transports")));
+                allowedKinds(config.get("transports")), "true".equalsIgnoreCase(String.valueOf(config.get("allowLinksOutside")).strip()));
     }
 
     /** The kinds of plugin configuration {@code io.atrium.trust transports} names: bundle (in-process), process, wasm. */
@@ -86,6 +88,37 @@ public final class ManifestPolicy {
         if (pinsRequired && !pinned) {
             throw new IllegalArgumentException("is refused: it " + unpinned + " (field sha256), and the trust policy "
                     + "(io.atrium.trust requirePins) requires " + transport + " plugins to");
+        }
+    }
+
+    /**
+     * The files a manifest runs or reads from its plugin folder are judged as the folder's own files
+     * are ({@code io.atrium.trust allowLinksOutside}): one lying in the folder that is a link leading
+     * outside it is refused, so a file the folder lists as refused never runs under another name.
+     *
+     * @param folder the plugin folder
+     * @param files  the files the manifest names (its executable, its pinned files, its module)
+     * @throws IllegalArgumentException "is refused: …", one line
+     */
+    public void checkLinks(Path folder, java.util.Collection<Path> files) {
+        if (linksOutsideAllowed) {
+            return;
+        }
+        Path inside = folder.toAbsolutePath().normalize();
+        for (Path f : files) {
+            Path file = f.toAbsolutePath().normalize();
+            if (!file.startsWith(inside)) {
+                continue; // named outside the folder outright (/usr/bin/python3): not the folder's file
+            }
+            try {
+                Path real = file.toRealPath();
+                if (!real.startsWith(inside.toRealPath())) {
+                    throw new IllegalArgumentException("is refused: " + inside.relativize(file) + " is a symbolic link to " + real
+                            + ", outside the plugin folder (trust policy: allowLinksOutside = false)");
+                }
+            } catch (java.io.IOException missing) {
+                // a file that is not there: the launch says so
+            }
         }
     }
 
