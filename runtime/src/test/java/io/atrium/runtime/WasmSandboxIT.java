@@ -82,7 +82,7 @@ class WasmSandboxIT extends WasmPluginFolder {
 
     /** Links in a granted folder, to a folder and a file outside it and to a file inside: none is followed, read-only or writable. */
     @Test
-    void aFifoOrADeviceInAGrantIsNotOpened() throws Exception {
+    void aFifoInAGrantIsNotOpened() throws Exception {
         // opening a FIFO blocks until a writer comes, in a system call no deadline interrupts: the call
         // (and an HTTP thread behind it) would hang for ever, and the plugin's one instance with it
         Path root = Files.createDirectories(work.resolve("granted"));
@@ -96,7 +96,7 @@ class WasmSandboxIT extends WasmPluginFolder {
         Greeter reader = greeter("fifo-read");
         java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            for (String path : List.of("fifo", "../../../../../../dev/zero")) {
+            for (String path : List.of("fifo")) {
                 java.util.concurrent.Future<String> call = caller.submit(() -> reader.greet(path));
                 java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
                         () -> call.get(60, java.util.concurrent.TimeUnit.SECONDS), path);
