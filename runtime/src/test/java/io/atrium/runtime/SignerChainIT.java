@@ -146,6 +146,32 @@ class SignerChainIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aRevocationListDroppedIntoItsFolderCountsWithoutTheConfigurationBeingTouched() throws Exception {
+        keys = new TestKeys(work);
+        Path ca = keys.key("ca", "Atrium Test CA", null, 30, "bc:c");
+        Certificate caCert = load(ca).getCertificate("ca");
+        Path author = keys.certify("author", keys.key("author", "Certified Author", null, 30), "ca", ca, 20, caCert);
+        Path truststore = work.resolve("trust.p12");
+        keys.trust(ca, "ca", truststore);
+        Path crls = Files.createDirectories(work.resolve("crl"));
+        enforce(truststore, "revocationLists = " + crls + "\n");
+        place(keys.signed(bundle("before"), author, "author"), "before.jar");
+        assertEquals("before, x", greeter("before").greet("x"));
+        assertTrue(atrium.execute("plugin:trust").output().matches("(?s).*revocation lists +0 \\(.*"), atrium.execute("plugin:trust").output());
+
+        // the CA revokes the author's key: a list appears in the folder, the configuration stays as it was
+        X509Certificate authorCert = (X509Certificate) jks(author).getCertificate("author");
+        Path part = work.resolve("ca.crl.part");
+        Files.write(part, crl((X509Certificate) caCert, (PrivateKey) load(ca).getKey("ca", TestKeys.PASSWORD.toCharArray()),
+                authorCert.getSerialNumber(), Date.from(Instant.now().minus(Duration.ofHours(1))), CRLReason.keyCompromise));
+        Files.move(part, crls.resolve("ca.crl"), StandardCopyOption.ATOMIC_MOVE);
+        await("plugin:trust counts the new list", () -> atrium.execute("plugin:trust").output().matches("(?s).*revocation lists +1 \\(.*"));
+        place(keys.signed(bundle("after"), author, "author"), "after.jar");
+        String line = refusal("after.jar");
+        assertTrue(line.contains("is signed by CN=Certified Author, whose certificate was revoked on"), line);
+    }
+
+    @Test
     void aTimeStampByATrustedAuthorityKeepsASignatureValidAfterItsCertificateExpires() throws Exception {
         keys = new TestKeys(work);
         Path lapsed = keys.key("lapsed", "Lapsed Author", "-10d", 2); // valid from 10 days ago until 8 days ago

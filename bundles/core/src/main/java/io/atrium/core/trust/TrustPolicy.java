@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import io.atrium.transport.support.ManifestPolicy;
+import io.atrium.transport.support.TrustFiles;
 import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -21,7 +23,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Whether a plugin bundle may be installed, by its signature: configuration {@code io.atrium.trust}
  * ({@code bundleSignatures} = off, warn or enforce; {@code trustStore}, a PKCS12 or JKS file of
  * trusted certificates, by default the distribution's {@code etc/truststore.p12}). Changes apply to
- * the next jar deployed, without restarting anything.
+ * the next jar deployed, without restarting anything; so do changes of the trust store's file and of the
+ * revocation lists (a CRL dropped into the folder counts without the configuration being touched).
  */
 @Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID)
 @Designate(ocd = TrustPolicy.Config.class)
@@ -64,13 +67,18 @@ public final class TrustPolicy {
 
     private final BundleContext context;
     private volatile Mode mode;
-    private volatile KeyStore trusted;
+    /** The trust store and revocation lists the configuration names, read again when their files change. */
+    private volatile TrustFiles files;
+    private volatile TrustStore store;
     private volatile io.atrium.transport.support.SignerTrust signers;
-    private volatile java.util.List<java.security.cert.X509CRL> revocations = java.util.List.of();
-    private volatile String revocationProblem;
     private volatile String revocationPlaces;
-    private volatile String storeProblem;
-    private volatile Path storePath;
+    private volatile boolean revocationsNamed;
+    /** Looks at the trust files now and then, so that a new CRL counts even when nothing is deployed. */
+    private final java.util.concurrent.ScheduledExecutorService watcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "atrium-trust-files");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean allowLinksOutside;
     private volatile java.util.List<String> transports = ManifestPolicy.KINDS;
     private volatile String unreadable;
@@ -79,6 +87,15 @@ public final class TrustPolicy {
     public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
         this.context = context;
         modified(config, properties);
+        watcher.scheduleWithFixedDelay(this::current, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** How often the trust store's and the revocation lists' files are looked at when nothing asks. */
+    private static final long FILES_CHECKED_EVERY_MS = 2_000;
+
+    @Deactivate
+    void deactivate() {
+        watcher.shutdownNow();
     }
 
     @Modified
@@ -91,25 +108,14 @@ public final class TrustPolicy {
                     + "' is not off, warn or enforce; enforcing");
             m = Mode.ENFORCE; // a typo must not open the door
         }
-        TrustStore store = TrustStore.of(properties, context.getProperty("atrium.home"));
-        if (store.problem() != null) {
-            LOG.severe(store.problem() + "; no signer is trusted");
+        TrustFiles read = new TrustFiles(properties, context.getProperty("atrium.home"));
+        synchronized (this) {
+            this.files = read;
+            use(read.current());
         }
-        if (store.revocationProblem() != null) {
-            LOG.severe(store.revocationProblem() + "; no signer is trusted until every revocation list can be read");
-        }
-        for (String stale : TrustStore.outOfDate(store.revocations(), new java.util.Date())) {
-            LOG.warning("revocation " + stale + "; it still counts, but a newer list may revoke more");
-        }
-        this.trusted = store.certificates();
-        this.signers = store.signers();
-        this.revocations = store.revocations();
-        this.revocationProblem = store.revocationProblem();
         java.util.List<Path> places = TrustStore.revocationPlaces(properties, context.getProperty("atrium.home"));
-        this.revocationPlaces = store.revocations().isEmpty() && properties.get("revocationLists") == null ? null
-                : places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
-        this.storeProblem = store.problem();
-        this.storePath = store.path();
+        this.revocationsNamed = properties.get("revocationLists") != null;
+        this.revocationPlaces = places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
         this.allowLinksOutside = config.allowLinksOutside();
         // the raw value, as the transports read it: DS would make "bundle, process" one element
         java.util.List<String> kinds = ManifestPolicy.allowedKinds(properties.get("transports"));
@@ -124,6 +130,32 @@ public final class TrustPolicy {
         this.mode = m;
     }
 
+
+    /** Takes a store read from the files, saying what is wrong with it. */
+    private void use(TrustStore read) {
+        if (read.problem() != null) {
+            LOG.severe(read.problem() + "; no signer is trusted");
+        }
+        if (read.revocationProblem() != null) {
+            LOG.severe(read.revocationProblem() + "; no signer is trusted until every revocation list can be read");
+        }
+        for (String stale : TrustStore.outOfDate(read.revocations(), new java.util.Date())) {
+            LOG.warning("revocation " + stale + "; it still counts, but a newer list may revoke more");
+        }
+        this.signers = read.signers();
+        this.store = read;
+    }
+
+    /** @return the store as its files are now: a CRL added or a store replaced since counts at once */
+    private synchronized TrustStore current() {
+        TrustStore fresh = files.refresh();
+        if (fresh != null) {
+            LOG.info("the trust store or the revocation lists changed on disk; now trusted: " + trustedSubjects(fresh).size()
+                    + " certificates, " + fresh.revocations().size() + " revocation lists");
+            use(fresh);
+        }
+        return store;
+    }
 
     /** Warnings of the warn mode: at most this many in a window, so a folder of 1000 unsigned jars is not 1000 lines. */
     private static final int WARNINGS_PER_WINDOW = 10;
@@ -181,8 +213,9 @@ public final class TrustPolicy {
 
     /** @return the trust store's path (null when there is none) and its problem, if any */
     public String store() {
-        Path p = storePath;
-        String problem = storeProblem;
+        TrustStore now = current();
+        Path p = now.path();
+        String problem = now.problem();
         return problem != null ? problem : p == null || !Files.isRegularFile(p) ? "none (no signer is trusted)" : p.toString();
     }
 
@@ -198,18 +231,24 @@ public final class TrustPolicy {
 
     /** @return how many revocation lists are in force, where they were read from, and which are out of date (judged now) */
     public String revocationLists() {
-        if (revocationProblem != null) {
-            return revocationProblem + " (no signer is trusted until it can be read)";
+        TrustStore now = current();
+        if (now.revocationProblem() != null) {
+            return now.revocationProblem() + " (no signer is trusted until it can be read)";
         }
-        if (revocationPlaces == null) {
+        if (now.revocations().isEmpty() && !revocationsNamed) {
             return "none";
         }
-        java.util.List<String> stale = TrustStore.outOfDate(revocations, new java.util.Date());
-        return revocations.size() + " (" + revocationPlaces + ")" + (stale.isEmpty() ? "" : "; out of date: " + String.join("; ", stale));
+        java.util.List<String> stale = TrustStore.outOfDate(now.revocations(), new java.util.Date());
+        return now.revocations().size() + " (" + revocationPlaces + ")" + (stale.isEmpty() ? "" : "; out of date: " + String.join("; ", stale));
     }
 
     /** @return the subjects of the trusted certificates */
     public java.util.List<String> trustedSubjects() {
+        return trustedSubjects(current());
+    }
+
+    private static java.util.List<String> trustedSubjects(TrustStore from) {
+        KeyStore trusted = from.certificates();
         java.util.List<String> out = new java.util.ArrayList<>();
         try {
             for (String alias : java.util.Collections.list(trusted.aliases())) {
@@ -245,11 +284,12 @@ public final class TrustPolicy {
         if (m == Mode.OFF) {
             return Verdict.ALLOWED;
         }
+        TrustStore now = current();
         BundleSignature s = signed ? BundleSignature.check(jar, signers) : new BundleSignature(null, "is not signed");
         if (s.trusted()) {
             return Verdict.ALLOWED;
         }
-        String why = s.problem() + (storeProblem != null && s.problem().endsWith("does not trust") ? " (" + storeProblem + ")" : "");
+        String why = s.problem() + (now.problem() != null && s.problem().endsWith("does not trust") ? " (" + now.problem() + ")" : "");
         if (m == Mode.WARN) {
             return new Verdict(null, file + " " + why + "; installed anyway (trust policy: warn)");
         }

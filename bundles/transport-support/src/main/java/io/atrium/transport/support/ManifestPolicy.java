@@ -15,14 +15,14 @@ import java.util.Map;
  */
 public final class ManifestPolicy {
     private final String transport;
-    private final TrustStore trust;
+    private final TrustFiles trust;
     private final boolean signaturesRequired;
     private final boolean pinsRequired;
     private final CapabilityPolicy capabilities;
     private final List<String> allowedTransports;
     private final boolean linksOutsideAllowed;
 
-    private ManifestPolicy(String transport, TrustStore trust, boolean signaturesRequired, boolean pinsRequired,
+    private ManifestPolicy(String transport, TrustFiles trust, boolean signaturesRequired, boolean pinsRequired,
                            CapabilityPolicy capabilities, List<String> allowedTransports, boolean linksOutsideAllowed) {
         this.transport = transport;
         this.linksOutsideAllowed = linksOutsideAllowed;
@@ -39,7 +39,7 @@ public final class ManifestPolicy {
      * @param atriumHome the distribution's folder (for the default trust store), or null
      */
     public static ManifestPolicy of(String transport, Map<String, Object> config, String atriumHome) {
-        return new ManifestPolicy(transport, TrustStore.of(config, atriumHome),
+        return new ManifestPolicy(transport, new TrustFiles(config, atriumHome),
                 ManifestFields.listed(config.get("requireSignedManifests"), transport),
                 ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config),
                 allowedKinds(config.get("transports")), "true".equalsIgnoreCase(String.valueOf(config.get("allowLinksOutside")).strip()));
@@ -81,7 +81,7 @@ public final class ManifestPolicy {
         if (!allowedTransports.contains(transport)) {
             throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and " + onlyAllowed(allowedTransports));
         }
-        String unsigned = trust.manifestRefusal(manifest, content, signaturesRequired);
+        String unsigned = trust.current().manifestRefusal(manifest, content, signaturesRequired);
         if (unsigned != null) {
             throw new IllegalArgumentException("is refused: " + unsigned);
         }

@@ -220,4 +220,32 @@ class SignerTrustTest {
         assertEquals(List.of("list of CN=Root was due an update on " + NOW.minus(Duration.ofDays(1)).toString().substring(0, 10)),
                 TrustStore.outOfDate(fine.revocations(), new Date()));
     }
+
+    @Test
+    void theTrustFilesAreReadAgainWhenAListAppearsOrTheStoreIsReplaced(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Key ca = key("Root", null, true);
+        Key author = key("Author", ca, false);
+        java.nio.file.Path store = dir.resolve("trust.p12");
+        try (var out = java.nio.file.Files.newOutputStream(store)) {
+            trusting(ca.cert()).store(out, "pw".toCharArray());
+        }
+        java.nio.file.Path crls = java.nio.file.Files.createDirectories(dir.resolve("crl"));
+        TrustFiles files = new TrustFiles(java.util.Map.of("trustStore", store.toString(), "trustStorePassword", "pw",
+                "revocationLists", crls.toString()), null);
+        assertNull(files.current().signers().refusal(List.of(author.cert()), null));
+        assertNull(files.refresh(), "nothing changed: nothing read again");
+
+        java.nio.file.Files.write(crls.resolve("root.crl"), revoking(ca, author.cert(), NOW.minus(Duration.ofHours(1)), CRLReason.keyCompromise).getEncoded());
+        assertEquals(1, files.current().revocations().size(), "a list dropped into the folder counts at once");
+        org.junit.jupiter.api.Assertions.assertNotNull(files.current().signers().refusal(List.of(author.cert()), null));
+
+        java.nio.file.Files.delete(crls.resolve("root.crl"));
+        java.nio.file.Path other = dir.resolve("other.p12");
+        try (var out = java.nio.file.Files.newOutputStream(other)) {
+            trusting(key("Someone Else", null, true).cert()).store(out, "pw".toCharArray());
+        }
+        java.nio.file.Files.move(other, store, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals("is signed by CN=Author, which the trust store does not trust", files.current().signers().refusal(List.of(author.cert()), null),
+                "a replaced store counts at once");
+    }
 }
