@@ -6,10 +6,12 @@
  * authors and embedders never need it. A {@link io.atrium.spi.CallObserver} sees every plugin call
  * (1.1: metrics and tracing), {@link io.atrium.spi.CallTrace} hands the call's trace context to
  * the transports, and {@link io.atrium.spi.PluginLifecycle} counts what happens to plugins (install,
- * update, crash, restart, reload…; 1.2: with the last crash or failure and its reason).
+ * update, crash, restart, reload…; 1.2: with the last crash or failure and its reason), and
+ * {@link io.atrium.spi.Secrets} hands the core's components and the transports the secret
+ * configuration values that Config Admin does not hold (1.3).
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.atrium.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -188,6 +188,8 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     private final ConfigurationAdmin configAdmin;
     private final PluginFacades facades;
     private final TrustPolicy trust;
+    /** Keeps secret properties (a trust store's password) out of the configurations written from files. */
+    private final io.atrium.core.secrets.SecretStore secrets;
     private final Path dir;
     private final long maxTextBytes;
     private final ScheduledExecutorService worker;
@@ -212,7 +214,9 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
                           @Reference PluginFacades facades, @Reference TrustPolicy trust,
-                          @Reference PluginStarts starts, @Reference io.atrium.core.registry.PluginCatalog catalog) {
+                          @Reference PluginStarts starts, @Reference io.atrium.core.registry.PluginCatalog catalog,
+                          @Reference io.atrium.core.secrets.SecretStore secrets) {
+        this.secrets = secrets;
         this.catalog = catalog;
         this.trust = trust;
         this.starts = starts;
@@ -827,7 +831,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             }
             Configuration c = cfg.name() == null ? configAdmin.getConfiguration(cfg.pid(), "?")
                     : configAdmin.getFactoryConfiguration(cfg.pid(), cfg.name(), "?");
-            if (c.updateIfDifferent(cfg.properties())) {
+            if (c.updateIfDifferent(secrets.seal(cfg.pid(), cfg.properties()))) {
                 log(Level.INFO, "configuration " + c.getPid() + " set from " + e.name);
             }
             e.target = c.getPid();

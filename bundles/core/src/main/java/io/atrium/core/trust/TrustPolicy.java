@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -66,6 +67,8 @@ public final class TrustPolicy {
     }
 
     private final BundleContext context;
+    /** The trust store's password is one of them: the configuration holds only its placeholder. */
+    private final io.atrium.spi.Secrets secrets;
     private volatile Mode mode;
     /** The trust store and revocation lists the configuration names, read again when their files change. */
     private volatile TrustFiles files;
@@ -84,8 +87,9 @@ public final class TrustPolicy {
     private volatile String unreadable;
 
     @Activate
-    public TrustPolicy(BundleContext context, Config config, Map<String, Object> properties) {
+    public TrustPolicy(BundleContext context, @Reference io.atrium.spi.Secrets secrets, Config config, Map<String, Object> properties) {
         this.context = context;
+        this.secrets = secrets;
         modified(config, properties);
         watcher.scheduleWithFixedDelay(this::current, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
@@ -108,7 +112,10 @@ public final class TrustPolicy {
                     + "' is not off, warn or enforce; enforcing");
             m = Mode.ENFORCE; // a typo must not open the door
         }
-        TrustFiles read = new TrustFiles(properties, context.getProperty("atrium.home"));
+        Map<String, Object> revealed = new java.util.HashMap<>(properties);
+        revealed.computeIfPresent("trustStorePassword", (k, v) -> secrets.reveal(PID, k, v));
+        revealed.values().removeIf(java.util.Objects::isNull);
+        TrustFiles read = new TrustFiles(revealed, context.getProperty("atrium.home"));
         synchronized (this) {
             this.files = read;
             use(read.current());

@@ -18,6 +18,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * starts, SCR stops at the first of its PIDs that has no configuration and gives it none of the
  * later ones (a restart with io.atrium.trust but no io.atrium.capabilities ran with no trust policy);
  * on a change it merges only the PIDs it has seen. Its calls stay the trigger; this is the content.
+ * Secret properties are handed over as their values, not as the placeholders Config Admin holds
+ * ({@link io.atrium.spi.Secrets}).
  */
 public final class PolicyConfigurations {
     private PolicyConfigurations() {
@@ -35,6 +37,8 @@ public final class PolicyConfigurations {
         if (ca == null) {
             return given;
         }
+        ServiceReference<io.atrium.spi.Secrets> secretsRef = context.getServiceReference(io.atrium.spi.Secrets.class);
+        io.atrium.spi.Secrets secrets = secretsRef == null ? null : context.getService(secretsRef);
         try {
             Map<String, Object> merged = new HashMap<>();
             for (String pid : pids) {
@@ -43,7 +47,12 @@ public final class PolicyConfigurations {
                 if (props != null) {
                     for (Enumeration<String> keys = props.keys(); keys.hasMoreElements(); ) {
                         String k = keys.nextElement();
-                        merged.put(k, props.get(k));
+                        Object v = props.get(k);
+                        // a secret property holds a placeholder; without the core's secrets it stays one (and fails closed)
+                        Object value = v instanceof String && secrets != null ? secrets.reveal(pid, k, v) : v;
+                        if (value != null) {
+                            merged.put(k, value);
+                        }
                     }
                 }
             }
@@ -52,6 +61,9 @@ public final class PolicyConfigurations {
             return given; // Config Admin going away with the framework: what DS passed is all there is
         } finally {
             context.ungetService(ref);
+            if (secretsRef != null) {
+                context.ungetService(secretsRef);
+            }
         }
     }
 }

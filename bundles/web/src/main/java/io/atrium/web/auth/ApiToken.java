@@ -44,20 +44,24 @@ public final class ApiToken {
     /** Shorter tokens are guessed: 16 characters of base64 are 96 bits. */
     static final int MIN_LENGTH = 16;
     private final BundleContext context;
+    /** The configured token is a secret: the configuration holds only its placeholder. */
+    private final io.atrium.spi.Secrets secrets;
     private final RefusedRequests failures = new RefusedRequests(LOG, java.time.Duration.ofMinutes(1));
     private volatile byte[] expected;
     private volatile String token;
 
     @Activate
-    public ApiToken(BundleContext context, Config config) {
+    public ApiToken(BundleContext context, @org.osgi.service.component.annotations.Reference io.atrium.spi.Secrets secrets, Config config) {
         this.context = context;
+        this.secrets = secrets;
         modified(config);
     }
 
     /** A changed token takes effect at once, without taking the API down and up. */
     @Modified
     void modified(Config config) {
-        String configured = config.token().strip();
+        String revealed = secrets.reveal(PID, "token", config.token());
+        String configured = revealed == null ? "" : revealed.strip();
         int length = configured.codePointCount(0, configured.length());
         if (!configured.isEmpty() && length < MIN_LENGTH) {
             LOG.warning("configuration " + PID + ": the token is refused, it has " + length + " characters and needs at least "
