@@ -183,14 +183,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);
-        byte[] module;
-        try {
-            module = Files.readAllBytes(m.module());
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
-        }
+        byte[] module = module(m);
         WasmPlugin plugin;
         synchronized (this) {
             plugins.checkNameFree(m.name(), m.file());
@@ -224,6 +217,23 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         }
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
+    }
+
+    /**
+     * Reads the module once: the bytes hashed against its pin are the bytes compiled. A module that is a
+     * link leading outside the plugin folder is refused, as the folder lists it.
+     *
+     * @throws IllegalArgumentException one line: refused, missing or unreadable
+     */
+    private byte[] module(WasmManifest m) {
+        policy.checkLinks(m.file().toAbsolutePath().getParent(), m.files());
+        try {
+            return Files.readAllBytes(m.module());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
+        }
     }
 
     @Override
@@ -261,7 +271,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         p.ifPresent(plugin -> {
             WasmManifest m = plugin.manifest();
             try {
-                WasmPlugin.Next next = plugin.prepare(m, Files.readAllBytes(m.module()));
+                WasmPlugin.Next next = plugin.prepare(m, module(m));
                 synchronized (this) {
                     if (plugins.get(m.file()) != plugin) {
                         next.discard(); // removed or replaced meanwhile
@@ -269,7 +279,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                         plugin.publish();
                     }
                 }
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
                 throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
             }
         });
