@@ -338,6 +338,22 @@ class TrustIT extends ServerWithPluginFolder {
         await("the manifest running the link is refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("away.plugin.json")
                 && l.contains("is refused: away.py is a symbolic link to " + away + ", outside the plugin folder (trust policy: allowLinksOutside = false)")));
         assertTrue(atrium.service(Greeter.class, "away").isEmpty(), "it does not run");
+
+        // a wasm plugin's module that is such a link, pinned: the same
+        Path module = Files.copy(WasmPluginIT.GREETER, outside.resolve("far.wasm"));
+        Files.createSymbolicLink(folder.resolve("far.wasm"), module);
+        drop("far.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"far.wasm\", \"sha256\": \""
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(module))) + "\"}");
+        Path far = module.toRealPath();
+        await("the manifest is judged", () -> deploys().lines().anyMatch(l -> l.startsWith("far.wasm.json") && (l.contains(" active ") || l.contains(" refused "))));
+        String judged = deploys().lines().filter(l -> l.startsWith("far.wasm.json")).findFirst().orElseThrow();
+        assertTrue(judged.contains("is refused: far.wasm is a symbolic link to " + far + ", outside the plugin folder "
+                + "(trust policy: allowLinksOutside = false)"), judged);
+        assertTrue(atrium.service(Greeter.class, "far").isEmpty(), "it does not run");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve(".near-target.wasm"));
+        Files.createSymbolicLink(folder.resolve("near.wasm"), folder.resolve(".near-target.wasm"));
+        drop("near.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"near.wasm\"}");
+        assertEquals("Hello, x!", greeter("near").greet("x"), "a module linked inside the folder runs");
     }
 
     @Test

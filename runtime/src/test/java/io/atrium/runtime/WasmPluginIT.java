@@ -316,6 +316,69 @@ class WasmPluginIT extends WasmPluginFolder {
         }
     }
 
+    /**
+     * The compile cache is loaded into the server as JVM classes: one replaced while the server was
+     * stopped (here by a jar whose class writes a file when it is made) is discarded, said so, and the
+     * module compiled afresh; its class never runs.
+     */
+    @Test
+    void aCompiledModuleReplacedWhileTheServerWasStoppedIsCompiledAfresh() throws Exception {
+        deploy("cached", GREETER, "");
+        assertEquals("Hello, x!", greeter("cached").greet("x"));
+        atrium.stop();
+        Path ran = work.resolve("ran");
+        Path jar = machineJar(ran);
+        List<Path> entries;
+        try (var files = Files.walk(work.resolve("data"))) {
+            entries = files.filter(p -> p.getParent().getFileName().toString().equals("compiled") && Files.isRegularFile(p)).toList();
+        }
+        assertFalse(entries.isEmpty(), "the compiled module is on disk");
+        for (Path entry : entries) {
+            Files.copy(jar, entry, StandardCopyOption.REPLACE_EXISTING);
+        }
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        await("the plugin is deployed again, or the replaced classes ran", () -> Files.exists(ran) || atrium.service(Greeter.class, "cached").isPresent());
+        assertFalse(Files.exists(ran), "the class put in the cache ran inside the server");
+        assertEquals("Hello, y!", greeter("cached").greet("y"));
+        assertTrue(info("cached").contains("engine        compiled"), info("cached"));
+        assertTrue(log.stream().anyMatch(l -> l.contains("plugin 'cached': the compiled copy of cached.wasm in the cache (")
+                && l.contains(") is not as this server wrote it (its seal does not match); discarded, the module is compiled afresh")), String.join("\n", log));
+    }
+
+    /** A cache entry as Chicory writes one (wasm-module.properties naming the machine class, and the class), made of a class of the test's own. */
+    private Path machineJar(Path marker) throws Exception {
+        Path src = Files.createDirectories(work.resolve("machine-src/evil"));
+        Files.writeString(src.resolve("Machine.java"), """
+                package evil;
+                public final class Machine implements com.dylibso.chicory.runtime.Machine {
+                    public Machine(com.dylibso.chicory.runtime.Instance instance) {
+                        try {
+                            java.nio.file.Files.writeString(java.nio.file.Path.of("%s"), "ran inside the server");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    public long[] call(int function, long[] args) {
+                        throw new IllegalStateException("not the module's code");
+                    }
+                }
+                """.formatted(marker));
+        Path classes = Files.createDirectories(work.resolve("machine-classes"));
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), "--release", "17",
+                "-cp", System.getProperty("atrium.wasm.jar"), src.resolve("Machine.java").toString());
+        assertEquals(0, rc, "javac");
+        Path jar = work.resolve("machine.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry("wasm-module.properties"));
+            out.write("mainClass=evil.Machine\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.closeEntry();
+            out.putNextEntry(new java.util.jar.JarEntry("evil/Machine.class"));
+            out.write(Files.readAllBytes(classes.resolve("evil/Machine.class")));
+            out.closeEntry();
+        }
+        return jar;
+    }
+
     @Test
     void wasiReachesOnlyTheFoldersTheManifestGrantsWithinThePolicy() throws Exception {
         Path root = Files.createDirectories(work.resolve("granted"));

@@ -1,6 +1,5 @@
 package io.atrium.transport.wasm;
 
-import com.dylibso.chicory.compiler.Cache;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
 import io.atrium.spi.ArtifactHandler;
@@ -11,6 +10,7 @@ import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.wasm.engine.CompiledCache;
 import io.atrium.transport.wasm.engine.Deadlines;
 import io.atrium.transport.wasm.engine.MemoryBudget;
 import io.atrium.transport.wasm.engine.WasmPlugin;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +37,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * Deploys {@code NAME.wasm.json} manifests (and the modules they name) from the plugin folder as wasm
  * plugins, and tells the registry about them. Modules are compiled to JVM bytecode once; the classes
- * are kept in this bundle's data area by the module's digest, so a restart or reload does not compile
- * again. All instances of all wasm plugins share one heap budget, {@value #BUDGET_PROPERTY} (MiB,
- * a quarter of the maximum heap by default).
+ * are kept in this bundle's data area by the module's digest, sealed against change, so a restart or
+ * reload does not compile again. All instances of all wasm plugins share one heap budget,
+ * {@value #BUDGET_PROPERTY} (MiB, a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
         configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -54,7 +53,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final BundleContext context;
     private final MemoryBudget budget;
     private final Deadlines deadlines = new Deadlines();
-    private final Cache cache;
+    private final CompiledCache cache;
     private final DeployedPlugins<WasmPlugin> plugins = new DeployedPlugins<>(WasmPlugin::name, p -> p.manifest().file());
     private volatile List<Path> allowedRoots = List.of();
 
@@ -71,7 +70,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
         java.io.File dir = context.getDataFile("compiled");
-        this.cache = dir == null ? null : new DiskCache(dir.toPath());
+        this.cache = dir == null ? null
+                : new CompiledCache(dir.toPath(), new io.atrium.transport.support.Seal(context.getDataFile("seal.key").toPath()));
     }
 
     /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
@@ -183,14 +183,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         checkGrants(m);
-        byte[] module;
-        try {
-            module = Files.readAllBytes(m.module());
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
-        }
+        byte[] module = module(m);
         WasmPlugin plugin;
         synchronized (this) {
             plugins.checkNameFree(m.name(), m.file());
@@ -224,6 +217,23 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         }
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
+    }
+
+    /**
+     * Reads the module once: the bytes hashed against its pin are the bytes compiled. A module that is a
+     * link leading outside the plugin folder is refused, as the folder lists it.
+     *
+     * @throws IllegalArgumentException one line: refused, missing or unreadable
+     */
+    private byte[] module(WasmManifest m) {
+        policy.checkLinks(m.file().toAbsolutePath().getParent(), m.files());
+        try {
+            return Files.readAllBytes(m.module());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
+        }
     }
 
     @Override
@@ -261,7 +271,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         p.ifPresent(plugin -> {
             WasmManifest m = plugin.manifest();
             try {
-                WasmPlugin.Next next = plugin.prepare(m, Files.readAllBytes(m.module()));
+                WasmPlugin.Next next = plugin.prepare(m, module(m));
                 synchronized (this) {
                     if (plugins.get(m.file()) != plugin) {
                         next.discard(); // removed or replaced meanwhile
@@ -269,7 +279,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                         plugin.publish();
                     }
                 }
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
                 throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
             }
         });
@@ -292,31 +302,6 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         PluginLifecycle l = lifecycle;
         if (l != null) {
             l.record(plugin, event);
-        }
-    }
-
-    /** Compiled modules on disk, one file per key (the module's digest and Chicory's version). */
-    private record DiskCache(Path dir) implements Cache {
-        @Override
-        public byte[] get(String key) throws IOException {
-            Path p = dir.resolve(safe(key));
-            return Files.isRegularFile(p) ? Files.readAllBytes(p) : null;
-        }
-
-        @Override
-        public void putIfAbsent(String key, byte[] data) throws IOException {
-            Path p = dir.resolve(safe(key));
-            if (Files.exists(p)) {
-                return;
-            }
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".compiling", ".tmp");
-            Files.write(tmp, data);
-            Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-
-        private static String safe(String key) {
-            return key.replaceAll("[^A-Za-z0-9._-]", "_");
         }
     }
 }

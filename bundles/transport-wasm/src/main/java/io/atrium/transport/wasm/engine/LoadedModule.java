@@ -1,6 +1,5 @@
 package io.atrium.transport.wasm.engine;
 
-import com.dylibso.chicory.compiler.Cache;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
@@ -65,11 +64,11 @@ public final class LoadedModule {
 
     /**
      * @param m       the manifest
-     * @param bytes   the module's bytes
-     * @param cache   where compiled modules are kept, by digest
+     * @param bytes   the module's bytes: those hashed against the pin are those compiled
+     * @param cache   where compiled modules are kept, by digest, or null
      * @throws IllegalArgumentException naming what is wrong with the module
      */
-    public static LoadedModule load(WasmManifest m, byte[] bytes, Cache cache) {
+    public static LoadedModule load(WasmManifest m, byte[] bytes, CompiledCache cache) {
         long start = System.nanoTime();
         String file = m.module().getFileName().toString();
         if (bytes.length < 8 || bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
@@ -114,7 +113,7 @@ public final class LoadedModule {
         String engine = "interpreted";
         if (m.engine() == WasmManifest.Engine.COMPILED) {
             try {
-                machine = MachineFactoryCompiler.builder(module).withCache(cache).compile();
+                machine = MachineFactoryCompiler.builder(module).withCache(cache == null ? null : cache.of(m, digest)).compile();
                 engine = "compiled";
             } catch (RuntimeException e) {
                 engine = "interpreted (compiling failed: " + e.getMessage() + ")";

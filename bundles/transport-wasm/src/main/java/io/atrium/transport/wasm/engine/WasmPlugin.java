@@ -1,6 +1,5 @@
 package io.atrium.transport.wasm.engine;
 
-import com.dylibso.chicory.compiler.Cache;
 import com.google.gson.JsonParseException;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
@@ -37,7 +36,7 @@ public final class WasmPlugin {
     private final Class<?> contract;
     private final MemoryBudget budget;
     private final Deadlines deadlines;
-    private final Cache cache;
+    private final CompiledCache cache;
     private final Object proxy;
     private volatile WasmManifest manifest;
     private volatile InstancePool pool;
@@ -45,7 +44,7 @@ public final class WasmPlugin {
     private ServiceRegistration<?> registration;
     private PluginLog log;
 
-    public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, Cache cache) {
+    public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, CompiledCache cache) {
         this.context = context;
         this.contract = contract;
         this.budget = budget;
