@@ -71,7 +71,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         this.budget = new MemoryBudget(bytes);
         java.io.File dir = context.getDataFile("compiled");
         this.cache = dir == null ? null
-                : new CompiledCache(dir.toPath(), new io.atrium.transport.support.Seal(context.getDataFile("seal.key").toPath()));
+                : new CompiledCache(dir.toPath(), new io.atrium.transport.support.Seal(context.getDataFile("seal.key").toPath()),
+                        context.getBundle().getVersion() + "@" + context.getBundle().getLastModified());
     }
 
     /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */

@@ -24,14 +24,18 @@ public final class CompiledCache {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
     private final Path dir;
     private final Seal seal;
+    private final String compiler;
 
     /**
-     * @param dir  the folder of compiled modules
-     * @param seal the transport's seal, its key in the data folder
+     * @param dir      the folder of compiled modules
+     * @param seal     the transport's seal, its key in the data folder
+     * @param compiler which build of the compiler writes and reads the entries (the transport bundle's
+     *                 version and install time): classes compiled by another Chicory are not loaded
      */
-    public CompiledCache(Path dir, Seal seal) {
+    public CompiledCache(Path dir, Seal seal, String compiler) {
         this.dir = dir;
         this.seal = seal;
+        this.compiler = compiler;
     }
 
     /**
@@ -54,11 +58,13 @@ public final class CompiledCache {
     }
 
     /**
-     * What an entry is sealed under besides its bytes: the kind of file, the module's digest and Chicory's
-     * key. Atrium's own digest, so that Chicory's (its algorithm a system property) never decides alone.
+     * What an entry is sealed under besides its bytes: the kind of file, the module's digest, Chicory's
+     * key and the compiler's build. Atrium's own digest, so that Chicory's (its algorithm a system
+     * property) never decides alone; the build, so that a transport updated with another Chicory never
+     * loads classes the old one made (their names and calls into the runtime may differ).
      */
-    private static String name(String sha256, String key) {
-        return "wasm-compiled sha256=" + sha256 + " chicory=" + key;
+    private String name(String sha256, String key) {
+        return "wasm-compiled sha256=" + sha256 + " chicory=" + key + " compiler=" + compiler;
     }
 
     private byte[] read(String name, WasmManifest m) throws IOException {

@@ -51,7 +51,7 @@ class CompiledCacheTest {
     @BeforeEach
     void cache() {
         dir = work.resolve("data/compiled");
-        cache = new CompiledCache(dir, new Seal(work.resolve("data/seal.key")));
+        cache = new CompiledCache(dir, new Seal(work.resolve("data/seal.key")), "build 1");
         Logger.getLogger("io.atrium.transport.wasm").addHandler(handler);
     }
 
@@ -114,9 +114,20 @@ class CompiledCacheTest {
             assertFalse(java.util.Arrays.equals(bad, Files.readAllBytes(entry)), "written afresh");
         }
         Files.delete(work.resolve("data/seal.key")); // a key lost while the server was stopped: nothing sealed before is trusted
-        cache = new CompiledCache(dir, new Seal(work.resolve("data/seal.key")));
+        cache = new CompiledCache(dir, new Seal(work.resolve("data/seal.key")), "build 1");
         warnings.clear();
         load("as", "assemblyscript-greeter/greeter.wasm");
         assertEquals(1, warnings.size(), warnings.toString());
+    }
+
+    @Test
+    void anotherBuildOfTheCompilerDoesNotLoadWhatThisOneWrote() throws Exception {
+        load("as", "assemblyscript-greeter/greeter.wasm");
+        Path first = entries().get(0);
+        cache = new CompiledCache(dir, new Seal(work.resolve("data/seal.key")), "build 2"); // the transport updated
+        load("as", "assemblyscript-greeter/greeter.wasm");
+        assertEquals(2, entries().size(), "compiled afresh beside the old build's entry, not read from it");
+        assertTrue(entries().contains(first));
+        assertEquals(List.of(), warnings, "not a tampered entry: just another build's");
     }
 }
