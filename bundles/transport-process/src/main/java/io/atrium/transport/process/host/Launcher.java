@@ -53,6 +53,11 @@ public final class Launcher {
      * @throws IllegalArgumentException naming the executable and what is wrong with it
      */
     public static Path executable(PluginManifest m) {
+        return executable(m, System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    }
+
+    /** @param path the PATH a name without '/' is looked up on */
+    static Path executable(PluginManifest m, String path) {
         String exe = m.command().get(0);
         if (exe.contains("/")) {
             Path p = m.folder().resolve(exe).normalize();
@@ -64,7 +69,6 @@ public final class Launcher {
             }
             return p;
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
         for (String d : path.split(File.pathSeparator)) {
             if (!d.startsWith("/")) {
                 continue; // relative to the working directory, the plugin folder: what it finds there is no system program
