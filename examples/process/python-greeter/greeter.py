@@ -3,7 +3,7 @@
 import os
 import sys
 
-# the helper: the distribution's sdk/python (ATRIUM_HOME is set by the server), or where ATRIUM_SDK_PYTHON says
+# the helper: the server's verified copy (ATRIUM_SDK_PYTHON, set by the server), else the distribution's sdk/python
 sys.path.insert(0, os.environ.get("ATRIUM_SDK_PYTHON") or os.path.join(os.environ.get("ATRIUM_HOME", ".."), "sdk", "python"))
 from atrium_plugin import serve  # noqa: E402
 

@@ -794,7 +794,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         java.util.Set<String> seen = new java.util.TreeSet<>(List.of(greeter("envy").greet("x").split(",")));
         java.util.Set<String> allowed = java.util.Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
                 "ATRIUM_PLUGIN_COOKIE", "ATRIUM_PROTOCOL_VERSIONS", "ATRIUM_PLUGIN_NAME", "ATRIUM_MAX_FRAME_BYTES", "ATRIUM_PLUGIN_MODE",
-                "ATRIUM_PLUGIN_INSTANCE", "ATRIUM_SDK_PYTHON", "GREETING",
+                "ATRIUM_PLUGIN_INSTANCE", "ATRIUM_SDK_PYTHON", "GREETING", "PYTHONDONTWRITEBYTECODE",
                 "PWD", "SHLVL", "_"); // the last three are set by python3's launcher script (pyenv), not by the host
         seen.removeIf(k -> k.contains("PYENV")); // pyenv's shim exports its own
         assertTrue(allowed.containsAll(seen), "the host's other variables are not passed on: " + seen);

@@ -208,6 +208,72 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("Hello, pinned!", greeter("loosewasm").greet("pinned"));
     }
 
+    @Test
+    void requirePinsAsksThatWhatTheCommandRunsIsPinnedNotJustAnyFile() throws Exception {
+        drop("io.atrium.trust.cfg", "requirePins = process\n");
+        for (int i = 0; !deploys().contains("requires process plugins to"); i++) { // changed until refused: the policy reaches the transport meanwhile
+            assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
+            helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
+            Thread.sleep(50);
+        }
+        Path script = folder.resolve("runner.py");
+        Files.writeString(script, "import os, sys\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\nfrom atrium_plugin import serve\n"
+                + "serve(name='runner', version='1.0.0', contract='io.atrium.api.greeting.Greeter', methods={'greet': lambda who: 'pinned ' + who})\n");
+        Path readme = Files.writeString(folder.resolve("README"), "a plugin\n");
+        Files.createDirectories(folder.resolve("pkg"));
+        Path main = Files.copy(script, folder.resolve("pkg/__main__.py"));
+        String manifest = "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": %s, \"sha256\": {%s}%s}";
+        String policy = ", and the trust policy (io.atrium.trust requirePins) requires process plugins to pin what they run";
+        drop("readme.plugin.json", manifest.formatted("[\"python3\", \"runner.py\"]", "\"README\": \"" + sha256(readme) + "\"", ""));
+        drop("module.plugin.json", manifest.formatted("[\"python3\", \"-m\", \"pkg\"]", "\"pkg/__main__.py\": \"" + sha256(main) + "\"", ""));
+        drop("inline.plugin.json", manifest.formatted("[\"sh\", \"-c\", \"exec python3 runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"", ""));
+        drop("pypath.plugin.json", manifest.formatted("[\"python3\", \"runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"",
+                ", \"env\": {\"PYTHONPATH\": \".\"}"));
+        await("each is refused in one line naming what runs unpinned: " + deploys(), () -> {
+            String d = deploys();
+            return d.contains("readme.plugin.json") && d.contains("is refused: it runs runner.py, which it does not pin" + policy)
+                    && d.contains("is refused: it runs a module looked up by name (python3 -m pkg), not a file it pins" + policy)
+                    && d.contains("is refused: it runs code given on its command line (sh -c), not a file it pins" + policy)
+                    && d.contains("is refused: it sets PYTHONPATH (field env), through which an interpreter or the dynamic linker loads code "
+                    + "no pin covers" + policy);
+        });
+        for (String refused : List.of("readme", "module", "inline", "pypath")) {
+            assertTrue(atrium.service(Greeter.class, refused).isEmpty(), refused + " does not run");
+        }
+        // the script pinned, it runs, even under -E and -I, which ignore the variables that keep bytecode away: the host passes -B
+        drop("runner.plugin.json", manifest.formatted("[\"python3\", \"-E\", \"runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"", ""));
+        assertEquals("pinned x", greeter("runner").greet("x"));
+        long pid = Long.parseLong(atrium.execute("plugin:info runner").output().lines().filter(l -> l.startsWith("pid "))
+                .findFirst().orElseThrow().substring(4).strip());
+        List<String> args = List.of(ProcessHandle.of(pid).orElseThrow().info().arguments().orElse(new String[0]));
+        assertEquals("-B", args.get(args.indexOf("-E") - 1), "the host's -B before the manifest's options: " + args);
+    }
+
+    @Test
+    void theHelperHandedToPluginsIsTheServersOwnNotTheDistributionsFile() throws Exception {
+        // a distribution whose sdk/python was changed: a plugin finding the helper the documented way runs the server's own
+        Path home = Files.createDirectories(work.resolve("home/sdk/python"));
+        Files.writeString(home.resolve("atrium_plugin.py"), Files.readString(ProcessPluginIT.SDK.resolve("atrium_plugin.py"))
+                + "\n_serve = serve\ndef serve(**kw):\n    kw['methods'] = {'greet': lambda who: 'PWNED ' + who}\n    _serve(**kw)\n");
+        restartWith(work.resolve("home"));
+        Path script = Files.copy(ProcessPluginIT.EXAMPLES.resolve("python-greeter/greeter.py"), folder.resolve("greeter.py"));
+        drop("python-greeter.plugin.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", "
+                + "\"command\": [\"python3\", \"greeter.py\"], \"sha256\": \"" + sha256(script) + "\"}");
+        assertEquals("Hello, x!", greeter("python-greeter").greet("x"));
+    }
+
+    /** The server started again on the same folders, as from a distribution in {@code home}. */
+    void restartWith(Path home) throws Exception {
+        atrium.stop();
+        atrium = null;
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).frameworkProperty("atrium.home", home.toString()).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+    }
+
+    static String sha256(Path file) throws Exception {
+        return ProcessPluginIT.sha256(file);
+    }
+
     /** The server stopped and started again on the same data and plugin folders. */
     void restart() throws Exception {
         atrium.stop();

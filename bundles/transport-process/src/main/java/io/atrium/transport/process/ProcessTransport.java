@@ -144,6 +144,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
         }
         policy.check(file, content, !m.pins().isEmpty(), "pins none of its files");
+        policy.checkRunsPinned(io.atrium.transport.process.manifest.Program.unpinned(m));
         java.util.List<Path> runs = new java.util.ArrayList<>(m.pins().keySet());
         try {
             runs.add(Launcher.executable(m));

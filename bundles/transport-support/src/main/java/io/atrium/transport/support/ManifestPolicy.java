@@ -92,6 +92,19 @@ public final class ManifestPolicy {
     }
 
     /**
+     * Under {@code requirePins}, what the manifest runs must be pinned, not merely some file of it.
+     *
+     * @param unpinned what would run without a pin ("runs greeter.py, which it does not pin"), or null
+     * @throws IllegalArgumentException "is refused: it …", one line, when pins are required and something is unpinned
+     */
+    public void checkRunsPinned(String unpinned) {
+        if (pinsRequired && unpinned != null) {
+            throw new IllegalArgumentException("is refused: it " + unpinned + ", and the trust policy (io.atrium.trust requirePins) "
+                    + "requires " + transport + " plugins to pin what they run");
+        }
+    }
+
+    /**
      * The files a manifest runs or reads from its plugin folder are judged as the folder's own files
      * are ({@code io.atrium.trust allowLinksOutside}): one lying in the folder that is a link leading
      * outside it is refused, so a file the folder lists as refused never runs under another name.

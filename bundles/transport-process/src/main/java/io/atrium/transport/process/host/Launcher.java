@@ -1,6 +1,7 @@
 package io.atrium.transport.process.host;
 
 import io.atrium.transport.process.manifest.PluginManifest;
+import io.atrium.transport.process.manifest.Program;
 import io.atrium.transport.process.protocol.Protocol;
 import java.io.File;
 import java.io.IOException;
@@ -52,6 +53,11 @@ public final class Launcher {
      * @throws IllegalArgumentException naming the executable and what is wrong with it
      */
     public static Path executable(PluginManifest m) {
+        return executable(m, System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    }
+
+    /** @param path the PATH a name without '/' is looked up on */
+    static Path executable(PluginManifest m, String path) {
         String exe = m.command().get(0);
         if (exe.contains("/")) {
             Path p = m.folder().resolve(exe).normalize();
@@ -63,9 +69,11 @@ public final class Launcher {
             }
             return p;
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
         for (String d : path.split(File.pathSeparator)) {
-            Path p = Path.of(d.isEmpty() ? "." : d, exe);
+            if (!d.startsWith("/")) {
+                continue; // relative to the working directory, the plugin folder: what it finds there is no system program
+            }
+            Path p = Path.of(d, exe);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
                 return p;
             }
@@ -98,6 +106,10 @@ public final class Launcher {
         cmd.addAll(limits(m));
         Path exe = executable(m);
         cmd.add(copies.getOrDefault(exe, exe).toString());
+        if (Program.of(m).python()) {
+            // no bytecode written beside the copies, the helper or the plugin's files; an option, since -E and -I ignore the variable below
+            cmd.add("-B");
+        }
         for (String arg : m.command().subList(1, m.command().size())) {
             cmd.add(copies.isEmpty() ? arg : verifiedArgument(m, arg, copies));
         }
@@ -116,7 +128,9 @@ public final class Launcher {
             }
         }
         env.putAll(hostEnv);
+        env.put("PYTHONDONTWRITEBYTECODE", "1"); // for the Pythons a plugin starts itself
         env.putAll(m.env());
+        env.put(Protocol.SDK_PYTHON_ENV, verified.sdk().toString()); // the server's own helper, not one the manifest points to
         env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
         env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(",")));
         env.put(Protocol.NAME_ENV, m.name());

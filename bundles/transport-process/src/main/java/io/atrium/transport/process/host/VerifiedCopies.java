@@ -4,13 +4,21 @@ import io.atrium.api.PluginRejectedException;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.support.Sha256;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,18 +30,33 @@ import java.util.concurrent.ConcurrentHashMap;
  * server's user can enter ({@code verified/PLUGIN/}, laid out as in the plugin folder, so a pinned
  * script finds the pinned modules beside it). The originals are still hashed before every launch:
  * a file changed behind Atrium's back is refused, as before, rather than quietly ignored.
+ *
+ * <p>Nothing here is trusted because it was written once: at every launch each copy is compared byte
+ * for byte with the original just hashed (a copy replaced since, even with the same size and time,
+ * is written again), and everything in the plugin's folder of copies that is not a copy (a
+ * {@code __pycache__}, a stale or planted file) is removed, so that only verified bytes can be
+ * imported from there. Comparing costs one more read of files the launch reads anyway.
+ *
+ * <p>The Python helper the server hands to plugins ({@code ATRIUM_SDK_PYTHON}) is kept the same way,
+ * in {@code verified/_sdk/python/}: a copy of the helper built into this bundle (one of the server's
+ * own files), checked against those bytes at every launch.
  */
 final class VerifiedCopies {
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> PRIVATE_EXEC = PosixFilePermissions.fromString("r-x------");
     private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("r--------");
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
-    /** What a copy held when it was written: a copy that still looks so need not be written again. */
-    private record Written(String sha256, long size, FileTime modified) {
-    }
+    /** The files of the Python helper, as the build puts them into this bundle (from sdk/python). */
+    static final List<String> SDK_FILES = List.of("atrium_plugin.py");
+    private static final String SDK_RESOURCES = "/io/atrium/transport/process/sdk/python/";
+    /** The helper's folder of copies: no plugin's name starts with '_', so none shares it. */
+    static final String SDK_FOLDER = "_sdk";
 
     private final Path root;
-    private final Map<Path, Written> written = new ConcurrentHashMap<>();
+    /** One launch of a plugin at a time prepares its copies (exec calls launch side by side). */
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private volatile Map<String, byte[]> sdk;
 
     /** @param root the private folder of the copies (made owner-only when first used) */
     VerifiedCopies(Path root) {
@@ -42,27 +65,117 @@ final class VerifiedCopies {
 
     /**
      * Hashes each pinned file, refuses the launch when one differs from its pin, and makes sure a
-     * private copy of exactly the hashed bytes is in place.
+     * private copy of exactly the hashed bytes is in place, with nothing else beside it.
      *
      * @return the copy of each pinned file (empty when the manifest pins nothing)
      * @throws PluginRejectedException when a pinned file's SHA-256 differs from its pin
      */
     Map<Path, Path> prepare(PluginManifest m) throws IOException {
-        Map<Path, Path> copies = new LinkedHashMap<>();
-        for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
-            Path original = pin.getKey();
-            Path copy = copyOf(m, original);
-            if (upToDate(copy, pin.getValue())) {
-                check(m, original, Sha256.of(original), pin.getValue()); // streamed: the copy is what runs
-            } else {
-                byte[] bytes = Files.readAllBytes(original);
-                check(m, original, Sha256.of(bytes), pin.getValue());
-                write(copy, bytes, Files.isExecutable(original));
-                written.put(copy, new Written(pin.getValue(), bytes.length, Files.getLastModifiedTime(copy)));
-            }
-            copies.put(original, copy);
+        if (m.pins().isEmpty()) {
+            return Map.of();
         }
-        return copies;
+        synchronized (locks.computeIfAbsent(m.name(), k -> new Object())) {
+            Map<Path, Path> copies = new LinkedHashMap<>();
+            for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
+                Path original = pin.getKey();
+                Path copy = copyOf(m, original);
+                Compared c = compare(original, copy);
+                if (c.same()) {
+                    check(m, original, c.sha256(), pin.getValue()); // streamed: the copy holds the bytes just hashed
+                } else {
+                    byte[] bytes = Files.readAllBytes(original);
+                    check(m, original, Sha256.of(bytes), pin.getValue());
+                    write(copy, bytes, Files.isExecutable(original));
+                }
+                copies.put(original, copy);
+            }
+            prune(root.resolve(m.name()), copies.values());
+            return copies;
+        }
+    }
+
+    /**
+     * @return the folder of the verified copy of the Python helper, its files checked against the
+     *         bundle's own bytes now, and nothing else in it
+     */
+    Path sdk() throws IOException {
+        Path dir = root.resolve(SDK_FOLDER).resolve("python");
+        synchronized (locks.computeIfAbsent(SDK_FOLDER, k -> new Object())) {
+            List<Path> kept = new ArrayList<>();
+            for (Map.Entry<String, byte[]> f : sdkFiles().entrySet()) {
+                Path copy = dir.resolve(f.getKey());
+                if (!Files.isRegularFile(copy, NOFOLLOW) || !Arrays.equals(Files.readAllBytes(copy), f.getValue())) {
+                    write(copy, f.getValue(), false);
+                }
+                kept.add(copy);
+            }
+            prune(root.resolve(SDK_FOLDER), kept);
+        }
+        return dir;
+    }
+
+    private Map<String, byte[]> sdkFiles() throws IOException {
+        Map<String, byte[]> files = sdk;
+        if (files == null) {
+            files = new LinkedHashMap<>();
+            for (String name : SDK_FILES) {
+                try (InputStream in = VerifiedCopies.class.getResourceAsStream(SDK_RESOURCES + name)) {
+                    if (in == null) {
+                        throw new IOException("the process transport was built without the Python helper " + name);
+                    }
+                    files.put(name, in.readAllBytes());
+                }
+            }
+            sdk = files = Map.copyOf(files);
+        }
+        return files;
+    }
+
+    /** The original's SHA-256, and whether the copy holds exactly the bytes that were hashed. */
+    private record Compared(String sha256, boolean same) {
+    }
+
+    /** Reads the original in blocks (a large executable is not loaded whole), hashing it and comparing it with the copy. */
+    private static Compared compare(Path original, Path copy) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        boolean same = Files.isRegularFile(copy, NOFOLLOW) && Files.size(copy) == Files.size(original);
+        try (InputStream in = Files.newInputStream(original);
+             InputStream theCopy = same ? Files.newInputStream(copy, NOFOLLOW) : InputStream.nullInputStream()) {
+            byte[] a = new byte[64 << 10];
+            byte[] b = new byte[64 << 10];
+            for (int n; (n = in.readNBytes(a, 0, a.length)) > 0; ) {
+                sha.update(a, 0, n);
+                same = same && theCopy.readNBytes(b, 0, n) == n && Arrays.equals(a, 0, n, b, 0, n);
+            }
+            same = same && theCopy.read() < 0;
+        }
+        return new Compared(HexFormat.of().formatHex(sha.digest()), same);
+    }
+
+    /**
+     * Removes from a folder of copies everything that is not one of them: bytecode an interpreter
+     * left or someone planted ({@code __pycache__}), copies no longer pinned, any other file.
+     */
+    private static void prune(Path dir, Collection<Path> keep) throws IOException {
+        if (!Files.isDirectory(dir, NOFOLLOW)) {
+            return;
+        }
+        List<Path> all;
+        try (var walk = Files.walk(dir)) { // links are not followed: a link is removed, not its target
+            all = walk.sorted(Comparator.reverseOrder()).toList(); // a folder's content before the folder
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Path p : all) {
+            if (!p.equals(dir) && keep.stream().noneMatch(k -> k.startsWith(p))) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** @throws PluginRejectedException naming the file and both digests, when they differ */
@@ -75,7 +188,6 @@ final class VerifiedCopies {
     /** Forgets a plugin's copies (it was undeployed). */
     void discard(String plugin) throws IOException {
         Path dir = root.resolve(plugin);
-        written.keySet().removeIf(p -> p.startsWith(dir));
         if (Files.isDirectory(dir)) {
             try (var walk = Files.walk(dir)) {
                 for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -94,12 +206,6 @@ final class VerifiedCopies {
                         .substring(0, 16)).resolve(original.getFileName())
                 : relative;
         return root.resolve(m.name()).resolve(inside).normalize();
-    }
-
-    private boolean upToDate(Path copy, String sha256) throws IOException {
-        Written w = written.get(copy);
-        return w != null && w.sha256().equals(sha256) && Files.isRegularFile(copy) && Files.size(copy) == w.size()
-                && Files.getLastModifiedTime(copy).equals(w.modified());
     }
 
     private void write(Path copy, byte[] bytes, boolean executable) throws IOException {

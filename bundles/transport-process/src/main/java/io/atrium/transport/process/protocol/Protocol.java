@@ -21,6 +21,8 @@ public final class Protocol {
     public static final String MAX_FRAME_ENV = "ATRIUM_MAX_FRAME_BYTES";
     /** Environment variable with the server's distribution folder (its sdk/ holds the helpers), when it has one. */
     public static final String HOME_ENV = "ATRIUM_HOME";
+    /** Environment variable with the folder of the server's verified copy of the Python helper ({@code atrium_plugin.py}). */
+    public static final String SDK_PYTHON_ENV = "ATRIUM_SDK_PYTHON";
     /**
      * Environment variable marking one launch of a plugin: every process the plugin starts inherits it, and
      * the host ends every process carrying it when the plugin's process ends (docs/protocol.md, section 5).

@@ -1,0 +1,319 @@
+package io.atrium.transport.process.manifest;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a manifest's command runs, as far as the host can tell, so that {@code requirePins} can ask
+ * that it be pinned. The program is the executable when the command names it by path; when the
+ * executable is an interpreter the host knows (python, node, sh and its kin, ruby, perl, php, java),
+ * the interpreter is trusted as a system file and the program is the script it is given: its first
+ * argument that is not an option ({@code java}: the jar after {@code -jar}, or a {@code .java} file).
+ * A program that cannot be named as a file (code on the command line, a module or class looked up on
+ * a search path, a script read from stdin, a module loaded before the script, a program found on the
+ * PATH that is no interpreter the host knows) is refused under {@code requirePins}, as is an
+ * environment variable through which an interpreter or the dynamic linker loads other code.
+ *
+ * @param interpreter the interpreter's family ({@code python}, {@code node}, {@code shell}, {@code ruby},
+ *                    {@code perl}, {@code php}, {@code java}), or null for any other executable
+ * @param script      the file an interpreter runs, resolved against the plugin folder, or null
+ * @param refusal     why the program cannot be named as a file ("runs code given on its command line (-c)"), or null
+ */
+public record Program(String interpreter, Path script, String refusal) {
+
+    /**
+     * Variables through which an interpreter or the dynamic linker loads code or bytecode from
+     * elsewhere than the command says; a manifest under {@code requirePins} may neither set nor inherit them.
+     */
+    static final Set<String> LOADS_CODE = Set.of("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONPYCACHEPREFIX",
+            "PYTHONUSERBASE", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PYTHONCHECKHASHBASEDPYCS",
+            "NODE_OPTIONS", "NODE_PATH", "NODE_COMPILE_CACHE", "PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYLIB", "RUBYOPT",
+            "PHPRC", "PHP_INI_SCAN_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV", "CLASSPATH",
+            "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
+
+    /** @return the program of the manifest's command */
+    public static Program of(PluginManifest m) {
+        List<String> cmd = m.command();
+        String exe = cmd.get(0);
+        String family = family(exe.substring(exe.lastIndexOf('/') + 1));
+        if (family == null || insideFolder(m, exe)) { // an interpreter of the plugin's own is a program of it like any other
+            return exe.contains("/") ? new Program(null, null, null)
+                    : new Program(null, null, "runs " + exe + " from the PATH, which is neither a file of the plugin nor an interpreter "
+                    + "Atrium knows (name the program by its path and pin it)");
+        }
+        List<String> args = cmd.subList(1, cmd.size());
+        String[] found = switch (family) {
+            case "python" -> python(args);
+            case "node" -> node(args);
+            case "shell" -> shell(args);
+            case "java" -> java(args);
+            default -> strict(family, args);
+        };
+        if (found[1] != null) {
+            return new Program(family, null, found[1].replace("%s", exe));
+        }
+        if (found[0] == null) {
+            return new Program(family, null, "runs " + exe + " without a script (it would read one from stdin)");
+        }
+        try {
+            return new Program(family, m.folder().resolve(found[0]).normalize(), null);
+        } catch (InvalidPathException e) {
+            return new Program(family, null, "runs " + exe + " on '" + found[0] + "', which is no path");
+        }
+    }
+
+    /**
+     * @return what of the plugin would run or be read without a pin, under {@code requirePins}, in one
+     *         line ("runs greeter.py, which it does not pin"), or null when everything the command names is pinned
+     */
+    public static String unpinned(PluginManifest m) {
+        Program p = of(m);
+        if (p.refusal() != null) {
+            return p.refusal();
+        }
+        List<Path> named = new ArrayList<>();
+        if (p.script() != null) {
+            named.add(p.script());
+        }
+        String exe = m.command().get(0);
+        for (Path f : m.files()) {
+            // the interpreter outside the folder is a system file; every other file the command names is the plugin's
+            if (!(p.interpreter() != null && f.equals(m.folder().resolve(exe).normalize())) && !named.contains(f)) {
+                named.add(f);
+            }
+        }
+        for (Path f : named) {
+            if (!m.pins().containsKey(f)) {
+                return "runs " + relative(m, f) + ", which it does not pin";
+            }
+        }
+        for (Map.Entry<String, String> e : m.env().entrySet()) {
+            String why = loadsCode(e.getKey(), e.getValue());
+            if (why != null) {
+                return "sets " + e.getKey() + " (field env), " + why;
+            }
+        }
+        for (String name : m.inheritEnv()) {
+            if (loadsCode(name, "") != null) {
+                return "inherits " + name + " (field inheritEnv), through which an interpreter or the dynamic linker loads code no pin covers";
+            }
+        }
+        return null;
+    }
+
+    private static String loadsCode(String name, String value) {
+        if (LOADS_CODE.contains(name)) {
+            return "through which an interpreter or the dynamic linker loads code no pin covers";
+        }
+        if (name.equals("PATH") && java.util.Arrays.stream(value.split(":", -1)).anyMatch(d -> !d.startsWith("/"))) {
+            return "whose relative entries find programs in the working directory, which no pin covers";
+        }
+        return null;
+    }
+
+    private static String relative(PluginManifest m, Path f) {
+        return f.startsWith(m.folder()) ? m.folder().relativize(f).toString() : f.toString();
+    }
+
+    private static boolean insideFolder(PluginManifest m, String exe) {
+        try {
+            return exe.contains("/") && m.folder().resolve(exe).normalize().startsWith(m.folder());
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** @return the interpreter family an executable's file name belongs to, or null */
+    static String family(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.matches("(python|pypy)[0-9.]*")) {
+            return "python";
+        } else if (n.equals("node") || n.equals("nodejs")) {
+            return "node";
+        } else if (n.matches("(sh|bash|dash|zsh|ksh|mksh|ash)")) {
+            return "shell";
+        } else if (n.matches("ruby[0-9.]*")) {
+            return "ruby";
+        } else if (n.matches("perl[0-9.]*")) {
+            return "perl";
+        } else if (n.matches("php[0-9.]*")) {
+            return "php";
+        } else if (n.equals("java")) {
+            return "java";
+        }
+        return null;
+    }
+
+    private static final String INLINE = "runs code given on its command line (%s ";
+    private static final String NO_FILE = "), not a file it pins";
+
+    private static String[] script(String file) {
+        return new String[] {file, null};
+    }
+
+    private static String[] refused(String why) {
+        return new String[] {null, why};
+    }
+
+    /** CPython's options: {@code -c} and {@code -m} name no file; {@code -W}, {@code -X} take a value. */
+    private static String[] python(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-")) {
+                return refused("runs %s on a script read from stdin (-), not a file it pins");
+            } else if (a.equals("--")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (a.equals("--check-hash-based-pycs")) {
+                i++;
+            } else if (a.startsWith("--")) {
+                return refused("runs %s with the option " + a + ", which Atrium does not judge");
+            } else if (a.startsWith("-")) {
+                for (int j = 1; j < a.length(); j++) {
+                    char c = a.charAt(j);
+                    if (c == 'c') {
+                        return refused(INLINE + "-c" + NO_FILE);
+                    } else if (c == 'm') {
+                        return refused("runs a module looked up by name (%s -m " + (j + 1 < a.length() ? a.substring(j + 1)
+                                : i + 1 < args.size() ? args.get(i + 1) : "") + "), not a file it pins");
+                    } else if (c == 'W' || c == 'X') {
+                        if (j + 1 == a.length()) {
+                            i++; // the value is the next argument
+                        }
+                        break;
+                    } else if ("bBdEhiIOqsSuvVxRP?".indexOf(c) < 0) {
+                        return refused("runs %s with the option -" + c + ", which Atrium does not judge");
+                    }
+                }
+            } else {
+                return script(a);
+            }
+        }
+        return script(null);
+    }
+
+    /** Node's options: most take their value after '='; these take the next argument, or load code first. */
+    private static final Set<String> NODE_VALUES = Set.of("-C", "--conditions", "--input-type", "--title", "--stack-trace-limit");
+    private static final Set<String> NODE_INLINE = Set.of("-e", "--eval", "-p", "--print", "-pe");
+    private static final Set<String> NODE_PRELOAD = Set.of("-r", "--require", "--import", "--loader", "--experimental-loader",
+            "--env-file", "--experimental-policy");
+
+    private static String[] node(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (a.equals("-")) {
+                return refused("runs %s on a script read from stdin (-), not a file it pins");
+            } else if (a.equals("--")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (NODE_INLINE.contains(option)) {
+                return refused(INLINE + a + NO_FILE);
+            } else if (NODE_PRELOAD.contains(option)) {
+                return refused("runs %s with " + option + ", which loads code before the script that no pin covers");
+            } else if (NODE_VALUES.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return script(a);
+            }
+        }
+        return script(null);
+    }
+
+    /** POSIX shells and bash: {@code -c} runs its argument, {@code -s} reads stdin, {@code -o} takes a value. */
+    private static String[] shell(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-") || a.equals("--")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (a.equals("--rcfile") || a.equals("--init-file")) {
+                return refused("runs %s with " + a + ", which reads a file no pin covers");
+            } else if (a.startsWith("--")) {
+                continue; // --norc, --posix, --login…: flags
+            } else if (a.startsWith("-") || a.startsWith("+")) {
+                for (int j = 1; j < a.length(); j++) {
+                    char c = a.charAt(j);
+                    if (c == 'c') {
+                        return refused(INLINE + "-c" + NO_FILE);
+                    } else if (c == 's') {
+                        return refused("runs %s on a script read from stdin (-s), not a file it pins");
+                    } else if (c == 'o' || c == 'O') {
+                        i++;
+                    } else if (!Character.isLetter(c)) {
+                        return refused("runs %s with the option " + a + ", which Atrium does not judge");
+                    }
+                }
+            } else {
+                return script(a);
+            }
+        }
+        return script(null);
+    }
+
+    /** Options of java that take the next argument as their value. */
+    private static final Set<String> JAVA_VALUES = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
+            "--upgrade-module-path", "--add-modules", "--add-exports", "--add-opens", "--add-reads", "--limit-modules",
+            "--enable-native-access", "--source");
+
+    private static String[] java(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (a.equals("-jar")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (a.equals("-m") || option.equals("--module")) {
+                return refused("runs a module looked up on its module path (%s " + a + "), not a file it pins");
+            } else if (a.startsWith("@")) {
+                return refused("runs %s with options read from " + a.substring(1) + ", which no pin covers");
+            } else if (a.startsWith("-javaagent") || a.startsWith("-agentlib") || a.startsWith("-agentpath")
+                    || a.startsWith("-Xbootclasspath") || option.equals("--patch-module")) {
+                return refused("runs %s with " + option.split(":")[0] + ", which loads code no pin covers");
+            } else if (JAVA_VALUES.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a.endsWith(".java") ? script(a)
+                        : refused("runs the class " + a + " looked up on its class path, not a file it pins (use -jar with a pinned jar)");
+            }
+        }
+        return script(null);
+    }
+
+    /**
+     * Ruby, Perl, PHP: only the options below, which load nothing, are judged; any other is refused
+     * (their options that run inline code, preload libraries or add search folders are many).
+     */
+    private static String[] strict(String family, List<String> args) {
+        String flags = switch (family) {
+            case "ruby" -> "wvdWU";
+            case "perl" -> "wWXTtlnpasU";
+            default -> "nqH"; // php; -f names the script
+        };
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (family.equals("php") && a.equals("-f")) {
+                return i + 1 < args.size() ? script(args.get(i + 1)) : script(null);
+            } else if (a.equals("-")) {
+                return refused("runs %s on a script read from stdin (-), not a file it pins");
+            } else if (a.startsWith("-")) {
+                for (int j = 1; j < a.length(); j++) {
+                    if (flags.indexOf(a.charAt(j)) < 0) {
+                        return refused("runs %s with the option " + a + ", which Atrium does not judge");
+                    }
+                }
+            } else {
+                return script(a);
+            }
+        }
+        return script(null);
+    }
+
+    /** @return whether the command runs CPython, so that the host passes it its bytecode options */
+    public boolean python() {
+        return "python".equals(interpreter);
+    }
+}
