@@ -45,7 +45,8 @@ public record Program(String interpreter, Path script, String refusal) {
         List<String> cmd = m.command();
         String exe = cmd.get(0);
         String family = family(exe.substring(exe.lastIndexOf('/') + 1));
-        if (family == null || insideFolder(m, exe)) { // an interpreter of the plugin's own is a program of it like any other
+        if (family == null || insideFolder(m, exe) || exe.contains("/") && !systemFile(m.folder().resolve(exe))) {
+            // an interpreter of the plugin's own, or one anybody could have put there, is a program of it like any other
             return exe.contains("/") ? new Program(null, null, null)
                     : new Program(null, null, "runs " + exe + " from the PATH, which is neither a file of the plugin nor an interpreter "
                     + "Atrium knows (name the program by its path and pin it)");
@@ -132,6 +133,31 @@ public record Program(String interpreter, Path script, String refusal) {
             return exe.contains("/") && m.folder().resolve(exe).normalize().startsWith(m.folder());
         } catch (InvalidPathException e) {
             return false;
+        }
+    }
+
+    /**
+     * @return whether a file is trusted as the system's: it and every folder above it (links followed)
+     *         belong to root or the server's user, and no one else may write them. /tmp/python3 is not.
+     */
+    static boolean systemFile(Path file) {
+        try {
+            String me = System.getProperty("user.name");
+            for (Path p = file.toRealPath(); p != null; p = p.getParent()) {
+                java.nio.file.attribute.PosixFileAttributes a = java.nio.file.Files.readAttributes(p,
+                        java.nio.file.attribute.PosixFileAttributes.class);
+                String owner = a.owner().getName();
+                if (!owner.equals("root") && !owner.equals(me)
+                        || a.permissions().contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        || a.permissions().contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true; // missing: the deploy says so, naming it
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false; // no POSIX owners to judge by
         }
     }
 

@@ -139,6 +139,17 @@ class ProgramTest {
     }
 
     @Test
+    void anInterpreterByPathIsTrustedOnlyWhereOnlyItsOwnerOrRootCanChangeIt(@TempDir Path elsewhere) throws Exception {
+        // /tmp/python3: anyone on the machine could have put it there, and it ran as a trusted system file with only the script pinned
+        Path open = Files.createDirectories(elsewhere.resolve("open"));
+        Path python = Files.writeString(open.resolve("python3"), "#!/bin/sh\necho unpinned\n");
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals("runs " + python + ", which it does not pin", unpinned("[\"" + python + "\",\"greeter.py\"]", "greeter.py"));
+        assertNull(unpinned("[\"" + python + "\",\"greeter.py\"]", "greeter.py", python.toString()), "pinned, it may run");
+        assertNull(unpinned("[\"/usr/bin/python3\",\"greeter.py\"]", "greeter.py"), "a system file");
+    }
+
+    @Test
     void pythonIsToldApartFromOtherInterpreters() {
         assertEquals("python", Program.family("python3.11"));
         assertEquals("python", Program.family("python3"));
