@@ -66,6 +66,18 @@ class SecretsIT extends ServerWithPluginFolder {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
     }
 
+    @Test
+    void aSecretGivenAsAListIsRefusedInOneLineNotTurnedIntoATokenOfItsJavaName() throws Exception {
+        String generated = atrium.execute("web:token").output();
+        drop("io.atrium.web.json", "{\"token\": [\"" + TOKEN + "\", \"a-second-token-in-the-list\"]}");
+        await("the list is refused in one line", () -> log.stream().anyMatch(l -> l.contains("io.atrium.web")
+                && l.contains("token") && l.contains("one value")));
+        // a String[] made a token of its Java name ("[Ljava.lang.String;@1b2c3d4": 28 characters, about 32 bits to guess)
+        assertEquals(generated, atrium.execute("web:token").output(), "the generated token stays in force");
+        assertTrue(log.stream().noneMatch(l -> l.contains(TOKEN)), "a secret is logged");
+        assertTrue(configurations("io.atrium.web").stream().noneMatch(c -> c.contains(TOKEN)), configurations("io.atrium.web").toString());
+    }
+
     private Object configAdmin() {
         try {
             // all references: the test's class path is not the Config Admin bundle's class space

@@ -86,6 +86,12 @@ public final class SecretStore implements Secrets, ConfigurationListener {
             if (v == null || isPlaceholder(v)) {
                 continue;
             }
+            if (v.getClass().isArray() || v instanceof java.util.Collection) {
+                // its toString() ("[Ljava.lang.String;@1b2c3d4") would become the secret: a token easily guessed
+                LOG.severe("configuration " + pid + ": the secret " + key + " is a list, not one value; it is ignored (set it as one string)");
+                sealed.remove(key);
+                continue;
+            }
             String secret = v.toString();
             String name = pid + "/" + key;
             if (!secret.equals(values.getProperty(name))) {

@@ -79,6 +79,7 @@ final class VerifiedCopies {
             for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
                 Path original = pin.getKey();
                 Path copy = copyOf(m, original);
+                privateFolders(copy.getParent()); // before comparing: a copy is judged where it is, not through a link
                 Compared c = compare(original, copy);
                 if (c.same()) {
                     check(m, original, c.sha256(), pin.getValue()); // streamed: the copy holds the bytes just hashed
@@ -101,6 +102,7 @@ final class VerifiedCopies {
     Path sdk() throws IOException {
         Path dir = root.resolve(SDK_FOLDER).resolve("python");
         synchronized (locks.computeIfAbsent(SDK_FOLDER, k -> new Object())) {
+            privateFolders(dir);
             List<Path> kept = new ArrayList<>();
             for (Map.Entry<String, byte[]> f : sdkFiles().entrySet()) {
                 Path copy = dir.resolve(f.getKey());
@@ -209,7 +211,7 @@ final class VerifiedCopies {
     }
 
     private void write(Path copy, byte[] bytes, boolean executable) throws IOException {
-        createPrivateDirectories(copy.getParent());
+        privateFolders(copy.getParent());
         Path part = Files.createTempFile(copy.getParent(), ".verified-", ".part");
         try {
             Files.write(part, bytes);
@@ -221,11 +223,28 @@ final class VerifiedCopies {
         }
     }
 
-    private void createPrivateDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
+    /**
+     * Makes every folder from the root down to {@code dir} a folder of the server's own, owner-only:
+     * one that is a link (or a file) is removed and made afresh, so that no copy is compared, written
+     * or run through a link to a folder someone else can change (a data folder restored from elsewhere).
+     */
+    private void privateFolders(Path dir) throws IOException {
+        Files.createDirectories(root.toAbsolutePath().getParent());
+        Path d = root;
+        privateFolder(d);
+        for (Path name : root.relativize(dir)) {
+            d = d.resolve(name);
+            privateFolder(d);
+        }
+    }
+
+    private static void privateFolder(Path dir) throws IOException {
+        if (Files.isDirectory(dir, NOFOLLOW)) {
             return;
         }
-        createPrivateDirectories(dir.getParent());
+        if (Files.exists(dir, NOFOLLOW)) {
+            Files.delete(dir); // a link is removed, not what it leads to
+        }
         try {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
         } catch (java.nio.file.FileAlreadyExistsException raced) {

@@ -34,14 +34,19 @@ public record Program(String interpreter, Path script, String refusal) {
             "PYTHONUSERBASE", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PYTHONCHECKHASHBASEDPYCS",
             "NODE_OPTIONS", "NODE_PATH", "NODE_COMPILE_CACHE", "PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYLIB", "RUBYOPT",
             "PHPRC", "PHP_INI_SCAN_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV", "CLASSPATH",
-            "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
+            "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
+            // an OpenSSL configuration loads providers and engines (native code) into whatever uses OpenSSL: node, Python's ssl
+            "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES",
+            // RubyGems evaluates a Gemfile found from the working directory, and activates gems from these folders
+            "RUBYGEMS_GEMDEPS", "GEM_PATH", "GEM_HOME");
 
     /** @return the program of the manifest's command */
     public static Program of(PluginManifest m) {
         List<String> cmd = m.command();
         String exe = cmd.get(0);
         String family = family(exe.substring(exe.lastIndexOf('/') + 1));
-        if (family == null || insideFolder(m, exe)) { // an interpreter of the plugin's own is a program of it like any other
+        if (family == null || insideFolder(m, exe) || exe.contains("/") && !systemFile(m.folder().resolve(exe))) {
+            // an interpreter of the plugin's own, or one anybody could have put there, is a program of it like any other
             return exe.contains("/") ? new Program(null, null, null)
                     : new Program(null, null, "runs " + exe + " from the PATH, which is neither a file of the plugin nor an interpreter "
                     + "Atrium knows (name the program by its path and pin it)");
@@ -99,7 +104,7 @@ public record Program(String interpreter, Path script, String refusal) {
             }
         }
         for (String name : m.inheritEnv()) {
-            if (loadsCode(name, "") != null) {
+            if (!name.equals("HOME") && loadsCode(name, "") != null) { // the server's HOME is passed anyway (Launcher.ALLOWED_ENV)
                 return "inherits " + name + " (field inheritEnv), through which an interpreter or the dynamic linker loads code no pin covers";
             }
         }
@@ -109,6 +114,9 @@ public record Program(String interpreter, Path script, String refusal) {
     private static String loadsCode(String name, String value) {
         if (LOADS_CODE.contains(name)) {
             return "through which an interpreter or the dynamic linker loads code no pin covers";
+        }
+        if (name.equals("HOME")) { // Python runs the .pth files of HOME/.local/…/site-packages at start
+            return "under which Python and Node look for packages no pin covers";
         }
         if (name.equals("PATH") && java.util.Arrays.stream(value.split(":", -1)).anyMatch(d -> !d.startsWith("/"))) {
             return "whose relative entries find programs in the working directory, which no pin covers";
@@ -125,6 +133,31 @@ public record Program(String interpreter, Path script, String refusal) {
             return exe.contains("/") && m.folder().resolve(exe).normalize().startsWith(m.folder());
         } catch (InvalidPathException e) {
             return false;
+        }
+    }
+
+    /**
+     * @return whether a file is trusted as the system's: it and every folder above it (links followed)
+     *         belong to root or the server's user, and no one else may write them. /tmp/python3 is not.
+     */
+    static boolean systemFile(Path file) {
+        try {
+            String me = System.getProperty("user.name");
+            for (Path p = file.toRealPath(); p != null; p = p.getParent()) {
+                java.nio.file.attribute.PosixFileAttributes a = java.nio.file.Files.readAttributes(p,
+                        java.nio.file.attribute.PosixFileAttributes.class);
+                String owner = a.owner().getName();
+                if (!owner.equals("root") && !owner.equals(me)
+                        || a.permissions().contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        || a.permissions().contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true; // missing: the deploy says so, naming it
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false; // no POSIX owners to judge by
         }
     }
 
@@ -181,8 +214,13 @@ public record Program(String interpreter, Path script, String refusal) {
                         return refused("runs a module looked up by name (%s -m " + (j + 1 < a.length() ? a.substring(j + 1)
                                 : i + 1 < args.size() ? args.get(i + 1) : "") + "), not a file it pins");
                     } else if (c == 'W' || c == 'X') {
+                        String value = j + 1 < a.length() ? a.substring(j + 1) : i + 1 < args.size() ? args.get(i + 1) : "";
                         if (j + 1 == a.length()) {
                             i++; // the value is the next argument
+                        }
+                        if (c == 'X' && (value.startsWith("pycache_prefix") || value.startsWith("presite"))) {
+                            // bytecode is read from the prefix (-B stops only writing), a module run before the script
+                            return refused("runs %s with -X " + value.split("=")[0] + ", which reads bytecode no pin covers");
                         }
                         break;
                     } else if ("bBdEhiIOqsSuvVxRP?".indexOf(c) < 0) {
@@ -200,7 +238,28 @@ public record Program(String interpreter, Path script, String refusal) {
     private static final Set<String> NODE_VALUES = Set.of("-C", "--conditions", "--input-type", "--title", "--stack-trace-limit");
     private static final Set<String> NODE_INLINE = Set.of("-e", "--eval", "-p", "--print", "-pe");
     private static final Set<String> NODE_PRELOAD = Set.of("-r", "--require", "--import", "--loader", "--experimental-loader",
-            "--env-file", "--experimental-policy");
+            "--env-file", "--env-file-if-exists", "--experimental-policy", "--openssl-config", "--snapshot-blob", "--test-reporter");
+    /** The inspector runs what whoever reaches its port sends. */
+    private static final Set<String> NODE_INSPECTOR = Set.of("--inspect", "--inspect-brk", "--inspect-wait", "--inspect-port", "--debug-port");
+    /**
+     * Node's options that take no value. Any other option must give its value after '=': node takes
+     * "--opt a b" as an option, its value and the script, so an option Atrium does not know would make it
+     * judge the wrong argument as the script (and leave the one that runs unpinned).
+     */
+    private static final Set<String> NODE_FLAGS = Set.of("-c", "--check", "-i", "--interactive", "-h", "--help", "-v", "--version",
+            "--abort-on-uncaught-exception", "--build-snapshot", "--cpu-prof", "--heap-prof", "--disable-wasm-trap-handler",
+            "--disallow-code-generation-from-strings", "--enable-fips", "--force-fips", "--enable-source-maps", "--expose-gc",
+            "--experimental-vm-modules", "--experimental-wasm-modules", "--experimental-require-module", "--experimental-import-meta-resolve",
+            "--experimental-websocket", "--experimental-eventsource", "--experimental-test-coverage", "--experimental-print-required-tla",
+            "--experimental-permission", "--allow-addons", "--allow-child-process", "--allow-wasi", "--allow-worker",
+            "--force-context-aware", "--frozen-intrinsics", "--huge-max-old-generation-size", "--insecure-http-parser",
+            "--interpreted-frames-native-stack", "--jitless", "--openssl-legacy-provider", "--openssl-shared-config",
+            "--pending-deprecation", "--preserve-symlinks", "--preserve-symlinks-main", "--prof", "--report-compact",
+            "--report-on-fatalerror", "--report-on-signal", "--report-uncaught-exception", "--report-exclude-network", "--test",
+            "--test-only", "--test-force-exit", "--throw-deprecation", "--tls-max-v1.2", "--tls-max-v1.3", "--tls-min-v1.0",
+            "--tls-min-v1.1", "--tls-min-v1.2", "--tls-min-v1.3", "--trace-atomics-wait", "--trace-deprecation", "--trace-exit",
+            "--trace-promises", "--trace-sigint", "--trace-sync-io", "--trace-tls", "--trace-uncaught", "--trace-warnings",
+            "--track-heap-objects", "--use-bundled-ca", "--use-openssl-ca", "--watch", "--watch-preserve-output", "--zero-fill-buffers");
 
     private static String[] node(List<String> args) {
         for (int i = 0; i < args.size(); i++) {
@@ -214,8 +273,12 @@ public record Program(String interpreter, Path script, String refusal) {
                 return refused(INLINE + a + NO_FILE);
             } else if (NODE_PRELOAD.contains(option)) {
                 return refused("runs %s with " + option + ", which loads code before the script that no pin covers");
+            } else if (NODE_INSPECTOR.contains(option)) {
+                return refused("runs %s with " + option + ", through which whoever reaches its port runs code no pin covers");
             } else if (NODE_VALUES.contains(a)) {
                 i++;
+            } else if (a.startsWith("-") && !a.contains("=") && !NODE_FLAGS.contains(a) && !a.startsWith("--no-")) {
+                return refused("runs %s with the option " + a + ", which Atrium does not judge (give an option's value after '=')");
             } else if (!a.startsWith("-")) {
                 return script(a);
             }
@@ -258,6 +321,10 @@ public record Program(String interpreter, Path script, String refusal) {
             "--upgrade-module-path", "--add-modules", "--add-exports", "--add-opens", "--add-reads", "--limit-modules",
             "--enable-native-access", "--source");
 
+    /** HotSpot options that read more options (an agent) from a file, run a command, or map classes from an archive. */
+    private static final Set<String> JAVA_HOTSPOT_LOADS = Set.of("-XX:VMOptionsFile", "-XX:Flags", "-XX:OnError", "-XX:OnOutOfMemoryError",
+            "-XX:SharedArchiveFile");
+
     private static String[] java(List<String> args) {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -271,6 +338,8 @@ public record Program(String interpreter, Path script, String refusal) {
             } else if (a.startsWith("-javaagent") || a.startsWith("-agentlib") || a.startsWith("-agentpath")
                     || a.startsWith("-Xbootclasspath") || option.equals("--patch-module")) {
                 return refused("runs %s with " + option.split(":")[0] + ", which loads code no pin covers");
+            } else if (JAVA_HOTSPOT_LOADS.contains(option)) {
+                return refused("runs %s with " + option + ", which loads code no pin covers");
             } else if (JAVA_VALUES.contains(a)) {
                 i++;
             } else if (!a.startsWith("-")) {

@@ -99,6 +99,26 @@ class VerifiedCopiesTest {
     }
 
     @Test
+    void aFolderOfCopiesThatIsALinkIsReplacedNotFollowed() throws Exception {
+        PluginManifest m = pinned();
+        assertEquals("pinned atrium-plugin-7f3c9b2e 1", run(m));
+        // the plugin's folder of copies made a link to a folder elsewhere (a data folder restored from another
+        // machine, say) that holds the right copies, and bytecode beside them: the copies compared the same through
+        // the link, the folder was not pruned (not a directory without following links), and the bytecode ran
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path show = verified.resolve("show");
+        for (String f : new String[] {"show.py", "lib.py"}) {
+            Files.copy(show.resolve(f), elsewhere.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        new VerifiedCopies(verified).discard("show");
+        Files.createSymbolicLink(show, elsewhere);
+        plantBytecode(elsewhere.resolve("lib.py"), "WORD = 'PWNED!'\n");
+        assertEquals("pinned atrium-plugin-7f3c9b2e 1", run(m));
+        assertTrue(Files.isDirectory(show, java.nio.file.LinkOption.NOFOLLOW_LINKS), "a folder of the server's own, not the link");
+        assertTrue(Files.exists(elsewhere.resolve("__pycache__")), "nothing is done to what the link led to");
+    }
+
+    @Test
     void theHelperHandedToPluginsIsTheServersOwnWhateverWasPutInItsPlace() throws Exception {
         PluginManifest m = pinned();
         run(m);

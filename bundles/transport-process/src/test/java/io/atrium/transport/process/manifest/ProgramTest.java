@@ -97,6 +97,59 @@ class ProgramTest {
     }
 
     @Test
+    void optionsThatLoadCodeFromElsewhereThanThePinnedFilesAreRefused() {
+        // Python reads bytecode from the prefix (relative: the plugin folder), -B or not: an unchecked .pyc there replaced a pinned module
+        assertEquals("runs python3 with -X pycache_prefix, which reads bytecode no pin covers",
+                unpinned("[\"python3\",\"-X\",\"pycache_prefix=cache\",\"greeter.py\"]", "greeter.py", "lib.py"));
+        assertEquals("runs python3 with -X pycache_prefix, which reads bytecode no pin covers",
+                unpinned("[\"python3\",\"-Xpycache_prefix=cache\",\"greeter.py\"]", "greeter.py"));
+        // an OpenSSL configuration loads providers and engines: native code
+        assertEquals("runs node with --openssl-config, which loads code before the script that no pin covers",
+                unpinned("[\"node\",\"--openssl-config=ssl.cnf\",\"greeter.js\"]", "greeter.js"));
+        assertEquals("runs node with --snapshot-blob, which loads code before the script that no pin covers",
+                unpinned("[\"node\",\"--snapshot-blob=app.blob\",\"greeter.js\"]", "greeter.js"));
+        // the inspector lets whoever reaches its port run code in the plugin
+        assertEquals("runs node with --inspect, through which whoever reaches its port runs code no pin covers",
+                unpinned("[\"node\",\"--inspect=9229\",\"greeter.js\"]", "greeter.js"));
+        // node takes "--max-http-header-size 1000 later.js" as an option, its value and the script: Atrium must not take 1000 for the script
+        assertEquals("runs node with the option --max-http-header-size, which Atrium does not judge (give an option's value after '=')",
+                unpinned("[\"node\",\"--max-http-header-size\",\"README\",\"later.js\"]", "README"));
+        assertNull(unpinned("[\"node\",\"--max-http-header-size=1000\",\"--enable-source-maps\",\"--no-warnings\",\"greeter.js\"]", "greeter.js"));
+        // HotSpot reads options (an agent) from a file, or runs a command
+        assertEquals("runs java with -XX:VMOptionsFile, which loads code no pin covers",
+                unpinned("[\"java\",\"-XX:VMOptionsFile=opts.txt\",\"-jar\",\"plugin.jar\"]", "plugin.jar"));
+        assertEquals("runs java with -XX:Flags, which loads code no pin covers",
+                unpinned("[\"java\",\"-XX:Flags=.hotspotrc\",\"-jar\",\"plugin.jar\"]", "plugin.jar"));
+        assertEquals("runs java with -XX:OnOutOfMemoryError, which loads code no pin covers",
+                unpinned("[\"java\",\"-XX:OnOutOfMemoryError=sh x.sh\",\"-jar\",\"plugin.jar\"]", "plugin.jar"));
+        assertNull(unpinned("[\"java\",\"-XX:+UseSerialGC\",\"-Xmx64m\",\"-jar\",\"plugin.jar\"]", "plugin.jar"));
+    }
+
+    @Test
+    void moreVariablesThroughWhichCodeIsLoadedAreRefused() {
+        // Python's user site under HOME runs every .pth in it at start: HOME pointed at the plugin folder ran unpinned code
+        assertEquals("sets HOME (field env), under which Python and Node look for packages no pin covers",
+                Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"env\":{\"HOME\":\".\"}", "greeter.py")));
+        for (String name : List.of("OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "RUBYGEMS_GEMDEPS", "GEM_PATH", "GEM_HOME")) {
+            assertEquals("sets " + name + " (field env), through which an interpreter or the dynamic linker loads code no pin covers",
+                    Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"env\":{\"" + name + "\":\"x\"}", "greeter.py")));
+        }
+        assertNull(Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"inheritEnv\":[\"HOME\"]", "greeter.py")),
+                "the server's own HOME is passed anyway: its packages are trusted as the interpreter is");
+    }
+
+    @Test
+    void anInterpreterByPathIsTrustedOnlyWhereOnlyItsOwnerOrRootCanChangeIt(@TempDir Path elsewhere) throws Exception {
+        // /tmp/python3: anyone on the machine could have put it there, and it ran as a trusted system file with only the script pinned
+        Path open = Files.createDirectories(elsewhere.resolve("open"));
+        Path python = Files.writeString(open.resolve("python3"), "#!/bin/sh\necho unpinned\n");
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals("runs " + python + ", which it does not pin", unpinned("[\"" + python + "\",\"greeter.py\"]", "greeter.py"));
+        assertNull(unpinned("[\"" + python + "\",\"greeter.py\"]", "greeter.py", python.toString()), "pinned, it may run");
+        assertNull(unpinned("[\"/usr/bin/python3\",\"greeter.py\"]", "greeter.py"), "a system file");
+    }
+
+    @Test
     void pythonIsToldApartFromOtherInterpreters() {
         assertEquals("python", Program.family("python3.11"));
         assertEquals("python", Program.family("python3"));
