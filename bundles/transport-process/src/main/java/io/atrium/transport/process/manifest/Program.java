@@ -98,30 +98,60 @@ public record Program(String interpreter, Path script, String refusal) {
             }
         }
         for (Map.Entry<String, String> e : m.env().entrySet()) {
-            String why = loadsCode(e.getKey(), e.getValue());
+            String why = loadsCode(m, e.getKey(), e.getValue());
             if (why != null) {
                 return "sets " + e.getKey() + " (field env), " + why;
             }
         }
         for (String name : m.inheritEnv()) {
-            if (!name.equals("HOME") && loadsCode(name, "") != null) { // the server's HOME is passed anyway (Launcher.ALLOWED_ENV)
+            if (!name.equals("HOME") && !name.equals("PATH") && loadsCode(m, name, "") != null) { // the server's HOME is passed anyway (Launcher.ALLOWED_ENV)
                 return "inherits " + name + " (field inheritEnv), through which an interpreter or the dynamic linker loads code no pin covers";
             }
         }
         return null;
     }
 
-    private static String loadsCode(String name, String value) {
+    private static String loadsCode(PluginManifest m, String name, String value) {
         if (LOADS_CODE.contains(name)) {
             return "through which an interpreter or the dynamic linker loads code no pin covers";
         }
         if (name.equals("HOME")) { // Python runs the .pth files of HOME/.local/…/site-packages at start
             return "under which Python and Node look for packages no pin covers";
         }
-        if (name.equals("PATH") && java.util.Arrays.stream(value.split(":", -1)).anyMatch(d -> !d.startsWith("/"))) {
-            return "whose relative entries find programs in the working directory, which no pin covers";
+        if (name.equals("PATH")) {
+            return pathRefusal(m, value);
         }
         return null;
+    }
+
+    /** A PATH may lead only to the system's programs: a program found elsewhere runs unpinned, by name. */
+    private static String pathRefusal(PluginManifest m, String value) {
+        for (String d : value.split(":", -1)) {
+            if (!d.startsWith("/")) {
+                return "whose relative entries find programs in the working directory, which no pin covers";
+            }
+            Path dir;
+            try {
+                dir = Path.of(d).normalize();
+            } catch (InvalidPathException e) {
+                return "whose entry '" + d + "' is no path";
+            }
+            if (dir.startsWith(m.folder()) || real(dir).startsWith(real(m.folder()))) {
+                return "whose entry " + d + " is in the plugin folder, where it finds programs no pin covers";
+            }
+            if (!systemFile(dir)) {
+                return "whose entry " + d + " others may write, so a program found there runs unpinned";
+            }
+        }
+        return null;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException e) {
+            return p;
+        }
     }
 
     private static String relative(PluginManifest m, Path f) {

@@ -94,6 +94,12 @@ class ProgramTest {
         assertEquals("inherits LD_PRELOAD (field inheritEnv), through which an interpreter or the dynamic linker loads code no pin covers",
                 Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"inheritEnv\":[\"LD_PRELOAD\"]", "greeter.py")));
         assertNull(Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"env\":{\"GREETING\":\"hi\",\"PATH\":\"/usr/bin\"}", "greeter.py")));
+        // python3 (or /usr/bin/env, or a pinned script) is found by the manifest's PATH: an entry in the plugin folder, or one anyone may write, runs what no pin covers
+        assertEquals("sets PATH (field env), whose entry " + folder.resolve("bin") + " is in the plugin folder, where it finds programs no pin covers",
+                Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"env\":{\"PATH\":\"" + folder.resolve("bin") + ":/usr/bin\"}",
+                        "greeter.py")));
+        assertEquals("sets PATH (field env), whose entry /tmp others may write, so a program found there runs unpinned",
+                Program.unpinned(manifest("[\"python3\",\"greeter.py\"]", "\"env\":{\"PATH\":\"/usr/bin:/tmp\"}", "greeter.py")));
     }
 
     @Test
