@@ -114,25 +114,33 @@ public final class ManifestPolicy {
      * @throws IllegalArgumentException "is refused: …", one line
      */
     public void checkLinks(Path folder, java.util.Collection<Path> files) {
-        if (linksOutsideAllowed) {
-            return;
-        }
-        Path inside = folder.toAbsolutePath().normalize();
         for (Path f : files) {
-            Path file = f.toAbsolutePath().normalize();
-            if (!file.startsWith(inside)) {
-                continue; // named outside the folder outright (/usr/bin/python3): not the folder's file
-            }
             try {
-                Path real = file.toRealPath();
-                if (!real.startsWith(inside.toRealPath())) {
-                    throw new IllegalArgumentException("is refused: " + inside.relativize(file) + " is a symbolic link to " + real
-                            + ", outside the plugin folder (trust policy: allowLinksOutside = false)");
-                }
+                checked(folder, f);
             } catch (java.io.IOException missing) {
                 // a file that is not there: the launch says so
             }
         }
+    }
+
+    /**
+     * Judges one file as {@link #checkLinks} does and returns where it really is: reading it there (the
+     * last name not followed) reads what was judged, not a link swapped in after the check.
+     *
+     * @return the file's real path
+     * @throws IllegalArgumentException "is refused: …", one line
+     * @throws java.io.IOException when it is not there
+     */
+    public Path checked(Path folder, Path f) throws java.io.IOException {
+        Path inside = folder.toAbsolutePath().normalize();
+        Path file = f.toAbsolutePath().normalize();
+        Path real = file.toRealPath();
+        if (!linksOutsideAllowed && file.startsWith(inside) && !real.startsWith(inside.toRealPath())) {
+            // named outside the folder outright (/usr/bin/python3) is not the folder's file
+            throw new IllegalArgumentException("is refused: " + inside.relativize(file) + " is a symbolic link to " + real
+                    + ", outside the plugin folder (trust policy: allowLinksOutside = false)");
+        }
+        return real;
     }
 
     /**

@@ -227,9 +227,12 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
      * @throws IllegalArgumentException one line: refused, missing or unreadable
      */
     private byte[] module(WasmManifest m) {
-        policy.checkLinks(m.file().toAbsolutePath().getParent(), m.files());
         try {
-            return Files.readAllBytes(m.module());
+            // read where the check looked, the last name not followed: a link swapped in after the check is not read through
+            Path checked = policy.checked(m.file().toAbsolutePath().getParent(), m.module());
+            try (var in = Files.newInputStream(checked, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return in.readAllBytes();
+            }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
         } catch (IOException e) {
