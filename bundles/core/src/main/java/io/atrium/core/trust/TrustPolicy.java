@@ -120,9 +120,13 @@ public final class TrustPolicy {
             this.files = read;
             use(read.current());
         }
-        java.util.List<Path> places = TrustStore.revocationPlaces(properties, context.getProperty("atrium.home"));
         this.revocationsNamed = properties.get("revocationLists") != null;
-        this.revocationPlaces = places.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
+        try {
+            this.revocationPlaces = TrustStore.revocationPlaces(properties, context.getProperty("atrium.home")).stream()
+                    .map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
+        } catch (IllegalArgumentException invalid) {
+            this.revocationPlaces = invalid.getMessage(); // the store's revocation problem says it too: nothing is trusted
+        }
         this.allowLinksOutside = config.allowLinksOutside();
         // the raw value, as the transports read it: DS would make "bundle, process" one element
         java.util.List<String> kinds = ManifestPolicy.allowedKinds(properties.get("transports"));

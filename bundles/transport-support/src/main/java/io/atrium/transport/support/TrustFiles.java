@@ -14,8 +14,8 @@ import java.util.Map;
  * a CRL dropped into the revocation folder, or a trust store replaced, counts from the next check on,
  * without the configuration itself changing (an operator who revokes a key must not have to know
  * that a configuration must be touched too). Whether they changed is judged by each file's size,
- * modification time and file key, and by the names a revocation folder holds: a few {@code stat}
- * calls per check.
+ * modification time, file key, readability and (up to 1 MiB) SHA-256, and by the names a revocation
+ * folder holds: a few {@code stat} calls and a hash of a few KiB per check.
  */
 public final class TrustFiles {
     private final Map<String, Object> config;
@@ -63,13 +63,18 @@ public final class TrustFiles {
     /** What the files look like now: a change of any of them changes this. */
     private List<Object> stamp() {
         List<Object> stamp = new ArrayList<>();
-        Object configured = config.get("trustStore");
-        String text = configured == null ? "" : configured.toString().strip();
-        Path store = !text.isEmpty() ? Path.of(text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
-        if (store != null) {
-            stamp.add(of(store));
+        List<Path> places;
+        try {
+            Path store = TrustStore.storePath(config, atriumHome);
+            if (store != null) {
+                stamp.add(of(store));
+            }
+            places = TrustStore.revocationPlaces(config, atriumHome);
+        } catch (IllegalArgumentException invalid) {
+            stamp.add(invalid.getMessage()); // as read: the store says what is wrong
+            return stamp;
         }
-        for (Path place : TrustStore.revocationPlaces(config, atriumHome)) {
+        for (Path place : places) {
             stamp.add(of(place));
             if (Files.isDirectory(place)) {
                 try (var listing = Files.list(place)) {
@@ -82,10 +87,15 @@ public final class TrustFiles {
         return stamp;
     }
 
+    /** Files this small are also hashed: a list rewritten within one time-stamp tick, or restored with its old time, is seen. */
+    private static final long HASHED_UP_TO = 1 << 20;
+
     private static List<Object> of(Path file) {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class); // follows links, as reading does
-            return List.of(file.toString(), a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
+            Object content = !a.isRegularFile() ? "" : !Files.isReadable(file) ? "unreadable"
+                    : a.size() <= HASHED_UP_TO ? Sha256.of(file) : "large";
+            return List.of(file.toString(), a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()), content);
         } catch (IOException e) {
             boolean link = Files.isSymbolicLink(file);
             return List.of(file.toString(), link ? "dangling link" : Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? e.toString() : "missing");

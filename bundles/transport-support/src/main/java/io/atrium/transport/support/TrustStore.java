@@ -40,11 +40,21 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
      */
     public static TrustStore of(Map<String, Object> config, String atriumHome) {
         List<String> crlProblems = new ArrayList<>();
-        List<X509CRL> crls = revocationLists(config, atriumHome, crlProblems);
+        List<X509CRL> crls;
+        try {
+            crls = revocationLists(config, atriumHome, crlProblems);
+        } catch (IllegalArgumentException e) {
+            crls = List.of();
+            crlProblems.add(e.getMessage());
+        }
         List<String> problems = new ArrayList<>();
-        Object configured = config.get("trustStore");
-        String text = configured == null ? "" : configured.toString().strip();
-        Path store = !text.isEmpty() ? Path.of(text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
+        Path store;
+        try {
+            store = storePath(config, atriumHome);
+        } catch (IllegalArgumentException e) {
+            return new TrustStore(empty(), null, e.getMessage(), List.copyOf(crls), crlProblems.isEmpty() ? null : String.join("; ", crlProblems));
+        }
+        String text = config.get("trustStore") == null ? "" : config.get("trustStore").toString().strip();
         KeyStore ks = empty();
         if (store == null || !Files.isRegularFile(store)) {
             if (!text.isEmpty()) {
@@ -111,7 +121,25 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
     public static List<Path> revocationPlaces(Map<String, Object> config, String atriumHome) {
         List<String> named = ManifestFields.values(config.get("revocationLists"));
         return named.isEmpty() ? atriumHome == null ? List.of() : List.of(Path.of(atriumHome, "etc", "crl"))
-                : named.stream().map(n -> Path.of(n.strip())).toList();
+                : named.stream().map(n -> path("revocationLists", n.strip())).toList();
+    }
+
+    /**
+     * @return where {@code trustStore} says the store is, or the default {@code ATRIUM_HOME/etc/truststore.p12}; null when there is none
+     * @throws IllegalArgumentException when it names no valid path (a NUL in it, say), in one line
+     */
+    public static Path storePath(Map<String, Object> config, String atriumHome) {
+        Object configured = config.get("trustStore");
+        String text = configured == null ? "" : configured.toString().strip();
+        return !text.isEmpty() ? path("trustStore", text) : atriumHome == null ? null : Path.of(atriumHome, "etc", "truststore.p12");
+    }
+
+    private static Path path(String key, String text) {
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(key + " names '" + Escape.oneLine(text) + "', which is not a valid path (" + e.getReason() + ")");
+        }
     }
 
     /** @return the checks of a signer's certificate chain against these certificates and lists */

@@ -248,4 +248,35 @@ class SignerTrustTest {
         assertEquals("is signed by CN=Author, which the trust store does not trust", files.current().signers().refusal(List.of(author.cert()), null),
                 "a replaced store counts at once");
     }
+
+    @Test
+    void aPathThatIsNoPathIsAProblemOfTheStoreNotAnException(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrustFiles bad = new TrustFiles(java.util.Map.of("trustStore", dir + "/trust\u0000.p12"), null);
+        assertEquals("trustStore names '" + dir + "/trust\\x00.p12', which is not a valid path (Nul character not allowed)",
+                bad.current().problem());
+        TrustFiles badList = new TrustFiles(java.util.Map.of("revocationLists", dir + "/a\u0000.crl"), null);
+        org.junit.jupiter.api.Assertions.assertTrue(badList.current().revocationProblem().startsWith("revocationLists names '"),
+                badList.current().revocationProblem());
+        org.junit.jupiter.api.Assertions.assertNotNull(badList.current().signers().refusal(List.of(key("Author", null, false).cert()), null),
+                "fails closed");
+    }
+
+    @Test
+    void aListRewrittenInPlaceWithItsOldSizeAndTimeIsSeen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Key ca = key("Root", null, true);
+        java.nio.file.Path crl = dir.resolve("root.crl");
+        byte[] first = revoking(ca, key("A", ca, false).cert(), NOW.minus(Duration.ofHours(1)), CRLReason.keyCompromise).getEncoded();
+        byte[] second = first.clone();
+        second[second.length - 1] ^= 1; // the signature's last byte: another list of the same size
+        java.nio.file.Files.write(crl, first);
+        java.nio.file.attribute.FileTime time = java.nio.file.Files.getLastModifiedTime(crl);
+        TrustFiles files = new TrustFiles(java.util.Map.of("revocationLists", crl.toString()), null);
+        X509CRL before = files.current().revocations().get(0);
+        try (var out = java.nio.file.Files.newOutputStream(crl, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(second); // in place: the same file, the same size
+        }
+        java.nio.file.Files.setLastModifiedTime(crl, time); // and its old time, as cp -p or tar restores it
+        org.junit.jupiter.api.Assertions.assertNotNull(files.refresh(), "the new list is seen");
+        org.junit.jupiter.api.Assertions.assertNotEquals(List.of(before), files.current().revocations());
+    }
 }
