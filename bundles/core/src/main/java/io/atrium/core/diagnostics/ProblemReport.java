@@ -29,13 +29,15 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("io.atrium.core");
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
+    private final io.atrium.core.guard.TrustGuard guard;
     /** Start failures reported by the framework (activator threw), by bundle id, until the bundle changes. */
     private final Map<Long, String> startFailures = new ConcurrentHashMap<>();
 
     @Activate
-    public ProblemReport(BundleContext context, @Reference ServiceComponentRuntime scr) {
+    public ProblemReport(BundleContext context, @Reference ServiceComponentRuntime scr, @Reference io.atrium.core.guard.TrustGuard guard) {
         this.context = context;
         this.scr = scr;
+        this.guard = guard;
         context.addFrameworkListener(this);
         context.addBundleListener(this);
     }
@@ -131,8 +133,9 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
         }
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.INSTALLED && !isFragment(b)) {
+                String refused = guard.lastRefusal(b); // the trust policy's word, else the requirements'
                 problems.add(new PluginProblem(b.getSymbolicName() == null ? b.getLocation() : b.getSymbolicName(),
-                        source(b), ResolutionDiagnosis.explain(context, b)));
+                        source(b), refused != null ? refused : ResolutionDiagnosis.explain(context, b)));
             }
             String failure = startFailures.get(b.getBundleId());
             if (failure != null && b.getState() != Bundle.ACTIVE && b.getState() != Bundle.UNINSTALLED) {
