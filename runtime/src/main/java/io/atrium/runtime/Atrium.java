@@ -4,6 +4,7 @@ import io.atrium.api.PluginRegistry;
 import io.atrium.runtime.control.ControlServer;
 import io.atrium.runtime.internal.BaseBundles;
 import io.atrium.runtime.internal.CommandRunner;
+import io.atrium.runtime.internal.PluginGate;
 import io.atrium.runtime.internal.SystemPackages;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -484,6 +485,8 @@ public final class Atrium implements AutoCloseable {
             props.put(Constants.FRAMEWORK_STORAGE, data.resolve("cache").toString());
             props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SystemPackages.extra());
             props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(PLUGIN_START_LEVEL));
+            // what is installed without a level (felix:install) starts with the plugins, after the core that judges it
+            props.put("felix.startlevel.bundle", Integer.toString(PLUGIN_START_LEVEL));
             props.put("felix.log.level", "0"); // the core logs framework errors itself, one line each
             props.put("ds.loglevel", "0"); // and component failures: SCR's own log prints stack traces
             props.put("ds.cache.metadata", "true"); // SCR keeps the parsed component XML across restarts (per bundle id and modification)
@@ -505,6 +508,7 @@ public final class Atrium implements AutoCloseable {
                 for (Path jar : bundles) {
                     installExtra(ctx, jar);
                 }
+                PluginGate.close(ctx, PLUGIN_START_LEVEL, bundles.stream().map(jar -> jar.toUri().toString()).collect(java.util.stream.Collectors.toSet()));
                 // One resolver pass for everything started now, instead of one per bundle as each starts.
                 java.util.Set<String> late = BaseBundles.lateLocations();
                 framework.adapt(FrameworkWiring.class).resolveBundles(java.util.Arrays.stream(ctx.getBundles())

@@ -169,6 +169,10 @@ class SignerChainIT extends ServerWithPluginFolder {
         place(keys.signed(bundle("after"), author, "author"), "after.jar");
         String line = refusal("after.jar");
         assertTrue(line.contains("is signed by CN=Certified Author, whose certificate was revoked on"), line);
+        // and what it signed that already ran stops: a revoked key vouches for nothing
+        await("the bundle the revoked key signed stops", () -> atrium.service(Greeter.class, "before").isEmpty());
+        String before = refusal("before.jar");
+        assertTrue(before.contains("whose certificate was revoked on"), before);
     }
 
     @Test

@@ -120,7 +120,7 @@ class TrustIT extends ServerWithPluginFolder {
         }
         assertTrue(log.contains("WARNING plugin file strange.jar is signed by CN=Someone Else, which the trust store does not trust"
                 + " (trust policy: enforce)"), "each refusal is one line in the log");
-        assertEquals("Warned, y", greeter("warned").greet("y"), "what was installed before stays");
+        await("what was installed before unsigned is stopped", () -> atrium.service(Greeter.class, "warned").isEmpty());
         assertTrue(log.stream().noneMatch(l -> l.contains("trustpass")), "the trust store's password is never logged");
     }
 
@@ -282,6 +282,134 @@ class TrustIT extends ServerWithPluginFolder {
         atrium.awaitStarted(java.time.Duration.ofSeconds(30));
     }
 
+    /** Enforce, trusting the key {@code author}; waits until the core applies it. */
+    Path enforce() throws Exception {
+        Path author = Files.exists(work.resolve("author.p12")) ? work.resolve("author.p12") : key("author", "Trusted Plugin Author", null, 30);
+        Path truststore = work.resolve("trust.p12");
+        trust(author, "author", truststore);
+        drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
+        await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
+        return author;
+    }
+
+    @Test
+    void pluginUpdateJudgesTheSourceAgainAndKeepsTheTrustedBundleRunning() throws Exception {
+        Path author = enforce();
+        Path source = work.resolve("source.jar");
+        Files.copy(signed(TestPlugins.dsGreeter(work, "t.upd", "1.0.0", "upd", "Signed"), author, "author"), source);
+        String installed = atrium.execute("plugin:install " + source).output();
+        assertTrue(installed.startsWith("installed t.upd 1.0.0"), installed);
+        assertEquals("Signed, x", greeter("upd").greet("x"));
+
+        // the source overwritten by an unsigned jar of the same bundle: plugin:update refuses it, in one line
+        Files.copy(TestPlugins.dsGreeter(work, "t.upd", "1.0.1", "upd", "Unsigned"), source, StandardCopyOption.REPLACE_EXISTING);
+        var update = atrium.execute("plugin:update t.upd");
+        assertEquals(1, update.status(), update.output());
+        assertEquals("Error: " + source + " is not signed (trust policy: enforce)\n", update.output());
+        assertEquals("Signed, y", greeter("upd").greet("y"), "the trusted bundle runs on, never the unsigned code");
+    }
+
+    /** A bundle whose activator writes {@code marker}: whether its code ran is a file. */
+    Path activatorBundle(String bsn, Path marker) throws Exception {
+        return TestPlugins.bundle(work, bsn, "1.0.0", java.util.Map.of(bsn + ".A", """
+                package %s;
+                public class A implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) throws Exception {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of("%s"), "ran");
+                    }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """.formatted(bsn, marker)), java.util.Map.of("Bundle-Activator", bsn + ".A"));
+    }
+
+    @Test
+    void aBundleInstalledThroughTheFrameworkIsJudgedToo() throws Exception {
+        Path author = enforce();
+        Path unsignedRan = work.resolve("unsigned-ran");
+        Path unsigned = activatorBundle("t.felixed", unsignedRan);
+        String id = atrium.execute("felix:install file:" + unsigned).output().replaceAll("(?s).*Bundle ID: (\\d+).*", "$1").strip();
+        var start = atrium.execute("felix:start " + id);
+        org.osgi.framework.Bundle b = atrium.bundleContext().getBundle(Long.parseLong(id));
+        assertEquals(org.osgi.framework.Bundle.INSTALLED, b.getState(), start.output());
+        assertTrue(!Files.exists(unsignedRan), "its activator never ran");
+        String line = "WARNING bundle t.felixed 1.0.0 [" + id + "] from file:" + unsigned + " is not resolved: ";
+        assertEquals(1, log.stream().filter(l -> l.startsWith(line) && l.endsWith(" (the framework's copy of it) is not signed (trust policy: enforce); "
+                + "it stays installed and none of its code runs")).count(), String.join("\n", log));
+        assertTrue(atrium.execute("plugin:problems").output().contains("is not signed (trust policy: enforce)"), atrium.execute("plugin:problems").output());
+
+        // installed in place (reference:), the jar is judged where it lies
+        atrium.execute("felix:uninstall " + id);
+        String ref = atrium.execute("felix:install reference:file:" + unsigned).output().replaceAll("(?s).*Bundle ID: (\\d+).*", "$1").strip();
+        atrium.execute("felix:start " + ref);
+        assertEquals(org.osgi.framework.Bundle.INSTALLED, atrium.bundleContext().getBundle(Long.parseLong(ref)).getState());
+        assertTrue(!Files.exists(unsignedRan), "its activator never ran");
+        assertTrue(log.stream().anyMatch(l -> l.contains("[" + ref + "] from reference:file:" + unsigned + " is not resolved: " + unsigned
+                + " (installed by reference, loaded where it lies) is not signed (trust policy: enforce)")), String.join("\n", log));
+
+        // signed by the trusted key, the same way in, it runs
+        Path signedRan = work.resolve("signed-ran");
+        Path trusted = signed(activatorBundle("t.felixsigned", signedRan), author, "author");
+        String good = atrium.execute("felix:install file:" + trusted).output().replaceAll("(?s).*Bundle ID: (\\d+).*", "$1").strip();
+        var started = atrium.execute("felix:start " + good);
+        assertEquals(org.osgi.framework.Bundle.ACTIVE, atrium.bundleContext().getBundle(Long.parseLong(good)).getState(), started.output());
+        assertTrue(Files.exists(signedRan));
+    }
+
+    @Test
+    void aCachedCopyReplacedWhileTheServerWasStoppedIsJudgedAtStart() throws Exception {
+        Path author = enforce();
+        Path trusted = signed(TestPlugins.dsGreeter(work, "t.cached", "1.0.0", "cached", "Signed"), author, "author");
+        place(trusted, "cached.jar");
+        place(signed(TestPlugins.dsGreeter(work, "t.kept", "1.0.0", "kept", "Kept"), author, "author"), "kept.jar");
+        assertEquals("Signed, x", greeter("cached").greet("x"));
+        assertEquals("Kept, x", greeter("kept").greet("x"));
+
+        atrium.stop();
+        atrium = null;
+        // the framework's copy of the trusted jar, replaced by an unsigned build of the same bundle
+        byte[] original = Files.readAllBytes(trusted);
+        Path copy;
+        try (var files = Files.walk(work.resolve("data"))) {
+            copy = files.filter(f -> f.getFileName().toString().equals("bundle.jar")).filter(f -> {
+                try {
+                    return java.util.Arrays.equals(Files.readAllBytes(f), original);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow();
+        }
+        Files.copy(TestPlugins.dsGreeter(work, "t.cached", "1.0.0", "cached", "PWNED"), copy, StandardCopyOption.REPLACE_EXISTING);
+        atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+
+        String row = deploys().lines().filter(l -> l.startsWith("cached.jar ")).findFirst().orElse("");
+        assertTrue(row.contains("refused") && row.contains(copy + " (the framework's copy of it) is not signed (trust policy: enforce)"), deploys());
+        assertTrue(atrium.service(Greeter.class, "cached").isEmpty(), "the replaced copy does not run");
+        assertEquals(1, log.stream().filter(l -> l.startsWith("WARNING bundle t.cached 1.0.0 [") && l.contains(" is not resolved: " + copy)).count(),
+                String.join("\n", log));
+        assertEquals("Kept, y", greeter("kept").greet("y"), "a trusted copy runs after the restart");
+    }
+
+    @Test
+    void aStricterPolicyStopsTheBundlesItNowRefusesAndALooserOneLetsThemBack() throws Exception {
+        place(TestPlugins.dsGreeter(work, "t.loose", "1.0.0", "loose", "Loose"), "loose.jar");
+        assertEquals("Loose, x", greeter("loose").greet("x"));
+        Path author = key("author", "Trusted Plugin Author", null, 30);
+        place(signed(TestPlugins.dsGreeter(work, "t.vouched", "1.0.0", "vouched", "Vouched"), author, "author"), "vouched.jar");
+        assertEquals("Vouched, x", greeter("vouched").greet("x"));
+
+        enforce(); // warn -> enforce: the unsigned plugin that runs stops
+        await("the unsigned plugin stops", () -> atrium.service(Greeter.class, "loose").isEmpty());
+        await("it is listed as refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("loose.jar ") && l.contains("refused")
+                && l.contains("is not signed (trust policy: enforce)")));
+        assertEquals(1, log.stream().filter(l -> l.startsWith("WARNING plugin bundle t.loose 1.0.0 [") && l.contains("stopped by the changed trust policy: ")
+                && l.endsWith("is not signed (trust policy: enforce)")).count(), String.join("\n", log));
+        assertEquals("Vouched, y", greeter("vouched").greet("y"), "what the trust store vouches for runs on");
+
+        drop("io.atrium.trust.cfg", "bundleSignatures = warn\n");
+        assertEquals("Loose, again", greeter("loose").greet("again"), "warn lets it back");
+    }
+
     @Test
     void thePolicyOnDiskIsInForceForEveryTransportAfterARestart() throws Exception {
         drop("io.atrium.trust.cfg", "requirePins = process\ntransports = bundle, process\n");
@@ -375,7 +503,9 @@ class TrustIT extends ServerWithPluginFolder {
         await("the bundle is refused", () -> deploys().contains(
                 "is a plugin bundle, and the trust policy allows only wasm plugins (io.atrium.trust transports)"));
         assertTrue(atrium.service(Greeter.class, "inproc").isEmpty() && atrium.service(Greeter.class, "probe").isEmpty());
-        assertEquals("Before, y", greeter("before").greet("y"), "a bundle installed before stays (the policy applies to deploys)");
+        await("a bundle installed before is stopped too", () -> atrium.service(Greeter.class, "before").isEmpty());
+        assertTrue(deploys().lines().anyMatch(l -> l.startsWith("before.jar ") && l.contains("is a plugin bundle, and the trust policy allows only wasm")),
+                deploys());
     }
 
     @Test

@@ -190,6 +190,9 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     private final TrustPolicy trust;
     /** Keeps secret properties (a trust store's password) out of the configurations written from files. */
     private final io.atrium.core.secrets.SecretStore secrets;
+    private final io.atrium.core.guard.TrustGuard guard;
+    /** A changed trust policy: what runs is judged again, on the worker. */
+    private final Runnable policyChanged = this::policyChanged;
     private final Path dir;
     private final long maxTextBytes;
     private final ScheduledExecutorService worker;
@@ -213,12 +216,13 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
-                          @Reference PluginFacades facades, @Reference TrustPolicy trust,
+                          @Reference PluginFacades facades, @Reference TrustPolicy trust, @Reference io.atrium.core.guard.TrustGuard guard,
                           @Reference PluginStarts starts, @Reference io.atrium.core.registry.PluginCatalog catalog,
                           @Reference io.atrium.core.secrets.SecretStore secrets) {
         this.secrets = secrets;
         this.catalog = catalog;
         this.trust = trust;
+        this.guard = guard; // referenced so that it judges before this deployer's first bundle resolves
         this.starts = starts;
         this.context = context;
         this.problems = problems;
@@ -242,10 +246,12 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             return null;
         });
         context.addBundleListener(this);
+        trust.onChange(policyChanged);
     }
 
     @Deactivate
     void deactivate() {
+        trust.removeOnChange(policyChanged);
         context.removeBundleListener(this);
         if (watcher != null) {
             try {
@@ -530,6 +536,51 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         if (!b.start.isEmpty()) {
             apply(b);
         }
+    }
+
+    /** Told by the trust policy when it changed: the work is the worker's. */
+    private void policyChanged() {
+        try {
+            worker.execute(this::rejudge);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the deployer is going: nothing of it runs any more
+        }
+    }
+
+    /**
+     * The trust policy changed: every bundle that is resolved is judged again ({@link io.atrium.core.guard.TrustGuard}:
+     * the base set never is). One it now refuses is stopped and refreshed, one line each, and the guard
+     * keeps it from resolving again; its file's row says why. What it refused before is tried again.
+     */
+    private void rejudge() {
+        Batch b = new Batch();
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getState() == Bundle.INSTALLED || bundle.getState() == Bundle.UNINSTALLED) {
+                continue;
+            }
+            String refusal = guard.refusal(bundle);
+            if (refusal == null) {
+                continue;
+            }
+            log(Level.WARNING, "plugin bundle " + bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId()
+                    + "] stopped by the changed trust policy: " + refusal);
+            swap(bundle, false, b); // its own plugins go; only what depends on it comes back
+            try {
+                if (bundle.getState() == Bundle.ACTIVE || bundle.getState() == Bundle.STARTING) {
+                    bundle.stop(Bundle.STOP_TRANSIENT); // stopped here, or the refresh would start it again and fail
+                }
+            } catch (BundleException | IllegalStateException ex) {
+                log(Level.WARNING, "cannot stop " + bundle.getSymbolicName() + ": " + ex.getMessage() + "; its refresh stops it");
+            }
+            b.refresh.add(bundle);
+            Entry owner = folderEntry(bundle.getBundleId());
+            if (owner != null) {
+                owner.state = DeployState.REFUSED;
+                owner.detail = refusal;
+            }
+        }
+        apply(b);
+        retryUnresolved();
     }
 
     // ---------------------------------------------------------------- one file
@@ -1005,6 +1056,11 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             if (bundle.getState() == Bundle.UNINSTALLED) {
                 continue;
             }
+            if (bundle.getState() == Bundle.INSTALLED && guard.lastRefusal(bundle) != null) {
+                e.state = DeployState.REFUSED; // the guard said why, in one line
+                e.detail = guard.lastRefusal(bundle);
+                continue;
+            }
             if (bundle.getState() == Bundle.INSTALLED) {
                 // Not started, so the framework does not retry and log raw resolver output on every start.
                 String why = ResolutionDiagnosis.explain(context, bundle);
@@ -1142,7 +1198,8 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         }
         return switch (b.getState()) {
             case Bundle.ACTIVE, Bundle.STARTING -> new Live(DeployState.ACTIVE, "");
-            case Bundle.INSTALLED -> new Live(DeployState.UNRESOLVED, ResolutionDiagnosis.explain(context, b));
+            case Bundle.INSTALLED -> guard.lastRefusal(b) != null ? new Live(DeployState.REFUSED, guard.lastRefusal(b))
+                    : new Live(DeployState.UNRESOLVED, ResolutionDiagnosis.explain(context, b));
             default -> problems.startFailure(b.getBundleId())
                     .map(failure -> new Live(DeployState.FAILED, failure))
                     .orElse(new Live(DeployState.STOPPED, "stopped"));
@@ -1188,6 +1245,17 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     @Override
     public Deployment install(String pathOrUrl) {
+        return install(pathOrUrl, null);
+    }
+
+    /**
+     * {@code plugin:install}, and {@code plugin:update} of what it installed: the source is read, judged as a
+     * file of the folder is (a bundle, no fragment of the server, the trust policy), and installed or updated
+     * in place. Refused, nothing changes: the bundle that runs keeps running.
+     *
+     * @param expected the symbolic name the source must still hold (an update), or null
+     */
+    private Deployment install(String pathOrUrl, String expected) {
         return operate(() -> {
             byte[] bytes = readSource(pathOrUrl);
             JarInspection jar;
@@ -1198,6 +1266,10 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             }
             if (!jar.ok()) {
                 throw new IllegalArgumentException(pathOrUrl + " " + jar.refusal());
+            }
+            if (expected != null && !expected.equals(jar.bsn())) {
+                throw new IllegalArgumentException(pathOrUrl + " now holds " + jar.bsn() + ", not " + expected + "; plugin:uninstall "
+                        + expected + " and plugin:install it");
             }
             String alien = fragmentRefusal(jar);
             if (alien != null) {
@@ -1228,7 +1300,8 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             Entry e = new Entry(pathOrUrl);
             batch.start.put(bundle, e);
             apply(batch);
-            log(Level.INFO, "installed " + jar.bsn() + " " + jar.version() + " from " + pathOrUrl + " [" + bundle.getBundleId() + "]");
+            log(Level.INFO, (expected == null ? "installed " : "updated ") + jar.bsn() + " " + jar.version() + " from " + pathOrUrl
+                    + " [" + bundle.getBundleId() + "]");
             long id = bundle.getBundleId();
             return new Operation(batch, () -> new Deployment(pathOrUrl, "bundle", jar.bsn() + " " + jar.version(), e.state, id, e.detail));
         });
@@ -1236,31 +1309,33 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     @Override
     public Deployment update(long bundleId) {
-        return operate(() -> {
+        // plugin:install's bundle: its source read again and judged, the one way plugin:install does it
+        String[] installedFrom = call(() -> {
             Bundle bundle = bundle(bundleId);
-            Entry owner = folderEntry(bundleId);
-            if (owner != null) {
-                owner.stamp = null; // read it again even if it looks unchanged
-                Batch b = new Batch();
-                process(owner.name, b);
-                apply(b);
-                saveState();
-                return new Operation(b, () -> new Deployment(owner.name, owner.kind, owner.target, owner.state, owner.bundleId, owner.detail));
+            if (folderEntry(bundleId) != null) {
+                return null;
             }
             String bsn = bundle.getSymbolicName();
             String source = bundle.getLocation().startsWith(INSTALL_LOCATION) ? installed.get(bsn) : null;
             if (source == null) {
                 throw new IllegalArgumentException(bsn + " is not a plugin Atrium deployed (location " + bundle.getLocation() + ")");
             }
-            byte[] bytes = readSource(source);
+            return new String[] {source, bsn};
+        });
+        if (installedFrom != null) {
+            return install(installedFrom[0], installedFrom[1]);
+        }
+        return operate(() -> {
+            Entry owner = folderEntry(bundleId);
+            if (owner == null) {
+                throw new IllegalArgumentException("bundle " + bundleId + " changed meanwhile; try again");
+            }
+            owner.stamp = null; // read it again even if it looks unchanged
             Batch b = new Batch();
-            swap(bundle, b);
-            update(bundle, bytes);
-            b.refresh.add(bundle);
-            Entry e = new Entry(source);
-            b.start.put(bundle, e);
+            process(owner.name, b);
             apply(b);
-            return new Operation(b, () -> new Deployment(source, "bundle", bsn + " " + bundle.getVersion(), e.state, bundleId, e.detail));
+            saveState();
+            return new Operation(b, () -> new Deployment(owner.name, owner.kind, owner.target, owner.state, owner.bundleId, owner.detail));
         });
     }
 

@@ -29,6 +29,10 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("io.atrium.core");
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
+    /** Optional, so that the report comes up as early as before: the deployer, which needs it, needs the guard too. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.atrium.core.guard.TrustGuard guard;
     /** Start failures reported by the framework (activator threw), by bundle id, until the bundle changes. */
     private final Map<Long, String> startFailures = new ConcurrentHashMap<>();
 
@@ -131,8 +135,10 @@ public final class ProblemReport implements FrameworkListener, BundleListener {
         }
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.INSTALLED && !isFragment(b)) {
+                io.atrium.core.guard.TrustGuard g = guard;
+                String refused = g == null ? null : g.lastRefusal(b); // the trust policy's word, else the requirements'
                 problems.add(new PluginProblem(b.getSymbolicName() == null ? b.getLocation() : b.getSymbolicName(),
-                        source(b), ResolutionDiagnosis.explain(context, b)));
+                        source(b), refused != null ? refused : ResolutionDiagnosis.explain(context, b)));
             }
             String failure = startFailures.get(b.getBundleId());
             if (failure != null && b.getState() != Bundle.ACTIVE && b.getState() != Bundle.UNINSTALLED) {

@@ -48,11 +48,7 @@ public record BundleSignature(String signer, String problem) {
         try {
             copy = Files.createTempFile("atrium-verify", ".jar");
             Files.write(copy, jar);
-            try (JarFile file = new JarFile(copy.toFile(), true)) { // not multi-release: every entry by its own name
-                return check(file, trust);
-            }
-        } catch (SecurityException e) {
-            return new BundleSignature(null, "its signature does not match its content (" + e.getMessage() + ")");
+            return check(copy, trust);
         } catch (IOException e) {
             return new BundleSignature(null, "its signature cannot be read: " + e.getMessage());
         } finally {
@@ -63,6 +59,21 @@ public record BundleSignature(String signer, String problem) {
                     // a temporary file left behind is no reason to judge otherwise
                 }
             }
+        }
+    }
+
+    /**
+     * @param jar   a jar on disk, read where it lies (the framework's cached copy is what it loads)
+     * @param trust the trusted certificates and revocation lists
+     * @return the verdict
+     */
+    public static BundleSignature check(Path jar, SignerTrust trust) {
+        try (JarFile file = new JarFile(jar.toFile(), true)) { // not multi-release: every entry by its own name
+            return check(file, trust);
+        } catch (SecurityException e) {
+            return new BundleSignature(null, "its signature does not match its content (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            return new BundleSignature(null, "its signature cannot be read: " + e.getMessage());
         }
     }
 

@@ -24,8 +24,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Whether a plugin bundle may be installed, by its signature: configuration {@code io.atrium.trust}
  * ({@code bundleSignatures} = off, warn or enforce; {@code trustStore}, a PKCS12 or JKS file of
  * trusted certificates, by default the distribution's {@code etc/truststore.p12}). Changes apply to
- * the next jar deployed, without restarting anything; so do changes of the trust store's file and of the
- * revocation lists (a CRL dropped into the folder counts without the configuration being touched).
+ * the next jar deployed, and to what runs: whoever judged bundles is told ({@link #onChange}) and judges again.
+ * So do changes of the trust store's file and of the revocation lists (a CRL dropped into the folder
+ * counts without the configuration being touched).
  */
 @Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID)
 @Designate(ocd = TrustPolicy.Config.class)
@@ -85,6 +86,8 @@ public final class TrustPolicy {
     private volatile boolean allowLinksOutside;
     private volatile java.util.List<String> transports = ManifestPolicy.KINDS;
     private volatile String unreadable;
+    private volatile long generation;
+    private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public TrustPolicy(BundleContext context, @Reference io.atrium.spi.Secrets secrets, Config config, Map<String, Object> properties) {
@@ -139,6 +142,34 @@ public final class TrustPolicy {
         Object unreadable = properties.get(PolicyFile.UNREADABLE_PROPERTY);
         this.unreadable = unreadable == null ? null : unreadable.toString();
         this.mode = m;
+        changed();
+    }
+
+    /**
+     * What the policy trusts may have changed (its configuration was applied; a trust store or revocation
+     * list was read again): what was judged before counts no more, and whoever judged bundles that run is
+     * told, so that a stricter policy stops what it now refuses. The one path for every kind of change.
+     */
+    public void changed() {
+        generation++;
+        for (Runnable listener : listeners) {
+            listener.run();
+        }
+    }
+
+    /** @param listener told after every {@link #changed()}, on the thread that changed the policy: hand the work on */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** @param listener no longer told */
+    public void removeOnChange(Runnable listener) {
+        listeners.remove(listener);
+    }
+
+    /** @return a number that grows at every change: a verdict given under another number is stale */
+    public long generation() {
+        return generation;
     }
 
 
@@ -157,15 +188,26 @@ public final class TrustPolicy {
         this.store = read;
     }
 
-    /** @return the store as its files are now: a CRL added or a store replaced since counts at once */
-    private synchronized TrustStore current() {
-        TrustStore fresh = files.refresh();
-        if (fresh != null) {
-            LOG.info("the trust store or the revocation lists changed on disk; now trusted: " + trustedSubjects(fresh).size()
-                    + " certificates, " + fresh.revocations().size() + " revocation lists");
-            use(fresh);
+    /**
+     * @return the store as its files are now: a CRL added or a store replaced since counts at once, for
+     *         what is judged next and (through {@link #changed()}) for what runs
+     */
+    private TrustStore current() {
+        TrustStore now;
+        TrustStore fresh;
+        synchronized (this) {
+            fresh = files.refresh();
+            if (fresh != null) {
+                LOG.info("the trust store or the revocation lists changed on disk; now trusted: " + trustedSubjects(fresh).size()
+                        + " certificates, " + fresh.revocations().size() + " revocation lists");
+                use(fresh);
+            }
+            now = store;
         }
-        return store;
+        if (fresh != null) {
+            changed(); // outside the lock: listeners hand the work on, and may ask the policy again
+        }
+        return now;
     }
 
     /** Warnings of the warn mode: at most this many in a window, so a folder of 1000 unsigned jars is not 1000 lines. */
@@ -288,15 +330,32 @@ public final class TrustPolicy {
      * @return the verdict
      */
     public Verdict judge(byte[] jar, String file, boolean signed) {
+        return judge(file, false, () -> signed ? BundleSignature.check(jar, signers) : new BundleSignature(null, "is not signed"));
+    }
+
+    /**
+     * The same verdict on a jar where it lies: the copy the framework loads, in its cache.
+     *
+     * @param jar        the file
+     * @param file       what to call it in the warning
+     * @param warnedOnce whether the warn mode's warning was given when it was deployed: then it is not read
+     *                   again (under warn nothing is refused, and an unsigned plugin is named once)
+     * @return the verdict
+     */
+    public Verdict judge(Path jar, String file, boolean warnedOnce) {
+        return judge(file, warnedOnce, () -> BundleSignature.check(jar, signers));
+    }
+
+    private Verdict judge(String file, boolean warnedOnce, java.util.function.Supplier<BundleSignature> check) {
         if (!transports.contains("bundle")) {
             return new Verdict("is a plugin bundle, and " + ManifestPolicy.onlyAllowed(transports), null);
         }
         Mode m = mode;
-        if (m == Mode.OFF) {
+        if (m == Mode.OFF || m == Mode.WARN && warnedOnce) {
             return Verdict.ALLOWED;
         }
         TrustStore now = current();
-        BundleSignature s = signed ? BundleSignature.check(jar, signers) : new BundleSignature(null, "is not signed");
+        BundleSignature s = check.get();
         if (s.trusted()) {
             return Verdict.ALLOWED;
         }
