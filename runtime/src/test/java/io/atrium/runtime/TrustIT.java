@@ -669,4 +669,59 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("signed y", greeter("signedpy").greet("y"));
         assertTrue(atrium.service(Greeter.class, "strangewasm").isEmpty());
     }
+
+    @Test
+    void processAndWasmPluginsRunningWhenTheirSignerIsNoLongerTrustedStopAndComeBackWhenItIsAgain() throws Exception {
+        Path author = key("author", "Trusted Plugin Author", null, 30);
+        Path truststore = work.resolve("trust.p12");
+        trust(author, "author", truststore);
+        Path trusting = Files.copy(truststore, work.resolve("trusting.p12"));
+        Path other = work.resolve("strangers.p12");
+        trust(key("other", "Someone Else", null, 30), "other", other);
+        drop("io.atrium.trust.cfg", "requireSignedManifests = process,wasm\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
+
+        Path script = folder.resolve("signedpy.py");
+        Files.writeString(script, "import os, sys\nsys.path.insert(0, os.environ['ATRIUM_SDK_PYTHON'])\nfrom atrium_plugin import serve\n"
+                + "serve(name='signedpy', version='1.0.0', contract='io.atrium.api.greeting.Greeter', methods={'greet': lambda who: 'signed ' + who})\n");
+        Path manifest = work.resolve("signedpy.plugin.json");
+        Files.writeString(manifest, "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"command\": [\"python3\", \"signedpy.py\"], "
+                + "\"sha256\": \"" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script))) + "\"}");
+        sign(author, "author", manifest);
+        place(manifest.resolveSibling("signedpy.plugin.json.sig"), "signedpy.plugin.json.sig");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("signedwasm.wasm"));
+        Path wasmManifest = work.resolve("signedwasm.wasm.json");
+        Files.writeString(wasmManifest, "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"signedwasm.wasm\"}");
+        sign(author, "author", wasmManifest);
+        place(wasmManifest.resolveSibling("signedwasm.wasm.json.sig"), "signedwasm.wasm.json.sig");
+        // the policy reaches the transports beside the deploys: placed until both run under it
+        for (int i = 0; atrium.service(Greeter.class, "signedpy").isEmpty() || atrium.service(Greeter.class, "signedwasm").isEmpty(); i++) {
+            assertTrue(i < 300, "the signed plugins never ran: " + deploys());
+            if (i % 20 == 0) {
+                place(manifest, "signedpy.plugin.json");
+                place(wasmManifest, "signedwasm.wasm.json");
+            }
+            Thread.sleep(50);
+        }
+        assertEquals("signed x", greeter("signedpy").greet("x"));
+
+        // the trust store is replaced by one that no longer holds the author's key: the configuration stays as it was
+        Files.copy(other, work.resolve("next.p12"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(work.resolve("next.p12"), truststore, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        await("both stop", () -> atrium.service(Greeter.class, "signedpy").isEmpty() && atrium.service(Greeter.class, "signedwasm").isEmpty());
+        for (String name : List.of("signedpy", "signedwasm")) {
+            String why = atrium.registry().problems().stream().filter(pr -> pr.plugin().equals(name)).map(io.atrium.api.PluginProblem::reason)
+                    .findFirst().orElse(null);
+            assertTrue(why != null && why.contains("the trust policy refuses it now: ") && why.contains("is not a signature of this file by a key the trust store holds"),
+                    name + ": " + why);
+        }
+        assertTrue(atrium.execute("plugin:start signedpy").output().contains("signedpy"), "asked to start");
+        await("a start does not bring back what the policy refuses", () -> atrium.execute("plugin:list").output().lines()
+                .anyMatch(l -> l.startsWith("signedpy ") && l.contains("failed")));
+        assertTrue(atrium.service(Greeter.class, "signedpy").isEmpty());
+
+        Files.copy(trusting, work.resolve("next.p12"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(work.resolve("next.p12"), truststore, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        await("both come back", () -> atrium.service(Greeter.class, "signedpy").isPresent() && atrium.service(Greeter.class, "signedwasm").isPresent());
+        assertEquals("signed y", greeter("signedpy").greet("y"));
+    }
 }

@@ -93,6 +93,18 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
                 LOG.log(java.util.logging.Level.WARNING, "checking the plugins' stdin writes failed: " + e, e);
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
+        // a revocation list or trust store changed on disk changes the policy: running plugins are judged again
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                long seen = policy.trustFiles();
+                if (seen != trustFilesSeen) {
+                    trustFilesSeen = seen;
+                    policyChanged();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
+            }
+        }, 2, 2, TimeUnit.SECONDS);
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             launchDeferred();
@@ -106,8 +118,18 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Modified
     void modified(Map<String, Object> config) {
         policy = ManifestPolicy.of("process", PolicyConfigurations.read(context, config, List.of(CAPABILITIES_PID, "io.atrium.trust")), atriumHome);
+        trustFilesSeen = policy.trustFiles();
+        policyChanged();
+    }
+
+    /** The trust files as last judged by: a change since makes the running plugins be judged again. */
+    private volatile long trustFilesSeen;
+    /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
+    private final Map<Path, byte[]> deployedManifests = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A changed policy applies to running plugins too: a tightened security policy bites at once. */
+    private void policyChanged() {
         ManifestPolicy now = policy;
-        // a changed policy applies to running plugins too: a tightened security policy bites at once
         plugins.all().forEach(p -> p.policyChanged(now.capabilityRule(p.manifest().contract())));
     }
 
@@ -167,11 +189,13 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
                 record(existing.name(), LifecycleEvent.UNINSTALL);
             }
             record(m.name(), LifecycleEvent.INSTALL);
-            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.contract(), caps),
+            SupervisedPlugin p = new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.file(), caps),
                     (event, reason) -> record(m.name(), event, reason));
+            deployedManifests.put(m.file(), content);
             plugins.put(m.file(), p);
             launchWhenStarted(p);
         }
+        deployedManifests.put(m.file(), content);
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.ownFiles()));
     }
 
@@ -197,6 +221,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     @Override
     public void undeploy(Path file) {
         SupervisedPlugin p = plugins.remove(file);
+        deployedManifests.remove(file);
         if (p != null) {
             p.stop();
             launcher.discardCopies(p.name());
@@ -206,8 +231,32 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     }
 
     /** @return why the configuration refuses a plugin of this contract with these capabilities, or null */
-    private String refusal(String contract, List<Capability> declared) {
-        return policy.capabilityRefusal(contract, declared);
+    /**
+     * Why the policy in force refuses a plugin (asked at every launch and when the policy changes): its
+     * capabilities, or its manifest as it is on disk judged by the trust policy again (a key revoked, a
+     * signature or pins required since it was deployed).
+     */
+    private String refusal(Path file, List<Capability> declared) {
+        SupervisedPlugin p = plugins.get(file);
+        byte[] content = deployedManifests.get(file);
+        if (p == null || content == null) {
+            return null; // being deployed: deploy judged it a moment ago
+        }
+        PluginManifest m = p.manifest();
+        ManifestPolicy now = policy;
+        String lacking = now.capabilityRefusal(m.contract(), declared);
+        if (lacking != null) {
+            return lacking;
+        }
+        String trust = now.trustRefusal(file, content, !m.pins().isEmpty(), "pins none of its files");
+        if (trust == null) {
+            try {
+                now.checkRunsPinned(io.atrium.transport.process.manifest.Program.unpinned(m));
+            } catch (IllegalArgumentException e) {
+                trust = ManifestPolicy.TRUST_REFUSAL + e.getMessage().replaceFirst("^is refused: ", "");
+            }
+        }
+        return trust;
     }
 
     // ------------------------------------------------------------------ the registry's and the shell's side

@@ -105,6 +105,39 @@ public final class ManifestPolicy {
     }
 
     /**
+     * Judges a deployed plugin's manifest again, as it was deployed, by the trust policy in force (the
+     * transports allowed, its signature, its pins): a stricter policy, or a revocation list that
+     * appeared, refuses what it no longer vouches for, also while it runs.
+     *
+     * @param manifest the manifest file
+     * @param content  its bytes as deployed (not as the file is now: a refused edit leaves the verified plugin running)
+     * @param pinned   whether it pins its files
+     * @param unpinned what the refusal says when it does not
+     * @return why the trust policy refuses it now ("the trust policy refuses it now: …"), or null
+     */
+    public String trustRefusal(Path manifest, byte[] content, boolean pinned, String unpinned) {
+        try {
+            check(manifest, content, pinned, unpinned);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return TRUST_REFUSAL + e.getMessage().replaceFirst("^is refused: ", "");
+        }
+    }
+
+    /** How {@link #trustRefusal} begins, so a plugin it refused can be told from one refused otherwise. */
+    public static final String TRUST_REFUSAL = "the trust policy refuses it now: ";
+
+    /**
+     * Reads the trust store and revocation lists again if their files changed.
+     *
+     * @return a number that grows whenever they were read again, by this call or by any check before it
+     */
+    public long trustFiles() {
+        trust.refresh();
+        return trust.generation();
+    }
+
+    /**
      * The files a manifest runs or reads from its plugin folder are judged as the folder's own files
      * are ({@code io.atrium.trust allowLinksOutside}): one lying in the folder that is a link leading
      * outside it is refused, so a file the folder lists as refused never runs under another name.

@@ -21,6 +21,8 @@ public final class TrustFiles {
     private final Map<String, Object> config;
     private final String atriumHome;
     private volatile Loaded loaded;
+    /** Grows at every read after the first: whoever judged with an older one judges again. */
+    private volatile long generation;
 
     private record Loaded(TrustStore store, List<Object> stamp) {
     }
@@ -51,7 +53,13 @@ public final class TrustFiles {
             return null;
         }
         loaded = load();
+        generation++;
         return loaded.store();
+    }
+
+    /** @return how often the files were read again since they were first read (a change seen by anyone raises it) */
+    public long generation() {
+        return generation;
     }
 
     private Loaded load() {

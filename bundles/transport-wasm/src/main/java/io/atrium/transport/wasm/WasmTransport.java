@@ -66,6 +66,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         this.atriumHome = context.getProperty("atrium.home");
         this.context = context;
         modified(config);
+        trustWatch.scheduleWithFixedDelay(this::watchTrustFiles, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
@@ -84,6 +85,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         Map<String, Object> config = io.atrium.transport.support.PolicyConfigurations.read(context, given,
                 List.of(CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID));
         policy = ManifestPolicy.of("wasm", config, atriumHome);
+        trustFilesSeen = policy.trustFiles();
         List<String> accepted;
         synchronized (this) {
             accepted = reexamine();
@@ -111,15 +113,56 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private List<String> reexamine() {
         List<String> accepted = new ArrayList<>();
         for (WasmPlugin p : plugins.all()) {
-            String lacking = policy.capabilityRefusal(p.manifest().contract(), p.manifest().capabilities());
-            if (lacking != null && p.refusal() == null) {
-                p.refuse("it " + lacking);
-                LOG.warning("plugin '" + p.name() + "' is refused: it " + lacking);
-            } else if (lacking == null && p.refusal() != null) {
+            String refusal = refusalNow(p.manifest());
+            if (refusal != null && p.refusal() == null) {
+                p.refuse(refusal);
+                LOG.warning("plugin '" + p.name() + "' is refused: " + refusal);
+            } else if (refusal == null && p.refusal() != null) {
                 accepted.add(p.name());
             }
         }
         return accepted;
+    }
+
+    /**
+     * Why the policy in force refuses a deployed plugin: its capabilities, or its manifest as it is on
+     * disk judged by the trust policy again (a key revoked, a signature or a pin required since).
+     */
+    private String refusalNow(WasmManifest m) {
+        String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
+        byte[] content = deployedManifests.get(m.file());
+        return lacking != null ? "it " + lacking
+                : content == null ? null : policy.trustRefusal(m.file(), content, m.sha256() != null, "does not pin its module");
+    }
+
+    /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
+    private final Map<Path, byte[]> deployedManifests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The trust files as last judged by: a change since makes the deployed plugins be judged again. */
+    private volatile long trustFilesSeen;
+    /** Looks at the trust store's and revocation lists' files now and then, as the core does. */
+    private final java.util.concurrent.ScheduledExecutorService trustWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "atrium-wasm-trust-files");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private void watchTrustFiles() {
+        try {
+            long seen = policy.trustFiles();
+            if (seen == trustFilesSeen) {
+                return;
+            }
+            trustFilesSeen = seen;
+            List<String> accepted;
+            synchronized (this) {
+                accepted = reexamine();
+            }
+            for (String name : accepted) {
+                reload(name);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
+        }
     }
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
@@ -157,6 +200,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             p.stop();
         }
         deadlines.close();
+        trustWatch.shutdownNow();
     }
 
     @Override
@@ -215,6 +259,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                 }
                 plugins.put(m.file(), plugin);
             }
+            deployedManifests.put(m.file(), content);
             plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
         }
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
@@ -243,6 +288,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     @Override
     public synchronized void undeploy(Path file) {
         WasmPlugin p = plugins.remove(file);
+        deployedManifests.remove(file);
         if (p != null) {
             p.stop();
             record(p.name(), LifecycleEvent.UNINSTALL);
@@ -274,6 +320,10 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         Optional<WasmPlugin> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             WasmManifest m = plugin.manifest();
+            String refusal = refusalNow(m);
+            if (refusal != null) { // what the policy refuses is not published again by a reload
+                throw new io.atrium.api.PluginException(name, "reload refused: " + refusal, null);
+            }
             try {
                 WasmPlugin.Next next = plugin.prepare(m, module(m));
                 synchronized (this) {

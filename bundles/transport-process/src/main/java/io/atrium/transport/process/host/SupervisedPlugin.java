@@ -16,6 +16,7 @@ import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.support.ContractProxy;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
+import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PluginLog;
 import java.lang.reflect.Method;
 import java.util.ArrayDeque;
@@ -342,9 +343,12 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             String refusal = policy.apply(capabilities);
             if (refusal != null && current != null) {
                 old = current;
-                fail(refusal, "stopped" + (old instanceof PluginProcess p ? " (pid " + p.pid() + ")" : "")
-                        + " by the changed capability policy, rule '" + rule + "': it " + refusal);
-            } else if (refusal == null && state == PluginState.FAILED && problem != null && problem.startsWith(LACKS)) {
+                String pid = old instanceof PluginProcess p ? " (pid " + p.pid() + ")" : "";
+                fail(refusal, refusal.startsWith(ManifestPolicy.TRUST_REFUSAL)
+                        ? "stopped" + pid + " by the changed trust policy: " + refusal.substring(ManifestPolicy.TRUST_REFUSAL.length())
+                        : "stopped" + pid + " by the changed capability policy, rule '" + rule + "': it " + refusal);
+            } else if (refusal == null && state == PluginState.FAILED && problem != null
+                    && (problem.startsWith(LACKS) || problem.startsWith(ManifestPolicy.TRUST_REFUSAL))) {
                 state = PluginState.STARTING;
                 problem = null;
                 relaunch = true;
