@@ -14,7 +14,6 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.hooks.resolver.ResolverHook;
 import org.osgi.framework.hooks.resolver.ResolverHookFactory;
 import org.osgi.framework.hooks.weaving.WeavingException;
-import org.osgi.framework.hooks.weaving.WeavingHook;
 import org.osgi.framework.hooks.weaving.WovenClass;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRequirement;
@@ -32,9 +31,9 @@ import org.osgi.service.component.annotations.Reference;
  * nothing), and none of its classes loads in any case (the weaving check); the log says so in one line,
  * and {@link #lastRefusal(Bundle)} tells the deployer and the problem report why.
  */
-@Component(service = {ResolverHookFactory.class, WeavingHook.class, TrustGuard.class}, immediate = true,
+@Component(service = {ResolverHookFactory.class, TrustGuard.class}, immediate = true,
         property = TrustGuard.GUARD_PROPERTY + "=trust")
-public final class TrustGuard implements ResolverHookFactory, WeavingHook {
+public final class TrustGuard implements ResolverHookFactory {
     /**
      * A service property of this hook: until a hook with it is registered, the runtime lets nothing outside
      * the base set resolve (io.atrium.runtime.internal.PluginGate.GUARD_FILTER, the same text).
@@ -87,11 +86,11 @@ public final class TrustGuard implements ResolverHookFactory, WeavingHook {
     }
 
     /**
-     * The backstop: a bundle that requires nothing resolves whatever it is offered, so a class of a refused
-     * bundle fails to load here, and one of a bundle never judged (resolved before the core ran) is judged first.
+     * The backstop ({@link TrustWeaving} asks it): a bundle that requires nothing resolves whatever it is
+     * offered, so a class of a refused bundle fails to load, and one of a bundle never judged (resolved
+     * before the core ran) is judged first.
      */
-    @Override
-    public void weave(WovenClass woven) {
+    void weave(WovenClass woven) {
         Bundle bundle = woven.getBundleWiring().getBundle();
         // Constants only, as in ExitGuard: the core's own classes pass this hook too, while they are being defined.
         if (bundle.getBundleId() == 0 || bundle.getLocation().startsWith(FolderDeployer.BASE_LOCATION)) {
