@@ -1,15 +1,10 @@
 package io.atrium.core.facade;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.lang.ref.WeakReference;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import io.atrium.core.calls.CallProbe;
+import org.objectweb.asm.ClassTooLargeException;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 /**
  * Generates, once per contract, the class of its facades, so a call through a facade costs a field
@@ -45,11 +46,19 @@ import io.atrium.core.calls.CallProbe;
  * }
  * }</pre>
  *
- * A {@link java.lang.reflect.Proxy} does the same through reflection at about 5 ns a call. The class
- * file is version 50 (Java 6), which needs no stack map frames; it is defined in a small class loader
- * whose parent is the contract's, so it sees the contract and, of the core, only {@link CallProbe}.
+ * A {@link java.lang.reflect.Proxy} does the same through reflection at about 5 ns a call. The class is
+ * written with ASM (the core's private copy), which computes its stack map frames without loading a
+ * class; it is defined in a small class loader whose parent is the contract's, so it sees the contract
+ * and, of the core, only {@link CallProbe}.
  */
 final class FacadeClass {
+    private static final String OBJECT = "java/lang/Object";
+    private static final String OBJECT_DESC = "Ljava/lang/Object;";
+    private static final String CONSUMER = "java/util/function/Consumer";
+    private static final String SUPPLIER = "java/util/function/Supplier";
+    private static final String SUPPLIER_DESC = "L" + SUPPLIER + ";";
+    private static final String PROBE = Type.getInternalName(CallProbe.class);
+    private static final String PROBE_DESC = "L" + PROBE + ";";
     private static final AtomicInteger COUNTER = new AtomicInteger();
     /**
      * A facade class per contract, held weakly on both sides: the value's class loader has the contract's
@@ -60,7 +69,7 @@ final class FacadeClass {
      */
     private static final Map<Class<?>, WeakReference<Class<?>>> CACHE = new WeakHashMap<>();
 
-    private static synchronized Constructor<?> constructor(Class<?> contract) throws ReflectiveOperationException, IOException {
+    private static synchronized Constructor<?> constructor(Class<?> contract) throws ReflectiveOperationException {
         WeakReference<Class<?>> known = CACHE.get(contract);
         Class<?> type = known == null ? null : known.get();
         if (type == null) {
@@ -83,7 +92,7 @@ final class FacadeClass {
     static Object newFacade(Class<?> contract, Supplier<Object> waitForTarget, CallProbe probe) {
         try {
             return constructor(contract).newInstance(waitForTarget, probe);
-        } catch (ReflectiveOperationException | IOException | LinkageError e) {
+        } catch (ReflectiveOperationException | ClassTooLargeException | LinkageError e) {
             throw new IllegalStateException("cannot generate a facade for " + contract.getName() + ": " + e, e);
         }
     }
@@ -121,290 +130,131 @@ final class FacadeClass {
     }
 
     private static String descriptor(Method m) {
-        return MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
+        return Type.getMethodDescriptor(m);
     }
 
-    private static String internal(Class<?> c) {
-        return c.getName().replace('.', '/');
-    }
-
-    static byte[] write(String className, Class<?> contract) throws IOException {
-        Pool pool = new Pool();
+    static byte[] write(String className, Class<?> contract) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            /**
+             * ASM's own answer loads both classes with the core's loader, which sees no plugin's types. It is
+             * never asked: the frames of a facade method merge only Object with Object (the target, fetched
+             * either way) and the handler's Throwable with itself; Object is also the verifier's view of any
+             * interface, so it stays a sound answer should a merge of two reference types ever be added.
+             */
+            @Override
+            protected String getCommonSuperClass(String type1, String type2) {
+                return OBJECT;
+            }
+        };
         String self = className.replace('.', '/');
-        int thisClass = pool.clazz(self);
-        int superClass = pool.clazz("java/lang/Object");
-        int contractClass = pool.clazz(internal(contract));
-        int consumer = pool.clazz("java/util/function/Consumer");
-        int target = pool.field(self, "target", "Ljava/lang/Object;");
-        int waiter = pool.field(self, "waitForTarget", "Ljava/util/function/Supplier;");
-        String probeType = internal(CallProbe.class);
-        int probe = pool.field(self, "probe", "L" + probeType + ";");
-        int probeBegin = pool.method(probeType, "begin", "(I)Ljava/lang/Object;", false);
-        int probeEnd = pool.method(probeType, "end", "(Ljava/lang/Object;Ljava/lang/Throwable;)V", false);
-        int objectInit = pool.method("java/lang/Object", "<init>", "()V", false);
-        int supplierGet = pool.method("java/util/function/Supplier", "get", "()Ljava/lang/Object;", true);
-        int code = pool.utf8("Code");
+        String contractType = Type.getInternalName(contract);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null, OBJECT,
+                new String[] {contractType, CONSUMER});
+        cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_VOLATILE, "target", OBJECT_DESC, null, null).visitEnd();
+        cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "waitForTarget", SUPPLIER_DESC, null, null).visitEnd();
+        cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "probe", PROBE_DESC, null, null).visitEnd();
 
-        List<byte[]> methods = new ArrayList<>();
         // <init>(Supplier, CallProbe): super(); this.waitForTarget = s; this.probe = p;
-        methods.add(method(pool, 0x0001, "<init>", "(Ljava/util/function/Supplier;L" + probeType + ";)V", code, 2, 3, bytes(
-                0x2a, 0xb7, objectInit >> 8, objectInit & 0xff,
-                0x2a, 0x2b, 0xb5, waiter >> 8, waiter & 0xff,
-                0x2a, 0x2c, 0xb5, probe >> 8, probe & 0xff,
-                0xb1), null));
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "(" + SUPPLIER_DESC + PROBE_DESC + ")V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, OBJECT, "<init>", "()V", false);
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitVarInsn(Opcodes.ALOAD, 1);
+        init.visitFieldInsn(Opcodes.PUTFIELD, self, "waitForTarget", SUPPLIER_DESC);
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitVarInsn(Opcodes.ALOAD, 2);
+        init.visitFieldInsn(Opcodes.PUTFIELD, self, "probe", PROBE_DESC);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+
         // accept(Object): this.target = o;
-        methods.add(method(pool, 0x0001, "accept", "(Ljava/lang/Object;)V", code, 2, 2, bytes(
-                0x2a, 0x2b, 0xb5, target >> 8, target & 0xff, 0xb1), null));
+        MethodVisitor accept = cw.visitMethod(Opcodes.ACC_PUBLIC, "accept", "(" + OBJECT_DESC + ")V", null, null);
+        accept.visitCode();
+        accept.visitVarInsn(Opcodes.ALOAD, 0);
+        accept.visitVarInsn(Opcodes.ALOAD, 1);
+        accept.visitFieldInsn(Opcodes.PUTFIELD, self, "target", OBJECT_DESC);
+        accept.visitInsn(Opcodes.RETURN);
+        accept.visitMaxs(0, 0);
+        accept.visitEnd();
+
         List<Method> forwarded = methods(contract);
         for (int index = 0; index < forwarded.size(); index++) {
-            Method m = forwarded.get(index);
-            int slot = 1;
-            for (Class<?> p : m.getParameterTypes()) {
-                slot += size(p);
-            }
-            int call = slot;                            // what probe.begin returned
-            int result = call + 1;                      // the return value, if any
-            int failure = result + size(m.getReturnType());
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            body.write(bytes(0x2a, 0xb4, probe >> 8, probe & 0xff,     // aload_0; getfield probe
-                    0x11, index >> 8, index & 0xff,                       // sipush index
-                    0xb6, probeBegin >> 8, probeBegin & 0xff,             // invokevirtual begin
-                    0x3a, call));                                         // astore call
-            int tryStart = body.size();
-            body.write(bytes(0x2a, 0xb4, target >> 8, target & 0xff,   // aload_0; getfield target
-                    0x59, 0xc7, 0x00, 13,                                  // dup; ifnonnull +13
-                    0x57, 0x2a, 0xb4, waiter >> 8, waiter & 0xff,          // pop; aload_0; getfield waitForTarget
-                    0xb9, supplierGet >> 8, supplierGet & 0xff, 1, 0,      // invokeinterface get
-                    0xc0, contractClass >> 8, contractClass & 0xff));      // checkcast Contract
-            int argument = 1;
-            for (Class<?> p : m.getParameterTypes()) {
-                body.write(load(p));
-                body.write(argument);
-                argument += size(p);
-            }
-            int callee = pool.method(internal(m.getDeclaringClass()), m.getName(), descriptor(m), true);
-            body.write(bytes(0xb9, callee >> 8, callee & 0xff, slot, 0)); // invokeinterface, count = 1 + argument slots
-            Class<?> r = m.getReturnType();
-            if (r != void.class) {
-                body.write(store(r));
-                body.write(result);
-            }
-            int tryEnd = body.size();
-            body.write(endCall(probe, probeEnd, call, -1));            // probe.end(call, null)
-            if (r != void.class) {
-                body.write(load(r));
-                body.write(result);
-            }
-            body.write(returns(r));
-            int handler = body.size();
-            body.write(bytes(0x3a, failure));                            // astore failure
-            body.write(endCall(probe, probeEnd, call, failure));       // probe.end(call, failure)
-            body.write(bytes(0x19, failure, 0xbf));                      // aload failure; athrow
-            int maxStack = Math.max(5, Math.max(slot, size(r)));
-            methods.add(method(pool, 0x0001 | 0x0010, m.getName(), descriptor(m), code, maxStack, failure + 1, body.toByteArray(),
-                    new int[] {tryStart, tryEnd, handler}));
+            forward(cw, self, contractType, index, forwarded.get(index));
         }
-
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(out);
-        d.writeInt(0xCAFEBABE);
-        d.writeShort(0);
-        d.writeShort(50); // Java 6: verified without stack map frames
-        pool.writeTo(d);
-        d.writeShort(0x0001 | 0x0010 | 0x0020); // public final super
-        d.writeShort(thisClass);
-        d.writeShort(superClass);
-        d.writeShort(2);
-        d.writeShort(contractClass);
-        d.writeShort(consumer);
-        d.writeShort(3); // fields
-        writeField(d, 0x0002 | 0x0040, pool.utf8("target"), pool.utf8("Ljava/lang/Object;"));
-        writeField(d, 0x0002 | 0x0010, pool.utf8("waitForTarget"), pool.utf8("Ljava/util/function/Supplier;"));
-        writeField(d, 0x0002 | 0x0010, pool.utf8("probe"), pool.utf8("L" + probeType + ";"));
-        d.writeShort(methods.size());
-        for (byte[] m : methods) {
-            d.write(m);
-        }
-        d.writeShort(0); // class attributes
-        return out.toByteArray();
+        cw.visitEnd();
+        return cw.toByteArray();
     }
 
-    private static void writeField(DataOutputStream d, int access, int name, int descriptor) throws IOException {
-        d.writeShort(access);
-        d.writeShort(name);
-        d.writeShort(descriptor);
-        d.writeShort(0);
+    /** The method of the class comment: probe.begin, the target (or the wait for one), the call, probe.end. */
+    private static void forward(ClassWriter cw, String self, String contractType, int index, Method m) {
+        Type[] parameters = Type.getArgumentTypes(m);
+        Type returned = Type.getReturnType(m);
+        int call = 1;                                   // what probe.begin returned, after this and the arguments
+        for (Type p : parameters) {
+            call += p.getSize();
+        }
+        int result = call + 1;                          // the return value, if any
+        int failure = result + returned.getSize();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, m.getName(), descriptor(m), null, null);
+        Label tryStart = new Label();
+        Label tryEnd = new Label();
+        Label handler = new Label();
+        Label ready = new Label();
+        mv.visitCode();
+        mv.visitTryCatchBlock(tryStart, tryEnd, handler, null); // any throwable
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitFieldInsn(Opcodes.GETFIELD, self, "probe", PROBE_DESC);
+        mv.visitIntInsn(Opcodes.SIPUSH, index);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, PROBE, "begin", "(I)" + OBJECT_DESC, false);
+        mv.visitVarInsn(Opcodes.ASTORE, call);
+        mv.visitLabel(tryStart);
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitFieldInsn(Opcodes.GETFIELD, self, "target", OBJECT_DESC);
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitJumpInsn(Opcodes.IFNONNULL, ready);
+        mv.visitInsn(Opcodes.POP);
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitFieldInsn(Opcodes.GETFIELD, self, "waitForTarget", SUPPLIER_DESC);
+        mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, SUPPLIER, "get", "()" + OBJECT_DESC, true);
+        mv.visitLabel(ready);
+        mv.visitTypeInsn(Opcodes.CHECKCAST, contractType);
+        int slot = 1;
+        for (Type p : parameters) {
+            mv.visitVarInsn(p.getOpcode(Opcodes.ILOAD), slot);
+            slot += p.getSize();
+        }
+        mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, Type.getInternalName(m.getDeclaringClass()), m.getName(), descriptor(m), true);
+        if (returned.getSort() != Type.VOID) {
+            mv.visitVarInsn(returned.getOpcode(Opcodes.ISTORE), result);
+        }
+        mv.visitLabel(tryEnd);
+        endCall(mv, self, call, -1);                    // probe.end(call, null)
+        if (returned.getSort() != Type.VOID) {
+            mv.visitVarInsn(returned.getOpcode(Opcodes.ILOAD), result);
+        }
+        mv.visitInsn(returned.getOpcode(Opcodes.IRETURN));
+        mv.visitLabel(handler);
+        mv.visitVarInsn(Opcodes.ASTORE, failure);
+        endCall(mv, self, call, failure);               // probe.end(call, failure)
+        mv.visitVarInsn(Opcodes.ALOAD, failure);
+        mv.visitInsn(Opcodes.ATHROW);
+        mv.visitMaxs(0, 0);                             // computed
+        mv.visitEnd();
     }
 
-    /** aload_0; getfield probe; aload call; aload failure (or aconst_null when failureSlot < 0); invokevirtual end */
-    private static byte[] endCall(int probe, int probeEnd, int callSlot, int failureSlot) {
-        byte[] head = bytes(0x2a, 0xb4, probe >> 8, probe & 0xff, 0x19, callSlot);
-        byte[] failure = failureSlot < 0 ? bytes(0x01) : bytes(0x19, failureSlot);
-        byte[] call = bytes(0xb6, probeEnd >> 8, probeEnd & 0xff);
-        byte[] all = new byte[head.length + failure.length + call.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(failure, 0, all, head.length, failure.length);
-        System.arraycopy(call, 0, all, head.length + failure.length, call.length);
-        return all;
-    }
-
-    /**
-     * @param tryBlock null, or {start, end, handler}: one exception-table entry catching everything
-     */
-    private static byte[] method(Pool pool, int access, String name, String descriptor, int codeAttr, int maxStack, int maxLocals,
-                                 byte[] code, int[] tryBlock) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(out);
-        d.writeShort(access);
-        d.writeShort(pool.utf8(name));
-        d.writeShort(pool.utf8(descriptor));
-        d.writeShort(1); // one attribute: Code
-        d.writeShort(codeAttr);
-        int handlers = tryBlock == null ? 0 : 1;
-        d.writeInt(2 + 2 + 4 + code.length + 2 + 8 * handlers + 2);
-        d.writeShort(maxStack);
-        d.writeShort(maxLocals);
-        d.writeInt(code.length);
-        d.write(code);
-        d.writeShort(handlers); // exception table
-        if (tryBlock != null) {
-            d.writeShort(tryBlock[0]);
-            d.writeShort(tryBlock[1]);
-            d.writeShort(tryBlock[2]);
-            d.writeShort(0); // any throwable
+    /** this.probe.end(call, failure), or with null when failureSlot < 0 */
+    private static void endCall(MethodVisitor mv, String self, int callSlot, int failureSlot) {
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitFieldInsn(Opcodes.GETFIELD, self, "probe", PROBE_DESC);
+        mv.visitVarInsn(Opcodes.ALOAD, callSlot);
+        if (failureSlot < 0) {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+        } else {
+            mv.visitVarInsn(Opcodes.ALOAD, failureSlot);
         }
-        d.writeShort(0); // attributes
-        return out.toByteArray();
-    }
-
-    private static int size(Class<?> t) {
-        return t == void.class ? 0 : t == long.class || t == double.class ? 2 : 1;
-    }
-
-    private static int load(Class<?> t) {
-        if (t == long.class) {
-            return 0x16;
-        }
-        if (t == float.class) {
-            return 0x17;
-        }
-        if (t == double.class) {
-            return 0x18;
-        }
-        return t.isPrimitive() ? 0x15 : 0x19; // iload for int, short, char, byte, boolean; aload otherwise
-    }
-
-    private static int store(Class<?> t) {
-        if (t == long.class) {
-            return 0x37;
-        }
-        if (t == float.class) {
-            return 0x38;
-        }
-        if (t == double.class) {
-            return 0x39;
-        }
-        return t.isPrimitive() ? 0x36 : 0x3a; // istore for int, short, char, byte, boolean; astore otherwise
-    }
-
-    private static int returns(Class<?> t) {
-        if (t == void.class) {
-            return 0xb1;
-        }
-        if (t == long.class) {
-            return 0xad;
-        }
-        if (t == float.class) {
-            return 0xae;
-        }
-        if (t == double.class) {
-            return 0xaf;
-        }
-        return t.isPrimitive() ? 0xac : 0xb0;
-    }
-
-    private static byte[] bytes(int... values) {
-        byte[] b = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = (byte) values[i];
-        }
-        return b;
-    }
-
-    /** A constant pool that hands out each entry once. */
-    private static final class Pool {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final DataOutputStream out = new DataOutputStream(bytes);
-        private final Map<String, Integer> index = new HashMap<>();
-        private int count = 1;
-
-        int utf8(String s) {
-            return entry("U" + s, () -> {
-                out.writeByte(1);
-                out.writeUTF(s);
-            });
-        }
-
-        int clazz(String internalName) {
-            int name = utf8(internalName);
-            return entry("C" + internalName, () -> {
-                out.writeByte(7);
-                out.writeShort(name);
-            });
-        }
-
-        int field(String owner, String name, String descriptor) {
-            int c = clazz(owner);
-            int nt = nameAndType(name, descriptor);
-            return entry("F" + owner + "." + name + descriptor, () -> {
-                out.writeByte(9);
-                out.writeShort(c);
-                out.writeShort(nt);
-            });
-        }
-
-        int method(String owner, String name, String descriptor, boolean onInterface) {
-            int c = clazz(owner);
-            int nt = nameAndType(name, descriptor);
-            return entry((onInterface ? "I" : "M") + owner + "." + name + descriptor, () -> {
-                out.writeByte(onInterface ? 11 : 10);
-                out.writeShort(c);
-                out.writeShort(nt);
-            });
-        }
-
-        private int nameAndType(String name, String descriptor) {
-            int n = utf8(name);
-            int t = utf8(descriptor);
-            return entry("N" + name + descriptor, () -> {
-                out.writeByte(12);
-                out.writeShort(n);
-                out.writeShort(t);
-            });
-        }
-
-        private interface Writer {
-            void write() throws IOException;
-        }
-
-        private int entry(String key, Writer writer) {
-            Integer existing = index.get(key);
-            if (existing != null) {
-                return existing;
-            }
-            try {
-                writer.write();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            index.put(key, count);
-            return count++;
-        }
-
-        void writeTo(DataOutputStream d) throws IOException {
-            d.writeShort(count);
-            d.write(bytes.toByteArray());
-        }
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, PROBE, "end", "(" + OBJECT_DESC + "Ljava/lang/Throwable;)V", false);
     }
 
     /** @return the setter view of a facade made by {@link #newFacade} */

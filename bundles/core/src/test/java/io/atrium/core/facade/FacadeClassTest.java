@@ -11,6 +11,9 @@ import io.atrium.core.calls.CallProbe;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.MethodObserver;
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Proxy;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -36,6 +39,110 @@ class FacadeClassTest {
 
         default String greeting() {
             return "hi " + name();
+        }
+    }
+
+    /** The rest: every return type, overloads, a static method, generics and covariant overrides, unchecked failures. */
+    public interface Box<T> {
+        T get();
+
+        void put(T value);
+    }
+
+    public interface Other {
+        Object get();
+    }
+
+    public interface Odd extends Box<CharSequence>, Other {
+        @Override
+        String get(); // covariant: narrower than both get()s it overrides
+
+        boolean not(boolean b);
+
+        byte b(byte b);
+
+        char c(char c);
+
+        short s(short s);
+
+        float f(float f);
+
+        long l(long l);
+
+        int[] ints(int... values);
+
+        String over(int i);
+
+        String over(long l);
+
+        String over(String s);
+
+        void fails(RuntimeException e);
+
+        void errs(Error e);
+
+        static String helper() {
+            return "static methods are not forwarded";
+        }
+    }
+
+    static class OddImpl implements Odd {
+        CharSequence put;
+
+        public String get() {
+            return "got " + put;
+        }
+
+        public void put(CharSequence value) {
+            put = value;
+        }
+
+        public boolean not(boolean b) {
+            return !b;
+        }
+
+        public byte b(byte b) {
+            return (byte) (b + 1);
+        }
+
+        public char c(char c) {
+            return (char) (c + 1);
+        }
+
+        public short s(short s) {
+            return (short) (s + 1);
+        }
+
+        public float f(float f) {
+            return f * 2;
+        }
+
+        public long l(long l) {
+            return l + 1;
+        }
+
+        public int[] ints(int... values) {
+            return values;
+        }
+
+        public String over(int i) {
+            return "int " + i;
+        }
+
+        public String over(long l) {
+            return "long " + l;
+        }
+
+        public String over(String s) {
+            return "String " + s;
+        }
+
+        public void fails(RuntimeException e) {
+            throw e;
+        }
+
+        public void errs(Error e) {
+            throw e;
         }
     }
 
@@ -212,6 +319,83 @@ class FacadeClassTest {
         handler.close();
         PluginUnavailableException e = assertThrows(PluginUnavailableException.class, facade::name);
         assertEquals("plugin 'gone': was removed", e.getMessage());
+    }
+
+    @Test
+    void everyReturnTypeOverloadAndBridgeForwards() {
+        List<String> names = Arrays.asList(FacadeClass.methodNames(Odd.class));
+        assertTrue(!names.contains("helper"), "static methods are not contract methods: " + names);
+        CallProbe probe = new CallProbe(FacadeClass.methodNames(Odd.class),
+                new CallProbe.SiteInfo("odd", "1.0.0", Transport.IN_PROCESS, Odd.class.getName()), site -> new MethodObserver[] {
+                    new MethodObserver() {
+                        public void begin() {
+                        }
+
+                        public void end(long nanos, CallOutcome outcome, Throwable failure) {
+                            seen.add(site.method() + ":" + outcome.label() + (failure == null ? "" : ":" + failure.getMessage()));
+                        }
+                    }});
+        FacadeHandler handler = new FacadeHandler("odd", Odd.class, 1_000, probe);
+        handler.setTarget(new OddImpl());
+        Odd facade = (Odd) handler.facade();
+
+        assertEquals(false, facade.not(true));
+        assertEquals((byte) -128, facade.b((byte) 127));
+        assertEquals('B', facade.c('A'));
+        assertEquals((short) -32768, facade.s((short) 32767));
+        assertEquals(3.0f, facade.f(1.5f));
+        assertEquals(Long.MIN_VALUE, facade.l(Long.MAX_VALUE));
+        int[] ints = {1, 2};
+        assertSame(ints, facade.ints(ints));
+        assertEquals("int 1", facade.over(1));
+        assertEquals("long 1", facade.over(1L));
+        assertEquals("String 1", facade.over("1"));
+        Box<CharSequence> box = facade;
+        box.put("it");
+        assertEquals("got it", facade.get());
+        assertEquals("got it", box.get(), "the generic (erased) method forwards");
+        assertEquals("got it", ((Other) facade).get(), "the covariant override's other ancestor too");
+        IllegalStateException unchecked = new IllegalStateException("unchecked");
+        assertSame(unchecked, assertThrows(IllegalStateException.class, () -> facade.fails(unchecked)));
+        StackOverflowError error = new StackOverflowError("error");
+        assertSame(error, assertThrows(StackOverflowError.class, () -> facade.errs(error)));
+        assertEquals(List.of("not:success", "b:success", "c:success", "s:success", "f:success", "l:success", "ints:success",
+                "over:success", "over:success", "over:success", "put:success", "get:success", "get:success", "get:success",
+                "fails:error:unchecked", "errs:error:error"), seen);
+    }
+
+    @Test
+    void aContractOnlyItsOwnLoaderSeesGetsAFacadeInAChildOfThatLoader() throws Exception {
+        // As a bundle's contract: its loader sees neither this core nor the test's classes, and the
+        // contract's methods use a type that loader alone defines.
+        ClassLoader plugin = new ClassLoader(ClassLoader.getPlatformClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                if (!name.startsWith(IsolatedContract.class.getPackageName() + ".Isolated")) {
+                    throw new ClassNotFoundException(name);
+                }
+                try (InputStream in = FacadeClassTest.class.getResourceAsStream("/" + name.replace('.', '/') + ".class")) {
+                    byte[] bytes = in.readAllBytes();
+                    return defineClass(name, bytes, 0, bytes.length);
+                } catch (IOException e) {
+                    throw new ClassNotFoundException(name, e);
+                }
+            }
+        };
+        Class<?> contract = plugin.loadClass(IsolatedContract.class.getName());
+        Class<?> payload = plugin.loadClass(IsolatedPayload.class.getName());
+        assertTrue(contract != IsolatedContract.class && payload != IsolatedPayload.class);
+        Object implementation = Proxy.newProxyInstance(plugin, new Class<?>[] {contract}, (proxy, method, args) -> args[0]);
+        CallProbe probe = new CallProbe(FacadeClass.methodNames(contract),
+                new CallProbe.SiteInfo("isolated", "1.0.0", Transport.IN_PROCESS, contract.getName()), site -> new MethodObserver[0]);
+        FacadeHandler handler = new FacadeHandler("isolated", contract, 1_000, probe);
+        handler.setTarget(implementation);
+        Object facade = handler.facade();
+
+        assertTrue(contract.isInstance(facade));
+        assertSame(plugin, facade.getClass().getClassLoader().getParent());
+        Object sent = payload.getConstructor(String.class).newInstance("hello");
+        assertSame(sent, contract.getMethod("echo", payload).invoke(facade, sent));
     }
 
     @Test
