@@ -12,6 +12,7 @@ import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -164,15 +165,8 @@ class ChaosSoakIT extends ServerWithPluginFolder {
         await("removed bad files are forgotten", () -> atrium.execute("plugin:deploys").output().lines()
                 .noneMatch(l -> l.startsWith("bad-")));
         // a reload's old process drains, then ends: wait for that, then any extra child is a leak
-        List<String> children = List.of();
-        for (long until = System.nanoTime() + 20_000_000_000L; System.nanoTime() < until; Thread.sleep(100)) {
-            children = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                    .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList();
-            if (children.size() == before.children().size()) {
-                break;
-            }
-        }
-        assertEquals(before.children().size(), children.size(), "child processes before: " + before.children() + ", after: " + children);
+        await(() -> "as many child processes as before: " + before.children() + ", now: " + ResourceSnapshot.liveChildren(),
+                Duration.ofSeconds(20), Duration.ofMillis(100), () -> ResourceSnapshot.liveChildren().size() == before.children().size());
         ResourceSnapshot after = ResourceSnapshot.take();
 
         long calls = tally.counts.values().stream().mapToLong(LongAdder::sum).sum();

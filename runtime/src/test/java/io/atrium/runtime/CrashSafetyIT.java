@@ -1,5 +1,6 @@
 package io.atrium.runtime;
 
+import static io.atrium.runtime.DeployIT.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,6 +9,7 @@ import io.atrium.runtime.control.ControlClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -121,21 +123,15 @@ class CrashSafetyIT {
                 "--plugins", folder.toString(), "--http", "off")
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
+        await(() -> "the server answers: " + tail(), Duration.ofSeconds(60), Duration.ofMillis(50), () -> {
             assertTrue(p.isAlive(), () -> "the server died: " + tail());
             try {
-                if (ControlClient.execute(data, "plugin:list").ok()) {
-                    return p;
-                }
+                return ControlClient.execute(data, "plugin:list").ok();
             } catch (RuntimeException notYet) {
-                // no socket yet, or the one a killed server left
+                return false; // no socket yet, or the one a killed server left
             }
-            if (System.nanoTime() > deadline) {
-                fail("the server did not answer within 60 s: " + tail());
-            }
-            Thread.sleep(50);
-        }
+        });
+        return p;
     }
 
     private String run(String command) {
@@ -248,15 +244,10 @@ class CrashSafetyIT {
 
     /** Waits (bounded) for the restarted server to hold exactly what the folder holds; fails at once on a duplicate. */
     private void awaitConsistent(int round) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-        String why;
-        while ((why = inconsistency()) != null) {
-            if (System.nanoTime() > deadline) {
-                fail("round " + round + ": after the restart, " + why + "\nfolder: " + expected() + "\nplugin:deploys:\n"
-                        + run("plugin:deploys") + "\nserver log:\n" + tail());
-            }
-            Thread.sleep(200);
-        }
+        String[] why = new String[1];
+        await(() -> "round " + round + ": the restarted server holds what the folder holds, but " + why[0] + "\nfolder: " + expected()
+                + "\nplugin:deploys:\n" + run("plugin:deploys") + "\nserver log:\n" + tail(),
+                Duration.ofSeconds(45), Duration.ofMillis(200), () -> (why[0] = inconsistency()) == null);
         System.out.println("[crash] round " + round + ": consistent after the restart");
     }
 

@@ -163,12 +163,8 @@ class CycleLeakIT extends ServerWithPluginFolder {
     /** Both plugins of the bundle answer through their facades: the host's contract and the bundle's own one. */
     private void awaitAnswers(String greeting, String echo) throws Exception {
         await("cycler answers " + greeting, () -> greeting.equals(greet("cycler")));
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!echo.equals(echoThroughFacade())) {
-            assertTrue(System.nanoTime() < deadline, () -> "echo-cycler does not answer " + echo + "; last: " + echoProblem
-                    + "; plugins: " + atrium.registry().plugins());
-            Thread.sleep(10);
-        }
+        await(() -> "echo-cycler answers " + echo + "; last: " + echoProblem + "; plugins: " + atrium.registry().plugins(),
+                () -> echo.equals(echoThroughFacade()));
     }
 
     private String greet(String plugin) {
@@ -289,8 +285,8 @@ class CycleLeakIT extends ServerWithPluginFolder {
 
         Files.delete(folder.resolve("pcycle.plugin.json"));
         await("the last pcycle process ends", () -> ProcessHandle.of(current).map(p -> !p.isAlive()).orElse(true));
-        await("no plugin process is left: " + liveChildren(),
-                () -> liveChildren().stream().noneMatch(c -> c.contains("pcycle")));
+        await(() -> "no plugin process is left: " + ResourceSnapshot.liveChildren(),
+                () -> ResourceSnapshot.liveChildren().stream().noneMatch(c -> c.contains("pcycle")));
     }
 
     /** Writes the manifest with a new greeting (a reload: a new process), and every tenth time removes it first. */
@@ -457,10 +453,6 @@ class CycleLeakIT extends ServerWithPluginFolder {
         throw new AssertionError(transportBsn + " registers no service for " + plugin);
     }
 
-    private static List<String> liveChildren() {
-        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
-    }
 
     /**
      * Waits (bounded) until what retires in the background is gone: old processes' reader threads,

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,13 +54,29 @@ class DeployIT {
         return Files.move(part, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
+    /** Waits up to 15 s until the condition holds; an exception from the condition fails at once. */
+    static void await(String what, BooleanSupplier condition) {
+        await(() -> what, condition);
+    }
+
+    /** As {@link #await(String, BooleanSupplier)}, {@code what} asked for only when it times out (to say what it saw last). */
+    static void await(Supplier<String> what, BooleanSupplier condition) {
+        await(what, Duration.ofSeconds(15), condition);
+    }
+
+    /** Waits up to {@code within}, checking every 10 ms. */
+    static void await(Supplier<String> what, Duration within, BooleanSupplier condition) {
+        await(what, within, Duration.ofMillis(10), condition);
+    }
+
+    /** Awaitility polls, in the test's own thread (as a plain loop would); its exceptions are not caught, so they fail at once. */
+    static void await(Supplier<String> what, Duration within, Duration every, BooleanSupplier condition) {
+        try {
+            Awaitility.await().atMost(within).pollDelay(Duration.ZERO).pollInterval(every).pollInSameThread()
+                    .dontCatchUncaughtExceptions() // a plugin's thread may die on purpose: that is not the test's failure
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            fail("timed out waiting until " + what.get() + " (" + within.toSeconds() + " s)", e);
         }
     }
 
@@ -81,7 +100,7 @@ class DeployIT {
     }
 
     void awaitState(String file, String state) throws InterruptedException {
-        await(file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
+        await(() -> file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
             String[] r = row(file);
             return r != null && r[2].equals(state);
         });

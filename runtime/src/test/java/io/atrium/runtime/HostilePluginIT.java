@@ -83,7 +83,7 @@ class HostilePluginIT {
     }
 
     private void awaitState(String file, String state) throws InterruptedException {
-        await(file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
+        await(() -> file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
             String[] r = row(file);
             return r != null && r[2].equals(state);
         });

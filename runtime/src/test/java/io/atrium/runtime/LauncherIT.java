@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -108,11 +109,10 @@ class LauncherIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Path socket = data.resolve("run/atrium.sock");
-            for (int i = 0; i < 600 && !Files.exists(socket); i++) {
+            DeployIT.await(() -> "the socket is there; server log: " + read(log), Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
                 assertTrue(server.isAlive(), () -> "server died: " + read(log));
-                Thread.sleep(50);
-            }
-            assertTrue(Files.exists(socket), () -> "no socket; server log: " + read(log));
+                return Files.exists(socket);
+            });
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
 
@@ -170,7 +170,7 @@ class LauncherIT {
             Thread.sleep(300);
             keys.write("plugin:call uzbek greet Terminal\n".getBytes(StandardCharsets.UTF_8));
             keys.flush();
-            DeployIT.await("the console answers: " + text(screen), () -> text(screen).contains("Salom, Terminal!"));
+            DeployIT.await(() -> "the console answers: " + text(screen), () -> text(screen).contains("Salom, Terminal!"));
             keys.write(4); // Ctrl-D
             keys.flush();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "Ctrl-D stops the server: " + text(screen));

@@ -446,14 +446,8 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 "nopath.plugin.json", "cannot be run: command 'no-such-command-x' is not on the PATH",
                 "notcontract.plugin.json", "names io.atrium.api.PluginRegistry, which is not a plugin contract",
                 "badlimit.plugin.json", "is not a valid process plugin manifest: field 'limits.callTimeoutMs': expected a whole number > 0, found -1");
-        expected.forEach((file, reason) -> {
-            try {
-                await(file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
-                        () -> logged("plugin file " + file + " " + reason));
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        expected.forEach((file, reason) -> await(() -> file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
+                () -> logged("plugin file " + file + " " + reason)));
         helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
         assertEquals("fine", greeter("good").greet("x"));
     }
@@ -478,7 +472,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     static final String GOOD = "\"cookie\": cookie, \"protocol\": 1, \"contract\": \"io.atrium.api.greeting.Greeter\"";
 
     void awaitRefused(String name, String reason) throws InterruptedException {
-        await(name + " is refused with: " + reason + "\n" + problems(), () -> problems().contains(name + " (" + name + ".plugin.json): " + reason));
+        await(() -> name + " is refused with: " + reason + "\n" + problems(), () -> problems().contains(name + " (" + name + ".plugin.json): " + reason));
         assertEquals(PluginState.FAILED, state(name));
     }
 

@@ -24,10 +24,14 @@ record ResourceSnapshot(Map<String, Long> threads, List<String> fds, List<String
         long heap = measureHeapAfterGc();
         Map<String, Long> threads = Thread.getAllStackTraces().keySet().stream()
                 .collect(Collectors.groupingBy(t -> kind(t.getName()), TreeMap::new, Collectors.counting()));
-        List<String> children = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
-        return new ResourceSnapshot(threads, openDescriptors(), children, heap,
+        return new ResourceSnapshot(threads, openDescriptors(), liveChildren(), heap,
                 ManagementFactory.getClassLoadingMXBean().getLoadedClassCount());
+    }
+
+    /** The processes alive below this one, each as its pid and command line. */
+    static List<String> liveChildren() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
     }
 
     /** A thread's name with its numbers folded: pool and pid suffixes differ between otherwise equal threads. */

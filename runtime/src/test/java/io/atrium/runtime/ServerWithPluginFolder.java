@@ -72,7 +72,7 @@ abstract class ServerWithPluginFolder {
     }
 
     Greeter greeter(String name) throws Exception {
-        await(name + " is registered: " + atrium.registry().plugins() + " " + atrium.registry().problems(), () -> atrium.service(Greeter.class, name).isPresent());
+        await(() -> name + " is registered: " + atrium.registry().plugins() + " " + atrium.registry().problems(), () -> atrium.service(Greeter.class, name).isPresent());
         return atrium.service(Greeter.class, name).orElseThrow();
     }
 }

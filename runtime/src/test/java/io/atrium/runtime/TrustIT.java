@@ -104,13 +104,11 @@ class TrustIT extends ServerWithPluginFolder {
         place(rewritten(goodThree, "partial.jar", true), "partial.jar");
 
         assertEquals("Good, x", greeter("good").greet("x"), "a bundle signed by a trusted key installs");
+        await(() -> "the four are judged: " + deploys(), () -> {
+            String now = deploys();
+            return List.of("strange.jar", "old.jar", "tampered.jar", "partial.jar").stream().allMatch(now::contains) && !now.contains("waiting");
+        });
         String d = deploys();
-        for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end; d = deploys()) {
-            if (List.of("strange.jar", "old.jar", "tampered.jar", "partial.jar").stream().allMatch(d::contains) && !d.contains("waiting")) {
-                break;
-            }
-            Thread.sleep(20);
-        }
         assertTrue(d.contains("is signed by CN=Someone Else, which the trust store does not trust (trust policy: enforce)"), d);
         assertTrue(d.matches("(?s).*is signed by CN=Lapsed Author, whose certificate expired on \\d{4}-\\d\\d-\\d\\d \\(trust policy: enforce\\).*"), d);
         assertTrue(d.contains("its signature does not match its content ("), d);
@@ -229,7 +227,7 @@ class TrustIT extends ServerWithPluginFolder {
         drop("inline.plugin.json", manifest.formatted("[\"sh\", \"-c\", \"exec python3 runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"", ""));
         drop("pypath.plugin.json", manifest.formatted("[\"python3\", \"runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"",
                 ", \"env\": {\"PYTHONPATH\": \".\"}"));
-        await("each is refused in one line naming what runs unpinned: " + deploys(), () -> {
+        await(() -> "each is refused in one line naming what runs unpinned: " + deploys(), () -> {
             String d = deploys();
             return d.contains("readme.plugin.json") && d.contains("is refused: it runs runner.py, which it does not pin" + policy)
                     && d.contains("is refused: it runs a module looked up by name (python3 -m pkg), not a file it pins" + policy)
@@ -400,7 +398,7 @@ class TrustIT extends ServerWithPluginFolder {
 
         enforce(); // warn -> enforce: the unsigned plugin that runs stops
         await("the unsigned plugin stops", () -> atrium.service(Greeter.class, "loose").isEmpty());
-        await("it is listed as refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("loose.jar ") && l.contains("refused")
+        await(() -> "it is listed as refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("loose.jar ") && l.contains("refused")
                 && l.contains("is not signed (trust policy: enforce)")));
         assertEquals(1, log.stream().filter(l -> l.startsWith("WARNING plugin bundle t.loose 1.0.0 [") && l.contains("stopped by the changed trust policy: ")
                 && l.endsWith("is not signed (trust policy: enforce)")).count(), String.join("\n", log));
@@ -422,10 +420,10 @@ class TrustIT extends ServerWithPluginFolder {
         }
         Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
         drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
-        await("the wasm plugin is refused: " + deploys(), () -> deploys().contains(noWasm));
+        await(() -> "the wasm plugin is refused: " + deploys(), () -> deploys().contains(noWasm));
 
         restart();
-        await("both are judged again after the restart: " + deploys(), () -> {
+        await(() -> "both are judged again after the restart: " + deploys(), () -> {
             String d = deploys();
             return d.contains("loose.plugin.json") && d.contains("loosewasm.wasm.json") && !d.contains("waiting");
         });
@@ -480,7 +478,7 @@ class TrustIT extends ServerWithPluginFolder {
     void assertUnsignedBundleRefused(String name) throws Exception {
         await("plugin:trust shows the strictest policy", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
         place(TestPlugins.dsGreeter(work, "t." + name, "1.0.0", name, "Unsigned"), name + ".jar");
-        await(name + ".jar is refused: " + deploys(), () -> deploys().matches("(?s).*" + name + "\\.jar .*is not signed \\(trust policy: enforce\\).*"));
+        await(() -> name + ".jar is refused: " + deploys(), () -> deploys().matches("(?s).*" + name + "\\.jar .*is not signed \\(trust policy: enforce\\).*"));
         assertTrue(atrium.service(Greeter.class, name).isEmpty());
     }
 
@@ -531,7 +529,7 @@ class TrustIT extends ServerWithPluginFolder {
                 + "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + ProcessPluginIT.SDK + "\"}, \"sha256\": \""
                 + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script))) + "\"}");
         Path away = script.toRealPath();
-        await("the manifest running the link is refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("away.plugin.json")
+        await(() -> "the manifest running the link is refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("away.plugin.json")
                 && l.contains("is refused: away.py is a symbolic link to " + away + ", outside the plugin folder (trust policy: allowLinksOutside = false)")));
         assertTrue(atrium.service(Greeter.class, "away").isEmpty(), "it does not run");
 

@@ -72,11 +72,7 @@ class ExecRunnerTest {
         ExecRunner r = runner("read -r line\necho \"$line\" > request.json\nexec sleep 600\n", 500);
         r.slots.acquire(ExecRunner.MAX_PROCESSES); // every process slot is taken
         CompletableFuture<RuntimeException> call = failureOf(r, 500);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!r.slots.hasQueuedThreads()) {
-            assertTrue(System.nanoTime() < deadline, "the call never waited for a slot");
-            Thread.sleep(5);
-        }
+        OrphanGuardTest.waiting("the call waits for a slot").until(r.slots::hasQueuedThreads);
         Thread.sleep(50); // it waits 50 ms at least: time it must not be charged for
         r.slots.release();
         RuntimeException e = call.get(30, TimeUnit.SECONDS);
@@ -95,11 +91,7 @@ class ExecRunnerTest {
         assertInstanceOf(PluginCrashedException.class, e);
         assertEquals("plugin 'demo': exited with status 5 without an answer to greet", e.getMessage());
         long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!gone(child)) {
-            assertTrue(System.nanoTime() < deadline, "the child (" + child + ") outlived its plugin's process");
-            Thread.sleep(10);
-        }
+        OrphanGuardTest.waiting("the child (" + child + ") ends with its plugin's process").until(() -> gone(child));
     }
 
     /** @return whether the process is gone: no such pid, or a zombie not yet reaped */

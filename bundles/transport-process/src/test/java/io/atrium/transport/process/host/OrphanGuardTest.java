@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -120,13 +123,9 @@ class OrphanGuardTest {
     }
 
     /** The child's session is not its plugin's (setsid ran): a kill of the plugin's group would miss it. */
-    private static void awaitSessionOfItsOwn(ProcessHandle child, Process plugin) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (session(child.pid()) == session(plugin.pid()) || !ProcessHandle.of(child.pid()).flatMap(h -> h.info().command())
-                .map(c -> c.endsWith("sleep")).orElse(false)) {
-            assertTrue(System.nanoTime() < deadline, "the child never ran sleep in a session of its own");
-            Thread.sleep(10);
-        }
+    private static void awaitSessionOfItsOwn(ProcessHandle child, Process plugin) {
+        waiting("the child runs sleep in a session of its own").until(() -> session(child.pid()) != session(plugin.pid())
+                && ProcessHandle.of(child.pid()).flatMap(h -> h.info().command()).map(c -> c.endsWith("sleep")).orElse(false));
     }
 
     /** @return the session id in /proc/PID/stat (the sixth field; the second, the command, is in parentheses) */
@@ -182,11 +181,13 @@ class OrphanGuardTest {
      * Bounded: the watchdog acts as soon as it reads its line, well within the 10 s allowed here. A zombie
      * (killed, its parent init not yet done reaping it) is gone: ProcessHandle.isAlive still says alive.
      */
-    private static void awaitGone(ProcessHandle p, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ExecRunnerTest.gone(p.pid())) {
-            assertTrue(System.nanoTime() < deadline, what + " (" + p.pid() + ") outlived it");
-            Thread.sleep(20);
-        }
+    private static void awaitGone(ProcessHandle p, String what) {
+        waiting(what + " (" + p.pid() + ") is gone").until(() -> ExecRunnerTest.gone(p.pid()));
+    }
+
+    /** Up to 10 s, checked in the test's thread; an exception from the condition fails at once. */
+    static ConditionFactory waiting(String what) {
+        return Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                .pollInSameThread().dontCatchUncaughtExceptions(); // as a plain loop: another thread's death is not this wait's failure
     }
 }
