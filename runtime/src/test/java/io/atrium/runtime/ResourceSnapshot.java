@@ -92,7 +92,9 @@ record ResourceSnapshot(Map<String, Long> threads, List<String> fds, List<String
      * @return the descriptions of the references still set, empty when all cleared
      */
     static <T> List<String> uncollected(List<WeakReference<T>> refs, Function<Integer, String> describe) {
-        for (int round = 0; round < 20; round++) {
+        // up to 10 s: what is still in use retires in the background (an old process once its calls are done
+        // and it has exited), which takes longer on a loaded machine; a leak stays reachable however long one waits
+        for (int round = 0; round < 200; round++) {
             if (refs.stream().allMatch(r -> r.get() == null)) {
                 return List.of();
             }
