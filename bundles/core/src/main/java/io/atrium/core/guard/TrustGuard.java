@@ -48,7 +48,29 @@ public final class TrustGuard implements ResolverHookFactory {
     private final TrustPolicy trust;
     private final Path storage;
     private final Map<Long, Judged> judged = new ConcurrentHashMap<>();
-    private final ResolverHook hook = new ResolverHook() {
+    @Activate
+    public TrustGuard(BundleContext context, @Reference TrustPolicy trust) {
+        this.trust = trust;
+        String dir = context.getProperty(Constants.FRAMEWORK_STORAGE);
+        this.storage = Path.of(dir == null ? "felix-cache" : dir).toAbsolutePath(); // Felix's default, relative to the working directory
+    }
+
+    @Override
+    public ResolverHook begin(Collection<BundleRevision> triggers) {
+        return new Resolve();
+    }
+
+    /**
+     * One resolve: each bundle judged once in it, however many requirements and candidates name it
+     * (a judgement reads the framework's cache folder: hundreds of times per resolve otherwise).
+     */
+    private final class Resolve implements ResolverHook {
+        private final Map<Long, java.util.Optional<String>> verdicts = new java.util.HashMap<>();
+
+        private String refusal(Bundle bundle) {
+            return verdicts.computeIfAbsent(bundle.getBundleId(), id -> java.util.Optional.ofNullable(judge(bundle, true))).orElse(null);
+        }
+
         @Override
         public void filterResolvable(Collection<BundleRevision> candidates) {
             // not here: Felix then offers the candidates left only, nothing already resolved, not even the framework's packages
@@ -61,28 +83,16 @@ public final class TrustGuard implements ResolverHookFactory {
         /** A refused bundle is offered nothing, so it does not resolve; and nothing resolves against it. */
         @Override
         public void filterMatches(BundleRequirement requirement, Collection<BundleCapability> candidates) {
-            if (judge(requirement.getRevision().getBundle(), true) != null) {
+            if (refusal(requirement.getRevision().getBundle()) != null) {
                 candidates.clear();
             } else {
-                candidates.removeIf(c -> judge(c.getRevision().getBundle(), true) != null);
+                candidates.removeIf(c -> refusal(c.getRevision().getBundle()) != null);
             }
         }
 
         @Override
         public void end() {
         }
-    };
-
-    @Activate
-    public TrustGuard(BundleContext context, @Reference TrustPolicy trust) {
-        this.trust = trust;
-        String dir = context.getProperty(Constants.FRAMEWORK_STORAGE);
-        this.storage = Path.of(dir == null ? "felix-cache" : dir).toAbsolutePath(); // Felix's default, relative to the working directory
-    }
-
-    @Override
-    public ResolverHook begin(Collection<BundleRevision> triggers) {
-        return hook;
     }
 
     /**
