@@ -165,8 +165,7 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid process plugin manifest: " + e.getMessage());
         }
-        policy.check(file, content, !m.pins().isEmpty(), "pins none of its files");
-        policy.checkRunsPinned(io.atrium.transport.process.manifest.Program.unpinned(m));
+        checkTrust(policy, file, content, m);
         java.util.List<Path> runs = new java.util.ArrayList<>(m.pins().keySet());
         try {
             runs.add(Launcher.executable(m));
@@ -248,15 +247,18 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
         if (lacking != null) {
             return lacking;
         }
-        String trust = now.trustRefusal(file, content, !m.pins().isEmpty(), "pins none of its files");
-        if (trust == null) {
-            try {
-                now.checkRunsPinned(io.atrium.transport.process.manifest.Program.unpinned(m));
-            } catch (IllegalArgumentException e) {
-                trust = ManifestPolicy.TRUST_REFUSAL + e.getMessage().replaceFirst("^is refused: ", "");
-            }
-        }
-        return trust;
+        return ManifestPolicy.trustRefusal(() -> checkTrust(now, file, content, m));
+    }
+
+    /**
+     * What the trust policy asks of a manifest, at its deploy and again whenever it is asked while it runs:
+     * the transports allowed, its signature, its pins, and pins on what its command runs.
+     *
+     * @throws IllegalArgumentException "is refused: …", one line
+     */
+    private static void checkTrust(ManifestPolicy policy, Path file, byte[] content, PluginManifest m) {
+        policy.check(file, content, !m.pins().isEmpty(), "pins none of its files");
+        policy.checkRunsPinned(io.atrium.transport.process.manifest.Program.unpinned(m));
     }
 
     // ------------------------------------------------------------------ the registry's and the shell's side

@@ -105,19 +105,17 @@ public final class ManifestPolicy {
     }
 
     /**
-     * Judges a deployed plugin's manifest again, as it was deployed, by the trust policy in force (the
-     * transports allowed, its signature, its pins): a stricter policy, or a revocation list that
-     * appeared, refuses what it no longer vouches for, also while it runs.
+     * Judges a deployed plugin again by the trust policy in force, with the checks its deploy made
+     * (the transports allowed, its signature, its pins) on its manifest as deployed: a stricter policy,
+     * or a revocation list that appeared, refuses what it no longer vouches for, also while it runs.
      *
-     * @param manifest the manifest file
-     * @param content  its bytes as deployed (not as the file is now: a refused edit leaves the verified plugin running)
-     * @param pinned   whether it pins its files
-     * @param unpinned what the refusal says when it does not
+     * @param deployChecks the deploy's trust checks, throwing "is refused: …" (not the file as it is now:
+     *                     a refused edit leaves the verified plugin running)
      * @return why the trust policy refuses it now ("the trust policy refuses it now: …"), or null
      */
-    public String trustRefusal(Path manifest, byte[] content, boolean pinned, String unpinned) {
+    public static String trustRefusal(Runnable deployChecks) {
         try {
-            check(manifest, content, pinned, unpinned);
+            deployChecks.run();
             return null;
         } catch (IllegalArgumentException e) {
             return TRUST_REFUSAL + e.getMessage().replaceFirst("^is refused: ", "");

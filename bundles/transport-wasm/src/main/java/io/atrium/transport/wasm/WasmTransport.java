@@ -132,11 +132,16 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
         byte[] content = deployedManifests.get(m.file());
         return lacking != null ? "it " + lacking
-                : content == null ? null : policy.trustRefusal(m.file(), content, m.sha256() != null, "does not pin its module");
+                : content == null ? null : ManifestPolicy.trustRefusal(() -> checkTrust(m.file(), content, m));
     }
 
     /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
     private final Map<Path, byte[]> deployedManifests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What the trust policy asks of a manifest, at its deploy and again whenever the policy or its files change. */
+    private void checkTrust(Path file, byte[] content, WasmManifest m) {
+        policy.check(file, content, m.sha256() != null, "does not pin its module");
+    }
+
     /** The trust files as last judged by: a change since makes the deployed plugins be judged again. */
     private volatile long trustFilesSeen;
     /** Looks at the trust store's and revocation lists' files now and then, as the core does. */
@@ -221,7 +226,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
         }
-        policy.check(file, content, m.sha256() != null, "does not pin its module");
+        checkTrust(file, content, m);
         String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
         if (lacking != null) {
             throw new IllegalArgumentException("is refused: it " + lacking);
