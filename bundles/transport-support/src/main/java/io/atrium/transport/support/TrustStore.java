@@ -91,6 +91,10 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
         }
         List<X509CRL> crls = new ArrayList<>();
         for (Path f : files) {
+            if (Files.exists(f) && !Files.isRegularFile(f)) { // a FIFO or device would block the read, and the policy with it
+                problems.add("the revocation list " + f + " cannot be read: it is not a regular file");
+                continue;
+            }
             try (InputStream in = Files.newInputStream(f)) {
                 for (java.security.cert.CRL crl : CertificateFactory.getInstance("X.509").generateCRLs(in)) {
                     crls.add((X509CRL) crl);

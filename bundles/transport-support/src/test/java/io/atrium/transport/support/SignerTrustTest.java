@@ -279,4 +279,14 @@ class SignerTrustTest {
         org.junit.jupiter.api.Assertions.assertNotNull(files.refresh(), "the new list is seen");
         org.junit.jupiter.api.Assertions.assertNotEquals(List.of(before), files.current().revocations());
     }
+
+    @Test
+    void aRevocationListThatIsAFifoFailsClosedInsteadOfBlocking(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path fifo = dir.resolve("pipe.crl");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        java.util.concurrent.CompletableFuture<TrustStore> read = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> TrustStore.of(java.util.Map.of("revocationLists", dir.toString()), null));
+        TrustStore store = read.get(30, java.util.concurrent.TimeUnit.SECONDS); // before: blocked in open() until a writer came
+        assertEquals("the revocation list " + fifo + " cannot be read: it is not a regular file", store.revocationProblem());
+    }
 }
