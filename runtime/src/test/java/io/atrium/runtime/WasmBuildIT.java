@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class WasmBuildIT {
     static final Path EXAMPLES = WasmPluginIT.EXAMPLES;
     static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "misbehaving/stuck.wasm",
-            "compute/compute.wasm", "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm", "c-abi/abi.wasm", "c-abi/plain.wasm");
+            "compute/compute.wasm", "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm", "c-abi/abi.wasm", "c-abi/plain.wasm",
+            "c-host/host.wasm");
 
     @TempDir
     static Path work;
@@ -102,7 +103,18 @@ class WasmBuildIT {
      * @return each call's answer: "output TEXT" ("output " when it set none), or "error MESSAGE"
      */
     static List<String> referee(String module, String config, List<String[]> calls) throws Exception {
-        String out = run(build, 120, "node", "referee.mjs", EXAMPLES.resolve(module).toString(), config, GSON.toJson(calls));
+        return referee(module, config, calls, List.of());
+    }
+
+    /** As {@link #referee(String, String, List)}, with the host functions of a script of examples/wasm (referee.mjs says how). */
+    static List<String> referee(String module, String config, List<String[]> calls, String hostFunctions) throws Exception {
+        return referee(module, config, calls, List.of(build.resolve(hostFunctions).toString()));
+    }
+
+    private static List<String> referee(String module, String config, List<String[]> calls, List<String> more) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("node", "referee.mjs", EXAMPLES.resolve(module).toString(), config, GSON.toJson(calls)));
+        command.addAll(more);
+        String out = run(build, 120, command.toArray(String[]::new));
         List<String> answers = new java.util.ArrayList<>();
         for (var e : com.google.gson.JsonParser.parseString(out).getAsJsonArray()) {
             var o = e.getAsJsonObject();
@@ -172,6 +184,30 @@ class WasmBuildIT {
             assertEquals(unconfigured.get(0), atrium(atrium.awaitService(Greeter.class, "unconfigured", Duration.ofSeconds(30)), ""));
             assertEquals(List.of("output "), plain, "a module that imports nothing");
             assertEquals(plain.get(0), atrium(atrium.awaitService(Greeter.class, "plain", Duration.ofSeconds(30)), ""));
+        }
+    }
+
+    /**
+     * A module calling a host function (examples/wasm/c-host, the C PDK's host-functions pattern) answers
+     * under Atrium, given the function by a bundle's HostFunction service, as under Extism's JavaScript
+     * host given its twin in JavaScript (c-host/hello-world.mjs).
+     */
+    @Test
+    void extismsJavaScriptRuntimeAgreesOnAHostFunction() throws Exception {
+        Path folder = Files.createDirectories(work.resolve("host-plugins"));
+        Files.copy(WasmHostFunctionIT.helloWorld(work, "test.hello", "I64", ""), folder.resolve("hello.jar"));
+        Files.copy(EXAMPLES.resolve("c-host/host.wasm"), folder.resolve("host.wasm"));
+        Files.writeString(folder.resolve("vowels.wasm.json"), "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\","
+                + " \"wasm\": \"host.wasm\", " + WasmHostFunctionIT.VOWELS + "}");
+        List<String> inputs = List.of("Hello, World!", "", "AEIOU aeiou ünï", "a".repeat(5000));
+        List<String> referee = referee("c-host/host.wasm", "{}", inputs.stream().map(i -> new String[] {"count_vowels", i}).toList(),
+                "c-host/hello-world.mjs");
+        assertEquals("output {\"count\": 3, \"host\": \"hello, vowels\"}", referee.get(0));
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("host-data")).pluginDir(folder).start()) {
+            Greeter vowels = atrium.awaitService(Greeter.class, "vowels", Duration.ofSeconds(30));
+            for (int i = 0; i < inputs.size(); i++) {
+                assertEquals(referee.get(i), atrium(vowels, inputs.get(i)), "count_vowels(" + inputs.get(i).substring(0, Math.min(20, inputs.get(i).length())) + ")");
+            }
         }
     }
 

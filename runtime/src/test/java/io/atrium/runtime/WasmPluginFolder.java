@@ -15,6 +15,7 @@ abstract class WasmPluginFolder extends ServerWithPluginFolder {
     static final Path C_GREETER = EXAMPLES.resolve("c-greeter/greeter.wasm");
     static final Path C_FILES = EXAMPLES.resolve("c-files/files.wasm");
     static final Path C_HTTP = EXAMPLES.resolve("c-http/http.wasm");
+    static final Path C_HOST = EXAMPLES.resolve("c-host/host.wasm");
 
     /** Copies a module in and writes its manifest, each the documented way (a dotfile renamed into place). */
     void deploy(String name, Path module, String manifestFields) throws Exception {

@@ -281,7 +281,7 @@ class WasmPluginIT extends WasmPluginFolder {
         awaitRefused("cut.wasm.json", "was not deployed: cut.wasm is not a valid module: ");
         awaitRefused("noexport.wasm.json", "was not deployed: noexport.wasm exports no function 'greet'");
         awaitRefused("foreign.wasm.json", "was not deployed: foreign.wasm imports function env.foo, function env.bar, which Atrium "
-                + "does not provide (it provides Extism's ABI, extism:host/env)");
+                + "does not provide (it provides Extism's ABI, extism:host/env, and the host functions bundles provide, in extism:host/user)");
         awaitRefused("missing.wasm.json", "names the module nowhere.wasm, which is missing");
         awaitRefused("crowded.wasm.json", "is not a valid wasm plugin manifest: field 'instances': 4 instances need \"stateless\": true "
                 + "(each instance has its own globals and memory, and calls on several at once race on the plugin's variables)");
@@ -403,7 +403,8 @@ class WasmPluginIT extends WasmPluginFolder {
         awaitRefused("ghost.wasm.json", "grants the folder " + folder.resolve("no-such-folder") + ", which does not exist");
         awaitRefused("ungranted.wasm.json", "was not deployed: ungranted.wasm imports function wasi_snapshot_preview1.path_open, "
                 + "function wasi_snapshot_preview1.fd_read, function wasi_snapshot_preview1.fd_close, function wasi_snapshot_preview1.fd_write, function wasi_snapshot_preview1.random_get, "
-                + "which Atrium does not provide (it provides Extism's ABI, extism:host/env, and WASI to manifests that say \"wasi\": true)");
+                + "which Atrium does not provide (it provides Extism's ABI, extism:host/env, WASI to manifests that say \"wasi\": true,"
+                + " and the host functions bundles provide, in extism:host/user)");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.atrium.transport.wasm;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
 import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.HostFunction;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
@@ -10,6 +11,7 @@ import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.wasm.abi.HostFunctions;
 import io.atrium.transport.wasm.engine.CompiledCache;
 import io.atrium.transport.wasm.engine.Deadlines;
 import io.atrium.transport.wasm.engine.MemoryBudget;
@@ -56,10 +58,33 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private final CompiledCache cache;
     private final DeployedPlugins<WasmPlugin> plugins = new DeployedPlugins<>(WasmPlugin::name, p -> p.manifest().file());
     private volatile List<Path> allowedRoots = List.of();
+    /** Other bundles' host functions, which modules import; when they change, the plugins waiting for one are loaded again. */
+    private final HostFunctions hostFunctions = new HostFunctions(this::hostFunctionsChanged);
 
     /** Where installs, updates and uninstalls are counted (the core's). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile PluginLifecycle lifecycle;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addHostFunction(HostFunction f, Map<String, Object> properties) {
+        hostFunctions.add(f, properties);
+    }
+
+    void removeHostFunction(HostFunction f) {
+        hostFunctions.remove(f);
+    }
+
+    private void hostFunctionsChanged() {
+        for (WasmPlugin p : plugins.all()) {
+            if (p.awaitsHostFunctions()) {
+                try {
+                    reload(p.name());
+                } catch (io.atrium.api.PluginException e) {
+                    LOG.warning(e.getMessage());
+                }
+            }
+        }
+    }
 
     @Activate
     public WasmTransport(BundleContext context, Map<String, Object> config) {
@@ -205,6 +230,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             p.stop();
         }
         deadlines.close();
+        hostFunctions.close();
         trustWatch.shutdownNow();
     }
 
@@ -239,7 +265,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
             plugins.checkNameFree(m.name(), m.file());
             WasmPlugin existing = plugins.get(m.file());
             plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
-                    ? existing : new WasmPlugin(context, contract, budget, deadlines, cache);
+                    ? existing : new WasmPlugin(context, contract, budget, deadlines, cache, hostFunctions);
         }
         WasmPlugin.Next next;
         try {
@@ -310,8 +336,8 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     public List<PluginProblem> problems() {
         // a module that does not load is refused at deployment, with its reason in plugin:deploys; one
         // deployed, then refused by a changed capability policy, is a problem of its own
-        return plugins.all().stream().filter(p -> p.refusal() != null)
-                .map(p -> new PluginProblem(p.name(), p.manifest().file().getFileName().toString(), "is refused: " + p.refusal())).toList();
+        return plugins.all().stream().filter(p -> p.problem() != null)
+                .map(p -> new PluginProblem(p.name(), p.manifest().file().getFileName().toString(), p.problem())).toList();
     }
 
     @Override

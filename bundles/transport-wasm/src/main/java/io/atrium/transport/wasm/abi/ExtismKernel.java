@@ -197,7 +197,24 @@ public final class ExtismKernel {
         return new String(mem, (int) offset, n, StandardCharsets.UTF_8);
     }
 
-    private long store(byte[] bytes) {
+    /**
+     * A copy of the block at {@code offset}, for a host function reading its argument (0, "none": no bytes).
+     *
+     * @throws AbiException when no block (not freed) starts there
+     */
+    byte[] block(long offset) {
+        if (offset == 0) {
+            return new byte[0];
+        }
+        int n = length(offset);
+        if (n == 0) {
+            throw new AbiException("no block of Extism memory starts at " + offset);
+        }
+        return Arrays.copyOfRange(mem, (int) offset, (int) offset + n);
+    }
+
+    /** A new block holding {@code bytes}; its offset (0 for none). */
+    long store(byte[] bytes) {
         long offset = alloc(bytes.length);
         System.arraycopy(bytes, 0, mem, (int) offset, bytes.length);
         return offset;

@@ -224,6 +224,7 @@ final class InstancePool {
                     : new HttpGrant(manifest.allowedHosts(), manifest.limits().maxHttpResponseBytes());
             ExtismKernel kernel = new ExtismKernel(log, manifest.config(), vars, kernelMax, manifest.limits().maxOutputBytes(), http);
             java.util.List<com.dylibso.chicory.runtime.HostFunction> functions = new java.util.ArrayList<>(kernel.functions());
+            functions.addAll(module.hostFunctions.forInstance(kernel, plugin));
             Sandbox.Wasi wasi = manifest.wasi() ? Sandbox.wasi(manifest, log) : null;
             if (wasi != null) {
                 functions.addAll(java.util.List.of(wasi.wasi().toHostFunctions()));

@@ -14,7 +14,9 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
 import io.atrium.transport.wasm.abi.ExtismKernel;
+import io.atrium.transport.wasm.abi.HostFunctions;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.util.List;
 import java.util.function.Function;
@@ -44,9 +46,12 @@ public final class LoadedModule {
     final String engine;
     final boolean hasMemory;
     final boolean hasInitialize;
+    /** Its imports of other bundles' host functions, bound to the services providing them when it loaded. */
+    final HostFunctions.Bound hostFunctions;
 
     private LoadedModule(WasmModule module, String digest, Function<Instance, Machine> machine, int initialPages, int maxPages,
-                         long loadMillis, String engine) {
+                         long loadMillis, String engine, HostFunctions.Bound hostFunctions) {
+        this.hostFunctions = hostFunctions;
         this.module = module;
         this.digest = digest;
         this.machine = machine;
@@ -66,9 +71,11 @@ public final class LoadedModule {
      * @param m       the manifest
      * @param bytes   the module's bytes: those hashed against the pin are those compiled
      * @param cache   where compiled modules are kept, by digest, or null
+     * @param hostFunctions what its host function imports are bound to
      * @throws IllegalArgumentException naming what is wrong with the module
+     * @throws HostFunctions.Missing when it imports host functions no service provides
      */
-    public static LoadedModule load(WasmManifest m, byte[] bytes, CompiledCache cache) {
+    public static LoadedModule load(WasmManifest m, byte[] bytes, CompiledCache cache, HostFunctions hostFunctions) {
         long start = System.nanoTime();
         String file = m.module().getFileName().toString();
         if (bytes.length < 8 || bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
@@ -85,12 +92,18 @@ public final class LoadedModule {
             throw new IllegalArgumentException(file + " is not a valid module: " + e.getMessage());
         }
         List<String> missing = new java.util.ArrayList<>();
+        List<HostFunctions.Import> hostImports = new java.util.ArrayList<>();
         boolean wantsWasi = false;
         for (int i = 0; i < module.importSection().importCount(); i++) {
             Import imp = module.importSection().getImport(i);
             boolean function = imp.importType() == ExternalType.FUNCTION;
             boolean provided = function && ExtismKernel.MODULE.equals(imp.module()) && ExtismKernel.NAMES.contains(imp.name())
                     || function && m.wasi() && WASI.equals(imp.module());
+            if (!provided && function && hostFunctions.isHostNamespace(imp.module())) {
+                FunctionType type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+                hostImports.add(new HostFunctions.Import(imp.module(), imp.name(), type));
+                provided = true;
+            }
             if (!provided) {
                 missing.add(imp.importType().name().toLowerCase(java.util.Locale.ROOT) + " " + imp.module() + "." + imp.name());
                 wantsWasi |= WASI.equals(imp.module());
@@ -99,8 +112,10 @@ public final class LoadedModule {
         if (!missing.isEmpty()) { // all of them, so one fix is enough
             throw new IllegalArgumentException(file + " imports " + String.join(", ", missing) + ", which"
                     + " Atrium does not provide (it provides Extism's ABI, " + ExtismKernel.MODULE
-                    + (wantsWasi ? ", and WASI to manifests that say \"wasi\": true" : "") + ")");
+                    + (wantsWasi ? ", WASI to manifests that say \"wasi\": true" : "") + ", and the host functions bundles provide, in "
+                    + io.atrium.spi.HostFunction.USER + ")");
         }
+        HostFunctions.Bound bound = hostImports.isEmpty() ? HostFunctions.Bound.NONE : hostFunctions.bind(file, hostImports);
         MemoryLimits declared = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> s.getMemory(0).limits())
                 .orElse(new MemoryLimits(0, 0));
         int policyPages = (int) Math.min(Integer.MAX_VALUE, m.limits().memoryMb() * 1024 * 1024 / PAGE);
@@ -119,7 +134,7 @@ public final class LoadedModule {
                 engine = "interpreted (compiling failed: " + e.getMessage() + ")";
             }
         }
-        return new LoadedModule(module, digest, machine, declared.initialPages(), max, (System.nanoTime() - start) / 1_000_000, engine);
+        return new LoadedModule(module, digest, machine, declared.initialPages(), max, (System.nanoTime() - start) / 1_000_000, engine, bound);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.atrium.transport.support.ContractProxy;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.wasm.abi.HostFunctions;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
@@ -37,6 +38,7 @@ public final class WasmPlugin {
     private final MemoryBudget budget;
     private final Deadlines deadlines;
     private final CompiledCache cache;
+    private final HostFunctions hostFunctions;
     private final Object proxy;
     private volatile WasmManifest manifest;
     private volatile InstancePool pool;
@@ -44,8 +46,10 @@ public final class WasmPlugin {
     private ServiceRegistration<?> registration;
     private PluginLog log;
 
-    public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, CompiledCache cache) {
+    public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, CompiledCache cache,
+                      HostFunctions hostFunctions) {
         this.context = context;
+        this.hostFunctions = hostFunctions;
         this.contract = contract;
         this.budget = budget;
         this.deadlines = deadlines;
@@ -69,8 +73,15 @@ public final class WasmPlugin {
         private final Variables vars;
         private final InstancePool pool;
         private final long generation;
+        /** Why it cannot load until other bundles provide host functions (then loaded and pool are null), or null. */
+        private final String waiting;
+        /** The host functions' version it was bound with: changed before it was committed, it is bound again. */
+        private final long hostVersion;
 
-        private Next(WasmManifest manifest, LoadedModule loaded, Variables vars, InstancePool pool, long generation) {
+        private Next(WasmManifest manifest, LoadedModule loaded, Variables vars, InstancePool pool, long generation, String waiting,
+                     long hostVersion) {
+            this.waiting = waiting;
+            this.hostVersion = hostVersion;
             this.manifest = manifest;
             this.loaded = loaded;
             this.vars = vars;
@@ -79,7 +90,9 @@ public final class WasmPlugin {
         }
 
         public void discard() {
-            pool.retire();
+            if (pool != null) {
+                pool.retire();
+            }
         }
     }
 
@@ -114,8 +127,15 @@ public final class WasmPlugin {
             }
             l = log;
         }
-        LoadedModule loaded = LoadedModule.load(next, moduleBytes, cache);
-        return new Next(next, loaded, v, new InstancePool(next, loaded, exportsNeeded(next, contract), v, l, budget, deadlines), seen);
+        long hostVersion = hostFunctions.version();
+        LoadedModule loaded;
+        try {
+            loaded = LoadedModule.load(next, moduleBytes, cache, hostFunctions);
+        } catch (HostFunctions.Missing e) { // not a failure of the module: it is loaded once they come
+            return new Next(next, null, v, null, seen, e.getMessage(), hostVersion);
+        }
+        return new Next(next, loaded, v, new InstancePool(next, loaded, exportsNeeded(next, contract), v, l, budget, deadlines), seen,
+                null, hostVersion);
     }
 
     /**
@@ -135,8 +155,17 @@ public final class WasmPlugin {
         manifest = next.manifest;
         vars = next.vars;
         pool = next.pool;
+        waiting = next.waiting;
         if (old != null) {
             old.retire();
+        }
+        if (waiting != null) {
+            unregister();
+            LOG.warning("plugin '" + next.manifest.name() + "' is refused: " + waiting + "; it is deployed once a bundle provides it");
+            if (hostFunctions.version() != next.hostVersion) { // one may have come while it loaded, unseen by the reload it asks for
+                hostFunctions.retryLater();
+            }
+            return true;
         }
         LOG.info("plugin '" + next.manifest.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.manifest.module().getFileName()
                 + " (" + next.loaded.engine + ", loaded in " + next.loaded.loadMillis + " ms, memory cap " + next.loaded.maxPages + " pages)");
@@ -149,7 +178,29 @@ public final class WasmPlugin {
      */
     public synchronized void publish() {
         refusal = null;
+        if (waiting != null) {
+            return; // published when it loads, once the host functions it imports are provided
+        }
         register();
+    }
+
+    /** Why the plugin waits for host functions other bundles provide, or null. */
+    private volatile String waiting;
+
+    /** @return why the plugin is not running for a reason of its own (refused, waiting for host functions), for plugin:problems; or null */
+    public String problem() {
+        String r = refusal;
+        String w = waiting;
+        return r != null ? "is refused: " + r : w != null ? "is refused: " + w + "; it is deployed once a bundle provides it" : null;
+    }
+
+    /**
+     * @return whether the host functions changing may change this plugin: it waits for some, or one
+     *         its module is bound to is no longer provided
+     */
+    public boolean awaitsHostFunctions() {
+        InstancePool p = pool;
+        return waiting != null || p != null && hostFunctions.gone(p.module.hostFunctions);
     }
 
     /** Why the plugin was refused after its deployment (the capability policy changed), or null. */
@@ -169,6 +220,16 @@ public final class WasmPlugin {
     /** Withdraws the service and drops the instances (a reload prepared before this is dropped too). */
     public synchronized void stop() {
         generation++;
+        waiting = null; // a stopped plugin is not started by a host function appearing
+        unregister();
+        InstancePool p = pool;
+        pool = null;
+        if (p != null) {
+            p.retire();
+        }
+    }
+
+    private void unregister() {
         if (registration != null) {
             try {
                 registration.unregister();
@@ -176,11 +237,6 @@ public final class WasmPlugin {
                 // the bundle is stopping
             }
             registration = null;
-        }
-        InstancePool p = pool;
-        pool = null;
-        if (p != null) {
-            p.retire();
         }
     }
 
@@ -254,7 +310,7 @@ public final class WasmPlugin {
     public PluginDescriptor descriptor() {
         WasmManifest m = manifest;
         return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, m.capabilities(),
-                pool != null ? PluginState.ACTIVE : refusal != null ? PluginState.FAILED : PluginState.STOPPED,
+                pool != null ? PluginState.ACTIVE : refusal != null || waiting != null ? PluginState.FAILED : PluginState.STOPPED,
                 context.getBundle().getBundleId(), m.file().getFileName().toString());
     }
 
@@ -268,6 +324,9 @@ public final class WasmPlugin {
             d.put("sha256", p.module.digest);
             d.put("load time", p.module.loadMillis + " ms");
             d.put("memory cap", p.module.maxPages + " pages (" + (p.module.maxBytes() >> 10) + " KiB)");
+            if (!p.module.hostFunctions.isEmpty()) {
+                d.put("host functions", p.module.hostFunctions.toString());
+            }
             d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));

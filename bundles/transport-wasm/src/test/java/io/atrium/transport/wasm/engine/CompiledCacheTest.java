@@ -64,7 +64,8 @@ class CompiledCacheTest {
         Path manifest = work.resolve(name + ".wasm.json");
         byte[] json = ("{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"" + name + ".wasm\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        LoadedModule loaded = LoadedModule.load(WasmManifest.parse(manifest, json), Files.readAllBytes(EXAMPLES.resolve(module)), cache);
+        LoadedModule loaded = LoadedModule.load(WasmManifest.parse(manifest, json), Files.readAllBytes(EXAMPLES.resolve(module)), cache,
+                new io.atrium.transport.wasm.abi.HostFunctions(() -> { }));
         assertEquals("compiled", loaded.engine);
         return loaded;
     }
