@@ -30,7 +30,12 @@ public interface HostFunction {
         I32, I64, F32, F64
     }
 
-    /** @return the import module the function is found in; {@value #USER} by default */
+    /**
+     * Asked once, with {@link #name} and the signature, when the service registers.
+     *
+     * @return the import module the function is found in; {@value #USER} by default (never Atrium's
+     *         own {@code extism:host/env} or {@code wasi_snapshot_preview1}: such a service is ignored)
+     */
     default String namespace() {
         return USER;
     }

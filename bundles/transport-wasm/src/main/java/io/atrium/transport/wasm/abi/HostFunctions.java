@@ -26,8 +26,15 @@ import java.util.logging.Logger;
 public final class HostFunctions {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
-    private record Provided(HostFunction function, int ranking, long id) {
+    /**
+     * A service with what it declared, asked once when it came: a service answering otherwise later, or
+     * throwing, cannot break the binding of every module.
+     */
+    private record Provided(HostFunction function, String namespace, String name, FunctionType type, int ranking, long id) {
     }
+
+    /** Namespaces whose functions Atrium itself provides (the kernel, WASI by the manifest's grant): no service may add to them. */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of(ExtismKernel.MODULE, "wasi_snapshot_preview1");
 
     /** Highest ranking first, then the oldest service, as OSGi orders services. */
     private static final Comparator<Provided> ORDER = Comparator.comparingInt(Provided::ranking).reversed().thenComparingLong(Provided::id);
@@ -52,7 +59,27 @@ public final class HostFunctions {
     public void add(HostFunction f, Map<String, ?> properties) {
         Object ranking = properties.get("service.ranking");
         Object id = properties.get("service.id");
-        provided.add(new Provided(f, ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : Long.MAX_VALUE));
+        String namespace;
+        String name;
+        FunctionType type;
+        try {
+            namespace = f.namespace();
+            name = f.name();
+            type = type(f);
+        } catch (RuntimeException e) {
+            LOG.warning("host function " + f.getClass().getName() + " is ignored: it cannot say its namespace, name and signature: " + e);
+            return;
+        }
+        if (namespace == null || name == null) {
+            LOG.warning("host function " + f.getClass().getName() + " is ignored: its " + (namespace == null ? "namespace" : "name") + " is null");
+            return;
+        }
+        if (RESERVED.contains(namespace)) {
+            LOG.warning("host function " + namespace + "::" + name + " (" + f.getClass().getName() + ") is ignored: Atrium provides "
+                    + namespace + " itself");
+            return;
+        }
+        provided.add(new Provided(f, namespace, name, type, ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : Long.MAX_VALUE));
         version.incrementAndGet();
         retryLater();
     }
@@ -95,7 +122,7 @@ public final class HostFunctions {
 
     /** @return whether a module's function imports from {@code namespace} are host functions (the user namespace, or one a service declares) */
     public boolean isHostNamespace(String namespace) {
-        return HostFunction.USER.equals(namespace) || provided.stream().anyMatch(p -> namespace.equals(p.function.namespace()));
+        return HostFunction.USER.equals(namespace) || provided.stream().anyMatch(p -> namespace.equals(p.namespace));
     }
 
     /** A function a module imports. */
@@ -121,16 +148,14 @@ public final class HostFunctions {
         for (Import imp : imports) {
             HostFunction match = null;
             for (Provided p : sorted) {
-                HostFunction f = p.function;
-                if (imp.namespace.equals(f.namespace()) && imp.name.equals(f.name()) && type(f).equals(imp.type)) {
-                    match = f;
+                if (imp.namespace.equals(p.namespace) && imp.name.equals(p.name) && p.type.equals(imp.type)) {
+                    match = p.function;
                     break;
                 }
             }
             if (match == null) {
-                String other = sorted.stream().map(Provided::function)
-                        .filter(f -> imp.namespace.equals(f.namespace()) && imp.name.equals(f.name())).findFirst()
-                        .map(f -> " (the one named so is " + signature(type(f).params(), type(f).returns()) + ")").orElse("");
+                String other = sorted.stream().filter(p -> imp.namespace.equals(p.namespace) && imp.name.equals(p.name)).findFirst()
+                        .map(p -> " (the one named so is " + signature(p.type.params(), p.type.returns()) + ")").orElse("");
                 missing.add(imp + other);
             }
             bound.add(match);

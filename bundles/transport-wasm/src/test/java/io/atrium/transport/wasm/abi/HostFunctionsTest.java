@@ -95,4 +95,65 @@ class HostFunctionsTest {
         assertEquals("host function extism:host/user::hello_world failed: java.lang.IllegalArgumentException:"
                 + " no block of Extism memory starts at 12345", e.getMessage());
     }
+
+    /** A service that cannot say what it is: {@code name()} throws or {@code params()} is null. */
+    static HostFunction broken(boolean throwing) {
+        return new HostFunction() {
+            @Override
+            public String name() {
+                if (throwing) {
+                    throw new IllegalStateException("not configured yet");
+                }
+                return "hello_world";
+            }
+
+            @Override
+            public List<Type> params() {
+                return null;
+            }
+
+            @Override
+            public List<Type> results() {
+                return List.of(Type.I64);
+            }
+
+            @Override
+            public long[] call(Call call, long... args) {
+                return new long[] {0};
+            }
+        };
+    }
+
+    @Test
+    void aServiceThatCannotSayItsNameOrSignatureIsIgnoredAndTheOthersStillBind() {
+        registry.add(broken(true), Map.of("service.id", 1L, "service.ranking", 9));
+        registry.add(broken(false), Map.of("service.id", 2L, "service.ranking", 9));
+        registry.add(hello(List.of(HostFunction.Type.I64), "ok: "), Map.of("service.id", 3L));
+        assertEquals("extism:host/user::hello_world (i64) -> i64", registry.bind("m.wasm", List.of(HELLO)).toString());
+        assertFalse(registry.isHostNamespace("env"));
+    }
+
+    @Test
+    void noServiceMayAddFunctionsToTheKernelsOrWasisNamespace() {
+        FunctionType none = FunctionType.of(List.of(), List.of());
+        for (String ns : List.of(ExtismKernel.MODULE, "wasi_snapshot_preview1")) {
+            registry.add(new Fn(ns, "fd_write", List.of(), List.of(), (call, args) -> null), Map.of("service.id", 1L));
+            assertFalse(registry.isHostNamespace(ns), ns + " is Atrium's own: a module without the WASI grant gets no fd_write from a bundle");
+            assertThrows(HostFunctions.Missing.class, () -> registry.bind("m.wasm", List.of(new HostFunctions.Import(ns, "fd_write", none))));
+        }
+    }
+
+    @Test
+    void aModulesOffsetsOutsideExtismMemoryAreAClearRefusalOfRead() {
+        ExtismKernel kernel = new ExtismKernel(new PluginLog("p"), Map.of(), new Variables("p", 1024), 1 << 20, 1 << 20, null);
+        kernel.begin(new byte[0]);
+        long world = kernel.store("World".getBytes(StandardCharsets.UTF_8));
+        registry.add(hello(List.of(HostFunction.Type.I64), ""), Map.of());
+        var f = registry.bind("m.wasm", List.of(HELLO)).forInstance(kernel, "greeter").get(0);
+        for (long offset : new long[] {-8, world + 1, world + 8, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            ExtismKernel.AbiException e = assertThrows(ExtismKernel.AbiException.class, () -> f.handle().apply(null, offset));
+            assertEquals("host function extism:host/user::hello_world failed: java.lang.IllegalArgumentException:"
+                    + " no block of Extism memory starts at " + offset, e.getMessage());
+        }
+    }
 }
