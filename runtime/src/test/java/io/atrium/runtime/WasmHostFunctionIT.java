@@ -103,4 +103,58 @@ class WasmHostFunctionIT extends WasmPluginFolder {
 
         assertEquals("{\"count\": 2, \"host\": \"hello, vowels\"}", vowels.greet("Dunyo"), "the next call runs on a new instance");
     }
+
+    /** A module whose greet calls {@code acme::tick () -> ()} and outputs nothing; its bytes, as the WAT would compile. */
+    static final byte[] ACME = {0, 'a', 's', 'm', 1, 0, 0, 0,
+            1, 8, 2, 0x60, 0, 0, 0x60, 0, 1, 0x7f, // types: () -> (), () -> i32
+            2, 13, 1, 4, 'a', 'c', 'm', 'e', 4, 't', 'i', 'c', 'k', 0, 0, // import acme::tick, type 0
+            3, 2, 1, 1, // one function, type 1
+            7, 9, 1, 5, 'g', 'r', 'e', 'e', 't', 0, 1, // export greet = function 1
+            10, 8, 1, 6, 0, 0x10, 0, 0x41, 0, 0x0b}; // greet: call tick, i32.const 0
+
+    /** A bundle providing {@code acme::tick}: a namespace of its own. */
+    static Path acmeTick(Path work) throws Exception {
+        return TestPlugins.bundle(work, "test.acme", "1.0.0", Map.of("test_acme.Tick", """
+                package test_acme;
+                import io.atrium.spi.HostFunction;
+                import java.util.List;
+                import org.osgi.service.component.annotations.Component;
+                @Component
+                public class Tick implements HostFunction {
+                    public String namespace() { return "acme"; }
+                    public String name() { return "tick"; }
+                    public List<Type> params() { return List.of(); }
+                    public List<Type> results() { return List.of(); }
+                    public long[] call(Call call, long... args) { return new long[0]; }
+                }
+                """), Map.of());
+    }
+
+    boolean aHostFunctionIsRegistered() {
+        try {
+            return atrium.bundleContext().getAllServiceReferences("io.atrium.spi.HostFunction", null) != null;
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aPluginBoundToAFunctionOfAnotherNamespaceWaitsWhenItsBundleGoes() throws Exception {
+        place(acmeTick(work), "acme.jar");
+        // a namespace no service declared is refused, not awaited: the module comes once acme::tick is registered
+        await("acme::tick is registered", this::aHostFunctionIsRegistered);
+        Files.write(folder.resolve("acme.wasm"), ACME);
+        manifest("acme", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"acme.wasm\", \"encoding\": \"raw\"}");
+        assertEquals("", greeter("acme").greet("x"));
+        assertTrue(info("acme").contains("acme::tick () -> ()"), info("acme"));
+
+        Files.delete(folder.resolve("acme.jar")); // its function's bundle goes: the plugin must not keep calling into it
+        String waits = "is refused: acme.wasm imports acme::tick () -> (), which no host function provides; it is deployed once a bundle provides it";
+        await(() -> "acme waits: " + atrium.registry().problems() + "\n" + String.join("\n", log),
+                () -> problem("acme").map(p -> p.reason().equals(waits)).orElse(false));
+        assertTrue(atrium.service(Greeter.class, "acme").isEmpty());
+
+        place(acmeTick(work), "acme.jar");
+        assertEquals("", greeter("acme").greet("y"));
+    }
 }

@@ -10,7 +10,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * bundle, e.g. a DS component) and every wasm plugin whose module imports {@link #namespace()}
  * {@code ::}{@link #name()} with this {@link #params() signature} gets it. A module importing a
  * function that no service provides is refused in one line naming it, and is deployed by itself once
- * a service providing it appears.
+ * a service providing it appears (for a namespace other than {@value #USER}: once some service has
+ * declared that namespace; before, the module is refused as importing what Atrium does not provide).
  *
  * <p>The function runs on the calling plugin call's thread, inside the call: its time counts in the
  * call's time and its deadline. Past the deadline the thread is interrupted; a function that blocks

@@ -40,6 +40,11 @@ public final class HostFunctions {
     private static final Comparator<Provided> ORDER = Comparator.comparingInt(Provided::ranking).reversed().thenComparingLong(Provided::id);
 
     private final CopyOnWriteArrayList<Provided> provided = new CopyOnWriteArrayList<>();
+    /**
+     * Every namespace a service declared while this transport runs, kept when its services go: a module
+     * bound to one then waits for it again rather than keep calling the function of a stopped bundle.
+     */
+    private final java.util.Set<String> namespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong version = new AtomicLong();
     private final Runnable changed;
     private final ThreadPoolExecutor worker;
@@ -79,6 +84,7 @@ public final class HostFunctions {
                     + namespace + " itself");
             return;
         }
+        namespaces.add(namespace);
         provided.add(new Provided(f, namespace, name, type, ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : Long.MAX_VALUE));
         version.incrementAndGet();
         retryLater();
@@ -120,9 +126,9 @@ public final class HostFunctions {
         return bound.functions.stream().anyMatch(f -> provided.stream().noneMatch(p -> p.function == f));
     }
 
-    /** @return whether a module's function imports from {@code namespace} are host functions (the user namespace, or one a service declares) */
+    /** @return whether a module's function imports from {@code namespace} are host functions (the user namespace, or one a service declares or declared) */
     public boolean isHostNamespace(String namespace) {
-        return HostFunction.USER.equals(namespace) || provided.stream().anyMatch(p -> namespace.equals(p.namespace));
+        return HostFunction.USER.equals(namespace) || namespaces.contains(namespace);
     }
 
     /** A function a module imports. */
