@@ -63,6 +63,10 @@ class WasmHostFunctionIT extends WasmPluginFolder {
         assertEquals(PluginState.FAILED, atrium.registry().plugin("vowels").orElseThrow().state());
         assertTrue(log.stream().anyMatch(l -> l.contains("plugin 'vowels' " + missing)), String.join("\n", log));
         assertTrue(atrium.service(Greeter.class, "vowels").isEmpty());
+        for (String command : new String[] {"plugin:reload vowels", "plugin:start vowels"}) { // they say why, not just "failed"
+            String said = atrium.execute(command).output();
+            assertTrue(said.contains("plugin 'vowels': " + missing), command + ": " + said);
+        }
 
         // one of another signature is not it
         place(helloWorld(work, "test.hello.i32", "I32", ""), "hello-i32.jar");

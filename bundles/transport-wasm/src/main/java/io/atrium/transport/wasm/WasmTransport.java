@@ -78,7 +78,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         for (WasmPlugin p : plugins.all()) {
             if (p.awaitsHostFunctions()) {
                 try {
-                    reload(p.name());
+                    load(p.name()); // still waiting is no news: it said so when it was committed
                 } catch (io.atrium.api.PluginException e) {
                     LOG.warning(e.getMessage());
                 }
@@ -348,6 +348,16 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** Loads the plugin's module again; as {@link #deploy}, its start code runs holding no lock. */
     @Override
     public boolean reload(String name) {
+        boolean mine = load(name);
+        String waiting = plugins.byName(name).map(WasmPlugin::waiting).orElse(null);
+        if (waiting != null) { // loaded, but not running: whoever asked must hear why, not "failed"
+            throw new io.atrium.api.PluginException(name, waiting, null);
+        }
+        return mine;
+    }
+
+    /** Loads the plugin's module again and publishes it, or leaves it waiting for the host functions it imports. */
+    private boolean load(String name) {
         Optional<WasmPlugin> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             WasmManifest m = plugin.manifest();

@@ -161,7 +161,7 @@ public final class WasmPlugin {
         }
         if (waiting != null) {
             unregister();
-            LOG.warning("plugin '" + next.manifest.name() + "' is refused: " + waiting + "; it is deployed once a bundle provides it");
+            LOG.warning("plugin '" + next.manifest.name() + "' " + waiting());
             if (hostFunctions.version() != next.hostVersion) { // one may have come while it loaded, unseen by the reload it asks for
                 hostFunctions.retryLater();
             }
@@ -191,7 +191,13 @@ public final class WasmPlugin {
     public String problem() {
         String r = refusal;
         String w = waiting;
-        return r != null ? "is refused: " + r : w != null ? "is refused: " + w + "; it is deployed once a bundle provides it" : null;
+        return r != null ? "is refused: " + r : w != null ? waiting() : null;
+    }
+
+    /** @return why the plugin waits for host functions, as plugin:problems, the log and a reload say it; or null */
+    public String waiting() {
+        String w = waiting;
+        return w == null ? null : "is refused: " + w + "; it is deployed once a bundle provides it";
     }
 
     /**
