@@ -64,7 +64,9 @@ public interface HostFunction {
     /**
      * The plugin call a host function runs in. Extism's host functions take and return strings and
      * bytes as offsets of blocks of Extism memory: {@link #read} the block an argument names, and
-     * {@link #store} a result to return its offset. Valid only during {@link HostFunction#call}.
+     * {@link #store} a result to return its offset. Valid only during {@link HostFunction#call} and on
+     * its thread: kept and used later, or from another thread, {@code read} and {@code store} throw
+     * {@link IllegalStateException} (Extism memory is the call's, and not thread-safe).
      */
     @ProviderType
     interface Call {

@@ -204,7 +204,17 @@ public final class HostFunctions {
 
         /** @return the functions for one instance, calling into its kernel's Extism memory */
         public List<com.dylibso.chicory.runtime.HostFunction> forInstance(ExtismKernel kernel, String plugin) {
+            // the thread running a host function of this instance now: Extism memory is the call's, not
+            // thread-safe, so a Call kept and used later (or elsewhere) must not reach another call's
+            java.util.concurrent.atomic.AtomicReference<Thread> running = new java.util.concurrent.atomic.AtomicReference<>();
             HostFunction.Call call = new HostFunction.Call() {
+                private ExtismKernel kernel() {
+                    if (running.get() != Thread.currentThread()) {
+                        throw new IllegalStateException("the Call of plugin '" + plugin + "' is used outside its host function's call");
+                    }
+                    return kernel;
+                }
+
                 @Override
                 public String plugin() {
                     return plugin;
@@ -213,7 +223,7 @@ public final class HostFunctions {
                 @Override
                 public byte[] read(long offset) {
                     try {
-                        return kernel.block(offset);
+                        return kernel().block(offset);
                     } catch (ExtismKernel.AbiException e) {
                         throw new IllegalArgumentException(e.getMessage());
                     }
@@ -222,7 +232,7 @@ public final class HostFunctions {
                 @Override
                 public long store(byte[] bytes) {
                     try {
-                        return kernel.store(bytes);
+                        return kernel().store(bytes);
                     } catch (ExtismKernel.AbiException e) {
                         throw new IllegalArgumentException(e.getMessage());
                     }
@@ -235,10 +245,13 @@ public final class HostFunctions {
                 int results = imp.type.returns().size();
                 out.add(new com.dylibso.chicory.runtime.HostFunction(imp.namespace, imp.name, imp.type, (instance, args) -> {
                     long[] r;
+                    running.set(Thread.currentThread());
                     try {
                         r = f.call(call, args);
                     } catch (Exception e) { // an interrupt too: the call's deadline passed, and the pool says so
                         throw new ExtismKernel.AbiException("host function " + imp.namespace + "::" + imp.name + " failed: " + e);
+                    } finally {
+                        running.set(null);
                     }
                     if ((r == null ? 0 : r.length) != results) {
                         throw new ExtismKernel.AbiException("host function " + imp.namespace + "::" + imp.name + " returned "

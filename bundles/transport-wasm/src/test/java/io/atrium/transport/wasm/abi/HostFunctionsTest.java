@@ -156,4 +156,23 @@ class HostFunctionsTest {
                     + " no block of Extism memory starts at " + offset, e.getMessage());
         }
     }
+
+    @Test
+    void aCallKeptByAHostFunctionCannotReachExtismMemoryAfterItsCall() throws Exception {
+        HostFunction.Call[] kept = new HostFunction.Call[1];
+        registry.add(new Fn(HostFunction.USER, "hello_world", List.of(HostFunction.Type.I64), List.of(HostFunction.Type.I64), (call, args) -> {
+            kept[0] = call;
+            return new long[] {call.store(call.read(args[0]))};
+        }), Map.of());
+        ExtismKernel kernel = new ExtismKernel(new PluginLog("p"), Map.of(), new Variables("p", 1024), 1 << 20, 1 << 20, null);
+        kernel.begin(new byte[0]);
+        long world = kernel.store("World".getBytes(StandardCharsets.UTF_8));
+        var f = registry.bind("m.wasm", List.of(HELLO)).forInstance(kernel, "greeter").get(0);
+        assertArrayEquals("World".getBytes(StandardCharsets.UTF_8), kernel.block(f.handle().apply(null, world)[0]));
+
+        IllegalStateException late = assertThrows(IllegalStateException.class, () -> kept[0].read(world));
+        assertEquals("the Call of plugin 'greeter' is used outside its host function's call", late.getMessage());
+        assertThrows(IllegalStateException.class, () -> kept[0].store(new byte[] {1}));
+        assertEquals("greeter", kept[0].plugin(), "its name stays readable");
+    }
 }
