@@ -116,6 +116,14 @@ class WasmHostFunctionIT extends WasmPluginFolder {
             7, 9, 1, 5, 'g', 'r', 'e', 'e', 't', 0, 1, // export greet = function 1
             10, 8, 1, 6, 0, 0x10, 0, 0x41, 0, 0x0b}; // greet: call tick, i32.const 0
 
+    /** As {@link #ACME}, importing acme::tick twice (as a linker may leave it) and calling the second. */
+    static final byte[] ACME_TWICE = {0, 'a', 's', 'm', 1, 0, 0, 0,
+            1, 8, 2, 0x60, 0, 0, 0x60, 0, 1, 0x7f,
+            2, 25, 2, 4, 'a', 'c', 'm', 'e', 4, 't', 'i', 'c', 'k', 0, 0, 4, 'a', 'c', 'm', 'e', 4, 't', 'i', 'c', 'k', 0, 0,
+            3, 2, 1, 1,
+            7, 9, 1, 5, 'g', 'r', 'e', 'e', 't', 0, 2,
+            10, 8, 1, 6, 0, 0x10, 1, 0x41, 0, 0x0b};
+
     /** A bundle providing {@code acme::tick}: a namespace of its own. */
     static Path acmeTick(Path work) throws Exception {
         return TestPlugins.bundle(work, "test.acme", "1.0.0", Map.of("test_acme.Tick", """
@@ -151,6 +159,9 @@ class WasmHostFunctionIT extends WasmPluginFolder {
         manifest("acme", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"acme.wasm\", \"encoding\": \"raw\"}");
         assertEquals("", greeter("acme").greet("x"));
         assertTrue(info("acme").contains("acme::tick () -> ()"), info("acme"));
+        Files.write(folder.resolve("twice.wasm"), ACME_TWICE);
+        manifest("twice", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"twice.wasm\", \"encoding\": \"raw\"}");
+        assertEquals("", greeter("twice").greet("x"), "a function imported twice is bound twice");
 
         Files.delete(folder.resolve("acme.jar")); // its function's bundle goes: the plugin must not keep calling into it
         String waits = "is refused: acme.wasm imports acme::tick () -> (), which no host function provides; it is deployed once a bundle provides it";
