@@ -117,7 +117,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
         for (String name : accepted) { // loaded and published again, outside the lock: their start code runs
             try {
-                reload(name);
+                load(name); // one that waits for host functions logs so itself
             } catch (io.atrium.api.PluginException e) {
                 LOG.warning(e.getMessage());
             }
@@ -188,7 +188,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                 accepted = reexamine();
             }
             for (String name : accepted) {
-                reload(name);
+                load(name); // as modified does: one waiting for host functions must not stop the others' reloads
             }
         } catch (RuntimeException e) {
             LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
