@@ -716,7 +716,7 @@ public final class Atrium implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.plusSeconds(1).toNanos();
         PluginRegistry registry = registry();
         while (registry.plugins().stream().anyMatch(p -> p.state() == io.atrium.api.PluginState.STARTING
-                && p.transport() == io.atrium.api.Transport.IN_PROCESS) && System.nanoTime() < deadline) {
+                && p.transportId().equals(io.atrium.api.PluginProperties.IN_PROCESS)) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10); // each look lists every plugin: with a full folder, too dear to ask every millisecond
             } catch (InterruptedException e) {

@@ -9,7 +9,6 @@ import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
-import io.atrium.api.Transport;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.protocol.Messages;
@@ -42,6 +41,8 @@ import org.osgi.framework.ServiceRegistration;
  * it only once its handshake is done.
  */
 public final class SupervisedPlugin implements PluginProcess.Owner {
+    /** The id this transport declares on its plugins' services and descriptors. */
+    public static final String TRANSPORT_ID = "process";
     /** How long a health check waits for the plugin's answer. */
     static final long PING_TIMEOUT_MS = 2_000;
 
@@ -478,7 +479,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /** Guarded by this. */
     private void register() {
-        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(manifest.name(), manifest.version(), Transport.PROCESS,
+        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(manifest.name(), manifest.version(), TRANSPORT_ID,
                 capabilities, manifest.file());
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
@@ -503,7 +504,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     public PluginDescriptor descriptor() {
         PluginManifest m = manifest;
-        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.PROCESS, capabilities, state, bundleId,
+        return new PluginDescriptor(m.name(), m.version(), m.contract(), TRANSPORT_ID, capabilities, state, bundleId,
                 m.file().getFileName().toString());
     }
 

@@ -6,7 +6,6 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
-import io.atrium.api.Transport;
 import io.atrium.transport.support.ContractProxy;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
@@ -31,6 +30,8 @@ import org.osgi.framework.ServiceRegistration;
  * flight finish on the old instances, which are then dropped.
  */
 public final class WasmPlugin {
+    /** The id this transport declares on its plugins' services and descriptors. */
+    public static final String TRANSPORT_ID = "wasm";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
     private final BundleContext context;
@@ -287,7 +288,7 @@ public final class WasmPlugin {
 
     private void register() {
         WasmManifest m = manifest;
-        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), Transport.WASM, m.capabilities(), m.file());
+        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), TRANSPORT_ID, m.capabilities(), m.file());
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
         } else {
@@ -309,7 +310,7 @@ public final class WasmPlugin {
 
     public PluginDescriptor descriptor() {
         WasmManifest m = manifest;
-        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, m.capabilities(),
+        return new PluginDescriptor(m.name(), m.version(), m.contract(), TRANSPORT_ID, m.capabilities(),
                 pool != null ? PluginState.ACTIVE : refusal != null || waiting != null ? PluginState.FAILED : PluginState.STOPPED,
                 context.getBundle().getBundleId(), m.file().getFileName().toString());
     }
