@@ -496,7 +496,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
             d.put("protocol", Integer.toString(p.handshake().protocol()));
         }
         d.put("restarts", Integer.toString(restarts));
-        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
         d.put("memory cap", m.limits().memoryMb() == 0 ? "none" : m.limits().memoryMb() + " MiB");
         d.put("cpu cap", m.limits().cpuSeconds() == 0 ? "none" : m.limits().cpuSeconds() + " s");
         if (problem != null) {

@@ -54,7 +54,7 @@ public interface KitPlugin<M extends KitManifest> {
     /** @return why it is not active (failed, refused, restarting), or null */
     PluginProblem problem();
 
-    /** @return the transport's facts for {@code plugin:info}, in display order */
+    /** @return the transport's facts for {@code plugin:info}, in display order (the kit adds the call timeout) */
     Map<String, String> details();
 
     /** Withdraws the service and stops the instances, until the plugin is started again. */

@@ -13,6 +13,7 @@ import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PolicyConfigurations;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -275,9 +276,14 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         return plugins.all().stream().map(KitPlugin::problem).filter(Objects::nonNull).toList();
     }
 
+    /** The transport's facts about the plugin, then those every transport's plugins have (its call timeout). */
     @Override
     public final Map<String, String> details(String name) {
-        return plugins.byName(name).map(KitPlugin::details).orElse(Map.of());
+        return plugins.byName(name).map(p -> {
+            Map<String, String> d = new LinkedHashMap<>(p.details());
+            d.put("call timeout", p.manifest().callTimeoutMs() + " ms");
+            return d;
+        }).orElse(Map.of());
     }
 
     @Override

@@ -103,7 +103,8 @@ class ManifestTransportTest {
         assertEquals("hello world #1", echo.echo("world"));
         assertEquals(5, echo.count("hello"));
         assertEquals("process plugin 'greeter' (" + CONTRACT + ")", echo.toString());
-        assertEquals(Map.of("instance", "1"), transport.details("greeter"));
+        assertEquals(List.of("instance=1", "call timeout=1000 ms"), transport.details("greeter").entrySet().stream()
+                .map(Object::toString).toList(), "the transport's facts, then the kit's");
         assertEquals(List.of("greeter INSTALL"), transport.events);
     }
 

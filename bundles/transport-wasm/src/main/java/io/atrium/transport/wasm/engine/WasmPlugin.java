@@ -281,7 +281,6 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
             d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
-        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
         return d;
     }
 }
