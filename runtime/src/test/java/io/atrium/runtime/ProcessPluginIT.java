@@ -12,7 +12,6 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
-import io.atrium.api.Transport;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Greeter g = greeter("python-greeter");
         assertEquals("Salom, World!", g.greet("World")); // answered by Python, with its config read through a callback
         PluginDescriptor d = registry().plugin("python-greeter").orElseThrow();
-        assertEquals(Transport.PROCESS, d.transport());
+        assertEquals("process", d.transportId());
         assertEquals(PluginState.ACTIVE, d.state());
         assertEquals("1.0.0", d.version());
         assertEquals("python-greeter.plugin.json", d.source());
@@ -779,7 +778,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 .replace("../sdk/java/io.atrium.plugin.sdk.jar:../lib/io.atrium.api.jar", classpath));
         Greeter g = atrium.awaitService(Greeter.class, "java-greeter", java.time.Duration.ofSeconds(30));
         assertEquals("Hello from a JVM of its own, World!", g.greet("World"));
-        assertEquals(Transport.PROCESS, registry().plugin("java-greeter").orElseThrow().transport());
+        assertEquals("process", registry().plugin("java-greeter").orElseThrow().transportId());
     }
 
     @Test

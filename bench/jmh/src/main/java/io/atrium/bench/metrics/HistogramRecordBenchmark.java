@@ -1,6 +1,6 @@
 package io.atrium.bench.metrics;
 
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.observability.metrics.CallMetrics;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
@@ -73,7 +73,7 @@ public class HistogramRecordBenchmark {
             case "atrium" -> {
                 CallMetrics metrics = new CallMetrics();
                 MethodObserver meters = metrics
-                        .observe(new CallSite("bench", "1.0.0", Transport.IN_PROCESS, "io.atrium.api.greeting.Greeter", "greet"));
+                        .observe(new CallSite("bench", "1.0.0", PluginProperties.IN_PROCESS, "io.atrium.api.greeting.Greeter", "greet"));
                 histogram = metrics;
                 record = nanos -> meters.end(nanos, CallOutcome.SUCCESS, null);
             }
