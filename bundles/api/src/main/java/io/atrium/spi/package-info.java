@@ -8,10 +8,11 @@
  * the transports, and {@link io.atrium.spi.PluginLifecycle} counts what happens to plugins (install,
  * update, crash, restart, reload…; 1.2: with the last crash or failure and its reason), and
  * {@link io.atrium.spi.Secrets} hands the core's components and the transports the secret
- * configuration values that Config Admin does not hold (1.3).
+ * configuration values that Config Admin does not hold (1.3), and {@link io.atrium.spi.TransportTrust}
+ * the trust policy the core read once, for every transport to ask (1.4).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.atrium.spi;
 
 import org.osgi.annotation.bundle.Export;

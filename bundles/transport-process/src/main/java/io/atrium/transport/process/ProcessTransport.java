@@ -47,7 +47,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX,
-        configurationPid = {ProcessTransport.CAPABILITIES_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
     public static final String CAPABILITIES_PID = CapabilityPolicy.PID;
@@ -60,8 +60,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private final ExecutorService work;
     private final Launcher launcher;
     private final DeployedPlugins<SupervisedPlugin> plugins = new DeployedPlugins<>(SupervisedPlugin::name, p -> p.manifest().file());
-    /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
-    private volatile ManifestPolicy policy = ManifestPolicy.none("process");
+    /** From the core's trust policy and configuration io.atrium.capabilities: what a manifest must bring. */
+    private volatile ManifestPolicy policy;
+    /** The core's trust policy: nothing is deployed before it is known. */
+    private final io.atrium.spi.TransportTrust trust;
     /** Plugins deployed while the framework was still starting: launched once it has (see {@link #launchWhenStarted}). */
     private final List<SupervisedPlugin> deferred = new ArrayList<>();
     private boolean frameworkStarted;
@@ -76,9 +78,10 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
     private volatile PluginLifecycle lifecycle;
 
     @Activate
-    public ProcessTransport(BundleContext context, Map<String, Object> config) {
+    public ProcessTransport(BundleContext context, Map<String, Object> config,
+                            @Reference(bind = "trustChanged", updated = "trustChanged") io.atrium.spi.TransportTrust trust) {
         this.context = context;
-        this.atriumHome = context.getProperty(HOME_PROPERTY);
+        this.trust = trust;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
@@ -93,37 +96,48 @@ public final class ProcessTransport implements ArtifactHandler, PluginProvider {
                 LOG.log(java.util.logging.Level.WARNING, "checking the plugins' stdin writes failed: " + e, e);
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
-        // a revocation list or trust store changed on disk changes the policy: running plugins are judged again
-        timers.scheduleWithFixedDelay(() -> {
-            try {
-                long seen = policy.trustFiles();
-                if (seen != trustFilesSeen) {
-                    trustFilesSeen = seen;
-                    policyChanged();
-                }
-            } catch (RuntimeException e) {
-                LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
-            }
-        }, 2, 2, TimeUnit.SECONDS);
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             launchDeferred();
         }
     }
 
-    private final String atriumHome;
     /** Kills the plugins' processes when the server ends without stopping them (SIGKILL, a crash). */
     private final OrphanGuard guard;
 
     @Modified
     void modified(Map<String, Object> config) {
-        policy = ManifestPolicy.of("process", PolicyConfigurations.read(context, config, List.of(CAPABILITIES_PID, "io.atrium.trust")), atriumHome);
-        trustFilesSeen = policy.trustFiles();
+        policy = ManifestPolicy.of("process", trust, PolicyConfigurations.read(context, config, List.of(CAPABILITIES_PID)));
+        trustSeen = policy.trustGeneration();
         policyChanged();
     }
 
-    /** The trust files as last judged by: a change since makes the running plugins be judged again. */
-    private volatile long trustFilesSeen;
+    /**
+     * The trust policy changed (its configuration, or a revocation list or trust store on disk): running
+     * plugins are judged again. Told by the core's trust service (its generation property).
+     */
+    void trustChanged(io.atrium.spi.TransportTrust changed) {
+        try {
+            timers.execute(this::judgeAgain);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivated: nothing to judge
+        }
+    }
+
+    private void judgeAgain() {
+        try {
+            long seen = policy.trustGeneration();
+            if (seen != trustSeen) {
+                trustSeen = seen;
+                policyChanged();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust policy failed: " + e, e);
+        }
+    }
+
+    /** The trust policy's generation as last judged by: a change since makes the running plugins be judged again. */
+    private volatile long trustSeen;
     /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
     private final Map<Path, byte[]> deployedManifests = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -42,7 +42,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * {@value #BUDGET_PROPERTY} (MiB, a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = {WasmTransport.CONFIG_PID, CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport implements ArtifactHandler, PluginProvider {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
@@ -62,11 +62,11 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private volatile PluginLifecycle lifecycle;
 
     @Activate
-    public WasmTransport(BundleContext context, Map<String, Object> config) {
-        this.atriumHome = context.getProperty("atrium.home");
+    public WasmTransport(BundleContext context, Map<String, Object> config,
+                         @Reference(bind = "trustChanged", updated = "trustChanged") io.atrium.spi.TransportTrust trust) {
         this.context = context;
+        this.trust = trust;
         modified(config);
-        trustWatch.scheduleWithFixedDelay(this::watchTrustFiles, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
@@ -76,16 +76,17 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                         context.getBundle().getVersion() + "@" + context.getBundle().getLastModified());
     }
 
-    /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
-    private volatile ManifestPolicy policy = ManifestPolicy.none("wasm");
-    private final String atriumHome;
+    /** From the core's trust policy and configuration io.atrium.capabilities: what a manifest must bring. */
+    private volatile ManifestPolicy policy;
+    /** The core's trust policy: nothing is deployed before it is known. */
+    private final io.atrium.spi.TransportTrust trust;
 
     @Modified
     void modified(Map<String, Object> given) {
         Map<String, Object> config = io.atrium.transport.support.PolicyConfigurations.read(context, given,
-                List.of(CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID));
-        policy = ManifestPolicy.of("wasm", config, atriumHome);
-        trustFilesSeen = policy.trustFiles();
+                List.of(CONFIG_PID, CapabilityPolicy.PID));
+        policy = ManifestPolicy.of("wasm", trust, config);
+        trustSeen = policy.trustGeneration();
         List<String> accepted;
         synchronized (this) {
             accepted = reexamine();
@@ -142,22 +143,31 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         policy.check(file, content, m.sha256() != null, "does not pin its module");
     }
 
-    /** The trust files as last judged by: a change since makes the deployed plugins be judged again. */
-    private volatile long trustFilesSeen;
-    /** Looks at the trust store's and revocation lists' files now and then, as the core does. */
-    private final java.util.concurrent.ScheduledExecutorService trustWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "atrium-wasm-trust-files");
+    /** The trust policy's generation as last judged by: a change since makes the deployed plugins be judged again. */
+    private volatile long trustSeen;
+    /** Judges the deployed plugins again when the trust policy changes: off the core's thread that tells. */
+    private final java.util.concurrent.ExecutorService trustWatch = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "atrium-wasm-trust");
         t.setDaemon(true);
         return t;
     });
 
-    private void watchTrustFiles() {
+    /** Told by the core's trust service (its generation property): its configuration or its files changed. */
+    void trustChanged(io.atrium.spi.TransportTrust changed) {
         try {
-            long seen = policy.trustFiles();
-            if (seen == trustFilesSeen) {
+            trustWatch.execute(this::judgeAgain);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivated: nothing to judge
+        }
+    }
+
+    private void judgeAgain() {
+        try {
+            long seen = policy.trustGeneration();
+            if (seen == trustSeen) {
                 return;
             }
-            trustFilesSeen = seen;
+            trustSeen = seen;
             List<String> accepted;
             synchronized (this) {
                 accepted = reexamine();
@@ -166,7 +176,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
                 reload(name);
             }
         } catch (RuntimeException e) {
-            LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
+            LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust policy failed: " + e, e);
         }
     }
 
