@@ -3,6 +3,7 @@ package io.atrium.transport.process;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
 import io.atrium.transport.process.host.Launcher;
 import io.atrium.transport.process.host.OrphanGuard;
 import io.atrium.transport.process.host.SupervisedPlugin;
@@ -43,7 +44,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * value the capabilities its plugins must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX,
-        configurationPid = {ProcessTransport.CAPABILITIES_PID, "io.atrium.trust"}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ProcessTransport extends ManifestTransport<PluginManifest, SupervisedPlugin> {
     /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
     public static final String CAPABILITIES_PID = CapabilityPolicy.PID;
@@ -70,8 +71,9 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     private volatile PluginLifecycle lifecycle;
 
     @Activate
-    public ProcessTransport(BundleContext context, Map<String, Object> config) {
-        super(context, "process", List.of(CAPABILITIES_PID, "io.atrium.trust"));
+    public ProcessTransport(BundleContext context, Map<String, Object> config,
+                            @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, SupervisedPlugin.TRANSPORT_ID, trust, List.of(CAPABILITIES_PID));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
@@ -110,6 +112,11 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
         }
         timers.shutdownNow();
         guard.close(); // after the graceful shutdowns: kills only what did not stop in time
+    }
+
+    /** The core's trust policy changed (bound, or its generation property updated): the plugins are judged again. */
+    void trustChanged(TransportTrust changed) {
+        trustChanged();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.HostFunction;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.support.ManifestPolicy;
@@ -43,7 +44,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * {@value #BUDGET_PROPERTY} (MiB, a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = {WasmTransport.CONFIG_PID, CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlugin> {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
@@ -84,8 +85,9 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
     }
 
     @Activate
-    public WasmTransport(BundleContext context, Map<String, Object> config) {
-        super(context, WasmPlugin.TRANSPORT_ID, List.of(CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID));
+    public WasmTransport(BundleContext context, Map<String, Object> config,
+                         @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, WasmPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID, CapabilityPolicy.PID));
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
@@ -112,6 +114,11 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
         close();
         deadlines.close();
         hostFunctions.close();
+    }
+
+    /** The core's trust policy changed (bound, or its generation property updated): the plugins are judged again. */
+    void trustChanged(TransportTrust changed) {
+        trustChanged();
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.ManifestPolicy;
@@ -19,9 +20,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
@@ -31,7 +32,8 @@ import org.osgi.framework.BundleContext;
  * {@link ArtifactHandler} and the registry's {@link PluginProvider}: one plugin per manifest and per
  * name, the manifest judged by the trust policy and its contract found at deploy, installs, updates
  * and uninstalls told to the core's {@link PluginLifecycle}, and the plugins judged again when the
- * trust or capability policy changes (its configurations, or its files on disk). A transport supplies
+ * trust or capability policy changes (the core's {@link TransportTrust} tells when its configuration or
+ * its files on disk change). A transport supplies
  * its manifest, its own deploy-time checks and its plugin type.
  *
  * <p>Deploy, undeploy and the swap of a plugin hold this object's lock; a plugin's slow work (a module's
@@ -49,30 +51,33 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     private final DeployedPlugins<P> plugins = new DeployedPlugins<>(P::name, p -> p.manifest().file());
     /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
     private final Map<Path, byte[]> deployedManifests = new ConcurrentHashMap<>();
-    /** From the configurations {@code pids}: what a manifest must bring. */
+    /** The core's trust policy: nothing is deployed before it is known. */
+    private final TransportTrust trust;
+    /** The trust policy and the configurations {@code pids}: what a manifest must bring. */
     private volatile ManifestPolicy policy;
-    /** The trust files as last judged by: a change since makes the deployed plugins be judged again. */
-    private volatile long trustFilesSeen;
-    private final ScheduledExecutorService trustWatch;
+    /** The trust policy's generation as last judged by: a change since makes the deployed plugins be judged again. */
+    private volatile long trustSeen;
+    /** Judges the deployed plugins again when the trust policy changes: off the core's thread that tells. */
+    private final ExecutorService trustWatch;
 
     /**
      * @param context the transport's bundle context
      * @param id      the transport's id, as plugin lists, the trust policy and messages name it, e.g. {@code process}
-     * @param pids    the configurations its policy is read from (e.g. {@code io.atrium.trust}, {@code io.atrium.capabilities})
+     * @param trust   the core's trust policy (a mandatory reference whose bind and updated methods call {@link #trustChanged()})
+     * @param pids    the configurations its capability policy and own settings are read from (e.g. {@code io.atrium.capabilities})
      */
-    protected ManifestTransport(BundleContext context, String id, List<String> pids) {
+    protected ManifestTransport(BundleContext context, String id, TransportTrust trust, List<String> pids) {
         this.context = context;
         this.id = id;
+        this.trust = Objects.requireNonNull(trust, "trust");
         this.pids = List.copyOf(pids);
         this.log = Logger.getLogger("io.atrium.transport." + id);
-        this.policy = ManifestPolicy.none(id);
-        this.trustWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "atrium-" + id + "-trust-files");
+        this.policy = ManifestPolicy.of(id, trust, Map.of());
+        this.trustWatch = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "atrium-" + id + "-trust");
             t.setDaemon(true);
             return t;
         });
-        // a revocation list or trust store changed on disk changes the policy: the plugins are judged again
-        trustWatch.scheduleWithFixedDelay(this::watchTrustFiles, 2, 2, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ what a transport supplies
@@ -133,8 +138,8 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
      */
     protected final Map<String, Object> configure(Map<String, Object> given) {
         Map<String, Object> config = PolicyConfigurations.read(context, given, pids);
-        ManifestPolicy next = ManifestPolicy.of(id, config, context.getProperty("atrium.home"));
-        trustFilesSeen = next.trustFiles();
+        ManifestPolicy next = ManifestPolicy.of(id, trust, config);
+        trustSeen = next.trustGeneration();
         policy = next;
         return config;
     }
@@ -152,15 +157,28 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         }
     }
 
-    private void watchTrustFiles() {
+    /**
+     * The core's trust policy changed (its configuration, or a revocation list or trust store on disk):
+     * the deployed plugins are judged again, on a thread of this transport's. Call from the trust
+     * reference's bind and updated methods.
+     */
+    protected final void trustChanged() {
         try {
-            long seen = policy.trustFiles();
-            if (seen != trustFilesSeen) {
-                trustFilesSeen = seen;
+            trustWatch.execute(this::judgeAgain);
+        } catch (RejectedExecutionException closed) {
+            // deactivated: nothing to judge
+        }
+    }
+
+    private void judgeAgain() {
+        try {
+            long seen = policy.trustGeneration();
+            if (seen != trustSeen) {
+                trustSeen = seen;
                 policyChanged();
             }
-        } catch (RuntimeException e) { // a fixed-delay task that throws is never run again
-            log.log(Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
+        } catch (RuntimeException e) {
+            log.log(Level.WARNING, "judging the plugins by the changed trust policy failed: " + e, e);
         }
     }
 
