@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -192,14 +191,14 @@ final class FolderScanner implements AutoCloseable {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path p : stream) {
                 String name = p.getFileName().toString();
-                if (ignoredName(name)) {
+                if (FileStamps.ignoredName(name)) {
                     continue;
                 }
                 String[] remembered = known.getProperty(name, "").split("\\|", 2);
                 FileHandler h = handlerFor(name);
                 FolderEntry e = new FolderEntry(name);
                 e.stamp = remembered[0];
-                if (h != null && remembered.length == 2 && remembered[0].equals(stamp(p)) && h.resume(e, remembered[1], b)) {
+                if (h != null && remembered.length == 2 && remembered[0].equals(FileStamps.stamp(p)) && h.resume(e, remembered[1], b)) {
                     e.kind = h.kind(); // unchanged while the server was down: nothing to read
                     e.handler = h;
                     files.put(name, e);
@@ -230,7 +229,7 @@ final class FolderScanner implements AutoCloseable {
 
     /** A file changed (or a file it depends on): looked at in the next batch. On the worker. */
     void touched(String name) {
-        if (ignoredName(name)) {
+        if (FileStamps.ignoredName(name)) {
             return;
         }
         pending.add(name);
@@ -256,12 +255,12 @@ final class FolderScanner implements AutoCloseable {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path p : stream) {
                 String name = p.getFileName().toString();
-                if (ignoredName(name)) {
+                if (FileStamps.ignoredName(name)) {
                     continue;
                 }
                 seen.add(name);
                 FolderEntry e = files.get(name);
-                if (e == null || !stamp(p).equals(e.stamp) || !e.watchedStamp.equals(stamps(e.watched))) {
+                if (e == null || !FileStamps.stamp(p).equals(e.stamp) || !e.watchedStamp.equals(FileStamps.stamps(e.watched))) {
                     touched(name);
                 }
             }
@@ -355,8 +354,8 @@ final class FolderScanner implements AutoCloseable {
             }
         }
         FolderEntry e = entry(name);
-        String stamp = stamp(attrs);
-        if (stamp.equals(e.stamp) && e.state != DeployState.WAITING && e.watchedStamp.equals(stamps(e.watched))) {
+        String stamp = FileStamps.stamp(attrs);
+        if (stamp.equals(e.stamp) && e.state != DeployState.WAITING && e.watchedStamp.equals(FileStamps.stamps(e.watched))) {
             return; // nothing changed
         }
         if (h == null || h.waits() != null) {
@@ -376,7 +375,7 @@ final class FolderScanner implements AutoCloseable {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(p);
-            if (!stamp.equals(stamp(p))) {
+            if (!stamp.equals(FileStamps.stamp(p))) {
                 waitFor(e, "is still being written");
                 return;
             }
@@ -446,7 +445,7 @@ final class FolderScanner implements AutoCloseable {
     void watch(FolderEntry e, List<Path> watched) {
         dependents.values().removeIf(e.name::equals);
         e.watched = watched;
-        e.watchedStamp = stamps(watched);
+        e.watchedStamp = FileStamps.stamps(watched);
         for (Path w : watched) {
             Path abs = w.toAbsolutePath().normalize();
             if (dir != null && dir.toAbsolutePath().normalize().equals(abs.getParent())) {
@@ -478,39 +477,6 @@ final class FolderScanner implements AutoCloseable {
 
     private FolderEntry entry(String name) {
         return files.computeIfAbsent(name, FolderEntry::new);
-    }
-
-    /** Files a deployer must never touch: hidden files, editors' and copiers' temporary files. */
-    static boolean ignoredName(String name) {
-        return name.startsWith(".") || name.endsWith(".part") || name.endsWith(".tmp") || name.endsWith(".swp")
-                || name.endsWith("~") || name.endsWith(".crdownload");
-    }
-
-    private static String stamp(Path p) {
-        try {
-            return stamp(Files.readAttributes(p, BasicFileAttributes.class));
-        } catch (IOException e) {
-            return "gone";
-        }
-    }
-
-    /**
-     * What says a file changed: its size, its modification time to the nanosecond, and its inode (a file
-     * renamed over another is a new inode, even when size and time happen to be equal).
-     */
-    private static String stamp(BasicFileAttributes a) {
-        return a.size() + ":" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + a.fileKey();
-    }
-
-    private static String stamps(List<Path> paths) {
-        if (paths.isEmpty()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (Path w : paths) {
-            sb.append(stamp(w)).append(';');
-        }
-        return sb.toString();
     }
 
     // ---------------------------------------------------------------- the state file: name -> stamp|memo
