@@ -104,6 +104,27 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
     }
 
+    /**
+     * A first start on a fresh data folder, its manifest already in the plugin folder: the transport's bundle
+     * says which files it deploys before the folder is first read, so the manifest waits for it and is never
+     * read as a configuration file (a {@code .json}).
+     */
+    @Test
+    void aManifestInTheFolderAtAFirstStartIsNeverReadAsAConfiguration() throws Exception {
+        atrium.stop();
+        Path fresh = Files.createDirectories(work.resolve("fresh-plugins"));
+        Path ex = EXAMPLES.resolve("python-greeter");
+        Files.copy(ex.resolve("greeter.py"), fresh.resolve("greeter.py"));
+        Files.writeString(fresh.resolve("python-greeter.plugin.json"), Files.readString(ex.resolve("python-greeter.plugin.json"))
+                .replace("\"config\"", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\"},\n  \"config\""));
+        atrium = TestPlugins.builder().dataDir(work.resolve("fresh-data")).pluginDir(fresh).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+        assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
+        // neither refused as a configuration ("plugin file … has property 'limits': a nested object …") nor applied as one
+        assertTrue(log.stream().noneMatch(l -> l.contains("plugin file python-greeter.plugin.json") || l.contains("set from python-greeter.plugin.json")),
+                () -> String.join("\n", log));
+    }
+
     @Test
     void callbacksLogAndStderrReachTheHostLogUnderThePluginsName() throws Exception {
         helperPlugin("chatty", """

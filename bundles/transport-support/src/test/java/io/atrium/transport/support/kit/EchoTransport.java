@@ -65,12 +65,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         }
     };
 
-    /**
-     * The id is one the API's transport type lists today ({@code process}): a descriptor can name no
-     * other yet. The manifests are this transport's own ({@code .echo.json}).
-     */
-    EchoTransport(BundleContext context, Map<String, Object> config) {
-        super(context, "process", List.of("io.atrium.trust", "io.atrium.capabilities"));
+    /** A transport of its own id ({@code echo}), with manifests of its own ({@code .echo.json}). */
+    EchoTransport(BundleContext context, Map<String, Object> config, SettableTrust trust) {
+        super(context, "echo", trust, List.of("io.atrium.capabilities"));
         configure(config);
     }
 

@@ -45,6 +45,7 @@ class ManifestTransportTest {
     private Felix framework;
     private BundleContext context;
     private EchoTransport transport;
+    private final SettableTrust trust = new SettableTrust();
 
     @BeforeEach
     void start() throws Exception {
@@ -52,7 +53,7 @@ class ManifestTransportTest {
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         framework.start();
         context = framework.getBundleContext();
-        transport = new EchoTransport(context, Map.of());
+        transport = new EchoTransport(context, Map.of(), trust);
     }
 
     @AfterEach
@@ -90,19 +91,19 @@ class ManifestTransportTest {
 
         // the signature beside the manifest is watched too, for every transport (ManifestPolicy.watched)
         assertEquals(new ArtifactHandler.Deployed("greeter 1.0.0", "greeter", List.of(folder.resolve("greeter.echo.json.sig"))), d);
-        assertEquals("process", transport.kind());
+        assertEquals("echo", transport.kind());
         PluginDescriptor p = descriptor("greeter");
         assertEquals(PluginState.ACTIVE, p.state());
         assertEquals(CONTRACT, p.contract());
         assertEquals("greeter.echo.json", p.source());
         ServiceReference<Echo> ref = context.getServiceReferences(Echo.class, "(" + PluginProperties.NAME + "=greeter)").iterator().next();
-        assertEquals("process", ref.getProperty(PluginProperties.TRANSPORT));
+        assertEquals("echo", ref.getProperty(PluginProperties.TRANSPORT));
         assertEquals("1.0.0", ref.getProperty(PluginProperties.VERSION));
         assertEquals("greeter.echo.json", ref.getProperty(PluginProperties.SOURCE));
         Echo echo = context.getService(ref);
         assertEquals("hello world #1", echo.echo("world"));
         assertEquals(5, echo.count("hello"));
-        assertEquals("process plugin 'greeter' (" + CONTRACT + ")", echo.toString());
+        assertEquals("echo plugin 'greeter' (" + CONTRACT + ")", echo.toString());
         assertEquals(List.of("instance=1", "call timeout=1000 ms"), transport.details("greeter").entrySet().stream()
                 .map(Object::toString).toList(), "the transport's facts, then the kit's");
         assertEquals(List.of("greeter INSTALL"), transport.events);
@@ -115,14 +116,14 @@ class ManifestTransportTest {
 
         Files.writeString(file, "{\"contract\": \"" + CONTRACT + "\", \"reply\": \"x\"}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
-        assertEquals("is not a valid process plugin manifest: field 'version': missing", e.getMessage());
+        assertEquals("is not a valid echo plugin manifest: field 'version': missing", e.getMessage());
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"replies\": 1}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
-        assertEquals("is not a valid process plugin manifest: unknown field 'replies' (known: name, version, contract, contractVersion, "
+        assertEquals("is not a valid echo plugin manifest: unknown field 'replies' (known: name, version, contract, contractVersion, "
                 + "capabilities, description, reply, failStart, callTimeoutMs)", e.getMessage());
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"capabilities\": [\"a;version=x\"]}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
-        assertTrue(e.getMessage().startsWith("is not a valid process plugin manifest: field 'capabilities': "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("is not a valid echo plugin manifest: field 'capabilities': "), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
 
         assertEquals("hello x #1", service("greeter").echo("x"));
@@ -268,10 +269,11 @@ class ManifestTransportTest {
         Path file = manifest("greeter", greeter("hello "));
         deploy(file);
 
-        transport.modified(Map.of("requirePins", "process"));
+        trust.requirePins("echo");
+        transport.trustChanged(); // as the trust reference's updated method does
 
-        String refusal = "it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) requires process plugins to";
-        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        String refusal = "it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) requires echo plugins to";
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.FAILED);
         assertEquals("the trust policy refuses it now: " + refusal, transport.problems().get(0).reason());
         transport.undeploy(file);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
