@@ -6,6 +6,7 @@
 //   across a refresh and quick clicks across refreshes each reach the server (counted by the caller);
 // - with the API unreachable (its requests refused) a banner says since when, and goes once it is back;
 // - at 375 px the page does not scroll sideways and every button can be seen and hit;
+// - a row's transport links to the list of that transport's plugins alone;
 // - every console error, page error (an unhandled rejection) and CSP violation.
 // Usage: node console-check.mjs BASE_URL TOKEN SCREENSHOT.png   (the narrow screenshot: SCREENSHOT-375.png)
 import { chromium } from "playwright-core";
@@ -170,6 +171,16 @@ try {
       return { scrollWidth: document.documentElement.scrollWidth, buttons: buttons.length, unreachable };
     });
     await page.screenshot({ path: screenshot.replace(/\.png$/, "-375.png"), fullPage: true });
+  });
+
+  // a row's transport links to the plugins of that transport alone
+  await check("filter", async () => {
+    await page.setViewportSize({ width: 1280, height: 700 });
+    await page.click('tr[data-plugin="crashy"] td a', { timeout: 5000 });
+    await page.waitForURL(/\?transport=process$/, { timeout: 10000 });
+    await page.waitForSelector('tr[data-plugin="crashy"]', { timeout: 10000 });
+    seen.filtered = await page.$$eval("#plugins tbody tr", trs => trs.map(tr => tr.dataset.plugin));
+    seen.filterNote = await page.textContent("#filter");
   });
   seen.cspViolations = await page.evaluate(() => window.cspViolations || []);
 } catch (e) {

@@ -14,6 +14,13 @@ const summary = document.getElementById("summary");
 const stale = document.getElementById("stale");
 const updated = document.getElementById("updated");
 const folder = document.getElementById("folder");
+// ?transport=ID lists the plugins of one transport (each row's transport links there)
+const onlyTransport = new URLSearchParams(location.search).get("transport");
+const pluginsPath = "/api/plugins" + (onlyTransport === null ? "" : "?transport=" + encodeURIComponent(onlyTransport));
+if (onlyTransport !== null) {
+  document.getElementById("filter-id").textContent = onlyTransport;
+  document.getElementById("filter").hidden = false;
+}
 tokenInput.value = localStorage.getItem("atrium.token") || "";
 tokenInput.addEventListener("change", () => localStorage.setItem("atrium.token", tokenInput.value.trim()));
 
@@ -138,6 +145,7 @@ function fillProblem(td, p) {
 const NUM = [5, 6, 7, 8, 9, 10];
 const plugins = new KeyedRows(document.getElementById("plugins"), "plugin", p => p.name, (tr, p) => {
   NUM.forEach(i => tr.cells[i].className = "num");
+  tr.cells[3].append(document.createElement("a"));
   tr.cells[11].className = "problem";
   tr.cells[12].className = "actions";
   tr.cells[12].append(button(p.name, "reload"), button(p.name, toggleFor(p.state)));
@@ -146,7 +154,8 @@ const plugins = new KeyedRows(document.getElementById("plugins"), "plugin", p =>
   setText(c[0], p.name);
   setText(c[1], p.version);
   setText(c[2], p.contract.split(".").pop());
-  setText(c[3], p.transport);
+  setText(c[3].firstElementChild, p.transport);
+  setAttr(c[3].firstElementChild, "href", "?transport=" + encodeURIComponent(p.transport));
   fillState(c[4], p.state);
   setText(c[5], p.calls ?? 0);
   setText(c[6], p.errors ?? 0);
@@ -197,7 +206,7 @@ async function getJson(path) {
 async function refresh() {
   const mine = ++requested;
   try {
-    const [all, deploys] = await Promise.all([getJson("/api/plugins"), getJson("/api/deploys")]);
+    const [all, deploys] = await Promise.all([getJson(pluginsPath), getJson("/api/deploys")]);
     if (mine < rendered) return;
     rendered = mine;
     render(all, deploys);

@@ -505,12 +505,18 @@ public final class Atrium implements AutoCloseable {
                 framework.init();
                 BundleContext ctx = framework.getBundleContext();
                 BaseBundles.install(ctx, data.resolve("base-bundles.properties"), BaseBundles.Part.SERVER);
+                java.util.Set<String> late = BaseBundles.lateLocations();
+                if (late.stream().anyMatch(location -> ctx.getBundle(location) == null)) {
+                    // A first start installs the late part now (started after the ready line, as always), as every
+                    // later start finds it in the cache: the plugin folder's deployer learns from its bundles
+                    // which files their transports deploy, so that those wait for them rather than be misread.
+                    BaseBundles.install(ctx, data.resolve("base-bundles.properties"), BaseBundles.Part.LATE);
+                }
                 for (Path jar : bundles) {
                     installExtra(ctx, jar);
                 }
                 PluginGate.close(ctx, PLUGIN_START_LEVEL, bundles.stream().map(jar -> jar.toUri().toString()).collect(java.util.stream.Collectors.toSet()));
                 // One resolver pass for everything started now, instead of one per bundle as each starts.
-                java.util.Set<String> late = BaseBundles.lateLocations();
                 framework.adapt(FrameworkWiring.class).resolveBundles(java.util.Arrays.stream(ctx.getBundles())
                         .filter(b -> !late.contains(b.getLocation())).toList());
                 framework.start();
@@ -716,7 +722,7 @@ public final class Atrium implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.plusSeconds(1).toNanos();
         PluginRegistry registry = registry();
         while (registry.plugins().stream().anyMatch(p -> p.state() == io.atrium.api.PluginState.STARTING
-                && p.transport() == io.atrium.api.Transport.IN_PROCESS) && System.nanoTime() < deadline) {
+                && p.transportId().equals(io.atrium.api.PluginProperties.IN_PROCESS)) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10); // each look lists every plugin: with a full folder, too dear to ask every millisecond
             } catch (InterruptedException e) {

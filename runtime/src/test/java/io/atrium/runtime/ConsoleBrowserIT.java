@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Start, which launches it again; the plugin folder's refused and failed files are shown; refreshes
  * update rows in place (the button under the pointer, the focus and the selection stay), so every
  * click counts; an unreachable server is a banner saying since when, gone once it is back; at 375 px
- * nothing scrolls sideways; and nothing is logged as an error. The screenshots are kept with the test
+ * nothing scrolls sideways; a row's transport links to that transport's plugins alone; and nothing is
+ * logged as an error. The screenshots are kept with the test
  * reports (target/failsafe-reports/console.png, console-375.png).
  */
 class ConsoleBrowserIT extends ServerWithPluginFolder {
@@ -112,6 +113,10 @@ class ConsoleBrowserIT extends ServerWithPluginFolder {
         assertTrue(narrow.get("scrollWidth").getAsInt() <= 375, "the page scrolls sideways: " + out);
         assertEquals(8, narrow.get("buttons").getAsInt(), out);
         assertEquals(List.of(), strings(narrow, "unreachable"), out);
+
+        // a transport's plugins alone, by the id in the row's link
+        assertEquals(List.of("crashy", "doomed"), strings(seen, "filtered").stream().sorted().toList(), out);
+        assertEquals("Plugins of transport process · all plugins", seen.get("filterNote").getAsString(), out);
 
         // no errors: console, page (unhandled rejections), CSP; while the API was refused only the refused requests
         assertEquals(List.of(), strings(seen, "consoleErrors"), out);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginEvent;
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ class EmbeddingIT {
             List<String> names = atrium.registry().plugins().stream().map(PluginDescriptor::name).toList();
             assertEquals(List.of("english", "uzbek"), names);
             PluginDescriptor d = atrium.registry().plugin("uzbek").orElseThrow();
-            assertEquals(Transport.IN_PROCESS, d.transport());
+            assertEquals(PluginProperties.IN_PROCESS, d.transportId());
             assertEquals(Greeter.class.getName(), d.contract());
             assertEquals(2, atrium.registry().pluginsFor(Greeter.class.getName()).size());
 

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.atrium.api.PluginState;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -329,6 +330,59 @@ class HttpApiIT extends ServerWithPluginFolder {
 
     private boolean logged(String fragment) {
         return log.stream().anyMatch(l -> l.contains(fragment));
+    }
+
+    /** A plugin service of a transport the core has never heard of, named by the id it declares. */
+    private static Path transportPlugin(Path work, String bsn, String name, String transport) throws Exception {
+        String pkg = bsn.replace('-', '_');
+        return TestPlugins.bundle(work, bsn, "1.0.0", java.util.Map.of(pkg + ".G", """
+                package %s;
+                import io.atrium.api.greeting.Greeter;
+                import org.osgi.service.component.annotations.Component;
+                @Component(property = {"atrium.plugin.name=%s", "atrium.plugin.transport=%s"})
+                public class G implements Greeter {
+                    public String greet(String who) { return "Over %s, " + who; }
+                }
+                """.formatted(pkg, name, transport, transport)), java.util.Map.of());
+    }
+
+    @Test
+    void aPluginOfAnyTransportIsListedAndFilteredByTheIdItDeclares() throws Exception {
+        Path jar = transportPlugin(work, "t.grpc", "remote", "grpc");
+        place(jar, "remote.jar");
+        assertEquals("Over grpc, x", greeter("remote").greet("x"));
+        assertEquals("grpc", atrium.registry().plugin("remote").orElseThrow().transportId());
+
+        String list = atrium.execute("plugin:list").output();
+        assertTrue(list.lines().anyMatch(l -> l.startsWith("remote ") && l.contains(" grpc ")), list);
+        String onlyGrpc = atrium.execute("plugin:list grpc").output();
+        assertTrue(onlyGrpc.contains("remote") && !onlyGrpc.contains("english"), onlyGrpc);
+
+        Reply grpc = get("/api/plugins?transport=grpc");
+        assertEquals(200, grpc.status());
+        assertEquals(1, grpc.json().getAsJsonArray().size(), grpc.json().toString());
+        assertEquals("grpc", find(grpc.json().getAsJsonArray(), "remote").get("transport").getAsString());
+        assertEquals(1, find(grpc.json().getAsJsonArray(), "remote").get("calls").getAsLong(), "counted as any call is");
+        assertEquals(2, get("/api/plugins?transport=in-process").json().getAsJsonArray().size());
+        Reply none = get("/api/plugins?transport=carrier-pigeon");
+        assertEquals(200, none.status());
+        assertEquals(0, none.json().getAsJsonArray().size(), "no plugin of that transport: an empty list, not an error");
+        Reply malformed = get("/api/plugins?transport=gRPC");
+        assertEquals(400, malformed.status());
+        assertEquals("?transport=: transport id 'gRPC' is not lower-case letters, digits and '-'", malformed.error());
+    }
+
+    @Test
+    void aPluginDeclaringAMalformedTransportIdIsRefusedInOneLine() throws Exception {
+        Path jar = transportPlugin(work, "t.bad", "badly", "Grpc!");
+        place(jar, "badly.jar");
+        String why = "is refused: transport id 'Grpc!' is not lower-case letters, digits and '-'";
+        await(() -> "the plugin is refused: " + atrium.registry().problems(), () -> atrium.registry().problems().stream()
+                .anyMatch(p -> p.plugin().equals("badly") && p.reason().equals(why)));
+        assertTrue(log.stream().anyMatch(l -> l.contains("plugin 'badly' " + why)), String.join("\n", log));
+        assertTrue(atrium.registry().plugin("badly").isEmpty());
+        assertTrue(atrium.service(io.atrium.api.greeting.Greeter.class, "badly").isEmpty(), "consumers never see a refused plugin");
+        assertEquals("Hello, still!", greeter("english").greet("still"));
     }
 
     private static JsonObject find(JsonArray plugins, String name) {

@@ -12,7 +12,6 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
-import io.atrium.api.Transport;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Greeter g = greeter("python-greeter");
         assertEquals("Salom, World!", g.greet("World")); // answered by Python, with its config read through a callback
         PluginDescriptor d = registry().plugin("python-greeter").orElseThrow();
-        assertEquals(Transport.PROCESS, d.transport());
+        assertEquals("process", d.transportId());
         assertEquals(PluginState.ACTIVE, d.state());
         assertEquals("1.0.0", d.version());
         assertEquals("python-greeter.plugin.json", d.source());
@@ -103,6 +102,27 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 .anyMatch(l -> l.matches("python-greeter\\.plugin\\.json +process +- +waiting +- +waits for its transport \\(process\\)")));
         transport.start();
         assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
+    }
+
+    /**
+     * A first start on a fresh data folder, its manifest already in the plugin folder: the transport's bundle
+     * says which files it deploys before the folder is first read, so the manifest waits for it and is never
+     * read as a configuration file (a {@code .json}).
+     */
+    @Test
+    void aManifestInTheFolderAtAFirstStartIsNeverReadAsAConfiguration() throws Exception {
+        atrium.stop();
+        Path fresh = Files.createDirectories(work.resolve("fresh-plugins"));
+        Path ex = EXAMPLES.resolve("python-greeter");
+        Files.copy(ex.resolve("greeter.py"), fresh.resolve("greeter.py"));
+        Files.writeString(fresh.resolve("python-greeter.plugin.json"), Files.readString(ex.resolve("python-greeter.plugin.json"))
+                .replace("\"config\"", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\"},\n  \"config\""));
+        atrium = TestPlugins.builder().dataDir(work.resolve("fresh-data")).pluginDir(fresh).start();
+        atrium.awaitStarted(java.time.Duration.ofSeconds(30));
+        assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
+        // neither refused as a configuration ("plugin file … has property 'limits': a nested object …") nor applied as one
+        assertTrue(log.stream().noneMatch(l -> l.contains("plugin file python-greeter.plugin.json") || l.contains("set from python-greeter.plugin.json")),
+                () -> String.join("\n", log));
     }
 
     @Test
@@ -779,7 +799,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 .replace("../sdk/java/io.atrium.plugin.sdk.jar:../lib/io.atrium.api.jar", classpath));
         Greeter g = atrium.awaitService(Greeter.class, "java-greeter", java.time.Duration.ofSeconds(30));
         assertEquals("Hello from a JVM of its own, World!", g.greet("World"));
-        assertEquals(Transport.PROCESS, registry().plugin("java-greeter").orElseThrow().transport());
+        assertEquals("process", registry().plugin("java-greeter").orElseThrow().transportId());
     }
 
     @Test

@@ -83,7 +83,7 @@ class TrustIT extends ServerWithPluginFolder {
         await("the warning", () -> log.stream().anyMatch(l -> l.equals("WARNING warned.jar is not signed; installed anyway (trust policy: warn)")));
 
         String before = atrium.execute("plugin:trust").output();
-        assertTrue(before.matches("(?s)FIELD +VALUE\nplugin kinds allowed +bundle, process, wasm\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\nrevocation lists +none\n"
+        assertTrue(before.matches("(?s)FIELD +VALUE\nplugin kinds allowed +all\nbundle signatures +warn\ntrust store +none \\(no signer is trusted\\)\nrevocation lists +none\n"
                 + "links outside the folder +refused\n"), before);
         drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
         await("enforce is in force", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
@@ -438,8 +438,8 @@ class TrustIT extends ServerWithPluginFolder {
 
     @Test
     void aTrustPolicyFileThatCannotBeReadMeansTheStrictestPolicy() throws Exception {
-        String strictest = "; the strictest trust policy is in force until it is mended: bundleSignatures = enforce, requirePins = process, wasm, "
-                + "requireSignedManifests = process, wasm, allowLinksOutside = false, the default trust store";
+        String strictest = "; the strictest trust policy is in force until it is mended: bundleSignatures = enforce, requirePins = *, "
+                + "requireSignedManifests = *, allowLinksOutside = false, the default trust store";
         // empty: refused are an unsigned bundle and an unpinned module, which the defaults (warn, no pins) let in
         drop("io.atrium.trust.cfg", "");
         await("one line names the file", () -> log.contains("SEVERE configuration file io.atrium.trust.cfg cannot be read (it holds no property)" + strictest));
@@ -459,7 +459,7 @@ class TrustIT extends ServerWithPluginFolder {
         byte[] binary = new byte[64];
         new java.util.Random(7).nextBytes(binary);
         binary[0] = 0;
-        for (var bad : java.util.Map.of("torn", "bundleSignatures = warn\ntransports = bundle, process, wa".getBytes(StandardCharsets.UTF_8),
+        for (var bad : java.util.Map.of("torn", "transports = bundle, process, wasm\nbundleSignatures = enf".getBytes(StandardCharsets.UTF_8),
                 "binary", binary).entrySet()) {
             drop("io.atrium.trust.cfg", "bundleSignatures = warn\n");
             await("the lenient policy is back", () -> !atrium.execute("plugin:trust").output().contains("policy file")
@@ -504,6 +504,69 @@ class TrustIT extends ServerWithPluginFolder {
         await("a bundle installed before is stopped too", () -> atrium.service(Greeter.class, "before").isEmpty());
         assertTrue(deploys().lines().anyMatch(l -> l.startsWith("before.jar ") && l.contains("is a plugin bundle, and the trust policy allows only wasm")),
                 deploys());
+    }
+
+    /** The core's trust policy as the transports ask it (io.atrium.spi.TransportTrust), by name: it did not always exist. */
+    org.osgi.framework.ServiceReference<?> trustService() {
+        return atrium.bundleContext().getServiceReference("io.atrium.spi.TransportTrust");
+    }
+
+    long trustGeneration() {
+        org.osgi.framework.ServiceReference<?> ref = trustService();
+        return ref == null ? -1 : (Long) ref.getProperty("generation");
+    }
+
+    @Test
+    void theTransportsAreJudgedByTheCoresTrustPolicyWhichNamesAnyTransportId() throws Exception {
+        long before = trustGeneration();
+        assertTrue(before >= 0, "the core offers its trust policy to the transports");
+        // grpc: a transport no one installed yet is a transport id like any other, not a mistyped policy
+        drop("io.atrium.trust.cfg", "transports = bundle, wasm, grpc\n");
+        String refused = "is refused: it is a process plugin, and the trust policy allows only bundle, wasm, grpc plugins (io.atrium.trust transports)";
+        for (int i = 0; !deploys().contains(refused); i++) { // changed until refused: the configuration reaches the core meanwhile
+            assertTrue(i < 300, "the process transport never refused by the policy: " + deploys());
+            helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
+            Thread.sleep(50);
+        }
+        assertTrue(trustGeneration() > before, "the trust service said it changed");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("sandboxed.wasm"));
+        drop("sandboxed.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"sandboxed.wasm\"}");
+        assertEquals("Hello, sandbox!", greeter("sandboxed").greet("sandbox"), "a wasm plugin runs");
+        assertTrue(atrium.execute("plugin:trust").output().matches("(?s).*plugin kinds allowed +bundle, wasm, grpc\n.*"), atrium.execute("plugin:trust").output());
+        assertTrue(log.stream().noneMatch(l -> l.contains("cannot be read") || l.contains("transports names")), String.join("\n", log));
+
+        // a malformed id is one line naming the key and the value, and the strictest policy stands in for the file
+        drop("io.atrium.trust.cfg", "transports = bundle, wasm, my_transport\n");
+        await("one line names the value", () -> log.contains("SEVERE configuration file io.atrium.trust.cfg cannot be read (transports names "
+                + "'my_transport', which is not a transport id (lower-case letters, digits and -) or *); the strictest trust policy is in force "
+                + "until it is mended: bundleSignatures = enforce, requirePins = *, requireSignedManifests = *, allowLinksOutside = false, "
+                + "the default trust store"));
+    }
+
+    @Test
+    void runningPluginsAreJudgedAgainWhenTheTrustServiceSaysThePolicyChanged() throws Exception {
+        helperPlugin("loose", "return 'loose ' + who", "");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
+        drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
+        assertEquals("loose x", greeter("loose").greet("x"));
+        assertEquals("Hello, x!", greeter("loosewasm").greet("x"));
+        long before = trustGeneration();
+
+        // * : every transport, whichever is installed
+        drop("io.atrium.trust.cfg", "requirePins = *\n");
+        await("both stop", () -> atrium.service(Greeter.class, "loose").isEmpty() && atrium.service(Greeter.class, "loosewasm").isEmpty());
+        assertTrue(trustGeneration() > before, "the trust service said it changed");
+        java.util.Map<String, String> why = new java.util.HashMap<>();
+        atrium.registry().problems().forEach(pr -> why.put(pr.plugin(), pr.reason()));
+        assertEquals("the trust policy refuses it now: it pins none of its files (field sha256), and the trust policy "
+                + "(io.atrium.trust requirePins) requires process plugins to", why.get("loose"), why.toString());
+        assertEquals("is refused: the trust policy refuses it now: it does not pin its module (field sha256), and the trust policy "
+                + "(io.atrium.trust requirePins) requires wasm plugins to", why.get("loosewasm"), why.toString());
+
+        // pins required of another transport only: both come back by themselves
+        drop("io.atrium.trust.cfg", "requirePins = grpc\n");
+        await("both come back", () -> atrium.service(Greeter.class, "loose").isPresent() && atrium.service(Greeter.class, "loosewasm").isPresent());
+        assertEquals("loose y", greeter("loose").greet("y"));
     }
 
     @Test

@@ -10,7 +10,6 @@ import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginTimeoutException;
-import io.atrium.api.Transport;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +30,7 @@ class WasmPluginIT extends WasmPluginFolder {
         assertEquals("Salom, World!", g.greet("World"));
         assertEquals("Salom, \"quoted\" \\ ünïcödé!", g.greet("\"quoted\" \\ ünïcödé"), "JSON both ways, escapes and UTF-8 included");
         PluginDescriptor d = atrium.registry().plugin("as-greeter").orElseThrow();
-        assertEquals(Transport.WASM, d.transport());
+        assertEquals("wasm", d.transportId());
         assertEquals("as-greeter.wasm.json", d.source());
         String info = info("as-greeter");
         assertTrue(info.contains("engine        compiled"), info);

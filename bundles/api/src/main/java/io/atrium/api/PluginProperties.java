@@ -6,8 +6,13 @@ public final class PluginProperties {
     public static final String NAME = "atrium.plugin.name";
     /** The plugin's version (String), when it differs from the providing bundle's version. */
     public static final String VERSION = "atrium.plugin.version";
-    /** The transport (String, see {@link Transport#id()}); absent means in-process. */
+    /**
+     * The id of the transport that runs the plugin (String: lower-case letters, digits and {@code -}, e.g.
+     * {@code process}, {@code wasm}, or a new transport's own); absent means {@link #IN_PROCESS}.
+     */
     public static final String TRANSPORT = "atrium.plugin.transport";
+    /** The transport id of a plugin that is a bundle's own service, in the server's JVM. Since 1.3. */
+    public static final String IN_PROCESS = "in-process";
     /** Declared capabilities (String or String[], each {@code name} or {@code name;version=N}). */
     public static final String CAPABILITIES = "atrium.plugin.capabilities";
     /**

@@ -2,14 +2,23 @@ package io.atrium.api;
 
 import java.util.Locale;
 
-/** How a plugin's implementation runs; the host sees the same service whatever the transport. */
+/**
+ * The transports that shipped with Atrium 1.0–1.2. Since 1.3 a transport is named by the id it
+ * declares ({@link PluginDescriptor#transportId()}, the {@link PluginProperties#TRANSPORT} property),
+ * so a new one needs no change here; a plugin of any other transport is {@link #OTHER} to this enum.
+ *
+ * @deprecated since 1.3: use the transport id, {@link PluginDescriptor#transportId()}
+ */
+@Deprecated(since = "1.3")
 public enum Transport {
     /** A bundle in the server's own JVM: fastest, least isolated. */
-    IN_PROCESS("in-process"),
+    IN_PROCESS(PluginProperties.IN_PROCESS),
     /** An executable in any language, in its own operating-system process. */
     PROCESS("process"),
     /** A WebAssembly module in a pure-Java sandbox. */
-    WASM("wasm");
+    WASM("wasm"),
+    /** Any other transport; its id is the descriptor's {@link PluginDescriptor#transportId()}. Since 1.3. */
+    OTHER("other");
 
     private final String id;
 
@@ -34,6 +43,16 @@ public enum Transport {
             }
         }
         throw new IllegalArgumentException("unknown transport '" + id + "' (expected in-process, process or wasm)");
+    }
+
+    /** @return the constant of a transport id: one of the first three, else {@link #OTHER}. Since 1.3. */
+    public static Transport forId(String id) {
+        for (Transport t : values()) {
+            if (t.id.equals(id)) {
+                return t;
+            }
+        }
+        return OTHER;
     }
 
     @Override

@@ -5,10 +5,12 @@
  * marker that makes an interface a plugin contract; since 1.1, the {@link io.atrium.api.PluginStatistics}
  * of the calls made to plugins, their recent {@link io.atrium.api.PluginTraces}, and the
  * {@link io.atrium.api.PluginControl} that reloads, stops and starts them; since 1.2, the
- * {@link io.atrium.api.PluginFolder}'s files with what each deploys and why it is not running.
+ * {@link io.atrium.api.PluginFolder}'s files with what each deploys and why it is not running;
+ * since 1.3, a plugin's transport is the id its transport declares ({@link io.atrium.api.PluginDescriptor#transportId()}),
+ * so a new transport needs no change to this API.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.atrium.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,8 +8,10 @@
  * the transports, and {@link io.atrium.spi.PluginLifecycle} counts what happens to plugins (install,
  * update, crash, restart, reload…; 1.2: with the last crash or failure and its reason), and
  * {@link io.atrium.spi.Secrets} hands the core's components and the transports the secret
- * configuration values that Config Admin does not hold (1.3). A {@link io.atrium.spi.HostFunction}
- * is a function WASM plugins import in Extism's way, provided by any bundle (1.4).
+ * configuration values that Config Admin does not hold (1.3). Since 1.4, a {@link io.atrium.spi.CallSite}
+ * names its plugin's transport by id, a {@link io.atrium.spi.HostFunction} is a function WASM plugins
+ * import in Extism's way, provided by any bundle, and {@link io.atrium.spi.TransportTrust} is the trust
+ * policy the core read once, for every transport to ask.
  */
 @Export
 @Version("1.4.0")

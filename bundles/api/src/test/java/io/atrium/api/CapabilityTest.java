@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CapabilityTest {
@@ -37,5 +38,18 @@ class CapabilityTest {
         assertEquals("in-process", Transport.IN_PROCESS.toString());
         assertEquals("unknown transport 'grpc' (expected in-process, process or wasm)",
                 assertThrows(IllegalArgumentException.class, () -> Transport.of("grpc")).getMessage());
+    }
+
+    @Test
+    void aDescriptorNamesAnyTransportByItsIdAndTheOldEnumStillWorks() {
+        PluginDescriptor grpc = new PluginDescriptor("g", "1.0", "x.C", "grpc", List.of(), PluginState.ACTIVE, 3, "g.jar");
+        assertEquals("grpc", grpc.transportId());
+        assertEquals(Transport.OTHER, grpc.transport());
+        PluginDescriptor old = new PluginDescriptor("p", "1.0", "x.C", Transport.PROCESS, List.of(), PluginState.ACTIVE, 3, "p.json");
+        assertEquals("process", old.transportId());
+        assertEquals(Transport.PROCESS, old.transport());
+        assertEquals(new PluginDescriptor("p", "1.0", "x.C", "process", List.of(), PluginState.ACTIVE, 3, "p.json"), old);
+        assertEquals("transport id 'gRPC' is not lower-case letters, digits and '-'", assertThrows(IllegalArgumentException.class,
+                () -> new PluginDescriptor("g", "1.0", "x.C", "gRPC", List.of(), PluginState.ACTIVE, 3, "g.jar")).getMessage());
     }
 }

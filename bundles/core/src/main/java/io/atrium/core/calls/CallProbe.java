@@ -23,7 +23,7 @@ public final class CallProbe {
     private volatile MethodObserver[][] byMethod;
 
     /** What a site is made of, less the method. */
-    public record SiteInfo(String plugin, String version, io.atrium.api.Transport transport, String contract) {
+    public record SiteInfo(String plugin, String version, String transportId, String contract) {
     }
 
     /** An observed call under way: the observers that saw it begin, and when. */
@@ -94,7 +94,7 @@ public final class CallProbe {
 
     private MethodObserver[] lookUp(MethodObserver[][] table, int method) {
         SiteInfo s = site;
-        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transport(), s.contract(), methods[method]));
+        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transportId(), s.contract(), methods[method]));
         MethodObserver[] result = found == null || found.length == 0 ? NONE : found;
         table[method] = result; // a race here only asks the observers twice
         return result;

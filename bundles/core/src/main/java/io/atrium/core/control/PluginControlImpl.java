@@ -5,7 +5,7 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.core.deploy.DeployState;
@@ -89,7 +89,7 @@ public final class PluginControlImpl implements PluginControl {
         PluginDescriptor p = find(name);
         var provider = catalog.providerOf(name);
         if (provider.isPresent()) {
-            if (provider.get().stop(name) && p.transport() != Transport.IN_PROCESS && p.state() != PluginState.STOPPED) {
+            if (provider.get().stop(name) && !p.transportId().equals(PluginProperties.IN_PROCESS) && p.state() != PluginState.STOPPED) {
                 lifecycle.record(name, LifecycleEvent.STOP); // an in-process plugin's stop is seen by InProcessLifecycle
             }
         } else {
@@ -101,7 +101,7 @@ public final class PluginControlImpl implements PluginControl {
     private PluginState startNow(String name) {
         PluginDescriptor p = find(name);
         catalog.providerOf(name).ifPresent(provider -> { // a running bundle plugin: nothing to do
-            if (provider.start(name) && p.transport() != Transport.IN_PROCESS && p.state() == PluginState.STOPPED) {
+            if (provider.start(name) && !p.transportId().equals(PluginProperties.IN_PROCESS) && p.state() == PluginState.STOPPED) {
                 lifecycle.record(name, LifecycleEvent.START);
             }
         });

@@ -36,7 +36,7 @@ public final class StoppedPlugins implements PluginProvider {
         if (bundle == null) {
             throw new IllegalArgumentException("unknown plugin '" + p.name() + "'");
         }
-        stopped.put(p.name(), new PluginDescriptor(p.name(), p.version(), p.contract(), p.transport(), p.capabilities(),
+        stopped.put(p.name(), new PluginDescriptor(p.name(), p.version(), p.contract(), p.transportId(), p.capabilities(),
                 PluginState.STOPPED, p.bundleId(), p.source()));
         try {
             bundle.stop(Bundle.STOP_TRANSIENT);

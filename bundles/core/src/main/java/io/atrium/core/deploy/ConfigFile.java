@@ -29,26 +29,8 @@ record ConfigFile(String pid, String name, Hashtable<String, Object> properties)
     /** Property set on every configuration that comes from a file, so the file can be found again. */
     static final String FILE_PROPERTY = "atrium.config.file";
 
-    /**
-     * Endings of the transports' manifests and the kind each names: never configurations, and waiting
-     * for their transport while it has not come (it starts after the ready line, or was stopped). The deployer also hands
-     * over to a transport any other file it claims when it comes (see FolderDeployer.addHandler).
-     */
-    private static final java.util.Map<String, String> MANIFEST_KINDS = java.util.Map.of(".plugin.json", "process", ".wasm.json", "wasm");
-
-    /** @return the kind of plugin a manifest's name says it is ({@code process}, {@code wasm}), or null */
-    static String manifestKind(String fileName) {
-        for (java.util.Map.Entry<String, String> m : MANIFEST_KINDS.entrySet()) {
-            if (fileName.endsWith(m.getKey())) {
-                return m.getValue();
-            }
-        }
-        return null;
-    }
-
-    static boolean isConfig(String fileName) {
-        return fileName.endsWith(".cfg") || (fileName.endsWith(".json") && manifestKind(fileName) == null);
-    }
+    /** The endings of configuration files; a transport's manifest ending in {@code .json} is claimed by its longer ending. */
+    static final List<String> SUFFIXES = List.of(".cfg", ".json");
 
     /**
      * @throws IllegalArgumentException with a one-line reason naming the key or position at fault

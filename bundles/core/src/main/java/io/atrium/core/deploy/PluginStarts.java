@@ -4,7 +4,7 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginProblem;
 import io.atrium.api.PluginState;
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.spi.PluginProvider;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -436,7 +436,7 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
     }
 
     private static PluginDescriptor describe(Bundle b, PluginState state) {
-        return new PluginDescriptor(b.getSymbolicName(), b.getVersion().toString(), "-", Transport.IN_PROCESS, List.of(), state,
+        return new PluginDescriptor(b.getSymbolicName(), b.getVersion().toString(), "-", PluginProperties.IN_PROCESS, List.of(), state,
                 b.getBundleId(), b.getSymbolicName());
     }
 

@@ -23,10 +23,15 @@ final class StateFiles {
 
     /** @return the file's properties, empty when it is missing or unreadable (said once in the log) */
     static Properties load(BundleContext context, String name) {
-        Properties p = new Properties();
         File f = context.getDataFile(name);
-        if (f != null && f.isFile()) {
-            try (InputStream in = Files.newInputStream(f.toPath())) {
+        return load(f == null ? null : f.toPath());
+    }
+
+    /** @return the file's properties, empty when it is missing (or null) or unreadable (said once in the log) */
+    static Properties load(Path f) {
+        Properties p = new Properties();
+        if (f != null && Files.isRegularFile(f)) {
+            try (InputStream in = Files.newInputStream(f)) {
                 p.load(in);
             } catch (IOException | IllegalArgumentException e) {
                 LOG.warning("cannot read " + f + " (" + e.getMessage() + "); it is taken as empty");
@@ -35,21 +40,31 @@ final class StateFiles {
         return p;
     }
 
-    /** Written whole under another name, then moved: a crash leaves the old file or the new, never half. */
     static void store(BundleContext context, String name, Properties p) {
         File f = context.getDataFile(name);
+        store(f == null ? null : f.toPath(), p);
+    }
+
+    /** Written whole under another name, then moved: a crash leaves the old file or the new, never half. Null: not kept. */
+    static void store(Path f, Properties p) {
         if (f == null) {
             return;
         }
-        Path tmp = f.toPath().resolveSibling(name + ".new");
+        Path tmp = f.resolveSibling(f.getFileName() + ".new");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 p.store(out, null);
             }
-            Files.move(tmp, f.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.warning("cannot write " + f + ": " + e.getMessage());
         }
+    }
+
+    /** @return a file of the core's data area, or null when the framework has no file system */
+    static Path dataFile(BundleContext context, String name) {
+        File f = context.getDataFile(name);
+        return f == null ? null : f.toPath();
     }
 
     static void delete(BundleContext context, String name) {

@@ -2,10 +2,10 @@ package io.atrium.core.facade;
 
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.PluginProperties;
-import io.atrium.api.Transport;
 import io.atrium.core.calls.CallObservers;
 import io.atrium.core.calls.CallProbe;
-import io.atrium.core.registry.ContractDetector;
+import io.atrium.core.registry.PluginService;
+import io.atrium.core.registry.PluginTracker;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -17,9 +17,7 @@ import java.util.logging.Logger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.hooks.service.EventListenerHook;
@@ -43,19 +41,14 @@ import org.osgi.service.component.annotations.Reference;
  * facade with it at once.
  */
 @Component(service = {PluginFacades.class, FindHook.class, EventListenerHook.class}, immediate = true)
-public final class PluginFacades implements ServiceListener, FindHook, EventListenerHook {
+public final class PluginFacades implements PluginTracker.Listener, FindHook, EventListenerHook {
     /** How long a call waits for the implementation during a swap. */
     static final long SWAP_WAIT_MS = 10_000;
     private static final Logger LOG = Logger.getLogger("io.atrium.core.facade");
 
     private final BundleContext context;
-    private final long coreId;
-    /**
-     * Every service seen, by service id: its contract's name when it is a plugin's implementation (a
-     * backing service), "" otherwise. Classified once, since the hooks ask on every event and lookup.
-     */
-    private final Map<Long, String> contracts = new ConcurrentHashMap<>();
-    private static final String NOT_BACKING = "";
+    /** Classifies each service once; the hooks ask it on every event and lookup. */
+    private final PluginTracker tracker;
     /** Facades by plugin name and contract. */
     private final Map<String, Facade> facades = new ConcurrentHashMap<>();
     /** Bundles whose services are being swapped, with the facades waiting for them. */
@@ -86,38 +79,19 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     /** Service id -> why its component failed to activate at its last call. */
     private final Map<Object, String> failures = new ConcurrentHashMap<>();
 
-    private final io.atrium.core.trust.CapabilityRules capabilityRules;
-    private final Runnable policyListener = this::capabilityPolicyChanged;
-
     @Activate
-    public PluginFacades(BundleContext context, @Reference CallObservers observers,
-                         @Reference io.atrium.core.trust.CapabilityRules capabilityRules,
+    public PluginFacades(BundleContext context, @Reference CallObservers observers, @Reference PluginTracker tracker,
                          @Reference io.atrium.core.diagnostics.ProblemReport problems) {
-        this.capabilityRules = capabilityRules;
         this.problems = problems;
         this.context = context;
-        capabilityRules.onChange(policyListener);
         this.observers = observers;
-        this.coreId = context.getBundle().getBundleId();
-        try {
-            context.addServiceListener(this);
-            ServiceReference<?>[] existing = context.getAllServiceReferences(null, null);
-            if (existing != null) {
-                for (ServiceReference<?> ref : existing) {
-                    if (isBacking(ref)) {
-                        added(ref);
-                    }
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e); // null filter
-        }
+        this.tracker = tracker;
+        tracker.track(this);
     }
 
     @Deactivate
     void deactivate() {
-        capabilityRules.removeListener(policyListener);
-        context.removeServiceListener(this);
+        tracker.untrack(this);
         for (Facade f : facades.values()) {
             unregister(f);
             f.handler.close();
@@ -189,35 +163,21 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
     // ------------------------------------------------------------- tracking backing services
 
     @Override
-    public void serviceChanged(ServiceEvent event) {
-        ServiceReference<?> ref = event.getServiceReference();
-        switch (event.getType()) {
-            case ServiceEvent.REGISTERED -> {
-                if (isBacking(ref)) {
-                    added(ref);
-                }
-            }
-            case ServiceEvent.MODIFIED -> {
-                if (isBacking(ref)) {
-                    Facade f = facades.get(name(ref) + "|" + contractOf(ref));
-                    if (f != null && ref.equals(f.backingRef) && f.registration != null) {
-                        f.registration.setProperties(facadeProperties(ref));
-                    }
-                }
-            }
-            case ServiceEvent.UNREGISTERING -> {
-                String contract = contracts.remove((Long) ref.getProperty(Constants.SERVICE_ID));
-                if (contract != null && !contract.equals(NOT_BACKING)) {
-                    removed(ref, contract);
-                }
-            }
-            default -> { }
+    public void modified(PluginService before, PluginService now) {
+        Facade f = facades.get(now.name() + "|" + now.contract());
+        if (f != null && now.reference().equals(f.backingRef) && f.registration != null) {
+            f.registration.setProperties(facadeProperties(now.reference()));
         }
     }
 
-    private void added(ServiceReference<?> ref) {
-        String contractName = contractOf(ref);
-        String key = name(ref) + "|" + contractName;
+    @Override
+    public void added(PluginService s) {
+        if (!s.admitted()) {
+            return; // refused (the registry says why): hidden, and no facade for consumers, nor a swap's new implementation
+        }
+        ServiceReference<?> ref = s.reference();
+        String contractName = s.contract();
+        String key = s.name() + "|" + contractName;
         Facade f = facades.get(key);
         if (f != null && f.backingRef == null && !sameContract(f, ref, contractName)) {
             // the bundle brings its own contract, and its new revision a new class of it: the old facade implements
@@ -230,7 +190,7 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
             f.backingRef = ref;
             f.bundleId = ref.getBundle().getBundleId();
             f.handler.setLazyTarget(() -> fetch(ref));
-            f.probe.retarget(site(ref, contractName));
+            f.probe.retarget(site(s));
             if (f.registration != null) {
                 f.registration.setProperties(facadeProperties(ref));
             }
@@ -239,24 +199,33 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         if (f != null) {
             return; // a second service with the same name: the registry reports it; the first keeps the facade
         }
-        if (capabilityRules.refusal(contractName, io.atrium.core.registry.PluginRegistryImpl.capabilities(
-                ref.getProperty(PluginProperties.CAPABILITIES))) != null) {
-            return; // refused by the capability policy (the registry says why): hidden, and no facade for consumers
-        }
         Class<?> contract;
         try {
             contract = ref.getBundle().loadClass(contractName);
-        } catch (ClassNotFoundException e) {
+        } catch (ClassNotFoundException | IllegalStateException | NullPointerException gone) {
             return;
         }
-        CallProbe probe = observers.newProbe(FacadeClass.methodNames(contract), site(ref, contractName));
-        FacadeHandler handler = new FacadeHandler(name(ref), contract, SWAP_WAIT_MS, probe);
+        CallProbe probe = observers.newProbe(FacadeClass.methodNames(contract), site(s));
+        FacadeHandler handler = new FacadeHandler(s.name(), contract, SWAP_WAIT_MS, probe);
         handler.setLazyTarget(() -> fetch(ref));
         f = new Facade(key, handler, probe);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
         f.registration = context.registerService(contract.getName(), handler.facade(), facadeProperties(ref));
+    }
+
+    /** The capability policy (or the plugin's own properties) now refuses it: its facade goes; or accepts it: it gets one. */
+    @Override
+    public void rejudged(PluginService before, PluginService now) {
+        if (now.admitted()) {
+            added(now);
+            return;
+        }
+        Facade f = facades.get(before.name() + "|" + before.contract());
+        if (f != null && before.reference().equals(f.backingRef)) {
+            withdraw(f, "is refused by the capability policy");
+        }
     }
 
     /** @return whether the facade implements the contract class that the new implementation's bundle sees */
@@ -268,29 +237,10 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         }
     }
 
-    /** The capability policy changed: facades of plugins it now refuses go, plugins it now accepts get one. */
-    private void capabilityPolicyChanged() {
-        for (Facade f : facades.values()) {
-            ServiceReference<?> ref = f.backingRef;
-            if (ref != null && capabilityRules.refusal(contractOf(ref), io.atrium.core.registry.PluginRegistryImpl.capabilities(
-                    ref.getProperty(PluginProperties.CAPABILITIES))) != null) {
-                withdraw(f, "is refused by the capability policy");
-            }
-        }
-        try {
-            ServiceReference<?>[] all = context.getAllServiceReferences(null, null);
-            for (ServiceReference<?> ref : all == null ? new ServiceReference<?>[0] : all) {
-                if (isBacking(ref)) {
-                    added(ref); // makes a facade for a plugin accepted now; nothing for the others
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e); // null filter
-        }
-    }
-
-    private void removed(ServiceReference<?> ref, String contractName) {
-        Facade f = facades.get(name(ref) + "|" + contractName);
+    @Override
+    public void removed(PluginService s) {
+        ServiceReference<?> ref = s.reference();
+        Facade f = facades.get(s.name() + "|" + s.contract());
         if (f == null || !ref.equals(f.backingRef)) {
             return;
         }
@@ -338,37 +288,17 @@ public final class PluginFacades implements ServiceListener, FindHook, EventList
         return props;
     }
 
-    private static CallProbe.SiteInfo site(ServiceReference<?> ref, String contract) {
-        Object version = ref.getProperty(PluginProperties.VERSION);
-        Object transport = ref.getProperty(PluginProperties.TRANSPORT);
-        Transport t;
-        try {
-            t = transport == null ? Transport.IN_PROCESS : Transport.of(transport.toString());
-        } catch (IllegalArgumentException e) {
-            t = Transport.IN_PROCESS;
-        }
-        return new CallProbe.SiteInfo(name(ref), version != null ? version.toString() : ref.getBundle().getVersion().toString(), t, contract);
+    private static CallProbe.SiteInfo site(PluginService s) {
+        return new CallProbe.SiteInfo(s.name(), s.descriptor().version(), s.descriptor().transportId(), s.contract());
     }
 
     private static String name(ServiceReference<?> ref) {
-        return io.atrium.core.registry.PluginRegistryImpl.nameOf(ref);
+        return PluginTracker.nameOf(ref);
     }
 
     /** A plugin's implementation: a contract service not registered by the core and not a facade. */
     private boolean isBacking(ServiceReference<?> ref) {
-        return !contractOf(ref).equals(NOT_BACKING);
-    }
-
-    /** @return the contract a backing service implements, or {@link #NOT_BACKING} */
-    private String contractOf(ServiceReference<?> ref) {
-        return contracts.computeIfAbsent((Long) ref.getProperty(Constants.SERVICE_ID), id -> {
-            Bundle b = ref.getBundle();
-            if (b == null || b.getBundleId() == coreId || ref.getProperty(PluginProperties.FACADE) != null) {
-                return NOT_BACKING;
-            }
-            ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
-            return verdict.isPlugin() ? verdict.contract() : NOT_BACKING;
-        });
+        return tracker.classified(ref).backing();
     }
 
     // ------------------------------------------------------------- hiding backing services

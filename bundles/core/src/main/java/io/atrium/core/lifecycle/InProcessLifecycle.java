@@ -3,7 +3,7 @@ package io.atrium.core.lifecycle;
 import io.atrium.api.PluginEvent;
 import io.atrium.api.PluginListener;
 import io.atrium.api.PluginRegistry;
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import java.util.Map;
@@ -47,7 +47,7 @@ public final class InProcessLifecycle implements PluginListener, BundleListener 
     @Override
     public void pluginChanged(PluginEvent event) {
         var p = event.plugin();
-        if (p.transport() != Transport.IN_PROCESS) {
+        if (!p.transportId().equals(PluginProperties.IN_PROCESS)) {
             return;
         }
         switch (event.type()) {

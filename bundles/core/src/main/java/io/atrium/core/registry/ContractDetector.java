@@ -6,15 +6,14 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 
-/** Decides whether a service is a plugin: whether one of its interfaces carries {@link PluginContract}. */
-public final class ContractDetector {
+/** Decides whether a service is a plugin: whether one of its interfaces carries {@link PluginContract}. Asked by {@link PluginTracker} only. */
+final class ContractDetector {
 
-    /** What a service's interfaces say about it. */
     /** What a service's interfaces say: its contract, or the bundle of a foreign copy of the API. */
-    public record Verdict(String contract, String foreignApiBundle) {
+    record Verdict(String contract, String foreignApiBundle) {
         static final Verdict NONE = new Verdict(null, null);
 
-        public boolean isPlugin() {
+        boolean isPlugin() {
             return contract != null && foreignApiBundle == null;
         }
     }
@@ -22,7 +21,7 @@ public final class ContractDetector {
     private ContractDetector() {
     }
 
-    public static Verdict inspect(ServiceReference<?> ref) {
+    static Verdict inspect(ServiceReference<?> ref) {
         Bundle bundle = ref.getBundle();
         Object classes = ref.getProperty(Constants.OBJECTCLASS);
         if (bundle == null || !(classes instanceof String[])) {

@@ -1,18 +1,14 @@
 package io.atrium.core.registry;
 
-import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginEvent;
 import io.atrium.api.PluginListener;
 import io.atrium.api.PluginProblem;
-import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
-import io.atrium.api.Transport;
 import io.atrium.core.diagnostics.ProblemReport;
 import io.atrium.spi.PluginProvider;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -36,11 +29,11 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Every service of a {@code @PluginContract} interface, described. A plain service listener
- * does the watching because DS cannot reference "any service whose interface is a contract".
+ * Every service of a {@code @PluginContract} interface, described: the plugins the {@link PluginTracker}
+ * admits, the problems of those it refuses, and the transports' plugins that are not services now.
  */
 @Component(service = {PluginRegistry.class, PluginCatalog.class}, immediate = true)
-public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, ServiceListener {
+public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, PluginTracker.Listener {
     private static final Logger LOG = Logger.getLogger("io.atrium.core");
 
     private final BundleContext context;
@@ -60,37 +53,23 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     private volatile List<ServiceReference<PluginProvider>> providerRefs = List.of();
     private final Map<ServiceReference<PluginProvider>, PluginProvider> providerObjects = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private final io.atrium.core.trust.CapabilityRules capabilityRules;
     /** Asked whether a name missing here is only being swapped (updated, reloaded): then a lookup waits for it. */
     private final io.atrium.core.facade.PluginFacades facades;
-    private final Runnable policyListener = this::capabilityPolicyChanged;
+    private final PluginTracker tracker;
 
     @Activate
-    public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport,
-                              @Reference io.atrium.core.trust.CapabilityRules capabilityRules,
+    public PluginRegistryImpl(BundleContext context, @Reference ProblemReport problemReport, @Reference PluginTracker tracker,
                               @Reference io.atrium.core.facade.PluginFacades facades) {
-        this.capabilityRules = capabilityRules;
-        this.facades = facades;
         this.context = context;
-        capabilityRules.onChange(policyListener);
         this.problemReport = problemReport;
-        try {
-            context.addServiceListener(this);
-            ServiceReference<?>[] existing = context.getAllServiceReferences(null, null);
-            if (existing != null) {
-                for (ServiceReference<?> ref : existing) {
-                    added(ref);
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e); // null filter: cannot happen
-        }
+        this.facades = facades; // referenced, so activated first: told of each service before this registry, as consumers expect
+        this.tracker = tracker;
+        tracker.track(this);
     }
 
     @Deactivate
     void deactivate() {
-        capabilityRules.removeListener(policyListener);
-        context.removeServiceListener(this);
+        tracker.untrack(this);
         providerObjects.keySet().forEach(context::ungetService);
     }
 
@@ -115,40 +94,14 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     }
 
     @Override
-    public void serviceChanged(ServiceEvent event) {
-        ServiceReference<?> ref = event.getServiceReference();
-        switch (event.getType()) {
-            case ServiceEvent.REGISTERED -> added(ref);
-            case ServiceEvent.MODIFIED -> modified(ref);
-            case ServiceEvent.UNREGISTERING, ServiceEvent.MODIFIED_ENDMATCH -> removed(ref);
-            default -> { }
-        }
-    }
-
-    private void added(ServiceReference<?> ref) {
-        if (ref.getProperty(PluginProperties.FACADE) != null) {
-            return; // the core's own stand-in for a plugin, not a plugin
-        }
-        ContractDetector.Verdict verdict = ContractDetector.inspect(ref);
-        if (verdict.foreignApiBundle() != null) {
-            String name = nameOf(ref);
-            String reason = "registers " + verdict.contract() + " from its own copy of the API (in bundle "
-                    + verdict.foreignApiBundle() + "); a plugin must import the API packages, not embed them";
-            refused.put(ref, new PluginProblem(name, source(ref), reason));
-            LOG.warning("plugin '" + name + "' " + reason);
+    public void added(PluginService s) {
+        ServiceReference<?> ref = s.reference();
+        if (s.refusal() != null) {
+            refused.put(ref, new PluginProblem(s.name(), s.source(), s.refusal()));
+            LOG.warning("plugin '" + s.name() + "' " + s.refusal());
             return;
         }
-        if (!verdict.isPlugin()) {
-            return;
-        }
-        Entry entry = new Entry(describe(ref, verdict.contract()), ref);
-        String lacking = capabilityRules.refusal(verdict.contract(), entry.descriptor().capabilities());
-        if (lacking != null) {
-            String name = entry.descriptor().name();
-            refused.put(ref, new PluginProblem(name, source(ref), "is refused: it " + lacking));
-            LOG.warning("plugin '" + name + "' is refused: it " + lacking);
-            return;
-        }
+        Entry entry = new Entry(s.descriptor(), ref);
         boolean first;
         synchronized (this) {
             List<Entry> claims = byName.computeIfAbsent(entry.descriptor().name(), n -> new ArrayList<>());
@@ -164,52 +117,31 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         }
     }
 
-    private void modified(ServiceReference<?> ref) {
+    @Override
+    public void modified(PluginService before, PluginService now) {
+        ServiceReference<?> ref = now.reference();
         Entry updated = null;
         synchronized (this) {
             String name = claimed.get(ref);
             List<Entry> claims = name == null ? null : byName.get(name);
             for (int i = 0; claims != null && i < claims.size(); i++) {
-                Entry e = claims.get(i);
-                if (e.reference().equals(ref)) {
-                    updated = new Entry(describe(ref, e.descriptor().contract()), ref);
-                    if (updated.descriptor().name().equals(e.descriptor().name())) {
-                        claims.set(i, updated);
-                    } else {
-                        updated = null; // renamed: treat as remove + add below
-                    }
+                if (claims.get(i).reference().equals(ref) && now.name().equals(name)) {
+                    updated = new Entry(now.descriptor(), ref);
+                    claims.set(i, updated);
                 }
             }
         }
         if (updated != null) {
             fire(new PluginEvent(PluginEvent.Type.MODIFIED, updated.descriptor()));
         } else {
-            removed(ref);
-            added(ref);
+            removed(before); // renamed
+            added(now);
         }
     }
 
-    /** The capability policy changed: plugins it now refuses go, plugins it refused and now accepts come. */
-    private void capabilityPolicyChanged() {
-        List<ServiceReference<?>> recheck;
-        synchronized (this) {
-            recheck = new ArrayList<>(claimed.keySet());
-        }
-        recheck.addAll(refused.keySet());
-        for (ServiceReference<?> ref : recheck) {
-            ContractDetector.Verdict v = ContractDetector.inspect(ref);
-            if (!v.isPlugin() || v.foreignApiBundle() != null || ref.getBundle() == null) {
-                continue;
-            }
-            boolean lacking = capabilityRules.refusal(v.contract(), capabilities(ref.getProperty(PluginProperties.CAPABILITIES))) != null;
-            if (lacking != refused.containsKey(ref)) {
-                removed(ref);
-                added(ref); // refused now, or accepted now
-            }
-        }
-    }
-
-    private void removed(ServiceReference<?> ref) {
+    @Override
+    public void removed(PluginService s) {
+        ServiceReference<?> ref = s.reference();
         refused.remove(ref);
         Entry gone = null;
         Entry promoted = null;
@@ -251,51 +183,6 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
         }
     }
 
-    static PluginDescriptor describe(ServiceReference<?> ref, String contract) {
-        Object transport = ref.getProperty(PluginProperties.TRANSPORT);
-        Object version = ref.getProperty(PluginProperties.VERSION);
-        return new PluginDescriptor(
-                nameOf(ref),
-                version != null ? version.toString() : ref.getBundle().getVersion().toString(),
-                contract,
-                transport != null ? Transport.of(transport.toString()) : Transport.IN_PROCESS,
-                capabilities(ref.getProperty(PluginProperties.CAPABILITIES)),
-                PluginState.ACTIVE,
-                ref.getBundle().getBundleId(),
-                source(ref));
-    }
-
-    /** @return a plugin service's name: its name property, else its component's name, else its bundle's symbolic name */
-    public static String nameOf(ServiceReference<?> ref) {
-        Object name = ref.getProperty(PluginProperties.NAME);
-        if (name == null) {
-            name = ref.getProperty("component.name");
-        }
-        return name != null ? name.toString() : ref.getBundle().getSymbolicName();
-    }
-
-    private static String source(ServiceReference<?> ref) {
-        Object source = ref.getProperty(PluginProperties.SOURCE);
-        return source != null ? source.toString() : ref.getBundle().getSymbolicName();
-    }
-
-    /** @return the capabilities a plugin service declares in its {@code atrium.plugin.capabilities} property */
-    public static List<Capability> capabilities(Object value) {
-        List<Capability> caps = new ArrayList<>();
-        if (value instanceof String s) {
-            caps.add(Capability.parse(s));
-        } else if (value instanceof String[] a) {
-            for (String s : a) {
-                caps.add(Capability.parse(s));
-            }
-        } else if (value instanceof Collection<?> c) {
-            for (Object o : c) {
-                caps.add(Capability.parse(String.valueOf(o)));
-            }
-        }
-        return caps;
-    }
-
     /** Registered plugins, then the providers' plugins that are not registered now (starting, failed, stopped). */
     @Override
     public List<PluginDescriptor> plugins() {
@@ -333,7 +220,7 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
             return e.descriptor();
         }
         PluginDescriptor d = e.descriptor();
-        return new PluginDescriptor(d.name(), d.version(), d.contract(), d.transport(), d.capabilities(), PluginState.FAILED, d.bundleId(),
+        return new PluginDescriptor(d.name(), d.version(), d.contract(), d.transportId(), d.capabilities(), PluginState.FAILED, d.bundleId(),
                 d.source());
     }
 

@@ -34,9 +34,20 @@ public final class PluginCommands {
 
     @Descriptor("lists the plugins: name, version, contract, transport, state and bundle")
     public String list() {
+        return list(null);
+    }
+
+    @Descriptor("lists the plugins of one transport")
+    public String list(@Descriptor("a transport id, e.g. in-process, process, wasm") String transport) {
+        if (transport != null) {
+            PluginDescriptor.checkTransportId(transport);
+        }
         TextTable table = new TextTable("NAME", "VERSION", "CONTRACT", "TRANSPORT", "STATE", "BUNDLE");
         for (PluginDescriptor p : registry.plugins()) {
-            table.row(p.name(), p.version(), p.contractSimpleName(), p.transport(), p.state(), p.source() + " [" + p.bundleId() + "]");
+            if (transport != null && !p.transportId().equals(transport)) {
+                continue;
+            }
+            table.row(p.name(), p.version(), p.contractSimpleName(), p.transportId(), p.state(), p.source() + " [" + p.bundleId() + "]");
         }
         int problems = registry.problems().size();
         return table + (problems == 0 ? "" : problems + " problem(s): see plugin:problems\n");
@@ -49,7 +60,7 @@ public final class PluginCommands {
                 .row("name", p.name())
                 .row("version", p.version())
                 .row("contract", p.contract())
-                .row("transport", p.transport())
+                .row("transport", p.transportId())
                 .row("state", p.state())
                 .row("capabilities", p.capabilities().isEmpty() ? "(none)" : join(p.capabilities()))
                 .row("bundle", p.bundleId())

@@ -89,12 +89,12 @@ public final class StatsCommands {
                 for (CallStatistics s : rows) {
                     if (s.plugin().equals(p.name())) {
                         any = true;
-                        table.row(p.name(), s.method(), p.transport(), s.calls(), s.count("error"), s.count("timeout"),
+                        table.row(p.name(), s.method(), p.transportId(), s.calls(), s.count("error"), s.count("timeout"),
                                 s.count("crash"), duration(s.p50Millis()), duration(s.p99Millis()));
                     }
                 }
                 if (!any) {
-                    table.row(p.name(), "-", p.transport(), 0, 0, 0, 0, "-", "-");
+                    table.row(p.name(), "-", p.transportId(), 0, 0, 0, 0, "-", "-");
                 }
             }
             return table.toString();

@@ -23,7 +23,7 @@ public final class TrustCommands {
             table.row("policy file", policy.unreadableFile() + "; the strictest policy is in force");
         }
         table
-                .row("plugin kinds allowed", String.join(", ", policy.transports()))
+                .row("plugin kinds allowed", policy.transports())
                 .row("bundle signatures", policy.mode().name().toLowerCase(java.util.Locale.ROOT))
                 .row("trust store", policy.store())
                 .row("revocation lists", policy.revocationLists())

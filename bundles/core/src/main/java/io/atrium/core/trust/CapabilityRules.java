@@ -10,10 +10,10 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 
 /**
- * The capability policy (configuration {@code io.atrium.capabilities}) for in-process plugins: the
- * registry refuses a bundle's plugin service that lacks what its contract's consumers require, as the
- * transports refuse theirs. Checked when a plugin registers, and again for every plugin when the
- * policy changes (the registry and the facades listen).
+ * The capability policy (configuration {@code io.atrium.capabilities}) for plugin services: the core
+ * refuses a plugin service that lacks what its contract's consumers require. Applied in one place, the
+ * {@code io.atrium.core.registry.PluginTracker}: when a plugin registers, and again for every plugin when
+ * the policy changes (the tracker listens).
  */
 @Component(service = CapabilityRules.class, configurationPid = CapabilityPolicy.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class CapabilityRules {
@@ -26,8 +26,9 @@ public final class CapabilityRules {
         modified(config);
     }
 
+    /** @param config the configuration's new properties (public for the tracker's tests, which change the policy) */
     @Modified
-    void modified(Map<String, Object> config) {
+    public void modified(Map<String, Object> config) {
         policy = CapabilityPolicy.of(config);
         listeners.forEach(Runnable::run);
     }

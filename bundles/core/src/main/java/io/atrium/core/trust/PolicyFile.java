@@ -1,7 +1,5 @@
 package io.atrium.core.trust;
 
-import io.atrium.transport.support.ManifestFields;
-import io.atrium.transport.support.ManifestPolicy;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
@@ -17,11 +15,10 @@ public final class PolicyFile {
     /** Set on the strictest configuration put in place of an unreadable file: why it could not be read. */
     public static final String UNREADABLE_PROPERTY = "atrium.trust.unreadable";
     /** What the strictest policy asks, as the log and plugin:trust say it. */
-    public static final String STRICTEST = "bundleSignatures = enforce, requirePins = process, wasm, requireSignedManifests = process, wasm, "
+    public static final String STRICTEST = "bundleSignatures = enforce, requirePins = *, requireSignedManifests = *, "
             + "allowLinksOutside = false, the default trust store";
     private static final Set<String> KEYS = Set.of("bundleSignatures", "trustStore", "trustStorePassword", "revocationLists",
             "transports", "allowLinksOutside", "requirePins", "requireSignedManifests");
-    private static final List<String> MANIFEST_KINDS = List.of("process", "wasm");
 
     private PolicyFile() {
     }
@@ -52,8 +49,7 @@ public final class PolicyFile {
             String problem = switch (key) {
                 case "bundleSignatures" -> oneOf(key, p.getValue(), List.of("off", "warn", "enforce"));
                 case "allowLinksOutside" -> oneOf(key, p.getValue(), List.of("true", "false"));
-                case "transports" -> kinds(key, p.getValue(), ManifestPolicy.KINDS);
-                case "requirePins", "requireSignedManifests" -> kinds(key, p.getValue(), MANIFEST_KINDS);
+                case "transports", "requirePins", "requireSignedManifests" -> TransportRules.problem(key, p.getValue());
                 default -> null;
             };
             if (problem != null) {
@@ -68,15 +64,6 @@ public final class PolicyFile {
         return allowed.contains(v) ? null : key + " is '" + value + "', not " + String.join(" or ", allowed);
     }
 
-    private static String kinds(String key, Object value, List<String> allowed) {
-        for (String k : ManifestFields.values(value)) {
-            if (!allowed.contains(k.toLowerCase(Locale.ROOT))) {
-                return key + " names '" + k + "', which is not " + String.join(", ", allowed);
-            }
-        }
-        return null;
-    }
-
     /**
      * @param why       why the file cannot be read
      * @param fileKey   the deployer's key naming the file, and its value
@@ -86,8 +73,8 @@ public final class PolicyFile {
     public static Hashtable<String, Object> strictest(String why, String fileKey, String fileName) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("bundleSignatures", "enforce");
-        p.put("requirePins", "process, wasm");
-        p.put("requireSignedManifests", "process, wasm");
+        p.put("requirePins", TransportRules.ALL); // every transport, those installed later too
+        p.put("requireSignedManifests", TransportRules.ALL);
         p.put("allowLinksOutside", "false");
         p.put(UNREADABLE_PROPERTY, fileName + " cannot be read (" + why + ")");
         p.put(fileKey, fileName);

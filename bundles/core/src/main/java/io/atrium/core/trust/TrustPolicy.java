@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.TrustFiles;
 import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
@@ -26,9 +25,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * trusted certificates, by default the distribution's {@code etc/truststore.p12}). Changes apply to
  * the next jar deployed, and to what runs: whoever judged bundles is told ({@link #onChange}) and judges again.
  * So do changes of the trust store's file and of the revocation lists (a CRL dropped into the folder
- * counts without the configuration being touched).
+ * counts without the configuration being touched). What it asks of the transports' plugins is read here
+ * too, once, and offered to them as the service {@link io.atrium.spi.TransportTrust} ({@link TransportTrustService}).
+ * Immediate: the transports wait for that service, whoever else asks for the policy.
  */
-@Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID)
+@Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID, immediate = true)
 @Designate(ocd = TrustPolicy.Config.class)
 public final class TrustPolicy {
     /** The configuration of Atrium's trust policy. */
@@ -60,8 +61,14 @@ public final class TrustPolicy {
         @AttributeDefinition(description = "Certificate revocation lists (CRL files, PEM or DER, or folders of *.crl), comma-separated; empty: ATRIUM_HOME/etc/crl")
         String[] revocationLists() default {};
 
-        @AttributeDefinition(description = "The kinds of plugin that may be deployed: bundle (in-process), process, wasm")
-        String[] transports() default {"bundle", "process", "wasm"};
+        @AttributeDefinition(description = "The transports whose plugins may be deployed, by id (bundle: in-process bundles; *: all); unset: all")
+        String[] transports() default {};
+
+        @AttributeDefinition(description = "The transports whose manifests must pin their files by SHA-256, by id (*: all)")
+        String[] requirePins() default {};
+
+        @AttributeDefinition(description = "The transports whose manifests must be signed by a trusted key, by id (*: all)")
+        String[] requireSignedManifests() default {};
 
         @AttributeDefinition(description = "Whether a symbolic link in the plugin folder may point outside it")
         boolean allowLinksOutside() default false;
@@ -83,10 +90,12 @@ public final class TrustPolicy {
         t.setDaemon(true);
         return t;
     });
-    private volatile boolean allowLinksOutside;
-    private volatile java.util.List<String> transports = ManifestPolicy.KINDS;
+    /** What the configuration says of transports (links outside the folder among it). */
+    private volatile TransportRules rules;
     private volatile String unreadable;
-    private volatile long generation;
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+    /** The policy as the transports ask it; registered once the configuration was read. */
+    private final TransportTrustService published;
     private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
@@ -94,6 +103,8 @@ public final class TrustPolicy {
         this.context = context;
         this.secrets = secrets;
         modified(config, properties);
+        this.published = new TransportTrustService(this::rules, this::current, this::generation, watcher);
+        published.register(context);
         watcher.scheduleWithFixedDelay(this::current, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
@@ -102,6 +113,7 @@ public final class TrustPolicy {
 
     @Deactivate
     void deactivate() {
+        published.unregister();
         watcher.shutdownNow();
     }
 
@@ -130,15 +142,8 @@ public final class TrustPolicy {
         } catch (IllegalArgumentException invalid) {
             this.revocationPlaces = invalid.getMessage(); // the store's revocation problem says it too: nothing is trusted
         }
-        this.allowLinksOutside = config.allowLinksOutside();
-        // the raw value, as the transports read it: DS would make "bundle, process" one element
-        java.util.List<String> kinds = ManifestPolicy.allowedKinds(properties.get("transports"));
-        for (String k : kinds) {
-            if (!ManifestPolicy.KINDS.contains(k)) {
-                LOG.severe("configuration " + PID + ": transports names '" + k + "', which is not bundle, process or wasm; ignored");
-            }
-        }
-        this.transports = kinds;
+        // the raw values: DS would make "bundle, process" one element
+        this.rules = TransportRules.of(properties, why -> LOG.severe("configuration " + PID + ": " + why + "; ignored"));
         Object unreadable = properties.get(PolicyFile.UNREADABLE_PROPERTY);
         this.unreadable = unreadable == null ? null : unreadable.toString();
         this.mode = m;
@@ -151,9 +156,12 @@ public final class TrustPolicy {
      * told, so that a stricter policy stops what it now refuses. The one path for every kind of change.
      */
     public void changed() {
-        generation++;
+        generation.incrementAndGet();
         for (Runnable listener : listeners) {
             listener.run();
+        }
+        if (published != null) { // null while the constructor reads the first configuration
+            published.changed();
         }
     }
 
@@ -169,7 +177,12 @@ public final class TrustPolicy {
 
     /** @return a number that grows at every change: a verdict given under another number is stale */
     public long generation() {
-        return generation;
+        return generation.get();
+    }
+
+    /** @return what the configuration says of transports */
+    TransportRules rules() {
+        return rules;
     }
 
 
@@ -245,7 +258,7 @@ public final class TrustPolicy {
      * @return why it must not be deployed (it leads outside the folder and the policy forbids that), or null
      */
     public String linkRefusal(Path link, Path folder) {
-        if (allowLinksOutside) {
+        if (rules.linksOutside()) {
             return null;
         }
         try {
@@ -261,7 +274,7 @@ public final class TrustPolicy {
 
     /** @return whether a symbolic link may lead outside the plugin folder */
     public boolean allowsLinksOutside() {
-        return allowLinksOutside;
+        return rules.linksOutside();
     }
 
     /** @return the trust store's path (null when there is none) and its problem, if any */
@@ -277,9 +290,9 @@ public final class TrustPolicy {
         return unreadable;
     }
 
-    /** @return the kinds of plugin that may be deployed */
-    public java.util.List<String> transports() {
-        return transports;
+    /** @return the transports whose plugins may be deployed, as plugin:trust shows them ({@code all} when unset) */
+    public String transports() {
+        return rules.allowedText();
     }
 
     /** @return how many revocation lists are in force, where they were read from, and which are out of date (judged now) */
@@ -347,8 +360,9 @@ public final class TrustPolicy {
     }
 
     private Verdict judge(String file, boolean warnedOnce, java.util.function.Supplier<BundleSignature> check) {
-        if (!transports.contains("bundle")) {
-            return new Verdict("is a plugin bundle, and " + ManifestPolicy.onlyAllowed(transports), null);
+        String notAllowed = rules.refusal("bundle");
+        if (notAllowed != null) {
+            return new Verdict("is a plugin bundle, and " + notAllowed, null);
         }
         Mode m = mode;
         if (m == Mode.OFF || m == Mode.WARN && warnedOnce) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginUnavailableException;
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.core.calls.CallProbe;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.MethodObserver;
@@ -188,7 +188,7 @@ class FacadeClassTest {
 
     private CallProbe probe(String plugin) {
         return new CallProbe(FacadeClass.methodNames(Wide.class),
-                new CallProbe.SiteInfo(plugin, "1.0.0", Transport.IN_PROCESS, Wide.class.getName()),
+                new CallProbe.SiteInfo(plugin, "1.0.0", PluginProperties.IN_PROCESS, Wide.class.getName()),
                 site -> new MethodObserver[] {new MethodObserver() {
                     public void begin() {
                         seen.add(site.method() + ":begin");
@@ -250,7 +250,7 @@ class FacadeClassTest {
         // another call has meanwhile looked the new ones up: a tracer left open keeps its trace context
         // on the calling thread, and every later call from that thread would carry it.
         AtomicInteger lookups = new AtomicInteger();
-        CallProbe.SiteInfo site = new CallProbe.SiteInfo("wide", "1.0.0", Transport.IN_PROCESS, Wide.class.getName());
+        CallProbe.SiteInfo site = new CallProbe.SiteInfo("wide", "1.0.0", PluginProperties.IN_PROCESS, Wide.class.getName());
         CallProbe probe = new CallProbe(FacadeClass.methodNames(Wide.class), site, s -> {
             int generation = lookups.incrementAndGet();
             return new MethodObserver[] {new MethodObserver() {
@@ -326,7 +326,7 @@ class FacadeClassTest {
         List<String> names = Arrays.asList(FacadeClass.methodNames(Odd.class));
         assertTrue(!names.contains("helper"), "static methods are not contract methods: " + names);
         CallProbe probe = new CallProbe(FacadeClass.methodNames(Odd.class),
-                new CallProbe.SiteInfo("odd", "1.0.0", Transport.IN_PROCESS, Odd.class.getName()), site -> new MethodObserver[] {
+                new CallProbe.SiteInfo("odd", "1.0.0", PluginProperties.IN_PROCESS, Odd.class.getName()), site -> new MethodObserver[] {
                     new MethodObserver() {
                         public void begin() {
                         }
@@ -387,7 +387,7 @@ class FacadeClassTest {
         assertTrue(contract != IsolatedContract.class && payload != IsolatedPayload.class);
         Object implementation = Proxy.newProxyInstance(plugin, new Class<?>[] {contract}, (proxy, method, args) -> args[0]);
         CallProbe probe = new CallProbe(FacadeClass.methodNames(contract),
-                new CallProbe.SiteInfo("isolated", "1.0.0", Transport.IN_PROCESS, contract.getName()), site -> new MethodObserver[0]);
+                new CallProbe.SiteInfo("isolated", "1.0.0", PluginProperties.IN_PROCESS, contract.getName()), site -> new MethodObserver[0]);
         FacadeHandler handler = new FacadeHandler("isolated", contract, 1_000, probe);
         handler.setTarget(implementation);
         Object facade = handler.facade();

@@ -1,6 +1,6 @@
 package io.atrium.observability.tracing;
 
-import io.atrium.api.Transport;
+import io.atrium.api.PluginProperties;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
 import io.atrium.spi.CallTrace;
@@ -61,9 +61,9 @@ final class MethodTracer implements MethodObserver {
     MethodTracer(Tracer tracer, double sampleRatio, CallSite site) {
         this.tracer = tracer;
         this.sampleRatio = sampleRatio;
-        this.carried = site.transport() != Transport.IN_PROCESS;
+        this.carried = !site.transportId().equals(PluginProperties.IN_PROCESS);
         this.spanName = site.plugin() + "/" + site.method();
-        this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transport().id(),
+        this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transportId(),
                 SERVICE, site.contract(), METHOD, site.method());
     }
 

@@ -96,6 +96,18 @@ class CallTracingTest {
     }
 
     @Test
+    void aCallOfATransportTheCoreNeverHeardOfIsTracedUnderItsIdAndCarriesTheContext() {
+        tracing = new CallTracing(config(1.0));
+        MethodObserver call = tracing.observe(new CallSite("remote", "1.0.0", "grpc", "x.Contract", "m"));
+        call.begin();
+        String traceparent = CallTrace.traceparent();
+        call.end(1, CallOutcome.SUCCESS, null);
+        CallSpan span = tracing.recent().get(0);
+        assertEquals("grpc", span.transport());
+        assertEquals("00-" + span.traceId() + "-" + span.spanId() + "-01", traceparent, "handed to the transport, as to any out-of-process one");
+    }
+
+    @Test
     void theRingKeepsTheLastSpansOldestFirst() {
         tracing = new CallTracing(config(1.0, 3));
         MethodObserver call = tracing.observe(site("p", Transport.IN_PROCESS));

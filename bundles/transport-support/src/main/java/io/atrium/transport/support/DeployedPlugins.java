@@ -2,7 +2,6 @@ package io.atrium.transport.support;
 
 import io.atrium.api.Capability;
 import io.atrium.api.PluginProperties;
-import io.atrium.api.Transport;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Hashtable;
@@ -64,13 +63,16 @@ public final class DeployedPlugins<P> {
         return byFile.values().stream().filter(p -> nameOf.apply(p).equals(name)).findFirst();
     }
 
-    /** @return the properties a plugin's service is registered with */
-    public static Hashtable<String, Object> serviceProperties(String name, String version, Transport transport,
+    /**
+     * @param transport the transport's id, e.g. {@code process}
+     * @return the properties a plugin's service is registered with
+     */
+    public static Hashtable<String, Object> serviceProperties(String name, String version, String transport,
                                                               List<Capability> capabilities, Path manifest) {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(PluginProperties.NAME, name);
         props.put(PluginProperties.VERSION, version);
-        props.put(PluginProperties.TRANSPORT, transport.id());
+        props.put(PluginProperties.TRANSPORT, transport);
         props.put(PluginProperties.CAPABILITIES, capabilities.stream().map(Capability::toString).toArray(String[]::new));
         props.put(PluginProperties.SOURCE, manifest.getFileName().toString());
         return props;

@@ -144,4 +144,18 @@ public final class JsonCodec {
             throw new JsonSyntaxException("not JSON for " + type.getTypeName() + ": " + e, e);
         }
     }
+
+    /**
+     * @return a parsed JSON value (as a frame of the process protocol carries it) as a value of the type
+     * @throws JsonParseException when it is not JSON for that type
+     */
+    public static Object result(com.google.gson.JsonElement json, Type type) {
+        try {
+            return GSON.fromJson(json, type);
+        } catch (JsonParseException e) {
+            throw e;
+        } catch (RuntimeException e) { // as for text: whatever Gson throws is output the caller cannot read
+            throw new JsonSyntaxException("not JSON for " + type.getTypeName() + ": " + e, e);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.atrium.transport.support;
 
 import io.atrium.api.Capability;
+import io.atrium.spi.TransportTrust;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,62 +11,28 @@ import java.util.Map;
  * What the trust and capability configuration ({@code io.atrium.trust}, {@code io.atrium.capabilities})
  * asks of one transport's manifests: a detached signature by a trusted key ({@code requireSignedManifests}),
  * pinned files ({@code requirePins}), whether the transport is allowed at all ({@code transports}), and
- * the capabilities each contract's plugins must declare.
- * Both transports read their configuration into one of these and ask it at every deploy.
+ * the capabilities each contract's plugins must declare. The trust policy is the core's, read once and
+ * asked live ({@link TransportTrust}); each transport reads its capability configuration into one of
+ * these and asks it at every deploy.
  */
 public final class ManifestPolicy {
     private final String transport;
-    private final TrustFiles trust;
-    private final boolean signaturesRequired;
-    private final boolean pinsRequired;
+    private final TransportTrust trust;
     private final CapabilityPolicy capabilities;
-    private final List<String> allowedTransports;
-    private final boolean linksOutsideAllowed;
 
-    private ManifestPolicy(String transport, TrustFiles trust, boolean signaturesRequired, boolean pinsRequired,
-                           CapabilityPolicy capabilities, List<String> allowedTransports, boolean linksOutsideAllowed) {
+    private ManifestPolicy(String transport, TransportTrust trust, CapabilityPolicy capabilities) {
         this.transport = transport;
-        this.linksOutsideAllowed = linksOutsideAllowed;
-        this.allowedTransports = allowedTransports;
         this.trust = trust;
-        this.signaturesRequired = signaturesRequired;
-        this.pinsRequired = pinsRequired;
         this.capabilities = capabilities;
     }
 
     /**
-     * @param transport  the transport's id as the configuration lists it: {@code process} or {@code wasm}
-     * @param config     the merged properties of the transport's configurations
-     * @param atriumHome the distribution's folder (for the default trust store), or null
+     * @param transport    the transport's id, as the trust policy names it
+     * @param trust        the core's trust policy
+     * @param capabilities the properties of configuration {@code io.atrium.capabilities}
      */
-    public static ManifestPolicy of(String transport, Map<String, Object> config, String atriumHome) {
-        return new ManifestPolicy(transport, new TrustFiles(config, atriumHome),
-                ManifestFields.listed(config.get("requireSignedManifests"), transport),
-                ManifestFields.listed(config.get("requirePins"), transport), CapabilityPolicy.of(config),
-                allowedKinds(config.get("transports")), "true".equalsIgnoreCase(String.valueOf(config.get("allowLinksOutside")).strip()));
-    }
-
-    /** The kinds of plugin configuration {@code io.atrium.trust transports} names: bundle (in-process), process, wasm. */
-    public static final List<String> KINDS = List.of("bundle", "process", "wasm");
-
-    /**
-     * @param configured the value of {@code transports}, or null
-     * @return the kinds of plugin it allows, in lower case (all of {@link #KINDS} when it is not set)
-     */
-    public static List<String> allowedKinds(Object configured) {
-        return configured == null ? KINDS
-                : ManifestFields.values(configured).stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).toList();
-    }
-
-    /** @return the refusal's reason for a plugin of a kind the list leaves out */
-    public static String onlyAllowed(List<String> allowed) {
-        return "the trust policy allows only " + (allowed.isEmpty() ? "no" : String.join(", ", allowed))
-                + " plugins (io.atrium.trust transports)";
-    }
-
-    /** @return a policy that asks nothing (before the configuration arrives) */
-    public static ManifestPolicy none(String transport) {
-        return of(transport, Map.of(), null);
+    public static ManifestPolicy of(String transport, TransportTrust trust, Map<String, Object> capabilities) {
+        return new ManifestPolicy(transport, trust, CapabilityPolicy.of(capabilities));
     }
 
     /**
@@ -78,14 +45,15 @@ public final class ManifestPolicy {
      * @throws IllegalArgumentException "is refused: …", one line
      */
     public void check(Path manifest, byte[] content, boolean pinned, String unpinned) {
-        if (!allowedTransports.contains(transport)) {
-            throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and " + onlyAllowed(allowedTransports));
+        String notAllowed = trust.transportRefusal(transport);
+        if (notAllowed != null) {
+            throw new IllegalArgumentException("is refused: it is a " + transport + " plugin, and " + notAllowed);
         }
-        String unsigned = trust.current().manifestRefusal(manifest, content, signaturesRequired);
+        String unsigned = trust.signatureRefusal(transport, manifest, content);
         if (unsigned != null) {
             throw new IllegalArgumentException("is refused: " + unsigned);
         }
-        if (pinsRequired && !pinned) {
+        if (!pinned && trust.requiresPins(transport)) {
             throw new IllegalArgumentException("is refused: it " + unpinned + " (field sha256), and the trust policy "
                     + "(io.atrium.trust requirePins) requires " + transport + " plugins to");
         }
@@ -98,7 +66,7 @@ public final class ManifestPolicy {
      * @throws IllegalArgumentException "is refused: it …", one line, when pins are required and something is unpinned
      */
     public void checkRunsPinned(String unpinned) {
-        if (pinsRequired && unpinned != null) {
+        if (unpinned != null && trust.requiresPins(transport)) {
             throw new IllegalArgumentException("is refused: it " + unpinned + ", and the trust policy (io.atrium.trust requirePins) "
                     + "requires " + transport + " plugins to pin what they run");
         }
@@ -126,12 +94,10 @@ public final class ManifestPolicy {
     public static final String TRUST_REFUSAL = "the trust policy refuses it now: ";
 
     /**
-     * Reads the trust store and revocation lists again if their files changed.
-     *
-     * @return a number that grows whenever they were read again, by this call or by any check before it
+     * @return a number that grows whenever the trust policy changes (its configuration, or the trust
+     *         store's or a revocation list's file, which the core watches)
      */
-    public long trustFiles() {
-        trust.refresh();
+    public long trustGeneration() {
         return trust.generation();
     }
 
@@ -166,7 +132,7 @@ public final class ManifestPolicy {
         Path inside = folder.toAbsolutePath().normalize();
         Path file = f.toAbsolutePath().normalize();
         Path real = file.toRealPath();
-        if (!linksOutsideAllowed && file.startsWith(inside) && !real.startsWith(inside.toRealPath())) {
+        if (file.startsWith(inside) && !trust.allowsLinksOutside() && !real.startsWith(inside.toRealPath())) {
             // named outside the folder outright (/usr/bin/python3) is not the folder's file
             throw new IllegalArgumentException("is refused: " + inside.relativize(file) + " is a symbolic link to " + real
                     + ", outside the plugin folder (trust policy: allowLinksOutside = false)");

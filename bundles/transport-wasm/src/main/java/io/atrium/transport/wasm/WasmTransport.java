@@ -1,16 +1,16 @@
 package io.atrium.transport.wasm;
 
-import io.atrium.api.PluginDescriptor;
-import io.atrium.api.PluginProblem;
+import io.atrium.api.PluginException;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.HostFunction;
-import io.atrium.spi.LifecycleEvent;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
 import io.atrium.transport.support.CapabilityPolicy;
-import io.atrium.transport.support.Contracts;
+import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.support.ManifestPolicy;
-import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.support.Seal;
+import io.atrium.transport.support.kit.ManifestTransport;
 import io.atrium.transport.wasm.abi.HostFunctions;
 import io.atrium.transport.wasm.engine.CompiledCache;
 import io.atrium.transport.wasm.engine.Deadlines;
@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -38,25 +37,24 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Deploys {@code NAME.wasm.json} manifests (and the modules they name) from the plugin folder as wasm
- * plugins, and tells the registry about them. Modules are compiled to JVM bytecode once; the classes
- * are kept in this bundle's data area by the module's digest, sealed against change, so a restart or
- * reload does not compile again. All instances of all wasm plugins share one heap budget,
+ * plugins, on the transport kit ({@link ManifestTransport}): what it adds is the sandbox (the grants a
+ * manifest may make, the shared heap budget, the call deadlines) and the compiled-module cache. Modules
+ * are compiled to JVM bytecode once; the classes are kept in this bundle's data area by the module's
+ * digest, sealed against change, so a restart or reload does not compile again. All instances of all wasm plugins share one heap budget,
  * {@value #BUDGET_PROPERTY} (MiB, a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = {WasmTransport.CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
-public final class WasmTransport implements ArtifactHandler, PluginProvider {
+        configurationPid = {WasmTransport.CONFIG_PID, CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlugin> {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
     /** Framework property: the MiB of Java heap all wasm instances together may claim. */
     public static final String BUDGET_PROPERTY = "atrium.wasm.memoryBudgetMb";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
-    private final BundleContext context;
     private final MemoryBudget budget;
     private final Deadlines deadlines = new Deadlines();
     private final CompiledCache cache;
-    private final DeployedPlugins<WasmPlugin> plugins = new DeployedPlugins<>(WasmPlugin::name, p -> p.manifest().file());
     private volatile List<Path> allowedRoots = List.of();
     /** Other bundles' host functions, which modules import; when they change, the plugins waiting for one are loaded again. */
     private final HostFunctions hostFunctions = new HostFunctions(this::hostFunctionsChanged);
@@ -75,11 +73,15 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     }
 
     private void hostFunctionsChanged() {
-        for (WasmPlugin p : plugins.all()) {
+        List<WasmPlugin> all;
+        synchronized (this) { // a deploy commits and lists a plugin under this lock: a retry it asked for sees it listed
+            all = List.copyOf(deployed());
+        }
+        for (WasmPlugin p : all) {
             if (p.awaitsHostFunctions()) {
                 try {
-                    load(p.name()); // still waiting is no news: it said so when it was committed
-                } catch (io.atrium.api.PluginException e) {
+                    load(p); // still waiting is no news: it said so when it was committed
+                } catch (PluginException e) {
                     LOG.warning(e.getMessage());
                 }
             }
@@ -87,112 +89,103 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     }
 
     @Activate
-    public WasmTransport(BundleContext context, Map<String, Object> config) {
-        this.atriumHome = context.getProperty("atrium.home");
-        this.context = context;
-        modified(config);
-        trustWatch.scheduleWithFixedDelay(this::watchTrustFiles, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+    public WasmTransport(BundleContext context, Map<String, Object> config,
+                         @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, WasmPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID, CapabilityPolicy.PID));
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
         java.io.File dir = context.getDataFile("compiled");
         this.cache = dir == null ? null
-                : new CompiledCache(dir.toPath(), new io.atrium.transport.support.Seal(context.getDataFile("seal.key").toPath()),
+                : new CompiledCache(dir.toPath(), new Seal(context.getDataFile("seal.key").toPath()),
                         context.getBundle().getVersion() + "@" + context.getBundle().getLastModified());
+        modified(config);
     }
-
-    /** From configurations io.atrium.trust and io.atrium.capabilities: what a manifest must bring. */
-    private volatile ManifestPolicy policy = ManifestPolicy.none("wasm");
-    private final String atriumHome;
 
     @Modified
     void modified(Map<String, Object> given) {
-        Map<String, Object> config = io.atrium.transport.support.PolicyConfigurations.read(context, given,
-                List.of(CONFIG_PID, "io.atrium.trust", CapabilityPolicy.PID));
-        policy = ManifestPolicy.of("wasm", config, atriumHome);
-        trustFilesSeen = policy.trustFiles();
-        List<String> accepted;
-        synchronized (this) {
-            accepted = reexamine();
-        }
-        for (String name : accepted) { // loaded and published again, outside the lock: their start code runs
-            try {
-                load(name); // one that waits for host functions logs so itself
-            } catch (io.atrium.api.PluginException e) {
-                LOG.warning(e.getMessage());
-            }
-        }
+        Map<String, Object> config = configure(given);
         List<Path> roots = new ArrayList<>();
-        for (String root : io.atrium.transport.support.ManifestFields.values(config.get("allowedRoots"))) {
+        for (String root : ManifestFields.values(config.get("allowedRoots"))) {
             roots.add(Path.of(root).toAbsolutePath().normalize());
         }
         allowedRoots = List.copyOf(roots);
+        policyChanged();
     }
 
-    /**
-     * A changed capability policy applies to deployed plugins too: refused now, or accepted again.
-     * Under the transport's lock.
-     *
-     * @return the plugins accepted again, to reload
-     */
-    private List<String> reexamine() {
-        List<String> accepted = new ArrayList<>();
-        for (WasmPlugin p : plugins.all()) {
-            String refusal = refusalNow(p.manifest());
-            if (refusal != null && p.refusal() == null) {
-                p.refuse(refusal);
-                LOG.warning("plugin '" + p.name() + "' is refused: " + refusal);
-            } else if (refusal == null && p.refusal() != null) {
-                accepted.add(p.name());
-            }
-        }
-        return accepted;
+    @Deactivate
+    void deactivate() {
+        close();
+        deadlines.close();
+        hostFunctions.close();
     }
 
-    /**
-     * Why the policy in force refuses a deployed plugin: its capabilities, or its manifest as it is on
-     * disk judged by the trust policy again (a key revoked, a signature or a pin required since).
-     */
-    private String refusalNow(WasmManifest m) {
+    /** The core's trust policy changed (bound, or its generation property updated): the plugins are judged again. */
+    void trustChanged(TransportTrust changed) {
+        trustChanged();
+    }
+
+    @Override
+    protected PluginLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    protected WasmManifest parse(Path file, byte[] content) {
+        return WasmManifest.parse(file, content);
+    }
+
+    @Override
+    protected String unpinned() {
+        return "does not pin its module";
+    }
+
+    /** A module's capabilities are known from its manifest: one the policy refuses is not deployed. */
+    @Override
+    protected void check(ManifestPolicy policy, WasmManifest m) {
         String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
-        byte[] content = deployedManifests.get(m.file());
-        return lacking != null ? "it " + lacking
-                : content == null ? null : ManifestPolicy.trustRefusal(() -> checkTrust(m.file(), content, m));
-    }
-
-    /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
-    private final Map<Path, byte[]> deployedManifests = new java.util.concurrent.ConcurrentHashMap<>();
-    /** What the trust policy asks of a manifest, at its deploy and again whenever the policy or its files change. */
-    private void checkTrust(Path file, byte[] content, WasmManifest m) {
-        policy.check(file, content, m.sha256() != null, "does not pin its module");
-    }
-
-    /** The trust files as last judged by: a change since makes the deployed plugins be judged again. */
-    private volatile long trustFilesSeen;
-    /** Looks at the trust store's and revocation lists' files now and then, as the core does. */
-    private final java.util.concurrent.ScheduledExecutorService trustWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "atrium-wasm-trust-files");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private void watchTrustFiles() {
-        try {
-            long seen = policy.trustFiles();
-            if (seen == trustFilesSeen) {
-                return;
-            }
-            trustFilesSeen = seen;
-            List<String> accepted;
-            synchronized (this) {
-                accepted = reexamine();
-            }
-            for (String name : accepted) {
-                load(name); // as modified does: one waiting for host functions must not stop the others' reloads
-            }
-        } catch (RuntimeException e) {
-            LOG.log(java.util.logging.Level.WARNING, "judging the plugins by the changed trust files failed: " + e, e);
+        if (lacking != null) {
+            throw new IllegalArgumentException("is refused: it " + lacking);
         }
+        checkGrants(m);
+    }
+
+    @Override
+    protected WasmPlugin create(WasmManifest m, Class<?> contract) {
+        return new WasmPlugin(context, contract, budget, deadlines, cache, hostFunctions, this::module);
+    }
+
+    /** Its module was loaded by {@link WasmPlugin#prepare}: registering its service is what starts it. */
+    @Override
+    protected void started(WasmPlugin plugin) {
+        plugin.publish();
+    }
+
+    /**
+     * A changed policy applies to deployed plugins too: refused now (its service withdrawn), or
+     * accepted again (loaded and published again, holding no lock: its start code runs).
+     */
+    @Override
+    protected void policyChanged(WasmPlugin p, String rule) {
+        String refusal = refusalNow(p);
+        if (refusal != null && p.refusal() == null) {
+            synchronized (this) {
+                p.refuse(refusal);
+            }
+            LOG.warning("plugin '" + p.name() + "' is refused: " + refusal);
+        } else if (refusal == null && p.refusal() != null) {
+            try {
+                load(p); // one that waits for host functions logs so itself
+            } catch (PluginException e) {
+                LOG.warning(e.getMessage());
+            }
+        }
+    }
+
+    /** @return why the policy in force refuses a deployed plugin, as plugin:problems words it, or null */
+    private String refusalNow(WasmPlugin p) {
+        String refusal = refusal(p.manifest().file(), p.manifest().capabilities());
+        return refusal == null || refusal.startsWith(ManifestPolicy.TRUST_REFUSAL) ? refusal : "it " + refusal;
     }
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
@@ -223,79 +216,6 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
     }
 
-    @Deactivate
-    void deactivate() {
-        for (WasmPlugin p : List.copyOf(plugins.all())) {
-            plugins.remove(p.manifest().file());
-            p.stop();
-        }
-        deadlines.close();
-        hostFunctions.close();
-        trustWatch.shutdownNow();
-    }
-
-    @Override
-    public String kind() {
-        return "wasm";
-    }
-
-    /**
-     * Checks the manifest, loads its module and makes the first instance, then makes it the plugin's.
-     * Only the checks and the swap hold the transport's lock, never the module's start code (it runs
-     * under its deadline): one change at a time, and a module that never starts holds up nothing else.
-     */
-    @Override
-    public Deployed deploy(Path file, byte[] content) {
-        WasmManifest m;
-        try {
-            m = WasmManifest.parse(file, content);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("is not a valid wasm plugin manifest: " + e.getMessage());
-        }
-        checkTrust(file, content, m);
-        String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
-        if (lacking != null) {
-            throw new IllegalArgumentException("is refused: it " + lacking);
-        }
-        Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
-        checkGrants(m);
-        byte[] module = module(m);
-        WasmPlugin plugin;
-        synchronized (this) {
-            plugins.checkNameFree(m.name(), m.file());
-            WasmPlugin existing = plugins.get(m.file());
-            plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name())
-                    ? existing : new WasmPlugin(context, contract, budget, deadlines, cache, hostFunctions);
-        }
-        WasmPlugin.Next next;
-        try {
-            next = plugin.prepare(m, module);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("was not deployed: " + e.getMessage());
-        }
-        synchronized (this) {
-            WasmPlugin existing = plugins.get(m.file());
-            try {
-                plugins.checkNameFree(m.name(), m.file()); // again: the lock was let go meanwhile
-            } catch (IllegalArgumentException e) {
-                next.discard();
-                throw e;
-            }
-            plugin.commit(next, false);
-            record(m.name(), plugin == existing ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL);
-            if (plugin != existing) {
-                if (existing != null) {
-                    existing.stop();
-                    record(existing.name(), LifecycleEvent.UNINSTALL);
-                }
-                plugins.put(m.file(), plugin);
-            }
-            deployedManifests.put(m.file(), content);
-            plugin.publish(); // only now: whoever finds the service can ask this transport about the plugin
-        }
-        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.files()));
-    }
-
     /**
      * Reads the module once: the bytes hashed against its pin are the bytes compiled. A module that is a
      * link leading outside the plugin folder is refused, as the folder lists it.
@@ -305,7 +225,7 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
     private byte[] module(WasmManifest m) {
         try {
             // read where the check looked, the last name not followed: a link swapped in after the check is not read through
-            Path checked = policy.checked(m.file().toAbsolutePath().getParent(), m.module());
+            Path checked = policy().checked(m.file().toAbsolutePath().getParent(), m.module());
             try (var in = Files.newInputStream(checked, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return in.readAllBytes();
             }
@@ -316,87 +236,40 @@ public final class WasmTransport implements ArtifactHandler, PluginProvider {
         }
     }
 
+    /** Loads the plugin's module again; as a deployment, its start code runs holding no lock. */
     @Override
-    public synchronized void undeploy(Path file) {
-        WasmPlugin p = plugins.remove(file);
-        deployedManifests.remove(file);
-        if (p != null) {
-            p.stop();
-            record(p.name(), LifecycleEvent.UNINSTALL);
-            LOG.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
-        }
-    }
-
-    @Override
-    public List<PluginDescriptor> plugins() {
-        return plugins.all().stream().map(WasmPlugin::descriptor).toList();
-    }
-
-    @Override
-    public List<PluginProblem> problems() {
-        // a module that does not load is refused at deployment, with its reason in plugin:deploys; one
-        // deployed, then refused by a changed capability policy, is a problem of its own
-        return plugins.all().stream().filter(p -> p.problem() != null)
-                .map(p -> new PluginProblem(p.name(), p.manifest().file().getFileName().toString(), p.problem())).toList();
-    }
-
-    @Override
-    public Map<String, String> details(String name) {
-        return plugins.byName(name).map(WasmPlugin::details).orElse(Map.of());
-    }
-
-    /** Loads the plugin's module again; as {@link #deploy}, its start code runs holding no lock. */
-    @Override
-    public boolean reload(String name) {
-        boolean mine = load(name);
-        String waiting = plugins.byName(name).map(WasmPlugin::waiting).orElse(null);
+    protected void reload(WasmPlugin plugin) {
+        load(plugin);
+        String waiting = plugin.waiting();
         if (waiting != null) { // loaded, but not running: whoever asked must hear why, not "failed"
-            throw new io.atrium.api.PluginException(name, waiting, null);
+            throw new PluginException(plugin.name(), waiting, null);
         }
-        return mine;
     }
 
     /** Loads the plugin's module again and publishes it, or leaves it waiting for the host functions it imports. */
-    private boolean load(String name) {
-        Optional<WasmPlugin> p = plugins.byName(name);
-        p.ifPresent(plugin -> {
-            WasmManifest m = plugin.manifest();
-            String refusal = refusalNow(m);
-            if (refusal != null) { // what the policy refuses is not published again by a reload
-                throw new io.atrium.api.PluginException(name, "reload refused: " + refusal, null);
-            }
-            try {
-                WasmPlugin.Next next = plugin.prepare(m, module(m));
-                synchronized (this) {
-                    if (plugins.get(m.file()) != plugin) {
-                        next.discard(); // removed or replaced meanwhile
-                    } else if (plugin.commit(next, true)) { // unless deployed anew or stopped meanwhile
-                        plugin.publish();
-                    }
-                }
-            } catch (IllegalArgumentException e) {
-                throw new io.atrium.api.PluginException(name, "reload failed: " + e.getMessage(), null);
-            }
-        });
-        return p.isPresent();
-    }
-
-    @Override
-    public boolean stop(String name) {
-        Optional<WasmPlugin> p = plugins.byName(name);
-        p.ifPresent(WasmPlugin::stop);
-        return p.isPresent();
-    }
-
-    @Override
-    public boolean start(String name) {
-        return reload(name); // loads the module again and publishes it: the same as a reload of a stopped plugin
-    }
-
-    private void record(String plugin, LifecycleEvent event) {
-        PluginLifecycle l = lifecycle;
-        if (l != null) {
-            l.record(plugin, event);
+    private void load(WasmPlugin plugin) {
+        WasmManifest m = plugin.manifest();
+        String refusal = refusalNow(plugin);
+        if (refusal != null) { // what the policy refuses is not published again by a reload
+            throw new PluginException(m.name(), "reload refused: " + refusal, null);
         }
+        try {
+            WasmPlugin.Next next = plugin.prepare(m, module(m));
+            synchronized (this) {
+                if (deployed(m.file()) != plugin) {
+                    next.discard(); // removed or replaced meanwhile
+                } else if (plugin.commit(next, true)) { // unless deployed anew or stopped meanwhile
+                    plugin.publish();
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(m.name(), "reload failed: " + e.getMessage(), null);
+        }
+    }
+
+    /** Loads the module again and publishes it: the same as a reload of a stopped plugin. */
+    @Override
+    protected void start(WasmPlugin plugin) {
+        reload(plugin);
     }
 }

@@ -42,7 +42,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * The JSON API (docs/http.md):
  * <pre>
- * GET  /api/plugins                   every plugin with its state, problem, call numbers, crashes, restarts and last error
+ * GET  /api/plugins[?transport=ID]    every plugin (of one transport) with its state, problem, call numbers, crashes, restarts and last error
  * GET  /api/plugins/NAME              one plugin, with its numbers per method
  * POST /api/plugins/NAME/METHOD       calls a contract method; body: a JSON array of the arguments
  * POST /api/plugins/NAME:reload       (and :stop, :start) steers the plugin
@@ -89,12 +89,15 @@ public final class PluginApiServlet extends HttpServlet {
         handle(response, () -> {
             String[] path = path(request);
             if (path.length == 1 && path[0].equals("plugins")) {
+                String transport = transportFilter(request);
                 return withStatistics(stats -> {
                     JsonArray all = new JsonArray();
                     List<PluginProblem> problems = registry.problems();
                     Lifecycle life = Lifecycle.of(lifecycle);
                     for (PluginDescriptor p : registry.plugins()) {
-                        all.add(plugin(p, stats, problems, life));
+                        if (transport == null || p.transportId().equals(transport)) {
+                            all.add(plugin(p, stats, problems, life));
+                        }
                     }
                     return all;
                 });
@@ -207,6 +210,16 @@ public final class PluginApiServlet extends HttpServlet {
         }
     }
 
+    /** @return the {@code ?transport=ID} filter, or null; any well-formed id filters (one no plugin has: none listed) */
+    private static String transportFilter(HttpServletRequest request) {
+        String transport = request.getParameter("transport");
+        try {
+            return transport == null ? null : PluginDescriptor.checkTransportId(transport);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "?transport=: " + e.getMessage());
+        }
+    }
+
     private PluginDescriptor find(String name) {
         return registry.plugin(name).orElseThrow(() -> new ApiError(404, "unknown plugin '" + name + "'"));
     }
@@ -216,7 +229,7 @@ public final class PluginApiServlet extends HttpServlet {
         o.addProperty("name", p.name());
         o.addProperty("version", p.version());
         o.addProperty("contract", p.contract());
-        o.addProperty("transport", p.transport().id());
+        o.addProperty("transport", p.transportId());
         o.addProperty("state", p.state().toString());
         o.addProperty("source", p.source());
         o.addProperty("problem", problems.stream().filter(pr -> pr.plugin().equals(p.name())).map(PluginProblem::reason)

@@ -9,19 +9,17 @@ import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
-import io.atrium.api.Transport;
 import io.atrium.spi.LifecycleEvent;
 import io.atrium.transport.process.manifest.PluginManifest;
-import io.atrium.transport.process.protocol.Messages;
-import io.atrium.transport.support.ContractProxy;
-import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.support.kit.CallResults;
+import io.atrium.transport.support.kit.KitPlugin;
+import io.atrium.transport.support.kit.PluginService;
 import java.lang.reflect.Method;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +31,6 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /**
  * One process plugin over its life: it launches the plugin, registers a proxy of its contract while
@@ -41,7 +38,9 @@ import org.osgi.framework.ServiceRegistration;
  * failed after too many crashes in a window. A reload starts the new process first and moves calls to
  * it only once its handshake is done.
  */
-public final class SupervisedPlugin implements PluginProcess.Owner {
+public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<PluginManifest> {
+    /** The id this transport declares on its plugins' services and descriptors. */
+    public static final String TRANSPORT_ID = "process";
     /** How long a health check waits for the plugin's answer. */
     static final long PING_TIMEOUT_MS = 2_000;
 
@@ -52,15 +51,13 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     private final Function<List<Capability>, String> policy;
     private final Launcher launcher;
     private final PluginLog log;
-    private final Object proxy;
-    private final long bundleId;
+    /** The proxy of its contract, registered while an instance answers. */
+    private final PluginService service;
     private volatile PluginManifest manifest;
     private volatile Invoker current;
     private volatile PluginState state = PluginState.STARTING;
     private volatile String problem;
     private volatile List<Capability> capabilities;
-    /** Guarded by this. */
-    private ServiceRegistration<?> registration;
     private final Deque<Long> crashes = new ArrayDeque<>();
     private int restarts;
     private volatile boolean stopped;
@@ -86,21 +83,25 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
         this.policy = policy;
         this.capabilities = manifest.capabilities();
         this.log = new PluginLog(manifest.name());
-        this.bundleId = context.getBundle().getBundleId();
-        this.proxy = ContractProxy.of(contract, () -> "process plugin '" + this.manifest.name() + "' (" + contract.getName() + ")",
-                this::invoke);
+        this.service = new PluginService(context, "process", contract, () -> this.manifest.name(), this::invoke);
     }
 
-    public String name() {
-        return manifest.name();
-    }
-
+    @Override
     public PluginManifest manifest() {
         return manifest;
     }
 
+    @Override
     public Class<?> contract() {
         return contract;
+    }
+
+    /** A new plugin is started by the transport once it is listed; a deployed one is reloaded with the new manifest. */
+    @Override
+    public void commit(Staged staged, PluginManifest next, boolean update) {
+        if (update) {
+            redeploy(next);
+        }
     }
 
     // ------------------------------------------------------------------ life
@@ -382,6 +383,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
     }
 
     /** Withdraws the service now, and stops the instance in the background. */
+    @Override
     public void stop() {
         Invoker old;
         synchronized (this) {
@@ -424,26 +426,8 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 }
                 throw e;
             }
-            return fromJson(method, result);
+            return CallResults.read(name(), method.getName(), method, result);
         }
-    }
-
-    private Object fromJson(Method method, JsonElement result) {
-        Class<?> type = method.getReturnType();
-        if (type == void.class) {
-            return null;
-        }
-        Object value;
-        try {
-            value = Messages.GSON.fromJson(result, method.getGenericReturnType());
-        } catch (RuntimeException e) { // Gson lets some malformed input out as NPEs and the like (JsonCodec.result)
-            throw new PluginException(name(), method.getName() + " returned " + Messages.quote(String.valueOf(result))
-                    + ", which is not a " + method.getGenericReturnType().getTypeName(), null);
-        }
-        if (value == null && type.isPrimitive()) {
-            throw new PluginException(name(), method.getName() + " returned nothing, but " + type + " was expected", null);
-        }
-        return value;
     }
 
     @Override
@@ -478,36 +462,23 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
 
     /** Guarded by this. */
     private void register() {
-        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(manifest.name(), manifest.version(), Transport.PROCESS,
-                capabilities, manifest.file());
-        if (registration == null) {
-            registration = context.registerService(contract.getName(), proxy, props);
-        } else {
-            registration.setProperties(props);
-        }
+        service.publish(manifest, capabilities);
     }
 
     /** Guarded by this. */
     private void unregister() {
-        if (registration != null) {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-            registration = null;
-        }
+        service.withdraw();
     }
 
     // ------------------------------------------------------------------ what the registry and the shell see
 
+    @Override
     public PluginDescriptor descriptor() {
-        PluginManifest m = manifest;
-        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.PROCESS, capabilities, state, bundleId,
-                m.file().getFileName().toString());
+        return service.descriptor(manifest, capabilities, state);
     }
 
     /** @return the reason the plugin is not active, when it is failed or restarting */
+    @Override
     public PluginProblem problem() {
         String p = problem;
         PluginState s = state;
@@ -515,6 +486,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
                 : new PluginProblem(name(), manifest.file().getFileName().toString(), (s == PluginState.FAILED ? "" : "restarting: ") + p);
     }
 
+    @Override
     public Map<String, String> details() {
         PluginManifest m = manifest;
         Map<String, String> d = new LinkedHashMap<>();
@@ -526,7 +498,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner {
             d.put("protocol", Integer.toString(p.handshake().protocol()));
         }
         d.put("restarts", Integer.toString(restarts));
-        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
         d.put("memory cap", m.limits().memoryMb() == 0 ? "none" : m.limits().memoryMb() + " MiB");
         d.put("cpu cap", m.limits().cpuSeconds() == 0 ? "none" : m.limits().cpuSeconds() + " s");
         if (problem != null) {

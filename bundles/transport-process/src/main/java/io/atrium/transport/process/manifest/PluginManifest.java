@@ -3,6 +3,8 @@ package io.atrium.transport.process.manifest;
 import com.google.gson.JsonObject;
 import io.atrium.api.Capability;
 import io.atrium.transport.support.ManifestFields;
+import io.atrium.transport.support.kit.KitManifest;
+import io.atrium.transport.support.kit.ManifestBasics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ public record PluginManifest(
         Map<String, String> env,
         List<String> inheritEnv,
         JsonObject config,
-        Map<Path, String> pins) {
+        Map<Path, String> pins) implements KitManifest {
 
     /** The file name suffix of process plugin manifests. */
     public static final String SUFFIX = ".plugin.json";
@@ -97,7 +99,6 @@ public record PluginManifest(
     }
 
     private static PluginManifest read(Path file, byte[] content) {
-        String fileName = file.getFileName().toString();
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"command\": [ … ] }");
         JsonObject o = f.o();
@@ -106,16 +107,7 @@ public record PluginManifest(
                 throw new IllegalArgumentException("unknown field '" + key + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
             }
         }
-        String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
-        String name = f.string("name", stem);
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
-        }
-        String version = f.required("version");
-        String contract = f.required("contract");
-        if (!ManifestFields.isQualifiedName(contract)) {
-            throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
-        }
+        ManifestBasics basics = ManifestBasics.read(file, f, SUFFIX);
         List<String> command = f.strings("command", null);
         if (command == null || command.isEmpty() || command.get(0).isBlank()) {
             throw new IllegalArgumentException("field 'command': missing; expected the command line as an array, e.g. [\"python3\", \"greeter.py\"]");
@@ -125,14 +117,6 @@ public record PluginManifest(
             case "exec" -> Mode.EXEC;
             default -> throw new IllegalArgumentException("field 'mode': '" + f.string("mode", "") + "' (expected service or exec)");
         };
-        List<Capability> caps = new ArrayList<>();
-        for (String c : f.strings("capabilities", List.of())) {
-            try {
-                caps.add(Capability.parse(c));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("field 'capabilities': " + e.getMessage());
-            }
-        }
         ManifestFields l = f.object("limits");
         Limits d = Limits.DEFAULTS;
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("handshakeTimeoutMs", d.handshakeTimeoutMs()),
@@ -151,8 +135,8 @@ public record PluginManifest(
             env.put(k, e.string(k, ""));
         }
         JsonObject config = o.has("config") ? f.object("config").o() : new JsonObject();
-        PluginManifest m = new PluginManifest(file, name, version, contract, f.string("contractVersion", "0.0.0"), List.copyOf(command), mode,
-                caps, limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of());
+        PluginManifest m = new PluginManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(),
+                List.copyOf(command), mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of());
         return o.has("sha256") ? m.withPins(pins(o.get("sha256"), m)) : m;
     }
 
@@ -205,6 +189,17 @@ public record PluginManifest(
                 inheritEnv, config, pins);
     }
 
+    @Override
+    public long callTimeoutMs() {
+        return limits.callTimeoutMs();
+    }
+
+    /** @return whether the manifest pins any of its files ({@code sha256}) */
+    @Override
+    public boolean pinned() {
+        return !pins.isEmpty();
+    }
+
     /** @return the folder the command and relative paths are resolved against */
     public Path folder() {
         Path parent = file.toAbsolutePath().getParent();
@@ -212,6 +207,7 @@ public record PluginManifest(
     }
 
     /** @return the files the command names and every other pinned file: a change to one reloads the plugin */
+    @Override
     public List<Path> ownFiles() {
         List<Path> own = new ArrayList<>(files());
         for (Path pinned : pins.keySet()) {

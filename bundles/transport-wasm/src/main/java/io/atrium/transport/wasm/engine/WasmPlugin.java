@@ -1,60 +1,64 @@
 package io.atrium.transport.wasm.engine;
 
-import com.google.gson.JsonParseException;
 import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
+import io.atrium.api.PluginProblem;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
-import io.atrium.api.Transport;
-import io.atrium.transport.support.ContractProxy;
-import io.atrium.transport.support.DeployedPlugins;
 import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.support.kit.CallResults;
+import io.atrium.transport.support.kit.KitPlugin;
+import io.atrium.transport.support.kit.PluginService;
 import io.atrium.transport.wasm.abi.HostFunctions;
 import io.atrium.transport.wasm.abi.Variables;
 import io.atrium.transport.wasm.manifest.WasmManifest;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /**
  * One wasm plugin: the proxy of its contract registered as a service, and the pool of instances of its
  * current module. A reload loads the new module first, then moves new calls to its pool; calls in
  * flight finish on the old instances, which are then dropped.
  */
-public final class WasmPlugin {
+public final class WasmPlugin implements KitPlugin<WasmManifest> {
+    /** The id this transport declares on its plugins' services and descriptors. */
+    public static final String TRANSPORT_ID = "wasm";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
-    private final BundleContext context;
     private final Class<?> contract;
     private final MemoryBudget budget;
     private final Deadlines deadlines;
     private final CompiledCache cache;
     private final HostFunctions hostFunctions;
-    private final Object proxy;
+    /** The proxy of its contract, registered while the plugin runs. */
+    private final PluginService service;
     private volatile WasmManifest manifest;
     private volatile InstancePool pool;
     private volatile Variables vars;
-    private ServiceRegistration<?> registration;
     private PluginLog log;
+    private final Function<WasmManifest, byte[]> modules;
 
+    /**
+     * @param modules reads a manifest's module, once per load
+     */
     public WasmPlugin(BundleContext context, Class<?> contract, MemoryBudget budget, Deadlines deadlines, CompiledCache cache,
-                      HostFunctions hostFunctions) {
-        this.context = context;
+                      HostFunctions hostFunctions, Function<WasmManifest, byte[]> modules) {
+        this.modules = modules;
         this.hostFunctions = hostFunctions;
         this.contract = contract;
         this.budget = budget;
         this.deadlines = deadlines;
         this.cache = cache;
-        this.proxy = ContractProxy.of(contract, () -> "wasm plugin '" + manifest.name() + "' (" + contract.getName() + ")", this::invoke);
+        this.service = new PluginService(context, TRANSPORT_ID, contract, () -> manifest.name(), this::invoke);
     }
 
     /** @return the exports the contract's methods need, for checking a module before it is used */
@@ -67,7 +71,7 @@ public final class WasmPlugin {
      * A module loaded, with its first instance, that calls do not go to yet: {@link #commit} makes it
      * the plugin's, {@link #discard} drops it.
      */
-    public static final class Next {
+    public static final class Next implements Staged {
         private final WasmManifest manifest;
         private final LoadedModule loaded;
         private final Variables vars;
@@ -89,6 +93,7 @@ public final class WasmPlugin {
             this.generation = generation;
         }
 
+        @Override
         public void discard() {
             if (pool != null) {
                 pool.retire();
@@ -98,6 +103,21 @@ public final class WasmPlugin {
 
     /** How many modules were committed: a reload prepared before a deployment must not undo it. */
     private long generation;
+
+    /**
+     * For a deployment: reads the manifest's module, then {@link #prepare(WasmManifest, byte[])}.
+     *
+     * @throws IllegalArgumentException one line: the module is missing, or was not deployed and why
+     */
+    @Override
+    public Next prepare(WasmManifest next) {
+        byte[] module = modules.apply(next);
+        try {
+            return prepare(next, module);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("was not deployed: " + e.getMessage());
+        }
+    }
 
     /**
      * Loads the module and makes its first instance. Takes no lock: the module's start code runs
@@ -160,7 +180,7 @@ public final class WasmPlugin {
             old.retire();
         }
         if (waiting != null) {
-            unregister();
+            service.withdraw();
             LOG.warning("plugin '" + next.manifest.name() + "' " + waiting());
             if (hostFunctions.version() != next.hostVersion) { // one may have come while it loaded, unseen by the reload it asks for
                 hostFunctions.retryLater();
@@ -170,6 +190,15 @@ public final class WasmPlugin {
         LOG.info("plugin '" + next.manifest.name() + "' " + (old == null ? "deployed" : "reloaded") + ": " + next.manifest.module().getFileName()
                 + " (" + next.loaded.engine + ", loaded in " + next.loaded.loadMillis + " ms, memory cap " + next.loaded.maxPages + " pages)");
         return true;
+    }
+
+    /** Under the transport's lock: the module prepared for a deployment becomes the plugin's; a redeployed plugin is published again. */
+    @Override
+    public void commit(Staged staged, WasmManifest next, boolean update) {
+        commit((Next) staged, false);
+        if (update) {
+            publish();
+        }
     }
 
     /**
@@ -186,19 +215,6 @@ public final class WasmPlugin {
 
     /** Why the plugin waits for host functions other bundles provide, or null. */
     private volatile String waiting;
-
-    /** @return why the plugin is not running for a reason of its own (refused, waiting for host functions), for plugin:problems; or null */
-    public String problem() {
-        String r = refusal;
-        String w = waiting;
-        return r != null ? "is refused: " + r : w != null ? waiting() : null;
-    }
-
-    /** @return why the plugin waits for host functions, as plugin:problems, the log and a reload say it; or null */
-    public String waiting() {
-        String w = waiting;
-        return w == null ? null : "is refused: " + w + "; it is deployed once a bundle provides it";
-    }
 
     /**
      * @return whether the host functions changing may change this plugin: it waits for some, or one
@@ -224,25 +240,15 @@ public final class WasmPlugin {
     }
 
     /** Withdraws the service and drops the instances (a reload prepared before this is dropped too). */
+    @Override
     public synchronized void stop() {
         generation++;
         waiting = null; // a stopped plugin is not started by a host function appearing
-        unregister();
+        service.withdraw();
         InstancePool p = pool;
         pool = null;
         if (p != null) {
             p.retire();
-        }
-    }
-
-    private void unregister() {
-        if (registration != null) {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-            registration = null;
         }
     }
 
@@ -274,52 +280,47 @@ public final class WasmPlugin {
         if (text == null) {
             throw new PluginException(m.name(), export + " returned " + output.length + " bytes that are not UTF-8 text", null);
         }
-        if (m.encoding() == WasmManifest.Encoding.RAW) {
-            return text;
-        }
-        Object value;
-        try {
-            value = JsonCodec.result(text, method.getGenericReturnType());
-        } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
-            String shown = text.length() > 60 ? text.substring(0, 60) + "…" : text;
-            throw new PluginException(m.name(), export + " returned '" + shown + "', which is not JSON for a "
-                    + method.getGenericReturnType().getTypeName(), null);
-        }
-        if (value == null && method.getReturnType().isPrimitive()) {
-            throw new PluginException(m.name(), export + " returned null, but " + method.getReturnType() + " was expected", null);
-        }
-        return value;
+        return m.encoding() == WasmManifest.Encoding.RAW ? text : CallResults.read(m.name(), export, method, text);
     }
 
     private void register() {
-        WasmManifest m = manifest;
-        Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), Transport.WASM, m.capabilities(), m.file());
-        if (registration == null) {
-            registration = context.registerService(contract.getName(), proxy, props);
-        } else {
-            registration.setProperties(props);
-        }
+        service.publish(manifest, manifest.capabilities());
     }
 
-    public String name() {
-        return manifest.name();
-    }
-
+    @Override
     public WasmManifest manifest() {
         return manifest;
     }
 
+    @Override
     public Class<?> contract() {
         return contract;
     }
 
+    @Override
     public PluginDescriptor descriptor() {
         WasmManifest m = manifest;
-        return new PluginDescriptor(m.name(), m.version(), m.contract(), Transport.WASM, m.capabilities(),
-                pool != null ? PluginState.ACTIVE : refusal != null || waiting != null ? PluginState.FAILED : PluginState.STOPPED,
-                context.getBundle().getBundleId(), m.file().getFileName().toString());
+        return service.descriptor(m, m.capabilities(), pool != null ? PluginState.ACTIVE : refusal != null || waiting != null ? PluginState.FAILED : PluginState.STOPPED);
     }
 
+    /**
+     * A module that does not load is refused at deployment, with its reason in plugin:deploys; one
+     * deployed, then refused by a changed policy, or waiting for host functions, is a problem of its own.
+     */
+    @Override
+    public PluginProblem problem() {
+        String r = refusal;
+        String why = r != null ? "is refused: " + r : waiting();
+        return why == null ? null : new PluginProblem(name(), manifest.file().getFileName().toString(), why);
+    }
+
+    /** @return why the plugin waits for host functions, as plugin:problems, the log and a reload say it; or null */
+    public String waiting() {
+        String w = waiting;
+        return w == null ? null : "is refused: " + w + "; it is deployed once a bundle provides it";
+    }
+
+    @Override
     public Map<String, String> details() {
         WasmManifest m = manifest;
         InstancePool p = pool;
@@ -336,7 +337,6 @@ public final class WasmPlugin {
             d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
-        d.put("call timeout", m.limits().callTimeoutMs() + " ms");
         return d;
     }
 }

@@ -2,6 +2,8 @@ package io.atrium.transport.wasm.manifest;
 
 import com.google.gson.JsonElement;
 import io.atrium.transport.support.ManifestFields;
+import io.atrium.transport.support.kit.KitManifest;
+import io.atrium.transport.support.kit.ManifestBasics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -50,7 +52,7 @@ public record WasmManifest(
         boolean wasi,
         List<Grant> allowedPaths,
         List<String> allowedHosts,
-        List<io.atrium.api.Capability> capabilities) {
+        List<io.atrium.api.Capability> capabilities) implements KitManifest {
 
     /**
      * One folder a module may reach through WASI.
@@ -111,16 +113,7 @@ public record WasmManifest(
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"wasm\": \"greeter.wasm\" }");
         f.onlyKnown(FIELDS.stream().sorted().toArray(String[]::new));
-        String fileName = file.getFileName().toString();
-        String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
-        String name = f.string("name", stem);
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("field 'name': '" + name + "' is not a plugin name (letters, digits, '.', '_', '-')");
-        }
-        String contract = f.required("contract");
-        if (!ManifestFields.isQualifiedName(contract)) {
-            throw new IllegalArgumentException("field 'contract': '" + contract + "' is not a fully qualified interface name");
-        }
+        ManifestBasics basics = ManifestBasics.read(file, f, SUFFIX);
         String wasm = f.required("wasm");
         Path folder = file.toAbsolutePath().getParent();
         Path module = folder.resolve(wasm).normalize();
@@ -186,22 +179,10 @@ public record WasmManifest(
             grants.add(new Grant(folder.resolve(ro ? host.substring(3) : host).normalize(), guest, ro));
         }
         boolean wasi = f.bool("wasi", false) || !grants.isEmpty();
-        return new WasmManifest(file, name, f.required("version"), contract, f.string("contractVersion", "0.0.0"), module,
+        return new WasmManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
                 Map.copyOf(config), limits, stateless, (int) instances, wasi, List.copyOf(grants),
-                List.copyOf(f.strings("allowedHosts", List.of())), capabilities(f));
-    }
-
-    private static List<io.atrium.api.Capability> capabilities(ManifestFields f) {
-        List<io.atrium.api.Capability> caps = new java.util.ArrayList<>();
-        for (String c : f.strings("capabilities", List.of())) {
-            try {
-                caps.add(io.atrium.api.Capability.parse(c));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("field 'capabilities': " + e.getMessage());
-            }
-        }
-        return List.copyOf(caps);
+                List.copyOf(f.strings("allowedHosts", List.of())), basics.capabilities());
     }
 
     /** @return the export that implements a contract method */
@@ -209,8 +190,20 @@ public record WasmManifest(
         return exports.getOrDefault(method, method);
     }
 
-    /** @return the files besides the manifest whose change reloads the plugin */
-    public List<Path> files() {
+    /** @return the files besides the manifest whose change reloads the plugin: its module */
+    @Override
+    public List<Path> ownFiles() {
         return List.of(module);
+    }
+
+    @Override
+    public long callTimeoutMs() {
+        return limits.callTimeoutMs();
+    }
+
+    /** @return whether the manifest pins its module ({@code sha256}) */
+    @Override
+    public boolean pinned() {
+        return sha256 != null;
     }
 }

@@ -1,0 +1,136 @@
+package io.atrium.core.deploy;
+
+import io.atrium.core.registry.PluginCatalog;
+import io.atrium.spi.ArtifactHandler;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Level;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * A transport's {@link ArtifactHandler} service as a handler of the plugin folder. The service is got
+ * only when a file it claims is deployed, so a transport with no files in the folder is never activated.
+ */
+final class TransportFiles implements FileHandler {
+    private final BundleContext context;
+    private final ServiceReference<ArtifactHandler> ref;
+    private final List<String> suffixes;
+    private final FolderScanner scanner;
+    private final PluginCatalog catalog;
+    /** Got from the registry the first time it is needed; on the scanner's thread. */
+    private ArtifactHandler handler;
+
+    TransportFiles(BundleContext context, ServiceReference<ArtifactHandler> ref, FolderScanner scanner, PluginCatalog catalog) {
+        this.context = context;
+        this.ref = ref;
+        this.suffixes = suffixes(ref.getProperty(ArtifactHandler.SUFFIX));
+        this.scanner = scanner;
+        this.catalog = catalog;
+    }
+
+    /** @return the endings a {@link ArtifactHandler#SUFFIX} property (or a capability's attribute) names: a String or String[] or list */
+    static List<String> suffixes(Object property) {
+        if (property instanceof String s) {
+            return List.of(s);
+        }
+        if (property instanceof String[] all) {
+            return List.of(all);
+        }
+        if (property instanceof List<?> all) {
+            return all.stream().map(String::valueOf).toList();
+        }
+        return List.of();
+    }
+
+    /** Gives its service back. @return its kind, or null when its service was never got (no file of its kind came) */
+    synchronized String release() {
+        if (handler == null) {
+            return null;
+        }
+        String kind = handler.kind();
+        handler = null;
+        context.ungetService(ref);
+        return kind;
+    }
+
+    private synchronized ArtifactHandler handler() {
+        if (handler == null) {
+            handler = context.getService(ref);
+            if (handler == null) {
+                throw new IllegalArgumentException("cannot be deployed: its transport has just stopped");
+            }
+        }
+        return handler;
+    }
+
+    @Override
+    public List<String> suffixes() {
+        return suffixes;
+    }
+
+    @Override
+    public String kind() {
+        return handler().kind();
+    }
+
+    @Override
+    public void deploy(FolderEntry e, Path file, byte[] bytes, Batch batch) {
+        ArtifactHandler.Deployed d = handler().deploy(file, bytes);
+        e.plugin = d.plugin();
+        e.target = d.target();
+        scanner.watch(e, d.watched());
+        e.active(d.target());
+    }
+
+    @Override
+    public void removed(FolderEntry e, Batch batch) {
+        try {
+            handler().undeploy(scanner.dir().resolve(e.name));
+        } catch (RuntimeException ex) {
+            FolderEntry.log(Level.WARNING, "plugin file " + e.name + " was removed, but its " + e.kind + " plugin did not stop cleanly: " + ex);
+        }
+    }
+
+    /** A transport's plugin that failed makes its file's row say so, with the reason. */
+    @Override
+    public Deployment row(FolderEntry e) {
+        boolean fileSpeaks = e.state == DeployState.WAITING || e.state == DeployState.REFUSED || e.state == DeployState.IGNORED;
+        String why = fileSpeaks ? null : failure(e.plugin);
+        return new Deployment(e.name, e.kind, e.target, why == null ? e.state : DeployState.FAILED, e.bundleId, why == null ? e.detail : why);
+    }
+
+    /** @return why the plugin failed, by its transport's own word, or null */
+    private String failure(String plugin) {
+        // asked without waiting: the registry's lookups may wait out a swap, and its whole problem list
+        // includes this folder's files (asked from here, a loop)
+        var provider = catalog.providerOf(plugin);
+        if (provider.isEmpty() || provider.get().plugins().stream()
+                .noneMatch(p -> p.name().equals(plugin) && p.state() == io.atrium.api.PluginState.FAILED)) {
+            return null;
+        }
+        return provider.get().problems().stream().filter(pr -> pr.plugin().equals(plugin))
+                .map(io.atrium.api.PluginProblem::reason).findFirst().orElse("failed");
+    }
+
+    /**
+     * The files of a transport that has not come yet (it starts after the ready line, or was stopped):
+     * never read as anything else, they wait for it.
+     */
+    record Awaited(List<String> suffixes, String kind) implements FileHandler {
+        @Override
+        public String waits() {
+            return "waits for its transport (" + kind + ")";
+        }
+
+        @Override
+        public void deploy(FolderEntry e, Path file, byte[] bytes, Batch batch) {
+            throw new IllegalStateException("never read"); // waits() says so first
+        }
+
+        @Override
+        public void removed(FolderEntry e, Batch batch) {
+            // nothing was deployed
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.atrium.transport.support.kit;
+
+import io.atrium.api.Capability;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginProblem;
+import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
+import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
+import io.atrium.transport.support.Contracts;
+import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.support.ManifestPolicy;
+import io.atrium.transport.support.PolicyConfigurations;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.osgi.framework.BundleContext;
+
+/**
+ * A transport that deploys plugins from manifests in the plugin folder, as the folder deployer's
+ * {@link ArtifactHandler} and the registry's {@link PluginProvider}: one plugin per manifest and per
+ * name, the manifest judged by the trust policy and its contract found at deploy, installs, updates
+ * and uninstalls told to the core's {@link PluginLifecycle}, and the plugins judged again when the
+ * trust or capability policy changes (the core's {@link TransportTrust} tells when its configuration or
+ * its files on disk change). A transport supplies
+ * its manifest, its own deploy-time checks and its plugin type.
+ *
+ * <p>Deploy, undeploy and the swap of a plugin hold this object's lock; a plugin's slow work (a module's
+ * start code) runs in {@link KitPlugin#prepare}, outside it.
+ *
+ * @param <M> the transport's manifest
+ * @param <P> the transport's plugin
+ */
+public abstract class ManifestTransport<M extends KitManifest, P extends KitPlugin<M>> implements ArtifactHandler, PluginProvider {
+    private final String id;
+    private final List<String> pids;
+    private final Logger log;
+    /** The transport's bundle context: its bundle loads the contracts and registers the plugins' services. */
+    protected final BundleContext context;
+    private final DeployedPlugins<P> plugins = new DeployedPlugins<>(P::name, p -> p.manifest().file());
+    /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
+    private final Map<Path, byte[]> deployedManifests = new ConcurrentHashMap<>();
+    /** The core's trust policy: nothing is deployed before it is known. */
+    private final TransportTrust trust;
+    /** The trust policy and the configurations {@code pids}: what a manifest must bring. */
+    private volatile ManifestPolicy policy;
+    /** The trust policy's generation as last judged by: a change since makes the deployed plugins be judged again. */
+    private volatile long trustSeen;
+    /** Judges the deployed plugins again when the trust policy changes: off the core's thread that tells. */
+    private final ExecutorService trustWatch;
+
+    /**
+     * @param context the transport's bundle context
+     * @param id      the transport's id, as plugin lists, the trust policy and messages name it, e.g. {@code process}
+     * @param trust   the core's trust policy (a mandatory reference whose bind and updated methods call {@link #trustChanged()})
+     * @param pids    the configurations its capability policy and own settings are read from (e.g. {@code io.atrium.capabilities})
+     */
+    protected ManifestTransport(BundleContext context, String id, TransportTrust trust, List<String> pids) {
+        this.context = context;
+        this.id = id;
+        this.trust = Objects.requireNonNull(trust, "trust");
+        this.pids = List.copyOf(pids);
+        this.log = Logger.getLogger("io.atrium.transport." + id);
+        this.policy = ManifestPolicy.of(id, trust, Map.of());
+        this.trustWatch = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "atrium-" + id + "-trust");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ------------------------------------------------------------------ what a transport supplies
+
+    /**
+     * @return the manifest
+     * @throws IllegalArgumentException one line naming the field at fault
+     */
+    protected abstract M parse(Path file, byte[] content);
+
+    /** @return why an unpinned manifest is refused when the trust policy requires pins, e.g. {@code does not pin its module} */
+    protected abstract String unpinned();
+
+    /** What the trust policy asks of this transport's manifests beyond signature and pins; nothing by default. */
+    protected void checkTrust(ManifestPolicy policy, M m) {
+    }
+
+    /**
+     * The transport's own checks at deploy (what it runs exists, what it grants is allowed), before the contract is loaded.
+     *
+     * @throws IllegalArgumentException one line
+     */
+    protected abstract void check(ManifestPolicy policy, M m);
+
+    /** @return a new plugin of this manifest, not started */
+    protected abstract P create(M m, Class<?> contract);
+
+    /** A new plugin is listed: start it (in the background, or by publishing what {@link KitPlugin#commit} made ready). */
+    protected abstract void started(P plugin);
+
+    /** @see PluginProvider#reload */
+    protected abstract void reload(P plugin);
+
+    /** @see PluginProvider#start */
+    protected abstract void start(P plugin);
+
+    /**
+     * The policy changed: stop the plugin if {@link #refusal} refuses it now, start it again if it was refused and is not.
+     *
+     * @param rule the capability policy's rule for its contract, for the log
+     */
+    protected abstract void policyChanged(P plugin, String rule);
+
+    /** @return where installs, updates and failures are counted (the core's), or null */
+    protected abstract PluginLifecycle lifecycle();
+
+    /** The plugin's manifest was removed and the plugin stopped; nothing more by default. */
+    protected void removed(P plugin) {
+    }
+
+    // ------------------------------------------------------------------ the policy: read in one place
+
+    /**
+     * Reads the policy from its configurations (those given to the component, the others from the
+     * configuration admin). Call from the component's activation and modification, then {@link #policyChanged()}.
+     *
+     * @return the configurations' properties merged, for the transport's own settings
+     */
+    protected final Map<String, Object> configure(Map<String, Object> given) {
+        Map<String, Object> config = PolicyConfigurations.read(context, given, pids);
+        ManifestPolicy next = ManifestPolicy.of(id, trust, config);
+        trustSeen = next.trustGeneration();
+        policy = next;
+        return config;
+    }
+
+    /** @return the policy in force */
+    protected final ManifestPolicy policy() {
+        return policy;
+    }
+
+    /** The policy changed: every plugin is judged again (a tightened policy bites at once). */
+    protected final void policyChanged() {
+        ManifestPolicy now = policy;
+        for (P p : List.copyOf(plugins.all())) {
+            policyChanged(p, now.capabilityRule(p.manifest().contract()));
+        }
+    }
+
+    /**
+     * The core's trust policy changed (its configuration, or a revocation list or trust store on disk):
+     * the deployed plugins are judged again, on a thread of this transport's. Call from the trust
+     * reference's bind and updated methods.
+     */
+    protected final void trustChanged() {
+        try {
+            trustWatch.execute(this::judgeAgain);
+        } catch (RejectedExecutionException closed) {
+            // deactivated: nothing to judge
+        }
+    }
+
+    private void judgeAgain() {
+        try {
+            long seen = policy.trustGeneration();
+            if (seen != trustSeen) {
+                trustSeen = seen;
+                policyChanged();
+            }
+        } catch (RuntimeException e) {
+            log.log(Level.WARNING, "judging the plugins by the changed trust policy failed: " + e, e);
+        }
+    }
+
+    /**
+     * Why the policy in force refuses a deployed plugin (asked at its launches and when the policy
+     * changes): the capabilities it declares, or its manifest as deployed judged by the trust policy again
+     * (a key revoked, a signature or pins required since).
+     *
+     * @param file     the plugin's manifest
+     * @param declared the capabilities the plugin declares
+     * @return the reason, or null; null too for a plugin being deployed (its deploy judged it a moment ago)
+     */
+    public final String refusal(Path file, List<Capability> declared) {
+        P p = plugins.get(file);
+        byte[] content = deployedManifests.get(file);
+        if (p == null || content == null) {
+            return null;
+        }
+        M m = p.manifest();
+        ManifestPolicy now = policy;
+        String lacking = now.capabilityRefusal(m.contract(), declared);
+        return lacking != null ? lacking : ManifestPolicy.trustRefusal(() -> trust(now, file, content, m));
+    }
+
+    /** What the trust policy asks of a manifest, at its deploy and whenever it is judged again. */
+    private void trust(ManifestPolicy now, Path file, byte[] content, M m) {
+        now.check(file, content, m.pinned(), unpinned());
+        checkTrust(now, m);
+    }
+
+    // ------------------------------------------------------------------ the folder deployer's side
+
+    @Override
+    public final String kind() {
+        return id;
+    }
+
+    @Override
+    public final Deployed deploy(Path file, byte[] content) {
+        M m;
+        try {
+            m = parse(file, content);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not a valid " + id + " plugin manifest: " + e.getMessage());
+        }
+        ManifestPolicy now = policy;
+        trust(now, file, content, m);
+        check(now, m);
+        Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
+        P plugin;
+        P existing;
+        synchronized (this) {
+            plugins.checkNameFree(m.name(), m.file());
+            existing = plugins.get(m.file());
+            plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name()) ? existing : create(m, contract);
+        }
+        KitPlugin.Staged staged = plugin.prepare(m); // outside the lock: may run the plugin's start code
+        synchronized (this) {
+            existing = plugins.get(m.file());
+            try {
+                plugins.checkNameFree(m.name(), m.file()); // again: the lock was let go meanwhile
+            } catch (IllegalArgumentException e) {
+                staged.discard();
+                throw e;
+            }
+            boolean update = plugin == existing;
+            deployedManifests.put(m.file(), content);
+            plugin.commit(staged, m, update);
+            record(m.name(), update ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL, null);
+            if (!update) {
+                if (existing != null) {
+                    existing.stop();
+                    record(existing.name(), LifecycleEvent.UNINSTALL, null);
+                }
+                plugins.put(m.file(), plugin);
+                started(plugin); // only now: whoever finds its service can ask this transport about it
+            }
+        }
+        return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.ownFiles()));
+    }
+
+    @Override
+    public final synchronized void undeploy(Path file) {
+        P p = plugins.remove(file);
+        deployedManifests.remove(file);
+        if (p != null) {
+            p.stop();
+            removed(p);
+            record(p.name(), LifecycleEvent.UNINSTALL, null);
+            log.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
+        }
+    }
+
+    /** Stops every plugin and the policy's watch: the component is going away. */
+    protected final void close() {
+        for (P p : List.copyOf(plugins.all())) {
+            plugins.remove(p.manifest().file());
+            p.stop();
+        }
+        deployedManifests.clear();
+        trustWatch.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ the registry's and the shell's side
+
+    @Override
+    public final List<PluginDescriptor> plugins() {
+        return plugins.all().stream().map(KitPlugin::descriptor).toList();
+    }
+
+    @Override
+    public final List<PluginProblem> problems() {
+        return plugins.all().stream().map(KitPlugin::problem).filter(Objects::nonNull).toList();
+    }
+
+    /** The transport's facts about the plugin, then those every transport's plugins have (its call timeout). */
+    @Override
+    public final Map<String, String> details(String name) {
+        return plugins.byName(name).map(p -> {
+            Map<String, String> d = new LinkedHashMap<>(p.details());
+            d.put("call timeout", p.manifest().callTimeoutMs() + " ms");
+            return d;
+        }).orElse(Map.of());
+    }
+
+    @Override
+    public final boolean reload(String name) {
+        Optional<P> p = plugins.byName(name);
+        p.ifPresent(this::reload);
+        return p.isPresent();
+    }
+
+    @Override
+    public final boolean stop(String name) {
+        Optional<P> p = plugins.byName(name);
+        p.ifPresent(KitPlugin::stop);
+        return p.isPresent();
+    }
+
+    @Override
+    public final boolean start(String name) {
+        Optional<P> p = plugins.byName(name);
+        p.ifPresent(this::start);
+        return p.isPresent();
+    }
+
+    /** @return the deployed plugins */
+    protected final Collection<P> deployed() {
+        return plugins.all();
+    }
+
+    /** @return the plugin a manifest deploys now, or null */
+    protected final P deployed(Path file) {
+        return plugins.get(file);
+    }
+
+    /** Tells the core's lifecycle what happened to a plugin, and why (or null). */
+    protected final void record(String plugin, LifecycleEvent event, String reason) {
+        PluginLifecycle l = lifecycle();
+        if (l != null) {
+            l.record(plugin, event, reason);
+        }
+    }
+}

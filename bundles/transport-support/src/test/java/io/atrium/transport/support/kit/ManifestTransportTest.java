@@ -1,0 +1,296 @@
+package io.atrium.transport.support.kit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginProperties;
+import io.atrium.api.PluginState;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.spi.ArtifactHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.apache.felix.framework.Felix;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * The kit's lifecycle, through the smallest transport built on it ({@link EchoTransport}): real manifest
+ * files, a real framework whose service registry the plugins' proxies are registered in, calls through
+ * those proxies.
+ */
+class ManifestTransportTest {
+    private static final String CONTRACT = Echo.class.getName();
+
+    @TempDir
+    Path folder;
+    private Felix framework;
+    private BundleContext context;
+    private EchoTransport transport;
+    private final SettableTrust trust = new SettableTrust();
+
+    @BeforeEach
+    void start() throws Exception {
+        framework = new Felix(Map.of(Constants.FRAMEWORK_STORAGE, folder.resolve("framework").toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
+        framework.start();
+        context = framework.getBundleContext();
+        transport = new EchoTransport(context, Map.of(), trust);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        transport.deactivate();
+        framework.stop();
+        framework.waitForStop(10_000);
+    }
+
+    private Path manifest(String name, String json) throws Exception {
+        return Files.writeString(folder.resolve(name + EchoTransport.SUFFIX), json);
+    }
+
+    private ArtifactHandler.Deployed deploy(Path file) throws Exception {
+        return transport.deploy(file, Files.readAllBytes(file));
+    }
+
+    private static String greeter(String reply) {
+        return "{\"version\": \"1.0.0\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"" + reply + "\"}";
+    }
+
+    /** @return the plugin's service as a caller finds it: by contract and name */
+    private Echo service(String name) throws Exception {
+        var refs = context.getServiceReferences(Echo.class, "(" + PluginProperties.NAME + "=" + name + ")");
+        return refs.isEmpty() ? null : context.getService(refs.iterator().next());
+    }
+
+    private PluginDescriptor descriptor(String name) {
+        return transport.plugins().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aDeployedManifestIsListedAndItsProxyRegisteredAndCalled() throws Exception {
+        ArtifactHandler.Deployed d = deploy(manifest("greeter", greeter("hello ")));
+
+        // the signature beside the manifest is watched too, for every transport (ManifestPolicy.watched)
+        assertEquals(new ArtifactHandler.Deployed("greeter 1.0.0", "greeter", List.of(folder.resolve("greeter.echo.json.sig"))), d);
+        assertEquals("echo", transport.kind());
+        PluginDescriptor p = descriptor("greeter");
+        assertEquals(PluginState.ACTIVE, p.state());
+        assertEquals(CONTRACT, p.contract());
+        assertEquals("greeter.echo.json", p.source());
+        ServiceReference<Echo> ref = context.getServiceReferences(Echo.class, "(" + PluginProperties.NAME + "=greeter)").iterator().next();
+        assertEquals("echo", ref.getProperty(PluginProperties.TRANSPORT));
+        assertEquals("1.0.0", ref.getProperty(PluginProperties.VERSION));
+        assertEquals("greeter.echo.json", ref.getProperty(PluginProperties.SOURCE));
+        Echo echo = context.getService(ref);
+        assertEquals("hello world #1", echo.echo("world"));
+        assertEquals(5, echo.count("hello"));
+        assertEquals("echo plugin 'greeter' (" + CONTRACT + ")", echo.toString());
+        assertEquals(List.of("instance=1", "call timeout=1000 ms"), transport.details("greeter").entrySet().stream()
+                .map(Object::toString).toList(), "the transport's facts, then the kit's");
+        assertEquals(List.of("greeter INSTALL"), transport.events);
+    }
+
+    @Test
+    void aBadManifestIsRefusedInOneLineNamingTheFieldAndTheRunningPluginKeepsServing() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+
+        Files.writeString(file, "{\"contract\": \"" + CONTRACT + "\", \"reply\": \"x\"}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
+        assertEquals("is not a valid echo plugin manifest: field 'version': missing", e.getMessage());
+        Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"replies\": 1}");
+        e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
+        assertEquals("is not a valid echo plugin manifest: unknown field 'replies' (known: name, version, contract, contractVersion, "
+                + "capabilities, description, reply, failStart, callTimeoutMs)", e.getMessage());
+        Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"capabilities\": [\"a;version=x\"]}");
+        e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
+        assertTrue(e.getMessage().startsWith("is not a valid echo plugin manifest: field 'capabilities': "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+
+        assertEquals("hello x #1", service("greeter").echo("x"));
+        assertEquals(List.of("greeter INSTALL"), transport.events);
+    }
+
+    @Test
+    void aContractNoBundleExportsOrThatIsNoContractIsRefused() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> deploy(manifest("nope", greeter("x").replace(CONTRACT, "com.example.Nope"))));
+        assertEquals("names the contract com.example.Nope, which no bundle of the server exports", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> deploy(manifest("list", greeter("x").replace(CONTRACT, "java.util.List"))));
+        assertEquals("names java.util.List, which is not a plugin contract (an interface marked @PluginContract)", e.getMessage());
+        assertEquals(List.of(), transport.plugins());
+    }
+
+    @Test
+    void aSecondManifestNamingTheSamePluginIsRefused() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        Path other = manifest("other", greeter("hi ").replace("{", "{\"name\": \"greeter\", "));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(other));
+        assertEquals("names the plugin 'greeter', which greeter.echo.json already deploys", e.getMessage());
+        assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
+    void aChangedManifestReplacesThePluginLiveUnderTheSameService() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+        ServiceReference<?> before = context.getServiceReference(Echo.class);
+
+        Files.writeString(file, greeter("hi ").replace("1.0.0", "1.1.0"));
+        assertEquals("greeter 1.1.0", deploy(file).target());
+
+        ServiceReference<?> after = context.getServiceReference(Echo.class);
+        assertEquals(before.getProperty(Constants.SERVICE_ID), after.getProperty(Constants.SERVICE_ID));
+        assertEquals("1.1.0", after.getProperty(PluginProperties.VERSION));
+        assertEquals("hi x #2", service("greeter").echo("x"));
+        assertTrue(transport.instances.get(0).ended, "the first instance ended");
+        assertEquals(List.of("greeter INSTALL", "greeter UPDATE"), transport.events);
+    }
+
+    @Test
+    void aChangedManifestNamingAnotherPluginReplacesTheOldOne() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+
+        Files.writeString(file, greeter("hi ").replace("{", "{\"name\": \"renamed\", "));
+        deploy(file);
+
+        assertNull(service("greeter"));
+        assertEquals("hi x #2", service("renamed").echo("x"));
+        assertEquals(List.of("renamed"), transport.plugins().stream().map(PluginDescriptor::name).toList());
+        assertTrue(transport.instances.get(0).ended, "the old plugin's instance ended");
+        assertEquals(List.of("greeter INSTALL", "renamed INSTALL", "greeter UNINSTALL"), transport.events);
+    }
+
+    @Test
+    void aManifestRemovedWithdrawsTheServiceAndTheListing() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+        Echo held = service("greeter");
+
+        transport.undeploy(file);
+
+        assertNull(service("greeter"));
+        assertEquals(List.of(), transport.plugins());
+        assertEquals(Map.of(), transport.details("greeter"));
+        assertThrows(PluginUnavailableException.class, () -> held.echo("x"));
+        assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL"), transport.events);
+        assertFalse(transport.reload("greeter"), "no longer this transport's");
+    }
+
+    @Test
+    void aStoppedPluginIsListedStoppedWithoutAServiceUntilItIsStarted() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        Echo held = service("greeter");
+
+        assertTrue(transport.stop("greeter"));
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state());
+        assertNull(service("greeter"));
+        PluginUnavailableException e = assertThrows(PluginUnavailableException.class, () -> held.echo("x"));
+        assertEquals("greeter", e.plugin());
+
+        assertTrue(transport.start("greeter"));
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals("hello x #2", service("greeter").echo("x"));
+        assertFalse(transport.stop("nobody"));
+        assertFalse(transport.start("nobody"));
+    }
+
+    @Test
+    void aReloadMovesNewCallsToTheNewInstanceWhileTheOldOneFinishesItsCalls() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        Echo echo = service("greeter");
+        transport.gate = new CountDownLatch(1);
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> echo.echo(EchoTransport.WAIT));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.waiting.get() == 1);
+
+        assertTrue(transport.reload("greeter"));
+
+        assertEquals("hello x #2", echo.echo("x"), "new calls go to the new instance");
+        EchoTransport.Instance old = transport.instances.get(0);
+        assertFalse(old.ended, "the old instance still has a call");
+        transport.gate.countDown();
+        assertEquals("hello wait #1", inFlight.get());
+        assertTrue(old.ended, "the old instance ended once its call had");
+    }
+
+    @Test
+    void aPluginWhoseInstanceDoesNotStartIsFailedWithItsReason() throws Exception {
+        deploy(manifest("broken", greeter("x").replace("{", "{\"failStart\": true, ")));
+
+        assertEquals(PluginState.FAILED, descriptor("broken").state());
+        assertEquals("its instance would not start (failStart)", transport.problems().get(0).reason());
+        assertEquals("broken.echo.json", transport.problems().get(0).source());
+        assertNull(service("broken"));
+        assertEquals(List.of("broken INSTALL", "broken FAIL: its instance would not start (failStart)"), transport.events);
+    }
+
+    @Test
+    void aTightenedCapabilityPolicyRefusesARunningPluginAndALoosenedOneStartsItAgain() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+
+        transport.modified(Map.of(CONTRACT, "shout"));
+
+        String reason = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals(reason, transport.problems().get(0).reason());
+        assertNull(service("greeter"));
+
+        transport.modified(Map.of());
+
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals(List.of(), transport.problems());
+        assertEquals("hello x #2", service("greeter").echo("x"));
+        assertEquals(List.of("greeter INSTALL", "greeter FAIL: " + reason), transport.events);
+    }
+
+    @Test
+    void theTrustPolicyIsAskedAtDeployAndAgainWhenItChanges() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+
+        trust.requirePins("echo");
+        transport.trustChanged(); // as the trust reference's updated method does
+
+        String refusal = "it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) requires echo plugins to";
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.FAILED);
+        assertEquals("the trust policy refuses it now: " + refusal, transport.problems().get(0).reason());
+        transport.undeploy(file);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
+        assertEquals("is refused: " + refusal, e.getMessage());
+    }
+
+    @Test
+    void anAnswerThatIsNotJsonForTheReturnTypeFailsTheCallInOneLine() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        Echo echo = service("greeter");
+
+        PluginException e = assertThrows(PluginException.class, () -> echo.echo("garbage"));
+        assertEquals("greeter", e.plugin());
+        assertEquals("echo returned 'not json', which is not JSON for a java.lang.String", e.reason());
+        e = assertThrows(PluginException.class, () -> echo.count(""));
+        assertEquals("count returned null, but int was expected", e.reason());
+        assertNotNull(descriptor("greeter"));
+        assertSame(PluginState.ACTIVE, descriptor("greeter").state(), "a bad answer fails the call, not the plugin");
+    }
+}
