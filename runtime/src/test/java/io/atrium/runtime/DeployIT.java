@@ -47,6 +47,43 @@ class DeployIT {
         return atrium;
     }
 
+    /**
+     * A transport's bundle declares the files it deploys twice: in its manifest (the io.atrium.artifact
+     * capability, read before the transport starts so its files wait for it) and on its handler service
+     * (the suffix property and kind()). They must agree, or its files wait for a transport that never
+     * comes, or are read as configuration files.
+     */
+    @Test
+    void everyTransportsDeclaredFilesAreTheFilesItsHandlerDeploys() throws Exception {
+        start();
+        org.osgi.framework.BundleContext context = atrium.bundleContext();
+        Map<String, String> declared = new java.util.TreeMap<>(); // kind -> suffix, from the bundles' manifests
+        Map<String, String> served = new java.util.TreeMap<>(); // kind -> suffix, from the handler services
+        await("both transports' handlers are registered", () -> {
+            declared.clear();
+            served.clear();
+            for (Bundle b : context.getBundles()) {
+                var revision = b.adapt(org.osgi.framework.wiring.BundleRevision.class);
+                if (revision == null) {
+                    continue;
+                }
+                for (var c : revision.getDeclaredCapabilities("io.atrium.artifact")) {
+                    declared.put(String.valueOf(c.getAttributes().get("kind")), String.valueOf(c.getAttributes().get("suffix")));
+                }
+                for (var ref : b.getRegisteredServices() == null ? new org.osgi.framework.ServiceReference<?>[0] : b.getRegisteredServices()) {
+                    if (Arrays.asList((String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)).contains(io.atrium.spi.ArtifactHandler.class.getName())) {
+                        io.atrium.spi.ArtifactHandler h = (io.atrium.spi.ArtifactHandler) context.getService(ref);
+                        Object suffix = ref.getProperty(io.atrium.spi.ArtifactHandler.SUFFIX);
+                        served.put(h.kind(), suffix instanceof String[] all ? String.join(",", all) : String.valueOf(suffix));
+                        context.ungetService(ref);
+                    }
+                }
+            }
+            return served.keySet().containsAll(List.of("process", "wasm"));
+        });
+        assertEquals(served, declared);
+    }
+
     /** The documented way to deploy: write under a .part name, then rename into place. */
     static Path drop(Path jar, Path folder, String name) throws Exception {
         Path part = folder.resolve(name + ".part");

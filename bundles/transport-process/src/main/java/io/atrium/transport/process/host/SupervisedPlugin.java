@@ -83,7 +83,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
         this.policy = policy;
         this.capabilities = manifest.capabilities();
         this.log = new PluginLog(manifest.name());
-        this.service = new PluginService(context, "process", contract, () -> this.manifest.name(), this::invoke);
+        this.service = new PluginService(context, TRANSPORT_ID, contract, () -> this.manifest.name(), this::invoke);
     }
 
     @Override
