@@ -320,6 +320,25 @@ class TrustIT extends ServerWithPluginFolder {
                 """.formatted(bsn, marker)), java.util.Map.of("Bundle-Activator", bsn + ".A"));
     }
 
+    /**
+     * A bundle's manifest can declare files of the plugin folder for a transport (io.atrium.artifact), so
+     * that they wait for it: one the trust policy refuses must not steer the folder that way.
+     */
+    @Test
+    void aRefusedBundleCannotMakeTheFoldersFilesWait() throws Exception {
+        enforce();
+        Path claimer = TestPlugins.bundle(work, "t.claimer", "1.0.0", java.util.Map.of("t.claimer.Nothing", "package t.claimer; class Nothing { }"),
+                java.util.Map.of("Provide-Capability", "io.atrium.artifact;suffix=\".evil.json\";kind=evil"));
+        // through the framework (a jar of the folder is refused before it is installed): installed, never resolved
+        String id = atrium.execute("felix:install file:" + claimer).output().replaceAll("(?s).*Bundle ID: (\\d+).*", "$1").strip();
+        atrium.execute("felix:start " + id);
+        assertEquals(org.osgi.framework.Bundle.INSTALLED, atrium.bundleContext().getBundle(Long.parseLong(id)).getState());
+        drop("some.evil.json", "{\"greeting\": \"hi\"}");
+        await("some.evil.json is read as a configuration", () -> deploys().lines()
+                .anyMatch(l -> l.startsWith("some.evil.json") && l.contains("config")));
+        assertTrue(!deploys().contains("waits for its transport (evil)"), deploys());
+    }
+
     @Test
     void aBundleInstalledThroughTheFrameworkIsJudgedToo() throws Exception {
         Path author = enforce();

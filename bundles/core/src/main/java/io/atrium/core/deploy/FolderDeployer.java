@@ -104,9 +104,13 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     /**
      * The files a transport's bundle declares ({@link #ARTIFACT_NAMESPACE}) wait for its handler from now on,
      * rather than be read as configurations: at start-up for what is installed, later for what is installed
-     * then (the late part of the base set is installed after the ready line).
+     * then (the late part of the base set is installed after the ready line). Another bundle's declaration
+     * counts once it has resolved, so a bundle the trust policy refuses cannot make files wait.
      */
     private void declared(Bundle b) {
+        if (!isServer(b) && (b.getState() & (Bundle.INSTALLED | Bundle.UNINSTALLED)) != 0) {
+            return; // a bundle from outside the server counts once the trust guard let it resolve: a refused one steers nothing
+        }
         BundleRevision revision = b.adapt(BundleRevision.class);
         for (BundleCapability c : revision == null ? List.<BundleCapability>of() : revision.getDeclaredCapabilities(ARTIFACT_NAMESPACE)) {
             List<String> suffixes = TransportFiles.suffixes(c.getAttributes().get("suffix"));
@@ -115,6 +119,11 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
                 scanner.addHandler(new TransportFiles.Awaited(suffixes, kind.toString()));
             }
         }
+    }
+
+    /** @return whether the bundle is the server's own (the framework or the base set), never judged as a plugin */
+    static boolean isServer(Bundle b) {
+        return b.getBundleId() == 0 || b.getLocation().startsWith(BASE_LOCATION);
     }
 
     @Deactivate
@@ -158,7 +167,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     public void bundleChanged(BundleEvent event) {
         // Another bundle came or went: an unresolved plugin may resolve now. Retried on this event, never on a timer.
         int type = event.getType();
-        if (type == BundleEvent.INSTALLED || type == BundleEvent.UPDATED) {
+        if (type == BundleEvent.INSTALLED || type == BundleEvent.UPDATED || type == BundleEvent.RESOLVED) {
             declared(event.getBundle());
         }
         if (type == BundleEvent.RESOLVED || type == BundleEvent.UNINSTALLED || type == BundleEvent.UNRESOLVED) {

@@ -207,7 +207,7 @@ final class PluginOperations {
     Deployment stop(long bundleId) {
         return scanner.call(() -> {
             Bundle bundle = bundle(bundleId);
-            if (bundle.getBundleId() == 0 || bundle.getLocation().startsWith(FolderDeployer.BASE_LOCATION)) {
+            if (FolderDeployer.isServer(bundle)) {
                 throw new IllegalArgumentException(bundle.getSymbolicName() + " is part of the server, not a plugin");
             }
             bundle.stop(Bundle.STOP_TRANSIENT);
