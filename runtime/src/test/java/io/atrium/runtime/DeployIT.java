@@ -67,7 +67,7 @@ class DeployIT {
                 if (revision == null) {
                     continue;
                 }
-                for (var c : revision.getDeclaredCapabilities("io.atrium.artifact")) {
+                for (var c : revision.getDeclaredCapabilities(io.atrium.spi.ArtifactHandler.NAMESPACE)) {
                     declared.put(String.valueOf(c.getAttributes().get("kind")), String.valueOf(c.getAttributes().get("suffix")));
                 }
                 for (var ref : b.getRegisteredServices() == null ? new org.osgi.framework.ServiceReference<?>[0] : b.getRegisteredServices()) {

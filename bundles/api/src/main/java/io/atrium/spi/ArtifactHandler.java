@@ -24,6 +24,14 @@ public interface ArtifactHandler {
      */
     String SUFFIX = "atrium.artifact.suffix";
 
+    /**
+     * Capability namespace (1.4) a transport's bundle declares its files with, e.g.
+     * {@code Provide-Capability: io.atrium.artifact;suffix=".plugin.json";kind=process}: {@code suffix}
+     * as in {@link #SUFFIX}, {@code kind} the transport's id. From it the folder deployer knows, before the
+     * handler's service is up, that the folder's files of that suffix wait for it rather than go unclaimed.
+     */
+    String NAMESPACE = "io.atrium.artifact";
+
     /** @return what the files are called in {@code plugin:deploys}, e.g. {@code process} */
     String kind();
 

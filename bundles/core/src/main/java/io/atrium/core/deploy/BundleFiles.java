@@ -38,6 +38,12 @@ final class BundleFiles implements FileHandler {
         return List.of(".jar");
     }
 
+    /** Every jar is a bundle: a transport claiming a longer ending of it ("s.jar") would uninstall plugins. */
+    @Override
+    public boolean owns(String name) {
+        return name.endsWith(".jar");
+    }
+
     @Override
     public String kind() {
         return "bundle";

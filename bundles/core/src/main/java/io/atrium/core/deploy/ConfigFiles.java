@@ -33,6 +33,12 @@ final class ConfigFiles implements FileHandler {
         return ConfigFile.SUFFIXES;
     }
 
+    /** The trust policy's file is the core's: a transport claiming its ending ("trust.cfg") would drop the policy. */
+    @Override
+    public boolean owns(String name) {
+        return PolicyFile.is(name);
+    }
+
     @Override
     public String kind() {
         return "config";

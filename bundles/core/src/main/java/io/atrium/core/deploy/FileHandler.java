@@ -27,6 +27,14 @@ interface FileHandler {
     /** The file is gone (or another handler claims it now): what it deployed goes. */
     void removed(FolderEntry e, Batch batch);
 
+    /**
+     * @return true when the name is the core's own whatever else claims a longer ending of it (a bundle's
+     *         jar, the trust policy's file): no transport, declared or come, takes it over
+     */
+    default boolean owns(String name) {
+        return false;
+    }
+
     /** @return why its files wait, unread, for now (their transport has not come), or null */
     default String waits() {
         return null;

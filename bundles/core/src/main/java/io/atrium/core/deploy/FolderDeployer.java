@@ -47,13 +47,6 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     public static final String BASE_LOCATION = "atrium:base/";
     /** Framework property: the largest configuration or manifest file read, in bytes (default 1 MiB). */
     public static final String MAX_TEXT_BYTES_PROPERTY = "atrium.deploy.maxTextBytes";
-    /**
-     * Capability a transport's bundle declares for the files its {@link ArtifactHandler} deploys, with the
-     * attributes {@code suffix} (a String or List of Strings) and {@code kind}: until the handler comes (a
-     * transport starts after the ready line, or was stopped), such files wait for it rather than be read as
-     * configurations.
-     */
-    public static final String ARTIFACT_NAMESPACE = "io.atrium.artifact";
     /** Plugins' start level: the runtime's beginning start level (io.atrium.runtime.Atrium.PLUGIN_START_LEVEL). */
     static final int PLUGIN_START_LEVEL = 10;
 
@@ -102,7 +95,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     }
 
     /**
-     * The files a transport's bundle declares ({@link #ARTIFACT_NAMESPACE}) wait for its handler from now on,
+     * The files a transport's bundle declares ({@link ArtifactHandler#NAMESPACE}) wait for its handler from now on,
      * rather than be read as configurations: at start-up for what is installed, later for what is installed
      * then (the late part of the base set is installed after the ready line). Another bundle's declaration
      * counts once it has resolved, so a bundle the trust policy refuses cannot make files wait.
@@ -112,7 +105,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
             return; // a bundle from outside the server counts once the trust guard let it resolve: a refused one steers nothing
         }
         BundleRevision revision = b.adapt(BundleRevision.class);
-        for (BundleCapability c : revision == null ? List.<BundleCapability>of() : revision.getDeclaredCapabilities(ARTIFACT_NAMESPACE)) {
+        for (BundleCapability c : revision == null ? List.<BundleCapability>of() : revision.getDeclaredCapabilities(ArtifactHandler.NAMESPACE)) {
             List<String> suffixes = TransportFiles.suffixes(c.getAttributes().get("suffix"));
             Object kind = c.getAttributes().get("kind");
             if (kind != null && awaited.addAll(suffixes)) {

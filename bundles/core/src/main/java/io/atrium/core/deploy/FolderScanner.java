@@ -122,7 +122,12 @@ final class FolderScanner implements AutoCloseable {
             Batch b = new Batch();
             for (FolderEntry e : claimed) {
                 if (e.handler != null) {
-                    e.handler.removed(e, b); // read as a configuration before its transport came: it never was one
+                    try {
+                        e.handler.removed(e, b); // read as a configuration before its transport came: it never was one
+                    } catch (RuntimeException ex) { // the other files and the batch go on
+                        FolderEntry.log(Level.WARNING, "plugin file " + e.name + " was taken over by its " + h.kind() + " handler, but its "
+                                + e.kind + " handler failed to let it go: " + ex);
+                    }
                     e.handler = null;
                     e.target = "";
                 }
@@ -154,6 +159,9 @@ final class FolderScanner implements AutoCloseable {
         FileHandler best = null;
         int bestLength = -1;
         for (FileHandler h : handlers) {
+            if (h.owns(name)) {
+                return h;
+            }
             for (String s : h.suffixes()) {
                 if (name.endsWith(s) && (s.length() > bestLength || (s.length() == bestLength && best.waits() != null && h.waits() == null))) {
                     best = h;

@@ -4,12 +4,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import io.atrium.spi.ArtifactHandler;
 import io.atrium.transport.support.TrustFiles;
 import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -143,7 +149,8 @@ public final class TrustPolicy {
             this.revocationPlaces = invalid.getMessage(); // the store's revocation problem says it too: nothing is trusted
         }
         // the raw values: DS would make "bundle, process" one element
-        this.rules = TransportRules.of(properties, why -> LOG.severe("configuration " + PID + ": " + why + "; ignored"));
+        this.rules = TransportRules.of(properties, why -> LOG.severe("configuration " + PID + ": " + why));
+        unknownTransports(rules);
         Object unreadable = properties.get(PolicyFile.UNREADABLE_PROPERTY);
         this.unreadable = unreadable == null ? null : unreadable.toString();
         this.mode = m;
@@ -178,6 +185,31 @@ public final class TrustPolicy {
     /** @return a number that grows at every change: a verdict given under another number is stale */
     public long generation() {
         return generation.get();
+    }
+
+    /**
+     * A listed id that no installed transport declares (its bundle's {@link ArtifactHandler#NAMESPACE} kind) may be a
+     * transport installed later, or a typo that would leave a transport unrestricted: said once, in one line.
+     */
+    private void unknownTransports(TransportRules r) {
+        Set<String> installed = new TreeSet<>();
+        for (Bundle b : context.getBundles()) {
+            BundleRevision rev = b.adapt(BundleRevision.class);
+            if (rev != null) {
+                for (BundleCapability c : rev.getDeclaredCapabilities(ArtifactHandler.NAMESPACE)) {
+                    Object kind = c.getAttributes().get("kind");
+                    if (kind != null) {
+                        installed.add(kind.toString());
+                    }
+                }
+            }
+        }
+        Set<String> unknown = new TreeSet<>(r.named());
+        unknown.removeAll(installed);
+        if (!unknown.isEmpty()) {
+            LOG.warning("configuration " + PID + " names " + String.join(", ", unknown) + ", which no installed transport declares (installed: "
+                    + (installed.isEmpty() ? "none" : String.join(", ", installed)) + "); the rules apply to it once one does");
+        }
     }
 
     /** @return what the configuration says of transports */
@@ -360,7 +392,7 @@ public final class TrustPolicy {
     }
 
     private Verdict judge(String file, boolean warnedOnce, java.util.function.Supplier<BundleSignature> check) {
-        String notAllowed = rules.refusal("bundle");
+        String notAllowed = rules.refusal(TransportRules.BUNDLE);
         if (notAllowed != null) {
             return new Verdict("is a plugin bundle, and " + notAllowed, null);
         }

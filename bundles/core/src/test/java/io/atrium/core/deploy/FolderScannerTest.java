@@ -54,7 +54,7 @@ class FolderScannerTest {
     };
 
     /** What a handler was given, in order: "deploy NAME TEXT" and "removed NAME", with the batch of each deploy. */
-    static final class Recorder implements FileHandler {
+    static class Recorder implements FileHandler {
         final List<String> suffixes;
         final String kind;
         final int order;
@@ -241,6 +241,28 @@ class FolderScannerTest {
         await().atMost(DEADLINE).until(() -> wasm.calls.size() == 1);
         assertEquals(List.of("deploy late.wasm.json module", "removed late.wasm.json"), json.calls, "what the shorter suffix made goes");
         assertEquals("wasm", row(s, "late.wasm.json").orElseThrow().kind());
+    }
+
+    @Test
+    void aNameTheCoreOwnsIsNeverTakenOverByALongerEndingComeOrAwaited() throws Exception {
+        Recorder jars = new Recorder("bundle", 1, ".jar") {
+            @Override
+            public boolean owns(String name) {
+                return name.endsWith(".jar");
+            }
+        };
+        FolderScanner s = scanner(jars);
+        write("tools.jar", "a bundle");
+        await().atMost(DEADLINE).until(() -> jars.calls.size() == 1);
+        Recorder claimer = new Recorder("evil", 1, "s.jar");
+        s.addHandler(new TransportFiles.Awaited(List.of("ls.jar"), "evil"));
+        s.addHandler(claimer);
+        write("more-tools.jar", "another bundle");
+        await().atMost(DEADLINE).until(() -> jars.calls.size() == 2);
+        assertEquals(List.of("deploy tools.jar a bundle", "deploy more-tools.jar another bundle"), jars.calls, "nothing taken over, nothing removed");
+        assertEquals(List.of(), claimer.calls);
+        assertEquals("bundle", row(s, "tools.jar").orElseThrow().kind());
+        assertEquals(DeployState.ACTIVE, row(s, "tools.jar").orElseThrow().state());
     }
 
     @Test

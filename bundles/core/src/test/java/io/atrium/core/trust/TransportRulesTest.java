@@ -54,16 +54,45 @@ class TransportRulesTest {
     }
 
     @Test
-    void aMalformedIdIsOneLineNamingTheKeyAndTheValueAndIsIgnored() {
+    void aMalformedIdIsOneLineNamingTheKeyAndTheValueAndFailsClosed() {
         TransportRules r = of(Map.of("transports", "wasm, my_transport", "requirePins", "a b, process"));
-        assertEquals(List.of("transports names 'my_transport', which is not a transport id (lower-case letters, digits and -) or *",
-                "requirePins names 'a b', which is not a transport id (lower-case letters, digits and -) or *"), malformed);
+        assertEquals(List.of("transports names 'my_transport', which is not a transport id (lower-case letters, digits and -) or *; left out",
+                "requirePins names 'a b', which is not a transport id (lower-case letters, digits and -) or *; read as requirePins = *"),
+                malformed);
         assertNull(r.refusal("wasm"));
         assertEquals("the trust policy allows only wasm plugins (io.atrium.trust transports)", r.refusal("my_transport"));
-        assertTrue(r.pins("process") && !r.pins("a b"));
+        assertTrue(r.pins("process") && r.pins("wasm") && r.pins("some-other"), "a typo in what must be pinned pins every transport");
+        assertFalse(r.signs("process"));
         assertEquals("requireSignedManifests names 'p/q', which is not a transport id (lower-case letters, digits and -) or *",
                 TransportRules.problem("requireSignedManifests", "process, p/q"));
         assertNull(TransportRules.problem("transports", "bundle, grpc, *"));
+    }
+
+    @Test
+    void inProcessAsPluginListsShowItNamesBundles() {
+        TransportRules r = of(Map.of("transports", "In-Process, wasm"));
+        assertNull(r.refusal("bundle"));
+        assertNull(r.refusal("wasm"));
+        assertEquals("bundle, wasm", r.allowedText());
+        assertEquals(List.of(), malformed);
+        assertEquals("the trust policy allows only wasm plugins (io.atrium.trust transports)", of(Map.of("transports", "wasm")).refusal("bundle"));
+    }
+
+    @Test
+    void bundlesInAListOfWhatManifestsMustBringAreLeftOutInOneLine() {
+        TransportRules r = of(Map.of("requirePins", "bundle, process", "requireSignedManifests", "in-process"));
+        assertEquals(List.of("requirePins names 'bundle', which deploys no manifests (bundles are judged by bundleSignatures); left out",
+                "requireSignedManifests names 'in-process', which deploys no manifests (bundles are judged by bundleSignatures); left out"),
+                malformed.stream().sorted().toList());
+        assertTrue(r.pins("process") && !r.pins("wasm"), "the list stands as written otherwise");
+        assertFalse(r.signs("process") || r.signs("wasm"));
+        assertNull(TransportRules.problem("requirePins", "bundle"), "not unreadable: it opens nothing");
+    }
+
+    @Test
+    void theIdsNamedAreThoseToCheckAgainstTheTransportsInstalled() {
+        assertEquals(java.util.Set.of("grpc", "lua", "wasm"),
+                of(Map.of("transports", "bundle, wasm, grpc", "requirePins", "*", "requireSignedManifests", "lua")).named());
     }
 
     @Test
