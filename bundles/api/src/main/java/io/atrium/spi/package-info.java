@@ -11,7 +11,8 @@
  * configuration values that Config Admin does not hold (1.3). Since 1.4, a {@link io.atrium.spi.CallSite}
  * names its plugin's transport by id, a {@link io.atrium.spi.HostFunction} is a function WASM plugins
  * import in Extism's way, provided by any bundle, and {@link io.atrium.spi.TransportTrust} is the trust
- * policy the core read once, for every transport to ask.
+ * policy the core read once, for every transport to ask; {@link io.atrium.spi.ArtifactHandler#NAMESPACE}
+ * names the capability a transport's bundle declares its files with.
  */
 @Export
 @Version("1.4.0")
