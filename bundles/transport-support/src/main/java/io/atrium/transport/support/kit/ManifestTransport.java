@@ -225,6 +225,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
             throw new IllegalArgumentException("is not a valid " + id + " plugin manifest: " + e.getMessage());
         }
         ManifestPolicy now = policy;
+        long judgedBy = now.trustGeneration();
         trust(now, file, content, m);
         check(now, m);
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
@@ -245,17 +246,23 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
                 throw e;
             }
             boolean update = plugin == existing;
+            if (!update && existing != null) {
+                // first: the same name under a new contract is a new plugin, whose counts its predecessor's uninstall must not end
+                existing.stop();
+                record(existing.name(), LifecycleEvent.UNINSTALL, null);
+            }
             deployedManifests.put(m.file(), content);
             plugin.commit(staged, m, update);
             record(m.name(), update ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL, null);
             if (!update) {
-                if (existing != null) {
-                    existing.stop();
-                    record(existing.name(), LifecycleEvent.UNINSTALL, null);
-                }
                 plugins.put(m.file(), plugin);
                 started(plugin); // only now: whoever finds its service can ask this transport about it
             }
+        }
+        if (policy != now || policy.trustGeneration() != judgedBy) {
+            // the policy changed while this deploy judged by the one before, and the judging of the running
+            // plugins it set off may have come before this one was listed: it is judged by the policy in force
+            policyChanged(plugin, policy.capabilityRule(m.contract()));
         }
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.ownFiles()));
     }

@@ -39,6 +39,15 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     /** Every instance started, in order. */
     final List<Instance> instances = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Counted down when a deploy has been judged by the trust policy (in {@link #check}). */
+    volatile CountDownLatch judged = new CountDownLatch(0);
+    /** What a judged deploy waits for before it goes on. */
+    volatile CountDownLatch afterJudging = new CountDownLatch(0);
+    /**
+     * Whether an instance's start asks the policy again; false models a transport that publishes what
+     * {@link KitPlugin#prepare} made ready, as the wasm transport does.
+     */
+    volatile boolean judgesAtLaunch = true;
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
 
@@ -119,6 +128,15 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     protected void check(ManifestPolicy policy, Manifest m) {
         if (m.reply().contains("\u0000")) {
             throw new IllegalArgumentException("field 'reply': contains a NUL");
+        }
+        judged.countDown();
+        try {
+            if (!afterJudging.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the deploy go on");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -233,7 +251,7 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         /** Starts an instance unless the policy refuses the plugin or the manifest says it fails. */
         private Instance open() {
             Manifest m = manifest;
-            String refusal = refusal(m.file(), m.capabilities());
+            String refusal = judgesAtLaunch ? refusal(m.file(), m.capabilities()) : null;
             if (refusal != null) {
                 throw new PluginRejectedException(m.name(), refusal);
             }

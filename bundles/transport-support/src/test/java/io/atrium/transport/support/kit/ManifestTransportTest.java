@@ -179,7 +179,48 @@ class ManifestTransportTest {
         assertEquals("hi x #2", service("renamed").echo("x"));
         assertEquals(List.of("renamed"), transport.plugins().stream().map(PluginDescriptor::name).toList());
         assertTrue(transport.instances.get(0).ended, "the old plugin's instance ended");
-        assertEquals(List.of("greeter INSTALL", "renamed INSTALL", "greeter UNINSTALL"), transport.events);
+        assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL", "renamed INSTALL"), transport.events);
+    }
+
+    @Test
+    void aChangedManifestNamingAnotherContractIsANewPluginWhoseCountsTheOldOnesUninstallLeaves() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+
+        Files.writeString(file, greeter("hi ").replace(CONTRACT, Reverb.class.getName()));
+        deploy(file);
+
+        assertEquals("hi x #2", ((Reverb) context.getService(context.getServiceReferences(Reverb.class, "(" + PluginProperties.NAME + "=greeter)")
+                .iterator().next())).echo("x"));
+        assertNull(service("greeter"), "no longer an Echo");
+        assertEquals(Reverb.class.getName(), descriptor("greeter").contract());
+        assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL", "greeter INSTALL"), transport.events,
+                "the uninstall first: the core's counts end with it, and the new plugin's install is counted");
+    }
+
+    @Test
+    void aPolicyTightenedWhileADeployWasJudgedByTheOneBeforeRefusesThePluginItDeployed() throws Exception {
+        transport.judgesAtLaunch = false; // nothing but the kit asks again
+        transport.judged = new CountDownLatch(1);
+        transport.afterJudging = new CountDownLatch(1);
+        Path file = manifest("greeter", greeter("hello "));
+        CompletableFuture<ArtifactHandler.Deployed> deploying = CompletableFuture.supplyAsync(() -> {
+            try {
+                return deploy(file);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(transport.judged.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        // the judging of the running plugins this sets off finds none: the deploy has not listed its plugin yet
+        trust.requirePins("echo");
+        transport.afterJudging.countDown();
+        deploying.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("the trust policy refuses it now: it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) "
+                + "requires echo plugins to", transport.problems().get(0).reason());
+        assertNull(service("greeter"));
     }
 
     @Test
