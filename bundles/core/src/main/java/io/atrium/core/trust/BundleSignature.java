@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.security.CodeSigner;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import io.atrium.transport.support.SignerTrust;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

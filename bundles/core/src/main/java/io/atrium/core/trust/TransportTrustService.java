@@ -18,7 +18,7 @@ import org.osgi.framework.ServiceRegistration;
         uses = TransportTrust.class)
 final class TransportTrustService implements TransportTrust {
     private final java.util.function.Supplier<TransportRules> rules;
-    private final java.util.function.Supplier<io.atrium.transport.support.TrustStore> store;
+    private final java.util.function.Supplier<TrustStore> store;
     private final java.util.function.LongSupplier generation;
     /** Where the property is changed: the transports are told on one thread, in order, never under a caller's lock. */
     private final Executor announcer;
@@ -30,7 +30,7 @@ final class TransportTrustService implements TransportTrust {
      * @param generation the policy's generation
      * @param announcer  where the property is changed
      */
-    TransportTrustService(java.util.function.Supplier<TransportRules> rules, java.util.function.Supplier<io.atrium.transport.support.TrustStore> store,
+    TransportTrustService(java.util.function.Supplier<TransportRules> rules, java.util.function.Supplier<TrustStore> store,
                           java.util.function.LongSupplier generation, Executor announcer) {
         this.rules = rules;
         this.store = store;

@@ -5,8 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import io.atrium.spi.ArtifactHandler;
-import io.atrium.transport.support.TrustFiles;
-import io.atrium.transport.support.TrustStore;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -87,7 +85,7 @@ public final class TrustPolicy {
     /** The trust store and revocation lists the configuration names, read again when their files change. */
     private volatile TrustFiles files;
     private volatile TrustStore store;
-    private volatile io.atrium.transport.support.SignerTrust signers;
+    private volatile SignerTrust signers;
     private volatile String revocationPlaces;
     private volatile boolean revocationsNamed;
     /** Looks at the trust files now and then, so that a new CRL counts even when nothing is deployed. */

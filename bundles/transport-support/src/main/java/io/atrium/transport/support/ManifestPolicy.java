@@ -152,6 +152,11 @@ public final class ManifestPolicy {
         return capabilities.rule(contract);
     }
 
+    /** @return where a manifest's detached signature lives: beside it, named {@code MANIFEST.sig} */
+    public static Path signatureOf(Path manifest) {
+        return manifest.resolveSibling(manifest.getFileName() + ".sig");
+    }
+
     /**
      * @param manifest  the manifest file
      * @param ownFiles  the plugin's own files, watched for changes
@@ -159,7 +164,7 @@ public final class ManifestPolicy {
      */
     public static List<Path> watched(Path manifest, List<Path> ownFiles) {
         List<Path> watched = new ArrayList<>(ownFiles);
-        watched.add(TrustStore.signatureOf(manifest));
+        watched.add(signatureOf(manifest));
         return watched;
     }
 }

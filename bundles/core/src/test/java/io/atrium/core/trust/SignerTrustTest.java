@@ -1,4 +1,4 @@
-package io.atrium.transport.support;
+package io.atrium.core.trust;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,8 @@
-package io.atrium.transport.support;
+package io.atrium.core.trust;
 
+import io.atrium.transport.support.ManifestFields;
+import io.atrium.transport.support.Escape;
+import io.atrium.transport.support.ManifestPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +34,7 @@ import java.util.Map;
  * @param revocations  the revocation lists read
  * @param revocationProblem why a configured revocation list could not be read (then no signer is trusted), or null
  */
-public record TrustStore(KeyStore certificates, Path path, String problem, List<X509CRL> revocations, String revocationProblem) {
+record TrustStore(KeyStore certificates, Path path, String problem, List<X509CRL> revocations, String revocationProblem) {
 
     /**
      * @param config     the configuration's properties
@@ -212,11 +215,6 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
         }
     }
 
-    /** @return where a manifest's detached signature lives: beside it, named {@code MANIFEST.sig} */
-    public static Path signatureOf(Path manifest) {
-        return manifest.resolveSibling(manifest.getFileName() + ".sig");
-    }
-
     /**
      * @param manifest the manifest file
      * @param content  its bytes, as deployed
@@ -224,7 +222,7 @@ public record TrustStore(KeyStore certificates, Path path, String problem, List<
      * @return why the manifest is refused (one line), or null: signed by a trusted key, or unsigned and not required
      */
     public String manifestRefusal(Path manifest, byte[] content, boolean required) {
-        Path sig = signatureOf(manifest);
+        Path sig = ManifestPolicy.signatureOf(manifest);
         if (!Files.isRegularFile(sig)) {
             return required ? "it has no signature " + sig.getFileName() + ", and the trust policy (io.atrium.trust "
                     + "requireSignedManifests) requires one" : null;

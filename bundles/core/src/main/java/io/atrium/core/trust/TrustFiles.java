@@ -1,5 +1,6 @@
-package io.atrium.transport.support;
+package io.atrium.core.trust;
 
+import io.atrium.transport.support.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,7 +18,7 @@ import java.util.Map;
  * modification time, file key, readability and (up to 1 MiB) SHA-256, and by the names a revocation
  * folder holds: a few {@code stat} calls and a hash of a few KiB per check.
  */
-public final class TrustFiles {
+final class TrustFiles {
     private final Map<String, Object> config;
     private final String atriumHome;
     private volatile Loaded loaded;

@@ -1,4 +1,4 @@
-package io.atrium.transport.support;
+package io.atrium.core.trust;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -29,7 +29,7 @@ import java.util.List;
  * <p>A configured revocation list that cannot be read fails closed: no signer is trusted until it
  * can, since the one revocation that matters might be in it.
  */
-public final class SignerTrust {
+final class SignerTrust {
     private final List<X509Certificate> anchors;
     private final List<X509CRL> revocations;
     private final String revocationProblem;
