@@ -12,10 +12,6 @@ final class ContractDetector {
     /** What a service's interfaces say: its contract, or the bundle of a foreign copy of the API. */
     record Verdict(String contract, String foreignApiBundle) {
         static final Verdict NONE = new Verdict(null, null);
-
-        boolean isPlugin() {
-            return contract != null && foreignApiBundle == null;
-        }
     }
 
     private ContractDetector() {

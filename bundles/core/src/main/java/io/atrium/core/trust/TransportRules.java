@@ -1,5 +1,6 @@
 package io.atrium.core.trust;
 
+import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProperties;
 import io.atrium.transport.support.ManifestFields;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * What configuration {@code io.atrium.trust} says of transports, read once for the core and every
@@ -32,7 +32,6 @@ record TransportRules(List<String> allowed, List<String> signed, List<String> pi
     static final List<String> LIST_KEYS = List.of("transports", "requireSignedManifests", "requirePins");
     /** Every transport, in any of the lists. */
     static final String ALL = "*";
-    private static final Pattern ID = Pattern.compile("[a-z0-9-]+");
     private static final String WELL_FORMED = "a transport id (lower-case letters, digits and -) or *";
     /** In-process bundles, as the trust policy names them ({@code in-process} is read as this too). */
     static final String BUNDLE = "bundle";
@@ -92,7 +91,7 @@ record TransportRules(List<String> allowed, List<String> signed, List<String> pi
             if (required && id.equals(BUNDLE)) {
                 told.accept(new Problem(key + " names '" + v + "', which deploys no manifests (bundles are judged by bundleSignatures)",
                         "left out", false));
-            } else if (id.equals(ALL) || ID.matcher(id).matches()) {
+            } else if (id.equals(ALL) || isId(id)) {
                 ids.add(id);
             } else {
                 failed |= required;
@@ -101,6 +100,15 @@ record TransportRules(List<String> allowed, List<String> signed, List<String> pi
             }
         }
         return failed ? List.of(ALL) : List.copyOf(ids);
+    }
+
+    private static boolean isId(String id) {
+        try {
+            PluginDescriptor.checkTransportId(id);
+            return true;
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
     }
 
     /** @return the ids the lists name other than {@code *} and {@code bundle}, to tell apart from the transports installed */

@@ -184,7 +184,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
             current = fresh;
             state = PluginState.ACTIVE;
             problem = null;
-            register();
+            service.publish(manifest, capabilities);
         }
         scheduleHealth();
         return old;
@@ -223,7 +223,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
                 return; // an instance being replaced or stopped: nobody waits for it
             }
             current = null;
-            unregister();
+            service.withdraw();
             events.accept(LifecycleEvent.CRASH, reason);
             long now = System.nanoTime();
             crashes.addLast(now);
@@ -278,7 +278,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
             return;
         }
         current = null;
-        unregister();
+        service.withdraw();
         state = PluginState.FAILED;
         problem = reason;
         log.host(Level.SEVERE, logLine);
@@ -394,7 +394,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
             if (health != null) {
                 health.cancel(false);
             }
-            unregister();
+            service.withdraw();
             old = current;
             current = null;
             state = PluginState.STOPPED;
@@ -456,18 +456,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
                 }
             }, every, every, TimeUnit.MILLISECONDS);
         }
-    }
-
-    // ------------------------------------------------------------------ registration
-
-    /** Guarded by this. */
-    private void register() {
-        service.publish(manifest, capabilities);
-    }
-
-    /** Guarded by this. */
-    private void unregister() {
-        service.withdraw();
     }
 
     // ------------------------------------------------------------------ what the registry and the shell see

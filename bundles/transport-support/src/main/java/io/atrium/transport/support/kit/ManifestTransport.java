@@ -62,13 +62,13 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
 
     /**
      * @param context the transport's bundle context
-     * @param id      the transport's id, as plugin lists, the trust policy and messages name it, e.g. {@code process}
+     * @param id      the transport's id, as plugin lists, the trust policy and messages name it, e.g. {@code process}: lower-case letters, digits and {@code -}, or the constructor throws IllegalArgumentException
      * @param trust   the core's trust policy (a mandatory reference whose bind and updated methods call {@link #trustChanged()})
      * @param pids    the configurations its capability policy and own settings are read from (e.g. {@code io.atrium.capabilities})
      */
     protected ManifestTransport(BundleContext context, String id, TransportTrust trust, List<String> pids) {
         this.context = context;
-        this.id = id;
+        this.id = PluginDescriptor.checkTransportId(id);
         this.trust = Objects.requireNonNull(trust, "trust");
         this.pids = List.copyOf(pids);
         this.log = Logger.getLogger("io.atrium.transport." + id);

@@ -203,7 +203,7 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
 
     /**
      * Registers the plugin's service, or updates its properties after a reload. Separate from
-     * {@link #deploy}, so the transport lists a new plugin before anyone can find its service.
+     * {@link #prepare}, so the transport lists a new plugin before anyone can find its service.
      */
     public synchronized void publish() {
         refusal = null;
