@@ -1,6 +1,7 @@
 package io.atrium.core.deploy;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -272,7 +273,7 @@ final class FolderScanner implements AutoCloseable {
                     touched(name);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) { // the latter: an entry that went or cannot be read, while listed
             FolderEntry.log(Level.WARNING, "plugin folder " + dir + " cannot be read: " + e.getMessage());
             return;
         }

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import org.osgi.framework.BundleException;
 
 /** The deployer's one thread, which owns all its state: file events, bundle events and shell commands are handed to it. */
@@ -34,8 +35,15 @@ final class Worker implements Executor {
         return executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
     }
 
+    /** Runs the task every so often, for good: a run that throws is one line, and the next run comes (a fixed-delay task that throws is never run again). */
     void every(Runnable task, long periodMs) {
-        executor.scheduleWithFixedDelay(task, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                FolderEntry.log(Level.WARNING, "the plugin folder's periodic check failed, and runs again in " + periodMs + " ms: " + e);
+            }
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
     /** Runs on the worker thread and waits; failures come back as one-line IllegalArgumentExceptions. */

@@ -88,7 +88,7 @@ final class TrustFiles {
             if (Files.isDirectory(place)) {
                 try (var listing = Files.list(place)) {
                     listing.filter(f -> f.getFileName().toString().endsWith(".crl")).sorted().forEach(f -> stamp.add(of(f)));
-                } catch (IOException e) {
+                } catch (IOException | java.io.UncheckedIOException e) { // the latter: an entry unreadable while listed
                     stamp.add(e.toString());
                 }
             }

@@ -109,7 +109,14 @@ public final class TrustPolicy {
         modified(config, properties);
         this.published = new TransportTrustService(this::rules, this::current, this::generation, watcher);
         published.register(context);
-        watcher.scheduleWithFixedDelay(this::current, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        watcher.scheduleWithFixedDelay(() -> {
+            try {
+                current();
+            } catch (RuntimeException e) { // a fixed-delay task that throws is never run again: the files would go unwatched
+                LOG.warning("looking at the trust store's and the revocation lists' files failed, and is done again in "
+                        + FILES_CHECKED_EVERY_MS + " ms: " + e);
+            }
+        }, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** How often the trust store's and the revocation lists' files are looked at when nothing asks. */
