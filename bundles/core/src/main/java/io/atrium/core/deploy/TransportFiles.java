@@ -20,6 +20,8 @@ final class TransportFiles implements FileHandler {
     private final PluginCatalog catalog;
     /** Got from the registry the first time it is needed; on the scanner's thread. */
     private ArtifactHandler handler;
+    /** Its service was given back: it is going, and is not got again (a late file would hold it past its unregistration). */
+    private boolean released;
 
     TransportFiles(BundleContext context, ServiceReference<ArtifactHandler> ref, FolderScanner scanner, PluginCatalog catalog) {
         this.context = context;
@@ -45,6 +47,7 @@ final class TransportFiles implements FileHandler {
 
     /** Gives its service back. @return its kind, or null when its service was never got (no file of its kind came) */
     synchronized String release() {
+        released = true;
         if (handler == null) {
             return null;
         }
@@ -56,7 +59,7 @@ final class TransportFiles implements FileHandler {
 
     private synchronized ArtifactHandler handler() {
         if (handler == null) {
-            handler = context.getService(ref);
+            handler = released ? null : context.getService(ref);
             if (handler == null) {
                 throw new IllegalArgumentException("cannot be deployed: its transport has just stopped");
             }
