@@ -68,13 +68,12 @@ class DeployIT {
                     continue;
                 }
                 for (var c : revision.getDeclaredCapabilities(io.atrium.spi.ArtifactHandler.NAMESPACE)) {
-                    declared.put(String.valueOf(c.getAttributes().get("kind")), String.valueOf(c.getAttributes().get("suffix")));
+                    declared.put(String.valueOf(c.getAttributes().get("kind")), suffixes(c.getAttributes().get("suffix")));
                 }
                 for (var ref : b.getRegisteredServices() == null ? new org.osgi.framework.ServiceReference<?>[0] : b.getRegisteredServices()) {
                     if (Arrays.asList((String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)).contains(io.atrium.spi.ArtifactHandler.class.getName())) {
                         io.atrium.spi.ArtifactHandler h = (io.atrium.spi.ArtifactHandler) context.getService(ref);
-                        Object suffix = ref.getProperty(io.atrium.spi.ArtifactHandler.SUFFIX);
-                        served.put(h.kind(), suffix instanceof String[] all ? String.join(",", all) : String.valueOf(suffix));
+                        served.put(h.kind(), suffixes(ref.getProperty(io.atrium.spi.ArtifactHandler.SUFFIX)));
                         context.ungetService(ref);
                     }
                 }
@@ -82,6 +81,12 @@ class DeployIT {
             return served.keySet().containsAll(List.of("process", "wasm"));
         });
         assertEquals(served, declared);
+    }
+
+    /** @return the endings a capability attribute or service property names (a String, String[] or List), comma-separated */
+    private static String suffixes(Object value) {
+        List<?> all = value instanceof String[] a ? List.of(a) : value instanceof List<?> l ? l : List.of(String.valueOf(value));
+        return String.join(",", all.stream().map(String::valueOf).toList());
     }
 
     /** The documented way to deploy: write under a .part name, then rename into place. */

@@ -96,8 +96,9 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
 
     /**
      * The files a transport's bundle declares ({@link ArtifactHandler#NAMESPACE}) wait for its handler from now on,
-     * rather than be read as configurations: at start-up for what is installed, later for what is installed
-     * then (the late part of the base set is installed after the ready line). Another bundle's declaration
+     * rather than be read as configurations: at start-up for what is installed (the late part of the base set
+     * too: installed before the framework starts, started after the ready line), later for what is installed
+     * then (a transport from outside the base set). Another bundle's declaration
      * counts once it has resolved, so a bundle the trust policy refuses cannot make files wait.
      */
     private void declared(Bundle b) {
