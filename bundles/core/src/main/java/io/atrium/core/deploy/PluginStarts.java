@@ -186,12 +186,15 @@ public final class PluginStarts implements PluginProvider, FrameworkListener {
         List<Start> now = new ArrayList<>();
         synchronized (this) {
             for (Bundle b : bundles) {
-                Start s = new Start(b);
-                Start before = inFlight.putIfAbsent(b.getBundleId(), s);
-                if (before != null) {
-                    out.put(b, before.done); // already being started: the same outcome
+                Start before = inFlight.get(b.getBundleId());
+                if (before != null && (before.running == 0 || b.getState() == Bundle.STARTING || b.getState() == Bundle.ACTIVE)) {
+                    out.put(b, before.done); // not taken up yet, or starting it now: the same outcome
                     continue;
                 }
+                // None, or one taken up whose start returned before the caller stopped the bundle (a reload right
+                // after an update's start, whose end had not yet run): that one's outcome would leave it stopped.
+                Start s = new Start(b);
+                inFlight.put(b.getBundleId(), s);
                 out.put(b, s.done);
                 s.alone = deaths.getOrDefault(b.getSymbolicName(), 0) > 0;
                 if (s.alone) {
