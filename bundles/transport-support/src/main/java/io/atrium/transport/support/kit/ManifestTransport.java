@@ -249,6 +249,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
             if (!update && existing != null) {
                 // first: the same name under a new contract is a new plugin, whose counts its predecessor's uninstall must not end
                 existing.stop();
+                removed(existing); // as an undeploy: what the transport keeps for it goes too
                 record(existing.name(), LifecycleEvent.UNINSTALL, null);
             }
             deployedManifests.put(m.file(), content);

@@ -48,6 +48,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
      * {@link KitPlugin#prepare} made ready, as the wasm transport does.
      */
     volatile boolean judgesAtLaunch = true;
+    /** The plugins the kit said were removed ({@link #removed}), by name. */
+    final List<String> removedPlugins = new CopyOnWriteArrayList<>();
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
 
@@ -138,6 +140,11 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    protected void removed(Plugin plugin) {
+        removedPlugins.add(plugin.name());
     }
 
     @Override

@@ -180,6 +180,7 @@ class ManifestTransportTest {
         assertEquals(List.of("renamed"), transport.plugins().stream().map(PluginDescriptor::name).toList());
         assertTrue(transport.instances.get(0).ended, "the old plugin's instance ended");
         assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL", "renamed INSTALL"), transport.events);
+        assertEquals(List.of("greeter"), transport.removedPlugins, "what the transport kept for the old plugin goes, as at an undeploy");
     }
 
     @Test
@@ -237,6 +238,7 @@ class ManifestTransportTest {
         assertThrows(PluginUnavailableException.class, () -> held.echo("x"));
         assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL"), transport.events);
         assertFalse(transport.reload("greeter"), "no longer this transport's");
+        assertEquals(List.of("greeter"), transport.removedPlugins);
     }
 
     @Test
