@@ -22,6 +22,8 @@ final class TransportFiles implements FileHandler {
     private ArtifactHandler handler;
     /** Its service was given back: it is going, and is not got again (a late file would hold it past its unregistration). */
     private boolean released;
+    /** Its kind, known once its service was got: a file's row and log lines name it after the service went. */
+    private volatile String kind;
 
     TransportFiles(BundleContext context, ServiceReference<ArtifactHandler> ref, FolderScanner scanner, PluginCatalog catalog) {
         this.context = context;
@@ -51,7 +53,6 @@ final class TransportFiles implements FileHandler {
         if (handler == null) {
             return null;
         }
-        String kind = handler.kind();
         handler = null;
         context.ungetService(ref);
         return kind;
@@ -63,6 +64,7 @@ final class TransportFiles implements FileHandler {
             if (handler == null) {
                 throw new IllegalArgumentException("cannot be deployed: its transport has just stopped");
             }
+            kind = handler.kind();
         }
         return handler;
     }
@@ -74,7 +76,8 @@ final class TransportFiles implements FileHandler {
 
     @Override
     public String kind() {
-        return handler().kind();
+        String known = kind;
+        return known != null ? known : handler().kind();
     }
 
     @Override

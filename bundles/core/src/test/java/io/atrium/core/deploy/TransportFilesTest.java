@@ -61,7 +61,9 @@ class TransportFilesTest {
         assertEquals("x", t.release());
 
         // its unbind came while the service unregisters: a file routed to it meanwhile must not take it again
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::kind);
+        assertEquals("x", t.kind(), "its kind is still known, for the file's row");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.deploy(new FolderEntry("a.x.json"), storage.resolve("a.x.json"), new byte[0], null));
         assertEquals("cannot be deployed: its transport has just stopped", e.getMessage());
         assertNull(reg.getReference().getUsingBundles(), "nobody holds the service it gave back");
     }
