@@ -1,5 +1,6 @@
 package io.atrium.core.deploy;
 
+import io.atrium.transport.support.Periodic;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -35,15 +36,10 @@ final class Worker implements Executor {
         return executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Runs the task every so often, for good: a run that throws is one line, and the next run comes (a fixed-delay task that throws is never run again). */
+    /** Runs the task every so often, for good: a run that throws is one line, and the next run comes. */
     void every(Runnable task, long periodMs) {
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                FolderEntry.log(Level.WARNING, "the plugin folder's periodic check failed, and runs again in " + periodMs + " ms: " + e);
-            }
-        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        Periodic.every(executor, periodMs, task,
+                e -> FolderEntry.log(Level.WARNING, "the plugin folder's periodic check failed, and runs again in " + periodMs + " ms: " + e));
     }
 
     /** Runs on the worker thread and waits; failures come back as one-line IllegalArgumentExceptions. */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import io.atrium.spi.ArtifactHandler;
+import io.atrium.transport.support.Periodic;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -109,14 +110,8 @@ public final class TrustPolicy {
         modified(config, properties);
         this.published = new TransportTrustService(this::rules, this::current, this::generation, watcher);
         published.register(context);
-        watcher.scheduleWithFixedDelay(() -> {
-            try {
-                current();
-            } catch (RuntimeException e) { // a fixed-delay task that throws is never run again: the files would go unwatched
-                LOG.warning("looking at the trust store's and the revocation lists' files failed, and is done again in "
-                        + FILES_CHECKED_EVERY_MS + " ms: " + e);
-            }
-        }, FILES_CHECKED_EVERY_MS, FILES_CHECKED_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        Periodic.every(watcher, FILES_CHECKED_EVERY_MS, this::current, e -> LOG.warning(
+                "looking at the trust store's and the revocation lists' files failed, and is done again in " + FILES_CHECKED_EVERY_MS + " ms: " + e));
     }
 
     /** How often the trust store's and the revocation lists' files are looked at when nothing asks. */

@@ -12,6 +12,7 @@ import io.atrium.transport.process.manifest.Program;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.ManifestPolicy;
+import io.atrium.transport.support.Periodic;
 import io.atrium.transport.support.kit.ManifestTransport;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,13 +82,8 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
         this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath(), guard);
         modified(config);
         // a plugin that stops reading its stdin would hold a writer for good: bounded here (PluginProcess.checkWrites)
-        timers.scheduleWithFixedDelay(() -> {
-            try {
-                deployed().forEach(SupervisedPlugin::checkWrites);
-            } catch (RuntimeException e) { // a fixed-delay task that throws is never run again
-                LOG.log(Level.WARNING, "checking the plugins' stdin writes failed: " + e, e);
-            }
-        }, 250, 250, TimeUnit.MILLISECONDS);
+        Periodic.every(timers, 250, () -> deployed().forEach(SupervisedPlugin::checkWrites),
+                e -> LOG.log(Level.WARNING, "checking the plugins' stdin writes failed: " + e, e));
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             launchDeferred();
