@@ -33,10 +33,14 @@ final class ConfigFiles implements FileHandler {
         return ConfigFile.SUFFIXES;
     }
 
-    /** The trust policy's file is the core's: a transport claiming its ending ("trust.cfg") would drop the policy. */
+    /**
+     * The trust policy's file and every {@code .cfg} are the core's: a transport claiming a longer ending
+     * ("trust.cfg", "capabilities.cfg", ".cfg") would delete the configurations they hold (the capability
+     * policy among them). A JSON configuration stays open to longer endings: manifests are JSON too.
+     */
     @Override
     public boolean owns(String name) {
-        return PolicyFile.is(name);
+        return PolicyFile.is(name) || name.endsWith(".cfg");
     }
 
     @Override

@@ -266,6 +266,16 @@ class FolderScannerTest {
     }
 
     @Test
+    void theCoresHandlersOwnEveryJarTheTrustPolicysFileAndEveryCfg() {
+        BundleFiles bundles = new BundleFiles(null, null, null, null);
+        ConfigFiles configs = new ConfigFiles(null, null);
+        assertTrue(bundles.owns("tools.jar") && bundles.owns("x.plugin.jar"));
+        assertTrue(configs.owns("io.atrium.trust.cfg") && configs.owns("io.atrium.trust.json") && configs.owns("io.atrium.capabilities.cfg"));
+        assertFalse(configs.owns("greeter.plugin.json") || configs.owns("io.atrium.capabilities.json"), "JSON endings stay open to manifests");
+        assertFalse(bundles.owns("greeter.plugin.json") || configs.owns("tools.jar"));
+    }
+
+    @Test
     void aFileWaitsForTheHandlerThatIsAwaitedAndIsNeverReadMeanwhile() throws Exception {
         Recorder json = new Recorder("config", 0, ".json");
         FolderScanner s = scanner(json, new TransportFiles.Awaited(List.of(".wasm.json"), "wasm"));
