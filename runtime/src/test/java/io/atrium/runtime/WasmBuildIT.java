@@ -26,7 +26,7 @@ class WasmBuildIT {
     static final Path EXAMPLES = WasmPluginIT.EXAMPLES;
     static final List<String> MODULES = List.of("assemblyscript-greeter/greeter.wasm", "misbehaving/misbehave.wasm", "misbehaving/stuck.wasm",
             "compute/compute.wasm", "c-greeter/greeter.wasm", "c-files/files.wasm", "c-http/http.wasm", "c-abi/abi.wasm", "c-abi/plain.wasm",
-            "c-host/host.wasm");
+            "c-host/host.wasm", "assemblyscript-vowels/count_vowels.wasm");
 
     @TempDir
     static Path work;
