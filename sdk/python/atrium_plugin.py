@@ -6,7 +6,8 @@
           capabilities=["greet"],
           methods={"greet": lambda name: f"Hello, {name}!"})
 
-serve() checks that Atrium started the process, sends the handshake, then answers calls, several
+A plugin with no Java contract (its manifest names none) passes contract=None; its methods are then
+called by name. serve() checks that Atrium started the process, sends the handshake, then answers calls, several
 at once (on `workers` threads, 8 by default, with 1 MiB stacks unless threading.stack_size was set:
 a memory cap counts every thread's stack), until the host asks it to stop or closes stdin. The protocol is in docs/protocol.md.
 Inside a method, `host` (the argument serve() passes when a method takes a `host=` keyword) logs to
@@ -121,9 +122,10 @@ def serve(name, version, contract, methods, capabilities=(), workers=8):
         if "id" in msg:
             send(reply)
 
-    send({"jsonrpc": "2.0", "method": "atrium.handshake", "params": {
-        "cookie": COOKIE, "protocol": PROTOCOL, "name": name, "version": version,
-        "contract": contract, "capabilities": list(capabilities)}})
+    announced = {"cookie": COOKIE, "protocol": PROTOCOL, "name": name, "version": version, "capabilities": list(capabilities)}
+    if contract is not None:  # None: a plugin with no contract, its methods called by name
+        announced["contract"] = contract
+    send({"jsonrpc": "2.0", "method": "atrium.handshake", "params": announced})
 
     if threading.stack_size() == 0:  # the plugin did not choose a size itself
         threading.stack_size(WORKER_STACK)

@@ -211,6 +211,39 @@ class WasmBuildIT {
         }
     }
 
+    /**
+     * An ordinary Extism plugin, built with Extism's AssemblyScript PDK and deployed by a manifest naming no Java
+     * contract, answers by name from the shell and from Java as under Extism's JavaScript host: the running total it
+     * keeps in a variable carries from call to call, its config is read, and a function it lacks is refused.
+     */
+    @Test
+    void anExtismPluginWithNoJavaContractAnswersByNameAsExtismsJavaScriptRuntimeDoes() throws Exception {
+        Path folder = Files.createDirectories(work.resolve("vowels-plugins"));
+        Files.copy(EXAMPLES.resolve("assemblyscript-vowels/count_vowels.wasm"), folder.resolve("count_vowels.wasm"));
+        Files.writeString(folder.resolve("vowels.wasm.json"), "{\"version\": \"1.0.0\", \"wasm\": \"count_vowels.wasm\"}");
+        Files.writeString(folder.resolve("xyz.wasm.json"), "{\"version\": \"1.0.0\", \"wasm\": \"count_vowels.wasm\", \"config\": {\"vowels\": \"xyz\"}}");
+        List<String> inputs = List.of("Hello, World!", "", "ünïcödé AEIOU", "a".repeat(3000), "xyzzy");
+        List<String[]> calls = new java.util.ArrayList<>(inputs.stream().map(i -> new String[] {"count_vowels", i}).toList());
+        calls.add(0, new String[] {"count_vowels", "Hello, World!"}); // the shell's call
+        List<String> referee = referee("assemblyscript-vowels/count_vowels.wasm", "{}", calls);
+        List<String> refereeXyz = referee("assemblyscript-vowels/count_vowels.wasm", "{\"vowels\": \"xyz\"}", calls);
+        assertEquals("output {\"count\":3,\"total\":3,\"vowels\":\"aeiouAEIOU\"}", referee.get(0));
+        try (Atrium atrium = TestPlugins.builder().dataDir(work.resolve("vowels-data")).pluginDir(folder).start()) {
+            io.atrium.api.Invocable vowels = atrium.awaitService(io.atrium.api.Invocable.class, "vowels", Duration.ofSeconds(30));
+            io.atrium.api.Invocable xyz = atrium.awaitService(io.atrium.api.Invocable.class, "xyz", Duration.ofSeconds(30));
+            assertEquals(referee.get(0).substring("output ".length()) + "\n",
+                    atrium.execute("plugin:call vowels count_vowels \"Hello, World!\"").output());
+            assertEquals(refereeXyz.get(0), "output " + xyz.call("count_vowels", "Hello, World!"));
+            for (int i = 0; i < inputs.size(); i++) {
+                assertEquals(referee.get(i + 1), "output " + vowels.call("count_vowels", inputs.get(i)), "vowels: call " + (i + 1));
+                assertEquals(refereeXyz.get(i + 1), "output " + xyz.call("count_vowels", inputs.get(i)), "xyz: call " + (i + 1));
+            }
+            io.atrium.api.PluginRejectedException none = org.junit.jupiter.api.Assertions.assertThrows(io.atrium.api.PluginRejectedException.class,
+                    () -> vowels.call("count_consonants", "x"));
+            assertEquals("plugin 'vowels': has no function 'count_consonants' (it has: count_vowels)", none.getMessage());
+        }
+    }
+
     @Test
     void extismsJavaScriptRuntimeAgreesWithAtrium() throws Exception {
         Path folder = Files.createDirectories(work.resolve("plugins"));

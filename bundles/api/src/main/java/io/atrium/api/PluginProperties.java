@@ -23,6 +23,11 @@ public final class PluginProperties {
     public static final String FACADE = "atrium.facade";
     /** Where an out-of-process plugin comes from, e.g. its manifest file (String). */
     public static final String SOURCE = "atrium.plugin.source";
+    /**
+     * The functions an {@link Invocable} plugin declares (String or String[]): the names its calls are
+     * counted, timed and traced under; a call of another name is counted under {@code call}. Since 1.3.
+     */
+    public static final String FUNCTIONS = "atrium.plugin.functions";
 
     private PluginProperties() {
     }

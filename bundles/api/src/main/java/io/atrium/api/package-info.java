@@ -7,7 +7,8 @@
  * {@link io.atrium.api.PluginControl} that reloads, stops and starts them; since 1.2, the
  * {@link io.atrium.api.PluginFolder}'s files with what each deploys and why it is not running;
  * since 1.3, a plugin's transport is the id its transport declares ({@link io.atrium.api.PluginDescriptor#transportId()}),
- * so a new transport needs no change to this API.
+ * so a new transport needs no change to this API, and a plugin with no Java contract of its own is an
+ * {@link io.atrium.api.Invocable}: functions called by name.
  */
 @Export
 @Version("1.3.0")

@@ -3,6 +3,9 @@ package io.atrium.core.calls;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
 import io.atrium.spi.MethodObserver;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -22,8 +25,24 @@ public final class CallProbe {
     /** Per method index: its observers, or null until its next call looks them up. */
     private volatile MethodObserver[][] byMethod;
 
-    /** What a site is made of, less the method. */
-    public record SiteInfo(String plugin, String version, String transportId, String contract) {
+    /** Per declared function of an {@link io.atrium.api.Invocable}: its observers, looked up on its first call. */
+    private volatile Map<String, MethodObserver[]> byFunction = new ConcurrentHashMap<>();
+
+    /**
+     * What a site is made of, less the method.
+     *
+     * @param functions the functions an {@link io.atrium.api.Invocable} plugin declares: the only names, besides its
+     *                  methods', that its calls are observed under, so a caller cannot grow the metrics without bound
+     */
+    public record SiteInfo(String plugin, String version, String transportId, String contract, Set<String> functions) {
+        public SiteInfo {
+            functions = Set.copyOf(functions);
+        }
+
+        /** A site of a plugin that declares no functions. */
+        public SiteInfo(String plugin, String version, String transportId, String contract) {
+            this(plugin, version, transportId, contract, Set.of());
+        }
     }
 
     /** An observed call under way: the observers that saw it begin, and when. */
@@ -46,6 +65,12 @@ public final class CallProbe {
     /** The set of observers changed: each method looks its observers up again on its next call. */
     void reset() {
         byMethod = new MethodObserver[methods.length][];
+        byFunction = new ConcurrentHashMap<>();
+    }
+
+    /** @return the site the probe's calls are observed at now */
+    public SiteInfo site() {
+        return site;
     }
 
     /**
@@ -58,6 +83,31 @@ public final class CallProbe {
         if (observers == null) {
             observers = lookUp(table, method);
         }
+        return begin(observers);
+    }
+
+    /**
+     * A call of {@link io.atrium.api.Invocable#call}: observed as the function it names when the plugin
+     * declares it, else as the method.
+     *
+     * @param method   the method's index in the facade class
+     * @param function the function called
+     * @return what to hand to {@link #end}: null when nobody observes the call
+     */
+    public Object begin(int method, String function) {
+        if (function == null || !site.functions().contains(function)) {
+            return begin(method);
+        }
+        Map<String, MethodObserver[]> table = byFunction;
+        MethodObserver[] observers = table.get(function);
+        if (observers == null) {
+            observers = observersOf(function);
+            table.put(function, observers); // as for methods: a race only asks twice
+        }
+        return begin(observers);
+    }
+
+    private Object begin(MethodObserver[] observers) {
         if (observers.length == 0) {
             return null;
         }
@@ -93,10 +143,14 @@ public final class CallProbe {
     }
 
     private MethodObserver[] lookUp(MethodObserver[][] table, int method) {
-        SiteInfo s = site;
-        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transportId(), s.contract(), methods[method]));
-        MethodObserver[] result = found == null || found.length == 0 ? NONE : found;
+        MethodObserver[] result = observersOf(methods[method]);
         table[method] = result; // a race here only asks the observers twice
         return result;
+    }
+
+    private MethodObserver[] observersOf(String method) {
+        SiteInfo s = site;
+        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transportId(), s.contract(), method));
+        return found == null || found.length == 0 ? NONE : found;
     }
 }

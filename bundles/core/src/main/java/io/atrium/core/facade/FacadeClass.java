@@ -12,6 +12,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import io.atrium.api.Invocable;
 import io.atrium.core.calls.CallProbe;
 import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassWriter;
@@ -43,6 +44,7 @@ import org.objectweb.asm.Type;
  *         }
  *     }
  *     public void accept(Object next) { target = next; }
+ *     // Invocable.call(function, input) begins with probe.begin(index, function): observed per declared function
  * }
  * }</pre>
  *
@@ -207,7 +209,12 @@ final class FacadeClass {
         mv.visitVarInsn(Opcodes.ALOAD, 0);
         mv.visitFieldInsn(Opcodes.GETFIELD, self, "probe", PROBE_DESC);
         mv.visitIntInsn(Opcodes.SIPUSH, index);
-        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, PROBE, "begin", "(I)" + OBJECT_DESC, false);
+        if (namesFunction(m)) {                         // probe.begin(index, function): observed as the function called
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, PROBE, "begin", "(ILjava/lang/String;)" + OBJECT_DESC, false);
+        } else {
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, PROBE, "begin", "(I)" + OBJECT_DESC, false);
+        }
         mv.visitVarInsn(Opcodes.ASTORE, call);
         mv.visitLabel(tryStart);
         mv.visitVarInsn(Opcodes.ALOAD, 0);
@@ -242,6 +249,15 @@ final class FacadeClass {
         mv.visitInsn(Opcodes.ATHROW);
         mv.visitMaxs(0, 0);                             // computed
         mv.visitEnd();
+    }
+
+    /**
+     * @return whether the method is {@link Invocable#call}, whose first argument names the function called; by
+     *         name, as a plugin may be wired to another revision of the API than the core
+     */
+    static boolean namesFunction(Method m) {
+        return m.getName().equals("call") && m.getDeclaringClass().getName().equals(Invocable.class.getName())
+                && m.getParameterCount() == 2 && m.getParameterTypes()[0] == String.class;
     }
 
     /** this.probe.end(call, failure), or with null when failureSlot < 0 */

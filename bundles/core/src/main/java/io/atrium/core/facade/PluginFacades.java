@@ -166,6 +166,10 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
     public void modified(PluginService before, PluginService now) {
         Facade f = facades.get(now.name() + "|" + now.contract());
         if (f != null && now.reference().equals(f.backingRef) && f.registration != null) {
+            CallProbe.SiteInfo site = site(now);
+            if (!site.equals(f.probe.site())) { // a redeploy: calls are observed under its version and functions, before anyone sees them
+                f.probe.retarget(site);
+            }
             f.registration.setProperties(facadeProperties(now.reference()));
         }
     }
@@ -289,7 +293,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
     }
 
     private static CallProbe.SiteInfo site(PluginService s) {
-        return new CallProbe.SiteInfo(s.name(), s.descriptor().version(), s.descriptor().transportId(), s.contract());
+        return new CallProbe.SiteInfo(s.name(), s.descriptor().version(), s.descriptor().transportId(), s.contract(),
+                PluginTracker.functions(s.reference().getProperty(PluginProperties.FUNCTIONS)));
     }
 
     private static String name(ServiceReference<?> ref) {

@@ -234,4 +234,22 @@ public final class PluginTracker implements ServiceListener {
         }
         return caps;
     }
+
+    /**
+     * @return the functions an {@link io.atrium.api.Invocable} plugin service declares in its {@code atrium.plugin.functions}
+     *         property (a String, comma-separated, or String[] or a collection); blank names left out
+     */
+    public static java.util.Set<String> functions(Object value) {
+        Iterable<?> items = value instanceof String s ? java.util.Arrays.asList(s.split(","))
+                : value instanceof String[] a ? java.util.Arrays.asList(a)
+                : value instanceof Collection<?> c ? c : List.of();
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (Object o : items) {
+            String name = String.valueOf(o).trim();
+            if (!name.isEmpty()) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
 }

@@ -69,10 +69,10 @@ public final class PluginCommands {
         return table.toString();
     }
 
-    @Descriptor("calls a contract method of a plugin and prints its result")
+    @Descriptor("calls a contract method of a plugin (or a function of a plugin with no contract) and prints its result")
     public Object call(@Descriptor("the plugin's name") String name,
-                       @Descriptor("the contract method") String method,
-                       @Descriptor("the method's arguments, converted to its parameter types") String... args) {
+                       @Descriptor("the contract method, or the function") String method,
+                       @Descriptor("the method's arguments, converted to its parameter types; a function's one input, as it is") String... args) {
         PluginCatalog.Entry entry = catalog.entry(name).orElseThrow(() -> notCallable(name));
         Object result = PluginInvoker.invoke(context, entry, method, args);
         return result == null ? "(no result)" : result;

@@ -1,5 +1,6 @@
 package io.atrium.core.shell;
 
+import io.atrium.api.Invocable;
 import io.atrium.core.registry.Filters;
 import io.atrium.core.registry.PluginCatalog;
 import java.lang.reflect.InvocationTargetException;
@@ -11,7 +12,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
-/** Calls a contract method by name with string arguments, converted to its parameter types. */
+/**
+ * Calls a contract method by name with string arguments, converted to its parameter types; or, for a plugin
+ * with no contract ({@link Invocable}), a function by name with its one input.
+ */
 final class PluginInvoker {
     private PluginInvoker() {
     }
@@ -47,6 +51,9 @@ final class PluginInvoker {
 
     private static Object invoke(PluginCatalog.Entry entry, Class<?> contract, Object service, String methodName, String[] args) {
         String plugin = entry.descriptor().name();
+        if (contract.getName().equals(Invocable.class.getName())) {
+            return function(plugin, contract, service, methodName, args);
+        }
         List<Method> candidates = new ArrayList<>();
         for (Method m : contract.getMethods()) {
             if (m.getName().equals(methodName) && !m.isDefault() && m.getDeclaringClass() != Object.class) {
@@ -78,6 +85,19 @@ final class PluginInvoker {
         }
         throw new CommandError("plugin '" + plugin + "' method '" + methodName + "' takes "
                 + candidates.get(0).getParameterCount() + " argument(s), " + args.length + " given");
+    }
+
+    /** A plugin with no contract: the function named, with the one input given as it is (none: empty). */
+    private static Object function(String plugin, Class<?> contract, Object service, String function, String[] args) {
+        if (args.length > 1) {
+            throw new CommandError("plugin '" + plugin + "' function '" + function + "' takes one input, " + args.length
+                    + " given (quote it: plugin:call " + plugin + " " + function + " \"" + String.join(" ", args) + "\")");
+        }
+        try {
+            return call(plugin, service, contract.getMethod("call", String.class, String.class), new Object[] {function, args.length == 0 ? "" : args[0]});
+        } catch (NoSuchMethodException e) {
+            throw new CommandError("plugin '" + plugin + "': its contract " + contract.getName() + " has no call(String, String)");
+        }
     }
 
     private static Object call(String plugin, Object service, Method m, Object[] values) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.Invocable;
+import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.PluginProperties;
 import io.atrium.core.calls.CallProbe;
@@ -241,6 +243,38 @@ class FacadeClassTest {
         handler.close();
         assertThrows(PluginUnavailableException.class, facade::name);
         assertEquals(List.of("name:begin", "name:unavailable:plugin 'wide': was removed"), seen);
+    }
+
+    @Test
+    void anInvocablesCallsAreObservedAsTheFunctionsItDeclaresAndNoOthers() {
+        // A caller picks the function's name: were every name a site of its own, a caller could grow the
+        // metrics without bound. Only the declared functions are; any other name is the method's.
+        CallProbe.SiteInfo site = new CallProbe.SiteInfo("vowels", "1.0.0", "wasm", Invocable.class.getName(), java.util.Set.of("count_vowels"));
+        CallProbe probe = new CallProbe(FacadeClass.methodNames(Invocable.class), site, s -> new MethodObserver[] {new MethodObserver() {
+            public void begin() {
+                seen.add(s.method() + ":begin");
+            }
+
+            public void end(long nanos, CallOutcome outcome, Throwable failure) {
+                seen.add(s.method() + ":" + outcome.label());
+            }
+        }});
+        FacadeHandler handler = new FacadeHandler("vowels", Invocable.class, 1_000, probe);
+        handler.setTarget((Invocable) (function, input) -> {
+            if (!"count_vowels".equals(function)) {
+                throw new PluginRejectedException("vowels", "has no function '" + function + "'");
+            }
+            return "{\"count\":" + input.length() + "}";
+        });
+        Invocable facade = (Invocable) handler.facade();
+        assertEquals("{\"count\":3}", facade.call("count_vowels", "abc"));
+        assertThrows(PluginRejectedException.class, () -> facade.call("x".repeat(100), ""));
+        assertThrows(PluginRejectedException.class, () -> facade.call(null, ""));
+        assertEquals(List.of("count_vowels:begin", "count_vowels:success", "call:begin", "call:rejected", "call:begin", "call:rejected"), seen);
+        seen.clear();
+        probe.retarget(new CallProbe.SiteInfo("vowels", "1.0.1", "wasm", Invocable.class.getName(), java.util.Set.of()));
+        assertEquals("{\"count\":1}", facade.call("count_vowels", "a"));
+        assertEquals(List.of("call:begin", "call:success"), seen, "a function no longer declared is the method's");
     }
 
     @Test

@@ -44,7 +44,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
  * <pre>
  * GET  /api/plugins[?transport=ID]    every plugin (of one transport) with its state, problem, call numbers, crashes, restarts and last error
  * GET  /api/plugins/NAME              one plugin, with its numbers per method
- * POST /api/plugins/NAME/METHOD       calls a contract method; body: a JSON array of the arguments
+ * POST /api/plugins/NAME/METHOD       calls a contract method; body: a JSON array of the arguments (a plugin with
+ *                                     no contract: METHOD is the function, the body its input as it is)
  * POST /api/plugins/NAME:reload       (and :stop, :start) steers the plugin
  * </pre>
  * Every POST needs {@code Authorization: Bearer TOKEN} ({@link ApiToken}); errors are

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
+import io.atrium.api.Invocable;
 import io.atrium.api.PluginException;
 import io.atrium.spi.CallOutcome;
 import java.lang.reflect.InvocationTargetException;
@@ -31,6 +32,9 @@ final class PluginCalls {
      */
     JsonElement call(String plugin, Object facade, String contract, String name, String body) {
         Class<?> type = contractOf(facade, contract);
+        if (type.getName().equals(Invocable.class.getName())) {
+            return function(plugin, type, facade, name, body);
+        }
         List<Method> named = Arrays.stream(type.getMethods()).filter(m -> m.getName().equals(name)).toList();
         if (named.isEmpty()) {
             String all = Arrays.stream(type.getMethods()).map(Method::getName).distinct().sorted().collect(Collectors.joining(", "));
@@ -54,6 +58,27 @@ final class PluginCalls {
             throw new ApiError(500, "cannot call " + name + ": " + e.getMessage());
         }
         return gson.toJsonTree(result);
+    }
+
+    /**
+     * A plugin with no contract: the function named, the body its input as it is; the result its output, as the
+     * JSON value it is, or as a string when it is not JSON (an Extism module's text).
+     */
+    private static JsonElement function(String plugin, Class<?> type, Object facade, String function, String body) {
+        Object output;
+        try {
+            output = type.getMethod("call", String.class, String.class).invoke(facade, function, body);
+        } catch (InvocationTargetException e) {
+            throw failed(plugin, e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new ApiError(500, "cannot call " + function + ": " + e.getMessage());
+        }
+        String text = String.valueOf(output);
+        try {
+            return StrictJson.parse(text);
+        } catch (ApiError notJson) {
+            return new com.google.gson.JsonPrimitive(text);
+        }
     }
 
     private static Class<?> contractOf(Object facade, String contract) {

@@ -15,6 +15,7 @@ import io.atrium.transport.process.protocol.Handshake;
 import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.support.kit.ManifestBasics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -155,7 +156,10 @@ public final class PluginProcess implements Invoker {
         }
         try {
             Handshake h = Handshake.parse(line);
-            if (!h.contract().equals(manifest.contract())) {
+            if (h.contract() == null && !manifest.contract().equals(ManifestBasics.NO_CONTRACT)) {
+                throw new IllegalArgumentException("sent a handshake without its contract (its manifest says " + manifest.contract() + ")");
+            }
+            if (h.contract() != null && !h.contract().equals(manifest.contract())) {
                 throw new IllegalArgumentException("announces the contract " + h.contract() + ", but its manifest says " + manifest.contract());
             }
             if (h.name() != null && !h.name().equals(name)) {

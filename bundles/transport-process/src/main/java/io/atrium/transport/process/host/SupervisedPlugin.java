@@ -15,6 +15,8 @@ import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PluginLog;
 import io.atrium.transport.support.kit.CallResults;
+import io.atrium.transport.support.kit.Functions;
+import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.support.kit.KitPlugin;
 import io.atrium.transport.support.kit.PluginService;
 import java.lang.reflect.Method;
@@ -84,7 +86,11 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
         this.capabilities = manifest.capabilities();
         this.log = new PluginLog(manifest.name());
         this.service = new PluginService(context, TRANSPORT_ID, contract, () -> this.manifest.name(), this::invoke);
+        this.invocable = Functions.isInvocable(contract);
     }
+
+    /** Whether the plugin has no contract of its own: its methods are called by name. */
+    private final boolean invocable;
 
     @Override
     public PluginManifest manifest() {
@@ -407,16 +413,23 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
     // ------------------------------------------------------------------ calls
 
     private Object invoke(Method method, Object[] args) {
-        String params = JsonCodec.arguments(args);
+        if (invocable) { // a method named by the caller, its input the JSON arguments, its result's JSON the answer
+            PluginManifest m = manifest;
+            String function = Functions.checked(name(), (String) args[0], m.functions().isEmpty() ? null : m.functions());
+            return Messages.GSON.toJson(call(function, Functions.jsonArguments(name(), function, (String) args[1])));
+        }
+        return CallResults.read(name(), method.getName(), method, call(method.getName(), JsonCodec.arguments(args)));
+    }
+
+    private JsonElement call(String method, String params) {
         long timeout = manifest.limits().callTimeoutMs();
         while (true) {
             Invoker inv = current;
             if (inv == null) {
                 throw new PluginUnavailableException(name(), "is " + state + (problem == null ? "" : ": " + problem));
             }
-            JsonElement result;
             try {
-                result = inv.call(method.getName(), params, timeout);
+                return inv.call(method, params, timeout);
             } catch (Invoker.Retired moved) {
                 Thread.onSpinWait(); // a reload moved calls to the new instance: go there
                 continue;
@@ -426,7 +439,6 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
                 }
                 throw e;
             }
-            return CallResults.read(name(), method.getName(), method, result);
         }
     }
 
@@ -480,6 +492,9 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
         Map<String, String> d = new LinkedHashMap<>();
         d.put("mode", m.mode().name().toLowerCase(java.util.Locale.ROOT));
         d.put("command", String.join(" ", m.command()));
+        if (invocable) {
+            d.put("functions", m.functions().isEmpty() ? "any (none declared)" : String.join(", ", m.functions()));
+        }
         Invoker inv = current;
         if (inv instanceof PluginProcess p) {
             d.put("pid", Long.toString(p.pid()));

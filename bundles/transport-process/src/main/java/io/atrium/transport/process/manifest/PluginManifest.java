@@ -33,6 +33,7 @@ import java.util.Set;
  * @param config          the plugin's configuration, answered to its {@code host.config} callback
  * @param pins            the SHA-256 (lowercase hex) each of the plugin's own files must have, by file;
  *                        checked before every launch
+ * @param functions       for a plugin with no contract: the methods it may be called by (empty: any name is sent to it)
  */
 public record PluginManifest(
         Path file,
@@ -48,7 +49,8 @@ public record PluginManifest(
         Map<String, String> env,
         List<String> inheritEnv,
         JsonObject config,
-        Map<Path, String> pins) implements KitManifest {
+        Map<Path, String> pins,
+        List<String> functions) implements KitManifest {
 
     /** The file name suffix of process plugin manifests. */
     public static final String SUFFIX = ".plugin.json";
@@ -85,8 +87,13 @@ public record PluginManifest(
         public static final Restart DEFAULTS = new Restart(5, 60, 100, 30_000);
     }
 
-    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "command",
-            "mode", "capabilities", "limits", "restart", "env", "inheritEnv", "config", "description", "sha256");
+    private static final Set<String> FIELDS = fields();
+
+    private static Set<String> fields() {
+        Set<String> all = new java.util.HashSet<>(ManifestBasics.FIELDS);
+        all.addAll(List.of("command", "mode", "limits", "restart", "env", "inheritEnv", "config", "sha256"));
+        return Set.copyOf(all);
+    }
 
     /**
      * @param file    the manifest's path, for messages and to resolve the command against
@@ -136,7 +143,8 @@ public record PluginManifest(
         }
         JsonObject config = o.has("config") ? f.object("config").o() : new JsonObject();
         PluginManifest m = new PluginManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(),
-                List.copyOf(command), mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of());
+                List.copyOf(command), mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of(),
+                basics.functions());
         return o.has("sha256") ? m.withPins(pins(o.get("sha256"), m)) : m;
     }
 
@@ -186,7 +194,7 @@ public record PluginManifest(
 
     private PluginManifest withPins(Map<Path, String> pins) {
         return new PluginManifest(file, name, version, contract, contractVersion, command, mode, capabilities, limits, restart, env,
-                inheritEnv, config, pins);
+                inheritEnv, config, pins, functions);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
  * @param protocol     the protocol version it speaks
  * @param name         its name
  * @param version      its version, or null when it leaves the manifest's
- * @param contract     the contract interface it implements
+ * @param contract     the contract interface it implements, or null when it announces none (a plugin with no contract)
  * @param capabilities what it supports
  */
 public record Handshake(int protocol, String name, String version, String contract, List<Capability> capabilities) {
@@ -59,10 +59,7 @@ public record Handshake(int protocol, String name, String version, String contra
         if (!Protocol.VERSIONS.contains(protocol)) {
             throw new IllegalArgumentException("speaks protocol version " + protocol + "; this host speaks " + Protocol.VERSIONS);
         }
-        String contract = Messages.string(p, "contract");
-        if (contract == null) {
-            throw new IllegalArgumentException("sent a handshake without its contract");
-        }
+        String contract = Messages.string(p, "contract"); // none: a plugin with no contract (the host checks its manifest says so)
         List<Capability> caps = new ArrayList<>();
         JsonElement c = p.get("capabilities");
         if (c != null && c.isJsonArray()) {

@@ -21,7 +21,7 @@ class HandshakeFuzzTest {
         try {
             Handshake h = Handshake.parse(new String(line, StandardCharsets.UTF_8));
             assertTrue(Protocol.VERSIONS.contains(h.protocol()));
-            assertNotNull(h.contract());
+            // h.contract() may be null: a plugin with no contract announces none (the host checks its manifest agrees)
             assertNotNull(h.capabilities());
         } catch (IllegalArgumentException e) {
             assertOneLine(e);

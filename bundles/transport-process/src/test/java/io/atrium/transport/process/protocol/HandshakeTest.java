@@ -34,7 +34,6 @@ class HandshakeTest {
         assertEquals("sent a handshake with the wrong cookie 'x'", refusal(line("\"cookie\":\"x\",\"protocol\":1,\"contract\":\"a.B\"")));
         assertEquals("sent a handshake without a protocol version", refusal(line(c + "\"contract\":\"a.B\"")));
         assertEquals("speaks protocol version 2; this host speaks [1]", refusal(line(c + "\"protocol\":2,\"contract\":\"a.B\"")));
-        assertEquals("sent a handshake without its contract", refusal(line(c + "\"protocol\":1")));
         assertEquals("sent capabilities that are not an array of strings: \"greet\"",
                 refusal(line(c + "\"protocol\":1,\"contract\":\"a.B\",\"capabilities\":\"greet\"")));
         assertEquals("declared a bad capability \"s;v=2\": capability 's;v=2': expected 'name' or 'name;version=N'",

@@ -30,6 +30,12 @@ public interface KitManifest {
     /** @return whether the manifest pins what it runs by digest (the trust policy may require it) */
     boolean pinned();
 
+    /**
+     * @return the functions the manifest declares, for a plugin with no contract of its own (an
+     *         {@link io.atrium.api.Invocable}); empty otherwise, or when it leaves them to what the transport finds
+     */
+    List<String> functions();
+
     /** @return the files besides the manifest whose change deploys it again */
     List<Path> ownFiles();
 }

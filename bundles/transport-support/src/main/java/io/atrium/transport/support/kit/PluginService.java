@@ -1,6 +1,7 @@
 package io.atrium.transport.support.kit;
 
 import io.atrium.api.Capability;
+import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginState;
 import io.atrium.transport.support.ContractProxy;
@@ -43,8 +44,19 @@ public final class PluginService {
     }
 
     /** Registers the proxy, or updates its properties when it is registered already. */
-    public synchronized void publish(KitManifest m, List<Capability> capabilities) {
+    public void publish(KitManifest m, List<Capability> capabilities) {
+        publish(m, capabilities, m.functions());
+    }
+
+    /**
+     * As {@link #publish(KitManifest, List)}, for a plugin with no contract of its own, with the functions it has
+     * (the {@link PluginProperties#FUNCTIONS} its calls are observed under).
+     */
+    public synchronized void publish(KitManifest m, List<Capability> capabilities, List<String> functions) {
         Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), transport, capabilities, m.file());
+        if (Functions.isInvocable(contract)) {
+            props.put(PluginProperties.FUNCTIONS, functions.toArray(String[]::new));
+        }
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
         } else {

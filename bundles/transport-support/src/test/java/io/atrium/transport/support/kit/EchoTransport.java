@@ -98,7 +98,7 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     }
 
     record Manifest(Path file, String name, String version, String contract, String contractVersion, List<Capability> capabilities,
-                    String reply, boolean failStart, long callTimeoutMs) implements KitManifest {
+                    List<String> functions, String reply, boolean failStart, long callTimeoutMs) implements KitManifest {
         @Override
         public boolean pinned() {
             return false;
@@ -116,7 +116,7 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
             ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8), "{ \"version\": …, \"contract\": …, \"reply\": … }");
             f.onlyKnown(Stream.concat(ManifestBasics.FIELDS.stream(), Stream.of("reply", "failStart", "callTimeoutMs")).toArray(String[]::new));
             ManifestBasics b = ManifestBasics.read(file, f, SUFFIX);
-            return new Manifest(file, b.name(), b.version(), b.contract(), b.contractVersion(), b.capabilities(), f.required("reply"),
+            return new Manifest(file, b.name(), b.version(), b.contract(), b.contractVersion(), b.capabilities(), b.functions(), f.required("reply"),
                     f.bool("failStart", false), f.positive("callTimeoutMs", 1_000));
         });
     }

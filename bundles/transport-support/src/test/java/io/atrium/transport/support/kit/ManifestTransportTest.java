@@ -120,7 +120,7 @@ class ManifestTransportTest {
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"replies\": 1}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
         assertEquals("is not a valid echo plugin manifest: unknown field 'replies' (known: name, version, contract, contractVersion, "
-                + "capabilities, description, reply, failStart, callTimeoutMs)", e.getMessage());
+                + "capabilities, functions, description, reply, failStart, callTimeoutMs)", e.getMessage());
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"capabilities\": [\"a;version=x\"]}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
         assertTrue(e.getMessage().startsWith("is not a valid echo plugin manifest: field 'capabilities': "), e.getMessage());

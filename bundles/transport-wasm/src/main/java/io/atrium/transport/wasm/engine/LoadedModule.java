@@ -65,6 +65,38 @@ public final class LoadedModule {
             init |= module.exportSection().getExport(i).name().equals("_initialize");
         }
         this.hasInitialize = init;
+        this.functions = functions(module);
+    }
+
+    /**
+     * What a plugin with no contract may call: its exports of an Extism function's type named as functions are,
+     * less WASI's entry points and the toolchains' own ({@code __}); in the module's order.
+     */
+    final List<String> functions;
+
+    private static List<String> functions(WasmModule module) {
+        List<FunctionType> imported = new java.util.ArrayList<>();
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            if (module.importSection().getImport(i) instanceof FunctionImport f) {
+                imported.add(module.typeSection().getType(f.typeIndex()));
+            }
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < module.exportSection().exportCount(); i++) {
+            var export = module.exportSection().getExport(i);
+            String name = export.name();
+            if (export.exportType() != ExternalType.FUNCTION || name.equals("_start") || name.equals("_initialize") || name.startsWith("__")
+                    || !io.atrium.transport.support.kit.ManifestBasics.isFunctionName(name)) {
+                continue;
+            }
+            int index = export.index();
+            FunctionType type = index < imported.size() ? imported.get(index)
+                    : module.functionSection().getFunctionType(index - imported.size(), module.typeSection());
+            if (type.equals(EXTISM_EXPORT) || type.equals(PLAIN_EXPORT)) {
+                out.add(name);
+            }
+        }
+        return List.copyOf(out);
     }
 
     /**

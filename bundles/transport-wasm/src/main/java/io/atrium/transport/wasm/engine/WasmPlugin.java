@@ -9,6 +9,7 @@ import io.atrium.api.PluginUnavailableException;
 import io.atrium.transport.support.JsonCodec;
 import io.atrium.transport.support.PluginLog;
 import io.atrium.transport.support.kit.CallResults;
+import io.atrium.transport.support.kit.Functions;
 import io.atrium.transport.support.kit.KitPlugin;
 import io.atrium.transport.support.kit.PluginService;
 import io.atrium.transport.wasm.abi.HostFunctions;
@@ -59,10 +60,17 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
         this.deadlines = deadlines;
         this.cache = cache;
         this.service = new PluginService(context, TRANSPORT_ID, contract, () -> manifest.name(), this::invoke);
+        this.invocable = Functions.isInvocable(contract);
     }
 
-    /** @return the exports the contract's methods need, for checking a module before it is used */
+    /** Whether the plugin has no contract of its own: its exports are called by name. */
+    private final boolean invocable;
+
+    /** @return the exports the contract's methods need (a module with no contract: the functions it declares), for checking a module before it is used */
     public static List<String> exportsNeeded(WasmManifest m, Class<?> contract) {
+        if (Functions.isInvocable(contract)) {
+            return m.functions();
+        }
         return Arrays.stream(contract.getMethods()).filter(x -> x.getDeclaringClass() != Object.class)
                 .map(x -> m.exportFor(x.getName())).distinct().toList();
     }
@@ -126,7 +134,7 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
      * @throws IllegalArgumentException naming what is wrong; the module running before keeps running
      */
     public Next prepare(WasmManifest next, byte[] moduleBytes) {
-        if (next.encoding() == WasmManifest.Encoding.RAW) {
+        if (next.encoding() == WasmManifest.Encoding.RAW && !invocable) {
             for (Method m : contract.getMethods()) {
                 if (m.getDeclaringClass() != Object.class && (m.getParameterCount() != 1 || m.getParameterTypes()[0] != String.class
                         || m.getReturnType() != String.class)) {
@@ -258,6 +266,9 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
         if (p == null) {
             throw new PluginUnavailableException(m.name(), "was removed");
         }
+        if (invocable) {
+            return callFunction(p, m, (String) args[0], (String) args[1]);
+        }
         byte[] input;
         if (m.encoding() == WasmManifest.Encoding.RAW) {
             input = ((String) args[0]).getBytes(StandardCharsets.UTF_8);
@@ -283,8 +294,34 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
         return m.encoding() == WasmManifest.Encoding.RAW ? text : CallResults.read(m.name(), export, method, text);
     }
 
+    /** An export called by name: the input's bytes in (as JSON arguments, with encoding json), the output's text out. */
+    private String callFunction(InstancePool p, WasmManifest m, String function, String input) {
+        Functions.checked(m.name(), function, functions(m, p));
+        String in = input == null ? "" : input;
+        if (m.encoding() == WasmManifest.Encoding.JSON) {
+            in = Functions.jsonArguments(m.name(), function, in);
+        }
+        byte[] output = p.call(function, in.getBytes(StandardCharsets.UTF_8), m.limits().callTimeoutMs());
+        if (output == null) {
+            return ""; // as Extism's hosts answer a call that set no output
+        }
+        String text = JsonCodec.utf8(output);
+        if (text == null) {
+            throw new PluginException(m.name(), function + " returned " + output.length + " bytes that are not UTF-8 text", null);
+        }
+        if (m.encoding() == WasmManifest.Encoding.JSON) {
+            Functions.checkJson(m.name(), function, text);
+        }
+        return text;
+    }
+
+    /** @return the functions a module with no contract may be called by: those its manifest lists, else its Extism exports */
+    private static List<String> functions(WasmManifest m, InstancePool p) {
+        return !m.functions().isEmpty() || p == null ? m.functions() : p.module.functions;
+    }
+
     private void register() {
-        service.publish(manifest, manifest.capabilities());
+        service.publish(manifest, manifest.capabilities(), functions(manifest, pool));
     }
 
     @Override
@@ -335,6 +372,10 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
                 d.put("host functions", p.module.hostFunctions.toString());
             }
             d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
+        }
+        if (invocable) {
+            List<String> f = functions(m, p);
+            d.put("functions", f.isEmpty() ? "none" : String.join(", ", f));
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
         return d;

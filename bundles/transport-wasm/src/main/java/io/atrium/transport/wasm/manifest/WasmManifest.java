@@ -33,6 +33,8 @@ import java.util.Set;
  * @param allowedPaths    the folders granted (Extism's {@code allowed_paths}: {@code "ro:data": "/data"} is read-only)
  * @param allowedHosts    hosts the module may reach with Extism's http_request: a name, {@code *.suffix}, or {@code *}
  * @param capabilities    what the plugin declares it supports (as a process plugin's handshake does)
+ * @param functions       for a module with no contract: the exports it may be called by (empty: every export of an
+ *                        Extism function's type)
  */
 public record WasmManifest(
         Path file,
@@ -52,7 +54,8 @@ public record WasmManifest(
         boolean wasi,
         List<Grant> allowedPaths,
         List<String> allowedHosts,
-        List<io.atrium.api.Capability> capabilities) implements KitManifest {
+        List<io.atrium.api.Capability> capabilities,
+        List<String> functions) implements KitManifest {
 
     /**
      * One folder a module may reach through WASI.
@@ -99,8 +102,14 @@ public record WasmManifest(
         public static final Limits DEFAULTS = new Limits(1_000, 16, 1 << 20, 1 << 20, 0, 1 << 20, 64);
     }
 
-    private static final Set<String> FIELDS = Set.of("name", "version", "contract", "contractVersion", "wasm", "sha256", "capabilities",
-            "exports", "encoding", "engine", "config", "limits", "stateless", "instances", "wasi", "allowedPaths", "allowedHosts", "description");
+    private static final Set<String> FIELDS = fields();
+
+    private static Set<String> fields() {
+        Set<String> all = new java.util.HashSet<>(ManifestBasics.FIELDS);
+        all.addAll(List.of("wasm", "sha256", "exports", "encoding", "engine", "config", "limits", "stateless", "instances", "wasi",
+                "allowedPaths", "allowedHosts"));
+        return Set.copyOf(all);
+    }
 
     /**
      * @throws IllegalArgumentException one line naming the field at fault
@@ -123,10 +132,15 @@ public record WasmManifest(
         }
         Map<String, String> exports = new LinkedHashMap<>();
         ManifestFields e = f.object("exports");
+        if (basics.invocable() && !e.o().isEmpty()) {
+            throw new IllegalArgumentException("field 'exports': maps a contract's methods to exports, and this plugin has no contract "
+                    + "(its exports are called by name; 'functions' lists those it may be called by)");
+        }
         for (String method : e.o().keySet()) {
             exports.put(method, e.required(method));
         }
-        Encoding encoding = switch (f.string("encoding", "json")) {
+        // a module with no contract is an ordinary Extism plugin: bytes in, bytes out, unless it says it takes JSON
+        Encoding encoding = switch (f.string("encoding", basics.invocable() ? "raw" : "json")) {
             case "json" -> Encoding.JSON;
             case "raw" -> Encoding.RAW;
             default -> throw new IllegalArgumentException("field 'encoding': '" + f.string("encoding", "") + "' (expected json or raw)");
@@ -182,7 +196,7 @@ public record WasmManifest(
         return new WasmManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(), module,
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
                 Map.copyOf(config), limits, stateless, (int) instances, wasi, List.copyOf(grants),
-                List.copyOf(f.strings("allowedHosts", List.of())), basics.capabilities());
+                List.copyOf(f.strings("allowedHosts", List.of())), basics.capabilities(), basics.functions());
     }
 
     /** @return the export that implements a contract method */

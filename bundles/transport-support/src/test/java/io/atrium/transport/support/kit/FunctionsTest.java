@@ -1,0 +1,68 @@
+package io.atrium.transport.support.kit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginRejectedException;
+import io.atrium.transport.support.ManifestFields;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FunctionsTest {
+    private static ManifestBasics basics(String json) {
+        return ManifestBasics.read(Path.of("x.echo.json"), ManifestFields.parse(json, "{}"), ".echo.json");
+    }
+
+    private static String refusal(String json) {
+        return assertThrows(IllegalArgumentException.class, () -> basics(json)).getMessage();
+    }
+
+    @Test
+    void aManifestNamingNoContractIsAnInvocableWithTheFunctionsItLists() {
+        ManifestBasics b = basics("{\"version\": \"1\", \"functions\": [\"count_vowels\", \"_x9\"]}");
+        assertEquals("io.atrium.api.Invocable", b.contract());
+        assertEquals(List.of("count_vowels", "_x9"), b.functions());
+        assertEquals(List.of(), basics("{\"version\": \"1\", \"contract\": \"a.B\"}").functions());
+        assertEquals("field 'functions': only a plugin with no contract declares functions (the methods of B are its functions); "
+                + "drop 'contract' or 'functions'", refusal("{\"version\": \"1\", \"contract\": \"a.B\", \"functions\": [\"f\"]}"));
+        for (String bad : new String[] {"atrium.ping", "9lives", "", "a-b", "é", "x".repeat(129)}) {
+            assertEquals("field 'functions': '" + bad + "' is not a function name (letters, digits and '_', not starting with a digit, at most 128)",
+                    refusal("{\"version\": \"1\", \"functions\": [\"" + bad + "\"]}"), bad);
+        }
+        assertEquals("field 'functions': a function is listed twice", refusal("{\"version\": \"1\", \"functions\": [\"f\", \"f\"]}"));
+        assertEquals("field 'functions': expected an array of strings, found 1 in it", refusal("{\"version\": \"1\", \"functions\": [1]}"));
+    }
+
+    @Test
+    void aNameIsCheckedBeforeThePluginSeesIt() {
+        assertEquals("f", Functions.checked("p", "f", List.of("f", "g")));
+        assertEquals("anything", Functions.checked("p", "anything", null), "the transport cannot tell: the plugin answers");
+        assertEquals("plugin 'p': has no function 'h' (it has: f, g)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", List.of("g", "f"))).getMessage());
+        assertEquals("plugin 'p': has no function 'h' (it has: none)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", List.of())).getMessage());
+        assertEquals("plugin 'p': 'a\\nb' is not a function name (letters, digits and '_', not starting with a digit)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "a\nb", null)).getMessage(), "in one line");
+        assertEquals("plugin 'p': no function is not a function name (letters, digits and '_', not starting with a digit)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", null, null)).getMessage());
+    }
+
+    @Test
+    void theInputOfAPluginOfJsonIsItsArguments() {
+        assertEquals("[]", Functions.jsonArguments("p", "f", ""));
+        assertEquals("[]", Functions.jsonArguments("p", "f", null));
+        assertEquals("[1,2]", Functions.jsonArguments("p", "f", " [1,2] "));
+        assertEquals("{\"a\":1}", Functions.jsonArguments("p", "f", "{\"a\":1}"));
+        assertEquals("[\"World\"]", Functions.jsonArguments("p", "f", "\"World\""));
+        assertEquals("[null]", Functions.jsonArguments("p", "f", "null"));
+        for (String bad : new String[] {"World", "[1,", "1 2", "{'a': 1}", "[1] // x"}) {
+            assertThrows(PluginRejectedException.class, () -> Functions.jsonArguments("p", "f", bad), bad);
+        }
+        assertThrows(PluginRejectedException.class, () -> Functions.jsonArguments("p", "f", "[".repeat(300) + "]".repeat(300)), "too deep");
+        Functions.checkJson("p", "f", "{\"count\":3}");
+        assertEquals("plugin 'p': f returned 'not json', which is not JSON",
+                assertThrows(PluginException.class, () -> Functions.checkJson("p", "f", "not json")).getMessage());
+    }
+}
