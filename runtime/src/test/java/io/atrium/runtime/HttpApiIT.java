@@ -332,8 +332,12 @@ class HttpApiIT extends ServerWithPluginFolder {
         return log.stream().anyMatch(l -> l.contains(fragment));
     }
 
-    /** A plugin service of a transport the core has never heard of, named by the id it declares. */
+    /** A plugin service of a transport the core has never heard of, named by the id its bundle declares. */
     private static Path transportPlugin(Path work, String bsn, String name, String transport) throws Exception {
+        return transportPlugin(work, bsn, name, transport, java.util.Map.of("Provide-Capability", "io.atrium.artifact;kind=\"" + transport + "\""));
+    }
+
+    private static Path transportPlugin(Path work, String bsn, String name, String transport, java.util.Map<String, String> headers) throws Exception {
         String pkg = bsn.replace('-', '_');
         return TestPlugins.bundle(work, bsn, "1.0.0", java.util.Map.of(pkg + ".G", """
                 package %s;
@@ -343,7 +347,18 @@ class HttpApiIT extends ServerWithPluginFolder {
                 public class G implements Greeter {
                     public String greet(String who) { return "Over %s, " + who; }
                 }
-                """.formatted(pkg, name, transport, transport)), java.util.Map.of());
+                """.formatted(pkg, name, transport, transport)), headers);
+    }
+
+    @Test
+    void aPluginNamingATransportItsBundleDoesNotDeclareIsRefused() throws Exception {
+        place(transportPlugin(work, "t.claims", "sandboxed", "wasm", java.util.Map.of()), "sandboxed.jar");
+        String why = "is refused: it names the transport 'wasm', which its bundle t.claims does not declare (a transport's bundle declares "
+                + "its id: Provide-Capability: io.atrium.artifact;kind=wasm)";
+        await(() -> "the plugin is refused: " + atrium.registry().problems(), () -> atrium.registry().problems().stream()
+                .anyMatch(p -> p.plugin().equals("sandboxed") && p.reason().equals(why)));
+        assertEquals(0, get("/api/plugins?transport=wasm").json().getAsJsonArray().size(), "not listed as a wasm plugin");
+        assertTrue(atrium.service(io.atrium.api.greeting.Greeter.class, "sandboxed").isEmpty(), "and not offered to consumers");
     }
 
     @Test

@@ -78,7 +78,8 @@ class PluginTrackerTest {
                 // the contract's package comes from this class path, so its annotation is the server's @PluginContract
                 Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "tracked.contract;version=1.0.0"));
         felix.start();
-        Bundle b = felix.getBundleContext().installBundle("t.plugin", bundle("t.plugin", "2.0.0", "tracked.contract"));
+        // a transport's bundle: it declares the id its plugin services name
+        Bundle b = felix.getBundleContext().installBundle("t.plugin", bundle("t.plugin", "2.0.0", "tracked.contract", "io.atrium.artifact;kind=grpc"));
         b.start();
         plugin = b.getBundleContext();
         rules = new CapabilityRules(Map.of());
@@ -94,6 +95,10 @@ class PluginTrackerTest {
 
     /** A bundle of nothing but a manifest: its services are objects of this class path, as a plugin's would be. */
     static ByteArrayInputStream bundle(String bsn, String version, String imports) throws Exception {
+        return bundle(bsn, version, imports, null);
+    }
+
+    static ByteArrayInputStream bundle(String bsn, String version, String imports, String provides) throws Exception {
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -101,6 +106,9 @@ class PluginTrackerTest {
         a.putValue(Constants.BUNDLE_SYMBOLICNAME, bsn);
         a.putValue(Constants.BUNDLE_VERSION, version);
         a.putValue(Constants.IMPORT_PACKAGE, imports);
+        if (provides != null) {
+            a.putValue(Constants.PROVIDE_CAPABILITY, provides);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new JarOutputStream(out, m).close();
         return new ByteArrayInputStream(out.toByteArray());
@@ -144,6 +152,24 @@ class PluginTrackerTest {
         assertFalse(tracker.classified(own.getReference()).isPlugin(), "the core's own service");
         ServiceRegistration<?> facade = echo("atrium.plugin.name", "plain", "atrium.facade", "true");
         assertFalse(tracker.classified(facade.getReference()).isPlugin(), "a facade stands in for a plugin, it is none");
+    }
+
+    @Test
+    void aServiceNamingATransportItsBundleDoesNotDeclareIsRefused() throws Exception {
+        tracker.track(first);
+        Bundle other = felix.getBundleContext().installBundle("t.claimer", bundle("t.claimer", "1.0.0", "tracked.contract"));
+        other.start();
+        ServiceRegistration<?> reg = other.getBundleContext().registerService(ECHO, (Echo) text -> text,
+                new Hashtable<>(Map.of("atrium.plugin.name", "sandboxed", "atrium.plugin.transport", "wasm")));
+        PluginService s = tracker.classified(reg.getReference());
+        assertEquals("is refused: it names the transport 'wasm', which its bundle t.claimer does not declare (a transport's bundle "
+                + "declares its id: Provide-Capability: io.atrium.artifact;kind=wasm)", s.refusal());
+        assertFalse(s.admitted());
+        ServiceRegistration<?> plain = other.getBundleContext().registerService(ECHO, (Echo) text -> text,
+                new Hashtable<>(Map.of("atrium.plugin.name", "plain", "atrium.plugin.transport", "in-process")));
+        assertTrue(tracker.classified(plain.getReference()).admitted(), "in-process is every bundle's");
+        assertTrue(tracker.classified(echo("atrium.plugin.name", "remote", "atrium.plugin.transport", "grpc").getReference()).admitted(),
+                "the bundle that declares grpc");
     }
 
     @Test
