@@ -444,10 +444,10 @@ class HostilePluginIT {
                 drop(TestPlugins.dsGreeter(work, "test.busy", "1." + v + ".0", "busy", greeting), folder, "busy.jar");
                 await("version " + v + " answers", () -> (greeting + ", x").equals(atrium.service(Greeter.class, "busy").orElseThrow().greet("x")));
                 if (v % 3 == 0) {
-                    org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> reload("busy"),
+                    org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> PluginFacts.reload(atrium, "busy"),
                             () -> atrium.registry().plugins() + "\n" + PluginFacts.folder(atrium));
                     if (python) {
-                        reload("python-greeter");
+                        PluginFacts.reload(atrium, "python-greeter");
                     }
                 }
             }
@@ -459,10 +459,6 @@ class HostilePluginIT {
         }
         assertEquals(java.util.List.of(), failures.stream().distinct().limit(10).toList(), "no call by name may fail");
         assertTrue(calls.get() > 100, "calls made: " + calls);
-    }
-
-    private io.atrium.api.PluginState reload(String plugin) {
-        return PluginFacts.using(atrium, io.atrium.api.PluginControl.class, c -> c.reload(plugin));
     }
 
     @Test

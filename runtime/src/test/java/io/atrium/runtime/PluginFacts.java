@@ -2,6 +2,7 @@ package io.atrium.runtime;
 
 import io.atrium.api.CallSpan;
 import io.atrium.api.CallStatistics;
+import io.atrium.api.PluginControl;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginFolder;
 import io.atrium.api.PluginProblem;
@@ -17,7 +18,8 @@ import org.osgi.framework.ServiceReference;
 
 /**
  * What the shell's {@code plugin:} commands print, read from the public API's services that carry it
- * ({@link PluginFolder}, the registry, {@link PluginStatistics}, {@link PluginTraces}): tests assert on
+ * ({@link PluginFolder}, the registry, {@link PluginStatistics}, {@link PluginTraces}), and steers plugins
+ * through {@link PluginControl} as {@code plugin:reload}, {@code stop} and {@code start} do: tests assert on
  * these facts, not on the shell's layout, which ShellIT checks.
  */
 final class PluginFacts {
@@ -83,6 +85,21 @@ final class PluginFacts {
     static Optional<CallStatistics> calls(Atrium atrium, String plugin, String method) {
         return using(atrium, PluginStatistics.class, s -> s.methods().stream()
                 .filter(c -> c.plugin().equals(plugin) && c.method().equals(method)).findFirst());
+    }
+
+    /** {@link PluginControl#reload}, what {@code plugin:reload NAME} does: @return the plugin's state afterwards */
+    static PluginState reload(Atrium atrium, String plugin) {
+        return using(atrium, PluginControl.class, c -> c.reload(plugin));
+    }
+
+    /** {@link PluginControl#stop}: @return the plugin's state afterwards */
+    static PluginState stop(Atrium atrium, String plugin) {
+        return using(atrium, PluginControl.class, c -> c.stop(plugin));
+    }
+
+    /** {@link PluginControl#start}: @return the plugin's state afterwards */
+    static PluginState start(Atrium atrium, String plugin) {
+        return using(atrium, PluginControl.class, c -> c.start(plugin));
     }
 
     /** @return the recent call spans, oldest first, as {@code plugin:traces} shows them */

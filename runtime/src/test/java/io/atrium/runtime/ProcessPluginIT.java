@@ -245,7 +245,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
 
         long second = pid("forked");
         long reloaded = spawned(greeter("forked"));
-        assertEquals(PluginState.ACTIVE, PluginFacts.using(atrium, io.atrium.api.PluginControl.class, c -> c.reload("forked")));
+        assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "forked"));
         await("the child of the reloaded plugin's old process is gone", () -> gone(reloaded) && gone(second));
 
         long last = spawned(greeter("forked"));
@@ -434,7 +434,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
             callers.add(t);
         }
         Thread.sleep(200);
-        assertEquals(PluginState.ACTIVE, PluginFacts.using(atrium, io.atrium.api.PluginControl.class, c -> c.reload("steady")));
+        assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "steady"));
         long newPid = pid("steady");
         assertNotEquals(oldPid, newPid);
         await("the old process exits", () -> ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true));

@@ -805,7 +805,7 @@ class TrustIT extends ServerWithPluginFolder {
             assertTrue(why != null && why.contains("the trust policy refuses it now: ") && why.contains("is not a signature of this file by a key the trust store holds"),
                     name + ": " + why);
         }
-        PluginFacts.using(atrium, io.atrium.api.PluginControl.class, c -> c.start("signedpy"));
+        PluginFacts.start(atrium, "signedpy");
         await(() -> "a start does not bring back what the policy refuses: " + atrium.registry().plugins(),
                 () -> PluginFacts.state(atrium, "signedpy") == io.atrium.api.PluginState.FAILED);
         assertTrue(atrium.service(Greeter.class, "signedpy").isEmpty());
