@@ -81,6 +81,11 @@ final class PluginFacts {
         return using(atrium, PluginStatistics.class, s -> s.plugin(plugin));
     }
 
+    /** @return one row per plugin method called at least once, ordered by plugin then method */
+    static List<CallStatistics> methods(Atrium atrium) {
+        return using(atrium, PluginStatistics.class, PluginStatistics::methods);
+    }
+
     /** @return the calls of one plugin method, if it was called */
     static Optional<CallStatistics> calls(Atrium atrium, String plugin, String method) {
         return using(atrium, PluginStatistics.class, s -> s.methods().stream()
