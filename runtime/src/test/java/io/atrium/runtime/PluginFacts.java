@@ -20,7 +20,7 @@ import org.osgi.framework.ServiceReference;
  * What the shell's {@code plugin:} commands print, read from the public API's services that carry it
  * ({@link PluginFolder}, the registry, {@link PluginStatistics}, {@link PluginTraces}), and steers plugins
  * through {@link PluginControl} as {@code plugin:reload}, {@code stop} and {@code start} do: tests assert on
- * these facts, not on the shell's layout, which ShellIT checks.
+ * these facts, not on the shell's tables, which only tests of the shell itself (ShellIT) should depend on.
  */
 final class PluginFacts {
     private PluginFacts() {
