@@ -162,8 +162,8 @@ class ChaosSoakIT extends ServerWithPluginFolder {
         int expected = lastConfig;
         await("the last configuration written is the one in force", () -> greeterAnswer("configured").equals("value " + expected));
         // the deletes above reach the deployer after its debounce: awaited, not assumed
-        await("removed bad files are forgotten", () -> atrium.execute("plugin:deploys").output().lines()
-                .noneMatch(l -> l.startsWith("bad-")));
+        await(() -> "removed bad files are forgotten: " + PluginFacts.folder(atrium), () -> PluginFacts.files(atrium).stream()
+                .noneMatch(f -> f.file().startsWith("bad-")));
         // a reload's old process drains, then ends: wait for that, then any extra child is a leak
         await(() -> "as many child processes as before: " + before.children() + ", now: " + ResourceSnapshot.liveChildren(),
                 Duration.ofSeconds(20), Duration.ofMillis(100), () -> ResourceSnapshot.liveChildren().size() == before.children().size());

@@ -131,21 +131,13 @@ class DeployIT {
         }
     }
 
-    /** The plugin:deploys row of a file, split into its columns. */
-    String[] row(String file) {
-        for (String line : atrium.execute("plugin:deploys").output().lines().toList()) {
-            if (line.startsWith(file + "  ")) {
-                return line.substring(file.length()).strip().split("\\s{2,}");
-            }
-        }
-        return null;
+    /** The plugin folder's row of a file, or null when it does not list it. */
+    io.atrium.api.PluginFolder.File row(String file) {
+        return PluginFacts.file(atrium, file).orElse(null);
     }
 
     void awaitState(String file, String state) throws InterruptedException {
-        await(() -> file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
-            String[] r = row(file);
-            return r != null && r[2].equals(state);
-        });
+        await(() -> file + " is " + state + " in\n" + PluginFacts.folder(atrium), () -> state.equals(PluginFacts.fileState(atrium, file)));
     }
 
     Bundle bundle(String bsn) {
@@ -163,7 +155,8 @@ class DeployIT {
         drop(v1, folder, "live.jar");
         await("the dropped plugin answers", () -> "Hi, x".equals(greet("live")));
         long id = bundle("test.live").getBundleId();
-        assertEquals("bundle  test.live 1.0.0  active  " + id, String.join("  ", Arrays.copyOf(row("live.jar"), 4)));
+        var live = row("live.jar");
+        assertEquals(List.of("bundle", "test.live 1.0.0", "active", id), List.of(live.kind(), live.target(), live.state(), live.bundleId()));
 
         drop(v2, folder, "live.jar"); // replaced: the same bundle is updated in place
         await("the new version answers", () -> "Hello, x".equals(greet("live")));
@@ -172,7 +165,8 @@ class DeployIT {
 
         drop(v3, folder, "live-3.jar"); // a second file with the same bundle is refused while the first is there
         awaitState("live-3.jar", "refused");
-        assertTrue(row("live-3.jar")[4].contains("which live.jar (version 2.0.0) already provides; remove one of the two files"));
+        assertTrue(row("live-3.jar").detail().contains("which live.jar (version 2.0.0) already provides; remove one of the two files"),
+                row("live-3.jar").detail());
         Files.delete(folder.resolve("live.jar")); // ... and takes over, as an update, once the first is gone
         await("the third version answers", () -> "Howdy, x".equals(greet("live")));
         assertEquals(id, bundle("test.live").getBundleId());
@@ -181,7 +175,7 @@ class DeployIT {
         Files.delete(folder.resolve("live-3.jar"));
         await("the plugin is gone", () -> bundle("test.live") == null);
         assertEquals(null, greet("live"));
-        assertEquals("the plugin folder is empty\n", atrium.execute("plugin:deploys").output());
+        assertEquals(List.of(), PluginFacts.files(atrium));
     }
 
     /** Other bundles see a plugin only through its facade: neither in lookups nor in service events. */
@@ -303,8 +297,7 @@ class DeployIT {
         assertEquals(0, installed.status(), installed.output());
         assertTrue(installed.output().matches("installed test\\.shell 1\\.0\\.0 \\[\\d+]: active\n"), installed.output());
         assertEquals("One, x", greet("shell"));
-        String deploys = atrium.execute("plugin:deploys").output();
-        assertTrue(deploys.contains(jar.toString()) && deploys.contains("io.atrium.sample.greeter.jar"), deploys);
+        assertTrue(row(jar.toString()) != null && row("io.atrium.sample.greeter.jar") != null, PluginFacts.folder(atrium));
 
         Files.copy(TestPlugins.dsGreeter(work, "test.shell", "1.1.0", "shell", "Two"), jar, StandardCopyOption.REPLACE_EXISTING);
         CommandResult updated = atrium.execute("plugin:update shell");
@@ -317,10 +310,10 @@ class DeployIT {
         assertEquals("Hello, x!", greet("english"));
 
         bundle("io.atrium.sample.greeter").stop(); // an operator's stop, outside the deployer
-        assertEquals("stopped", row("io.atrium.sample.greeter.jar")[2]);
+        assertEquals("stopped", row("io.atrium.sample.greeter.jar").state());
         assertEquals(null, greet("english"));
         assertEquals(0, atrium.execute("plugin:reload io.atrium.sample.greeter").status());
-        assertEquals("active", row("io.atrium.sample.greeter.jar")[2]);
+        assertEquals("active", row("io.atrium.sample.greeter.jar").state());
         assertEquals("Hello, x!", greet("english"));
 
         CommandResult refused = atrium.execute("plugin:uninstall english");
@@ -359,7 +352,7 @@ class DeployIT {
             out.flush();
             Thread.sleep(700);
             assertEquals("Old, x", greet("slow"), "the half-written file changes nothing");
-            assertEquals("waiting", row("slow.jar")[2], "it is waited for");
+            assertEquals("waiting", row("slow.jar").state(), "it is waited for");
             out.write(next, next.length / 2, next.length - next.length / 2);
         }
         await("the complete file updates the plugin", () -> "New, x".equals(greet("slow")));
@@ -388,8 +381,8 @@ class DeployIT {
         start();
         assertEquals("Bonjour, x", greet("french"));
         assertEquals("Hallo, x", greet("german"));
-        String deploys = atrium.execute("plugin:deploys").output();
-        assertTrue(deploys.contains("greeter.each~fr.cfg") && deploys.contains("greeter.each~fr "), deploys);
+        var fr = row("greeter.each~fr.cfg");
+        assertEquals(List.of("config", "greeter.each~fr"), List.of(fr.kind(), fr.target()), PluginFacts.folder(atrium));
 
         Files.delete(folder.resolve("greeter.each~de.json"));
         await("deleting a factory configuration's file removes its component", () -> greet("german") == null);
@@ -420,7 +413,7 @@ class DeployIT {
 
         atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start(); // nothing changed: nothing happens
         assertEquals(b, bundle("test.b").getBundleId());
-        assertEquals(3, atrium.execute("plugin:deploys").output().lines().count());
+        assertEquals(List.of("b.jar", "c.jar"), PluginFacts.files(atrium).stream().map(io.atrium.api.PluginFolder.File::file).toList());
     }
 
     @Test
@@ -500,13 +493,13 @@ import java.util.function.UnaryOperator;
 
         for (var e : expected.entrySet()) {
             awaitState(e.getKey(), "refused");
-            String detail = row(e.getKey())[row(e.getKey()).length - 1];
+            String detail = row(e.getKey()).detail();
             assertTrue(detail.startsWith(e.getValue()), e.getKey() + ": " + detail);
         }
 
         drop(TestPlugins.greeterPlugin(work, "test.v2", "future", TestPlugins.api(work, "2.0.0")), folder, "v2.jar");
         awaitState("v2.jar", "unresolved");
-        assertTrue(row("v2.jar")[4].contains("needs package io.atrium.api.greeting [2.0.0,3.0.0)"), row("v2.jar")[4]);
+        assertTrue(row("v2.jar").detail().contains("needs package io.atrium.api.greeting [2.0.0,3.0.0)"), row("v2.jar").detail());
 
         drop(TestPlugins.bundle(work, "test.boom", "1.0.0", Map.of("test.boom.Boom", """
                 package test.boom;
@@ -516,7 +509,7 @@ import java.util.function.UnaryOperator;
                 }
                 """), Map.of("Bundle-Activator", "test.boom.Boom")), folder, "activator-throws.jar");
         awaitState("activator-throws.jar", "failed");
-        assertEquals("failed to start: IllegalStateException: boom at start", row("activator-throws.jar")[4]);
+        assertEquals("failed to start: IllegalStateException: boom at start", row("activator-throws.jar").detail());
 
         drop(TestPlugins.bundle(work, "test.dsthrows", "1.0.0", Map.of("test.dsthrows.D", """
                 package test.dsthrows;
@@ -525,8 +518,8 @@ import java.util.function.UnaryOperator;
                 public class D { @Activate void activate() { throw new IllegalStateException("no database"); } }
                 """), Map.of()), folder, "ds-throws.jar");
         awaitState("ds-throws.jar", "active");
-        await("the failed component is a problem", () -> atrium.execute("plugin:problems").output()
-                .contains("component test.dsthrows.D failed to activate"));
+        await(() -> "the failed component is a problem: " + atrium.registry().problems(), () -> PluginFacts.problem(atrium, "test.dsthrows")
+                .map(p -> p.reason().contains("component test.dsthrows.D failed to activate")).orElse(false));
 
         drop(good, folder, "ünïcode plugin — ok.jar");
         await("a file name with spaces and non-ASCII characters deploys", () -> "Good, x".equals(greet("good")));
@@ -542,11 +535,12 @@ import java.util.function.UnaryOperator;
         for (String file : expected.keySet()) {
             assertTrue(Files.exists(folder.resolve(file), java.nio.file.LinkOption.NOFOLLOW_LINKS), file + " was left where it is");
         }
-        String problems = atrium.execute("plugin:problems").output();
-        assertTrue(problems.contains("test.v2 (version 1.0.0"), problems);
-        assertTrue(problems.contains("test.boom (version 1.0.0"), problems);
-        assertTrue(problems.lines().noneMatch(l -> l.startsWith("io.atrium.sample")), "the samples are no problem: " + problems);
-        assertTrue(problems.contains("empty.jar (plugin folder): is not a valid jar: the file is empty"), "refused files are problems: " + problems);
+        List<io.atrium.api.PluginProblem> problems = atrium.registry().problems();
+        assertTrue(PluginFacts.problem(atrium, "test.v2").map(p -> p.source().startsWith("version 1.0.0")).orElse(false), problems.toString());
+        assertTrue(PluginFacts.problem(atrium, "test.boom").map(p -> p.source().startsWith("version 1.0.0")).orElse(false), problems.toString());
+        assertTrue(problems.stream().noneMatch(p -> p.plugin().startsWith("io.atrium.sample")), "the samples are no problem: " + problems);
+        assertTrue(PluginFacts.problem(atrium, "empty.jar").map(p -> p.source().equals("plugin folder")
+                && p.reason().startsWith("is not a valid jar: the file is empty")).orElse(false), "refused files are problems: " + problems);
     }
 
     private static void write(Path folder, String name, byte[] bytes, FileTime mtime) throws Exception {

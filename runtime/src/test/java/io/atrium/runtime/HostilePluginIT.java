@@ -67,26 +67,17 @@ class HostilePluginIT {
                 """.formatted(pkg, name, ms)), Map.of());
     }
 
-    /** The plugin:deploys row of a file: kind, target, state, bundle, detail. */
-    private String[] row(String file) {
-        for (String line : atrium.execute("plugin:deploys").output().lines().toList()) {
-            if (line.startsWith(file + "  ")) {
-                return line.substring(file.length()).strip().split("\\s{2,}");
-            }
-        }
-        return null;
+    /** The plugin folder's row of a file, or null when it does not list it. */
+    private io.atrium.api.PluginFolder.File row(String file) {
+        return PluginFacts.file(atrium, file).orElse(null);
     }
 
     private String detail(String file) {
-        String[] r = row(file);
-        return r == null ? null : r[r.length - 1];
+        return PluginFacts.detail(atrium, file);
     }
 
     private void awaitState(String file, String state) throws InterruptedException {
-        await(() -> file + " is " + state + " in\n" + atrium.execute("plugin:deploys").output(), () -> {
-            String[] r = row(file);
-            return r != null && r[2].equals(state);
-        });
+        await(() -> file + " is " + state + " in\n" + PluginFacts.folder(atrium), () -> state.equals(state(file)));
     }
 
     /** A jar of nothing but a manifest with these headers. */
@@ -237,7 +228,7 @@ class HostilePluginIT {
         await("the first is gone", () -> java.util.Arrays.stream(atrium.bundleContext().getBundles())
                 .noneMatch(b -> "test.first".equals(b.getSymbolicName())));
         assertTrue(atrium.service(Greeter.class, "first").isEmpty());
-        assertEquals("test.second 1.0.0", row("p.jar")[1]);
+        assertEquals("test.second 1.0.0", row("p.jar").target());
     }
 
     @Test
@@ -282,8 +273,8 @@ class HostilePluginIT {
                 + " bytes, more than the 1048576 a configuration or manifest may be (framework property atrium.deploy.maxTextBytes)",
                 detail("test.big.json"));
         assertTrue(detail("test.noise.cfg").startsWith("is not a text file: "), detail("test.noise.cfg"));
-        assertEquals("test.ok", row("test.ok.cfg")[1]);
-        assertEquals("-", row("test.big.json")[1], "never made a configuration");
+        assertEquals("test.ok", row("test.ok.cfg").target());
+        assertEquals("", row("test.big.json").target(), "never made a configuration");
     }
 
     @Test
@@ -299,10 +290,10 @@ class HostilePluginIT {
         assertEquals("starting", state("drowsy.jar"));
         await("the deadline is reported", () -> detail("sleepy.jar").startsWith("its activator has not returned after ")
                 && detail("drowsy.jar").startsWith("its components are still activating after "));
-        String list = atrium.execute("plugin:list").output();
-        assertTrue(list.contains("test.sleepy") && list.contains("starting"), list);
-        String problems = atrium.execute("plugin:problems").output();
-        assertTrue(problems.contains("its activator has not returned after"), problems);
+        assertEquals(0, atrium.execute("plugin:list").status(), "the shell answers meanwhile");
+        assertEquals(io.atrium.api.PluginState.STARTING, PluginFacts.state(atrium, "test.sleepy"), atrium.registry().plugins().toString());
+        assertTrue(String.valueOf(PluginFacts.reason(atrium, "test.sleepy")).contains("its activator has not returned after"),
+                atrium.registry().problems().toString());
         await("both become active once their starts return", () -> "active".equals(state("sleepy.jar"))
                 && atrium.service(Greeter.class, "drowsy").isPresent());
         assertEquals("Slowly, x", atrium.service(Greeter.class, "drowsy").orElseThrow().greet("x"));
@@ -321,8 +312,7 @@ class HostilePluginIT {
     }
 
     private String state(String file) {
-        String[] r = row(file);
-        return r == null ? null : r[2];
+        return PluginFacts.fileState(atrium, file);
     }
 
     /** bin/atrium run as a user runs it, with these arguments: status and all it printed. */
@@ -454,11 +444,10 @@ class HostilePluginIT {
                 drop(TestPlugins.dsGreeter(work, "test.busy", "1." + v + ".0", "busy", greeting), folder, "busy.jar");
                 await("version " + v + " answers", () -> (greeting + ", x").equals(atrium.service(Greeter.class, "busy").orElseThrow().greet("x")));
                 if (v % 3 == 0) {
-                    CommandResult reload = atrium.execute("plugin:reload busy");
-                    assertEquals(0, reload.status(), reload.output() + atrium.execute("plugin:list").output() + atrium.execute("plugin:deploys").output());
+                    org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> PluginFacts.reload(atrium, "busy"),
+                            () -> atrium.registry().plugins() + "\n" + PluginFacts.folder(atrium));
                     if (python) {
-                        CommandResult reloadProcess = atrium.execute("plugin:reload python-greeter");
-                        assertEquals(0, reloadProcess.status(), reloadProcess.output());
+                        PluginFacts.reload(atrium, "python-greeter");
                     }
                 }
             }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.CallSpan;
+import io.atrium.api.CallStatistics;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginTimeoutException;
@@ -23,7 +25,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Every plugin call counted and timed at one point, whatever its transport, read back over real HTTP and in the shell. */
+/** Every plugin call counted and timed at one point, whatever its transport, read back over real HTTP and through the API's services. */
 class ObservabilityIT extends ServerWithPluginFolder {
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -35,6 +37,12 @@ class ObservabilityIT extends ServerWithPluginFolder {
     HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(endpoint().resolve(path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A plugin method's numbers as plugin:stats shows them: the plugin's transport, then calls, errors, timeouts and crashes. */
+    List<Object> statsRow(String plugin, String method) {
+        CallStatistics s = PluginFacts.calls(atrium, plugin, method).orElseThrow(() -> new AssertionError(plugin + "." + method + " was never called"));
+        return List.of(PluginFacts.plugin(atrium, plugin).orElseThrow().transportId(), s.calls(), s.count("error"), s.count("timeout"), s.count("crash"));
     }
 
     void wasm(String name, Path module, String fields) throws Exception {
@@ -99,7 +107,7 @@ class ObservabilityIT extends ServerWithPluginFolder {
         // lifecycle: installs (in-process and transports), the process plugin's crash and its restart, a reload
         await("moody is back after its crash", () -> atrium.registry().plugin("moody")
                 .map(p -> p.state() == io.atrium.api.PluginState.ACTIVE).orElse(false));
-        assertEquals(0, atrium.execute("plugin:reload english").status());
+        assertEquals(io.atrium.api.PluginState.ACTIVE, PluginFacts.reload(atrium, "english"));
         String lifecycle = get("/metrics").body();
         assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"install\",plugin=\"uzbek\"}", 1);
         assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"install\",plugin=\"moody\"}", 1);
@@ -111,11 +119,15 @@ class ObservabilityIT extends ServerWithPluginFolder {
         assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"stop\",plugin=\"english\"}", 1);
         assertCount(lifecycle, "plugin_lifecycle_events_total{event=\"start\",plugin=\"english\"}", 1);
 
-        String stats = atrium.execute("plugin:stats").output();
-        assertTrue(Pattern.compile("(?m)^english\\s+greet\\s+in-process\\s+2\\s+0\\s+0\\s+0\\s+\\S+ [µm]s\\s+\\S+ [µm]s$").matcher(stats).find(), stats);
-        assertTrue(Pattern.compile("(?m)^moody\\s+greet\\s+process\\s+4\\s+1\\s+1\\s+1\\s").matcher(stats).find(), stats);
-        assertTrue(Pattern.compile("(?m)^wasm-trap\\s+greet\\s+wasm\\s+1\\s+0\\s+0\\s+1\\s").matcher(stats).find(), stats);
-        assertTrue(Pattern.compile("(?m)^uzbek\\s+-\\s+in-process\\s+0\\s+0\\s+0\\s+0\\s+-\\s+-$").matcher(stats).find(), stats);
+        assertEquals(List.of("in-process", 2L, 0L, 0L, 0L), statsRow("english", "greet"));
+        CallStatistics englishGreet = PluginFacts.calls(atrium, "english", "greet").orElseThrow();
+        assertTrue(!Double.isNaN(englishGreet.p50Millis()) && !Double.isNaN(englishGreet.p99Millis()), englishGreet.toString());
+        assertEquals(List.of("process", 4L, 1L, 1L, 1L), statsRow("moody", "greet"));
+        assertEquals(List.of("wasm", 1L, 0L, 0L, 1L), statsRow("wasm-trap", "greet"));
+        assertEquals("in-process", PluginFacts.plugin(atrium, "uzbek").orElseThrow().transportId(), "listed, though never called");
+        assertEquals(0, PluginFacts.calls(atrium, "uzbek").calls());
+        assertTrue(PluginFacts.calls(atrium, "uzbek", "greet").isEmpty());
+        // the shell's own: a name it does not know, and one plugin's rows only
         assertEquals("Error: unknown plugin 'nobody'\n", atrium.execute("plugin:stats nobody").output());
         assertTrue(atrium.execute("plugin:stats english").output().lines().count() == 2);
     }
@@ -146,10 +158,10 @@ class ObservabilityIT extends ServerWithPluginFolder {
                 assertEquals(p99, p.getAsJsonObject().get("p99Ms").getAsDouble(), 1e-9, "its one method's numbers are the plugin's");
             }
         }
-        String stats = atrium.execute("plugin:stats sleeper").output();
-        var row = Pattern.compile("(?m)^sleeper\\s+greet\\s+process\\s+4\\s+0\\s+4\\s+0\\s+(\\S+) ms\\s+(\\S+) ms$").matcher(stats);
-        assertTrue(row.find(), stats);
-        assertTrue(Double.parseDouble(row.group(2)) <= slowest + 0.005, "the shell's p99, rounded to 10 µs: " + stats);
+        assertEquals(List.of("process", 4L, 0L, 4L, 0L), statsRow("sleeper", "greet"));
+        CallStatistics stats = PluginFacts.calls(atrium, "sleeper", "greet").orElseThrow();
+        assertTrue(300 <= stats.p50Millis() && stats.p50Millis() <= stats.p99Millis() && stats.p99Millis() <= slowest,
+                "PluginStatistics: " + stats + ", the slowest call seen here " + slowest + " ms");
     }
 
     @Test
@@ -201,21 +213,22 @@ class ObservabilityIT extends ServerWithPluginFolder {
         assertEquals("Hello, W!", wasmGreeter.greet("W"));
         assertThrows(PluginCrashedException.class, () -> wasmTrap.greet("x"));
 
-        String out = atrium.execute("plugin:traces").output();
-        List<String[]> spans = out.lines().skip(1).map(l -> l.split("\\s{2,}", 9)).toList(); // columns: 2+ spaces
+        List<CallSpan> spans = PluginFacts.traces(atrium);
+        String out = spans.toString();
         assertEquals(7, spans.size(), out);
-        List<String> seen = spans.stream().map(s -> s[3] + " " + s[5] + " " + s[6]).toList();
+        List<String> seen = spans.stream().map(s -> s.plugin() + " " + s.transport() + " " + s.status()).toList();
         assertEquals(List.of("english in-process success", "tracer process success", "tracer process error",
                 "tracer process timeout", "tracer process crash", "wasm-greeter wasm success", "wasm-trap wasm crash"), seen, out);
-        assertEquals("-", spans.get(0)[2], "a call from no trace begins one");
-        String[] traced = spans.get(1);
+        assertEquals(null, spans.get(0).parentSpanId(), "a call from no trace begins one");
+        assertTrue(spans.stream().allMatch(s -> s.method().equals("greet")), out);
+        CallSpan traced = spans.get(1);
         // the plugin got the host span's context: same trace, the call's span as parent, sampled
-        assertEquals("00-" + traced[0] + "-" + traced[1] + "-01", traceparent);
-        assertEquals(32, traced[0].length());
-        assertEquals(16, traced[1].length());
-        assertTrue(spans.get(2)[8].startsWith("plugin 'tracer': call 2 failed: boom"), spans.get(2)[8]);
-        assertTrue(spans.get(3)[8].startsWith("plugin 'tracer': greet did not answer within 500 ms"), spans.get(3)[8]);
-        assertTrue(spans.get(6)[8].contains("trapped"), spans.get(6)[8]);
+        assertEquals("00-" + traced.traceId() + "-" + traced.spanId() + "-01", traceparent);
+        assertTrue(traced.traceId().matches("[0-9a-f]{32}"), traced.traceId());
+        assertTrue(traced.spanId().matches("[0-9a-f]{16}"), traced.spanId());
+        assertTrue(spans.get(2).error().startsWith("plugin 'tracer': call 2 failed: boom"), spans.get(2).error());
+        assertTrue(spans.get(3).error().startsWith("plugin 'tracer': greet did not answer within 500 ms"), spans.get(3).error());
+        assertTrue(spans.get(6).error().contains("trapped"), spans.get(6).error());
     }
 
     @Test
@@ -229,7 +242,7 @@ class ObservabilityIT extends ServerWithPluginFolder {
         drop("io.atrium.tracing.cfg", "sampleRatio = 0\n");
         await("the sampler is applied", () -> {
             english.greet("s");
-            return atrium.execute("plugin:traces").output().lines().count() == 1;
+            return PluginFacts.traces(atrium).isEmpty();
         });
         String context = ctx.greet("x");
         assertTrue(context.matches("\\{'traceparent': '00-[0-9a-f]{32}-[0-9a-f]{16}-00', 'tracestate': None\\}"),

@@ -1,12 +1,16 @@
 package io.atrium.runtime;
 
 import static io.atrium.runtime.DeployIT.await;
+import static io.atrium.runtime.PluginFacts.file;
+import static io.atrium.runtime.PluginFacts.folder;
+import static io.atrium.runtime.PluginFacts.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.Capability;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginRegistry;
@@ -50,8 +54,14 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         return logs.contains(fragment);
     }
 
-    String problems() {
-        return atrium.execute("plugin:problems").output();
+    /** Whether the plugin's problem comes from its manifest and its reason starts with {@code reason}. */
+    boolean problem(String name, String reason) {
+        return PluginFacts.problem(atrium, name).map(p -> p.source().equals(name + ".plugin.json") && p.reason().startsWith(reason)).orElse(false);
+    }
+
+    /** The folder's row of a file without its bundle id (none, or the transport's), for comparing it whole. */
+    List<String> row(String file) {
+        return file(atrium, file).map(f -> List.of(f.kind(), f.target(), f.state(), f.detail())).orElse(List.of());
     }
 
     // ------------------------------------------------------------------ tests
@@ -74,14 +84,11 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         assertEquals("python-greeter.plugin.json", d.source());
         assertTrue(d.capabilities().toString().contains("style;version=2"), d.capabilities().toString());
 
-        assertTrue(atrium.execute("plugin:list").output().lines()
-                .anyMatch(l -> l.matches("python-greeter\\s+1\\.0\\.0\\s+Greeter\\s+process\\s+active\\s+python-greeter\\.plugin\\.json.*")),
-                atrium.execute("plugin:list").output());
+        assertEquals(Greeter.class.getName(), d.contract());
         assertEquals("Salom, Shell!\n", atrium.execute("plugin:call python-greeter greet Shell").output());
         long pid = pid("python-greeter");
         assertTrue(ProcessHandle.of(pid).isPresent(), "the plugin's process runs: " + pid);
-        assertTrue(atrium.execute("plugin:deploys").output().contains("python-greeter.plugin.json  process  python-greeter 1.0.0  active"),
-                atrium.execute("plugin:deploys").output());
+        assertEquals(List.of("process", "python-greeter 1.0.0", "active", ""), row("python-greeter.plugin.json"), folder(atrium));
 
         Files.delete(folder.resolve("python-greeter.plugin.json"));
         await("the plugin is gone", () -> registry().plugin("python-greeter").isEmpty());
@@ -98,8 +105,8 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Files.copy(ex.resolve("greeter.py"), folder.resolve("greeter.py"));
         manifest("python-greeter", Files.readString(ex.resolve("python-greeter.plugin.json"))
                 .replace("\"config\"", "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + SDK + "\"},\n  \"config\""));
-        await("the manifest waits for its transport", () -> atrium.execute("plugin:deploys").output().lines()
-                .anyMatch(l -> l.matches("python-greeter\\.plugin\\.json +process +- +waiting +- +waits for its transport \\(process\\)")));
+        await(() -> "the manifest waits for its transport: " + folder(atrium), () -> new io.atrium.api.PluginFolder.File("python-greeter.plugin.json",
+                "process", "", "waiting", -1, "waits for its transport (process)").equals(file(atrium, "python-greeter.plugin.json").orElse(null)));
         transport.start();
         assertEquals("Hello, World!", greeter("python-greeter").greet("World"));
     }
@@ -238,7 +245,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
 
         long second = pid("forked");
         long reloaded = spawned(greeter("forked"));
-        assertEquals("reloaded forked: active\n", atrium.execute("plugin:reload forked").output());
+        assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "forked"));
         await("the child of the reloaded plugin's old process is gone", () -> gone(reloaded) && gone(second));
 
         long last = spawned(greeter("forked"));
@@ -304,13 +311,11 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         // maxRestarts 2: two crashes are restarted, the third fails it
         assertTrue(logged("restarting in 50 ms (crash 1 of 2 allowed within 60 s)"), String.join("\n", log));
         assertTrue(logged("restarting in 100 ms (crash 2 of 2 allowed within 60 s)"), String.join("\n", log));
-        String problems = problems();
-        assertTrue(problems.contains("doomed (doomed.plugin.json): crashed 3 times within 60 s; last: exited with status 7"), problems);
-        assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.startsWith("doomed") && l.contains(" failed ")),
-                atrium.execute("plugin:list").output());
-        assertTrue(atrium.execute("plugin:deploys").output().lines().anyMatch(l -> l.matches(
-                "doomed\\.plugin\\.json\\s+process\\s+doomed 1\\.0\\.0\\s+failed\\s+-\\s+crashed 3 times within 60 s; last: .*")),
-                atrium.execute("plugin:deploys").output());
+        assertTrue(problem("doomed", "crashed 3 times within 60 s; last: exited with status 7"), registry().problems().toString());
+        assertEquals(PluginState.FAILED, state("doomed"));
+        var doomed = file(atrium, "doomed.plugin.json").orElseThrow();
+        assertTrue(doomed.kind().equals("process") && doomed.target().equals("doomed 1.0.0") && doomed.state().equals("failed")
+                && doomed.bundleId() == -1 && doomed.detail().startsWith("crashed 3 times within 60 s; last: "), doomed.toString());
         assertEquals("Error: plugin 'doomed' is failed, not callable now: crashed 3 times within 60 s; last: exited with status 7; "
                 + "last stderr line: 'cannot start: no database', before its handshake\n", atrium.execute("plugin:call doomed greet x").output());
     }
@@ -380,12 +385,13 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Thread.sleep(300);
         helperPlugin("stylish", "return who", "");
         await("the plugin is refused", () -> state("stylish") == PluginState.FAILED);
-        assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability style;version=3, which the configuration "
-                + "io.atrium.capabilities requires of every Greeter"), problems());
+        assertTrue(problem("stylish", "lacks the capability style;version=3, which the configuration "
+                + "io.atrium.capabilities requires of every Greeter"), registry().problems().toString());
         // a policy it satisfies launches it again, by itself
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
         assertEquals("z", greeter("stylish").greet("z"));
-        assertEquals("CAPABILITY  VERSION\ngreet       -\nconfig      -\nstyle       2\n", atrium.execute("plugin:caps stylish").output());
+        assertEquals(List.of(new Capability("greet", 0), new Capability("config", 0), new Capability("style", 2)),
+                registry().plugin("stylish").orElseThrow().capabilities());
         // and a stricter one refuses it while it runs: its service goes, its process ends, and the log says why, once a plugin
         helperPlugin("plain", "return who", "");
         assertEquals("p", greeter("plain").greet("p"));
@@ -393,7 +399,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         long plainPid = pid("plain");
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, shout\n");
         await("the running plugins are refused", () -> state("stylish") == PluginState.FAILED && state("plain") == PluginState.FAILED);
-        assertTrue(problems().contains("stylish (stylish.plugin.json): lacks the capability shout"), problems());
+        assertTrue(problem("stylish", "lacks the capability shout"), registry().problems().toString());
         assertTrue(atrium.service(Greeter.class, "stylish").isEmpty());
         await("its process ends", () -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
         for (var stopped : java.util.Map.of("stylish", pid, "plain", plainPid).entrySet()) {
@@ -428,7 +434,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
             callers.add(t);
         }
         Thread.sleep(200);
-        assertEquals("reloaded steady: active\n", atrium.execute("plugin:reload steady").output());
+        assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "steady"));
         long newPid = pid("steady");
         assertNotEquals(oldPid, newPid);
         await("the old process exits", () -> ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true));
@@ -464,7 +470,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 "nopath.plugin.json", "cannot be run: command 'no-such-command-x' is not on the PATH",
                 "notcontract.plugin.json", "names io.atrium.api.PluginRegistry, which is not a plugin contract",
                 "badlimit.plugin.json", "is not a valid process plugin manifest: field 'limits.callTimeoutMs': expected a whole number > 0, found -1");
-        expected.forEach((file, reason) -> await(() -> file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
+        expected.forEach((file, reason) -> await(() -> file + " is refused with: " + reason + "\n" + folder(atrium),
                 () -> logged("plugin file " + file + " " + reason)));
         helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
         assertEquals("fine", greeter("good").greet("x"));
@@ -490,7 +496,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     static final String GOOD = "\"cookie\": cookie, \"protocol\": 1, \"contract\": \"io.atrium.api.greeting.Greeter\"";
 
     void awaitRefused(String name, String reason) throws InterruptedException {
-        await(() -> name + " is refused with: " + reason + "\n" + problems(), () -> problems().contains(name + " (" + name + ".plugin.json): " + reason));
+        await(() -> name + " is refused with: " + reason + "\n" + registry().problems(), () -> problem(name, reason));
         assertEquals(PluginState.FAILED, state(name));
     }
 
@@ -511,7 +517,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         awaitRefused("impostor", "calls itself 'someone-else', but its manifest says 'impostor'");
         awaitRefused("promise", "does not declare the capability style;version=2 its manifest promises");
         awaitRefused("garbage", "sent 'Starting up, please wait...' instead of the handshake");
-        await("the silent plugin times out, is restarted and fails", () -> problems().contains("silent (silent.plugin.json): "));
+        await("the silent plugin times out, is restarted and fails", () -> problem("silent", ""));
         assertTrue(logged("plugin 'silent' sent no handshake within 300 ms; restarting in 100 ms"), String.join("\n", log));
         helperPlugin("good", "return 'fine'", ""); // the rest is undisturbed
         assertEquals("fine", greeter("good").greet("x"));
@@ -591,10 +597,10 @@ class ProcessPluginIT extends ServerWithPluginFolder {
 
         // a wrong pin is refused at deploy, in one line
         manifest("mispinned", manifest.formatted(SDK, "0".repeat(64)));
-        await("the wrong pin is refused", () -> atrium.execute("plugin:deploys").output().contains(
+        await(() -> "the wrong pin is refused: " + folder(atrium), () -> refused(atrium, "mispinned.plugin.json",
                 "is refused: pinned.py has SHA-256 " + pin + ", but the manifest pins " + "0".repeat(64) + ": not launched"));
         manifest("badpin", manifest.formatted(SDK, "12"));
-        await("a malformed pin is refused", () -> atrium.execute("plugin:deploys").output().contains(
+        await(() -> "a malformed pin is refused: " + folder(atrium), () -> refused(atrium, "badpin.plugin.json",
                 "field 'sha256': '12' is not a SHA-256 (64 hex digits)"));
 
         // the script is changed in place: the reload it triggers is refused, the verified process serves on
@@ -643,7 +649,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         manifest("escaping", """
                 {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["python3", "copied.py"],
                  "sha256": {"copied.py": "%s", "../elsewhere.py": "%s"}}""".formatted(scriptPin, scriptPin));
-        await("a pin outside the folder is refused", () -> atrium.execute("plugin:deploys").output().contains(
+        await(() -> "a pin outside the folder is refused: " + folder(atrium), () -> refused(atrium, "escaping.plugin.json",
                 "field 'sha256': '../elsewhere.py' is neither a file the command names [copied.py] nor a file in the plugin's folder"));
         // removed, the plugin's copies go with it
         Files.delete(folder.resolve("copied.plugin.json"));
@@ -784,8 +790,8 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Files.move(next, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         await("the new script answers", () -> "v2".equals(atrium.service(Greeter.class, "evolving").map(g -> g.greet("x")).orElse("")));
         await("the old process exits", () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
-        assertTrue(atrium.execute("plugin:deploys").output().lines().anyMatch(l -> l.matches("evolving\\.py\\s+other\\s+-\\s+ignored\\s+-\\s+used by evolving\\.plugin\\.json")),
-                atrium.execute("plugin:deploys").output());
+        assertEquals(new io.atrium.api.PluginFolder.File("evolving.py", "other", "", "ignored", -1, "used by evolving.plugin.json"),
+                file(atrium, "evolving.py").orElse(null));
     }
 
     @Test

@@ -54,19 +54,16 @@ class SignerChainIT extends ServerWithPluginFolder {
         }
     }
 
+    /** The folder's files, for a failure's message. */
     String deploys() {
-        return atrium.execute("plugin:deploys").output();
+        return PluginFacts.folder(atrium);
     }
 
-    /** Waits until the file's deploy line says it was refused, and returns that line. */
+    /** Waits until the folder lists the file as refused by the trust policy, and returns why. */
     String refusal(String file) throws InterruptedException {
-        String[] line = new String[1];
-        await(file + " refused", () -> {
-            line[0] = deploys().lines().filter(l -> l.startsWith(file + " ") && l.contains("trust policy: enforce")).findFirst().orElse(null);
-            return line[0] != null;
-        });
+        await(() -> file + " refused: " + deploys(), () -> PluginFacts.refused(atrium, file, "trust policy: enforce"));
         assertTrue(atrium.service(Greeter.class, file.replace(".jar", "")).isEmpty(), file + " must not be installed");
-        return line[0];
+        return PluginFacts.detail(atrium, file);
     }
 
     Path bundle(String name) throws Exception {
@@ -88,7 +85,7 @@ class SignerChainIT extends ServerWithPluginFolder {
     void enforce(Path truststore, String more) throws Exception {
         drop("io.atrium.trust.cfg", "bundleSignatures = enforce\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n" + more);
         // the configuration arrives beside the deploys: an unsigned probe, changed until refused, says it is in force
-        for (int i = 0; !deploys().contains("probe.jar") || !deploys().contains("is not signed (trust policy: enforce)"); i++) {
+        for (int i = 0; !PluginFacts.refused(atrium, "probe.jar", "is not signed (trust policy: enforce)"); i++) {
             assertTrue(i < 300, "the trust policy never came into force: " + deploys());
             place(TestPlugins.dsGreeter(work, "t.probe", "1.0." + i, "probe", "Probe"), "probe.jar");
             Thread.sleep(50);

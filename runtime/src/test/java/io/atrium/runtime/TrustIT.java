@@ -1,6 +1,10 @@
 package io.atrium.runtime;
 
 import static io.atrium.runtime.DeployIT.await;
+import static io.atrium.runtime.PluginFacts.file;
+import static io.atrium.runtime.PluginFacts.files;
+import static io.atrium.runtime.PluginFacts.folder;
+import static io.atrium.runtime.PluginFacts.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,8 +68,19 @@ class TrustIT extends ServerWithPluginFolder {
         return out;
     }
 
+    /** The folder's files, for a failure's message. */
     String deploys() {
-        return atrium.execute("plugin:deploys").output();
+        return folder(atrium);
+    }
+
+    /** The file's reason for not being active, "" when the folder does not list it. */
+    String detail(String name) {
+        return file(atrium, name).map(io.atrium.api.PluginFolder.File::detail).orElse("");
+    }
+
+    /** Whether no file of the folder waits (to be written, or for its transport). */
+    boolean noneWaits() {
+        return files(atrium).stream().noneMatch(f -> f.state().equals("waiting"));
     }
 
     @Test
@@ -92,7 +107,7 @@ class TrustIT extends ServerWithPluginFolder {
                 && trust.matches("(?s).*trusted signer +CN=Trusted Plugin Author \\(until .*")
                 && trust.matches("(?s).*trusted signer +CN=Lapsed Author \\(until .*"), trust);
         place(TestPlugins.dsGreeter(work, "t.probe", "1.0.0", "probe", "Probe"), "probe.jar");
-        await("an unsigned bundle is refused", () -> deploys().contains("is not signed (trust policy: enforce)"));
+        await("an unsigned bundle is refused", () -> refused(atrium, "probe.jar", "is not signed (trust policy: enforce)"));
 
         Path good = signed(TestPlugins.dsGreeter(work, "t.good", "1.0.0", "good", "Good"), author, "author");
         place(good, "good.jar");
@@ -104,15 +119,15 @@ class TrustIT extends ServerWithPluginFolder {
         place(rewritten(goodThree, "partial.jar", true), "partial.jar");
 
         assertEquals("Good, x", greeter("good").greet("x"), "a bundle signed by a trusted key installs");
-        await(() -> "the four are judged: " + deploys(), () -> {
-            String now = deploys();
-            return List.of("strange.jar", "old.jar", "tampered.jar", "partial.jar").stream().allMatch(now::contains) && !now.contains("waiting");
-        });
+        await(() -> "the four are judged: " + deploys(), () -> List.of("strange.jar", "old.jar", "tampered.jar", "partial.jar").stream()
+                .allMatch(f -> file(atrium, f).isPresent()) && noneWaits());
         String d = deploys();
-        assertTrue(d.contains("is signed by CN=Someone Else, which the trust store does not trust (trust policy: enforce)"), d);
-        assertTrue(d.matches("(?s).*is signed by CN=Lapsed Author, whose certificate expired on \\d{4}-\\d\\d-\\d\\d \\(trust policy: enforce\\).*"), d);
-        assertTrue(d.contains("its signature does not match its content ("), d);
-        assertTrue(d.contains("is only partly signed: 1 of ") && d.contains("entries are not, e.g. extra/added.txt (trust policy: enforce)"), d);
+        assertTrue(refused(atrium, "strange.jar", "is signed by CN=Someone Else, which the trust store does not trust (trust policy: enforce)"), d);
+        assertTrue(refused(atrium, "old.jar", "") && detail("old.jar")
+                .matches(".*is signed by CN=Lapsed Author, whose certificate expired on \\d{4}-\\d\\d-\\d\\d \\(trust policy: enforce\\)"), d);
+        assertTrue(refused(atrium, "tampered.jar", "its signature does not match its content ("), d);
+        assertTrue(refused(atrium, "partial.jar", "is only partly signed: 1 of ")
+                && detail("partial.jar").contains("entries are not, e.g. extra/added.txt (trust policy: enforce)"), d);
         for (String refused : List.of("strange", "old", "tampered", "partial", "probe")) {
             assertTrue(atrium.service(Greeter.class, refused).isEmpty(), refused + " must not be installed");
         }
@@ -144,14 +159,13 @@ class TrustIT extends ServerWithPluginFolder {
         place(hidden, "hidden.jar");
 
         assertEquals("Both, x", greeter("both").greet("x"), "a bundle a trusted key signed whole installs, whoever else signed it");
-        await("the entry only the stranger signed is refused", () -> deploys().contains("is only partly signed by a trusted key: 1 of "));
-        String d = deploys();
-        assertTrue(d.contains("entries are not, e.g. extra/added.txt (it is signed by CN=Someone Else, which the trust store does not trust)"
-                + " (trust policy: enforce)"), d);
+        await("the entry only the stranger signed is refused", () -> refused(atrium, "more.jar", "is only partly signed by a trusted key: 1 of "));
+        assertTrue(detail("more.jar").contains("entries are not, e.g. extra/added.txt (it is signed by CN=Someone Else, which the trust store "
+                + "does not trust) (trust policy: enforce)"), deploys());
         assertTrue(atrium.service(Greeter.class, "more").isEmpty(), "more must not be installed");
-        await("the hidden entry is refused", () -> deploys().contains("hidden.jar"));
-        assertTrue(deploys().contains("has bytes no entry accounts for before its entry t/hidden/Evil.class; what a reader going entry by entry"
-                + " sees is not what the framework loads"), deploys());
+        await("the hidden entry is refused", () -> file(atrium, "hidden.jar").isPresent());
+        assertTrue(refused(atrium, "hidden.jar", "has bytes no entry accounts for before its entry t/hidden/Evil.class; what a reader going "
+                + "entry by entry sees is not what the framework loads"), deploys());
         assertTrue(atrium.service(Greeter.class, "hidden").isEmpty(), "hidden must not be installed");
     }
 
@@ -184,7 +198,7 @@ class TrustIT extends ServerWithPluginFolder {
     void thePolicyCanRequireProcessAndWasmPluginsToPinTheirFiles() throws Exception {
         drop("io.atrium.trust.cfg", "requirePins = process,wasm\n");
         // the transports receive the configuration beside the core: a probe, changed until refused, tells when it has arrived
-        for (int i = 0; !deploys().contains("requires process plugins to"); i++) {
+        for (int i = 0; !refused(atrium, "probe.plugin.json", "requires process plugins to"); i++) {
             assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
             Thread.sleep(50);
@@ -192,12 +206,10 @@ class TrustIT extends ServerWithPluginFolder {
         helperPlugin("loose", "return 'loose'", "");
         Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
         drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
-        await("both are refused", () -> {
-            String d = deploys();
-            return d.contains("is refused: it pins none of its files (field sha256), and the trust policy (io.atrium.trust requirePins) "
-                    + "requires process plugins to") && d.contains("is refused: it does not pin its module (field sha256), and the trust "
-                    + "policy (io.atrium.trust requirePins) requires wasm plugins to");
-        });
+        await(() -> "both are refused: " + deploys(), () -> refused(atrium, "loose.plugin.json", "is refused: it pins none of its files "
+                + "(field sha256), and the trust policy (io.atrium.trust requirePins) requires process plugins to")
+                && refused(atrium, "loosewasm.wasm.json", "is refused: it does not pin its module (field sha256), and the trust "
+                + "policy (io.atrium.trust requirePins) requires wasm plugins to"));
         // pinned, the same module is welcome
         String pin = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(WasmPluginIT.GREETER)));
@@ -209,7 +221,7 @@ class TrustIT extends ServerWithPluginFolder {
     @Test
     void requirePinsAsksThatWhatTheCommandRunsIsPinnedNotJustAnyFile() throws Exception {
         drop("io.atrium.trust.cfg", "requirePins = process\n");
-        for (int i = 0; !deploys().contains("requires process plugins to"); i++) { // changed until refused: the policy reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "probe.plugin.json", "requires process plugins to"); i++) { // changed until refused: the policy reaches the transport meanwhile
             assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
             Thread.sleep(50);
@@ -227,14 +239,12 @@ class TrustIT extends ServerWithPluginFolder {
         drop("inline.plugin.json", manifest.formatted("[\"sh\", \"-c\", \"exec python3 runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"", ""));
         drop("pypath.plugin.json", manifest.formatted("[\"python3\", \"runner.py\"]", "\"runner.py\": \"" + sha256(script) + "\"",
                 ", \"env\": {\"PYTHONPATH\": \".\"}"));
-        await(() -> "each is refused in one line naming what runs unpinned: " + deploys(), () -> {
-            String d = deploys();
-            return d.contains("readme.plugin.json") && d.contains("is refused: it runs runner.py, which it does not pin" + policy)
-                    && d.contains("is refused: it runs a module looked up by name (python3 -m pkg), not a file it pins" + policy)
-                    && d.contains("is refused: it runs code given on its command line (sh -c), not a file it pins" + policy)
-                    && d.contains("is refused: it sets PYTHONPATH (field env), through which an interpreter or the dynamic linker loads code "
-                    + "no pin covers" + policy);
-        });
+        await(() -> "each is refused in one line naming what runs unpinned: " + deploys(), () ->
+                refused(atrium, "readme.plugin.json", "is refused: it runs runner.py, which it does not pin" + policy)
+                && refused(atrium, "module.plugin.json", "is refused: it runs a module looked up by name (python3 -m pkg), not a file it pins" + policy)
+                && refused(atrium, "inline.plugin.json", "is refused: it runs code given on its command line (sh -c), not a file it pins" + policy)
+                && refused(atrium, "pypath.plugin.json", "is refused: it sets PYTHONPATH (field env), through which an interpreter or the dynamic "
+                + "linker loads code no pin covers" + policy));
         for (String refused : List.of("readme", "module", "inline", "pypath")) {
             assertTrue(atrium.service(Greeter.class, refused).isEmpty(), refused + " does not run");
         }
@@ -296,7 +306,8 @@ class TrustIT extends ServerWithPluginFolder {
         Path source = work.resolve("source.jar");
         Files.copy(signed(TestPlugins.dsGreeter(work, "t.upd", "1.0.0", "upd", "Signed"), author, "author"), source);
         String installed = atrium.execute("plugin:install " + source).output();
-        assertTrue(installed.startsWith("installed t.upd 1.0.0"), installed);
+        assertEquals("t.upd 1.0.0", file(atrium, source.toString()).map(io.atrium.api.PluginFolder.File::target).orElse(null),
+                installed + deploys());
         assertEquals("Signed, x", greeter("upd").greet("x"));
 
         // the source overwritten by an unsigned jar of the same bundle: plugin:update refuses it, in one line
@@ -334,9 +345,8 @@ class TrustIT extends ServerWithPluginFolder {
         atrium.execute("felix:start " + id);
         assertEquals(org.osgi.framework.Bundle.INSTALLED, atrium.bundleContext().getBundle(Long.parseLong(id)).getState());
         drop("some.evil.json", "{\"greeting\": \"hi\"}");
-        await("some.evil.json is read as a configuration", () -> deploys().lines()
-                .anyMatch(l -> l.startsWith("some.evil.json") && l.contains("config")));
-        assertTrue(!deploys().contains("waits for its transport (evil)"), deploys());
+        await("some.evil.json is read as a configuration", () -> file(atrium, "some.evil.json").map(f -> f.kind().equals("config")).orElse(false));
+        assertTrue(files(atrium).stream().noneMatch(f -> f.detail().contains("waits for its transport (evil)")), deploys());
     }
 
     @Test
@@ -352,7 +362,7 @@ class TrustIT extends ServerWithPluginFolder {
         String line = "WARNING bundle t.felixed 1.0.0 [" + id + "] from file:" + unsigned + " is not resolved: ";
         assertEquals(1, log.stream().filter(l -> l.startsWith(line) && l.endsWith(" (the framework's copy of it) is not signed (trust policy: enforce); "
                 + "it stays installed and none of its code runs")).count(), String.join("\n", log));
-        assertTrue(atrium.execute("plugin:problems").output().contains("is not signed (trust policy: enforce)"), atrium.execute("plugin:problems").output());
+        assertTrue(String.valueOf(PluginFacts.reason(atrium, "t.felixed")).contains("is not signed (trust policy: enforce)"), atrium.registry().problems().toString());
 
         // installed in place (reference:), the jar is judged where it lies
         atrium.execute("felix:uninstall " + id);
@@ -399,8 +409,7 @@ class TrustIT extends ServerWithPluginFolder {
         atrium = TestPlugins.builder().dataDir(work.resolve("data")).pluginDir(folder).start();
         atrium.awaitStarted(java.time.Duration.ofSeconds(30));
 
-        String row = deploys().lines().filter(l -> l.startsWith("cached.jar ")).findFirst().orElse("");
-        assertTrue(row.contains("refused") && row.contains(copy + " (the framework's copy of it) is not signed (trust policy: enforce)"), deploys());
+        assertTrue(refused(atrium, "cached.jar", copy + " (the framework's copy of it) is not signed (trust policy: enforce)"), deploys());
         assertTrue(atrium.service(Greeter.class, "cached").isEmpty(), "the replaced copy does not run");
         assertEquals(1, log.stream().filter(l -> l.startsWith("WARNING bundle t.cached 1.0.0 [") && l.contains(" is not resolved: " + copy)).count(),
                 String.join("\n", log));
@@ -417,8 +426,7 @@ class TrustIT extends ServerWithPluginFolder {
 
         enforce(); // warn -> enforce: the unsigned plugin that runs stops
         await("the unsigned plugin stops", () -> atrium.service(Greeter.class, "loose").isEmpty());
-        await(() -> "it is listed as refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("loose.jar ") && l.contains("refused")
-                && l.contains("is not signed (trust policy: enforce)")));
+        await(() -> "it is listed as refused: " + deploys(), () -> refused(atrium, "loose.jar", "is not signed (trust policy: enforce)"));
         assertEquals(1, log.stream().filter(l -> l.startsWith("WARNING plugin bundle t.loose 1.0.0 [") && l.contains("stopped by the changed trust policy: ")
                 && l.endsWith("is not signed (trust policy: enforce)")).count(), String.join("\n", log));
         assertEquals("Vouched, y", greeter("vouched").greet("y"), "what the trust store vouches for runs on");
@@ -432,22 +440,20 @@ class TrustIT extends ServerWithPluginFolder {
         drop("io.atrium.trust.cfg", "requirePins = process\ntransports = bundle, process\n");
         String unpinned = "is refused: it pins none of its files";
         String noWasm = "is refused: it is a wasm plugin, and the trust policy allows only bundle, process plugins";
-        for (int i = 0; !deploys().contains(unpinned); i++) { // changed until refused: the configuration reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "loose.plugin.json", unpinned); i++) { // changed until refused: the configuration reaches the transport meanwhile
             assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
             helperPlugin("loose", "return 'loose'", "\"description\": \"try " + i + "\"");
             Thread.sleep(50);
         }
         Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
         drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\"}");
-        await(() -> "the wasm plugin is refused: " + deploys(), () -> deploys().contains(noWasm));
+        await(() -> "the wasm plugin is refused: " + deploys(), () -> refused(atrium, "loosewasm.wasm.json", noWasm));
 
         restart();
-        await(() -> "both are judged again after the restart: " + deploys(), () -> {
-            String d = deploys();
-            return d.contains("loose.plugin.json") && d.contains("loosewasm.wasm.json") && !d.contains("waiting");
-        });
+        await(() -> "both are judged again after the restart: " + deploys(), () -> file(atrium, "loose.plugin.json").isPresent()
+                && file(atrium, "loosewasm.wasm.json").isPresent() && noneWaits());
         String d = deploys();
-        assertTrue(d.contains(unpinned) && d.contains(noWasm), d);
+        assertTrue(refused(atrium, "loose.plugin.json", unpinned) && refused(atrium, "loosewasm.wasm.json", noWasm), d);
         assertTrue(atrium.service(Greeter.class, "loose").isEmpty() && atrium.service(Greeter.class, "loosewasm").isEmpty(), d);
         // the list "bundle, process" allows bundles: one kind per comma, in the core as in the transports
         place(TestPlugins.dsGreeter(work, "t.inproc", "1.0.0", "inproc", "Inproc"), "inproc.jar");
@@ -463,7 +469,7 @@ class TrustIT extends ServerWithPluginFolder {
         drop("io.atrium.trust.cfg", "");
         await("one line names the file", () -> log.contains("SEVERE configuration file io.atrium.trust.cfg cannot be read (it holds no property)" + strictest));
         Files.copy(WasmPluginIT.GREETER, folder.resolve("loosewasm.wasm"));
-        for (int i = 0; !deploys().contains("is refused: it has no signature loosewasm.wasm.json.sig"); i++) { // changed until refused: the policy reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "loosewasm.wasm.json", "is refused: it has no signature loosewasm.wasm.json.sig"); i++) { // changed until refused: the policy reaches the transport meanwhile
             assertTrue(i < 300, "the strictest policy never reached the wasm transport: " + deploys());
             drop("loosewasm.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"loosewasm.wasm\", "
                     + "\"description\": \"try " + i + "\"}");
@@ -497,7 +503,7 @@ class TrustIT extends ServerWithPluginFolder {
     void assertUnsignedBundleRefused(String name) throws Exception {
         await("plugin:trust shows the strictest policy", () -> atrium.execute("plugin:trust").output().matches("(?s).*bundle signatures +enforce.*"));
         place(TestPlugins.dsGreeter(work, "t." + name, "1.0.0", name, "Unsigned"), name + ".jar");
-        await(() -> name + ".jar is refused: " + deploys(), () -> deploys().matches("(?s).*" + name + "\\.jar .*is not signed \\(trust policy: enforce\\).*"));
+        await(() -> name + ".jar is refused: " + deploys(), () -> refused(atrium, name + ".jar", "is not signed (trust policy: enforce)"));
         assertTrue(atrium.service(Greeter.class, name).isEmpty());
     }
 
@@ -507,7 +513,7 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("Before, x", greeter("before").greet("x"));
         drop("io.atrium.trust.cfg", "transports = wasm\n");
         String refusedProcess = "is refused: it is a process plugin, and the trust policy allows only wasm plugins (io.atrium.trust transports)";
-        for (int i = 0; !deploys().contains(refusedProcess); i++) { // changed until refused: the configuration reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "probe.plugin.json", refusedProcess); i++) { // changed until refused: the configuration reaches the transport meanwhile
             assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
             Thread.sleep(50);
@@ -517,12 +523,11 @@ class TrustIT extends ServerWithPluginFolder {
         Files.copy(WasmPluginIT.GREETER, folder.resolve("sandboxed.wasm"));
         drop("sandboxed.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"sandboxed.wasm\"}");
         assertEquals("Hello, sandbox!", greeter("sandboxed").greet("sandbox"), "a wasm plugin runs");
-        await("the bundle is refused", () -> deploys().contains(
+        await(() -> "the bundle is refused: " + deploys(), () -> refused(atrium, "inproc.jar",
                 "is a plugin bundle, and the trust policy allows only wasm plugins (io.atrium.trust transports)"));
         assertTrue(atrium.service(Greeter.class, "inproc").isEmpty() && atrium.service(Greeter.class, "probe").isEmpty());
         await("a bundle installed before is stopped too", () -> atrium.service(Greeter.class, "before").isEmpty());
-        assertTrue(deploys().lines().anyMatch(l -> l.startsWith("before.jar ") && l.contains("is a plugin bundle, and the trust policy allows only wasm")),
-                deploys());
+        assertTrue(refused(atrium, "before.jar", "is a plugin bundle, and the trust policy allows only wasm"), deploys());
     }
 
     /** The core's trust policy as the transports ask it (io.atrium.spi.TransportTrust), by name: it did not always exist. */
@@ -542,7 +547,7 @@ class TrustIT extends ServerWithPluginFolder {
         // grpc: a transport no one installed yet is a transport id like any other, not a mistyped policy
         drop("io.atrium.trust.cfg", "transports = bundle, wasm, grpc\n");
         String refused = "is refused: it is a process plugin, and the trust policy allows only bundle, wasm, grpc plugins (io.atrium.trust transports)";
-        for (int i = 0; !deploys().contains(refused); i++) { // changed until refused: the configuration reaches the core meanwhile
+        for (int i = 0; !refused(atrium, "probe.plugin.json", refused); i++) { // changed until refused: the configuration reaches the core meanwhile
             assertTrue(i < 300, "the process transport never refused by the policy: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
             Thread.sleep(50);
@@ -598,7 +603,7 @@ class TrustIT extends ServerWithPluginFolder {
         Path jar = Files.copy(TestPlugins.dsGreeter(work, "t.linked", "1.0.0", "linked", "Linked"), outside.resolve("linked.jar"));
         Files.createSymbolicLink(folder.resolve("linked.jar"), jar);
         Path target = jar.toRealPath();
-        await("the link is refused", () -> deploys().contains("linked.jar") && deploys().contains(
+        await(() -> "the link is refused: " + deploys(), () -> refused(atrium, "linked.jar",
                 "is a symbolic link to " + target + ", outside the plugin folder (trust policy: allowLinksOutside = false)"));
         assertTrue(atrium.service(Greeter.class, "linked").isEmpty());
         // inside the folder, a link is fine
@@ -615,8 +620,8 @@ class TrustIT extends ServerWithPluginFolder {
                 + "\"env\": {\"ATRIUM_SDK_PYTHON\": \"" + ProcessPluginIT.SDK + "\"}, \"sha256\": \""
                 + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script))) + "\"}");
         Path away = script.toRealPath();
-        await(() -> "the manifest running the link is refused: " + deploys(), () -> deploys().lines().anyMatch(l -> l.startsWith("away.plugin.json")
-                && l.contains("is refused: away.py is a symbolic link to " + away + ", outside the plugin folder (trust policy: allowLinksOutside = false)")));
+        await(() -> "the manifest running the link is refused: " + deploys(), () -> refused(atrium, "away.plugin.json",
+                "is refused: away.py is a symbolic link to " + away + ", outside the plugin folder (trust policy: allowLinksOutside = false)"));
         assertTrue(atrium.service(Greeter.class, "away").isEmpty(), "it does not run");
 
         // a wasm plugin's module that is such a link, pinned: the same
@@ -625,10 +630,10 @@ class TrustIT extends ServerWithPluginFolder {
         drop("far.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"far.wasm\", \"sha256\": \""
                 + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(module))) + "\"}");
         Path far = module.toRealPath();
-        await("the manifest is judged", () -> deploys().lines().anyMatch(l -> l.startsWith("far.wasm.json") && (l.contains(" active ") || l.contains(" refused "))));
-        String judged = deploys().lines().filter(l -> l.startsWith("far.wasm.json")).findFirst().orElseThrow();
-        assertTrue(judged.contains("is refused: far.wasm is a symbolic link to " + far + ", outside the plugin folder "
-                + "(trust policy: allowLinksOutside = false)"), judged);
+        await("the manifest is judged", () -> file(atrium, "far.wasm.json").map(f -> f.state().equals("active") || f.state().equals("refused"))
+                .orElse(false));
+        assertTrue(refused(atrium, "far.wasm.json", "is refused: far.wasm is a symbolic link to " + far + ", outside the plugin folder "
+                + "(trust policy: allowLinksOutside = false)"), deploys());
         assertTrue(atrium.service(Greeter.class, "far").isEmpty(), "it does not run");
         Files.copy(WasmPluginIT.GREETER, folder.resolve(".near-target.wasm"));
         Files.createSymbolicLink(folder.resolve("near.wasm"), folder.resolve(".near-target.wasm"));
@@ -642,7 +647,7 @@ class TrustIT extends ServerWithPluginFolder {
         Files.copy(WasmPluginIT.GREETER, folder.resolve("capable.wasm"));
         String lacking = "is refused: it lacks the capabilities greet, style;version=2, which the configuration io.atrium.capabilities "
                 + "requires of every Greeter";
-        for (int i = 0; !deploys().contains(lacking); i++) { // changed until refused: the configuration reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "capable.wasm.json", lacking); i++) { // changed until refused: the configuration reaches the transport meanwhile
             assertTrue(i < 300, "the capability policy never reached the wasm transport: " + deploys());
             drop("capable.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"capable.wasm\", "
                     + "\"description\": \"try " + i + "\"}");
@@ -652,13 +657,13 @@ class TrustIT extends ServerWithPluginFolder {
         drop("capable.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"capable.wasm\", "
                 + "\"capabilities\": [\"greet\", \"style;version=3\"]}");
         assertEquals("Hello, able!", greeter("capable").greet("able"));
-        String caps = atrium.execute("plugin:caps capable").output();
-        assertTrue(caps.contains("greet") && caps.contains("style       3"), caps);
+        List<io.atrium.api.Capability> caps = atrium.registry().plugin("capable").orElseThrow().capabilities();
+        assertEquals(List.of(new io.atrium.api.Capability("greet", 0), new io.atrium.api.Capability("style", 3)), caps);
 
         // a stricter policy refuses the module already deployed, with the reason; the old one brings it back
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, style;version=2, shout\n");
-        await("the deployed module is refused", () -> atrium.execute("plugin:problems").output().contains(
-                "capable (capable.wasm.json): is refused: it lacks the capability shout"));
+        await(() -> "the deployed module is refused: " + atrium.registry().problems(), () -> PluginFacts.problem(atrium, "capable")
+                .map(p -> p.source().equals("capable.wasm.json") && p.reason().startsWith("is refused: it lacks the capability shout")).orElse(false));
         assertTrue(atrium.service(Greeter.class, "capable").isEmpty());
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
         assertEquals("Hello, again!", greeter("capable").greet("again"));
@@ -668,12 +673,14 @@ class TrustIT extends ServerWithPluginFolder {
     void theCapabilityPolicyRefusesInProcessPluginsToo() throws Exception {
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
         String lacking = "is refused: it lacks the capability greet, which the configuration io.atrium.capabilities requires of every Greeter";
-        for (int i = 0; !atrium.execute("plugin:problems").output().contains(lacking); i++) { // new versions until the policy has arrived
-            assertTrue(i < 100, "the capability policy never reached the registry: " + atrium.execute("plugin:problems").output());
+        for (int i = 0; !String.valueOf(PluginFacts.reason(atrium, "nocaps")).contains(lacking); i++) { // new versions until the policy has arrived
+            assertTrue(i < 100, "the capability policy never reached the registry: " + atrium.registry().problems());
             place(TestPlugins.dsGreeter(work, "t.nocaps", "1.0." + i, "nocaps", "No caps"), "nocaps.jar");
             Thread.sleep(100);
         }
-        assertTrue(atrium.execute("plugin:problems").output().contains("nocaps (t.nocaps): " + lacking), atrium.execute("plugin:problems").output());
+        io.atrium.api.PluginProblem nocaps = PluginFacts.problem(atrium, "nocaps").orElseThrow();
+        assertEquals("t.nocaps", nocaps.source());
+        assertEquals(lacking, nocaps.reason());
         assertTrue(atrium.service(Greeter.class, "nocaps").isEmpty(), "consumers never see a refused plugin");
         place(TestPlugins.bundle(work, "t.caps", "1.0.0", java.util.Map.of("t.caps.G", """
                 package t.caps;
@@ -689,8 +696,8 @@ class TrustIT extends ServerWithPluginFolder {
         // a stricter policy refuses the plugin already running; the old one accepts it again
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout\n");
         await("the running plugin is refused", () -> atrium.service(Greeter.class, "caps").isEmpty());
-        assertTrue(atrium.execute("plugin:problems").output().contains("caps (t.caps): is refused: it lacks the capability shout"),
-                atrium.execute("plugin:problems").output());
+        assertTrue(PluginFacts.problem(atrium, "caps").map(p -> p.source().equals("t.caps")
+                && p.reason().startsWith("is refused: it lacks the capability shout")).orElse(false), atrium.registry().problems().toString());
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
         assertEquals("Capable, again", greeter("caps").greet("again"));
         assertTrue(atrium.service(Greeter.class, "nocaps").isEmpty(), "nocaps still lacks greet");
@@ -716,7 +723,7 @@ class TrustIT extends ServerWithPluginFolder {
         trust(author, "author", truststore);
         drop("io.atrium.trust.cfg", "requireSignedManifests = process,wasm\ntrustStore = " + truststore + "\ntrustStorePassword = trustpass\n");
         String required = "it has no signature probe.plugin.json.sig, and the trust policy (io.atrium.trust requireSignedManifests) requires one";
-        for (int i = 0; !deploys().contains(required); i++) { // changed until refused: the configuration reaches the transport meanwhile
+        for (int i = 0; !refused(atrium, "probe.plugin.json", required); i++) { // changed until refused: the configuration reaches the transport meanwhile
             assertTrue(i < 300, "the policy never reached the process transport: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
             Thread.sleep(50);
@@ -742,13 +749,13 @@ class TrustIT extends ServerWithPluginFolder {
         sign(stranger, "stranger", wasmManifest);
         place(wasmManifest.resolveSibling("strangewasm.wasm.json.sig"), "strangewasm.wasm.json.sig");
         place(wasmManifest, "strangewasm.wasm.json");
-        await("the stranger's signature is refused", () -> deploys().contains(
+        await(() -> "the stranger's signature is refused: " + deploys(), () -> refused(atrium, "strangewasm.wasm.json",
                 "is refused: strangewasm.wasm.json.sig is not a signature of this file by a key the trust store holds"));
 
         // the signed manifest changed after signing: refused, and the plugin verified before serves on
         place(Files.writeString(work.resolve("edited.json"), Files.readString(manifest).replace("1.0.0\", \"contract", "1.0.1\", \"contract")),
                 "signedpy.plugin.json");
-        await("the edited manifest is refused", () -> deploys().contains(
+        await(() -> "the edited manifest is refused: " + deploys(), () -> refused(atrium, "signedpy.plugin.json",
                 "is refused: signedpy.plugin.json.sig is not a signature of this file by a key the trust store holds"));
         assertEquals("signed y", greeter("signedpy").greet("y"));
         assertTrue(atrium.service(Greeter.class, "strangewasm").isEmpty());
@@ -798,9 +805,9 @@ class TrustIT extends ServerWithPluginFolder {
             assertTrue(why != null && why.contains("the trust policy refuses it now: ") && why.contains("is not a signature of this file by a key the trust store holds"),
                     name + ": " + why);
         }
-        assertTrue(atrium.execute("plugin:start signedpy").output().contains("signedpy"), "asked to start");
-        await("a start does not bring back what the policy refuses", () -> atrium.execute("plugin:list").output().lines()
-                .anyMatch(l -> l.startsWith("signedpy ") && l.contains("failed")));
+        PluginFacts.start(atrium, "signedpy");
+        await(() -> "a start does not bring back what the policy refuses: " + atrium.registry().plugins(),
+                () -> PluginFacts.state(atrium, "signedpy") == io.atrium.api.PluginState.FAILED);
         assertTrue(atrium.service(Greeter.class, "signedpy").isEmpty());
 
         Files.copy(trusting, work.resolve("next.p12"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -63,9 +63,12 @@ class WasmHostFunctionIT extends WasmPluginFolder {
         assertEquals(PluginState.FAILED, atrium.registry().plugin("vowels").orElseThrow().state());
         assertTrue(log.stream().anyMatch(l -> l.contains("plugin 'vowels' " + missing)), String.join("\n", log));
         assertTrue(atrium.service(Greeter.class, "vowels").isEmpty());
-        for (String command : new String[] {"plugin:reload vowels", "plugin:start vowels"}) { // they say why, not just "failed"
-            String said = atrium.execute(command).output();
-            assertTrue(said.contains("plugin 'vowels': " + missing), command + ": " + said);
+        // a reload and a start say why, not just "failed"
+        for (var steer : java.util.Map.<String, org.junit.jupiter.api.function.Executable>of(
+                "reload", () -> PluginFacts.reload(atrium, "vowels"), "start", () -> PluginFacts.start(atrium, "vowels")).entrySet()) {
+            io.atrium.api.PluginException said = org.junit.jupiter.api.Assertions.assertThrows(io.atrium.api.PluginException.class, steer.getValue(),
+                    steer.getKey());
+            assertTrue(said.getMessage().contains("plugin 'vowels': " + missing), steer.getKey() + ": " + said.getMessage());
         }
 
         // one of another signature is not it

@@ -31,7 +31,7 @@ abstract class WasmPluginFolder extends ServerWithPluginFolder {
     }
 
     Greeter greeter(String name) throws Exception {
-        await(() -> name + " is registered: " + atrium.execute("plugin:deploys").output(), () -> atrium.service(Greeter.class, name).isPresent());
+        await(() -> name + " is registered: " + PluginFacts.folder(atrium), () -> atrium.service(Greeter.class, name).isPresent());
         return atrium.service(Greeter.class, name).orElseThrow();
     }
 
@@ -40,7 +40,7 @@ abstract class WasmPluginFolder extends ServerWithPluginFolder {
     }
 
     void awaitRefused(String file, String reason) throws InterruptedException {
-        await(() -> file + " is refused with: " + reason + "\n" + atrium.execute("plugin:deploys").output(),
+        await(() -> file + " is refused with: " + reason + "\n" + PluginFacts.folder(atrium),
                 () -> log.stream().anyMatch(l -> l.contains("plugin file " + file + " " + reason)));
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.atrium.api.PluginCrashedException;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
+import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ class WasmPluginIT extends WasmPluginFolder {
         assertTrue(info.contains("engine        compiled"), info);
         assertTrue(info.lines().anyMatch(l -> l.matches("memory cap\\s+\\d+ pages .*")), info);
         assertEquals("Salom, Shell!\n", atrium.execute("plugin:call as-greeter greet Shell").output());
-        assertTrue(atrium.execute("plugin:list").output().lines().anyMatch(l -> l.matches("as-greeter\\s+1\\.0\\.0\\s+Greeter\\s+wasm\\s+active.*")));
+        assertEquals(List.of("1.0.0", Greeter.class.getName(), PluginState.ACTIVE), List.of(d.version(), d.contract(), d.state()));
 
         Files.delete(folder.resolve("as-greeter.wasm.json"));
         await("the plugin is gone", () -> atrium.registry().plugin("as-greeter").isEmpty());
@@ -385,8 +386,7 @@ class WasmPluginIT extends WasmPluginFolder {
         Files.writeString(data.resolve("hello.txt"), "hello from a granted folder");
         Files.writeString(work.resolve("secret.txt"), "not for plugins");
         Files.writeString(folder.resolve("io.atrium.wasm.cfg"), "allowedRoots = " + root + "\n");
-        await("the policy is applied", () -> atrium.execute("plugin:deploys").output().lines()
-                .anyMatch(l -> l.startsWith("io.atrium.wasm.cfg") && l.contains("active")));
+        await("the policy is applied", () -> "active".equals(PluginFacts.fileState(atrium, "io.atrium.wasm.cfg")));
         Thread.sleep(200);
 
         deploy("reader", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"" + data + "\": \"/data\"}");
@@ -462,8 +462,7 @@ class WasmPluginIT extends WasmPluginFolder {
         Path scratch = Files.createDirectories(root.resolve("scratch"));
         Files.writeString(shared.resolve("hello.txt"), "read-only hello");
         drop("io.atrium.wasm.cfg", "allowedRoots = " + root + "\n");
-        await("the policy is applied", () -> atrium.execute("plugin:deploys").output().lines()
-                .anyMatch(l -> l.startsWith("io.atrium.wasm.cfg") && l.contains("active")));
+        await("the policy is applied", () -> "active".equals(PluginFacts.fileState(atrium, "io.atrium.wasm.cfg")));
         Thread.sleep(200);
         deploy("ro-reader", C_FILES, "\"exports\": {\"greet\": \"read\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");
         deploy("ro-writer", C_FILES, "\"exports\": {\"greet\": \"write\"}, \"encoding\": \"raw\", \"allowedPaths\": {\"ro:" + shared + "\": \"/data\"}");

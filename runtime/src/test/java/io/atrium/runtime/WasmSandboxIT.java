@@ -32,10 +32,9 @@ class WasmSandboxIT extends WasmPluginFolder {
         String reason = "was not deployed: stuck.wasm an instance could not be made: its start function ran past its deadline of 300 ms "
                 + "(limits.callTimeoutMs) and was stopped";
         awaitRefused("stuck.wasm.json", reason);
-        assertTrue(atrium.execute("plugin:deploys").output().lines()
-                .anyMatch(l -> l.startsWith("stuck.wasm.json") && l.contains("refused") && l.contains(reason)), atrium.execute("plugin:deploys").output());
-        assertTrue(atrium.execute("plugin:problems").output().contains(reason), atrium.execute("plugin:problems").output());
-        assertEquals("reloaded after: active\n", atrium.execute("plugin:reload after").output());
+        assertTrue(PluginFacts.refused(atrium, "stuck.wasm.json", reason), PluginFacts.folder(atrium));
+        assertTrue(atrium.registry().problems().stream().anyMatch(p -> p.reason().contains(reason)), atrium.registry().problems().toString());
+        assertEquals(io.atrium.api.PluginState.ACTIVE, PluginFacts.reload(atrium, "after"));
 
         // a running plugin whose module is replaced by one that never starts keeps its old module
         deploy("live", GREETER, "\"limits\": {\"callTimeoutMs\": 300}");
@@ -44,8 +43,9 @@ class WasmSandboxIT extends WasmPluginFolder {
         place(STUCK, "live.wasm");
         awaitRefused("live.wasm.json", "was not deployed: live.wasm an instance could not be made: its start function ran past its deadline");
         assertEquals("Hello, y!", live.greet("y"));
-        String reload = atrium.execute("plugin:reload live").output();
-        assertTrue(reload.contains("reload failed: live.wasm an instance could not be made: its start function ran past its deadline of 300 ms"), reload);
+        PluginException reload = assertThrows(PluginException.class, () -> PluginFacts.reload(atrium, "live"));
+        assertTrue(reload.getMessage().contains("reload failed: live.wasm an instance could not be made: its start function ran past its deadline of 300 ms"),
+                reload.getMessage());
         assertEquals("Hello, z!", live.greet("z"));
         assertEquals("Hello, x!", greeter("after").greet("x"));
     }
@@ -59,7 +59,7 @@ class WasmSandboxIT extends WasmPluginFolder {
         String coin = greeter("coin").greet("");
         assertTrue(dice.matches("[0-9a-f]{32}"), dice);
         assertNotEquals(dice, coin, "two plugins read different bytes");
-        assertEquals("reloaded dice: active\n", atrium.execute("plugin:reload dice").output()); // a new instance
+        assertEquals(io.atrium.api.PluginState.ACTIVE, PluginFacts.reload(atrium, "dice")); // a new instance
         await("the reloaded plugin is registered", () -> atrium.service(Greeter.class, "dice").isPresent());
         String again = greeter("dice").greet("");
         assertNotEquals(dice, again, "a new instance of the same plugin reads different bytes");
@@ -69,8 +69,7 @@ class WasmSandboxIT extends WasmPluginFolder {
     /** Lets manifests grant folders inside {@code root} (the configuration io.atrium.wasm). */
     void allowRoot(Path root) throws Exception {
         drop("io.atrium.wasm.cfg", "allowedRoots = " + root + "\n");
-        await("the policy is applied", () -> atrium.execute("plugin:deploys").output().lines()
-                .anyMatch(l -> l.startsWith("io.atrium.wasm.cfg") && l.contains("active")));
+        await("the policy is applied", () -> "active".equals(PluginFacts.fileState(atrium, "io.atrium.wasm.cfg")));
         Thread.sleep(200);
     }
 
@@ -226,7 +225,7 @@ class WasmSandboxIT extends WasmPluginFolder {
             // a read-only grant copies the folder for each new instance: a copy made while it flips has the inside or nothing
             boolean copiedInside = false, copiedNothing = false;
             for (int i = 0; i < 200 && !(copiedInside && copiedNothing && i >= 20); i++) {
-                assertTrue(atrium.execute("plugin:reload copies").ok());
+                PluginFacts.reload(atrium, "copies");
                 try {
                     assertEquals("inside", greeter("copies").greet("flip/f.txt"));
                     copiedInside = true;
