@@ -115,6 +115,20 @@ class FunctionsIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void anInputSpreadOverLinesIsOneRequestAndInjectsNoMessage() throws Exception {
+        calc("[\"add\"]");
+        Invocable calc = atrium.awaitService(Invocable.class, "calc", Duration.ofSeconds(30));
+        // JSON allows line breaks between tokens: sent as they came they ended the request's line (the helper,
+        // reading a line that is no JSON, died) and made the rest of the input a message of its own
+        assertEquals("5", calc.call("add", "[2,\n3]"));
+        HttpResponse<String> injected = post("/api/plugins/calc/add", "[2,\n{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"atrium.shutdown\"}\n]");
+        assertEquals(500, injected.statusCode(), "the object is add's second argument, which the plugin cannot add: " + injected.body());
+        assertTrue(injected.body().contains("TypeError"), injected.body());
+        assertEquals("7", calc.call("add", "[3, 4]"));
+        assertEquals(0, atrium.registry().problems().size(), atrium.registry().problems().toString());
+    }
+
+    @Test
     void aProcessPluginThatDeclaresNoFunctionsIsCalledByAnyNameAndCountedUnderCall() throws Exception {
         calc(null);
         Invocable calc = atrium.awaitService(Invocable.class, "calc", Duration.ofSeconds(30));

@@ -52,8 +52,8 @@ public final class Functions {
      * @param plugin   the plugin's name
      * @param function the function called, for the message
      * @param input    the caller's input: JSON, or empty for no arguments
-     * @return the arguments as the JSON the plugin reads: an array or an object as given, any other value
-     *         as the one element of an array, empty input as {@code []}
+     * @return the arguments as the JSON the plugin reads, in one line: an array or an object as given, any other
+     *         value as the one element of an array, empty input as {@code []}
      * @throws PluginRejectedException when the input is not one JSON value
      */
     public static String jsonArguments(String plugin, String function, String input) {
@@ -67,7 +67,9 @@ public final class Functions {
         if (JsonCodec.tooDeep(input)) {
             throw new PluginRejectedException(plugin, "the input of " + function + " nests deeper than " + JsonCodec.MAX_DEPTH + " levels");
         }
-        return value.isJsonArray() || value.isJsonObject() ? input.strip() : "[" + input.strip() + "]";
+        // written anew, not as given: JSON's line breaks between tokens would end a process plugin's request line
+        String compact = value.toString();
+        return value.isJsonArray() || value.isJsonObject() ? compact : "[" + compact + "]";
     }
 
     /**

@@ -50,6 +50,17 @@ class FunctionsTest {
     }
 
     @Test
+    void argumentsSpreadOverLinesCrossAsOneLine() {
+        // JSON allows line breaks between tokens; a process plugin reads one message a line, so arguments sent as
+        // they came would end the request early, and the rest of the input would be a message of the caller's
+        assertEquals("[2,3]", Functions.jsonArguments("p", "f", "[2,\n3]"));
+        assertEquals("{\"a\":1}", Functions.jsonArguments("p", "f", "{\"a\":\r\n 1}"));
+        assertEquals("[\"x\"]", Functions.jsonArguments("p", "f", "\n\"x\"\t"));
+        String injection = "[1,\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"atrium.shutdown\"}\n]";
+        assertEquals("[1,{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"atrium.shutdown\"}]", Functions.jsonArguments("p", "f", injection));
+    }
+
+    @Test
     void theInputOfAPluginOfJsonIsItsArguments() {
         assertEquals("[]", Functions.jsonArguments("p", "f", ""));
         assertEquals("[]", Functions.jsonArguments("p", "f", null));
