@@ -42,10 +42,21 @@ public final class Functions {
                     + " is not a function name (letters, digits and '_', not starting with a digit)");
         }
         if (callable != null && !callable.contains(function)) {
-            throw new PluginRejectedException(plugin, "has no function '" + function + "' (it has: "
-                    + (callable.isEmpty() ? "none" : String.join(", ", callable.stream().sorted().toList())) + ")");
+            throw new PluginRejectedException(plugin, "has no function '" + function + "' (it has: " + some(callable) + ")");
         }
         return function;
+    }
+
+    /** How many functions a refusal names: a module may export thousands, and a caller may make up a name per call. */
+    private static final int NAMED = 10;
+
+    private static String some(Collection<String> functions) {
+        if (functions.isEmpty()) {
+            return "none";
+        }
+        java.util.List<String> sorted = functions.stream().sorted().toList();
+        return sorted.size() <= NAMED ? String.join(", ", sorted)
+                : String.join(", ", sorted.subList(0, NAMED)) + " and " + (sorted.size() - NAMED) + " more";
     }
 
     /**

@@ -50,6 +50,16 @@ class FunctionsTest {
     }
 
     @Test
+    void aRefusalNamesAFewOfAModulesManyFunctions() {
+        // a module may export thousands: each refused name a caller makes up must not answer with all of them
+        List<String> many = java.util.stream.IntStream.range(0, 3000).mapToObj(i -> String.format("f%04d", i)).toList();
+        assertEquals("plugin 'p': has no function 'h' (it has: f0000, f0001, f0002, f0003, f0004, f0005, f0006, f0007, f0008, f0009 "
+                + "and 2990 more)", assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", many)).getMessage());
+        assertEquals("plugin 'p': has no function 'h' (it has: f0000, f0001, f0002, f0003, f0004, f0005, f0006, f0007, f0008, f0009)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", many.subList(0, 10))).getMessage());
+    }
+
+    @Test
     void argumentsSpreadOverLinesCrossAsOneLine() {
         // JSON allows line breaks between tokens; a process plugin reads one message a line, so arguments sent as
         // they came would end the request early, and the rest of the input would be a message of the caller's
