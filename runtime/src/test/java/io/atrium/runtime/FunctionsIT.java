@@ -199,6 +199,21 @@ class FunctionsIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void anOutputNestedTooDeepAnswersOverHttpAsText() throws Exception {
+        place(WasmPluginFolder.EXAMPLES.resolve("misbehaving/misbehave.wasm"), "misbehave.wasm");
+        drop("echo.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"misbehave.wasm\"}");
+        atrium.awaitService(Invocable.class, "echo", Duration.ofSeconds(30));
+        // the module's text, JSON but nested deeper than the transports take from a plugin: rendered as JSON,
+        // it overflowed the server's stack (a 500 page of HTML, not the API's JSON)
+        String deep = "[".repeat(20_000) + "]".repeat(20_000);
+        HttpResponse<String> echoed = post("/api/plugins/echo/echo", deep);
+        assertEquals(200, echoed.statusCode(), echoed.body().substring(0, Math.min(200, echoed.body().length())));
+        assertEquals(deep, JsonParser.parseString(echoed.body()).getAsJsonObject().get("result").getAsString());
+        HttpResponse<String> shallow = post("/api/plugins/echo/echo", "[[1]]");
+        assertEquals(JsonParser.parseString("[[1]]"), JsonParser.parseString(shallow.body()).getAsJsonObject().get("result"));
+    }
+
+    @Test
     void manifestsMisusingFunctionsAreRefusedInOneLine() throws Exception {
         place(WasmPluginFolder.EXAMPLES.resolve("assemblyscript-vowels/count_vowels.wasm"), "count_vowels.wasm");
         drop("missing.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"count_vowels.wasm\", \"functions\": [\"count_vowels\", \"nope\"]}");
