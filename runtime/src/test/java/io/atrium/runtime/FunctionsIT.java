@@ -81,6 +81,34 @@ class FunctionsIT extends ServerWithPluginFolder {
         }
     }
 
+    /** @return a module exporting one function of no parameters and no result (a plain Extism function) under each name */
+    static byte[] module(java.util.List<String> exports) {
+        java.io.ByteArrayOutputStream section = new java.io.ByteArrayOutputStream();
+        leb(section, exports.size());
+        for (String name : exports) {
+            byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            leb(section, n.length);
+            section.writeBytes(n);
+            section.write(0); // a function
+            section.write(0); // the module's one
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0}); // type () -> (), one function of it
+        out.write(7);
+        leb(out, section.size());
+        out.writeBytes(section.toByteArray());
+        out.writeBytes(new byte[] {10, 4, 1, 2, 0, 0x0b}); // its body: nothing
+        return out.toByteArray();
+    }
+
+    private static void leb(java.io.ByteArrayOutputStream out, int value) {
+        do {
+            int b = value & 0x7f;
+            value >>>= 7;
+            out.write(value == 0 ? b : b | 0x80);
+        } while (value != 0);
+    }
+
     String rejected(Invocable plugin, String function, String input) {
         return assertThrows(PluginRejectedException.class, () -> plugin.call(function, input)).getMessage();
     }
@@ -112,6 +140,20 @@ class FunctionsIT extends ServerWithPluginFolder {
 
         assertEquals(Set.of("add", "shout", "call"), counted("calc"), "the declared functions, and call for the refused names");
         assertEquals(java.util.List.of("add", "shout"), functions("calc"));
+    }
+
+    @Test
+    void anInputSpreadOverLinesIsOneRequestAndInjectsNoMessage() throws Exception {
+        calc("[\"add\"]");
+        Invocable calc = atrium.awaitService(Invocable.class, "calc", Duration.ofSeconds(30));
+        // JSON allows line breaks between tokens: sent as they came they ended the request's line (the helper,
+        // reading a line that is no JSON, died) and made the rest of the input a message of its own
+        assertEquals("5", calc.call("add", "[2,\n3]"));
+        HttpResponse<String> injected = post("/api/plugins/calc/add", "[2,\n{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"atrium.shutdown\"}\n]");
+        assertEquals(500, injected.statusCode(), "the object is add's second argument, which the plugin cannot add: " + injected.body());
+        assertTrue(injected.body().contains("TypeError"), injected.body());
+        assertEquals("7", calc.call("add", "[3, 4]"));
+        assertEquals(0, atrium.registry().problems().size(), atrium.registry().problems().toString());
     }
 
     @Test
@@ -157,6 +199,21 @@ class FunctionsIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void anOutputNestedTooDeepAnswersOverHttpAsText() throws Exception {
+        place(WasmPluginFolder.EXAMPLES.resolve("misbehaving/misbehave.wasm"), "misbehave.wasm");
+        drop("echo.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"misbehave.wasm\"}");
+        atrium.awaitService(Invocable.class, "echo", Duration.ofSeconds(30));
+        // the module's text, JSON but nested deeper than the transports take from a plugin: rendered as JSON,
+        // it overflowed the server's stack (a 500 page of HTML, not the API's JSON)
+        String deep = "[".repeat(20_000) + "]".repeat(20_000);
+        HttpResponse<String> echoed = post("/api/plugins/echo/echo", deep);
+        assertEquals(200, echoed.statusCode(), echoed.body().substring(0, Math.min(200, echoed.body().length())));
+        assertEquals(deep, JsonParser.parseString(echoed.body()).getAsJsonObject().get("result").getAsString());
+        HttpResponse<String> shallow = post("/api/plugins/echo/echo", "[[1]]");
+        assertEquals(JsonParser.parseString("[[1]]"), JsonParser.parseString(shallow.body()).getAsJsonObject().get("result"));
+    }
+
+    @Test
     void manifestsMisusingFunctionsAreRefusedInOneLine() throws Exception {
         place(WasmPluginFolder.EXAMPLES.resolve("assemblyscript-vowels/count_vowels.wasm"), "count_vowels.wasm");
         drop("missing.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"count_vowels.wasm\", \"functions\": [\"count_vowels\", \"nope\"]}");
@@ -176,6 +233,23 @@ class FunctionsIT extends ServerWithPluginFolder {
                         + "(letters, digits and '_', not starting with a digit, at most 128)");
         expected.forEach((file, reason) -> await(() -> file + " is refused with: " + reason + "\n" + log,
                 () -> logs.contains("plugin file " + file + " " + reason)));
+    }
+
+    @Test
+    void wasisEntryPointsAndTheToolchainsNamesAreNoFunctionsEvenListed() throws Exception {
+        Files.write(folder.resolve("entry.wasm"), module(java.util.List.of("_start", "_initialize", "__wasm_call_ctors", "run")));
+        drop("entry.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"entry.wasm\"}");
+        Invocable entry = atrium.awaitService(Invocable.class, "entry", Duration.ofSeconds(30));
+        assertEquals(java.util.List.of("run"), functions("entry"));
+        assertEquals("", entry.call("run", ""));
+        // as docs/wasm.md says: each listed function must be one of those, or the manifest is refused (calling _start
+        // again would run a WASI command's main once more, _initialize a reactor's set-up)
+        for (String name : new String[] {"_start", "_initialize", "__wasm_call_ctors"}) {
+            drop("listed" + name + ".wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"entry.wasm\", \"functions\": [\"run\", \"" + name + "\"]}");
+            String reason = "is not a valid wasm plugin manifest: field 'functions': '" + name + "' is not called by name (WASI's _start and "
+                    + "_initialize, and the toolchains' names starting with __, are not functions)";
+            await(() -> name + " is refused with: " + reason + "\n" + log, () -> logs.contains("plugin file listed" + name + ".wasm.json " + reason));
+        }
     }
 
     @Test

@@ -26,7 +26,8 @@ public interface Invocable {
      * @param input    its input (empty for none)
      * @return its output, e.g. {@code {"count":3,"total":3,"vowels":"aeiouAEIOU"}}
      * @throws PluginRejectedException when the plugin has no such function, or the input is not JSON for a
-     *                                 plugin that takes JSON
+     *                                 plugin that takes JSON (a process plugin that declares no functions is sent
+     *                                 any name: one it lacks is its own error, a {@link PluginException})
      * @throws PluginException         when the function fails; its subtypes say how (timeout, crash, unavailable)
      */
     String call(String function, String input);

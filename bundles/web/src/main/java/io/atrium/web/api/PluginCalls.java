@@ -62,7 +62,7 @@ final class PluginCalls {
 
     /**
      * A plugin with no contract: the function named, the body its input as it is; the result its output, as the
-     * JSON value it is, or as a string when it is not JSON (an Extism module's text).
+     * JSON value it is, or as a string when it is not JSON (an Extism module's text) or nests too deep.
      */
     private static JsonElement function(String plugin, Class<?> type, Object facade, String function, String body) {
         Object output;
@@ -74,6 +74,9 @@ final class PluginCalls {
             throw new ApiError(500, "cannot call " + function + ": " + e.getMessage());
         }
         String text = String.valueOf(output);
+        if (StrictJson.tooDeep(text)) {
+            return new com.google.gson.JsonPrimitive(text); // as JSON, rendering it would overflow the stack
+        }
         try {
             return StrictJson.parse(text);
         } catch (ApiError notJson) {

@@ -54,6 +54,39 @@ final class StrictJson {
         throw new ApiError(400, "malformed JSON: more text after the value");
     }
 
+    /** How deep JSON may nest to be rendered as JSON: as deep as the transports take from a plugin. */
+    static final int MAX_DEPTH = 255;
+
+    /**
+     * Gson renders a tree recursively: a few thousand brackets overflow the stack. Read off the text in one
+     * pass, brackets inside strings skipped (as the transports' JsonCodec.tooDeep, which this bundle does not see).
+     *
+     * @return whether the text nests deeper than {@link #MAX_DEPTH}
+     */
+    static boolean tooDeep(String json) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0, n = json.length(); i < n; i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                if (++depth > MAX_DEPTH) {
+                    return true;
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+        return false;
+    }
+
     private static String where(String message) {
         Matcher m = LOCATION.matcher(message);
         return m.find() ? " at line " + m.group(1) + " column " + m.group(2) : "";

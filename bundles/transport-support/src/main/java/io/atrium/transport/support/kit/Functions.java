@@ -42,18 +42,29 @@ public final class Functions {
                     + " is not a function name (letters, digits and '_', not starting with a digit)");
         }
         if (callable != null && !callable.contains(function)) {
-            throw new PluginRejectedException(plugin, "has no function '" + function + "' (it has: "
-                    + (callable.isEmpty() ? "none" : String.join(", ", callable.stream().sorted().toList())) + ")");
+            throw new PluginRejectedException(plugin, "has no function '" + function + "' (it has: " + some(callable) + ")");
         }
         return function;
+    }
+
+    /** How many functions a refusal names: a module may export thousands, and a caller may make up a name per call. */
+    private static final int NAMED = 10;
+
+    private static String some(Collection<String> functions) {
+        if (functions.isEmpty()) {
+            return "none";
+        }
+        java.util.List<String> sorted = functions.stream().sorted().toList();
+        return sorted.size() <= NAMED ? String.join(", ", sorted)
+                : String.join(", ", sorted.subList(0, NAMED)) + " and " + (sorted.size() - NAMED) + " more";
     }
 
     /**
      * @param plugin   the plugin's name
      * @param function the function called, for the message
      * @param input    the caller's input: JSON, or empty for no arguments
-     * @return the arguments as the JSON the plugin reads: an array or an object as given, any other value
-     *         as the one element of an array, empty input as {@code []}
+     * @return the arguments as the JSON the plugin reads, in one line: an array or an object as given, any other
+     *         value as the one element of an array, empty input as {@code []}
      * @throws PluginRejectedException when the input is not one JSON value
      */
     public static String jsonArguments(String plugin, String function, String input) {
@@ -67,7 +78,9 @@ public final class Functions {
         if (JsonCodec.tooDeep(input)) {
             throw new PluginRejectedException(plugin, "the input of " + function + " nests deeper than " + JsonCodec.MAX_DEPTH + " levels");
         }
-        return value.isJsonArray() || value.isJsonObject() ? input.strip() : "[" + input.strip() + "]";
+        // written anew, not as given: JSON's line breaks between tokens would end a process plugin's request line
+        String compact = value.toString();
+        return value.isJsonArray() || value.isJsonObject() ? compact : "[" + compact + "]";
     }
 
     /**

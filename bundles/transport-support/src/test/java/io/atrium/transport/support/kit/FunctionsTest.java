@@ -50,6 +50,27 @@ class FunctionsTest {
     }
 
     @Test
+    void aRefusalNamesAFewOfAModulesManyFunctions() {
+        // a module may export thousands: each refused name a caller makes up must not answer with all of them
+        List<String> many = java.util.stream.IntStream.range(0, 3000).mapToObj(i -> String.format("f%04d", i)).toList();
+        assertEquals("plugin 'p': has no function 'h' (it has: f0000, f0001, f0002, f0003, f0004, f0005, f0006, f0007, f0008, f0009 "
+                + "and 2990 more)", assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", many)).getMessage());
+        assertEquals("plugin 'p': has no function 'h' (it has: f0000, f0001, f0002, f0003, f0004, f0005, f0006, f0007, f0008, f0009)",
+                assertThrows(PluginRejectedException.class, () -> Functions.checked("p", "h", many.subList(0, 10))).getMessage());
+    }
+
+    @Test
+    void argumentsSpreadOverLinesCrossAsOneLine() {
+        // JSON allows line breaks between tokens; a process plugin reads one message a line, so arguments sent as
+        // they came would end the request early, and the rest of the input would be a message of the caller's
+        assertEquals("[2,3]", Functions.jsonArguments("p", "f", "[2,\n3]"));
+        assertEquals("{\"a\":1}", Functions.jsonArguments("p", "f", "{\"a\":\r\n 1}"));
+        assertEquals("[\"x\"]", Functions.jsonArguments("p", "f", "\n\"x\"\t"));
+        String injection = "[1,\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"atrium.shutdown\"}\n]";
+        assertEquals("[1,{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"atrium.shutdown\"}]", Functions.jsonArguments("p", "f", injection));
+    }
+
+    @Test
     void theInputOfAPluginOfJsonIsItsArguments() {
         assertEquals("[]", Functions.jsonArguments("p", "f", ""));
         assertEquals("[]", Functions.jsonArguments("p", "f", null));

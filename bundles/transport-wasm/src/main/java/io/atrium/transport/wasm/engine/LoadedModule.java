@@ -85,7 +85,7 @@ public final class LoadedModule {
         for (int i = 0; i < module.exportSection().exportCount(); i++) {
             var export = module.exportSection().getExport(i);
             String name = export.name();
-            if (export.exportType() != ExternalType.FUNCTION || name.equals("_start") || name.equals("_initialize") || name.startsWith("__")
+            if (export.exportType() != ExternalType.FUNCTION || WasmManifest.notAFunction(name)
                     || !io.atrium.transport.support.kit.ManifestBasics.isFunctionName(name)) {
                 continue;
             }

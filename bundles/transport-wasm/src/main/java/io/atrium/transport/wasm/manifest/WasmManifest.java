@@ -139,6 +139,12 @@ public record WasmManifest(
         for (String method : e.o().keySet()) {
             exports.put(method, e.required(method));
         }
+        for (String fn : basics.functions()) {
+            if (notAFunction(fn)) {
+                throw new IllegalArgumentException("field 'functions': '" + fn + "' is not called by name (WASI's _start and _initialize, "
+                        + "and the toolchains' names starting with __, are not functions)");
+            }
+        }
         // a module with no contract is an ordinary Extism plugin: bytes in, bytes out, unless it says it takes JSON
         Encoding encoding = switch (f.string("encoding", basics.invocable() ? "raw" : "json")) {
             case "json" -> Encoding.JSON;
@@ -197,6 +203,14 @@ public record WasmManifest(
                 sha == null ? null : sha.toLowerCase(java.util.Locale.ROOT), Map.copyOf(exports), encoding, engine,
                 Map.copyOf(config), limits, stateless, (int) instances, wasi, List.copyOf(grants),
                 List.copyOf(f.strings("allowedHosts", List.of())), basics.capabilities(), basics.functions());
+    }
+
+    /**
+     * @return whether an export of this name is no function of a module with no contract, whatever its type: WASI's
+     *         entry points (run when an instance is made) and the toolchains' own ({@code __})
+     */
+    public static boolean notAFunction(String export) {
+        return export.equals("_start") || export.equals("_initialize") || export.startsWith("__");
     }
 
     /** @return the export that implements a contract method */
