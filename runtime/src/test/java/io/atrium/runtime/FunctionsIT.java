@@ -214,6 +214,16 @@ class FunctionsIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aFunctionThatSetsNoOutputAnswersNothingInItsEncoding() throws Exception {
+        place(WasmPluginFolder.EXAMPLES.resolve("c-abi/plain.wasm"), "plain.wasm");
+        drop("raw.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"plain.wasm\"}");
+        drop("json.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"plain.wasm\", \"encoding\": \"json\"}");
+        assertEquals("", atrium.awaitService(Invocable.class, "raw", Duration.ofSeconds(30)).call("nothing", "x"), "Extism's empty output");
+        assertEquals("null", atrium.awaitService(Invocable.class, "json", Duration.ofSeconds(30)).call("nothing", "[]"),
+                "a plugin of JSON answers JSON, as a process plugin's None is null");
+    }
+
+    @Test
     void manifestsMisusingFunctionsAreRefusedInOneLine() throws Exception {
         place(WasmPluginFolder.EXAMPLES.resolve("assemblyscript-vowels/count_vowels.wasm"), "count_vowels.wasm");
         drop("missing.wasm.json", "{\"version\": \"1.0.0\", \"wasm\": \"count_vowels.wasm\", \"functions\": [\"count_vowels\", \"nope\"]}");

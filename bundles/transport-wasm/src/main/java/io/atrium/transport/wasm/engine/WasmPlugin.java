@@ -302,8 +302,8 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
             in = Functions.jsonArguments(m.name(), function, in);
         }
         byte[] output = p.call(function, in.getBytes(StandardCharsets.UTF_8), m.limits().callTimeoutMs());
-        if (output == null) {
-            return ""; // as Extism's hosts answer a call that set no output
+        if (output == null) { // as Extism's hosts answer a call that set no output; a plugin of JSON answers JSON's nothing
+            return m.encoding() == WasmManifest.Encoding.JSON ? "null" : "";
         }
         String text = JsonCodec.utf8(output);
         if (text == null) {
