@@ -1,7 +1,6 @@
 package io.atrium.core.trust;
 
 import io.atrium.api.Capability;
-import io.atrium.transport.support.CapabilityPolicy;
 import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
