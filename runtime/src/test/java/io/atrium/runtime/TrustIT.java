@@ -742,6 +742,39 @@ class TrustIT extends ServerWithPluginFolder {
         return names;
     }
 
+    @Test
+    void manifestPluginsTheCapabilityPolicyRefusesAreListedRefusedInTheDeploysWithTheReason() throws Exception {
+        aProcessAndAWasmPluginRun();
+
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout\n");
+        String lacking = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Greeter";
+        java.util.Map<String, String> expected = java.util.Map.of("stylish.plugin.json", lacking, "capable.wasm.json", "is refused: it " + lacking);
+        await(() -> "both are refused, as plugin:problems says:\n" + deploys() + atrium.execute("plugin:problems").output(),
+                () -> expected.entrySet().stream().allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f.getKey() + " ")
+                        && l.matches(".* refused +- +" + java.util.regex.Pattern.quote(f.getValue()) + "$"))));
+        String problems = atrium.execute("plugin:problems").output();
+        assertTrue(problems.contains("stylish (stylish.plugin.json): " + lacking) && problems.contains("capable (capable.wasm.json): is refused: it "
+                + lacking), problems);
+        assertEquals(2, problems.lines().filter(l -> l.contains(lacking)).count(), "each said once, by its plugin:\n" + problems);
+
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        String json = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                atrium.httpEndpoint().orElseThrow().resolve("/api/deploys")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (var f : expected.entrySet()) {
+            var row = com.google.gson.JsonParser.parseString(json).getAsJsonArray().asList().stream().map(com.google.gson.JsonElement::getAsJsonObject)
+                    .filter(o -> o.get("file").getAsString().equals(f.getKey())).findFirst().orElseThrow();
+            assertEquals("refused", row.get("state").getAsString(), json);
+            assertEquals(f.getValue(), row.get("detail").getAsString(), json);
+        }
+
+        // accepted again: both run, and their rows say so
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
+        assertEquals("stylish y", greeter("stylish").greet("y"));
+        assertEquals("Hello, y!", greeter("capable").greet("y"));
+        await(() -> "both are active again: " + deploys(), () -> expected.keySet().stream()
+                .allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f + " ") && l.contains(" active "))));
+    }
+
     /** A detached signature of a file, as openssl dgst -sha256 -sign makes it, in base64. */
     void sign(Path keystore, String alias, Path file) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
