@@ -703,6 +703,85 @@ class TrustIT extends ServerWithPluginFolder {
         assertTrue(atrium.service(Greeter.class, "nocaps").isEmpty(), "nocaps still lacks greet");
     }
 
+    /** A process plugin and a wasm plugin running, so that both transports are active. */
+    private void aProcessAndAWasmPluginRun() throws Exception {
+        helperPlugin("stylish", "return 'stylish ' + who", "");
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("capable.wasm"));
+        drop("capable.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"capable.wasm\", "
+                + "\"capabilities\": [\"greet\"]}");
+        assertEquals("stylish x", greeter("stylish").greet("x"));
+        assertEquals("Hello, x!", greeter("capable").greet("x"));
+    }
+
+    @Test
+    void theCapabilityPolicyIsReadOnceByTheCoreWhateverTransportsRun() throws Exception {
+        aProcessAndAWasmPluginRun();
+
+        // one malformed capability: whoever parses the configuration says so, once
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout, style;version=x\n");
+        java.util.function.Predicate<String> malformed = l -> l.startsWith("WARNING configuration io.atrium.capabilities, key "
+                + "io.atrium.api.greeting.Greeter: capability ") && l.contains("style;version=x");
+        // each transport has acted on the changed policy once its plugin is stopped (the process transport's line) or listed as
+        // refused (the wasm transport's own listing): by then a reading of the policy of its own would have warned too
+        await(() -> "both transports stop their plugins:\n" + String.join("\n", log) + "\n" + deploys(),
+                () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin 'stylish' stopped (pid ")) && deploys().lines().anyMatch(l ->
+                        l.startsWith("capable.wasm.json ") && l.endsWith("is refused: it lacks the capability shout, which the configuration "
+                                + "io.atrium.capabilities requires of every Greeter")));
+        assertEquals(1, log.stream().filter(malformed).count(), "the core alone reads the policy:\n" + String.join("\n", log));
+        // and the core alone is configured by it: no transport's component names it
+        assertEquals(List.of("io.atrium.core.trust.CapabilityRules"), componentsConfiguredBy("io.atrium.capabilities"));
+    }
+
+    /** @return the DS components of every bundle whose configuration pids include this one (SCR's classes are the framework's: by reflection) */
+    List<String> componentsConfiguredBy(String pid) throws Exception {
+        org.osgi.framework.BundleContext context = atrium.bundleContext();
+        // all references: the framework's copy of the package is not the one this test's class path holds
+        Object scr = context.getService(context.getAllServiceReferences("org.osgi.service.component.runtime.ServiceComponentRuntime", null)[0]);
+        List<String> names = new ArrayList<>();
+        Class<?> api = java.util.Arrays.stream(scr.getClass().getInterfaces())
+                .filter(i -> i.getName().equals("org.osgi.service.component.runtime.ServiceComponentRuntime")).findFirst().orElseThrow();
+        for (Object c : (java.util.Collection<?>) api.getMethod("getComponentDescriptionDTOs", org.osgi.framework.Bundle[].class)
+                .invoke(scr, (Object) new org.osgi.framework.Bundle[0])) {
+            if (List.of((String[]) c.getClass().getField("configurationPid").get(c)).contains(pid)) {
+                names.add((String) c.getClass().getField("name").get(c));
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void manifestPluginsTheCapabilityPolicyRefusesAreListedRefusedInTheDeploysWithTheReason() throws Exception {
+        aProcessAndAWasmPluginRun();
+
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout\n");
+        String lacking = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Greeter";
+        java.util.Map<String, String> expected = java.util.Map.of("stylish.plugin.json", lacking, "capable.wasm.json", "is refused: it " + lacking);
+        await(() -> "both are refused, as plugin:problems says:\n" + deploys() + atrium.execute("plugin:problems").output(),
+                () -> expected.entrySet().stream().allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f.getKey() + " ")
+                        && l.matches(".* refused +- +" + java.util.regex.Pattern.quote(f.getValue()) + "$"))));
+        String problems = atrium.execute("plugin:problems").output();
+        assertTrue(problems.contains("stylish (stylish.plugin.json): " + lacking) && problems.contains("capable (capable.wasm.json): is refused: it "
+                + lacking), problems);
+        assertEquals(2, problems.lines().filter(l -> l.contains(lacking)).count(), "each said once, by its plugin:\n" + problems);
+
+        await("the HTTP server listens", () -> atrium.httpEndpoint().isPresent());
+        String json = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                atrium.httpEndpoint().orElseThrow().resolve("/api/deploys")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (var f : expected.entrySet()) {
+            var row = com.google.gson.JsonParser.parseString(json).getAsJsonArray().asList().stream().map(com.google.gson.JsonElement::getAsJsonObject)
+                    .filter(o -> o.get("file").getAsString().equals(f.getKey())).findFirst().orElseThrow();
+            assertEquals("refused", row.get("state").getAsString(), json);
+            assertEquals(f.getValue(), row.get("detail").getAsString(), json);
+        }
+
+        // accepted again: both run, and their rows say so
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet\n");
+        assertEquals("stylish y", greeter("stylish").greet("y"));
+        assertEquals("Hello, y!", greeter("capable").greet("y"));
+        await(() -> "both are active again: " + deploys(), () -> expected.keySet().stream()
+                .allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f + " ") && l.contains(" active "))));
+    }
+
     /** A detached signature of a file, as openssl dgst -sha256 -sign makes it, in base64. */
     void sign(Path keystore, String alias, Path file) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");

@@ -12,10 +12,11 @@
  * names its plugin's transport by id, a {@link io.atrium.spi.HostFunction} is a function WASM plugins
  * import in Extism's way, provided by any bundle, and {@link io.atrium.spi.TransportTrust} is the trust
  * policy the core read once, for every transport to ask; {@link io.atrium.spi.ArtifactHandler#NAMESPACE}
- * names the capability a transport's bundle declares its files with.
+ * names the capability a transport's bundle declares its files with. Since 1.5, {@link io.atrium.spi.TransportTrust}
+ * also gives the capability policy's verdict, so that the core alone reads that policy too.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.atrium.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -16,7 +16,10 @@ public enum DeployState {
     STOPPED,
     /** The file is still being written (or is unreadable for now), or its transport has not come: nothing is done until then. */
     WAITING,
-    /** The file cannot be a plugin; the reason says why. It stays where it is, and is looked at again when it changes. */
+    /**
+     * The file cannot be a plugin, or the capability policy refuses the plugin a transport deployed from it; the reason
+     * says why. It stays where it is, and is looked at again when it changes (and its plugin when the policy does).
+     */
     REFUSED,
     /** Not a plugin or configuration file; left alone. */
     IGNORED;

@@ -5,6 +5,7 @@ import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.guard.TrustGuard;
 import io.atrium.core.registry.PluginCatalog;
 import io.atrium.core.secrets.SecretStore;
+import io.atrium.core.trust.CapabilityRules;
 import io.atrium.core.trust.TrustPolicy;
 import io.atrium.spi.ArtifactHandler;
 import java.nio.file.Path;
@@ -53,6 +54,8 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     private final BundleContext context;
     private final PluginCatalog catalog;
     private final TrustPolicy trust;
+    /** The capability policy: a transport's plugin it refuses is listed as refused. */
+    private final CapabilityRules capabilities;
     private final FolderScanner scanner;
     private final Bundles bundles;
     private final PluginOperations operations;
@@ -66,9 +69,11 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     @Activate
     public FolderDeployer(BundleContext context, @Reference ProblemReport problems, @Reference ConfigurationAdmin configAdmin,
                           @Reference PluginFacades facades, @Reference TrustPolicy trust, @Reference TrustGuard guard,
-                          @Reference PluginStarts starts, @Reference PluginCatalog catalog, @Reference SecretStore secrets) {
+                          @Reference PluginStarts starts, @Reference PluginCatalog catalog, @Reference SecretStore secrets,
+                          @Reference CapabilityRules capabilities) {
         this.context = context;
         this.catalog = catalog;
+        this.capabilities = capabilities;
         this.trust = trust; // the guard is referenced so that it judges before this deployer's first bundle resolves
         String d = context.getProperty(DIR_PROPERTY);
         Bundles[] late = new Bundles[1];
@@ -136,7 +141,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     @Reference(service = ArtifactHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             unbind = "removeHandler")
     void addHandler(ServiceReference<ArtifactHandler> ref) {
-        TransportFiles t = new TransportFiles(context, ref, scanner, catalog);
+        TransportFiles t = new TransportFiles(context, ref, scanner, catalog, capabilities);
         transports.put(ref, t);
         scanner.addHandler(t);
     }

@@ -1,6 +1,9 @@
 package io.atrium.core.deploy;
 
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginState;
 import io.atrium.core.registry.PluginCatalog;
+import io.atrium.core.trust.CapabilityRules;
 import io.atrium.spi.ArtifactHandler;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +21,8 @@ final class TransportFiles implements FileHandler {
     private final List<String> suffixes;
     private final FolderScanner scanner;
     private final PluginCatalog catalog;
+    /** The capability policy, as the transports ask it: a plugin it refuses makes its file's row say refused. */
+    private final CapabilityRules capabilities;
     /** Got from the registry the first time it is needed; on the scanner's thread. */
     private ArtifactHandler handler;
     /** Its service was given back: it is going, and is not got again (a late file would hold it past its unregistration). */
@@ -25,12 +30,14 @@ final class TransportFiles implements FileHandler {
     /** Its kind, known once its service was got: a file's row and log lines name it after the service went. */
     private volatile String kind;
 
-    TransportFiles(BundleContext context, ServiceReference<ArtifactHandler> ref, FolderScanner scanner, PluginCatalog catalog) {
+    TransportFiles(BundleContext context, ServiceReference<ArtifactHandler> ref, FolderScanner scanner, PluginCatalog catalog,
+                   CapabilityRules capabilities) {
         this.context = context;
         this.ref = ref;
         this.suffixes = suffixes(ref.getProperty(ArtifactHandler.SUFFIX));
         this.scanner = scanner;
         this.catalog = catalog;
+        this.capabilities = capabilities;
     }
 
     /** @return the endings a {@link ArtifactHandler#SUFFIX} property (or a capability's attribute) names: a String or String[] or list */
@@ -98,25 +105,39 @@ final class TransportFiles implements FileHandler {
         }
     }
 
-    /** A transport's plugin that failed makes its file's row say so, with the reason. */
+    /**
+     * A transport's plugin that failed makes its file's row say so, with the reason as plugin:problems
+     * gives it; one the capability policy refuses (the deploy took it, its launch or a changed policy did
+     * not) is refused, as a file refused at its deploy is.
+     */
     @Override
     public Deployment row(FolderEntry e) {
         boolean fileSpeaks = e.state == DeployState.WAITING || e.state == DeployState.REFUSED || e.state == DeployState.IGNORED;
-        String why = fileSpeaks ? null : failure(e.plugin);
-        return new Deployment(e.name, e.kind, e.target, why == null ? e.state : DeployState.FAILED, e.bundleId, why == null ? e.detail : why);
+        Failure f = fileSpeaks ? null : failure(e.plugin);
+        return f == null ? new Deployment(e.name, e.kind, e.target, e.state, e.bundleId, e.detail)
+                : new Deployment(e.name, e.kind, e.target, f.refused() ? DeployState.REFUSED : DeployState.FAILED, e.bundleId, f.reason());
     }
 
-    /** @return why the plugin failed, by its transport's own word, or null */
-    private String failure(String plugin) {
+    /** Why a plugin failed, by its transport's own word, and whether that is the capability policy's refusal. */
+    private record Failure(String reason, boolean refused) {
+    }
+
+    /** @return why the plugin failed, or null when it did not */
+    private Failure failure(String plugin) {
         // asked without waiting: the registry's lookups may wait out a swap, and its whole problem list
         // includes this folder's files (asked from here, a loop)
         var provider = catalog.providerOf(plugin);
-        if (provider.isEmpty() || provider.get().plugins().stream()
-                .noneMatch(p -> p.name().equals(plugin) && p.state() == io.atrium.api.PluginState.FAILED)) {
+        PluginDescriptor failed = provider.isEmpty() ? null : provider.get().plugins().stream()
+                .filter(p -> p.name().equals(plugin) && p.state() == PluginState.FAILED).findFirst().orElse(null);
+        if (failed == null) {
             return null;
         }
-        return provider.get().problems().stream().filter(pr -> pr.plugin().equals(plugin))
+        String reason = provider.get().problems().stream().filter(pr -> pr.plugin().equals(plugin))
                 .map(io.atrium.api.PluginProblem::reason).findFirst().orElse("failed");
+        // the policy's verdict on what it declares now, which the transport was given: one that failed otherwise (it
+        // crashed too often) and lacks a capability since is failed, for its crashes
+        String lacking = capabilities.refusal(failed.contract(), failed.capabilities());
+        return new Failure(reason, lacking != null && reason.contains(lacking));
     }
 
     /**

@@ -271,18 +271,22 @@ public final class PluginRegistryImpl implements PluginRegistry, PluginCatalog, 
     @Override
     public List<PluginProblem> problems() {
         List<PluginProblem> all = new ArrayList<>(problemReport.problems());
+        List<PluginProblem> ofTransports = new ArrayList<>();
+        for (PluginProvider p : providers()) {
+            ofTransports.addAll(p.problems());
+        }
         io.atrium.api.PluginFolder f = folder;
         if (f != null) {
             for (io.atrium.api.PluginFolder.File file : f.files()) {
-                if (file.state().equals("refused")) {
+                // a file listed refused for what its transport says of its plugin (the capability policy refuses it) is said once, by the plugin
+                if (file.state().equals("refused")
+                        && ofTransports.stream().noneMatch(pr -> pr.source().equals(file.file()) && pr.reason().equals(file.detail()))) {
                     all.add(new PluginProblem(file.file(), "plugin folder", file.detail()));
                 }
             }
         }
         all.addAll(refused.values());
-        for (PluginProvider p : providers()) {
-            all.addAll(p.problems());
-        }
+        all.addAll(ofTransports);
         synchronized (this) {
             for (List<Entry> claims : byName.values()) {
                 String failure = facades.failure(claims.get(0).reference());

@@ -31,7 +31,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the next jar deployed, and to what runs: whoever judged bundles is told ({@link #onChange}) and judges again.
  * So do changes of the trust store's file and of the revocation lists (a CRL dropped into the folder
  * counts without the configuration being touched). What it asks of the transports' plugins is read here
- * too, once, and offered to them as the service {@link io.atrium.spi.TransportTrust} ({@link TransportTrustService}).
+ * too, once, and offered to them as the service {@link io.atrium.spi.TransportTrust} ({@link TransportTrustService}),
+ * with the capability policy's verdict ({@link CapabilityRules}).
  * Immediate: the transports wait for that service, whoever else asks for the policy.
  */
 @Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID, immediate = true)
@@ -102,13 +103,21 @@ public final class TrustPolicy {
     /** The policy as the transports ask it; registered once the configuration was read. */
     private final TransportTrustService published;
     private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The capability policy, offered to the transports with this one: they read neither configuration themselves. */
+    private final CapabilityRules capabilities;
+    private final Runnable capabilitiesChanged;
 
     @Activate
-    public TrustPolicy(BundleContext context, @Reference io.atrium.spi.Secrets secrets, Config config, Map<String, Object> properties) {
+    public TrustPolicy(BundleContext context, @Reference io.atrium.spi.Secrets secrets, @Reference CapabilityRules capabilities,
+                       Config config, Map<String, Object> properties) {
         this.context = context;
         this.secrets = secrets;
+        this.capabilities = capabilities;
         modified(config, properties);
-        this.published = new TransportTrustService(this::rules, this::current, this::generation, watcher);
+        this.published = new TransportTrustService(this::rules, this::current, this::generation, capabilities, watcher);
+        // only the transports are told: the bundles this policy judged by their signatures are not judged by it
+        this.capabilitiesChanged = published::changed;
+        capabilities.onChange(capabilitiesChanged);
         published.register(context);
         Periodic.every(watcher, FILES_CHECKED_EVERY_MS, this::current, e -> LOG.warning(
                 "looking at the trust store's and the revocation lists' files failed, and is done again in " + FILES_CHECKED_EVERY_MS + " ms: " + e));
@@ -119,6 +128,7 @@ public final class TrustPolicy {
 
     @Deactivate
     void deactivate() {
+        capabilities.removeListener(capabilitiesChanged);
         published.unregister();
         watcher.shutdownNow();
     }

@@ -10,7 +10,6 @@ import io.atrium.transport.process.host.SupervisedPlugin;
 import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.process.manifest.Program;
 import io.atrium.transport.process.protocol.Protocol;
-import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.Periodic;
 import io.atrium.transport.support.kit.ManifestTransport;
@@ -30,9 +29,7 @@ import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -40,15 +37,12 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * Deploys {@code NAME.plugin.json} manifests from the plugin folder as process plugins, on the transport
  * kit ({@link ManifestTransport}): what it adds is the launcher, the supervisor of each plugin
- * ({@link SupervisedPlugin}) and the checks that what a manifest runs exists and is pinned. Capability
- * policy comes from the configuration {@code io.atrium.capabilities}: each key a contract's name, each
- * value the capabilities its plugins must declare (e.g. {@code io.atrium.api.greeting.Greeter = greet, style;version=2}).
+ * ({@link SupervisedPlugin}) and the checks that what a manifest runs exists and is pinned. The capabilities
+ * a plugin declares in its handshake are judged at each launch by the core's capability policy
+ * (configuration {@code io.atrium.capabilities}, which the core alone reads), asked through {@link TransportTrust}.
  */
-@Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX,
-        configurationPid = ProcessTransport.CAPABILITIES_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + PluginManifest.SUFFIX)
 public final class ProcessTransport extends ManifestTransport<PluginManifest, SupervisedPlugin> {
-    /** The configuration listing, per contract, the capabilities every plugin of it must declare. */
-    public static final String CAPABILITIES_PID = CapabilityPolicy.PID;
     /** Framework property with the distribution's folder (io.atrium.runtime.launcher.Main sets it); plugins get it as ATRIUM_HOME. */
     static final String HOME_PROPERTY = "atrium.home";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
@@ -72,15 +66,13 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     private volatile PluginLifecycle lifecycle;
 
     @Activate
-    public ProcessTransport(BundleContext context, Map<String, Object> config,
-                            @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
-        super(context, SupervisedPlugin.TRANSPORT_ID, trust, List.of(CAPABILITIES_PID));
+    public ProcessTransport(BundleContext context, @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, SupervisedPlugin.TRANSPORT_ID, trust, List.of()); // no settings of its own
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
         this.guard = OrphanGuard.start();
         this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath(), guard);
-        modified(config);
         // a plugin that stops reading its stdin would hold a writer for good: bounded here (PluginProcess.checkWrites)
         Periodic.every(timers, 250, () -> deployed().forEach(SupervisedPlugin::checkWrites),
                 e -> LOG.log(Level.WARNING, "checking the plugins' stdin writes failed: " + e, e));
@@ -88,12 +80,6 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             launchDeferred();
         }
-    }
-
-    @Modified
-    void modified(Map<String, Object> config) {
-        configure(config);
-        policyChanged();
     }
 
     @Deactivate
@@ -110,7 +96,7 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
         guard.close(); // after the graceful shutdowns: kills only what did not stop in time
     }
 
-    /** The core's trust policy changed (bound, or its generation property updated): the plugins are judged again. */
+    /** The core's trust or capability policy changed (bound, or its generation property updated): the plugins are judged again. */
     void trustChanged(TransportTrust changed) {
         trustChanged();
     }

@@ -5,34 +5,29 @@ import io.atrium.spi.TransportTrust;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What the trust and capability configuration ({@code io.atrium.trust}, {@code io.atrium.capabilities})
  * asks of one transport's manifests: a detached signature by a trusted key ({@code requireSignedManifests}),
  * pinned files ({@code requirePins}), whether the transport is allowed at all ({@code transports}), and
- * the capabilities each contract's plugins must declare. The trust policy is the core's, read once and
- * asked live ({@link TransportTrust}); each transport reads its capability configuration into one of
- * these and asks it at every deploy.
+ * the capabilities each contract's plugins must declare. Both policies are the core's, read once and
+ * asked live ({@link TransportTrust}): no transport reads either configuration.
  */
 public final class ManifestPolicy {
     private final String transport;
     private final TransportTrust trust;
-    private final CapabilityPolicy capabilities;
 
-    private ManifestPolicy(String transport, TransportTrust trust, CapabilityPolicy capabilities) {
+    private ManifestPolicy(String transport, TransportTrust trust) {
         this.transport = transport;
         this.trust = trust;
-        this.capabilities = capabilities;
     }
 
     /**
-     * @param transport    the transport's id, as the trust policy names it
-     * @param trust        the core's trust policy
-     * @param capabilities the properties of configuration {@code io.atrium.capabilities}
+     * @param transport the transport's id, as the trust policy names it
+     * @param trust     the core's trust and capability policies
      */
-    public static ManifestPolicy of(String transport, TransportTrust trust, Map<String, Object> capabilities) {
-        return new ManifestPolicy(transport, trust, CapabilityPolicy.of(capabilities));
+    public static ManifestPolicy of(String transport, TransportTrust trust) {
+        return new ManifestPolicy(transport, trust);
     }
 
     /**
@@ -95,7 +90,7 @@ public final class ManifestPolicy {
 
     /**
      * @return a number that grows whenever the trust policy changes (its configuration, or the trust
-     *         store's or a revocation list's file, which the core watches)
+     *         store's or a revocation list's file, which the core watches) or the capability policy does
      */
     public long trustGeneration() {
         return trust.generation();
@@ -141,15 +136,16 @@ public final class ManifestPolicy {
     }
 
     /**
-     * @return why a plugin of this contract declaring these capabilities is refused (one line), or null
+     * @return why a plugin of this contract declaring these capabilities is refused (one line), or null:
+     *         the core's verdict, by the capability policy in force
      */
     public String capabilityRefusal(String contract, List<Capability> declared) {
-        return capabilities.refusal(contract, declared);
+        return trust.capabilityRefusal(contract, declared);
     }
 
     /** @return the capability policy's rule for a contract as its configuration reads ({@code io.atrium.api.greeting.Greeter = greet, shout}) */
     public String capabilityRule(String contract) {
-        return capabilities.rule(contract);
+        return trust.capabilityRule(contract);
     }
 
     /** @return where a manifest's detached signature lives: beside it, named {@code MANIFEST.sig} */

@@ -6,7 +6,6 @@ import io.atrium.spi.HostFunction;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
 import io.atrium.spi.TransportTrust;
-import io.atrium.transport.support.CapabilityPolicy;
 import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.Seal;
@@ -44,7 +43,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * {@value #BUDGET_PROPERTY} (MiB, a quarter of the maximum heap by default).
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class}, property = ArtifactHandler.SUFFIX + "=" + WasmManifest.SUFFIX,
-        configurationPid = {WasmTransport.CONFIG_PID, CapabilityPolicy.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPid = WasmTransport.CONFIG_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlugin> {
     /** The configuration of the sandbox policy; {@code allowedRoots} lists the folders manifests may grant from. */
     public static final String CONFIG_PID = "io.atrium.wasm";
@@ -91,7 +90,7 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
     @Activate
     public WasmTransport(BundleContext context, Map<String, Object> config,
                          @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
-        super(context, WasmPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID, CapabilityPolicy.PID));
+        super(context, WasmPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID));
         String mb = context.getProperty(BUDGET_PROPERTY);
         long bytes = mb != null ? Long.parseLong(mb.trim()) << 20 : Runtime.getRuntime().maxMemory() / 4;
         this.budget = new MemoryBudget(bytes);
@@ -120,7 +119,7 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
         hostFunctions.close();
     }
 
-    /** The core's trust policy changed (bound, or its generation property updated): the plugins are judged again. */
+    /** The core's trust or capability policy changed (bound, or its generation property updated): the plugins are judged again. */
     void trustChanged(TransportTrust changed) {
         trustChanged();
     }
@@ -140,7 +139,7 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
         return "does not pin its module";
     }
 
-    /** A module's capabilities are known from its manifest: one the policy refuses is not deployed. */
+    /** A module's capabilities are known from its manifest: one the core's capability policy refuses is not deployed. */
     @Override
     protected void check(ManifestPolicy policy, WasmManifest m) {
         String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());

@@ -329,7 +329,7 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
         });
     }
 
-    /** The reason given when the capability policy refuses a plugin starts so (see CapabilityPolicy.refusal). */
+    /** The reason given when the capability policy refuses a plugin starts so (see TransportTrust.capabilityRefusal). */
     private static final String LACKS = "lacks the capabilit";
 
     /**

@@ -32,8 +32,8 @@ import org.osgi.framework.BundleContext;
  * {@link ArtifactHandler} and the registry's {@link PluginProvider}: one plugin per manifest and per
  * name, the manifest judged by the trust policy and its contract found at deploy, installs, updates
  * and uninstalls told to the core's {@link PluginLifecycle}, and the plugins judged again when the
- * trust or capability policy changes (the core's {@link TransportTrust} tells when its configuration or
- * its files on disk change). A transport supplies
+ * trust or capability policy changes (the core reads both and judges by them; its {@link TransportTrust}
+ * tells when either configuration or the trust policy's files on disk change). A transport supplies
  * its manifest, its own deploy-time checks and its plugin type.
  *
  * <p>Deploy, undeploy and the swap of a plugin hold this object's lock; a plugin's slow work (a module's
@@ -51,11 +51,9 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     private final DeployedPlugins<P> plugins = new DeployedPlugins<>(P::name, p -> p.manifest().file());
     /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
     private final Map<Path, byte[]> deployedManifests = new ConcurrentHashMap<>();
-    /** The core's trust policy: nothing is deployed before it is known. */
-    private final TransportTrust trust;
-    /** The trust policy and the configurations {@code pids}: what a manifest must bring. */
-    private volatile ManifestPolicy policy;
-    /** The trust policy's generation as last judged by: a change since makes the deployed plugins be judged again. */
+    /** The core's trust and capability policies, as this transport asks them: what a manifest must bring. */
+    private final ManifestPolicy policy;
+    /** The policies' generation as last judged by: a change since makes the deployed plugins be judged again. */
     private volatile long trustSeen;
     /** Judges the deployed plugins again when the trust policy changes: off the core's thread that tells. */
     private final ExecutorService trustWatch;
@@ -63,16 +61,17 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     /**
      * @param context the transport's bundle context
      * @param id      the transport's id, as plugin lists, the trust policy and messages name it, e.g. {@code process}: lower-case letters, digits and {@code -}, or the constructor throws IllegalArgumentException
-     * @param trust   the core's trust policy (a mandatory reference whose bind and updated methods call {@link #trustChanged()})
-     * @param pids    the configurations its capability policy and own settings are read from (e.g. {@code io.atrium.capabilities})
+     * @param trust   the core's trust and capability policies (a mandatory reference whose bind and updated methods call {@link #trustChanged()})
+     * @param pids    the configurations its own settings are read from (e.g. {@code io.atrium.wasm}), none when it has none; never
+     *                {@code io.atrium.trust} or {@code io.atrium.capabilities}, which the core reads
      */
     protected ManifestTransport(BundleContext context, String id, TransportTrust trust, List<String> pids) {
         this.context = context;
         this.id = PluginDescriptor.checkTransportId(id);
-        this.trust = Objects.requireNonNull(trust, "trust");
         this.pids = List.copyOf(pids);
         this.log = Logger.getLogger("io.atrium.transport." + id);
-        this.policy = ManifestPolicy.of(id, trust, Map.of());
+        this.policy = ManifestPolicy.of(id, Objects.requireNonNull(trust, "trust"));
+        this.trustSeen = policy.trustGeneration();
         this.trustWatch = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "atrium-" + id + "-trust");
             t.setDaemon(true);
@@ -128,38 +127,34 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     protected void removed(P plugin) {
     }
 
-    // ------------------------------------------------------------------ the policy: read in one place
+    // ------------------------------------------------------------------ the policy: the core's, asked live
 
     /**
-     * Reads the policy from its configurations (those given to the component, the others from the
-     * configuration admin). Call from the component's activation and modification, then {@link #policyChanged()}.
+     * Reads the transport's own settings from its configurations {@code pids} (those given to the
+     * component, the others from the configuration admin). Call from the component's activation and
+     * modification.
      *
-     * @return the configurations' properties merged, for the transport's own settings
+     * @return the configurations' properties merged
      */
     protected final Map<String, Object> configure(Map<String, Object> given) {
-        Map<String, Object> config = PolicyConfigurations.read(context, given, pids);
-        ManifestPolicy next = ManifestPolicy.of(id, trust, config);
-        trustSeen = next.trustGeneration();
-        policy = next;
-        return config;
+        return PolicyConfigurations.read(context, given, pids);
     }
 
-    /** @return the policy in force */
+    /** @return the core's policies, as this transport asks them */
     protected final ManifestPolicy policy() {
         return policy;
     }
 
-    /** The policy changed: every plugin is judged again (a tightened policy bites at once). */
+    /** A policy changed: every plugin is judged again (a tightened policy bites at once). */
     protected final void policyChanged() {
-        ManifestPolicy now = policy;
         for (P p : List.copyOf(plugins.all())) {
-            policyChanged(p, now.capabilityRule(p.manifest().contract()));
+            policyChanged(p, policy.capabilityRule(p.manifest().contract()));
         }
     }
 
     /**
-     * The core's trust policy changed (its configuration, or a revocation list or trust store on disk):
-     * the deployed plugins are judged again, on a thread of this transport's. Call from the trust
+     * The core's trust or capability policy changed (a configuration, or a revocation list or trust store
+     * on disk): the deployed plugins are judged again, on a thread of this transport's. Call from the trust
      * reference's bind and updated methods.
      */
     protected final void trustChanged() {
@@ -178,14 +173,14 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
                 policyChanged();
             }
         } catch (RuntimeException e) {
-            log.log(Level.WARNING, "judging the plugins by the changed trust policy failed: " + e, e);
+            log.log(Level.WARNING, "judging the plugins by the changed trust or capability policy failed: " + e, e);
         }
     }
 
     /**
      * Why the policy in force refuses a deployed plugin (asked at its launches and when the policy
-     * changes): the capabilities it declares, or its manifest as deployed judged by the trust policy again
-     * (a key revoked, a signature or pins required since).
+     * changes): the capabilities it declares, by the core's capability policy, or its manifest as deployed
+     * judged by the trust policy again (a key revoked, a signature or pins required since).
      *
      * @param file     the plugin's manifest
      * @param declared the capabilities the plugin declares
@@ -198,15 +193,14 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
             return null;
         }
         M m = p.manifest();
-        ManifestPolicy now = policy;
-        String lacking = now.capabilityRefusal(m.contract(), declared);
-        return lacking != null ? lacking : ManifestPolicy.trustRefusal(() -> trust(now, file, content, m));
+        String lacking = policy.capabilityRefusal(m.contract(), declared);
+        return lacking != null ? lacking : ManifestPolicy.trustRefusal(() -> trust(file, content, m));
     }
 
     /** What the trust policy asks of a manifest, at its deploy and whenever it is judged again. */
-    private void trust(ManifestPolicy now, Path file, byte[] content, M m) {
-        now.check(file, content, m.pinned(), unpinned());
-        checkTrust(now, m);
+    private void trust(Path file, byte[] content, M m) {
+        policy.check(file, content, m.pinned(), unpinned());
+        checkTrust(policy, m);
     }
 
     // ------------------------------------------------------------------ the folder deployer's side
@@ -224,10 +218,9 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid " + id + " plugin manifest: " + e.getMessage());
         }
-        ManifestPolicy now = policy;
-        long judgedBy = now.trustGeneration();
-        trust(now, file, content, m);
-        check(now, m);
+        long judgedBy = policy.trustGeneration();
+        trust(file, content, m);
+        check(policy, m);
         Class<?> contract = Contracts.load(context.getBundle(), m.contract(), m.contractVersion());
         P plugin;
         P existing;
@@ -260,7 +253,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
                 started(plugin); // only now: whoever finds its service can ask this transport about it
             }
         }
-        if (policy != now || policy.trustGeneration() != judgedBy) {
+        if (policy.trustGeneration() != judgedBy) {
             // the policy changed while this deploy judged by the one before, and the judging of the running
             // plugins it set off may have come before this one was listed: it is judged by the policy in force
             policyChanged(plugin, policy.capabilityRule(m.contract()));

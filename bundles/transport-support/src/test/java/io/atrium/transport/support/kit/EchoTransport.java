@@ -52,6 +52,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final List<String> removedPlugins = new CopyOnWriteArrayList<>();
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
+    /** The capability rules the kit passed with each plugin judged again, for the log: {@code greeter: CONTRACT = shout}. */
+    final List<String> rules = new CopyOnWriteArrayList<>();
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -76,16 +78,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         }
     };
 
-    /** A transport of its own id ({@code echo}), with manifests of its own ({@code .echo.json}). */
-    EchoTransport(BundleContext context, Map<String, Object> config, SettableTrust trust) {
-        super(context, "echo", trust, List.of("io.atrium.capabilities"));
-        configure(config);
-    }
-
-    /** A changed configuration, as Declarative Services would hand it over. */
-    void modified(Map<String, Object> config) {
-        configure(config);
-        policyChanged();
+    /** A transport of its own id ({@code echo}), with manifests of its own ({@code .echo.json}) and no settings. */
+    EchoTransport(BundleContext context, SettableTrust trust) {
+        super(context, "echo", trust, List.of());
     }
 
     void deactivate() {
@@ -169,6 +164,7 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
 
     @Override
     protected void policyChanged(Plugin plugin, String rule) {
+        rules.add(plugin.name() + ": " + rule);
         String refusal = refusal(plugin.manifest().file(), plugin.manifest().capabilities());
         if (refusal != null && plugin.current != null) {
             plugin.fail(refusal);

@@ -53,7 +53,7 @@ class ManifestTransportTest {
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         framework.start();
         context = framework.getBundleContext();
-        transport = new EchoTransport(context, Map.of(), trust);
+        transport = new EchoTransport(context, trust);
     }
 
     @AfterEach
@@ -292,19 +292,47 @@ class ManifestTransportTest {
     void aTightenedCapabilityPolicyRefusesARunningPluginAndALoosenedOneStartsItAgain() throws Exception {
         deploy(manifest("greeter", greeter("hello ")));
 
-        transport.modified(Map.of(CONTRACT, "shout"));
+        // the core's policy changed: its trust service's generation grew, and its reference's updated method says so
+        trust.requireCapabilities(CONTRACT, "shout");
+        transport.trustChanged();
 
         String reason = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
-        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.FAILED);
         assertEquals(reason, transport.problems().get(0).reason());
         assertNull(service("greeter"));
+        assertEquals(List.of("greeter: " + CONTRACT + " = shout"), transport.rules, "the core's rule, for the transport's log");
 
-        transport.modified(Map.of());
+        trust.requireCapabilities(CONTRACT);
+        transport.trustChanged();
 
-        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
         assertEquals(List.of(), transport.problems());
         assertEquals("hello x #2", service("greeter").echo("x"));
         assertEquals(List.of("greeter INSTALL", "greeter FAIL: " + reason), transport.events);
+    }
+
+    @Test
+    void aCapabilityPolicyTightenedWhileADeployWasJudgedRefusesThePluginItDeployed() throws Exception {
+        transport.judgesAtLaunch = false; // nothing but the kit asks again
+        transport.judged = new CountDownLatch(1);
+        transport.afterJudging = new CountDownLatch(1);
+        Path file = manifest("greeter", greeter("hello "));
+        CompletableFuture<ArtifactHandler.Deployed> deploying = CompletableFuture.supplyAsync(() -> {
+            try {
+                return deploy(file);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(transport.judged.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        trust.requireCapabilities(CONTRACT, "shout"); // no transport is told: the deploy sees the generation grew
+        transport.afterJudging.countDown();
+        deploying.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo",
+                transport.problems().get(0).reason());
+        assertNull(service("greeter"));
     }
 
     @Test

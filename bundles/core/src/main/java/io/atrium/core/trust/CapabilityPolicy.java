@@ -1,4 +1,4 @@
-package io.atrium.transport.support;
+package io.atrium.core.trust;
 
 import io.atrium.api.Capability;
 import java.util.ArrayList;
@@ -10,11 +10,12 @@ import java.util.logging.Logger;
 /**
  * What configuration {@code io.atrium.capabilities} requires of the plugins of each contract: keys
  * are contract names, values comma-separated capabilities ({@code greet, style;version=2}). A plugin
- * that lacks one is refused, whatever its transport.
+ * that lacks one is refused, whatever its transport. Parsed by the core alone ({@link CapabilityRules}),
+ * which the transports ask.
  */
-public final class CapabilityPolicy {
+final class CapabilityPolicy {
     /** The configuration's PID. */
-    public static final String PID = "io.atrium.capabilities";
+    static final String PID = "io.atrium.capabilities";
     private static final Logger LOG = Logger.getLogger("io.atrium.capabilities");
 
     private final Map<String, List<Capability>> required;
@@ -24,14 +25,15 @@ public final class CapabilityPolicy {
     }
 
     /** @return the policy of a configuration's properties (keys that are no contract name are skipped) */
-    public static CapabilityPolicy of(Map<String, Object> config) {
+    static CapabilityPolicy of(Map<String, Object> config) {
         Map<String, List<Capability>> next = new HashMap<>();
         config.forEach((key, value) -> {
             if (key.contains(".") && !key.startsWith("service.") && !key.startsWith("component.") && !key.startsWith("felix.")
                     && !key.startsWith("atrium.config")) {
                 List<Capability> caps = new ArrayList<>();
-                for (String c : String.valueOf(value).split(",")) {
-                    if (!c.isBlank()) {
+                for (String part : String.valueOf(value).split(",")) {
+                    String c = part.strip(); // the warning quotes the capability, not the space after its comma
+                    if (!c.isEmpty()) {
                         try {
                             caps.add(Capability.parse(c));
                         } catch (IllegalArgumentException e) {
@@ -46,8 +48,13 @@ public final class CapabilityPolicy {
     }
 
     /** @return the rule for a contract, as the configuration would write it: {@code CONTRACT = a, b;version=2}, or {@code CONTRACT = } */
-    public String rule(String contract) {
-        return contract + " = " + String.join(", ", required.getOrDefault(contract, List.of()).stream().map(Capability::toString).toList());
+    String rule(String contract) {
+        return contract + " = " + String.join(", ", requiredOf(contract).stream().map(Capability::toString).toList());
+    }
+
+    /** @return what the policy requires of a contract's plugins; nothing of a plugin that names no contract */
+    private List<Capability> requiredOf(String contract) {
+        return contract == null ? List.of() : required.getOrDefault(contract, List.of());
     }
 
     /**
@@ -55,9 +62,9 @@ public final class CapabilityPolicy {
      * @param declared the capabilities it declares
      * @return why it is refused (one line), or null
      */
-    public String refusal(String contract, List<Capability> declared) {
+    String refusal(String contract, List<Capability> declared) {
         List<String> missing = new ArrayList<>();
-        for (Capability need : required.getOrDefault(contract, List.of())) {
+        for (Capability need : requiredOf(contract)) {
             if (declared.stream().noneMatch(c -> c.satisfies(need))) {
                 missing.add(need.toString());
             }
