@@ -225,6 +225,9 @@ class ShellIT {
         List<List<String>> recent = table(atrium.execute("plugin:traces"), header);
         assertEquals(Math.min(20, spans.size()), recent.size(), "at most 20 by default");
         assertEquals(rows, recent.subList(recent.size() - 3, recent.size()));
+        for (String bad : List.of("abc", "0", "-1", "2.5")) {
+            assertOneLineError(atrium.execute("plugin:traces " + bad), "Error: the count of plugin:traces must be a whole number of at least 1, not '" + bad + "'");
+        }
     }
 
     /** plugin:trust: the policy in force, its trust store and the signers it trusts. */
