@@ -127,6 +127,13 @@ class ShellIT {
         assertOneLineError(atrium.execute("plugin:call wg greet"), "Error: plugin 'wg' method 'greet' takes 1 argument(s), 0 given");
         assertOneLineError(atrium.execute("plugin:info ghost"), "Error: unknown plugin 'ghost' " + known);
         assertOneLineError(atrium.execute("plugin:frobnicate"), "Error: unknown command 'plugin:frobnicate' (try 'help')");
+        // too many or too few for the command itself, as plugin:call says it of a method
+        assertOneLineError(atrium.execute("plugin:stats english extra"), "Error: plugin:stats takes 0 or 1 argument(s), 2 given");
+        assertOneLineError(atrium.execute("plugin:traces 5 6"), "Error: plugin:traces takes 0 or 1 argument(s), 2 given");
+        assertOneLineError(atrium.execute("plugin:trust x"), "Error: plugin:trust takes no arguments, 1 given");
+        assertOneLineError(atrium.execute("plugin:deploys x"), "Error: plugin:deploys takes no arguments, 1 given");
+        assertOneLineError(atrium.execute("plugin:stop"), "Error: plugin:stop takes 1 argument(s), 0 given");
+        assertOneLineError(atrium.execute("plugin:call english"), "Error: plugin:call takes 2 or more argument(s), 1 given");
     }
 
     private static void assertOneLineError(CommandResult r, String expected) {
