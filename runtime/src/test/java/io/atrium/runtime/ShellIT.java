@@ -298,6 +298,24 @@ class ShellIT {
         assertOneLineError(atrium.execute("plugin:uninstall good"),
                 "Error: unknown plugin 'good' (not a plugin name, bundle symbolic name, bundle id or plugin file)");
 
+        // a bundle that installs but cannot start: each command that was to start it fails, saying why
+        Path failing = Files.copy(TestPlugins.bundle(work, "test.failing", "1.0.0", java.util.Map.of("test_failing.A", """
+                package test_failing;
+                public class A implements org.osgi.framework.BundleActivator {
+                    public void start(org.osgi.framework.BundleContext c) { throw new IllegalStateException("no way"); }
+                    public void stop(org.osgi.framework.BundleContext c) { }
+                }
+                """), java.util.Map.of("Bundle-Activator", "test_failing.A")), outside.resolve("failing.jar"));
+        CommandResult refused = atrium.execute("plugin:install " + failing);
+        String which = "test.failing 1.0.0 [" + bundle("test.failing").getBundleId() + "]";
+        String why = "did not become active (failed): failed to start: IllegalStateException: no way";
+        assertOneLineError(refused, "Error: installed " + which + ", but it " + why);
+        assertOneLineError(atrium.execute("plugin:start test.failing"), "Error: " + which + " " + why);
+        assertOneLineError(atrium.execute("plugin:reload test.failing"), "Error: " + which + " " + why);
+        assertOneLineError(atrium.execute("plugin:update test.failing"), "Error: updated " + which + ", but it " + why);
+        assertReply("stopped " + which + ": failed: failed to start: IllegalStateException: no way", atrium.execute("plugin:stop test.failing"));
+        assertReply("uninstalled test.failing", atrium.execute("plugin:uninstall test.failing"));
+
         assertOneLineError(atrium.execute("plugin:install " + outside.resolve("nope.jar")), "Error: " + outside.resolve("nope.jar") + " does not exist");
         assertOneLineError(atrium.execute("plugin:install " + WasmPluginFolder.GREETER),
                 "Error: " + WasmPluginFolder.GREETER + " is not a valid jar: it is not a zip file");
