@@ -321,6 +321,11 @@ class ShellIT {
                 "Error: " + WasmPluginFolder.GREETER + " is not a valid jar: it is not a zip file");
         assertOneLineError(atrium.execute("plugin:uninstall uzbek"), "Error: io.atrium.sample.uzbek comes from "
                 + work.resolve("plugins").resolve("io.atrium.sample.uzbek.jar") + "; delete that file to uninstall it");
+        // a process or wasm plugin has no bundle of its own to update or uninstall: never its transport's
+        assertOneLineError(atrium.execute("plugin:update wg"),
+                "Error: plugin 'wg' is deployed from wg.wasm.json, not a bundle of its own: change that file to update it, or plugin:reload wg");
+        assertOneLineError(atrium.execute("plugin:uninstall pyt"),
+                "Error: plugin 'pyt' is deployed from pyt.plugin.json, not a bundle of its own: delete that file to uninstall it");
     }
 
     private static void assertReply(String expected, CommandResult r) {

@@ -1,6 +1,7 @@
 package io.atrium.core.shell;
 
 import io.atrium.api.PluginControl;
+import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.core.deploy.DeployState;
@@ -46,12 +47,14 @@ public final class DeployCommands {
 
     @Descriptor("reads a plugin's file again and updates its bundle in place")
     public String update(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        ownBundle(name, "change that file to update it, or plugin:reload " + name);
         long id = bundleId(name);
         return started("updated", attempt(() -> deployer.update(id)), true);
     }
 
     @Descriptor("uninstalls a plugin installed with plugin:install (folder plugins go when their file does)")
     public String uninstall(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        ownBundle(name, "delete that file to uninstall it");
         long id = bundleId(name);
         attempt(() -> {
             deployer.uninstall(id);
@@ -123,6 +126,17 @@ public final class DeployCommands {
 
     private static String result(String verb, Deployment d) {
         return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (d.detail().isEmpty() ? "" : ": " + d.detail()) + "\n";
+    }
+
+    /**
+     * Refuses a process or wasm plugin's name where a bundle is to be changed: its bundle id is its
+     * transport's, which the command would otherwise update or uninstall (or refuse, naming the transport).
+     */
+    private void ownBundle(String name, String instead) {
+        var plugin = registry.plugin(name);
+        if (plugin.isPresent() && !plugin.get().transportId().equals(PluginProperties.IN_PROCESS)) {
+            throw new CommandError("plugin '" + name + "' is deployed from " + plugin.get().source() + ", not a bundle of its own: " + instead);
+        }
     }
 
     /** Resolves a plugin name, a bundle symbolic name or a bundle id to a bundle id. */
