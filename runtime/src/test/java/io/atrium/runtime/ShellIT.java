@@ -272,6 +272,9 @@ class ShellIT {
         Bundle uzbek = bundle("io.atrium.sample.uzbek");
         String which = "io.atrium.sample.uzbek " + uzbek.getVersion() + " [" + uzbek.getBundleId() + "]";
         assertReply("reloaded " + which + ": active", atrium.execute("plugin:reload io.atrium.sample.uzbek"));
+        assertReply("stopped " + which + ": stopped", atrium.execute("plugin:stop io.atrium.sample.uzbek"));
+        assertEquals(List.of("io.atrium.sample.uzbek.jar", "bundle", "io.atrium.sample.uzbek " + uzbek.getVersion(), "stopped", "" + uzbek.getBundleId(), "stopped"),
+                row(table(atrium.execute("plugin:deploys"), "FILE", "KIND", "DEPLOYS", "STATE", "BUNDLE", "DETAIL"), "io.atrium.sample.uzbek.jar"));
         assertReply("started " + which + ": active", atrium.execute("plugin:start " + uzbek.getBundleId()));
         assertEquals("Salom, World!\n", atrium.execute("plugin:call uzbek greet World").output());
 

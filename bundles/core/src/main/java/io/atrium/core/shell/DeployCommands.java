@@ -125,7 +125,9 @@ public final class DeployCommands {
     }
 
     private static String result(String verb, Deployment d) {
-        return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (d.detail().isEmpty() ? "" : ": " + d.detail()) + "\n";
+        // a stopped bundle's detail is "stopped": said once
+        boolean said = d.detail().isEmpty() || d.detail().equals(d.state().toString());
+        return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (said ? "" : ": " + d.detail()) + "\n";
     }
 
     /**
