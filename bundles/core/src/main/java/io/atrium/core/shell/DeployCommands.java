@@ -1,8 +1,10 @@
 package io.atrium.core.shell;
 
 import io.atrium.api.PluginControl;
+import io.atrium.api.PluginProperties;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
+import io.atrium.core.deploy.DeployState;
 import io.atrium.core.deploy.Deployer;
 import io.atrium.core.deploy.Deployment;
 import java.util.List;
@@ -40,17 +42,19 @@ public final class DeployCommands {
 
     @Descriptor("installs and starts a plugin bundle from a path or URL, outside the plugin folder")
     public String install(@Descriptor("a jar's path or URL") String source) {
-        return result("installed", attempt(() -> deployer.install(source)));
+        return started("installed", attempt(() -> deployer.install(source)), true);
     }
 
     @Descriptor("reads a plugin's file again and updates its bundle in place")
     public String update(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        ownBundle(name, "change that file to update it, or plugin:reload " + name);
         long id = bundleId(name);
-        return result("updated", attempt(() -> deployer.update(id)));
+        return started("updated", attempt(() -> deployer.update(id)), true);
     }
 
     @Descriptor("uninstalls a plugin installed with plugin:install (folder plugins go when their file does)")
     public String uninstall(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
+        ownBundle(name, "delete that file to uninstall it");
         long id = bundleId(name);
         attempt(() -> {
             deployer.uninstall(id);
@@ -65,7 +69,7 @@ public final class DeployCommands {
             return "reloaded " + name + ": " + steer(() -> control.reload(name)) + "\n";
         }
         long id = bundleId(name);
-        return result("reloaded", attempt(() -> deployer.reload(id)));
+        return started("reloaded", attempt(() -> deployer.reload(id)), false);
     }
 
     @Descriptor("stops a plugin (or a plugin bundle) until plugin:start or the server's next start; it stays listed as stopped")
@@ -81,7 +85,7 @@ public final class DeployCommands {
     public String start(@Descriptor("a plugin name, bundle symbolic name or bundle id") String name) {
         if (registry.plugin(name).isEmpty()) {
             long id = bundleId(name);
-            return result("started", attempt(() -> deployer.start(id)));
+            return started("started", attempt(() -> deployer.start(id)), false);
         }
         return "started " + name + ": " + steer(() -> control.start(name)) + "\n";
     }
@@ -107,8 +111,34 @@ public final class DeployCommands {
         return table.toString();
     }
 
+    /**
+     * The reply to a command that was to start the bundle; an error (status 1) when it failed, as
+     * plugin:reload NAME fails then. An install or update is done all the same: its reply says so.
+     */
+    private static String started(String verb, Deployment d, boolean changed) {
+        if (d.state() == DeployState.FAILED || d.state() == DeployState.UNRESOLVED || d.state() == DeployState.REFUSED) {
+            String which = d.target() + " [" + d.bundleId() + "]";
+            throw new CommandError((changed ? verb + " " + which + ", but it" : which) + " did not become active (" + d.state() + ")"
+                    + (d.detail().isEmpty() ? "" : ": " + d.detail()));
+        }
+        return result(verb, d);
+    }
+
     private static String result(String verb, Deployment d) {
-        return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (d.detail().isEmpty() ? "" : ": " + d.detail()) + "\n";
+        // a stopped bundle's detail is "stopped": said once
+        boolean said = d.detail().isEmpty() || d.detail().equals(d.state().toString());
+        return verb + " " + d.target() + " [" + d.bundleId() + "]: " + d.state() + (said ? "" : ": " + d.detail()) + "\n";
+    }
+
+    /**
+     * Refuses a process or wasm plugin's name where a bundle is to be changed: its bundle id is its
+     * transport's, which the command would otherwise update or uninstall (or refuse, naming the transport).
+     */
+    private void ownBundle(String name, String instead) {
+        var plugin = registry.plugin(name);
+        if (plugin.isPresent() && !plugin.get().transportId().equals(PluginProperties.IN_PROCESS)) {
+            throw new CommandError("plugin '" + name + "' is deployed from " + plugin.get().source() + ", not a bundle of its own: " + instead);
+        }
     }
 
     /** Resolves a plugin name, a bundle symbolic name or a bundle id to a bundle id. */

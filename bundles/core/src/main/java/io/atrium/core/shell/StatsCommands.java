@@ -48,15 +48,30 @@ public final class StatsCommands {
 
     @Descriptor("shows the spans of the most recent plugin calls (at most 20), newest last")
     public String traces() {
-        return traces(20);
+        return recent(20);
     }
 
     @Descriptor("shows the spans of the most recent plugin calls, newest last")
-    public String traces(@Descriptor("how many") int count) {
+    public String traces(@Descriptor("how many, at least 1") String count) {
+        // a String, not an int: Gogo's own refusal of "abc" names neither the command nor the count, and 0 or -1 would print an empty table
+        long n;
+        try {
+            n = Long.parseLong(count.strip());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1) {
+            throw new CommandError("the count of plugin:traces must be a whole number of at least 1, not '"
+                    + io.atrium.transport.support.Escape.oneLine(count) + "'");
+        }
+        return recent((int) Math.min(n, Integer.MAX_VALUE));
+    }
+
+    private String recent(int count) {
         return using(traces, "no traces: tracing is off (configuration io.atrium.tracing) or the observability bundle is not running", t -> {
             List<CallSpan> spans = t.recent();
             TextTable table = new TextTable("TRACE", "SPAN", "PARENT", "PLUGIN", "METHOD", "TRANSPORT", "STATUS", "DURATION", "ERROR");
-            for (CallSpan s : spans.subList(Math.max(0, spans.size() - Math.max(0, count)), spans.size())) {
+            for (CallSpan s : spans.subList(Math.max(0, spans.size() - count), spans.size())) {
                 table.row(s.traceId(), s.spanId(), s.parentSpanId() == null ? "-" : s.parentSpanId(), s.plugin(), s.method(),
                         s.transport(), s.status(), duration(s.nanos() / 1e6), s.error() == null ? "" : s.error());
             }
