@@ -5,6 +5,7 @@ import io.atrium.core.facade.PluginFacades;
 import io.atrium.core.guard.TrustGuard;
 import io.atrium.core.registry.PluginCatalog;
 import io.atrium.core.secrets.SecretStore;
+import io.atrium.core.registry.DeclaredTransports;
 import io.atrium.core.trust.CapabilityRules;
 import io.atrium.core.trust.TrustPolicy;
 import io.atrium.spi.ArtifactHandler;
@@ -20,8 +21,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.wiring.BundleCapability;
-import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -110,12 +109,9 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
         if (!isServer(b) && (b.getState() & (Bundle.INSTALLED | Bundle.UNINSTALLED)) != 0) {
             return; // a bundle from outside the server counts once the trust guard let it resolve: a refused one steers nothing
         }
-        BundleRevision revision = b.adapt(BundleRevision.class);
-        for (BundleCapability c : revision == null ? List.<BundleCapability>of() : revision.getDeclaredCapabilities(ArtifactHandler.NAMESPACE)) {
-            List<String> suffixes = TransportFiles.suffixes(c.getAttributes().get("suffix"));
-            Object kind = c.getAttributes().get("kind");
-            if (kind != null && awaited.addAll(suffixes)) {
-                scanner.addHandler(new TransportFiles.Awaited(suffixes, kind.toString()));
+        for (DeclaredTransports.Declaration d : DeclaredTransports.of(b)) {
+            if (awaited.addAll(d.suffixes())) {
+                scanner.addHandler(new TransportFiles.Awaited(d.suffixes(), d.kind()));
             }
         }
     }

@@ -2,6 +2,7 @@ package io.atrium.core.deploy;
 
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginState;
+import io.atrium.core.registry.DeclaredTransports;
 import io.atrium.core.registry.PluginCatalog;
 import io.atrium.core.trust.CapabilityRules;
 import io.atrium.spi.ArtifactHandler;
@@ -34,24 +35,10 @@ final class TransportFiles implements FileHandler {
                    CapabilityRules capabilities) {
         this.context = context;
         this.ref = ref;
-        this.suffixes = suffixes(ref.getProperty(ArtifactHandler.SUFFIX));
+        this.suffixes = DeclaredTransports.suffixes(ref.getProperty(ArtifactHandler.SUFFIX));
         this.scanner = scanner;
         this.catalog = catalog;
         this.capabilities = capabilities;
-    }
-
-    /** @return the endings a {@link ArtifactHandler#SUFFIX} property (or a capability's attribute) names: a String or String[] or list */
-    static List<String> suffixes(Object property) {
-        if (property instanceof String s) {
-            return List.of(s);
-        }
-        if (property instanceof String[] all) {
-            return List.of(all);
-        }
-        if (property instanceof List<?> all) {
-            return all.stream().map(String::valueOf).toList();
-        }
-        return List.of();
     }
 
     /** Gives its service back. @return its kind, or null when its service was never got (no file of its kind came) */

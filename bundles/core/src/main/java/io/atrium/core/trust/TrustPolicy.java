@@ -11,10 +11,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
+import io.atrium.core.registry.DeclaredTransports;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.wiring.BundleCapability;
-import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -204,15 +203,7 @@ public final class TrustPolicy {
     private void unknownTransports(TransportRules r) {
         Set<String> installed = new TreeSet<>();
         for (Bundle b : context.getBundles()) {
-            BundleRevision rev = b.adapt(BundleRevision.class);
-            if (rev != null) {
-                for (BundleCapability c : rev.getDeclaredCapabilities(ArtifactHandler.NAMESPACE)) {
-                    Object kind = c.getAttributes().get("kind");
-                    if (kind != null) {
-                        installed.add(kind.toString());
-                    }
-                }
-            }
+            DeclaredTransports.of(b).forEach(d -> installed.add(d.kind()));
         }
         Set<String> unknown = new TreeSet<>(r.named());
         unknown.removeAll(installed);
