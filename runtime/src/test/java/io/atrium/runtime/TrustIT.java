@@ -724,9 +724,8 @@ class TrustIT extends ServerWithPluginFolder {
         // each transport has acted on the changed policy once its plugin is stopped (the process transport's line) or listed as
         // refused (the wasm transport's own listing): by then a reading of the policy of its own would have warned too
         await(() -> "both transports stop their plugins:\n" + String.join("\n", log) + "\n" + deploys(),
-                () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin 'stylish' stopped (pid ")) && deploys().lines().anyMatch(l ->
-                        l.startsWith("capable.wasm.json ") && l.endsWith("is refused: it lacks the capability shout, which the configuration "
-                                + "io.atrium.capabilities requires of every Greeter")));
+                () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin 'stylish' stopped (pid ")) && refused(atrium, "capable.wasm.json",
+                        "is refused: it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Greeter"));
         assertEquals(1, log.stream().filter(malformed).count(), "the core alone reads the policy:\n" + String.join("\n", log));
         // and the core alone is configured by it: no transport's component names it
         assertEquals(List.of("io.atrium.core.trust.CapabilityRules"), componentsConfiguredBy("io.atrium.capabilities"));
@@ -757,8 +756,8 @@ class TrustIT extends ServerWithPluginFolder {
         String lacking = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Greeter";
         java.util.Map<String, String> expected = java.util.Map.of("stylish.plugin.json", lacking, "capable.wasm.json", "is refused: it " + lacking);
         await(() -> "both are refused, as plugin:problems says:\n" + deploys() + atrium.execute("plugin:problems").output(),
-                () -> expected.entrySet().stream().allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f.getKey() + " ")
-                        && l.matches(".* refused +- +" + java.util.regex.Pattern.quote(f.getValue()) + "$"))));
+                () -> expected.entrySet().stream().allMatch(f -> file(atrium, f.getKey())
+                        .map(row -> row.state().equals("refused") && row.detail().equals(f.getValue())).orElse(false)));
         String problems = atrium.execute("plugin:problems").output();
         assertTrue(problems.contains("stylish (stylish.plugin.json): " + lacking) && problems.contains("capable (capable.wasm.json): is refused: it "
                 + lacking), problems);
@@ -779,7 +778,7 @@ class TrustIT extends ServerWithPluginFolder {
         assertEquals("stylish y", greeter("stylish").greet("y"));
         assertEquals("Hello, y!", greeter("capable").greet("y"));
         await(() -> "both are active again: " + deploys(), () -> expected.keySet().stream()
-                .allMatch(f -> deploys().lines().anyMatch(l -> l.startsWith(f + " ") && l.contains(" active "))));
+                .allMatch(f -> file(atrium, f).map(row -> row.state().equals("active")).orElse(false)));
     }
 
     /** A detached signature of a file, as openssl dgst -sha256 -sign makes it, in base64. */
