@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginState;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +31,41 @@ class PluginControlIT extends ServerWithPluginFolder {
         PluginFacts.start(atrium, name); // a process plugin may still be starting
         await(name + " is active again", () -> state(name) == PluginState.ACTIVE);
         assertEquals(greeting, greeter(name).greet("x"));
+    }
+
+    /** A stopped plugin's manifest is edited: it stays stopped, on every transport, until a reload starts it with the new one. */
+    void staysStoppedWhenEdited(String name, String manifest, String edited, String before, String after) throws Exception {
+        drop(manifest, before);
+        await(name + " answers", () -> atrium.service(io.atrium.api.greeting.Greeter.class, name).isPresent());
+        assertEquals(PluginState.STOPPED, PluginFacts.stop(atrium, name));
+        drop(manifest, edited);
+        await(name + "'s new manifest is in force", () -> PluginFacts.plugin(atrium, name).map(p -> p.version().equals("2.0.0")).orElse(false));
+        assertEquals(PluginState.STOPPED, state(name), "an edit starts no plugin an operator stopped");
+        assertTrue(atrium.service(io.atrium.api.greeting.Greeter.class, name).isEmpty());
+        PluginFacts.reload(atrium, name); // a reload of a stopped plugin starts it, as a stopped bundle's does
+        await(name + " is active again", () -> state(name) == PluginState.ACTIVE);
+        assertEquals(after, greeter(name).greet("x"));
+    }
+
+    @Test
+    void aStoppedPluginStaysStoppedWhenItsManifestChangesOnEveryTransport() throws Exception {
+        Files.copy(WasmPluginIT.GREETER, folder.resolve("wg.wasm"));
+        String wasm = "{\"version\": \"%s\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"wg.wasm\", \"config\": {\"greeting\": \"%s\"}}";
+        staysStoppedWhenEdited("wg", "wg.wasm.json", wasm.formatted("2.0.0", "Salom"), wasm.formatted("1.0.0", "Hello"), "Salom, x!");
+        helperPlugin("pyg", "return host.config()['greeting'] + ' ' + who", "\"config\": {\"greeting\": \"hello\"}");
+        await("pyg answers", () -> atrium.service(io.atrium.api.greeting.Greeter.class, "pyg").isPresent());
+        String pyg = java.nio.file.Files.readString(folder.resolve("pyg.plugin.json"));
+        assertEquals(PluginState.STOPPED, PluginFacts.stop(atrium, "pyg"));
+        long launched = log.stream().filter(l -> l.contains("plugin 'pyg' started: pid")).count();
+        // a new version: its script announces it, its manifest says so and configures another greeting
+        drop("pyg.py", java.nio.file.Files.readString(folder.resolve("pyg.py")).replace("version=\"1.0.0\"", "version=\"2.0.0\""));
+        drop("pyg.plugin.json", pyg.replace("\"1.0.0\"", "\"2.0.0\"").replace("\"hello\"", "\"salom\""));
+        await("pyg's new manifest is in force", () -> PluginFacts.plugin(atrium, "pyg").map(p -> p.version().equals("2.0.0")).orElse(false));
+        assertEquals(PluginState.STOPPED, state("pyg"), "an edit starts no plugin an operator stopped");
+        PluginFacts.reload(atrium, "pyg");
+        await("pyg is active again", () -> state("pyg") == PluginState.ACTIVE);
+        assertEquals("salom x", greeter("pyg").greet("x"));
+        assertEquals(launched + 1, log.stream().filter(l -> l.contains("plugin 'pyg' started: pid")).count(), "one launch: the reload's");
     }
 
     @Test

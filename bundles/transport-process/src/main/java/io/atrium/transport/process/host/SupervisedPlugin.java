@@ -102,6 +102,12 @@ public final class SupervisedPlugin implements PluginProcess.Owner, KitPlugin<Pl
         return contract;
     }
 
+    /** Stopped by an operator: the manifest its next start launches. */
+    @Override
+    public void adopt(PluginManifest next) {
+        manifest = next;
+    }
+
     /** A new plugin is started by the transport once it is listed; a deployed one is reloaded with the new manifest. */
     @Override
     public void commit(Staged staged, PluginManifest next, boolean update) {

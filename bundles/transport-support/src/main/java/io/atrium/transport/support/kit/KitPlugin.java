@@ -48,6 +48,12 @@ public interface KitPlugin<M extends KitManifest> {
      */
     void commit(Staged staged, M next, boolean update);
 
+    /**
+     * Makes the manifest the plugin's while an operator has it stopped, under the transport's lock: nothing
+     * starts, and its next start runs this manifest.
+     */
+    void adopt(M next);
+
     /** @return the plugin as the registry lists it */
     PluginDescriptor descriptor();
 

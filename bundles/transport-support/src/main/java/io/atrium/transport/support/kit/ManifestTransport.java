@@ -49,6 +49,8 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     /** The transport's bundle context: its bundle loads the contracts and registers the plugins' services. */
     protected final BundleContext context;
     private final DeployedPlugins<P> plugins = new DeployedPlugins<>(P::name, p -> p.manifest().file());
+    /** The manifests of the plugins an operator stopped: a redeploy or a changed policy starts none of them. */
+    private final java.util.Set<Path> stoppedByOperator = ConcurrentHashMap.newKeySet();
     /** Each deployed manifest's bytes as judged at its deploy: what a changed policy judges again. */
     private final Map<Path, byte[]> deployedManifests = new ConcurrentHashMap<>();
     /** The core's trust and capability policies, as this transport asks them: what a manifest must bring. */
@@ -148,7 +150,9 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     /** A policy changed: every plugin is judged again (a tightened policy bites at once). */
     protected final void policyChanged() {
         for (P p : List.copyOf(plugins.all())) {
-            policyChanged(p, policy.capabilityRule(p.manifest().contract()));
+            if (!stoppedByOperator.contains(p.manifest().file())) { // judged when it is started again
+                policyChanged(p, policy.capabilityRule(p.manifest().contract()));
+            }
         }
     }
 
@@ -246,14 +250,20 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
                 record(existing.name(), LifecycleEvent.UNINSTALL, null);
             }
             deployedManifests.put(m.file(), content);
-            plugin.commit(staged, m, update);
+            if (update && stoppedByOperator.contains(m.file())) {
+                staged.discard(); // checked, and kept for its next start: what an operator stopped stays stopped
+                plugin.adopt(m);
+            } else {
+                stoppedByOperator.remove(m.file()); // a new plugin (another contract) starts
+                plugin.commit(staged, m, update);
+            }
             record(m.name(), update ? LifecycleEvent.UPDATE : LifecycleEvent.INSTALL, null);
             if (!update) {
                 plugins.put(m.file(), plugin);
                 started(plugin); // only now: whoever finds its service can ask this transport about it
             }
         }
-        if (policy.trustGeneration() != judgedBy) {
+        if (policy.trustGeneration() != judgedBy && !stoppedByOperator.contains(m.file())) {
             // the policy changed while this deploy judged by the one before, and the judging of the running
             // plugins it set off may have come before this one was listed: it is judged by the policy in force
             policyChanged(plugin, policy.capabilityRule(m.contract()));
@@ -265,6 +275,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     public final synchronized void undeploy(Path file) {
         P p = plugins.remove(file);
         deployedManifests.remove(file);
+        stoppedByOperator.remove(file);
         if (p != null) {
             p.stop();
             removed(p);
@@ -280,6 +291,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
             p.stop();
         }
         deployedManifests.clear();
+        stoppedByOperator.clear();
         trustWatch.shutdownNow();
     }
 
@@ -305,24 +317,38 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         }).orElse(Map.of());
     }
 
+    /** A reload of a plugin an operator stopped starts it, as a stopped bundle's does. */
     @Override
     public final boolean reload(String name) {
         Optional<P> p = plugins.byName(name);
-        p.ifPresent(this::reload);
+        p.ifPresent(plugin -> {
+            if (stoppedByOperator.remove(plugin.manifest().file())) {
+                start(plugin);
+            } else {
+                reload(plugin);
+            }
+        });
         return p.isPresent();
     }
 
+    /** An operator's stop: the plugin stays stopped, whatever its manifest or the policies do, until it is started or reloaded. */
     @Override
     public final boolean stop(String name) {
         Optional<P> p = plugins.byName(name);
-        p.ifPresent(KitPlugin::stop);
+        p.ifPresent(plugin -> {
+            stoppedByOperator.add(plugin.manifest().file());
+            plugin.stop();
+        });
         return p.isPresent();
     }
 
     @Override
     public final boolean start(String name) {
         Optional<P> p = plugins.byName(name);
-        p.ifPresent(this::start);
+        p.ifPresent(plugin -> {
+            stoppedByOperator.remove(plugin.manifest().file());
+            start(plugin);
+        });
         return p.isPresent();
     }
 

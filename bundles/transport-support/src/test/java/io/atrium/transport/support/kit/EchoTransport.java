@@ -244,6 +244,11 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         }
 
         @Override
+        public void adopt(Manifest next) {
+            manifest = next;
+        }
+
+        @Override
         public void commit(Staged staged, Manifest next, boolean update) {
             manifest = next;
             if (update) {

@@ -260,6 +260,38 @@ class ManifestTransportTest {
     }
 
     @Test
+    void aPluginAnOperatorStoppedStaysStoppedWhenItsManifestChangesOrThePolicyDoesAndAReloadStartsIt() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+        assertTrue(transport.stop("greeter"));
+        int started = transport.instances.size();
+
+        Files.writeString(file, "{\"version\": \"2.0.0\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"salom \"}");
+        deploy(file);
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state(), "still stopped");
+        assertEquals("2.0.0", descriptor("greeter").version(), "with the new manifest in force");
+        assertNull(service("greeter"));
+        deploy(manifest("witness", greeter("hi "))); // a running plugin: it shows when the changed policy was applied
+        trust.requireCapabilities(CONTRACT, "shout");
+        transport.trustChanged();
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("witness").state() == PluginState.FAILED);
+        trust.requireCapabilities(CONTRACT);
+        transport.trustChanged();
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("witness").state() == PluginState.ACTIVE);
+        assertTrue(transport.rules.stream().noneMatch(r -> r.startsWith("greeter:")), "a stopped plugin is not judged: " + transport.rules);
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state(), "a policy change starts no stopped plugin");
+        started += 2; // the witness's two instances
+        assertEquals(started, transport.instances.size(), "and nothing was launched meanwhile");
+
+        assertTrue(transport.reload("greeter"), "a reload of a stopped plugin starts it");
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals("salom x #" + (started + 1), service("greeter").echo("x"));
+        Files.writeString(file, "{\"version\": \"3.0.0\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"hej \"}");
+        deploy(file);
+        assertEquals("hej x #" + (started + 2), service("greeter").echo("x"), "started again, a redeploy runs at once");
+    }
+
+    @Test
     void aReloadMovesNewCallsToTheNewInstanceWhileTheOldOneFinishesItsCalls() throws Exception {
         deploy(manifest("greeter", greeter("hello ")));
         Echo echo = service("greeter");

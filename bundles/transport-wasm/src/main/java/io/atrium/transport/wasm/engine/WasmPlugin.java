@@ -200,6 +200,13 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
         return true;
     }
 
+    /** Stopped by an operator: the manifest its next start loads (a reload prepared before it is dropped). */
+    @Override
+    public synchronized void adopt(WasmManifest next) {
+        generation++;
+        manifest = next;
+    }
+
     /** Under the transport's lock: the module prepared for a deployment becomes the plugin's; a redeployed plugin is published again. */
     @Override
     public void commit(Staged staged, WasmManifest next, boolean update) {
