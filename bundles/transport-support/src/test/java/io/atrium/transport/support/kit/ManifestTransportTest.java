@@ -199,12 +199,11 @@ class ManifestTransportTest {
                 "the uninstall first: the core's counts end with it, and the new plugin's install is counted");
     }
 
-    @Test
-    void aPolicyTightenedWhileADeployWasJudgedByTheOneBeforeRefusesThePluginItDeployed() throws Exception {
+    /** Deploys the file on another thread, held once the trust policy has judged it until the test counts down afterJudging. */
+    private CompletableFuture<ArtifactHandler.Deployed> deployHeldOnceJudged(Path file) throws Exception {
         transport.judgesAtLaunch = false; // nothing but the kit asks again
         transport.judged = new CountDownLatch(1);
         transport.afterJudging = new CountDownLatch(1);
-        Path file = manifest("greeter", greeter("hello "));
         CompletableFuture<ArtifactHandler.Deployed> deploying = CompletableFuture.supplyAsync(() -> {
             try {
                 return deploy(file);
@@ -213,6 +212,12 @@ class ManifestTransportTest {
             }
         });
         assertTrue(transport.judged.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        return deploying;
+    }
+
+    @Test
+    void aPolicyTightenedWhileADeployWasJudgedByTheOneBeforeRefusesThePluginItDeployed() throws Exception {
+        CompletableFuture<ArtifactHandler.Deployed> deploying = deployHeldOnceJudged(manifest("greeter", greeter("hello ")));
         // the judging of the running plugins this sets off finds none: the deploy has not listed its plugin yet
         trust.requirePins("echo");
         transport.afterJudging.countDown();
@@ -345,18 +350,7 @@ class ManifestTransportTest {
 
     @Test
     void aCapabilityPolicyTightenedWhileADeployWasJudgedRefusesThePluginItDeployed() throws Exception {
-        transport.judgesAtLaunch = false; // nothing but the kit asks again
-        transport.judged = new CountDownLatch(1);
-        transport.afterJudging = new CountDownLatch(1);
-        Path file = manifest("greeter", greeter("hello "));
-        CompletableFuture<ArtifactHandler.Deployed> deploying = CompletableFuture.supplyAsync(() -> {
-            try {
-                return deploy(file);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertTrue(transport.judged.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        CompletableFuture<ArtifactHandler.Deployed> deploying = deployHeldOnceJudged(manifest("greeter", greeter("hello ")));
         trust.requireCapabilities(CONTRACT, "shout"); // no transport is told: the deploy sees the generation grew
         transport.afterJudging.countDown();
         deploying.get(30, java.util.concurrent.TimeUnit.SECONDS);
