@@ -171,10 +171,10 @@ class ShellIT {
         for (int i = 0; i < 2; i++) {
             CommandResult bad = atrium.execute("plugin:call py greet bad");
             assertEquals(1, bad.status(), bad.output());
-            assertTrue(bad.output().matches("Error: plugin 'py' failed: PluginException: plugin 'py': call \\d+ failed: no greeting for bad \\(code -32000\\)\n"), bad.output());
+            assertTrue(bad.output().matches("Error: plugin 'py': call \\d+ failed: no greeting for bad \\(code -32000\\) \\(error\\)\n"), bad.output());
         }
-        assertOneLineError(atrium.execute("plugin:call py greet sleep"), "Error: plugin 'py' failed: PluginTimeoutException: plugin 'py': greet did not answer within 500 ms");
-        assertOneLineError(atrium.execute("plugin:call py greet die"), "Error: plugin 'py' failed: PluginCrashedException: plugin 'py': exited with status 3");
+        assertOneLineError(atrium.execute("plugin:call py greet sleep"), "Error: plugin 'py': greet did not answer within 500 ms (timeout)");
+        assertOneLineError(atrium.execute("plugin:call py greet die"), "Error: plugin 'py': exited with status 3 (crash)");
         assertEquals("Hello, W!\n", atrium.execute("plugin:call wg greet W").output());
         assertEquals("Hello, X!\n", atrium.execute("plugin:call wg greet X").output());
 

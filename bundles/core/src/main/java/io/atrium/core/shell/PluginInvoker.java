@@ -105,6 +105,9 @@ final class PluginInvoker {
             return m.invoke(service, values);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof io.atrium.api.PluginException pe) { // it names the plugin; the outcome is how the metrics count it
+                throw new CommandError(pe.getMessage() + " (" + io.atrium.spi.CallOutcome.of(pe).label() + ")");
+            }
             throw new CommandError("plugin '" + plugin + "' failed: " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         } catch (IllegalAccessException e) {
