@@ -117,7 +117,7 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
     }
 
     /** @return whether the bundle is the server's own (the framework or the base set), never judged as a plugin */
-    static boolean isServer(Bundle b) {
+    public static boolean isServer(Bundle b) {
         return b.getBundleId() == 0 || b.getLocation().startsWith(BASE_LOCATION);
     }
 

@@ -51,6 +51,6 @@ public final class FragmentGuard implements ResolverHookFactory {
     }
 
     static boolean isServer(Bundle b) {
-        return b.getBundleId() == 0 || b.getLocation().startsWith(FolderDeployer.BASE_LOCATION);
+        return FolderDeployer.isServer(b);
     }
 }

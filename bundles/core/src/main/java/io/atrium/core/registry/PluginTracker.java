@@ -172,7 +172,7 @@ public final class PluginTracker implements ServiceListener {
     }
 
     /** @return the service described from its properties; refused when they cannot describe it */
-    private static PluginService describe(ServiceReference<?> ref, String contract, String foreignApiBundle) {
+    private PluginService describe(ServiceReference<?> ref, String contract, String foreignApiBundle) {
         String name = nameOf(ref);
         String source = source(ref);
         if (foreignApiBundle != null) {
@@ -189,6 +189,11 @@ public final class PluginTracker implements ServiceListener {
             PluginDescriptor d = new PluginDescriptor(name, version != null ? version.toString() : bundle.getVersion().toString(), contract,
                     transport != null ? transport.toString() : PluginProperties.IN_PROCESS,
                     capabilities(ref.getProperty(PluginProperties.CAPABILITIES)), PluginState.ACTIVE, bundle.getBundleId(), source);
+            if (!d.transportId().equals(PluginProperties.IN_PROCESS) && !io.atrium.core.deploy.FolderDeployer.isServer(bundle)
+                    && serverTransports().contains(d.transportId())) { // declaring it is not enough: the server's ids are its own
+                return new PluginService(ref, contract, false, name, source, null, "is refused: it names the transport '" + d.transportId()
+                        + "', which is one of the server's own; bundle " + bundle.getSymbolicName() + " may not run plugins as it");
+            }
             if (!d.transportId().equals(PluginProperties.IN_PROCESS) && !DeclaredTransports.declares(bundle, d.transportId())) {
                 // else any bundle could list its plugins as, say, sandboxed wasm ones
                 return new PluginService(ref, contract, false, name, source, null, "is refused: it names the transport '" + d.transportId()
@@ -199,6 +204,23 @@ public final class PluginTracker implements ServiceListener {
         } catch (IllegalArgumentException e) {
             return new PluginService(ref, contract, false, name, source, null, "is refused: " + e.getMessage());
         }
+    }
+
+    /** The transport ids the server's own bundles declare; read once, as the whole base set is installed before any plugin registers. */
+    private volatile java.util.Set<String> serverTransports;
+
+    private java.util.Set<String> serverTransports() {
+        java.util.Set<String> known = serverTransports;
+        if (known == null) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (Bundle b : context.getBundles()) {
+                if (io.atrium.core.deploy.FolderDeployer.isServer(b)) {
+                    DeclaredTransports.of(b).forEach(d -> ids.add(d.kind()));
+                }
+            }
+            serverTransports = known = java.util.Set.copyOf(ids);
+        }
+        return known;
     }
 
     /** @return the service with the capability policy's verdict on it (the only refusal a described service can have) */

@@ -173,6 +173,20 @@ class PluginTrackerTest {
     }
 
     @Test
+    void aPluginBundleThatDeclaresOneOfTheServersTransportsMayNotNameIt() throws Exception {
+        felix.getBundleContext().installBundle("atrium:base/t.wasm", bundle("t.wasm", "1.0.0", "tracked.contract", "io.atrium.artifact;kind=wasm"));
+        Bundle claimer = felix.getBundleContext().installBundle("t.claimer2", bundle("t.claimer2", "1.0.0", "tracked.contract",
+                "io.atrium.artifact;kind=wasm"));
+        claimer.start();
+        ServiceRegistration<?> reg = claimer.getBundleContext().registerService(ECHO, (Echo) text -> text,
+                new Hashtable<>(Map.of("atrium.plugin.name", "sandboxed", "atrium.plugin.transport", "wasm")));
+        assertEquals("is refused: it names the transport 'wasm', which is one of the server's own; bundle t.claimer2 may not run plugins as it",
+                tracker.classified(reg.getReference()).refusal());
+        assertTrue(tracker.classified(echo("atrium.plugin.name", "remote", "atrium.plugin.transport", "grpc").getReference()).admitted(),
+                "an id of its own it declares");
+    }
+
+    @Test
     void aMalformedTransportIdIsRefusedInOneLineAndStaysHidden() {
         tracker.track(first);
         ServiceRegistration<?> reg = echo("atrium.plugin.name", "bad", "atrium.plugin.transport", "Grpc");
