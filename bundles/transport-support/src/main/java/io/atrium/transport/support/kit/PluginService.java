@@ -52,7 +52,7 @@ public final class PluginService {
      * As {@link #publish(KitManifest, List)}, for a plugin with no contract of its own, with the functions it has
      * (the {@link PluginProperties#FUNCTIONS} its calls are observed under).
      */
-    public synchronized void publish(KitManifest m, List<Capability> capabilities, List<String> functions) {
+    public synchronized void publish(KitManifest m, List<Capability> capabilities, java.util.Collection<String> functions) {
         Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), transport, capabilities, m.file());
         if (Functions.isInvocable(contract)) {
             props.put(PluginProperties.FUNCTIONS, functions.toArray(String[]::new));

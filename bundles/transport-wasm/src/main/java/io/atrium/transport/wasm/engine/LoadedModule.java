@@ -70,11 +70,11 @@ public final class LoadedModule {
 
     /**
      * What a plugin with no contract may call: its exports of an Extism function's type named as functions are,
-     * less WASI's entry points and the toolchains' own ({@code __}); in the module's order.
+     * less WASI's entry points and the toolchains' own ({@code __}); in the module's order, a set: every call looks its name up.
      */
-    final List<String> functions;
+    final java.util.Set<String> functions;
 
-    private static List<String> functions(WasmModule module) {
+    private static java.util.Set<String> functions(WasmModule module) {
         List<FunctionType> imported = new java.util.ArrayList<>();
         for (int i = 0; i < module.importSection().importCount(); i++) {
             if (module.importSection().getImport(i) instanceof FunctionImport f) {
@@ -96,7 +96,7 @@ public final class LoadedModule {
                 out.add(name);
             }
         }
-        return List.copyOf(out);
+        return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(out));
     }
 
     /**

@@ -323,7 +323,7 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
     }
 
     /** @return the functions a module with no contract may be called by: those its manifest lists, else its Extism exports */
-    private static List<String> functions(WasmManifest m, InstancePool p) {
+    private static java.util.Collection<String> functions(WasmManifest m, InstancePool p) {
         return !m.functions().isEmpty() || p == null ? m.functions() : p.module.functions;
     }
 
@@ -381,7 +381,7 @@ public final class WasmPlugin implements KitPlugin<WasmManifest> {
             d.put("instances", p.live() + " of at most " + m.instances() + (m.stateless() ? " (stateless)" : "") + ", " + p.running() + " running, " + p.waiting() + " waiting");
         }
         if (invocable) {
-            List<String> f = functions(m, p);
+            java.util.Collection<String> f = functions(m, p);
             d.put("functions", f.isEmpty() ? "none" : String.join(", ", f));
         }
         d.put("encoding", m.encoding().name().toLowerCase(java.util.Locale.ROOT));
