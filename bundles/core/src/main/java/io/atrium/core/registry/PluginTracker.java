@@ -189,16 +189,16 @@ public final class PluginTracker implements ServiceListener {
             PluginDescriptor d = new PluginDescriptor(name, version != null ? version.toString() : bundle.getVersion().toString(), contract,
                     transport != null ? transport.toString() : PluginProperties.IN_PROCESS,
                     capabilities(ref.getProperty(PluginProperties.CAPABILITIES)), PluginState.ACTIVE, bundle.getBundleId(), source);
-            if (!d.transportId().equals(PluginProperties.IN_PROCESS) && !io.atrium.core.deploy.FolderDeployer.isServer(bundle)
-                    && serverTransports().contains(d.transportId())) { // declaring it is not enough: the server's ids are its own
-                return new PluginService(ref, contract, false, name, source, null, "is refused: it names the transport '" + d.transportId()
-                        + "', which is one of the server's own; bundle " + bundle.getSymbolicName() + " may not run plugins as it");
-            }
             if (!d.transportId().equals(PluginProperties.IN_PROCESS) && !DeclaredTransports.declares(bundle, d.transportId())) {
                 // else any bundle could list its plugins as, say, sandboxed wasm ones
                 return new PluginService(ref, contract, false, name, source, null, "is refused: it names the transport '" + d.transportId()
                         + "', which its bundle " + bundle.getSymbolicName() + " does not declare (a transport's bundle declares its id: "
                         + "Provide-Capability: " + io.atrium.spi.ArtifactHandler.NAMESPACE + ";kind=" + d.transportId() + ")");
+            }
+            if (!d.transportId().equals(PluginProperties.IN_PROCESS) && !io.atrium.core.deploy.FolderDeployer.isServer(bundle)
+                    && serverTransports().contains(d.transportId())) { // declaring it is not enough: the server's ids are its own
+                return new PluginService(ref, contract, false, name, source, null, "is refused: it names the transport '" + d.transportId()
+                        + "', which is one of the server's own; bundle " + bundle.getSymbolicName() + " may not run plugins as it");
             }
             return new PluginService(ref, contract, false, name, source, d, null);
         } catch (IllegalArgumentException e) {
