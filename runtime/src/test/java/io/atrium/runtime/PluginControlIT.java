@@ -56,7 +56,7 @@ class PluginControlIT extends ServerWithPluginFolder {
         await("pyg answers", () -> atrium.service(io.atrium.api.greeting.Greeter.class, "pyg").isPresent());
         String pyg = java.nio.file.Files.readString(folder.resolve("pyg.plugin.json"));
         assertEquals(PluginState.STOPPED, PluginFacts.stop(atrium, "pyg"));
-        long launched = log.stream().filter(l -> l.contains("plugin 'pyg' started: pid")).count();
+        long launched = log.stream().filter(l -> l.contains("plugin 'pyg' started (pid")).count();
         // a new version: its script announces it, its manifest says so and configures another greeting
         drop("pyg.py", java.nio.file.Files.readString(folder.resolve("pyg.py")).replace("version=\"1.0.0\"", "version=\"2.0.0\""));
         drop("pyg.plugin.json", pyg.replace("\"1.0.0\"", "\"2.0.0\"").replace("\"hello\"", "\"salom\""));
@@ -65,7 +65,7 @@ class PluginControlIT extends ServerWithPluginFolder {
         PluginFacts.reload(atrium, "pyg");
         await("pyg is active again", () -> state("pyg") == PluginState.ACTIVE);
         assertEquals("salom x", greeter("pyg").greet("x"));
-        assertEquals(launched + 1, log.stream().filter(l -> l.contains("plugin 'pyg' started: pid")).count(), "one launch: the reload's");
+        assertEquals(launched + 1, log.stream().filter(l -> l.contains("plugin 'pyg' started (pid")).count(), "one launch: the reload's");
     }
 
     @Test

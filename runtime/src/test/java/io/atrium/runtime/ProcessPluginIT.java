@@ -385,7 +385,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Thread.sleep(300);
         helperPlugin("stylish", "return who", "");
         await("the plugin is refused", () -> state("stylish") == PluginState.FAILED);
-        assertTrue(problem("stylish", "lacks the capability style;version=3, which the configuration "
+        assertTrue(problem("stylish", "is refused: it lacks the capability style;version=3, which the configuration "
                 + "io.atrium.capabilities requires of every Greeter"), registry().problems().toString());
         // a policy it satisfies launches it again, by itself
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, style;version=2\n");
@@ -399,7 +399,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         long plainPid = pid("plain");
         Files.writeString(folder.resolve("io.atrium.capabilities.cfg"), "io.atrium.api.greeting.Greeter = greet, shout\n");
         await("the running plugins are refused", () -> state("stylish") == PluginState.FAILED && state("plain") == PluginState.FAILED);
-        assertTrue(problem("stylish", "lacks the capability shout"), registry().problems().toString());
+        assertTrue(problem("stylish", "is refused: it lacks the capability shout"), registry().problems().toString());
         assertTrue(atrium.service(Greeter.class, "stylish").isEmpty());
         await("its process ends", () -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
         for (var stopped : java.util.Map.of("stylish", pid, "plain", plainPid).entrySet()) {

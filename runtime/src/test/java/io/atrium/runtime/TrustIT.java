@@ -586,7 +586,7 @@ class TrustIT extends ServerWithPluginFolder {
         assertTrue(trustGeneration() > before, "the trust service said it changed");
         java.util.Map<String, String> why = new java.util.HashMap<>();
         atrium.registry().problems().forEach(pr -> why.put(pr.plugin(), pr.reason()));
-        assertEquals("the trust policy refuses it now: it pins none of its files (field sha256), and the trust policy "
+        assertEquals("is refused: the trust policy refuses it now: it pins none of its files (field sha256), and the trust policy "
                 + "(io.atrium.trust requirePins) requires process plugins to", why.get("loose"), why.toString());
         assertEquals("is refused: the trust policy refuses it now: it does not pin its module (field sha256), and the trust policy "
                 + "(io.atrium.trust requirePins) requires wasm plugins to", why.get("loosewasm"), why.toString());
@@ -754,12 +754,13 @@ class TrustIT extends ServerWithPluginFolder {
 
         drop("io.atrium.capabilities.cfg", "io.atrium.api.greeting.Greeter = greet, shout\n");
         String lacking = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Greeter";
-        java.util.Map<String, String> expected = java.util.Map.of("stylish.plugin.json", lacking, "capable.wasm.json", "is refused: it " + lacking);
+        java.util.Map<String, String> expected = java.util.Map.of("stylish.plugin.json", "is refused: it " + lacking, "capable.wasm.json",
+                "is refused: it " + lacking); // in the same words, whatever runs them
         await(() -> "both are refused, as plugin:problems says:\n" + deploys() + atrium.execute("plugin:problems").output(),
                 () -> expected.entrySet().stream().allMatch(f -> file(atrium, f.getKey())
                         .map(row -> row.state().equals("refused") && row.detail().equals(f.getValue())).orElse(false)));
         String problems = atrium.execute("plugin:problems").output();
-        assertTrue(problems.contains("stylish (stylish.plugin.json): " + lacking) && problems.contains("capable (capable.wasm.json): is refused: it "
+        assertTrue(problems.contains("stylish (stylish.plugin.json): is refused: it " + lacking) && problems.contains("capable (capable.wasm.json): is refused: it "
                 + lacking), problems);
         assertEquals(2, problems.lines().filter(l -> l.contains(lacking)).count(), "each said once, by its plugin:\n" + problems);
 

@@ -17,10 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.Bundle;
@@ -47,8 +43,6 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     static final String HOME_PROPERTY = "atrium.home";
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
 
-    private final ScheduledExecutorService timers;
-    private final ExecutorService work;
     private final Launcher launcher;
     /** Kills the plugins' processes when the server ends without stopping them (SIGKILL, a crash). */
     private final OrphanGuard guard;
@@ -68,13 +62,11 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     @Activate
     public ProcessTransport(BundleContext context, @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
         super(context, SupervisedPlugin.TRANSPORT_ID, trust, List.of()); // no settings of its own
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-process-supervisor"));
-        this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-process-launcher"));
         String home = context.getProperty(HOME_PROPERTY);
         this.guard = OrphanGuard.start();
         this.launcher = new Launcher(home == null ? Map.of() : Map.of(Protocol.HOME_ENV, home), context.getDataFile("verified").toPath(), guard);
         // a plugin that stops reading its stdin would hold a writer for good: bounded here (PluginProcess.checkWrites)
-        Periodic.every(timers, 250, () -> deployed().forEach(SupervisedPlugin::checkWrites),
+        Periodic.every(timers(), 250, () -> deployed().forEach(SupervisedPlugin::checkWrites),
                 e -> LOG.log(Level.WARNING, "checking the plugins' stdin writes failed: " + e, e));
         context.addFrameworkListener(startedListener);
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
@@ -85,15 +77,8 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     @Deactivate
     void deactivate() {
         context.removeFrameworkListener(startedListener);
-        close();
-        work.shutdown();
-        try {
-            work.awaitTermination(5, TimeUnit.SECONDS); // the processes' graceful shutdowns
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        timers.shutdownNow();
-        guard.close(); // after the graceful shutdowns: kills only what did not stop in time
+        close(); // waits a while for the processes' graceful shutdowns
+        guard.close(); // after them: kills only what did not stop in time
     }
 
     /** The core's trust or capability policy changed (bound, or its generation property updated): the plugins are judged again. */
@@ -139,8 +124,7 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
 
     @Override
     protected SupervisedPlugin create(PluginManifest m, Class<?> contract) {
-        return new SupervisedPlugin(context, timers, work, launcher, m, contract, caps -> refusal(m.file(), caps),
-                (event, reason) -> record(m.name(), event, reason));
+        return new SupervisedPlugin(this, timers(), launcher, m, contract);
     }
 
     /**
@@ -151,7 +135,7 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     @Override
     protected synchronized void started(SupervisedPlugin p) {
         if (frameworkStarted) {
-            p.start();
+            p.started();
         } else {
             deferred.add(p);
         }
@@ -159,33 +143,12 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
 
     private synchronized void launchDeferred() {
         frameworkStarted = true;
-        deferred.forEach(SupervisedPlugin::start);
+        deferred.forEach(SupervisedPlugin::started);
         deferred.clear();
     }
 
     @Override
     protected void removed(SupervisedPlugin p) {
         launcher.discardCopies(p.name());
-    }
-
-    @Override
-    protected void reload(SupervisedPlugin p) {
-        p.reload();
-    }
-
-    @Override
-    protected void start(SupervisedPlugin p) {
-        p.resume();
-    }
-
-    @Override
-    protected void policyChanged(SupervisedPlugin p, String rule) {
-        p.policyChanged(rule);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

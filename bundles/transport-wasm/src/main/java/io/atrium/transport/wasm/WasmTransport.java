@@ -1,6 +1,5 @@
 package io.atrium.transport.wasm;
 
-import io.atrium.api.PluginException;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.HostFunction;
 import io.atrium.spi.PluginLifecycle;
@@ -23,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -49,7 +47,6 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
     public static final String CONFIG_PID = "io.atrium.wasm";
     /** Framework property: the MiB of Java heap all wasm instances together may claim. */
     public static final String BUDGET_PROPERTY = "atrium.wasm.memoryBudgetMb";
-    private static final Logger LOG = Logger.getLogger("io.atrium.transport.wasm");
 
     private final MemoryBudget budget;
     private final Deadlines deadlines = new Deadlines();
@@ -78,11 +75,7 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
         }
         for (WasmPlugin p : all) {
             if (p.awaitsHostFunctions()) {
-                try {
-                    load(p); // still waiting is no news: it said so when it was committed
-                } catch (PluginException e) {
-                    LOG.warning(e.getMessage());
-                }
+                p.retry(); // loaded again; what still fails, or waits, says so itself
             }
         }
     }
@@ -147,44 +140,18 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
             throw new IllegalArgumentException("is refused: it " + lacking);
         }
         checkGrants(m);
+        try {
+            policy().checked(m.file().toAbsolutePath().getParent(), m.module()); // a manifest's fault, said before any loading
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which is missing");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
+        }
     }
 
     @Override
     protected WasmPlugin create(WasmManifest m, Class<?> contract) {
-        return new WasmPlugin(context, contract, budget, deadlines, cache, hostFunctions, this::module);
-    }
-
-    /** Its module was loaded by {@link WasmPlugin#prepare}: registering its service is what starts it. */
-    @Override
-    protected void started(WasmPlugin plugin) {
-        plugin.publish();
-    }
-
-    /**
-     * A changed policy applies to deployed plugins too: refused now (its service withdrawn), or
-     * accepted again (loaded and published again, holding no lock: its start code runs).
-     */
-    @Override
-    protected void policyChanged(WasmPlugin p, String rule) {
-        String refusal = refusalNow(p);
-        if (refusal != null && p.refusal() == null) {
-            synchronized (this) {
-                p.refuse(refusal);
-            }
-            LOG.warning("plugin '" + p.name() + "' is refused: " + refusal);
-        } else if (refusal == null && p.refusal() != null) {
-            try {
-                load(p); // one that waits for host functions logs so itself
-            } catch (PluginException e) {
-                LOG.warning(e.getMessage());
-            }
-        }
-    }
-
-    /** @return why the policy in force refuses a deployed plugin, as plugin:problems words it, or null */
-    private String refusalNow(WasmPlugin p) {
-        String refusal = refusal(p.manifest().file(), p.manifest().capabilities());
-        return refusal == null || refusal.startsWith(ManifestPolicy.TRUST_REFUSAL) ? refusal : "it " + refusal;
+        return new WasmPlugin(this, m, contract, budget, deadlines, cache, hostFunctions, this::module);
     }
 
     /** Each folder a manifest grants must exist and lie inside a root the configuration allows, links resolved. */
@@ -233,42 +200,5 @@ public final class WasmTransport extends ManifestTransport<WasmManifest, WasmPlu
         } catch (IOException e) {
             throw new IllegalArgumentException("names the module " + m.module().getFileName() + ", which cannot be read: " + e.getMessage());
         }
-    }
-
-    /** Loads the plugin's module again; as a deployment, its start code runs holding no lock. */
-    @Override
-    protected void reload(WasmPlugin plugin) {
-        load(plugin);
-        String waiting = plugin.waiting();
-        if (waiting != null) { // loaded, but not running: whoever asked must hear why, not "failed"
-            throw new PluginException(plugin.name(), waiting, null);
-        }
-    }
-
-    /** Loads the plugin's module again and publishes it, or leaves it waiting for the host functions it imports. */
-    private void load(WasmPlugin plugin) {
-        WasmManifest m = plugin.manifest();
-        String refusal = refusalNow(plugin);
-        if (refusal != null) { // what the policy refuses is not published again by a reload
-            throw new PluginException(m.name(), "reload refused: " + refusal, null);
-        }
-        try {
-            WasmPlugin.Next next = plugin.prepare(m, module(m));
-            synchronized (this) {
-                if (deployed(m.file()) != plugin) {
-                    next.discard(); // removed or replaced meanwhile
-                } else if (plugin.commit(next, true)) { // unless deployed anew or stopped meanwhile
-                    plugin.publish();
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            throw new PluginException(m.name(), "reload failed: " + e.getMessage(), null);
-        }
-    }
-
-    /** Loads the module again and publishes it: the same as a reload of a stopped plugin. */
-    @Override
-    protected void start(WasmPlugin plugin) {
-        reload(plugin);
     }
 }

@@ -154,4 +154,10 @@ final class ExecRunner implements Invoker {
     public void shutdown() {
         // nothing runs between calls
     }
+
+    /** What its manifest declares: no handshake tells more. */
+    @Override
+    public java.util.List<io.atrium.api.Capability> capabilities() {
+        return manifest.capabilities();
+    }
 }

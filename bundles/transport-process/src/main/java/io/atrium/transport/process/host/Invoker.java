@@ -7,14 +7,14 @@ import io.atrium.api.PluginTimeoutException;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.transport.process.protocol.Messages;
 import io.atrium.transport.process.protocol.Protocol;
+import io.atrium.transport.support.kit.KitInstance;
 
-/** Something that answers a plugin's calls: a running process, or one process per call. */
-interface Invoker {
+/** Something that answers a plugin's calls: a running process, or one process per call; the kit's instance of a process plugin. */
+interface Invoker extends KitInstance {
 
     /**
      * @param params the arguments as a JSON array
      * @return the call's result
-     * @throws Retired when this instance is being replaced and the call should go to its successor
      * @throws PluginException (timed out, crashed, rejected, or the plugin's own error) naming the plugin
      */
     JsonElement call(String method, String params, long timeoutMs);
@@ -22,13 +22,9 @@ interface Invoker {
     /** Stops the instance: a process is asked to exit, then terminated. */
     void shutdown();
 
-    /** This instance stopped taking calls because a newer one replaced it: send the call there. */
-    final class Retired extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Retired() {
-            super(null, null, false, false);
-        }
+    @Override
+    default void close() {
+        shutdown();
     }
 
     /** Reads a response: its result, or its error as the matching exception. */

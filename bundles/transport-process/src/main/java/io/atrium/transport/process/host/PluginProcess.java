@@ -181,6 +181,17 @@ public final class PluginProcess implements Invoker {
     }
 
     /** @return what the plugin announced */
+    /** What its handshake declares. */
+    @Override
+    public java.util.List<io.atrium.api.Capability> capabilities() {
+        return handshake().capabilities();
+    }
+
+    @Override
+    public String label() {
+        return " (pid " + pid() + ")";
+    }
+
     public Handshake handshake() {
         return handshake;
     }
@@ -201,8 +212,8 @@ public final class PluginProcess implements Invoker {
     public JsonElement call(String method, String params, long timeoutMs) {
         int busy = inflight.incrementAndGet();
         try {
-            if (closing) {
-                throw new Retired(); // before the overload check: the supervisor retries a retired call on the new instance
+            if (closing) { // the kit closes an instance once its calls are done, or at a stop
+                throw new PluginUnavailableException(manifest.name(), "was stopped");
             }
             if (died != null) {
                 throw new PluginCrashedException(manifest.name(), died);
@@ -536,24 +547,6 @@ public final class PluginProcess implements Invoker {
             killedBecause = reason;
         }
         launched.killAll();
-    }
-
-    /**
-     * Takes no new calls (they go to the successor), waits up to {@code maxWaitMs} for the calls in
-     * flight to finish, then shuts the process down.
-     */
-    public void retire(long maxWaitMs) {
-        closing = true;
-        long deadline = System.nanoTime() + maxWaitMs * 1_000_000;
-        while ((inflight.get() > 0 || !pending.isEmpty()) && System.nanoTime() < deadline && died == null) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        shutdown();
     }
 
     /** Asks the plugin to exit (shutdown request, then end of stdin), then terminates it: 2 s, then SIGTERM, then SIGKILL. */

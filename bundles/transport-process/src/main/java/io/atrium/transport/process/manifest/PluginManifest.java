@@ -1,5 +1,6 @@
 package io.atrium.transport.process.manifest;
 
+import io.atrium.transport.support.kit.Restart;
 import com.google.gson.JsonObject;
 import io.atrium.api.Capability;
 import io.atrium.transport.support.ManifestFields;
@@ -77,21 +78,11 @@ public record PluginManifest(
         public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000, 256);
     }
 
-    /**
-     * @param maxRestarts      crashes tolerated within the window before the plugin is marked failed
-     * @param windowSeconds    the window
-     * @param initialBackoffMs the wait before the first restart; doubled after each crash
-     * @param maxBackoffMs     the longest wait
-     */
-    public record Restart(int maxRestarts, long windowSeconds, long initialBackoffMs, long maxBackoffMs) {
-        public static final Restart DEFAULTS = new Restart(5, 60, 100, 30_000);
-    }
-
     private static final Set<String> FIELDS = fields();
 
     private static Set<String> fields() {
         Set<String> all = new java.util.HashSet<>(ManifestBasics.FIELDS);
-        all.addAll(List.of("command", "mode", "limits", "restart", "env", "inheritEnv", "config", "sha256"));
+        all.addAll(List.of("command", "mode", "limits", Restart.FIELD, "env", "inheritEnv", "config", "sha256"));
         return Set.copyOf(all);
     }
 
@@ -131,11 +122,7 @@ public record PluginManifest(
                 (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()),
                 (int) Math.min(1 << 20, l.positive("maxInFlight", d.maxInFlight())));
         l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs", "maxInFlight");
-        ManifestFields r = f.object("restart");
-        Restart rd = Restart.DEFAULTS;
-        Restart restart = new Restart((int) r.natural("maxRestarts", rd.maxRestarts()), r.positive("windowSeconds", rd.windowSeconds()),
-                r.positive("initialBackoffMs", rd.initialBackoffMs()), r.positive("maxBackoffMs", rd.maxBackoffMs()));
-        r.onlyKnown("maxRestarts", "windowSeconds", "initialBackoffMs", "maxBackoffMs");
+        Restart restart = Restart.read(f);
         Map<String, String> env = new LinkedHashMap<>();
         ManifestFields e = f.object("env");
         for (String k : e.o().keySet()) {

@@ -24,7 +24,7 @@ class PluginManifestTest {
         assertEquals("demo", m.name(), "the name comes from the file");
         assertEquals(PluginManifest.Mode.SERVICE, m.mode());
         assertEquals(PluginManifest.Limits.DEFAULTS, m.limits());
-        assertEquals(PluginManifest.Restart.DEFAULTS, m.restart());
+        assertEquals(io.atrium.transport.support.kit.Restart.DEFAULTS, m.restart());
         assertEquals(Path.of("/plugins"), m.folder());
     }
 

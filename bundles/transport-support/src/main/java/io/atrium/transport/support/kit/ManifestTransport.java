@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.osgi.framework.BundleContext;
@@ -37,12 +39,13 @@ import org.osgi.framework.BundleContext;
  * its manifest, its own deploy-time checks and its plugin type.
  *
  * <p>Deploy, undeploy and the swap of a plugin hold this object's lock; a plugin's slow work (a module's
- * start code) runs in {@link KitPlugin#prepare}, outside it.
+ * start code) runs in {@link Supervisor#open}, outside it. Each plugin's life (its instance, reloads with
+ * drain, crashes and restarts, refusals) is its {@link Supervisor}'s, on this transport's threads.
  *
  * @param <M> the transport's manifest
  * @param <P> the transport's plugin
  */
-public abstract class ManifestTransport<M extends KitManifest, P extends KitPlugin<M>> implements ArtifactHandler, PluginProvider {
+public abstract class ManifestTransport<M extends KitManifest, P extends Supervisor<M, ?>> implements ArtifactHandler, PluginProvider {
     private final String id;
     private final List<String> pids;
     private final Logger log;
@@ -59,6 +62,10 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     private volatile long trustSeen;
     /** Judges the deployed plugins again when the trust policy changes: off the core's thread that tells. */
     private final ExecutorService trustWatch;
+    /** Where instances open and close, in the background. */
+    private final ExecutorService work;
+    /** Restarts after a backoff, and the transport's own periodic checks. */
+    private final ScheduledExecutorService timers;
 
     /**
      * @param context the transport's bundle context
@@ -74,11 +81,25 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         this.log = Logger.getLogger("io.atrium.transport." + id);
         this.policy = ManifestPolicy.of(id, Objects.requireNonNull(trust, "trust"));
         this.trustSeen = policy.trustGeneration();
-        this.trustWatch = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "atrium-" + id + "-trust");
-            t.setDaemon(true);
-            return t;
-        });
+        this.trustWatch = Executors.newSingleThreadExecutor(r -> daemon(r, "atrium-" + id + "-trust"));
+        this.work = Executors.newCachedThreadPool(r -> daemon(r, "atrium-" + id + "-work"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "atrium-" + id + "-timer"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** @return where the plugins' instances open and close, in the background */
+    protected final ExecutorService work() {
+        return work;
+    }
+
+    /** @return the transport's timer: restarts after a backoff, periodic checks (keep its tasks short: hand work to {@link #work()}) */
+    protected final ScheduledExecutorService timers() {
+        return timers;
     }
 
     // ------------------------------------------------------------------ what a transport supplies
@@ -106,21 +127,10 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     /** @return a new plugin of this manifest, not started */
     protected abstract P create(M m, Class<?> contract);
 
-    /** A new plugin is listed: start it (in the background, or by publishing what {@link KitPlugin#commit} made ready). */
-    protected abstract void started(P plugin);
-
-    /** @see PluginProvider#reload */
-    protected abstract void reload(P plugin);
-
-    /** @see PluginProvider#start */
-    protected abstract void start(P plugin);
-
-    /**
-     * The policy changed: stop the plugin if {@link #refusal} refuses it now, start it again if it was refused and is not.
-     *
-     * @param rule the capability policy's rule for its contract, for the log
-     */
-    protected abstract void policyChanged(P plugin, String rule);
+    /** A new plugin is listed: it starts ({@link Supervisor#started}); a transport may hold it back a while. */
+    protected void started(P plugin) {
+        plugin.started();
+    }
 
     /** @return where installs, updates and failures are counted (the core's), or null */
     protected abstract PluginLifecycle lifecycle();
@@ -151,7 +161,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
     protected final void policyChanged() {
         for (P p : List.copyOf(plugins.all())) {
             if (!stoppedByOperator.contains(p.manifest().file())) { // judged when it is started again
-                policyChanged(p, policy.capabilityRule(p.manifest().contract()));
+                p.policyChanged(policy.capabilityRule(p.manifest().contract()));
             }
         }
     }
@@ -233,7 +243,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
             existing = plugins.get(m.file());
             plugin = existing != null && existing.contract() == contract && existing.name().equals(m.name()) ? existing : create(m, contract);
         }
-        KitPlugin.Staged staged = plugin.prepare(m); // outside the lock: may run the plugin's start code
+        Supervisor.Staged staged = plugin.prepare(m); // outside the lock: may run the plugin's start code
         synchronized (this) {
             existing = plugins.get(m.file());
             try {
@@ -266,7 +276,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         if (policy.trustGeneration() != judgedBy && !stoppedByOperator.contains(m.file())) {
             // the policy changed while this deploy judged by the one before, and the judging of the running
             // plugins it set off may have come before this one was listed: it is judged by the policy in force
-            policyChanged(plugin, policy.capabilityRule(m.contract()));
+            plugin.policyChanged(policy.capabilityRule(m.contract()));
         }
         return new Deployed(m.name() + " " + m.version(), m.name(), ManifestPolicy.watched(file, m.ownFiles()));
     }
@@ -284,7 +294,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         }
     }
 
-    /** Stops every plugin and the policy's watch: the component is going away. */
+    /** Stops every plugin, waits a while for their instances to close, and ends the transport's threads: the component is going away. */
     protected final void close() {
         for (P p : List.copyOf(plugins.all())) {
             plugins.remove(p.manifest().file());
@@ -293,18 +303,25 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         deployedManifests.clear();
         stoppedByOperator.clear();
         trustWatch.shutdownNow();
+        timers.shutdownNow();
+        work.shutdown();
+        try {
+            work.awaitTermination(5, TimeUnit.SECONDS); // the instances' graceful closes (a process is asked to exit first)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ------------------------------------------------------------------ the registry's and the shell's side
 
     @Override
     public final List<PluginDescriptor> plugins() {
-        return plugins.all().stream().map(KitPlugin::descriptor).toList();
+        return plugins.all().stream().map(Supervisor::descriptor).toList();
     }
 
     @Override
     public final List<PluginProblem> problems() {
-        return plugins.all().stream().map(KitPlugin::problem).filter(Objects::nonNull).toList();
+        return plugins.all().stream().map(Supervisor::problem).filter(Objects::nonNull).toList();
     }
 
     /** The transport's facts about the plugin, then those every transport's plugins have (its call timeout). */
@@ -323,9 +340,9 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         Optional<P> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             if (stoppedByOperator.remove(plugin.manifest().file())) {
-                start(plugin);
+                plugin.start();
             } else {
-                reload(plugin);
+                plugin.reload();
             }
         });
         return p.isPresent();
@@ -347,7 +364,7 @@ public abstract class ManifestTransport<M extends KitManifest, P extends KitPlug
         Optional<P> p = plugins.byName(name);
         p.ifPresent(plugin -> {
             stoppedByOperator.remove(plugin.manifest().file());
-            start(plugin);
+            plugin.start();
         });
         return p.isPresent();
     }

@@ -43,17 +43,16 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     volatile CountDownLatch judged = new CountDownLatch(0);
     /** What a judged deploy waits for before it goes on. */
     volatile CountDownLatch afterJudging = new CountDownLatch(0);
-    /**
-     * Whether an instance's start asks the policy again; false models a transport that publishes what
-     * {@link KitPlugin#prepare} made ready, as the wasm transport does.
-     */
-    volatile boolean judgesAtLaunch = true;
+    /** Whether instances open where asked (a deploy fails when one does not), as the wasm transport's do; else in the background, as the process transport's. */
+    volatile boolean opensInForeground = true;
+    /** Whether a dead instance is restarted (by the manifest's policy); false, as a transport whose instances do not die on their own. */
+    volatile boolean restarts = true;
+    /** What the instances an {@code awaits} manifest waits for, once it has come. */
+    final java.util.Set<String> arrived = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The plugins the kit said were removed ({@link #removed}), by name. */
     final List<String> removedPlugins = new CopyOnWriteArrayList<>();
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
-    /** The capability rules the kit passed with each plugin judged again, for the log: {@code greeter: CONTRACT = shout}. */
-    final List<String> rules = new CopyOnWriteArrayList<>();
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -93,7 +92,7 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     }
 
     record Manifest(Path file, String name, String version, String contract, String contractVersion, List<Capability> capabilities,
-                    List<String> functions, String reply, boolean failStart, long callTimeoutMs) implements KitManifest {
+                    List<String> functions, String reply, boolean failStart, String awaits, long callTimeoutMs, Restart restart) implements KitManifest {
         @Override
         public boolean pinned() {
             return false;
@@ -109,10 +108,11 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     protected Manifest parse(Path file, byte[] content) {
         return ManifestFields.inOneLine(() -> {
             ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8), "{ \"version\": …, \"contract\": …, \"reply\": … }");
-            f.onlyKnown(Stream.concat(ManifestBasics.FIELDS.stream(), Stream.of("reply", "failStart", "callTimeoutMs")).toArray(String[]::new));
+            f.onlyKnown(Stream.concat(ManifestBasics.FIELDS.stream(), Stream.of("reply", "failStart", "awaits", "callTimeoutMs", Restart.FIELD))
+                    .toArray(String[]::new));
             ManifestBasics b = ManifestBasics.read(file, f, SUFFIX);
             return new Manifest(file, b.name(), b.version(), b.contract(), b.contractVersion(), b.capabilities(), b.functions(), f.required("reply"),
-                    f.bool("failStart", false), f.positive("callTimeoutMs", 1_000));
+                    f.bool("failStart", false), f.string("awaits", null), f.positive("callTimeoutMs", 1_000), Restart.read(f));
         });
     }
 
@@ -147,199 +147,102 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         return new Plugin(m, contract);
     }
 
-    @Override
-    protected void started(Plugin plugin) {
-        plugin.launch();
-    }
-
-    @Override
-    protected void reload(Plugin plugin) {
-        plugin.reload();
-    }
-
-    @Override
-    protected void start(Plugin plugin) {
-        plugin.launch();
-    }
-
-    @Override
-    protected void policyChanged(Plugin plugin, String rule) {
-        rules.add(plugin.name() + ": " + rule);
-        String refusal = refusal(plugin.manifest().file(), plugin.manifest().capabilities());
-        if (refusal != null && plugin.current != null) {
-            plugin.fail(refusal);
-        } else if (refusal == null && plugin.state == PluginState.FAILED) {
-            plugin.launch();
-        }
-    }
-
-    /** An instance: answers a call's JSON arguments with JSON text; retired, it ends once its calls have. */
-    final class Instance {
+    /** An instance: answers a call's JSON arguments with JSON text; the kit closes it once it is replaced and its calls are done. */
+    final class Instance implements KitInstance {
         final String reply;
         final int number;
-        private final AtomicInteger inFlight = new AtomicInteger();
-        private volatile boolean retired;
+        final List<Capability> capabilities;
         volatile boolean ended;
 
-        Instance(String reply, int number) {
+        Instance(String reply, int number, List<Capability> capabilities) {
             this.reply = reply;
             this.number = number;
+            this.capabilities = capabilities;
         }
 
         String answer(String method, String argumentsJson) {
-            inFlight.incrementAndGet();
-            try {
-                String text = ((String[]) JsonCodec.result(argumentsJson, String[].class))[0];
-                if (WAIT.equals(text)) {
-                    waiting.incrementAndGet();
+            String text = ((String[]) JsonCodec.result(argumentsJson, String[].class))[0];
+            if (WAIT.equals(text)) {
+                waiting.incrementAndGet();
+                try {
                     if (!gate.await(30, TimeUnit.SECONDS)) {
                         throw new IllegalStateException("the test never opened the gate");
                     }
-                }
-                return switch (method) {
-                    case "echo" -> text.equals("garbage") ? "not json" : "\"" + reply + text + " #" + number + "\"";
-                    case "count" -> text.isEmpty() ? "null" : Integer.toString(text.length());
-                    default -> throw new IllegalArgumentException(method);
-                };
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } finally {
-                if (inFlight.decrementAndGet() == 0 && retired) {
-                    ended = true;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
                 }
             }
+            return switch (method) {
+                case "echo" -> text.equals("garbage") ? "not json" : "\"" + reply + text + " #" + number + "\"";
+                case "count" -> text.isEmpty() ? "null" : Integer.toString(text.length());
+                default -> throw new IllegalArgumentException(method);
+            };
         }
 
-        void retire() {
-            retired = true;
-            if (inFlight.get() == 0) {
-                ended = true;
-            }
+        @Override
+        public List<Capability> capabilities() {
+            return capabilities;
+        }
+
+        @Override
+        public void close() {
+            ended = true;
+        }
+
+        @Override
+        public String label() {
+            return " (instance " + number + ")";
         }
     }
 
-    final class Plugin implements KitPlugin<Manifest> {
-        private volatile Manifest manifest;
-        private final Class<?> contract;
-        private final PluginService service;
-        volatile Instance current;
-        volatile PluginState state = PluginState.STARTING;
-        private volatile String problem;
-
+    /** What the transport adds to the kit's plugin: how an instance opens, how a call is made, what plugin:info shows. */
+    final class Plugin extends Supervisor<Manifest, Instance> {
         Plugin(Manifest manifest, Class<?> contract) {
-            this.manifest = manifest;
-            this.contract = contract;
-            this.service = new PluginService(context, kind(), contract, () -> this.manifest.name(), this::call);
+            super(EchoTransport.this, manifest, contract);
         }
 
         @Override
-        public Manifest manifest() {
-            return manifest;
+        protected boolean opensInForeground() {
+            return opensInForeground;
         }
 
+        /** Starts an instance unless the manifest says it fails, or what it waits for has not come. */
         @Override
-        public Class<?> contract() {
-            return contract;
-        }
-
-        @Override
-        public void adopt(Manifest next) {
-            manifest = next;
-        }
-
-        @Override
-        public void commit(Staged staged, Manifest next, boolean update) {
-            manifest = next;
-            if (update) {
-                reload();
-            }
-        }
-
-        /** Starts an instance unless the policy refuses the plugin or the manifest says it fails. */
-        private Instance open() {
-            Manifest m = manifest;
-            String refusal = judgesAtLaunch ? refusal(m.file(), m.capabilities()) : null;
-            if (refusal != null) {
-                throw new PluginRejectedException(m.name(), refusal);
-            }
+        protected Instance open(Manifest m) {
             if (m.failStart()) {
                 throw new PluginRejectedException(m.name(), "its instance would not start (failStart)");
             }
-            Instance i = new Instance(m.reply(), instances.size() + 1);
+            if (m.awaits() != null && !arrived.contains(m.awaits())) {
+                throw new Awaits("waits for " + m.awaits(), null);
+            }
+            Instance i = new Instance(m.reply(), instances.size() + 1, m.capabilities());
             instances.add(i);
             return i;
         }
 
-        void launch() {
-            try {
-                adopt(open());
-            } catch (PluginRejectedException e) {
-                fail(e.reason());
-            }
-        }
-
-        /** A new instance first; calls move to it; the old one ends once its calls have. */
-        void reload() {
-            adopt(open());
-        }
-
-        private synchronized void adopt(Instance fresh) {
-            Instance old = current;
-            current = fresh;
-            state = PluginState.ACTIVE;
-            problem = null;
-            service.publish(manifest, manifest.capabilities());
-            if (old != null) {
-                old.retire();
-            }
-        }
-
-        synchronized void fail(String reason) {
-            service.withdraw();
-            Instance old = current;
-            current = null;
-            if (old != null) {
-                old.retire();
-            }
-            state = PluginState.FAILED;
-            problem = reason;
-            record(manifest.name(), LifecycleEvent.FAIL, reason);
-        }
-
         @Override
-        public synchronized void stop() {
-            service.withdraw();
-            Instance old = current;
-            current = null;
-            if (old != null) {
-                old.retire();
-            }
-            state = PluginState.STOPPED;
-        }
-
-        private Object call(Method method, Object[] args) {
-            Instance i = current;
-            if (i == null) {
-                throw new PluginUnavailableException(name(), "is " + state);
-            }
+        protected Object call(Instance i, Manifest m, Method method, Object[] args, long timeoutMs) {
             return CallResults.read(name(), method.getName(), method, i.answer(method.getName(), JsonCodec.arguments(args)));
         }
 
         @Override
-        public PluginDescriptor descriptor() {
-            return service.descriptor(manifest, manifest.capabilities(), state);
+        protected String callFunction(Instance i, Manifest m, String function, String input, long timeoutMs) {
+            return i.answer(function, "[" + com.google.gson.JsonParser.parseString(input == null ? "\"\"" : input) + "]");
         }
 
         @Override
-        public PluginProblem problem() {
-            String p = problem;
-            return p == null ? null : new PluginProblem(name(), manifest.file().getFileName().toString(), p);
+        protected Restart restart(Manifest m) {
+            return restarts ? m.restart() : null;
+        }
+
+        /** The instance died, as a process's reader would say. */
+        void died(Instance i, String reason) {
+            crashed(i, reason);
         }
 
         @Override
-        public Map<String, String> details() {
-            Instance i = current;
+        protected Map<String, String> details(Manifest m, Instance i) {
             return Map.of("instance", i == null ? "none" : Integer.toString(i.number));
         }
     }

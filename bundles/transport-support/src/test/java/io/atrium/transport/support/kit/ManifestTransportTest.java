@@ -47,8 +47,28 @@ class ManifestTransportTest {
     private EchoTransport transport;
     private final SettableTrust trust = new SettableTrust();
 
+    /** Held: the log manager keeps loggers only while someone does. */
+    private final java.util.logging.Logger pluginLogs = java.util.logging.Logger.getLogger("io.atrium.plugin");
+    /** The plugins' lines in the log, {@code LEVEL message}. */
+    private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.logging.Handler handler = new java.util.logging.Handler() {
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            log.add(r.getLevel() + " " + r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @BeforeEach
     void start() throws Exception {
+        pluginLogs.addHandler(handler);
         framework = new Felix(Map.of(Constants.FRAMEWORK_STORAGE, folder.resolve("framework").toString(),
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         framework.start();
@@ -58,6 +78,7 @@ class ManifestTransportTest {
 
     @AfterEach
     void stop() throws Exception {
+        pluginLogs.removeHandler(handler);
         transport.deactivate();
         framework.stop();
         framework.waitForStop(10_000);
@@ -120,7 +141,7 @@ class ManifestTransportTest {
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"replies\": 1}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
         assertEquals("is not a valid echo plugin manifest: unknown field 'replies' (known: name, version, contract, contractVersion, "
-                + "capabilities, functions, description, reply, failStart, callTimeoutMs)", e.getMessage());
+                + "capabilities, functions, description, reply, failStart, awaits, callTimeoutMs, restart)", e.getMessage());
         Files.writeString(file, "{\"version\": \"2\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"x\", \"capabilities\": [\"a;version=x\"]}");
         e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
         assertTrue(e.getMessage().startsWith("is not a valid echo plugin manifest: field 'capabilities': "), e.getMessage());
@@ -163,7 +184,7 @@ class ManifestTransportTest {
         assertEquals(before.getProperty(Constants.SERVICE_ID), after.getProperty(Constants.SERVICE_ID));
         assertEquals("1.1.0", after.getProperty(PluginProperties.VERSION));
         assertEquals("hi x #2", service("greeter").echo("x"));
-        assertTrue(transport.instances.get(0).ended, "the first instance ended");
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // closed once its calls were done
         assertEquals(List.of("greeter INSTALL", "greeter UPDATE"), transport.events);
     }
 
@@ -178,7 +199,7 @@ class ManifestTransportTest {
         assertNull(service("greeter"));
         assertEquals("hi x #2", service("renamed").echo("x"));
         assertEquals(List.of("renamed"), transport.plugins().stream().map(PluginDescriptor::name).toList());
-        assertTrue(transport.instances.get(0).ended, "the old plugin's instance ended");
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // the old plugin's instance
         assertEquals(List.of("greeter INSTALL", "greeter UNINSTALL", "renamed INSTALL"), transport.events);
         assertEquals(List.of("greeter"), transport.removedPlugins, "what the transport kept for the old plugin goes, as at an undeploy");
     }
@@ -201,7 +222,6 @@ class ManifestTransportTest {
 
     /** Deploys the file on another thread, held once the trust policy has judged it until the test counts down afterJudging. */
     private CompletableFuture<ArtifactHandler.Deployed> deployHeldOnceJudged(Path file) throws Exception {
-        transport.judgesAtLaunch = false; // nothing but the kit asks again
         transport.judged = new CountDownLatch(1);
         transport.afterJudging = new CountDownLatch(1);
         CompletableFuture<ArtifactHandler.Deployed> deploying = CompletableFuture.supplyAsync(() -> {
@@ -224,7 +244,7 @@ class ManifestTransportTest {
         deploying.get(30, java.util.concurrent.TimeUnit.SECONDS);
 
         assertEquals(PluginState.FAILED, descriptor("greeter").state());
-        assertEquals("the trust policy refuses it now: it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) "
+        assertEquals("is refused: the trust policy refuses it now: it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) "
                 + "requires echo plugins to", transport.problems().get(0).reason());
         assertNull(service("greeter"));
     }
@@ -269,10 +289,12 @@ class ManifestTransportTest {
         Path file = manifest("greeter", greeter("hello "));
         deploy(file);
         assertTrue(transport.stop("greeter"));
-        int started = transport.instances.size();
 
         Files.writeString(file, "{\"version\": \"2.0.0\", \"contract\": \"" + CONTRACT + "\", \"reply\": \"salom \"}");
-        deploy(file);
+        deploy(file); // its instance is opened, to check the manifest, and closed
+        EchoTransport.Instance checked = transport.instances.get(transport.instances.size() - 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> checked.ended);
+        int started = transport.instances.size();
         assertEquals(PluginState.STOPPED, descriptor("greeter").state(), "still stopped");
         assertEquals("2.0.0", descriptor("greeter").version(), "with the new manifest in force");
         assertNull(service("greeter"));
@@ -283,7 +305,7 @@ class ManifestTransportTest {
         trust.requireCapabilities(CONTRACT);
         transport.trustChanged();
         await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("witness").state() == PluginState.ACTIVE);
-        assertTrue(transport.rules.stream().noneMatch(r -> r.startsWith("greeter:")), "a stopped plugin is not judged: " + transport.rules);
+        assertTrue(log.stream().noneMatch(l -> l.contains("'greeter'") && l.contains("polic")), "a stopped plugin is not judged: " + log);
         assertEquals(PluginState.STOPPED, descriptor("greeter").state(), "a policy change starts no stopped plugin");
         started += 2; // the witness's two instances
         assertEquals(started, transport.instances.size(), "and nothing was launched meanwhile");
@@ -311,14 +333,15 @@ class ManifestTransportTest {
         assertFalse(old.ended, "the old instance still has a call");
         transport.gate.countDown();
         assertEquals("hello wait #1", inFlight.get());
-        assertTrue(old.ended, "the old instance ended once its call had");
+        await().atMost(Duration.ofSeconds(30)).until(() -> old.ended); // once its call had
     }
 
     @Test
     void aPluginWhoseInstanceDoesNotStartIsFailedWithItsReason() throws Exception {
+        transport.opensInForeground = false; // else its deploy fails
         deploy(manifest("broken", greeter("x").replace("{", "{\"failStart\": true, ")));
 
-        assertEquals(PluginState.FAILED, descriptor("broken").state());
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("broken").state() == PluginState.FAILED);
         assertEquals("its instance would not start (failStart)", transport.problems().get(0).reason());
         assertEquals("broken.echo.json", transport.problems().get(0).source());
         assertNull(service("broken"));
@@ -333,11 +356,13 @@ class ManifestTransportTest {
         trust.requireCapabilities(CONTRACT, "shout");
         transport.trustChanged();
 
-        String reason = "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
+        String reason = "is refused: it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
         await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.FAILED);
         assertEquals(reason, transport.problems().get(0).reason());
         assertNull(service("greeter"));
-        assertEquals(List.of("greeter: " + CONTRACT + " = shout"), transport.rules, "the core's rule, for the transport's log");
+        assertEquals(List.of("SEVERE plugin 'greeter' stopped (instance 1) by the changed capability policy, rule '" + CONTRACT + " = shout': it "
+                + "lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo"),
+                log.stream().filter(l -> l.contains("polic")).toList(), "the core's rule, in the log, once");
 
         trust.requireCapabilities(CONTRACT);
         transport.trustChanged();
@@ -356,7 +381,7 @@ class ManifestTransportTest {
         deploying.get(30, java.util.concurrent.TimeUnit.SECONDS);
 
         assertEquals(PluginState.FAILED, descriptor("greeter").state());
-        assertEquals("lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo",
+        assertEquals("is refused: it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo",
                 transport.problems().get(0).reason());
         assertNull(service("greeter"));
     }
@@ -371,7 +396,7 @@ class ManifestTransportTest {
 
         String refusal = "it pins nothing (field sha256), and the trust policy (io.atrium.trust requirePins) requires echo plugins to";
         await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.FAILED);
-        assertEquals("the trust policy refuses it now: " + refusal, transport.problems().get(0).reason());
+        assertEquals("is refused: the trust policy refuses it now: " + refusal, transport.problems().get(0).reason());
         transport.undeploy(file);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> deploy(file));
         assertEquals("is refused: " + refusal, e.getMessage());
@@ -389,5 +414,139 @@ class ManifestTransportTest {
         assertEquals("count returned null, but int was expected", e.reason());
         assertNotNull(descriptor("greeter"));
         assertSame(PluginState.ACTIVE, descriptor("greeter").state(), "a bad answer fails the call, not the plugin");
+    }
+
+    private static String restarting(String reply, int maxRestarts) {
+        return greeter(reply).replace("{", "{\"restart\": {\"maxRestarts\": " + maxRestarts + ", \"initialBackoffMs\": 1, \"maxBackoffMs\": 2}, ");
+    }
+
+    private EchoTransport.Plugin plugin(String name) {
+        return transport.deployed().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anInstanceThatDiesIsRestartedAfterABackoffAndTooManyCrashesInTheWindowFailThePlugin() throws Exception {
+        deploy(manifest("greeter", restarting("hello ", 2)));
+        Echo echo = service("greeter");
+
+        for (int crash = 1; crash <= 2; crash++) {
+            int next = crash + 1;
+            plugin("greeter").died(transport.instances.get(crash - 1), "exited with status " + crash);
+            await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.size() == next && descriptor("greeter").state() == PluginState.ACTIVE);
+            assertEquals("hello x #" + next, echo.echo("x"), "the held service answers from the restarted instance");
+            EchoTransport.Instance dead = transport.instances.get(crash - 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> dead.ended); // what the dead one left is closed
+        }
+        plugin("greeter").died(transport.instances.get(2), "exited with status 3");
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state(), "the third crash within the window is one too many");
+        String why = "crashed 3 times within 60 s; last: exited with status 3";
+        assertEquals(why, transport.problems().get(0).reason());
+        assertEquals(why, transport.details("greeter").get("problem"));
+        assertNull(service("greeter"));
+        PluginUnavailableException e = assertThrows(PluginUnavailableException.class, () -> echo.echo("x"));
+        assertEquals("is failed: " + why, e.reason());
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: exited with status 1", "greeter RESTART", "greeter CRASH: exited with status 2",
+                "greeter RESTART", "greeter CRASH: exited with status 3", "greeter FAIL: " + why), transport.events);
+        assertTrue(log.contains("SEVERE plugin 'greeter' failed: " + why + "; not restarted again until it is started, reloaded or redeployed"), log.toString());
+
+        assertTrue(transport.start("greeter"), "an operator's start begins afresh");
+        assertEquals("hello x #4", echo.echo("x"));
+    }
+
+    @Test
+    void aDeathReportedForAnInstanceAlreadyReplacedChangesNothing() throws Exception {
+        deploy(manifest("greeter", restarting("hello ", 2)));
+        transport.reload("greeter");
+        EchoTransport.Instance replaced = transport.instances.get(0);
+
+        plugin("greeter").died(replaced, "exited late");
+
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals("hello x #2", service("greeter").echo("x"));
+        assertEquals(List.of("greeter INSTALL"), transport.events);
+    }
+
+    @Test
+    void aTransportWhoseInstancesDoNotRestartFailsThePluginAtItsFirstDeath() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        EchoTransport.Plugin p = plugin("greeter");
+        EchoTransport.Instance only = transport.instances.get(0);
+        // Echo reads a restart policy from every manifest; a transport that has none answers null
+        transport.restarts = false;
+
+        p.died(only, "trapped");
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("trapped", transport.problems().get(0).reason());
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: trapped", "greeter FAIL: trapped"), transport.events);
+    }
+
+    @Test
+    void aReloadWhoseInstanceDoesNotOpenKeepsTheRunningOneServingAndSaysWhyInOneLine() throws Exception {
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+        // a background transport: a changed manifest is reloaded off the deployer's thread, as the process transport's
+        transport.opensInForeground = false;
+        Files.writeString(file, greeter("hi ").replace("{", "{\"failStart\": true, "));
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("reload failed")));
+
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("reload failed: its instance would not start (failStart)", e.reason());
+        assertEquals("hello x #1", service("greeter").echo("x"), "the running instance keeps serving");
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertTrue(log.contains("WARNING plugin 'greeter' reload failed: its instance would not start (failStart); the running instance keeps serving"),
+                log.toString());
+    }
+
+    @Test
+    void aForegroundTransportsDeployFailsWhenItsInstanceDoesNotOpenAndABackgroundOnesPluginIsFailed() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> deploy(manifest("broken", greeter("x").replace("{", "{\"failStart\": true, "))));
+        assertEquals("was not deployed: its instance would not start (failStart)", e.getMessage());
+        assertEquals(List.of(), transport.plugins());
+
+        transport.opensInForeground = false;
+        deploy(manifest("late", greeter("x").replace("{", "{\"failStart\": true, ")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("late").state() == PluginState.FAILED);
+        assertEquals("its instance would not start (failStart)", transport.problems().get(0).reason());
+    }
+
+    @Test
+    void aPluginWaitingForSomethingIsListedWithWhyAndOpensWhenItComes() throws Exception {
+        deploy(manifest("greeter", greeter("hello ").replace("{", "{\"awaits\": \"the moon\", ")));
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("waits for the moon", transport.problems().get(0).reason());
+        assertNull(service("greeter"));
+        assertEquals(List.of("greeter INSTALL"), transport.events, "waiting is no failure");
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("waits for the moon", e.reason());
+
+        transport.arrived.add("the moon");
+        plugin("greeter").retry();
+        assertEquals("hello x #1", service("greeter").echo("x"));
+        assertEquals(List.of(), transport.problems());
+
+        transport.stop("greeter");
+        plugin("greeter").retry();
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state(), "what it waited for coming starts no stopped plugin");
+    }
+
+    @Test
+    void aCallOnAnInstanceBeingReplacedByAStopFailsAndTheStoppedInstanceIsClosedAtOnce() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        Echo echo = service("greeter");
+        transport.gate = new CountDownLatch(1);
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> echo.echo(EchoTransport.WAIT));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.waiting.get() == 1);
+
+        transport.stop("greeter");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // a stop does not wait for calls
+        transport.gate.countDown();
+        inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, transport.instances.size());
     }
 }

@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * memory and variables, as in Extism. An instance that trapped, ran out of stack or past its deadline
  * is discarded, never reused: its state may be anything.
  */
-final class InstancePool {
+final class InstancePool implements io.atrium.transport.support.kit.KitInstance {
     private final String plugin;
     private final WasmManifest manifest;
     final LoadedModule module;
-    private final Variables vars;
+    /** The module's variables, kept by the plugin across its reloads. */
+    final Variables vars;
     private final PluginLog log;
     private final MemoryBudget budget;
     private final Deadlines deadlines;
@@ -279,6 +280,25 @@ final class InstancePool {
         for (WasmInstance wi; (wi = idle.poll()) != null; ) {
             discard(wi);
         }
+    }
+
+    /** What its manifest declares. */
+    @Override
+    public List<io.atrium.api.Capability> capabilities() {
+        return manifest.capabilities();
+    }
+
+    /** Retired: the kit closes it once no call is in flight on it, or at a stop. */
+    @Override
+    public void close() {
+        retire();
+    }
+
+    /** As the log names it: the module, how it runs, and its memory cap. */
+    @Override
+    public String label() {
+        return " (" + manifest.module().getFileName() + ", " + module.engine + ", loaded in " + module.loadMillis + " ms, memory cap "
+                + module.maxPages + " pages)";
     }
 
     int live() {
