@@ -549,4 +549,21 @@ class ManifestTransportTest {
         inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(1, transport.instances.size());
     }
+
+    @Test
+    void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
+        java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
+        transportLog.addHandler(handler);
+        try {
+            Path file = manifest("evil\nSEVERE forged", greeter("hello ").replace("{", "{\"name\": \"greeter\", "));
+            deploy(file);
+
+            transport.undeploy(file);
+
+            assertEquals(List.of("INFO plugin 'greeter' stopped: evil\\nSEVERE forged.echo.json was removed"),
+                    log.stream().filter(l -> l.contains("removed")).toList());
+        } finally {
+            transportLog.removeHandler(handler);
+        }
+    }
 }
