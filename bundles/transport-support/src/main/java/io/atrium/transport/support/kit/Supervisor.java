@@ -8,6 +8,7 @@ import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.spi.LifecycleEvent;
+import io.atrium.transport.support.Escape;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PluginLog;
 import java.lang.reflect.Method;
@@ -285,13 +286,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             return NOTHING;
         }
         try {
-            return new Opened(open(next), null);
+            return new Opened(openCaught(next), null);
         } catch (Awaits a) {
             return new Opened(null, a);
         } catch (PluginException e) {
             throw new IllegalArgumentException("was not deployed: " + e.reason());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("was not deployed: " + e.getMessage());
         }
     }
 
@@ -379,12 +378,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** Opens an instance, then judges what it declares by the policies in force; a refused one is closed. */
     private I openJudged(M m) {
-        I fresh;
-        try {
-            fresh = open(m);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException(m.name(), e.getMessage(), null);
-        }
+        I fresh = openCaught(m);
         List<Capability> declared = fresh.capabilities();
         capabilities = declared;
         String refusal = transport.refusal(m.file(), declared);
@@ -393,6 +387,23 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             throw new Refused(m.name(), worded(refusal));
         }
         return fresh;
+    }
+
+    /**
+     * Opens an instance, holding no lock. Anything else it throws than {@link #open} may (a bug of the
+     * transport's or its engine's) is a failure to open too, in one line: the plugin is not left starting,
+     * with the thread that opened it gone.
+     */
+    private I openCaught(M m) {
+        try {
+            return open(m);
+        } catch (Awaits | PluginException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(m.name(), e.getMessage(), null);
+        } catch (RuntimeException e) {
+            throw new PluginException(m.name(), "could not be opened: " + Escape.oneLine(e.toString()), e);
+        }
     }
 
     /** @return a policy's refusal as plugin:problems says it, e.g. {@code is refused: it lacks the capability shout, …} */

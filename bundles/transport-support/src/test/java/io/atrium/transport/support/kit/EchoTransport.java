@@ -53,6 +53,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final List<String> removedPlugins = new CopyOnWriteArrayList<>();
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
+    /** How many of the next opens fail as a bug in a transport or its engine would: an exception none of the kit's. */
+    final AtomicInteger brokenOpens = new AtomicInteger();
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -210,6 +212,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         /** Starts an instance unless the manifest says it fails, or what it waits for has not come. */
         @Override
         protected Instance open(Manifest m) {
+            if (brokenOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("a bug\nin the engine");
+            }
             if (m.failStart()) {
                 throw new PluginRejectedException(m.name(), "its instance would not start (failStart)");
             }

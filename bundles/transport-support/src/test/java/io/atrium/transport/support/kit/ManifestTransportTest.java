@@ -551,6 +551,24 @@ class ManifestTransportTest {
     }
 
     @Test
+    void anOpenThatThrowsWhatNoTransportShouldIsACrashSaidInOneLineAndThePluginRestarts() throws Exception {
+        transport.opensInForeground = false;
+        transport.brokenOpens.set(1);
+        deploy(manifest("greeter", restarting("hello ", 2)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        String reason = "could not be opened: java.lang.IllegalStateException: a bug\\nin the engine";
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: " + reason, "greeter RESTART"), transport.events);
+        assertEquals("hello x #1", service("greeter").echo("x"));
+
+        // opened on the asking thread (a reload), the asker is told, and the running instance keeps serving
+        transport.brokenOpens.set(1);
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("reload failed: " + reason, e.reason());
+        assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
     void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
         java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
         transportLog.addHandler(handler);
