@@ -552,8 +552,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      */
     private void relaunch() {
         synchronized (this) {
-            if (stopped) {
-                return; // stopped during the backoff
+            if (stopped || state != PluginState.STARTING) {
+                return; // stopped or failed during the backoff, or started by a reload meanwhile
             }
             restarts++;
         }
@@ -563,6 +563,10 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** Guarded by this: withdraws the service, marks the plugin failed and says why. */
     private void fail(String reason, String logLine, boolean byPolicy) {
+        if (restart != null) { // one pending from before (a reload failed during the backoff): a failed plugin waits for its start
+            restart.cancel(false);
+            restart = null;
+        }
         current = null;
         service.withdraw();
         state = PluginState.FAILED;

@@ -55,6 +55,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final AtomicInteger waiting = new AtomicInteger();
     /** How many of the next opens fail as a bug in a transport or its engine would: an exception none of the kit's. */
     final AtomicInteger brokenOpens = new AtomicInteger();
+    /** How many of the next opens fail as a process that exits before its handshake: a crash. */
+    final AtomicInteger crashingOpens = new AtomicInteger();
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -214,6 +216,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         protected Instance open(Manifest m) {
             if (brokenOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("a bug\nin the engine");
+            }
+            if (crashingOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new io.atrium.api.PluginCrashedException(m.name(), "exited with status 1, before its handshake");
             }
             if (m.failStart()) {
                 throw new PluginRejectedException(m.name(), "its instance would not start (failStart)");

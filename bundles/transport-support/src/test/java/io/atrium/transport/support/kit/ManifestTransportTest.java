@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.felix.framework.Felix;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -550,6 +552,13 @@ class ManifestTransportTest {
         assertEquals(1, transport.instances.size());
     }
 
+    /** Waits until the transport's timer has run what was due by now, and its work pool has done what it was given. */
+    private void settled() throws Exception {
+        transport.timers().schedule(() -> { }, 5, TimeUnit.MILLISECONDS).get(30, TimeUnit.SECONDS);
+        ThreadPoolExecutor work = (ThreadPoolExecutor) transport.work();
+        await().atMost(Duration.ofSeconds(30)).until(() -> work.getActiveCount() == 0 && work.getCompletedTaskCount() == work.getTaskCount());
+    }
+
     @Test
     void anOpenThatThrowsWhatNoTransportShouldIsACrashSaidInOneLineAndThePluginRestarts() throws Exception {
         transport.opensInForeground = false;
@@ -566,6 +575,34 @@ class ManifestTransportTest {
         PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
         assertEquals("reload failed: " + reason, e.reason());
         assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
+    void aPluginFailedWhileARestartWasPendingIsNotRestartedByIt() throws Exception {
+        deploy(manifest("greeter", restarting("hello ", 1)));
+        CountDownLatch timer = new CountDownLatch(1);
+        transport.timers().execute(() -> { // the restart a crash schedules waits behind this
+            try {
+                timer.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        plugin("greeter").died(transport.instances.get(0), "exited with status 1");
+        transport.crashingOpens.set(1);
+
+        // an operator's reload during the backoff dies too: one crash too many
+        PluginException e = assertThrows(PluginException.class, () -> transport.reload("greeter"));
+        assertEquals("reload failed: exited with status 1, before its handshake", e.reason());
+        String why = "crashed 2 times within 60 s; last: exited with status 1, before its handshake";
+        assertEquals(why, transport.problems().get(0).reason());
+        timer.countDown();
+        settled();
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state(), "as the log says: not restarted again until it is started, reloaded or redeployed");
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: exited with status 1", "greeter CRASH: exited with status 1, before its handshake",
+                "greeter FAIL: " + why), transport.events);
+        assertEquals(1, transport.instances.size());
     }
 
     @Test
