@@ -737,13 +737,18 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     }
 
     private void closeLater(I instance) {
-        background(() -> {
+        Runnable close = () -> {
             try {
                 instance.close();
             } catch (RuntimeException e) {
                 log.host(Level.WARNING, "did not close cleanly: " + e);
             }
-        });
+        };
+        try {
+            transport.work().execute(close);
+        } catch (RejectedExecutionException stopping) {
+            close.run(); // the transport is closing: one that opened meanwhile is closed here, not left running
+        }
     }
 
     // ------------------------------------------------------------------ calls

@@ -57,6 +57,10 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final AtomicInteger brokenOpens = new AtomicInteger();
     /** How many of the next opens fail as a process that exits before its handshake: a crash. */
     final AtomicInteger crashingOpens = new AtomicInteger();
+    /** Opens begun (each waits at {@link #opening} first). */
+    final AtomicInteger opensBegun = new AtomicInteger();
+    /** What an open waits for before it goes on. */
+    volatile CountDownLatch opening = new CountDownLatch(0);
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -214,6 +218,15 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         /** Starts an instance unless the manifest says it fails, or what it waits for has not come. */
         @Override
         protected Instance open(Manifest m) {
+            opensBegun.incrementAndGet();
+            try {
+                if (!opening.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never let the open go on");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
             if (brokenOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("a bug\nin the engine");
             }

@@ -606,6 +606,22 @@ class ManifestTransportTest {
     }
 
     @Test
+    void anInstanceThatOpensWhileTheTransportClosesIsClosedToo() throws Exception {
+        transport.opensInForeground = false;
+        transport.opening = new CountDownLatch(1);
+        deploy(manifest("greeter", greeter("hello ")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.opensBegun.get() == 1);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(transport::deactivate);
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.work().isShutdown());
+        transport.opening.countDown();
+        closing.get(30, TimeUnit.SECONDS);
+
+        assertEquals(1, transport.instances.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // not left running: a process, a module's pool
+    }
+
+    @Test
     void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
         java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
         transportLog.addHandler(handler);
