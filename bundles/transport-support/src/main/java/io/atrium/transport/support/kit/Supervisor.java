@@ -380,7 +380,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     private I openJudged(M m) {
         I fresh = openCaught(m);
         List<Capability> declared = fresh.capabilities();
-        capabilities = declared;
+        synchronized (this) {
+            if (current == null) { // known even when refused: a changed policy may accept it later; what runs is judged by its own
+                capabilities = declared;
+            }
+        }
         String refusal = transport.refusal(m.file(), declared);
         if (refusal != null) {
             closeLater(fresh);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginProperties;
@@ -619,6 +620,24 @@ class ManifestTransportTest {
 
         assertEquals(1, transport.instances.size());
         await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // not left running: a process, a module's pool
+    }
+
+    @Test
+    void aRefusedReloadLeavesTheRunningInstanceJudgedByWhatItDeclares() throws Exception {
+        transport.opensInForeground = false; // a changed manifest is reloaded, as the process transport's
+        trust.requireCapabilities(CONTRACT, "shout");
+        Path file = manifest("greeter", greeter("hello ").replace("{", "{\"capabilities\": [\"shout\"], "));
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        Files.writeString(file, greeter("hi ")); // its next version declares nothing
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("reload failed")));
+
+        assertEquals("hello x #1", service("greeter").echo("x"), "the running instance keeps serving");
+        assertEquals(List.of(Capability.parse("shout")), descriptor("greeter").capabilities(), "what the running instance declares");
+        plugin("greeter").policyChanged(trust.capabilityRule(CONTRACT)); // judged again: the policies accept what runs
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals("hello x #1", service("greeter").echo("x"));
     }
 
     @Test
