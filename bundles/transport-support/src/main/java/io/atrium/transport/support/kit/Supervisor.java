@@ -314,7 +314,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             } else if (!update) {
                 ready = o.instance; // published by started(): only once the transport lists it
             } else {
-                adopt(o.instance, gen);
+                adopt(o.instance, gen, transport.policy().trustGeneration()); // the deploy judges it again if the policies changed
             }
         } else if (update) {
             background(() -> {
@@ -346,7 +346,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             gen = generation;
         }
         if (r != null) {
-            adopt(r, gen);
+            adopt(r, gen, transport.policy().trustGeneration()); // as opened by its deploy, which judges it again if the policies changed
         } else if (!awaiting) {
             background(this::launch);
         }
@@ -363,6 +363,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             }
             gen = generation;
         }
+        long judgedBy = transport.policy().trustGeneration(); // before the judging: a change after it is judged again
         I fresh;
         try {
             fresh = openJudged(manifest);
@@ -373,7 +374,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             startFailed(e, gen);
             return;
         }
-        adopt(fresh, gen);
+        adopt(fresh, gen, judgedBy);
     }
 
     /** Opens an instance, then judges what it declares by the policies in force; a refused one is closed. */
@@ -419,13 +420,39 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      * Makes an opened instance the one calls go to and the service registered; the one it replaces
      * finishes its calls, then closes. Dropped when the plugin stopped, or another deployment came, since
      * it began to open.
+     *
+     * @param judgedBy the policies' generation it was judged by: changed since, it is judged again here
+     * @return why it was not made the plugin's though it opened for it, as a reload says it ({@code reload
+     *         failed: …}: it died meanwhile; {@code reload refused: …}); else null
      */
-    private void adopt(I fresh, long gen) {
+    private String adopt(I fresh, long gen, long judgedBy) {
         Slot<I> old;
         synchronized (this) {
             if (stopped || gen != generation) {
                 closeLater(fresh);
-                return;
+                return null;
+            }
+            String died = fresh.died();
+            if (died != null) {
+                // it died once open, and its death was told before it was the plugin's, to no avail: a launch that did not open
+                closeLater(fresh);
+                if (current == null) {
+                    crashedNow(null, died);
+                } else {
+                    log.host(Level.WARNING, "reload failed: " + died + "; the running instance keeps serving");
+                }
+                return "reload failed: " + died;
+            }
+            if (judgedBy != transport.policy().trustGeneration()) {
+                // the policies changed while it was judged, and their judging of the running plugins came before it ran
+                String refusal = transport.refusal(manifest.file(), fresh.capabilities());
+                if (refusal != null) {
+                    closeLater(fresh);
+                    if (current == null && !refused) { // (what runs was judged with the rest: refused, it is failed already)
+                        fail(worded(refusal), "refused: " + worded(refusal), true);
+                    }
+                    return "reload refused: " + worded(refusal).substring("is refused: ".length());
+                }
             }
             if (restart != null) {
                 restart.cancel(false);
@@ -449,6 +476,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             log.host(Level.INFO, "started" + fresh.label() + ", " + manifest.contract() + ", capabilities " + fresh.capabilities());
         }
         opened(fresh);
+        return null;
     }
 
     /**
@@ -594,6 +622,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             gen = generation;
         }
         M m = manifest;
+        long judgedBy = transport.policy().trustGeneration(); // before the judging: a change after it is judged again
         I fresh;
         try {
             fresh = openJudged(m);
@@ -610,7 +639,10 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
         synchronized (this) {
             crashes.clear(); // a reload is a fresh start: the crash window begins again
         }
-        adopt(fresh, gen);
+        String why = adopt(fresh, gen, judgedBy);
+        if (why != null) {
+            throw new PluginException(m.name(), why, null);
+        }
     }
 
     /**

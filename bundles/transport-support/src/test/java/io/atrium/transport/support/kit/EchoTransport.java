@@ -57,6 +57,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final AtomicInteger brokenOpens = new AtomicInteger();
     /** How many of the next opens fail as a process that exits before its handshake: a crash. */
     final AtomicInteger crashingOpens = new AtomicInteger();
+    /** How many of the next opens die once open, told before the kit has made them the plugin's (as a process's reader may). */
+    final AtomicInteger dyingOpens = new AtomicInteger();
     /** Opens begun (each waits at {@link #opening} first). */
     final AtomicInteger opensBegun = new AtomicInteger();
     /** What an open waits for before it goes on. */
@@ -162,6 +164,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         final List<Capability> capabilities;
         volatile boolean ended;
 
+        volatile String died;
+
         Instance(String reply, int number, List<Capability> capabilities) {
             this.reply = reply;
             this.number = number;
@@ -202,6 +206,11 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         public String label() {
             return " (instance " + number + ")";
         }
+
+        @Override
+        public String died() {
+            return died;
+        }
     }
 
     /** What the transport adds to the kit's plugin: how an instance opens, how a call is made, what plugin:info shows. */
@@ -241,6 +250,10 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
             }
             Instance i = new Instance(m.reply(), instances.size() + 1, m.capabilities());
             instances.add(i);
+            if (dyingOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                i.died = "exited with status 1, after its handshake";
+                crashed(i, i.died); // as a process's reader tells it, on its own thread, while the launch goes on
+            }
             return i;
         }
 

@@ -641,6 +641,18 @@ class ManifestTransportTest {
     }
 
     @Test
+    void anInstanceThatDiesBeforeItIsThePluginsIsRestartedNotMadeThePluginsDead() throws Exception {
+        transport.opensInForeground = false;
+        transport.dyingOpens.set(1);
+        deploy(manifest("greeter", restarting("hello ", 2)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.size() == 2 && descriptor("greeter").state() == PluginState.ACTIVE);
+        assertEquals("hello x #2", service("greeter").echo("x"));
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: exited with status 1, after its handshake", "greeter RESTART"), transport.events);
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended);
+    }
+
+    @Test
     void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
         java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
         transportLog.addHandler(handler);
@@ -655,5 +667,29 @@ class ManifestTransportTest {
         } finally {
             transportLog.removeHandler(handler);
         }
+    }
+
+    @Test
+    void aPolicyTightenedWhileALaunchedInstanceWasJudgedRefusesItWhenItWouldBeTheOneCallsGoTo() throws Exception {
+        transport.opensInForeground = false;
+        CountDownLatch deployed = new CountDownLatch(1);
+        trust.afterNextVerdict.set(() -> { // the launch's verdict is made (accepted); the policy tightens before it is given
+            try {
+                assertTrue(deployed.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            trust.requireCapabilities(CONTRACT, "shout");
+            transport.policyChanged(); // as the transport's judging of its plugins does: this one runs nothing yet
+        });
+        deploy(manifest("greeter", greeter("hello ")));
+        deployed.countDown(); // the deploy judged by the policy before it, and found it unchanged
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() != PluginState.STARTING);
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("is refused: it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo",
+                transport.problems().get(0).reason());
+        assertNull(service("greeter"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended);
     }
 }
