@@ -619,6 +619,9 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     public final void reload() {
         long gen;
         synchronized (this) {
+            if (stopped) {
+                return; // nothing opens until its start (the transport's reload of a plugin an operator stopped starts it)
+            }
             gen = generation;
         }
         M m = manifest;

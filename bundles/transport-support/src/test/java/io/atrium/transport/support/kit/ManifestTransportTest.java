@@ -653,6 +653,17 @@ class ManifestTransportTest {
     }
 
     @Test
+    void aReloadOfAStoppedPluginOpensNothing() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        transport.stop("greeter");
+
+        plugin("greeter").reload(); // as a changed manifest's reload does, come after an operator's stop
+
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state());
+        assertEquals(1, transport.instances.size(), "no instance opened only to be closed (a process launched and killed)");
+    }
+
+    @Test
     void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
         java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
         transportLog.addHandler(handler);
