@@ -449,7 +449,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
                 if (refusal != null) {
                     closeLater(fresh);
                     if (current == null && !refused) { // (what runs was judged with the rest: refused, it is failed already)
-                        fail(worded(refusal), "refused: " + worded(refusal), true);
+                        fail(worded(refusal), worded(refusal), true);
                     }
                     return "reload refused: " + worded(refusal).substring("is refused: ".length());
                 }
@@ -516,7 +516,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             return;
         }
         if (e instanceof PluginRejectedException) {
-            fail(e.reason(), "refused: " + e.reason(), e instanceof Refused);
+            // a policy's refusal reads as it is listed (is refused: …); what the transport refused says what
+            fail(e.reason(), e instanceof Refused ? e.reason() : "refused: " + e.reason(), e instanceof Refused);
         } else {
             crashed(null, e.reason());
         }
@@ -634,10 +635,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             throw new PluginException(m.name(), a.getMessage(), null);
         } catch (PluginException e) {
             boolean running = current != null;
-            log.host(Level.WARNING, "reload failed: " + e.reason() + (running ? "; the running instance keeps serving" : ""));
+            // the log says what the asker is told
+            String said = e instanceof Refused ? "reload refused: " + e.reason().substring("is refused: ".length()) : "reload failed: " + e.reason();
+            log.host(Level.WARNING, said + (running ? "; the running instance keeps serving" : ""));
             startFailed(e, gen); // nothing runs (it crashed and waits to restart, or had failed): as a failed launch
-            throw new PluginException(m.name(), (e instanceof Refused ? "reload refused: " + e.reason().substring("is refused: ".length())
-                    : "reload failed: " + e.reason()), e);
+            throw new PluginException(m.name(), said, e);
         }
         synchronized (this) {
             crashes.clear(); // a reload is a fresh start: the crash window begins again

@@ -631,7 +631,7 @@ class ManifestTransportTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
         Files.writeString(file, greeter("hi ")); // its next version declares nothing
         deploy(file);
-        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("reload failed")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("reload refused")));
 
         assertEquals("hello x #1", service("greeter").echo("x"), "the running instance keeps serving");
         assertEquals(List.of(Capability.parse("shout")), descriptor("greeter").capabilities(), "what the running instance declares");
@@ -702,5 +702,27 @@ class ManifestTransportTest {
                 transport.problems().get(0).reason());
         assertNull(service("greeter"));
         await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended);
+    }
+
+    @Test
+    void aPolicysRefusalIsLoggedInTheWordsItIsListedAndToldWith() throws Exception {
+        transport.opensInForeground = false;
+        trust.requireCapabilities(CONTRACT, "shout");
+        String lacks = "it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
+        deploy(manifest("denied", greeter("x ")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("denied").state() == PluginState.FAILED);
+        assertEquals("is refused: " + lacks, transport.problems().get(0).reason());
+        Path file = manifest("greeter", greeter("hello ").replace("{", "{\"capabilities\": [\"shout\"], "));
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+
+        Files.writeString(file, greeter("hi ")); // declares nothing: its reload is refused
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("'greeter' reload")));
+
+        assertEquals(List.of("SEVERE plugin 'denied' is refused: " + lacks, "WARNING plugin 'greeter' reload refused: " + lacks
+                + "; the running instance keeps serving"), log.stream().filter(l -> l.contains("refused")).toList());
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("reload refused: " + lacks, e.reason(), "as the log says it");
     }
 }
