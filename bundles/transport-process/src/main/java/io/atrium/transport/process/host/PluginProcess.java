@@ -206,6 +206,12 @@ public final class PluginProcess implements Invoker {
         return process.isAlive() && died == null;
     }
 
+    /** Set before its owner is told: a death told while the kit had not yet made it the plugin's is seen when it does. */
+    @Override
+    public String died() {
+        return died;
+    }
+
     // ------------------------------------------------------------------ calls
 
     @Override

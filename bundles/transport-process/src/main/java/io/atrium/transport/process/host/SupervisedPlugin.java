@@ -102,9 +102,9 @@ public final class SupervisedPlugin extends Supervisor<PluginManifest, Invoker> 
     protected void opened(Invoker instance) {
         PluginManifest m = manifest();
         long every = m.limits().healthIntervalMs();
-        synchronized (this) {
-            if (health != null || every == 0 || m.mode() == PluginManifest.Mode.EXEC) {
-                return;
+        synchronized (this) { // the kit's lock: a stop either comes after this, and cancels the timer, or before, and none starts
+            if (health != null || every == 0 || m.mode() == PluginManifest.Mode.EXEC || instance() != instance) {
+                return; // one runs; none is wanted; or the plugin stopped (an undeploy) since it opened this instance
             }
             health = timers.scheduleWithFixedDelay(() -> {
                 if (instance() instanceof PluginProcess p && p.alive()) {

@@ -10,6 +10,7 @@ import io.atrium.spi.PluginProvider;
 import io.atrium.spi.TransportTrust;
 import io.atrium.transport.support.Contracts;
 import io.atrium.transport.support.DeployedPlugins;
+import io.atrium.transport.support.Escape;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PolicyConfigurations;
 import java.nio.file.Path;
@@ -290,7 +291,8 @@ public abstract class ManifestTransport<M extends KitManifest, P extends Supervi
             p.stop();
             removed(p);
             record(p.name(), LifecycleEvent.UNINSTALL, null);
-            log.info("plugin '" + p.name() + "' stopped: " + file.getFileName() + " was removed");
+            // a file's name may hold a line break: one line, not a forged second
+            log.info("plugin '" + p.name() + "' stopped: " + Escape.oneLine(file.getFileName().toString()) + " was removed");
         }
     }
 

@@ -26,14 +26,17 @@ public record Restart(int maxRestarts, long windowSeconds, long initialBackoffMs
     public static Restart read(ManifestFields manifest) {
         ManifestFields r = manifest.object(FIELD);
         Restart d = DEFAULTS;
-        Restart restart = new Restart((int) r.natural("maxRestarts", d.maxRestarts()), r.positive("windowSeconds", d.windowSeconds()),
-                r.positive("initialBackoffMs", d.initialBackoffMs()), r.positive("maxBackoffMs", d.maxBackoffMs()));
+        // more than an int counts is as good as no limit: not wrapped to a few, none, or a negative count
+        Restart restart = new Restart((int) Math.min(Integer.MAX_VALUE, r.natural("maxRestarts", d.maxRestarts())),
+                r.positive("windowSeconds", d.windowSeconds()), r.positive("initialBackoffMs", d.initialBackoffMs()), r.positive("maxBackoffMs", d.maxBackoffMs()));
         r.onlyKnown("maxRestarts", "windowSeconds", "initialBackoffMs", "maxBackoffMs");
         return restart;
     }
 
     /** @return how long to wait before restarting after the {@code crashes}-th crash in the window (from 1) */
     long backoffMs(int crashes) {
-        return Math.min(maxBackoffMs, initialBackoffMs << Math.min(20, Math.max(0, crashes - 1)));
+        int doublings = Math.min(20, Math.max(0, crashes - 1));
+        // compared before shifting: a large initial backoff doubled past a long would wrap to no wait, or a negative one
+        return initialBackoffMs > maxBackoffMs >> doublings ? maxBackoffMs : initialBackoffMs << doublings;
     }
 }

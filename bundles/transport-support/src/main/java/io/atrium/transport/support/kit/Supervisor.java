@@ -8,6 +8,7 @@ import io.atrium.api.PluginRejectedException;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.spi.LifecycleEvent;
+import io.atrium.transport.support.Escape;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.PluginLog;
 import java.lang.reflect.Method;
@@ -285,13 +286,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             return NOTHING;
         }
         try {
-            return new Opened(open(next), null);
+            return new Opened(openCaught(next), null);
         } catch (Awaits a) {
             return new Opened(null, a);
         } catch (PluginException e) {
             throw new IllegalArgumentException("was not deployed: " + e.reason());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("was not deployed: " + e.getMessage());
         }
     }
 
@@ -315,7 +314,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             } else if (!update) {
                 ready = o.instance; // published by started(): only once the transport lists it
             } else {
-                adopt(o.instance, gen);
+                adopt(o.instance, gen, transport.policy().trustGeneration()); // the deploy judges it again if the policies changed
             }
         } else if (update) {
             background(() -> {
@@ -347,7 +346,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             gen = generation;
         }
         if (r != null) {
-            adopt(r, gen);
+            adopt(r, gen, transport.policy().trustGeneration()); // as opened by its deploy, which judges it again if the policies changed
         } else if (!awaiting) {
             background(this::launch);
         }
@@ -364,6 +363,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             }
             gen = generation;
         }
+        long judgedBy = transport.policy().trustGeneration(); // before the judging: a change after it is judged again
         I fresh;
         try {
             fresh = openJudged(manifest);
@@ -374,25 +374,41 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             startFailed(e, gen);
             return;
         }
-        adopt(fresh, gen);
+        adopt(fresh, gen, judgedBy);
     }
 
     /** Opens an instance, then judges what it declares by the policies in force; a refused one is closed. */
     private I openJudged(M m) {
-        I fresh;
-        try {
-            fresh = open(m);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException(m.name(), e.getMessage(), null);
-        }
+        I fresh = openCaught(m);
         List<Capability> declared = fresh.capabilities();
-        capabilities = declared;
+        synchronized (this) {
+            if (current == null) { // known even when refused: a changed policy may accept it later; what runs is judged by its own
+                capabilities = declared;
+            }
+        }
         String refusal = transport.refusal(m.file(), declared);
         if (refusal != null) {
             closeLater(fresh);
             throw new Refused(m.name(), worded(refusal));
         }
         return fresh;
+    }
+
+    /**
+     * Opens an instance, holding no lock. Anything else it throws than {@link #open} may (a bug of the
+     * transport's or its engine's) is a failure to open too, in one line: the plugin is not left starting,
+     * with the thread that opened it gone.
+     */
+    private I openCaught(M m) {
+        try {
+            return open(m);
+        } catch (Awaits | PluginException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new PluginException(m.name(), e.getMessage(), null);
+        } catch (RuntimeException e) {
+            throw new PluginException(m.name(), "could not be opened: " + Escape.oneLine(e.toString()), e);
+        }
     }
 
     /** @return a policy's refusal as plugin:problems says it, e.g. {@code is refused: it lacks the capability shout, …} */
@@ -404,13 +420,39 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      * Makes an opened instance the one calls go to and the service registered; the one it replaces
      * finishes its calls, then closes. Dropped when the plugin stopped, or another deployment came, since
      * it began to open.
+     *
+     * @param judgedBy the policies' generation it was judged by: changed since, it is judged again here
+     * @return why it was not made the plugin's though it opened for it, as a reload says it ({@code reload
+     *         failed: …}: it died meanwhile; {@code reload refused: …}); else null
      */
-    private void adopt(I fresh, long gen) {
+    private String adopt(I fresh, long gen, long judgedBy) {
         Slot<I> old;
         synchronized (this) {
             if (stopped || gen != generation) {
                 closeLater(fresh);
-                return;
+                return null;
+            }
+            String died = fresh.died();
+            if (died != null) {
+                // it died once open, and its death was told before it was the plugin's, to no avail: a launch that did not open
+                closeLater(fresh);
+                if (current == null) {
+                    crashedNow(null, died);
+                } else {
+                    log.host(Level.WARNING, "reload failed: " + died + "; the running instance keeps serving");
+                }
+                return "reload failed: " + died;
+            }
+            if (judgedBy != transport.policy().trustGeneration()) {
+                // the policies changed while it was judged, and their judging of the running plugins came before it ran
+                String refusal = transport.refusal(manifest.file(), fresh.capabilities());
+                if (refusal != null) {
+                    closeLater(fresh);
+                    if (current == null && !refused) { // (what runs was judged with the rest: refused, it is failed already)
+                        fail(worded(refusal), worded(refusal), true);
+                    }
+                    return "reload refused: " + worded(refusal).substring("is refused: ".length());
+                }
             }
             if (restart != null) {
                 restart.cancel(false);
@@ -434,6 +476,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             log.host(Level.INFO, "started" + fresh.label() + ", " + manifest.contract() + ", capabilities " + fresh.capabilities());
         }
         opened(fresh);
+        return null;
     }
 
     /**
@@ -473,7 +516,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             return;
         }
         if (e instanceof PluginRejectedException) {
-            fail(e.reason(), "refused: " + e.reason(), e instanceof Refused);
+            // a policy's refusal reads as it is listed (is refused: …); what the transport refused says what
+            fail(e.reason(), e instanceof Refused ? e.reason() : "refused: " + e.reason(), e instanceof Refused);
         } else {
             crashed(null, e.reason());
         }
@@ -541,8 +585,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      */
     private void relaunch() {
         synchronized (this) {
-            if (stopped) {
-                return; // stopped during the backoff
+            if (stopped || state != PluginState.STARTING) {
+                return; // stopped or failed during the backoff, or started by a reload meanwhile
             }
             restarts++;
         }
@@ -552,6 +596,10 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** Guarded by this: withdraws the service, marks the plugin failed and says why. */
     private void fail(String reason, String logLine, boolean byPolicy) {
+        if (restart != null) { // one pending from before (a reload failed during the backoff): a failed plugin waits for its start
+            restart.cancel(false);
+            restart = null;
+        }
         current = null;
         service.withdraw();
         state = PluginState.FAILED;
@@ -572,9 +620,13 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     public final void reload() {
         long gen;
         synchronized (this) {
+            if (stopped) {
+                return; // nothing opens until its start (the transport's reload of a plugin an operator stopped starts it)
+            }
             gen = generation;
         }
         M m = manifest;
+        long judgedBy = transport.policy().trustGeneration(); // before the judging: a change after it is judged again
         I fresh;
         try {
             fresh = openJudged(m);
@@ -583,15 +635,19 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             throw new PluginException(m.name(), a.getMessage(), null);
         } catch (PluginException e) {
             boolean running = current != null;
-            log.host(Level.WARNING, "reload failed: " + e.reason() + (running ? "; the running instance keeps serving" : ""));
+            // the log says what the asker is told
+            String said = e instanceof Refused ? "reload refused: " + e.reason().substring("is refused: ".length()) : "reload failed: " + e.reason();
+            log.host(Level.WARNING, said + (running ? "; the running instance keeps serving" : ""));
             startFailed(e, gen); // nothing runs (it crashed and waits to restart, or had failed): as a failed launch
-            throw new PluginException(m.name(), (e instanceof Refused ? "reload refused: " + e.reason().substring("is refused: ".length())
-                    : "reload failed: " + e.reason()), e);
+            throw new PluginException(m.name(), said, e);
         }
         synchronized (this) {
             crashes.clear(); // a reload is a fresh start: the crash window begins again
         }
-        adopt(fresh, gen);
+        String why = adopt(fresh, gen, judgedBy);
+        if (why != null) {
+            throw new PluginException(m.name(), why, null);
+        }
     }
 
     /**
@@ -722,13 +778,18 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     }
 
     private void closeLater(I instance) {
-        background(() -> {
+        Runnable close = () -> {
             try {
                 instance.close();
             } catch (RuntimeException e) {
                 log.host(Level.WARNING, "did not close cleanly: " + e);
             }
-        });
+        };
+        try {
+            transport.work().execute(close);
+        } catch (RejectedExecutionException stopping) {
+            close.run(); // the transport is closing: one that opened meanwhile is closed here, not left running
+        }
     }
 
     // ------------------------------------------------------------------ calls

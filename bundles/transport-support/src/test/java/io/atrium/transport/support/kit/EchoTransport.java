@@ -53,6 +53,16 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final List<String> removedPlugins = new CopyOnWriteArrayList<>();
     /** Calls that reached an instance and wait at the gate. */
     final AtomicInteger waiting = new AtomicInteger();
+    /** How many of the next opens fail as a bug in a transport or its engine would: an exception none of the kit's. */
+    final AtomicInteger brokenOpens = new AtomicInteger();
+    /** How many of the next opens fail as a process that exits before its handshake: a crash. */
+    final AtomicInteger crashingOpens = new AtomicInteger();
+    /** How many of the next opens die once open, told before the kit has made them the plugin's (as a process's reader may). */
+    final AtomicInteger dyingOpens = new AtomicInteger();
+    /** Opens begun (each waits at {@link #opening} first). */
+    final AtomicInteger opensBegun = new AtomicInteger();
+    /** What an open waits for before it goes on. */
+    volatile CountDownLatch opening = new CountDownLatch(0);
 
     private final PluginLifecycle lifecycle = new PluginLifecycle() {
         @Override
@@ -154,6 +164,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         final List<Capability> capabilities;
         volatile boolean ended;
 
+        volatile String died;
+
         Instance(String reply, int number, List<Capability> capabilities) {
             this.reply = reply;
             this.number = number;
@@ -194,6 +206,11 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         public String label() {
             return " (instance " + number + ")";
         }
+
+        @Override
+        public String died() {
+            return died;
+        }
     }
 
     /** What the transport adds to the kit's plugin: how an instance opens, how a call is made, what plugin:info shows. */
@@ -210,6 +227,21 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
         /** Starts an instance unless the manifest says it fails, or what it waits for has not come. */
         @Override
         protected Instance open(Manifest m) {
+            opensBegun.incrementAndGet();
+            try {
+                if (!opening.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never let the open go on");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            if (brokenOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("a bug\nin the engine");
+            }
+            if (crashingOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new io.atrium.api.PluginCrashedException(m.name(), "exited with status 1, before its handshake");
+            }
             if (m.failStart()) {
                 throw new PluginRejectedException(m.name(), "its instance would not start (failStart)");
             }
@@ -218,6 +250,10 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
             }
             Instance i = new Instance(m.reply(), instances.size() + 1, m.capabilities());
             instances.add(i);
+            if (dyingOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                i.died = "exited with status 1, after its handshake";
+                crashed(i, i.died); // as a process's reader tells it, on its own thread, while the launch goes on
+            }
             return i;
         }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.atrium.api.Capability;
 import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginException;
 import io.atrium.api.PluginProperties;
@@ -23,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.felix.framework.Felix;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -548,5 +551,178 @@ class ManifestTransportTest {
         transport.gate.countDown();
         inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(1, transport.instances.size());
+    }
+
+    /** Waits until the transport's timer has run what was due by now, and its work pool has done what it was given. */
+    private void settled() throws Exception {
+        transport.timers().schedule(() -> { }, 5, TimeUnit.MILLISECONDS).get(30, TimeUnit.SECONDS);
+        ThreadPoolExecutor work = (ThreadPoolExecutor) transport.work();
+        await().atMost(Duration.ofSeconds(30)).until(() -> work.getActiveCount() == 0 && work.getCompletedTaskCount() == work.getTaskCount());
+    }
+
+    @Test
+    void anOpenThatThrowsWhatNoTransportShouldIsACrashSaidInOneLineAndThePluginRestarts() throws Exception {
+        transport.opensInForeground = false;
+        transport.brokenOpens.set(1);
+        deploy(manifest("greeter", restarting("hello ", 2)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        String reason = "could not be opened: java.lang.IllegalStateException: a bug\\nin the engine";
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: " + reason, "greeter RESTART"), transport.events);
+        assertEquals("hello x #1", service("greeter").echo("x"));
+
+        // opened on the asking thread (a reload), the asker is told, and the running instance keeps serving
+        transport.brokenOpens.set(1);
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("reload failed: " + reason, e.reason());
+        assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
+    void aPluginFailedWhileARestartWasPendingIsNotRestartedByIt() throws Exception {
+        deploy(manifest("greeter", restarting("hello ", 1)));
+        CountDownLatch timer = new CountDownLatch(1);
+        transport.timers().execute(() -> { // the restart a crash schedules waits behind this
+            try {
+                timer.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        plugin("greeter").died(transport.instances.get(0), "exited with status 1");
+        transport.crashingOpens.set(1);
+
+        // an operator's reload during the backoff dies too: one crash too many
+        PluginException e = assertThrows(PluginException.class, () -> transport.reload("greeter"));
+        assertEquals("reload failed: exited with status 1, before its handshake", e.reason());
+        String why = "crashed 2 times within 60 s; last: exited with status 1, before its handshake";
+        assertEquals(why, transport.problems().get(0).reason());
+        timer.countDown();
+        settled();
+
+        assertEquals(PluginState.FAILED, descriptor("greeter").state(), "as the log says: not restarted again until it is started, reloaded or redeployed");
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: exited with status 1", "greeter CRASH: exited with status 1, before its handshake",
+                "greeter FAIL: " + why), transport.events);
+        assertEquals(1, transport.instances.size());
+    }
+
+    @Test
+    void anInstanceThatOpensWhileTheTransportClosesIsClosedToo() throws Exception {
+        transport.opensInForeground = false;
+        transport.opening = new CountDownLatch(1);
+        deploy(manifest("greeter", greeter("hello ")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.opensBegun.get() == 1);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(transport::deactivate);
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.work().isShutdown());
+        transport.opening.countDown();
+        closing.get(30, TimeUnit.SECONDS);
+
+        assertEquals(1, transport.instances.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended); // not left running: a process, a module's pool
+    }
+
+    @Test
+    void aRefusedReloadLeavesTheRunningInstanceJudgedByWhatItDeclares() throws Exception {
+        transport.opensInForeground = false; // a changed manifest is reloaded, as the process transport's
+        trust.requireCapabilities(CONTRACT, "shout");
+        Path file = manifest("greeter", greeter("hello ").replace("{", "{\"capabilities\": [\"shout\"], "));
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        Files.writeString(file, greeter("hi ")); // its next version declares nothing
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("reload refused")));
+
+        assertEquals("hello x #1", service("greeter").echo("x"), "the running instance keeps serving");
+        assertEquals(List.of(Capability.parse("shout")), descriptor("greeter").capabilities(), "what the running instance declares");
+        plugin("greeter").policyChanged(trust.capabilityRule(CONTRACT)); // judged again: the policies accept what runs
+        assertEquals(PluginState.ACTIVE, descriptor("greeter").state());
+        assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
+    void anInstanceThatDiesBeforeItIsThePluginsIsRestartedNotMadeThePluginsDead() throws Exception {
+        transport.opensInForeground = false;
+        transport.dyingOpens.set(1);
+        deploy(manifest("greeter", restarting("hello ", 2)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.size() == 2 && descriptor("greeter").state() == PluginState.ACTIVE);
+        assertEquals("hello x #2", service("greeter").echo("x"));
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: exited with status 1, after its handshake", "greeter RESTART"), transport.events);
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended);
+    }
+
+    @Test
+    void aReloadOfAStoppedPluginOpensNothing() throws Exception {
+        deploy(manifest("greeter", greeter("hello ")));
+        transport.stop("greeter");
+
+        plugin("greeter").reload(); // as a changed manifest's reload does, come after an operator's stop
+
+        assertEquals(PluginState.STOPPED, descriptor("greeter").state());
+        assertEquals(1, transport.instances.size(), "no instance opened only to be closed (a process launched and killed)");
+    }
+
+    @Test
+    void anUndeploySaysWhichFileWentInOneLogLineWhateverTheFileIsCalled() throws Exception {
+        java.util.logging.Logger transportLog = java.util.logging.Logger.getLogger("io.atrium.transport.echo");
+        transportLog.addHandler(handler);
+        try {
+            Path file = manifest("evil\nSEVERE forged", greeter("hello ").replace("{", "{\"name\": \"greeter\", "));
+            deploy(file);
+
+            transport.undeploy(file);
+
+            assertEquals(List.of("INFO plugin 'greeter' stopped: evil\\nSEVERE forged.echo.json was removed"),
+                    log.stream().filter(l -> l.contains("removed")).toList());
+        } finally {
+            transportLog.removeHandler(handler);
+        }
+    }
+
+    @Test
+    void aPolicyTightenedWhileALaunchedInstanceWasJudgedRefusesItWhenItWouldBeTheOneCallsGoTo() throws Exception {
+        transport.opensInForeground = false;
+        CountDownLatch deployed = new CountDownLatch(1);
+        trust.afterNextVerdict.set(() -> { // the launch's verdict is made (accepted); the policy tightens before it is given
+            try {
+                assertTrue(deployed.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            trust.requireCapabilities(CONTRACT, "shout");
+            transport.policyChanged(); // as the transport's judging of its plugins does: this one runs nothing yet
+        });
+        deploy(manifest("greeter", greeter("hello ")));
+        deployed.countDown(); // the deploy judged by the policy before it, and found it unchanged
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() != PluginState.STARTING);
+        assertEquals(PluginState.FAILED, descriptor("greeter").state());
+        assertEquals("is refused: it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo",
+                transport.problems().get(0).reason());
+        assertNull(service("greeter"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.instances.get(0).ended);
+    }
+
+    @Test
+    void aPolicysRefusalIsLoggedInTheWordsItIsListedAndToldWith() throws Exception {
+        transport.opensInForeground = false;
+        trust.requireCapabilities(CONTRACT, "shout");
+        String lacks = "it lacks the capability shout, which the configuration io.atrium.capabilities requires of every Echo";
+        deploy(manifest("denied", greeter("x ")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("denied").state() == PluginState.FAILED);
+        assertEquals("is refused: " + lacks, transport.problems().get(0).reason());
+        Path file = manifest("greeter", greeter("hello ").replace("{", "{\"capabilities\": [\"shout\"], "));
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+
+        Files.writeString(file, greeter("hi ")); // declares nothing: its reload is refused
+        deploy(file);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.stream().anyMatch(l -> l.contains("'greeter' reload")));
+
+        assertEquals(List.of("SEVERE plugin 'denied' is refused: " + lacks, "WARNING plugin 'greeter' reload refused: " + lacks
+                + "; the running instance keeps serving"), log.stream().filter(l -> l.contains("refused")).toList());
+        PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
+        assertEquals("reload refused: " + lacks, e.reason(), "as the log says it");
     }
 }

@@ -18,6 +18,8 @@ final class SettableTrust implements TransportTrust {
     private volatile Set<String> pinned = Set.of();
     private volatile Map<String, List<Capability>> required = Map.of();
     private final AtomicLong generation = new AtomicLong();
+    /** Run once, after the next capability verdict is made and before it is given: what may happen meanwhile. */
+    final java.util.concurrent.atomic.AtomicReference<Runnable> afterNextVerdict = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** Requires pins of these transports' manifests from now on. */
     void requirePins(String... transports) {
@@ -61,6 +63,10 @@ final class SettableTrust implements TransportTrust {
     public String capabilityRefusal(String contract, List<Capability> declared) {
         List<String> missing = required.getOrDefault(contract, List.of()).stream()
                 .filter(need -> declared.stream().noneMatch(c -> c.satisfies(need))).map(Capability::toString).toList();
+        Runnable meanwhile = afterNextVerdict.getAndSet(null);
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
         return missing.isEmpty() ? null : "lacks the capabilit" + (missing.size() == 1 ? "y " : "ies ") + String.join(", ", missing)
                 + ", which the configuration io.atrium.capabilities requires of every " + contract.substring(contract.lastIndexOf('.') + 1);
     }
