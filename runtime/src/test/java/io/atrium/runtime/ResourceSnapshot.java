@@ -50,7 +50,8 @@ record ResourceSnapshot(Map<String, Long> threads, List<String> fds, List<String
     List<String> moreAtriumThreadsThan(ResourceSnapshot before) {
         List<String> more = new ArrayList<>();
         threads.forEach((kind, n) -> {
-            long allowed = kind.equals("atrium-process-launcher") ? 4 : 1; // a cached pool: idle threads linger 60 s
+            // a transport kit's work pool (atrium-ID-work) is a cached pool: its idle threads linger 60 s
+            long allowed = kind.matches("atrium-[a-z0-9-]+-work") ? 4 : 1;
             if (kind.startsWith("atrium") && n > before.threads.getOrDefault(kind, 0L) + allowed) {
                 more.add(kind + ": " + before.threads.getOrDefault(kind, 0L) + " -> " + n);
             }

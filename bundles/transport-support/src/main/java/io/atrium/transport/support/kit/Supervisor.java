@@ -302,9 +302,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      */
     final void commit(Staged staged, M next, boolean update) {
         long gen;
+        boolean held;
         synchronized (this) {
             manifest = next;
             gen = ++generation;
+            held = !begun;
         }
         if (staged instanceof Supervisor<?, ?>.Opened) {
             @SuppressWarnings("unchecked")
@@ -316,7 +318,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             } else {
                 adopt(o.instance, gen, transport.policy().trustGeneration()); // the deploy judges it again if the policies changed
             }
-        } else if (update) {
+        } else if (update && !held) { // one the transport holds back opens with the manifest in force when it starts
             background(() -> {
                 try {
                     reload();
@@ -329,6 +331,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** Opened for a new plugin's deployment, made the plugin's by {@link #started}. */
     private I ready;
+    /** Whether the transport started it ({@link #started}): until then a redeploy opens nothing. Guarded by this. */
+    private boolean begun;
 
     /** Stopped by an operator: the manifest its next start opens; nothing opens now. */
     final synchronized void adopt(M next) {
@@ -344,6 +348,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             r = ready;
             ready = null;
             gen = generation;
+            begun = true;
         }
         if (r != null) {
             adopt(r, gen, transport.policy().trustGeneration()); // as opened by its deploy, which judges it again if the policies changed

@@ -45,6 +45,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     volatile CountDownLatch afterJudging = new CountDownLatch(0);
     /** Whether instances open where asked (a deploy fails when one does not), as the wasm transport's do; else in the background, as the process transport's. */
     volatile boolean opensInForeground = true;
+    /** New plugins held back until {@link #releaseHeld}, as the process transport holds them until the framework has started. */
+    volatile boolean holdStarts;
+    private final List<Plugin> held = new CopyOnWriteArrayList<>();
     /** Whether a dead instance is restarted (by the manifest's policy); false, as a transport whose instances do not die on their own. */
     volatile boolean restarts = true;
     /** What the instances an {@code awaits} manifest waits for, once it has come. */
@@ -150,6 +153,22 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     @Override
     protected void removed(Plugin plugin) {
         removedPlugins.add(plugin.name());
+    }
+
+    @Override
+    protected void started(Plugin plugin) {
+        if (holdStarts) {
+            held.add(plugin);
+        } else {
+            plugin.started();
+        }
+    }
+
+    /** Starts the plugins held back. */
+    void releaseHeld() {
+        holdStarts = false;
+        held.forEach(Plugin::started);
+        held.clear();
     }
 
     @Override

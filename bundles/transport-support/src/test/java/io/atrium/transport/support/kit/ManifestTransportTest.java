@@ -321,13 +321,19 @@ class ManifestTransportTest {
         assertEquals("hej x #" + (started + 2), service("greeter").echo("x"), "started again, a redeploy runs at once");
     }
 
+    /** @return a call that has reached the instance and waits there until the test opens the gate */
+    private CompletableFuture<String> callHeldAtTheGate(Echo echo) {
+        transport.gate = new CountDownLatch(1);
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> echo.echo(EchoTransport.WAIT));
+        await().atMost(Duration.ofSeconds(30)).until(() -> transport.waiting.get() == 1);
+        return inFlight;
+    }
+
     @Test
     void aReloadMovesNewCallsToTheNewInstanceWhileTheOldOneFinishesItsCalls() throws Exception {
         deploy(manifest("greeter", greeter("hello ")));
         Echo echo = service("greeter");
-        transport.gate = new CountDownLatch(1);
-        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> echo.echo(EchoTransport.WAIT));
-        await().atMost(Duration.ofSeconds(30)).until(() -> transport.waiting.get() == 1);
+        CompletableFuture<String> inFlight = callHeldAtTheGate(echo);
 
         assertTrue(transport.reload("greeter"));
 
@@ -538,12 +544,10 @@ class ManifestTransportTest {
     }
 
     @Test
-    void aCallOnAnInstanceBeingReplacedByAStopFailsAndTheStoppedInstanceIsClosedAtOnce() throws Exception {
+    void aStopClosesTheInstanceAtOnceWithoutWaitingForTheCallsOnIt() throws Exception {
         deploy(manifest("greeter", greeter("hello ")));
         Echo echo = service("greeter");
-        transport.gate = new CountDownLatch(1);
-        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> echo.echo(EchoTransport.WAIT));
-        await().atMost(Duration.ofSeconds(30)).until(() -> transport.waiting.get() == 1);
+        CompletableFuture<String> inFlight = callHeldAtTheGate(echo);
 
         transport.stop("greeter");
 
@@ -724,5 +728,21 @@ class ManifestTransportTest {
                 + "; the running instance keeps serving"), log.stream().filter(l -> l.contains("refused")).toList());
         PluginException e = assertThrows(PluginException.class, () -> plugin("greeter").reload());
         assertEquals("reload refused: " + lacks, e.reason(), "as the log says it");
+    }
+
+    @Test
+    void aPluginTheTransportHoldsBackOpensOnceWithTheManifestInForceWhenItStarts() throws Exception {
+        transport.opensInForeground = false;
+        transport.holdStarts = true;
+        Path file = manifest("greeter", greeter("hello "));
+        deploy(file);
+        Files.writeString(file, greeter("hi ").replace("1.0.0", "1.1.0"));
+        deploy(file); // redeployed while held: nothing opens yet
+
+        transport.releaseHeld();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        assertEquals("hi x #1", service("greeter").echo("x"));
+        assertEquals(1, transport.instances.size(), "one instance, of the manifest in force: " + transport.instances);
     }
 }
