@@ -411,7 +411,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             throw e;
         } catch (IllegalArgumentException e) {
             throw new PluginException(m.name(), e.getMessage(), null);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // a class the transport or its engine lacks is such a bug too
             throw new PluginException(m.name(), "could not be opened: " + Escape.oneLine(e.toString()), e);
         }
     }

@@ -58,6 +58,8 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
     final AtomicInteger waiting = new AtomicInteger();
     /** How many of the next opens fail as a bug in a transport or its engine would: an exception none of the kit's. */
     final AtomicInteger brokenOpens = new AtomicInteger();
+    /** How many of the next opens fail as a transport missing a class would: a LinkageError. */
+    final AtomicInteger unlinkedOpens = new AtomicInteger();
     /** How many of the next opens fail as a process that exits before its handshake: a crash. */
     final AtomicInteger crashingOpens = new AtomicInteger();
     /** How many of the next opens die once open, told before the kit has made them the plugin's (as a process's reader may). */
@@ -257,6 +259,9 @@ final class EchoTransport extends ManifestTransport<EchoTransport.Manifest, Echo
             }
             if (brokenOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("a bug\nin the engine");
+            }
+            if (unlinkedOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new NoClassDefFoundError("org/example/Engine");
             }
             if (crashingOpens.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new io.atrium.api.PluginCrashedException(m.name(), "exited with status 1, before its handshake");

@@ -583,6 +583,18 @@ class ManifestTransportTest {
     }
 
     @Test
+    void anOpenMissingAClassIsACrashSaidInOneLineNotAPluginLeftStarting() throws Exception {
+        transport.opensInForeground = false;
+        transport.unlinkedOpens.set(1);
+        deploy(manifest("greeter", restarting("hello ", 2)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: could not be opened: java.lang.NoClassDefFoundError: org/example/Engine",
+                "greeter RESTART"), transport.events);
+        assertEquals("hello x #1", service("greeter").echo("x"));
+    }
+
+    @Test
     void aPluginFailedWhileARestartWasPendingIsNotRestartedByIt() throws Exception {
         deploy(manifest("greeter", restarting("hello ", 1)));
         CountDownLatch timer = new CountDownLatch(1);
