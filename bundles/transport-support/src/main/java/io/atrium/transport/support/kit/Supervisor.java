@@ -106,14 +106,17 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     }
 
     /** An instance calls go to, and the calls in flight on it; retired, it is closed once they are done. */
-    private static final class Slot<I extends KitInstance> {
+    private static final class Slot<M, I extends KitInstance> {
         private static final int RETIRED = 1 << 30;
         final I instance;
+        /** The manifest it was opened with: its calls read this one, not a newer one committed before the instance that opens it. */
+        final M manifest;
         private final AtomicInteger calls = new AtomicInteger();
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        Slot(I instance) {
+        Slot(I instance, M manifest) {
             this.instance = instance;
+            this.manifest = manifest;
         }
 
         /** @return whether the call may go here; false once it is retired (the caller looks for its successor) */
@@ -150,7 +153,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     /** The plugin's lines in the host's log. */
     protected final PluginLog log;
     private volatile M manifest;
-    private volatile Slot<I> current;
+    private volatile Slot<M, I> current;
     private volatile PluginState state = PluginState.STARTING;
     private volatile String problem;
     /** Whether the problem is the policies' refusal: it starts again when they accept it. */
@@ -250,7 +253,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** @return the instance calls go to now, or null */
     protected final I instance() {
-        Slot<I> s = current;
+        Slot<M, I> s = current;
         return s == null ? null : s.instance;
     }
 
@@ -431,7 +434,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      *         failed: …}: it died meanwhile; {@code reload refused: …}); else null
      */
     private String adopt(I fresh, long gen, long judgedBy) {
-        Slot<I> old;
+        Slot<M, I> old;
         synchronized (this) {
             if (stopped || gen != generation) {
                 closeLater(fresh);
@@ -464,7 +467,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
                 restart = null;
             }
             old = current;
-            current = new Slot<>(fresh);
+            current = new Slot<>(fresh, manifest); // the one it opened with: the generation is the same
             capabilities = fresh.capabilities();
             state = PluginState.ACTIVE;
             problem = null;
@@ -489,7 +492,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      * manifest, or what it needs, changed): listed failed with the reason, no failure counted.
      */
     private void await(Awaits a, long gen) {
-        Slot<I> old;
+        Slot<M, I> old;
         synchronized (this) {
             if (stopped || gen != generation) {
                 return; // it stopped, or another deployment came: nothing waits
@@ -543,7 +546,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
     /** @return whether it was the plugin's instance (or none opened) */
     private synchronized boolean crashedNow(I instance, String reason) {
         {
-            Slot<I> s = current;
+            Slot<M, I> s = current;
             if (stopped || (instance != null && (s == null || s.instance != instance))) {
                 return false; // one being replaced or stopped: nobody waits for it
             }
@@ -703,7 +706,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
      * @param rule the capability policy's rule for its contract, as the configuration reads it, for the log
      */
     final void policyChanged(String rule) {
-        Slot<I> old = null;
+        Slot<M, I> old = null;
         boolean relaunch = false;
         synchronized (this) {
             if (stopped) {
@@ -742,7 +745,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     /** Withdraws the service now and closes the instance, until the plugin is started again. */
     public final void stop() {
-        Slot<I> old;
+        Slot<M, I> old;
         I r;
         synchronized (this) {
             stopped = true;
@@ -769,14 +772,14 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
         stopped();
     }
 
-    private void retire(Slot<I> s) {
+    private void retire(Slot<M, I> s) {
         if (s.retire()) {
             closeLater(s.instance);
         }
     }
 
     /** Closes an instance whatever is in flight on it (calls there fail as it goes). */
-    private void closeNow(Slot<I> s) {
+    private void closeNow(Slot<M, I> s) {
         if (s.retire() | s.close()) { // both asked: the first to close it says so
             closeLater(s.instance);
         }
@@ -801,7 +804,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
 
     private Object invoke(Method method, Object[] args) {
         while (true) {
-            Slot<I> s = current;
+            Slot<M, I> s = current;
             if (s == null) {
                 String p = problem;
                 throw new PluginUnavailableException(name(), "is " + state + (p == null ? "" : ": " + p));
@@ -811,7 +814,7 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
                 continue;
             }
             try {
-                M m = manifest;
+                M m = s.manifest;
                 if (invocable) { // a function named by the caller, its input as the caller gave it
                     String function = Functions.checked(m.name(), (String) args[0], functions(m, s.instance));
                     return callFunction(s.instance, m, function, (String) args[1], m.callTimeoutMs());
