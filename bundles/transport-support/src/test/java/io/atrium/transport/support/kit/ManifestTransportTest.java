@@ -566,14 +566,8 @@ class ManifestTransportTest {
 
     @Test
     void anOpenThatThrowsWhatNoTransportShouldIsACrashSaidInOneLineAndThePluginRestarts() throws Exception {
-        transport.opensInForeground = false;
-        transport.brokenOpens.set(1);
-        deploy(manifest("greeter", restarting("hello ", 2)));
-
-        await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
         String reason = "could not be opened: java.lang.IllegalStateException: a bug\\nin the engine";
-        assertEquals(List.of("greeter INSTALL", "greeter CRASH: " + reason, "greeter RESTART"), transport.events);
-        assertEquals("hello x #1", service("greeter").echo("x"));
+        aFirstOpenFailingSoIsACrashAndTheRestartServes(transport.brokenOpens, reason);
 
         // opened on the asking thread (a reload), the asker is told, and the running instance keeps serving
         transport.brokenOpens.set(1);
@@ -584,13 +578,17 @@ class ManifestTransportTest {
 
     @Test
     void anOpenMissingAClassIsACrashSaidInOneLineNotAPluginLeftStarting() throws Exception {
+        aFirstOpenFailingSoIsACrashAndTheRestartServes(transport.unlinkedOpens, "could not be opened: java.lang.NoClassDefFoundError: org/example/Engine");
+    }
+
+    /** A background plugin whose first open fails as {@code failing} makes it: one crash in one line, then the restart serves. */
+    private void aFirstOpenFailingSoIsACrashAndTheRestartServes(java.util.concurrent.atomic.AtomicInteger failing, String reason) throws Exception {
         transport.opensInForeground = false;
-        transport.unlinkedOpens.set(1);
+        failing.set(1);
         deploy(manifest("greeter", restarting("hello ", 2)));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> descriptor("greeter").state() == PluginState.ACTIVE);
-        assertEquals(List.of("greeter INSTALL", "greeter CRASH: could not be opened: java.lang.NoClassDefFoundError: org/example/Engine",
-                "greeter RESTART"), transport.events);
+        assertEquals(List.of("greeter INSTALL", "greeter CRASH: " + reason, "greeter RESTART"), transport.events);
         assertEquals("hello x #1", service("greeter").echo("x"));
     }
 
