@@ -54,6 +54,17 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         return logs.contains(fragment);
     }
 
+    /**
+     * A call in flight when its process died fails at the end of the stream, without waiting for the exit
+     * status: it names the status when the process was reaped already, else says the status follows.
+     */
+    static void assertCrashedAtOnce(PluginCrashedException e, String plugin, String status) {
+        String m = e.getMessage();
+        assertTrue(m.startsWith("plugin '" + plugin + "': " + status) || m.equals("plugin '" + plugin + "': " + STATUS_FOLLOWS), m);
+    }
+
+    static final String STATUS_FOLLOWS = "closed its stdout; its exit status follows in the log and plugin:info";
+
     /** Whether the plugin's problem comes from its manifest and its reason starts with {@code reason}. */
     boolean problem(String name, String reason) {
         return PluginFacts.problem(atrium, name).map(p -> p.source().equals(name + ".plugin.json") && p.reason().startsWith(reason)).orElse(false);
@@ -159,7 +170,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
-    void aCrashFailsCallsInFlightWithTheExitStatusAndTheSupervisorRestartsIt() throws Exception {
+    void aCrashFailsCallsInFlightAndTheSupervisorLogsItsExitStatusAndRestartsIt() throws Exception {
         helperPlugin("crashy", """
                 if who == "die":
                     os._exit(3)
@@ -167,7 +178,10 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Greeter g = greeter("crashy");
         long pid = pid("crashy");
         PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("die"));
-        assertTrue(e.getMessage().startsWith("plugin 'crashy': exited with status 3"), e.getMessage());
+        assertCrashedAtOnce(e, "crashy", "exited with status 3");
+        await("the exit status is logged", () -> logged("plugin 'crashy' exited with status 3; restarting in"));
+        assertTrue(atrium.execute("plugin:info crashy").output().matches(
+                "(?s).*\nlast error +crash at \\d\\d:\\d\\d:\\d\\d UTC: exited with status 3[^\n]*\n.*"), atrium.execute("plugin:info crashy").output());
         await("a new process answers", () -> {
             try {
                 return atrium.service(Greeter.class, "crashy").map(x -> x.greet("again")).orElse("").equals("alive again");
@@ -177,6 +191,23 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         });
         assertNotEquals(pid, pid("crashy"));
         assertTrue(atrium.execute("plugin:info crashy").output().contains("restarts      1"), atrium.execute("plugin:info crashy").output());
+    }
+
+    /**
+     * A process that closes its stdout and exits a moment later: its calls fail at the end of the stream,
+     * not at its exit, and the exit status comes to the log once the process is reaped.
+     */
+    @Test
+    void callsFailAtTheEndOfTheStreamAndTheExitStatusFollowsInTheLog() throws Exception {
+        helperPlugin("closer", """
+                if who == "close":
+                    os.close(1)
+                    time.sleep(0.5)
+                    os._exit(3)
+                return "alive " + who""", "");
+        PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> greeter("closer").greet("close"));
+        assertEquals("plugin 'closer': " + STATUS_FOLLOWS, e.getMessage(), "failed at its exit, not at the end of its stdout");
+        await("the exit status is logged", () -> logged("plugin 'closer' exited with status 3; restarting in"));
     }
 
     /** A call that takes too long fails as timed out; the plugin still answers its health check, so it lives on. */
@@ -236,7 +267,7 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         long first = pid("forked");
 
         PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("die"));
-        assertTrue(e.getMessage().startsWith("plugin 'forked': exited with status 3"), e.getMessage());
+        assertCrashedAtOnce(e, "forked", "exited with status 3");
         long orphan = childOf(first);
         await("the child of the dead plugin is gone", () -> gone(orphan));
         assertTrue(log.stream().noneMatch(l -> l.contains("health check")), "no false health check failure");
@@ -334,8 +365,9 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         Greeter g = greeter("leaky");
         assertTrue(atrium.execute("plugin:info leaky").output().contains("memory cap    10 MiB"), atrium.execute("plugin:info leaky").output());
         PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> g.greet("x"));
-        assertEquals("plugin 'leaky': exited with status 1: it ran out of memory under its cap of 10 MiB; last stderr line: 'MemoryError'",
-                e.getMessage());
+        assertCrashedAtOnce(e, "leaky", "exited with status 1");
+        await("the log says why it died", () -> logged("plugin 'leaky' exited with status 1: it ran out of memory under its cap of 10 MiB; "
+                + "last stderr line: 'MemoryError'; restarting in"));
         await("it is restarted", () -> state("leaky") == PluginState.ACTIVE);
     }
 
@@ -826,7 +858,8 @@ class ProcessPluginIT extends ServerWithPluginFolder {
                 while True:
                     pass""", "\"limits\": {\"cpuSeconds\": 1, \"callTimeoutMs\": 20000}");
         PluginCrashedException e = assertThrows(PluginCrashedException.class, () -> greeter("spinner").greet("x"));
-        assertTrue(e.getMessage().startsWith("plugin 'spinner': was killed by signal 24 (XCPU: CPU time limit reached)"), e.getMessage());
+        assertCrashedAtOnce(e, "spinner", "was killed by signal 24 (XCPU: CPU time limit reached)");
+        await("the log says why it died", () -> logged("plugin 'spinner' was killed by signal 24 (XCPU: CPU time limit reached)"));
     }
 
     @Test

@@ -5,6 +5,10 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginProblem;
 import io.atrium.api.PluginRegistry;
 import io.atrium.core.registry.PluginCatalog;
+import io.atrium.spi.LifecycleEvent;
+import io.atrium.spi.PluginLifecycle;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
@@ -24,12 +28,16 @@ public final class PluginCommands {
     private final BundleContext context;
     private final PluginRegistry registry;
     private final PluginCatalog catalog;
+    private final PluginLifecycle lifecycle;
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     @Activate
-    public PluginCommands(BundleContext context, @Reference PluginRegistry registry, @Reference PluginCatalog catalog) {
+    public PluginCommands(BundleContext context, @Reference PluginRegistry registry, @Reference PluginCatalog catalog,
+                          @Reference PluginLifecycle lifecycle) {
         this.context = context;
         this.registry = registry;
         this.catalog = catalog;
+        this.lifecycle = lifecycle;
     }
 
     @Descriptor("lists the plugins: name, version, contract, transport, state and bundle")
@@ -66,6 +74,11 @@ public final class PluginCommands {
                 .row("bundle", p.bundleId())
                 .row("source", p.source());
         catalog.providerOf(name).ifPresent(provider -> provider.details(name).forEach(table::row));
+        PluginLifecycle.LastError last = lifecycle.lastErrors().get(name);
+        if (last != null) { // kept once it runs again: a crash's exit status is known only after its calls failed
+            table.row("last error", (last.event() == LifecycleEvent.CRASH ? "crash" : "failure") + " at " + CLOCK.format(last.at())
+                    + ": " + last.reason());
+        }
         return table.toString();
     }
 

@@ -70,6 +70,8 @@ public final class PluginProcess implements Invoker {
     static final long SPIN_NANOS = 50_000;
     private final java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    /** Why the process ended, exit status included: completed once it is known. */
+    private final CompletableFuture<String> death = new CompletableFuture<>();
     /** Set once, by whoever ends the connection first: the stdout reader, or {@link #exited()}. */
     private final java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
     /**
@@ -151,8 +153,16 @@ public final class PluginProcess implements Invoker {
         }
         if (line == null) {
             closing = true;
-            String reason = died;
-            throw new PluginCrashedException(name, (reason != null ? reason : awaitDeath("closed its stdout")) + ", before its handshake");
+            String reason;
+            try {
+                reason = death.get(5, TimeUnit.SECONDS); // a launch may wait for the exit status: it says why it did not start
+            } catch (TimeoutException | ExecutionException e) {
+                reason = awaitDeath("closed its stdout");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reason = "closed its stdout";
+            }
+            throw new PluginCrashedException(name, reason + ", before its handshake");
         }
         try {
             Handshake h = Handshake.parse(line);
@@ -246,7 +256,10 @@ public final class PluginProcess implements Invoker {
                 }
             } catch (IOException e) {
                 pending.remove(id);
-                throw new PluginCrashedException(manifest.name(), awaitDeath("its stdin broke (" + e.getMessage() + ")"));
+                // no waiting for the exit status here either: the reader, seeing the end of stdout, logs it
+                String d = died;
+                throw new PluginCrashedException(manifest.name(), d != null ? d : reasonNow("its stdin broke (" + e.getMessage()
+                        + "); its exit status follows in the log and plugin:info"));
             }
             try {
                 spinBriefly(answer);
@@ -494,19 +507,32 @@ public final class PluginProcess implements Invoker {
         if (protocolError != null) {
             kill(protocolError);
         }
-        String reason = awaitDeath("closed its stdout") + note;
-        died = reason;
-        firstLine.complete(null); // a launch still waiting for the handshake learns of the death
+        // the calls in flight fail now, at the end of the stream: the exit status may be a moment away (the
+        // reaper's waitpid), and a caller should not wait for it; it is in the log and plugin:info once known
+        String now = reasonNow("closed its stdout; its exit status follows in the log and plugin:info") + note;
+        died = now;
         for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             it.remove();
             e.getValue().completeExceptionally(closing && killedBecause == null
                     ? new PluginUnavailableException(manifest.name(), "was stopped")
-                    : new PluginCrashedException(manifest.name(), reason));
+                    : new PluginCrashedException(manifest.name(), now));
         }
+        String reason = awaitDeath("closed its stdout") + note;
+        died = reason;
+        death.complete(reason);
+        firstLine.complete(null); // a launch still waiting for the handshake learns of the death
         if (!closing) {
             owner.broken(this, reason);
         }
+    }
+
+    /**
+     * @return why the process ended, as far as is known without waiting: the reason it was killed for, its
+     *         exit status when it was reaped already, or {@code ifUnknown}
+     */
+    private String reasonNow(String ifUnknown) {
+        return killedBecause != null || !process.isAlive() ? deathReason() : ifUnknown;
     }
 
     /**
