@@ -801,6 +801,8 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         PluginTimeoutException t = assertThrows(PluginTimeoutException.class, () -> g.greet("hang"));
         assertEquals("plugin 'once': greet did not answer within 5000 ms (the process was killed)", t.getMessage());
         assertTrue(atrium.execute("plugin:info once").output().contains("mode          exec"));
+        await("processes wait for the next calls, spawned ahead", () -> atrium.execute("plugin:info once").output()
+                .contains("\nwarm          2 of 2 processes spawned ahead\n"));
     }
 
     @Test

@@ -46,7 +46,7 @@ public final class SupervisedPlugin extends Supervisor<PluginManifest, Invoker> 
     @Override
     protected Invoker open(PluginManifest m) {
         if (m.mode() == PluginManifest.Mode.EXEC) {
-            return new ExecRunner(launcher, m, log, timers);
+            return new ExecRunner(launcher, m, log, timers, this::background);
         }
         return PluginProcess.launch(launcher, m, log, this);
     }
@@ -133,6 +133,9 @@ public final class SupervisedPlugin extends Supervisor<PluginManifest, Invoker> 
         d.put("command", String.join(" ", m.command()));
         if (invocable()) {
             d.put("functions", m.functions().isEmpty() ? "any (none declared)" : String.join(", ", m.functions()));
+        }
+        if (instance instanceof ExecRunner r) {
+            d.put("warm", r.warm() + " of " + ExecRunner.WARM + " processes spawned ahead");
         }
         if (instance instanceof PluginProcess p) {
             d.put("pid", Long.toString(p.pid()));

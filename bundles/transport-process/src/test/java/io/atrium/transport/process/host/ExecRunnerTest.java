@@ -28,15 +28,20 @@ class ExecRunnerTest {
     Path dir;
     private OrphanGuard guard;
     private ScheduledExecutorService timers;
+    private java.util.concurrent.ExecutorService work;
+    private final java.util.List<ExecRunner> runners = new java.util.ArrayList<>();
 
     @BeforeEach
     void start() {
         guard = OrphanGuard.start();
         timers = Executors.newSingleThreadScheduledExecutor();
+        work = Executors.newCachedThreadPool();
     }
 
     @AfterEach
     void stop() {
+        runners.forEach(ExecRunner::shutdown);
+        work.shutdownNow();
         timers.shutdownNow();
         guard.close();
     }
@@ -49,7 +54,9 @@ class ExecRunnerTest {
                 {"version": "1.0.0", "contract": "a.b.Greeter", "command": ["./plugin.sh"], "mode": "exec",
                  "limits": {"callTimeoutMs": %d}}""".formatted(callTimeoutMs);
         PluginManifest m = PluginManifest.parse(dir.resolve("demo.plugin.json"), json.getBytes(StandardCharsets.UTF_8));
-        return new ExecRunner(new Launcher(Map.of(), dir.resolve("verified"), guard), m, new PluginLog("demo"), timers);
+        ExecRunner r = new ExecRunner(new Launcher(Map.of(), dir.resolve("verified"), guard), m, new PluginLog("demo"), timers, work);
+        runners.add(r);
+        return r;
     }
 
     /** @return the call's failure, once it ends (a call that answers fails the future instead) */
@@ -92,6 +99,53 @@ class ExecRunnerTest {
         assertEquals("plugin 'demo': exited with status 5 without an answer to greet", e.getMessage());
         long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
         OrphanGuardTest.waiting("the child (" + child + ") ends with its plugin's process").until(() -> gone(child));
+    }
+
+    /** A plugin that notes its pid as it starts, before it has a call, and answers with its pid. */
+    private static final String NOTES_ITS_START = "echo $$ >> started\nread -r line\necho '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"'$$'\"}'\n";
+
+    /** @return the pids of the plugin's processes started so far */
+    private java.util.List<Long> started() throws java.io.IOException {
+        Path f = dir.resolve("started");
+        return Files.exists(f) ? Files.readAllLines(f).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList() : java.util.List.of();
+    }
+
+    @Test
+    void callsAreServedByProcessesSpawnedAheadEachOnceAndEachTakenOneIsReplaced() throws Exception {
+        ExecRunner r = runner(NOTES_ITS_START, 20_000);
+        OrphanGuardTest.waiting("two processes are spawned before any call").until(() -> started().size() == ExecRunner.WARM);
+        java.util.List<Long> ahead = started();
+        String first = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertTrue(ahead.contains(Long.parseLong(first)), "answered by a process spawned ahead: " + first + " of " + ahead);
+        OrphanGuardTest.waiting("the one taken is replaced").until(() -> started().size() == ExecRunner.WARM + 1);
+        String second = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertTrue(ahead.contains(Long.parseLong(second)) && !second.equals(first), "each process serves one call: " + first + ", " + second);
+        OrphanGuardTest.waiting("the first is gone").until(() -> gone(Long.parseLong(first)));
+    }
+
+    @Test
+    void aCallWhoseProcessesDiedWaitingSpawnsItsOwnAndAShutdownKillsThoseWaiting() throws Exception {
+        ExecRunner r = runner(NOTES_ITS_START, 20_000);
+        OrphanGuardTest.waiting("two processes are spawned ahead").until(() -> started().size() == ExecRunner.WARM);
+        java.util.List<Long> ahead = started();
+        for (long pid : ahead) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // killed from outside while they wait
+        }
+        OrphanGuardTest.waiting("they are gone").until(() -> ahead.stream().allMatch(ExecRunnerTest::gone));
+        String answer = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertTrue(!ahead.contains(Long.parseLong(answer)), "a new process answered: " + answer);
+        OrphanGuardTest.waiting("new ones wait").until(() -> r.warm() == ExecRunner.WARM);
+        java.util.List<Long> waiting = started().stream().filter(p -> !ahead.contains(p) && p != Long.parseLong(answer)).toList();
+        r.shutdown();
+        OrphanGuardTest.waiting("the processes waiting for calls are gone").until(() -> waiting.stream().allMatch(ExecRunnerTest::gone));
+    }
+
+    @Test
+    void aCallReturnsAtItsAnswerAndAProcessThatDoesNotExitIsKilledAtTheDeadline() throws Exception {
+        ExecRunner r = runner("read -r line\necho '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"'$$'\"}'\nexec sleep 600\n", 500);
+        long pid = Long.parseLong(r.call("greet", "[\"x\"]", 500).getAsString()); // answered: it lingers, but the caller has its answer
+        OrphanGuardTest.waiting("it is killed at the call's deadline").until(() -> gone(pid));
+        OrphanGuardTest.waiting("its slot is free again").until(() -> r.slots.availablePermits() == ExecRunner.MAX_PROCESSES);
     }
 
     /** @return whether the process is gone: no such pid, or a zombie not yet reaped */
