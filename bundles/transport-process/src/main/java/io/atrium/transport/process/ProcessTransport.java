@@ -78,7 +78,8 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     void deactivate() {
         context.removeFrameworkListener(startedListener);
         close(); // waits a while for the processes' graceful shutdowns
-        guard.close(); // after them: kills only what did not stop in time
+        launcher.close(); // after them: the native launcher's spawner thread ends, and with it what still runs
+        guard.close(); // and what those started
     }
 
     /** The core's trust or capability policy changed (bound, or its generation property updated): the plugins are judged again. */

@@ -15,12 +15,19 @@ import java.util.stream.Collectors;
 /**
  * Turns a manifest into a process: the executable checked, the environment reduced to an allow-list
  * plus the protocol's variables, and the memory and CPU caps applied by the operating system
- * ({@code setrlimit} through util-linux {@code prlimit}, or the shell's {@code ulimit}).
+ * ({@code setrlimit}, by the {@link NativeLauncher native launcher}; where there is none, through
+ * util-linux {@code prlimit}, or the shell's {@code ulimit}, behind the orphan guard's held launch).
  */
-public final class Launcher {
+public final class Launcher implements AutoCloseable {
     private final Map<String, String> hostEnv;
     private final VerifiedCopies verified;
     private final OrphanGuard guard;
+    /** Where the native launcher goes; it is put there at the first launch, not at the server's start. */
+    private final Path nativeFolder;
+    /** Guarded by this: null until the first launch, then the native launcher or empty where there is none. */
+    private java.util.Optional<NativeLauncher> nativeLauncher;
+    /** Guarded by this. */
+    private boolean closed;
 
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
     static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
@@ -32,9 +39,38 @@ public final class Launcher {
      * @param guard    told of every process started, so none outlives the server
      */
     public Launcher(Map<String, String> hostEnv, Path verified, OrphanGuard guard) {
+        this(hostEnv, verified, guard, verified.resolveSibling("bin"));
+    }
+
+    /** @param nativeFolder an owner-only folder for the native launcher, or null to launch through the shell */
+    public Launcher(Map<String, String> hostEnv, Path verified, OrphanGuard guard, Path nativeFolder) {
         this.hostEnv = Map.copyOf(hostEnv);
         this.verified = new VerifiedCopies(verified);
         this.guard = guard;
+        this.nativeFolder = nativeFolder;
+    }
+
+    /** @return the native launcher, installed at the first call, or null where there is none */
+    synchronized NativeLauncher nativeLauncher() throws IOException {
+        if (closed) {
+            throw new IOException("the process transport is stopping");
+        }
+        if (nativeLauncher == null) {
+            nativeLauncher = java.util.Optional.ofNullable(nativeFolder == null ? null : NativeLauncher.install(nativeFolder));
+        }
+        return nativeLauncher.orElse(null);
+    }
+
+    /**
+     * Ends the native launcher's spawner thread, which kills what it started and still runs: called once
+     * the plugins were stopped.
+     */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (nativeLauncher != null) {
+            nativeLauncher.ifPresent(NativeLauncher::close);
+        }
     }
 
     /** Forgets the verified copies of an undeployed plugin. */
@@ -102,8 +138,14 @@ public final class Launcher {
      */
     Launched start(PluginManifest m) throws IOException {
         Map<Path, Path> copies = verified.prepare(m);
-        List<String> cmd = new ArrayList<>(guard.launchPrefix());
-        cmd.addAll(limits(m));
+        NativeLauncher launch = nativeLauncher();
+        List<String> cmd = new ArrayList<>();
+        if (launch != null) {
+            cmd.addAll(launch.prefix(m.limits().memoryMb() * 1024 * 1024, m.limits().cpuSeconds()));
+        } else {
+            cmd.addAll(guard.launchPrefix());
+            cmd.addAll(limits(m));
+        }
         Path exe = executable(m);
         cmd.add(copies.getOrDefault(exe, exe).toString());
         if (Program.of(m).python()) {
@@ -138,9 +180,9 @@ public final class Launcher {
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
         String mark = guard.mark();
         env.put(Protocol.INSTANCE_ENV, mark);
-        Process p = pb.start();
+        Process p = launch != null ? launch.spawn(pb) : pb.start();
         try {
-            guard.watch(p, mark);
+            guard.watch(p, mark, launch == null && !guard.launchPrefix().isEmpty());
         } catch (IOException e) {
             p.destroyForcibly(); // held, never ran the plugin
             throw e;

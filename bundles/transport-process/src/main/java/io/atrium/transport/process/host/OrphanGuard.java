@@ -14,17 +14,20 @@ import java.util.logging.Logger;
  * Sees to it that no plugin process outlives the server, however the server ends, SIGKILL included.
  *
  * <p>A plugin is told of the host's end by the end of its stdin, but a plugin that spins, blocks or
- * ignores stdin never reads it; Linux's parent-death signal is out of Java's reach (and would follow the
- * launching thread, not the JVM). So one small watchdog process per transport, {@code /bin/sh} running
+ * ignores stdin never reads it, and the parent-death signal (see below) reaches only the plugin's own
+ * process, not what it starts. So one small watchdog process per transport, {@code /bin/sh} running
  * {@link #SCRIPT}, reads "+PID" and "-PID" lines on its stdin as plugins start and end. The kernel closes
  * that pipe when the JVM ends, whatever ends it; the watchdog then reads its end and SIGKILLs the process
  * group of every plugin still listed, and exits. Plugins are started in a session of their own
  * ({@code setsid}), so the group also holds the processes a plugin started.
  *
- * <p>A plugin is listed only once it runs, and the server may die in between: so a plugin's process is
- * held before it becomes the plugin ({@link #HOLD}) until the guard has listed it and released it with a
- * line on its stdin. When the server dies first, the held process reads the end of its stdin and exits
- * without running the plugin.
+ * <p>A plugin is listed only once it runs, and the server may die in between. The {@link NativeLauncher
+ * native launcher} closes that window with the kernel's parent-death signal (asked for by the launcher,
+ * on the one thread every launch runs on, and checked against the server's pid): the plugin dies with
+ * the server by itself, and what it started in that instant carries its mark. Where there is no native
+ * launcher, a plugin's process is held before it becomes the plugin ({@link #HOLD}) until the guard has
+ * listed it and released it with a line on its stdin; when the server dies first, the held process reads
+ * the end of its stdin and exits without running the plugin.
  *
  * <p>A watchdog that ends while the server runs (killed by hand, by the OOM killer) is replaced at the
  * next line it should be told: the new one is told every plugin still listed, so launches go on and the
@@ -101,6 +104,11 @@ public final class OrphanGuard implements AutoCloseable {
         this.launchPrefix = List.copyOf(prefix);
     }
 
+    /** @return a guard without a watchdog: only a process's own marks are killed when it ends (for tests of what else guards) */
+    static OrphanGuard unguarded() {
+        return new OrphanGuard(null, new Marks());
+    }
+
     /** @return a guard with its watchdog running, or one that guards nothing where there is no /bin/sh (said in the log) */
     public static OrphanGuard start() {
         Marks marks = new Marks();
@@ -157,6 +165,15 @@ public final class OrphanGuard implements AutoCloseable {
     }
 
     void watch(Process plugin, String mark) throws IOException {
+        watch(plugin, mark, watchdog != null);
+    }
+
+    /**
+     * @param held whether the process was started behind {@link #launchPrefix} and waits for its release;
+     *             one the native launcher started is not held: it dies with the server by itself, and so is
+     *             only listed, for the processes it starts
+     */
+    void watch(Process plugin, String mark, boolean held) throws IOException {
         if (watchdog == null) {
             plugin.onExit().thenRun(() -> killMarked(mark));
             return;
@@ -169,9 +186,11 @@ public final class OrphanGuard implements AutoCloseable {
             killMarked(mark);
             tell(false, pid);
         });
-        OutputStream in = plugin.getOutputStream();
-        in.write('\n'); // the release: from here on, the watchdog has the pid
-        in.flush();
+        if (held) {
+            OutputStream in = plugin.getOutputStream();
+            in.write('\n'); // the release: from here on, the watchdog has the pid
+            in.flush();
+        }
     }
 
     /** Tells the watchdog a plugin process started ({@code started}) or ended. */
