@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * it or it is killed, with what it started.
  *
  * <p>A call does not wait for a process to be spawned: {@link #WARM} processes are spawned ahead and
- * wait on their stdin, each used for exactly one call, and one more is spawned off the call path for
- * each one taken (so a plugin that dies at once costs at most two spawns a call, never a loop). A call
+ * wait on their stdin, each used for exactly one call; each call tops them up again off its path (so a
+ * plugin that dies at once costs at most {@code WARM + 1} spawns a call, never a loop). A call
  * returns at its answer; its slot is held until its process exits, or is killed at the deadline.
  */
 final class ExecRunner implements Invoker {
@@ -124,6 +124,14 @@ final class ExecRunner implements Invoker {
                     }
                     if (s != null && !keep) {
                         s.launched().killAll(); // shut down meanwhile
+                    } else if (s != null) {
+                        Spawned waiting = s;
+                        // one that dies waiting (killed from outside) leaves the pool; none is spawned for it, so no loop
+                        s.process().onExit().thenRun(() -> {
+                            synchronized (this) {
+                                warm.remove(waiting);
+                            }
+                        });
                     }
                 }
             });
@@ -140,7 +148,9 @@ final class ExecRunner implements Invoker {
         synchronized (this) {
             s = warm.pollFirst();
         }
-        spawnAhead(); // one for the next call, off this one's path
+        for (int i = 0; i < WARM; i++) {
+            spawnAhead(); // for the next calls, off this one's path: the one taken, and any that died waiting
+        }
         if (s != null && s.process().isAlive()) {
             return s;
         }
