@@ -148,16 +148,16 @@ final class ExecRunner implements Invoker {
         synchronized (this) {
             s = warm.pollFirst();
         }
+        if (s != null && !s.process().isAlive()) {
+            s.launched().killAll(); // it died waiting (killed from outside): what it started goes too
+            s = null;
+        }
+        // this call's own spawn, when there was none, goes first: the ones for the next calls queue behind it
+        Spawned mine = s != null ? s : spawn();
         for (int i = 0; i < WARM; i++) {
             spawnAhead(); // for the next calls, off this one's path: the one taken, and any that died waiting
         }
-        if (s != null && s.process().isAlive()) {
-            return s;
-        }
-        if (s != null) {
-            s.launched().killAll(); // it died waiting (killed from outside): what it started goes too
-        }
-        return spawn();
+        return mine;
     }
 
     /** @return how many processes wait for a call, for plugin:info */

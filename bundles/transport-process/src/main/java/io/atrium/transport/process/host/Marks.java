@@ -36,6 +36,150 @@ final class Marks {
         return Protocol.INSTANCE_ENV + "=" + host + "-";
     }
 
+    /** After a launch ends, its processes are swept for at once and again this long after (ms). */
+    private static final long[] SWEEPS = {0, 100, 500, 2_000};
+    /** Sweeps due within this window are made together: one scan of /proc serves every launch that ended. */
+    private static final long COALESCE_MS = 50;
+    /** The launches that ended and are still swept for: mark, and the index in {@link #SWEEPS} of its next sweep. Guarded by this. */
+    private final java.util.Map<String, long[]> ended = new java.util.HashMap<>();
+    private Thread sweeper;
+    private boolean closed;
+
+    /**
+     * A launch ended: whatever carries its mark is killed, now and a little later (a process caught in
+     * the middle of an exec shows no environment for an instant; one forked as a scan ran is not seen by
+     * it). One thread sweeps for every ended launch of the transport at once: a scan of /proc costs about
+     * a millisecond, and exec-mode plugins end a launch per call.
+     */
+    synchronized void ended(String mark) {
+        if (closed) {
+            kill(mark);
+            return;
+        }
+        ended.put(mark, new long[] {0, System.nanoTime()});
+        if (sweeper == null) {
+            sweeper = new Thread(this::sweep, "atrium-process-sweeper");
+            sweeper.setDaemon(true);
+            sweeper.start();
+        }
+        notifyAll();
+    }
+
+    /** Ends the sweeping thread, after one last sweep for what is pending. */
+    void close() {
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = sweeper;
+            notifyAll();
+        }
+        if (t != null) {
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void sweep() {
+        byte[] prefix = prefix().getBytes(StandardCharsets.UTF_8);
+        while (true) {
+            java.util.Set<String> marks;
+            synchronized (this) {
+                while (!closed) {
+                    long now = System.nanoTime();
+                    long next = Long.MAX_VALUE;
+                    for (long[] d : ended.values()) {
+                        next = Math.min(next, d[1]);
+                    }
+                    long waitMs = next == Long.MAX_VALUE ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(next - now) - COALESCE_MS;
+                    if (next != Long.MAX_VALUE && waitMs <= 0) {
+                        break;
+                    }
+                    try {
+                        wait(Math.max(0, waitMs)); // 0: until a launch ends
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed && ended.isEmpty()) {
+                    return;
+                }
+                marks = new java.util.HashSet<>(ended.keySet());
+            }
+            killCarrying(prefix, marks);
+            synchronized (this) {
+                long soon = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(COALESCE_MS);
+                for (var it = ended.entrySet().iterator(); it.hasNext(); ) {
+                    long[] d = it.next().getValue();
+                    if (d[1] - soon <= 0) {
+                        int round = (int) ++d[0];
+                        if (round >= SWEEPS.length || closed) {
+                            it.remove();
+                        } else {
+                            d[1] += java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SWEEPS[round] - SWEEPS[round - 1]);
+                        }
+                    }
+                }
+                if (closed && ended.isEmpty()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** SIGKILLs every process whose mark (after {@code prefix}, this transport's) is one of {@code marks}, in a few rounds. */
+    private static void killCarrying(byte[] prefix, java.util.Set<String> marks) {
+        long self = ProcessHandle.current().pid();
+        for (int round = 0; round < ROUNDS; round++) {
+            int found = 0;
+            try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+                for (Path dir : pids) {
+                    long pid = Long.parseLong(dir.getFileName().toString());
+                    String mark = pid == self ? null : markOf(dir.resolve("environ"), prefix);
+                    if (mark != null && marks.contains(mark)) {
+                        found++;
+                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                }
+            } catch (IOException | SecurityException noProc) {
+                return;
+            }
+            if (found == 0) {
+                return;
+            }
+        }
+    }
+
+    /** @return the mark in the environment, when it is one of this transport's ({@code prefix}), else null */
+    private static String markOf(Path environ, byte[] prefix) {
+        byte[] env;
+        try {
+            env = Files.readAllBytes(environ);
+        } catch (IOException | SecurityException goneOrNotOurs) {
+            return null;
+        }
+        int variable = Protocol.INSTANCE_ENV.length() + 1;
+        outer:
+        for (int i = 0; i + prefix.length <= env.length; i++) {
+            if (i > 0 && env[i - 1] != 0) {
+                continue; // entries start after a NUL
+            }
+            for (int j = 0; j < prefix.length; j++) {
+                if (env[i + j] != prefix[j]) {
+                    continue outer;
+                }
+            }
+            int end = i + prefix.length;
+            while (end < env.length && env[end] != 0) {
+                end++;
+            }
+            return new String(env, i + variable, end - i - variable, StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
     /**
      * SIGKILLs every process that carries the mark, until none is left (a few rounds at most).
      *

@@ -152,18 +152,6 @@ public final class OrphanGuard implements AutoCloseable {
      * @throws IOException when the guard cannot list it (it is closed: the transport is stopping); the
      *                     process is then still held, and ends with its stdin
      */
-    /**
-     * Kills what the ended plugin started, now and again a little later: a process caught in the middle
-     * of an exec shows no environment for an instant, and one forked just as the scan ran is not seen by it.
-     */
-    private static void killMarked(String mark) {
-        Marks.kill(mark);
-        for (long delay : new long[] {100, 500, 2_000}) {
-            java.util.concurrent.CompletableFuture.runAsync(() -> Marks.kill(mark),
-                    java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS));
-        }
-    }
-
     void watch(Process plugin, String mark) throws IOException {
         watch(plugin, mark, watchdog != null);
     }
@@ -175,7 +163,7 @@ public final class OrphanGuard implements AutoCloseable {
      */
     void watch(Process plugin, String mark, boolean held) throws IOException {
         if (watchdog == null) {
-            plugin.onExit().thenRun(() -> killMarked(mark));
+            plugin.onExit().thenRun(() -> marks.ended(mark));
             return;
         }
         long pid = plugin.pid();
@@ -183,7 +171,7 @@ public final class OrphanGuard implements AutoCloseable {
             throw new IOException("the orphan guard is closed");
         }
         plugin.onExit().thenRun(() -> {
-            killMarked(mark);
+            marks.ended(mark);
             tell(false, pid);
         });
         if (held) {
@@ -246,6 +234,7 @@ public final class OrphanGuard implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        marks.close(); // a last sweep for the launches that just ended
         if (watchdog == null) {
             return;
         }
