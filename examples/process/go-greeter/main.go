@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -61,30 +62,44 @@ func main() {
 	out := bufio.NewWriter(os.Stdout)
 	enc := json.NewEncoder(out)
 	var mu sync.Mutex
-	send := func(v interface{}) {
+	send := func(v interface{}, flush bool) {
 		mu.Lock()
 		enc.Encode(v) // one line, with its newline
-		out.Flush()
+		if flush {
+			out.Flush()
+		}
 		mu.Unlock()
 	}
 	exec := os.Getenv("ATRIUM_PLUGIN_MODE") == "exec"
 	if !exec {
 		send(map[string]interface{}{"jsonrpc": "2.0", "method": "atrium.handshake", "params": map[string]interface{}{
 			"cookie": cookie, "protocol": 1, "name": os.Getenv("ATRIUM_PLUGIN_NAME"), "contract": "io.atrium.api.greeting.Greeter",
-			"capabilities": []string{"greet"}}})
+			"capabilities": []string{"greet"}}}, true)
 	}
 	for {
+		// about to wait for a request (no whole line buffered): the answers so far go out, in one write
+		if b, _ := in.Peek(in.Buffered()); bytes.IndexByte(b, '\n') < 0 {
+			mu.Lock()
+			out.Flush()
+			mu.Unlock()
+		}
 		line, err := in.ReadString('\n')
 		if strings.TrimSpace(line) != "" {
 			var req request
 			if json.Unmarshal([]byte(line), &req) == nil && req.ID != nil && req.Method != "" {
-				send(answer(req)) // trivial work: answered on the reader goroutine, in order
-				if exec || req.Method == "atrium.shutdown" {
+				// trivial work: answered on the reader goroutine, in order; the answers to requests that
+				// came in one read are flushed together, before the next read (one write, not one each)
+				last := exec || req.Method == "atrium.shutdown"
+				send(answer(req), last)
+				if last {
 					return
 				}
 			}
 		}
 		if err != nil {
+			mu.Lock()
+			out.Flush()
+			mu.Unlock()
 			return
 		}
 	}
