@@ -129,9 +129,16 @@ final class Marks {
         }
     }
 
-    /** SIGKILLs every process whose mark (after {@code prefix}, this transport's) is one of {@code marks}, in a few rounds. */
-    private static void killCarrying(byte[] prefix, java.util.Set<String> marks) {
+    /**
+     * SIGKILLs every process whose mark (what follows {@code prefix}: this transport's, or any) is one of
+     * {@code marks}, in a few rounds. A killed process is a zombie until reaped, with an empty environ: it
+     * is not found again.
+     *
+     * @return how many were killed
+     */
+    private static int killCarrying(byte[] prefix, java.util.Set<String> marks) {
         long self = ProcessHandle.current().pid();
+        int killed = 0;
         for (int round = 0; round < ROUNDS; round++) {
             int found = 0;
             try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
@@ -144,15 +151,17 @@ final class Marks {
                     }
                 }
             } catch (IOException | SecurityException noProc) {
-                return;
+                return killed; // no /proc: only the process groups are killed (OrphanGuard)
             }
             if (found == 0) {
-                return;
+                break;
             }
+            killed += found;
         }
+        return killed;
     }
 
-    /** @return the mark in the environment, when it is one of this transport's ({@code prefix}), else null */
+    /** @return the mark in the environment, when its entry starts with {@code prefix}, else null */
     private static String markOf(Path environ, byte[] prefix) {
         byte[] env;
         try {
@@ -186,57 +195,10 @@ final class Marks {
      * @return how many were killed
      */
     static int kill(String mark) {
-        byte[] entry = (Protocol.INSTANCE_ENV + "=" + mark + "\0").getBytes(StandardCharsets.UTF_8);
-        long self = ProcessHandle.current().pid();
-        int killed = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            int found = 0;
-            try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-                for (Path dir : pids) {
-                    long pid = Long.parseLong(dir.getFileName().toString());
-                    if (pid != self && carries(dir.resolve("environ"), entry)) {
-                        found++;
-                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                    }
-                }
-            } catch (IOException | SecurityException noProc) {
-                return killed; // no /proc: only the process groups are killed (OrphanGuard)
-            }
-            if (found == 0) {
-                break;
-            }
-            killed += found;
-        }
-        return killed;
+        return killCarrying((Protocol.INSTANCE_ENV + "=").getBytes(StandardCharsets.UTF_8), java.util.Set.of(mark));
     }
 
     private static boolean isPid(String name) {
         return !name.isEmpty() && name.length() < 19 && name.chars().allMatch(c -> c >= '0' && c <= '9');
-    }
-
-    /** A killed process is a zombie until reaped, with an empty environ: it is not found again. */
-    private static boolean carries(Path environ, byte[] entry) {
-        byte[] env;
-        try {
-            env = Files.readAllBytes(environ);
-        } catch (IOException | SecurityException goneOrNotOurs) {
-            return false;
-        }
-        if (env.length > 0 && env[env.length - 1] != 0) {
-            env = java.util.Arrays.copyOf(env, env.length + 1); // the last entry ends with the file
-        }
-        outer:
-        for (int i = 0; i + entry.length <= env.length; i++) {
-            if (i > 0 && env[i - 1] != 0) {
-                continue; // entries start after a NUL
-            }
-            for (int j = 0; j < entry.length; j++) {
-                if (env[i + j] != entry[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }
