@@ -60,6 +60,9 @@ final class NativeLauncher implements AutoCloseable {
                 return null;
             }
             byte[] bytes = in.readAllBytes();
+            if (Files.isSymbolicLink(folder)) {
+                throw new IOException(folder + " is a symbolic link, not a folder of the server's own");
+            }
             Files.createDirectories(folder);
             Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
             Path file = folder.resolve("atrium-launch");
