@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,10 @@ func main() {
 		return
 	}
 	greeterBin := os.Args[2]
+	if os.Args[1] == "exec" { // the exec row alone, for quick A/B runs
+		execBench(greeterBin)
+		return
+	}
 	c, g := launch()
 	for i := 0; i < 50000; i++ { // warm-up, as the Java side does
 		g.Greet("x")
@@ -156,7 +161,13 @@ func main() {
 	}
 	fmt.Printf("crash.first-failure %.2f ms\n", median(crashes))
 
+	execBench(greeterBin)
+}
+
+// execBench runs the greeter once per call with exec.Command, as Atrium's exec mode does.
+func execBench(greeterBin string) {
 	var execs []time.Duration
+	cpu := cpuMs()
 	env := append(os.Environ(), "ATRIUM_PLUGIN_COOKIE=atrium-plugin-7f3c9b2e", "ATRIUM_PLUGIN_MODE=exec")
 	for i := 0; i < 1000; i++ {
 		t := time.Now()
@@ -169,5 +180,16 @@ func main() {
 		}
 		execs = append(execs, time.Since(t))
 	}
-	fmt.Printf("exec.p50 %.2f ms\nexec.p99 %.2f ms\n", pct(execs, 0.5)/1000, pct(execs, 0.99)/1000)
+	time.Sleep(2500 * time.Millisecond) // as the Java side waits for its last exits
+	fmt.Printf("exec.p50 %.2f ms\nexec.p99 %.2f ms\nexec.cpu %.2f ms\n", pct(execs, 0.5)/1000, pct(execs, 0.99)/1000,
+		(cpuMs()-cpu)/float64(len(execs)))
+}
+
+// cpuMs is the CPU time of this process and of its waited-for children, user and system.
+func cpuMs() float64 {
+	var self, children syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	ms := func(t syscall.Timeval) float64 { return float64(t.Sec)*1000 + float64(t.Usec)/1000 }
+	return ms(self.Utime) + ms(self.Stime) + ms(children.Utime) + ms(children.Stime)
 }

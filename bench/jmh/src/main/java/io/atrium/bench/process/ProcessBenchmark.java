@@ -39,8 +39,13 @@ public final class ProcessBenchmark {
             for (int i = 0; i < 50_000; i++) {
                 g.greet("x");
             }
-            // -Dbench.only=throughput: the 8 callers alone, for quick A/B runs
-            boolean all = !"throughput".equals(System.getProperty("bench.only"));
+            // -Dbench.only=throughput or =exec: that row alone, for quick A/B runs
+            String only = System.getProperty("bench.only", "");
+            boolean all = only.isEmpty();
+            if (only.equals("exec")) {
+                exec(atrium);
+                return;
+            }
             List<Double> p50 = new ArrayList<>();
             List<Double> p99 = new ArrayList<>();
             for (int run = 0; all && run < 5; run++) {
@@ -128,15 +133,57 @@ public final class ProcessBenchmark {
             }
             System.out.printf("crash.first-failure %.2f ms%n", median(crashes));
 
-            Greeter once = atrium.awaitService(Greeter.class, "go-exec", Duration.ofSeconds(10));
-            long[] e = new long[1000];
-            for (int i = 0; i < e.length; i++) {
-                long t = System.nanoTime();
-                once.greet("x");
-                e[i] = System.nanoTime() - t;
-            }
-            Arrays.sort(e);
-            System.out.printf("exec.p50 %.2f ms%nexec.p99 %.2f ms%n", e[e.length / 2] / 1e6, e[(int) (e.length * 0.99)] / 1e6);
+            exec(atrium);
+        }
+    }
+
+    /**
+     * 1000 calls back to back in exec mode, each running the executable once, after 2000 untimed ones: a
+     * call a few milliseconds long takes that many for the JIT to have compiled the spawn path (before, its
+     * compiler threads took about a third of the CPU).
+     */
+    private static void exec(Atrium atrium) throws java.io.IOException {
+        Greeter once = atrium.awaitService(Greeter.class, "go-exec", Duration.ofSeconds(10));
+        for (int i = 0; i < Integer.getInteger("bench.execWarmup", 2000); i++) {
+            once.greet("x");
+        }
+        long[] e = new long[Integer.getInteger("bench.execCalls", 1000)];
+        long cpu = cpuMs();
+        for (int i = 0; i < e.length; i++) {
+            long t = System.nanoTime();
+            once.greet("x");
+            e[i] = System.nanoTime() - t;
+        }
+        try {
+            Thread.sleep(2500); // the last processes' exits and sweeps are counted too
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        }
+        double cpuPerCall = (cpuMs() - cpu) / (double) e.length;
+        Arrays.sort(e);
+        System.out.printf("exec.p50 %.2f ms%nexec.p99 %.2f ms%nexec.cpu %.2f ms%n", e[e.length / 2] / 1e6, e[(int) (e.length * 0.99)] / 1e6, cpuPerCall);
+    }
+
+    /**
+     * @return CPU time of this JVM and of its ended children, and of its running children and their ended
+     *         children (the native launcher reaps the plugins it starts), user and system, from /proc
+     */
+    private static long cpuMs() throws java.io.IOException {
+        long ticks = ticks(ProcessHandle.current().pid());
+        for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+            ticks += ticks(child.pid());
+        }
+        return ticks * 10; // USER_HZ is 100 on Linux
+    }
+
+    /** @return utime, stime, cutime and cstime (fields 14 to 17 of /proc/PID/stat), 0 for a process gone */
+    private static long ticks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        } catch (java.io.IOException gone) {
+            return 0;
         }
     }
 
