@@ -1,39 +1,273 @@
 /*
- * atrium-launch: how the process transport starts a plugin, in one exec before the plugin's own.
+ * atrium-launch: the process transport's launcher, one small process per server that starts every plugin.
  *
- *   atrium-launch SERVER_PID [--data=BYTES] [--cpu=SOFT:HARD] -- EXECUTABLE [ARG...]
+ *   atrium-launch SERVER_PID FOLDER
  *
- * Asks the kernel to SIGKILL this process when the thread that started it ends (the transport's
- * spawner thread, which lives as long as the server: so the plugin dies with the server, however the
- * server ends), gives up at once when the server is gone already, starts a session of its own (so the
- * plugin's process group holds what it starts, for the orphan guard), sets the memory and CPU caps,
- * then executes the plugin in this same process. The death signal survives the exec (not into a
- * set-user-ID program, which the kernel clears it for).
+ * The server starts it once; it asks the kernel to SIGKILL it when the thread that started it ends (the
+ * transport's spawner thread, which lives as long as the server), gives up at once when the server is
+ * gone already, and leaves the server's session (a Ctrl-C on the server's terminal is the server's to
+ * handle, not the plugins'). Then it reads requests on stdin and answers on stdout:
  *
- * It replaces `setsid`, `/bin/sh -c 'read …; exec "$@"'` and `prlimit`: three execs and a shell.
- * Exit statuses of its own: 125 the server is gone, 126 a bad argument or a cap refused, 127 the
- * executable could not be run; each says why on stderr, in one line.
+ *   spawn ID CWD DATA_BYTES CPU_SECONDS ARGC ARG... ENVC VAR...
+ *       (each request is its number of fields, then the fields, every one ending in NUL)
+ *       makes the FIFOs FOLDER/ID.0, .1 and .2 (owner-only), holds both ends of each open, and forks a
+ *       child that asks for the same death signal (its parent is this launcher, which dies with the
+ *       server), starts a session of its own, sets the caps (RLIMIT_DATA, RLIMIT_CPU: SIGXCPU at the cap,
+ *       SIGKILL a second later), opens the FIFOs as stdin, stdout and stderr, and executes ARG 0.
+ *       Answers "spawned ID PID" or "failed ID REASON".
+ *   opened ID      the server has opened its ends: the held ends are closed and the FIFOs removed, so
+ *                  the plugin's stdout ends when the plugin closes it.
+ *   kill PID SIG   signals a child that has not been reaped yet (never a pid reused since).
+ *
+ * and "exited PID STATUS" when a child ends, STATUS as the JDK reports it (the exit code, or 128 + the
+ * signal). Its stdin's end (the server closed it, or died) kills every child it started that still runs.
+ *
+ * It replaces a launch through the JDK (which execs its jspawnhelper first), `setsid`, a held
+ * `/bin/sh` and `prlimit`: a plugin's start is one fork of this small process and the plugin's own exec.
+ * A child that cannot start writes one line on its stderr and exits: 125 the launcher's end came first,
+ * 126 a cap refused, 127 the executable could not be run.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-static int number(const char *s, unsigned long long *out, char end) {
+#define MAX_REQUEST (4 << 20)   /* argv and environment together: above the kernel's own limit for an exec */
+#define MAX_HELD 1024           /* spawned children whose FIFOs the server has not opened yet */
+#define MAX_CHILDREN 65536
+#define MAX_FIELDS 65536
+
+static const char *folder;
+static pid_t self;
+
+/* FIFOs held open (both ends) until the server has opened its ends: no open on either side blocks. */
+static struct held { unsigned long long id; int fd[3]; } held[MAX_HELD];
+static int nheld;
+
+/* Children not reaped yet: the only pids a kill request may signal. */
+static pid_t children[MAX_CHILDREN];
+static int nchildren;
+
+static void say(const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n >= (int) sizeof line) {
+        n = sizeof line - 1;
+        line[n - 1] = '\n';
+    }
+    for (int off = 0; off < n;) {
+        ssize_t w = write(1, line + off, n - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            _exit(0); /* the server stopped reading: it is gone */
+        }
+        off += w;
+    }
+}
+
+static void fifo(char *path, size_t size, unsigned long long id, int stream) {
+    snprintf(path, size, "%s/%llu.%d", folder, id, stream);
+}
+
+static void release(int i) {
+    char path[4096];
+    for (int s = 0; s < 3; s++) {
+        if (held[i].fd[s] >= 0) {
+            close(held[i].fd[s]);
+        }
+        fifo(path, sizeof path, held[i].id, s);
+        unlink(path);
+    }
+    held[i] = held[--nheld];
+}
+
+static int number(const char *s, unsigned long long *out) {
     char *e;
     errno = 0;
     *out = strtoull(s, &e, 10);
-    return errno == 0 && e != s && *e == end;
+    return errno == 0 && e != s && *e == '\0';
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void fail(int status, const char *what, const char *detail) {
+    const char *parts[] = {"atrium-launch: ", what, detail ? ": " : "", detail ? detail : "", "\n"};
+    for (int i = 0; i < 5; i++) {
+        if (write(2, parts[i], strlen(parts[i])) < 0) {
+            break;
+        }
+    }
+    _exit(status);
+}
+
+static void child(const int *ends, const char *cwd, unsigned long long data, unsigned long long cpu, char **argv, char **envp) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL); /* the launcher blocks SIGCHLD for its signalfd: the plugin must not inherit that */
+    signal(SIGPIPE, SIG_DFL);
+    for (int s = 0; s < 3; s++) {
+        if (dup2(ends[s], s) < 0) {
+            _exit(127); /* no stderr to say it on: the server sees the exit without a line */
+        }
+    }
+    for (int s = 0; s < 3; s++) {
+        if (ends[s] > 2) {
+            close(ends[s]);
+        }
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        fail(126, "cannot ask for a death signal", strerror(errno));
+    }
+    if (getppid() != self) {
+        _exit(125); /* the launcher ended before the signal was asked for: nothing to run for */
+    }
+    setsid();
+    struct rlimit r;
+    if (data > 0) {
+        r.rlim_cur = r.rlim_max = data;
+        if (setrlimit(RLIMIT_DATA, &r) != 0) {
+            fail(126, "cannot cap memory", strerror(errno));
+        }
+    }
+    if (cpu > 0) {
+        r.rlim_cur = cpu;
+        r.rlim_max = cpu + 1;
+        if (setrlimit(RLIMIT_CPU, &r) != 0) {
+            fail(126, "cannot cap CPU time", strerror(errno));
+        }
+    }
+    if (chdir(cwd) != 0) {
+        fail(127, "cannot enter the working directory", strerror(errno));
+    }
+    execve(argv[0], argv, envp);
+    int e = errno;
+    char what[4200];
+    snprintf(what, sizeof what, "cannot run %s", argv[0]);
+    fail(127, what, strerror(e));
+}
+
+/* fields: "spawn" ID CWD DATA CPU ARGC ARG... ENVC VAR... */
+static void spawn(char **f, int n) {
+    unsigned long long id, data, cpu, argc, envc;
+    if (n < 7 || !number(f[1], &id) || !number(f[3], &data) || !number(f[4], &cpu) || !number(f[5], &argc)
+        || argc < 1 || argc > (unsigned long long) n - 7 || !number(f[6 + argc], &envc) || envc != (unsigned long long) n - 7 - argc) {
+        say("failed %s a malformed spawn request\n", n > 1 ? f[1] : "0");
+        return;
+    }
+    if (nheld == MAX_HELD || nchildren == MAX_CHILDREN) {
+        say("failed %llu too many processes starting at once\n", id);
+        return;
+    }
+    struct held h = {id, {-1, -1, -1}};
+    int ends[3] = {-1, -1, -1}; /* the plugin's: opened here, before the fork, so a removal of the FIFOs cannot come first */
+    int modes[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
+    char path[4096];
+    for (int s = 0; s < 3; s++) {
+        fifo(path, sizeof path, id, s);
+        unlink(path); /* a leftover of an earlier launcher with the same id */
+        /* the held end reads and writes, so neither end's open waits; the plugin's end blocks as a pipe's does */
+        if (mkfifo(path, 0600) != 0 || (h.fd[s] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0
+            || (ends[s] = open(path, modes[s] | O_NONBLOCK | O_CLOEXEC)) < 0 || fcntl(ends[s], F_SETFL, modes[s]) != 0) {
+            int e = errno;
+            for (int k = 0; k < 3; k++) {
+                if (ends[k] >= 0) {
+                    close(ends[k]);
+                }
+            }
+            held[nheld++] = h;
+            release(nheld - 1);
+            say("failed %llu cannot make %s: %s\n", id, path, strerror(e));
+            return;
+        }
+    }
+    char **argv = calloc(argc + 1, sizeof *argv), **envp = calloc(envc + 1, sizeof *envp);
+    if (!argv || !envp) {
+        for (int s = 0; s < 3; s++) {
+            close(ends[s]);
+        }
+        say("failed %llu out of memory\n", id);
+        free(argv);
+        free(envp);
+        held[nheld++] = h;
+        release(nheld - 1);
+        return;
+    }
+    memcpy(argv, f + 6, argc * sizeof *argv);
+    memcpy(envp, f + 7 + argc, envc * sizeof *envp);
+    pid_t pid = fork();
+    if (pid == 0) {
+        child(ends, f[2], data, cpu, argv, envp);
+    }
+    int e = errno;
+    for (int s = 0; s < 3; s++) {
+        close(ends[s]);
+    }
+    free(argv);
+    free(envp);
+    held[nheld++] = h;
+    if (pid < 0) {
+        release(nheld - 1);
+        say("failed %llu cannot fork: %s\n", id, strerror(e));
+        return;
+    }
+    children[nchildren++] = pid;
+    say("spawned %llu %d\n", id, (int) pid);
+}
+
+static void request(char **f, int n) {
+    unsigned long long id, pid, sig;
+    if (n >= 1 && strcmp(f[0], "spawn") == 0) {
+        spawn(f, n);
+    } else if (n == 2 && strcmp(f[0], "opened") == 0 && number(f[1], &id)) {
+        for (int i = 0; i < nheld; i++) {
+            if (held[i].id == id) {
+                release(i);
+                break;
+            }
+        }
+    } else if (n == 3 && strcmp(f[0], "kill") == 0 && number(f[1], &pid) && number(f[2], &sig) && sig < 65) {
+        for (int i = 0; i < nchildren; i++) {
+            if (children[i] == (pid_t) pid) {
+                kill(children[i], (int) sig);
+                break;
+            }
+        }
+    }
+}
+
+static void reap(void) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < nchildren; i++) {
+            if (children[i] == pid) {
+                children[i] = children[--nchildren];
+                break;
+            }
+        }
+        say("exited %d %d\n", (int) pid, WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+    }
 }
 
 int main(int argc, char **argv) {
     unsigned long long server;
-    if (argc < 4 || !number(argv[1], &server, '\0')) {
-        fprintf(stderr, "atrium-launch: usage: atrium-launch SERVER_PID [--data=BYTES] [--cpu=SOFT:HARD] -- EXECUTABLE [ARG...]\n");
+    if (argc != 3 || !number(argv[1], &server)) {
+        fprintf(stderr, "atrium-launch: usage: atrium-launch SERVER_PID FOLDER\n");
         return 126;
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
@@ -41,37 +275,86 @@ int main(int argc, char **argv) {
         return 126;
     }
     if ((unsigned long long) getppid() != server) {
-        return 125; /* the server (or its spawner thread) ended before the signal was asked for: nothing to run for */
+        return 125; /* the server (or its spawner thread) ended before the signal was asked for */
     }
-    setsid(); /* fails only for a group leader, which a fresh child is not */
-    int i = 2;
-    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        unsigned long long soft, hard;
-        struct rlimit r;
-        if (strncmp(argv[i], "--data=", 7) == 0 && number(argv[i] + 7, &soft, '\0')) {
-            r.rlim_cur = r.rlim_max = soft;
-            if (setrlimit(RLIMIT_DATA, &r) != 0) {
-                fprintf(stderr, "atrium-launch: cannot cap memory at %llu bytes: %s\n", soft, strerror(errno));
-                return 126;
-            }
-        } else if (strncmp(argv[i], "--cpu=", 6) == 0 && number(argv[i] + 6, &soft, ':')
-                   && number(strchr(argv[i] + 6, ':') + 1, &hard, '\0')) {
-            r.rlim_cur = soft;
-            r.rlim_max = hard;
-            if (setrlimit(RLIMIT_CPU, &r) != 0) {
-                fprintf(stderr, "atrium-launch: cannot cap CPU time at %llu s: %s\n", soft, strerror(errno));
-                return 126;
-            }
-        } else {
-            fprintf(stderr, "atrium-launch: unknown option %s\n", argv[i]);
-            return 126;
-        }
-    }
-    if (i + 1 >= argc) {
-        fprintf(stderr, "atrium-launch: no executable after --\n");
+    setsid();
+    folder = argv[2];
+    self = getpid();
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        fprintf(stderr, "atrium-launch: no signalfd: %s\n", strerror(errno));
         return 126;
     }
-    execv(argv[i + 1], argv + i + 1);
-    fprintf(stderr, "atrium-launch: cannot run %s: %s\n", argv[i + 1], strerror(errno));
-    return 127;
+    char *buf = malloc(MAX_REQUEST);
+    char **fields = malloc(sizeof(char *) * MAX_FIELDS);
+    size_t len = 0;
+    if (!buf || !fields) {
+        fprintf(stderr, "atrium-launch: out of memory\n");
+        return 126;
+    }
+    for (;;) {
+        struct pollfd p[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si) {
+            }
+            reap();
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t r = read(0, buf + len, MAX_REQUEST - len);
+            if (r <= 0 && !(r < 0 && errno == EINTR)) {
+                break; /* the server closed its end, or died */
+            }
+            len += r > 0 ? r : 0;
+            /* a request is N, then N fields, each ending in NUL: run every complete one */
+            size_t start = 0;
+            for (;;) {
+                char *z = memchr(buf + start, '\0', len - start);
+                unsigned long long want;
+                if (!z) {
+                    break;
+                }
+                if (!number(buf + start, &want) || want > MAX_FIELDS) {
+                    fprintf(stderr, "atrium-launch: a malformed request\n");
+                    goto end;
+                }
+                size_t i = z - buf + 1;
+                int n = 0;
+                while ((unsigned long long) n < want && i < len && (z = memchr(buf + i, '\0', len - i)) != NULL) {
+                    fields[n++] = buf + i;
+                    i = z - buf + 1;
+                }
+                if ((unsigned long long) n < want) {
+                    break;
+                }
+                request(fields, n);
+                start = i;
+            }
+            if (start == 0 && len == MAX_REQUEST) {
+                fprintf(stderr, "atrium-launch: a request over %d bytes\n", MAX_REQUEST);
+                break;
+            }
+            memmove(buf, buf + start, len - start);
+            len -= start;
+        }
+    }
+end:
+    for (int i = 0; i < nchildren; i++) {
+        kill(children[i], SIGKILL);
+    }
+    while (nheld > 0) {
+        release(0);
+    }
+    return 0;
 }

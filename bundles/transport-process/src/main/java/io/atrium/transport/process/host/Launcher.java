@@ -140,9 +140,7 @@ public final class Launcher implements AutoCloseable {
         Map<Path, Path> copies = verified.prepare(m);
         NativeLauncher launch = nativeLauncher();
         List<String> cmd = new ArrayList<>();
-        if (launch != null) {
-            cmd.addAll(launch.prefix(m.limits().memoryMb() * 1024 * 1024, m.limits().cpuSeconds()));
-        } else {
+        if (launch == null) {
             cmd.addAll(guard.launchPrefix());
             cmd.addAll(limits(m));
         }
@@ -157,7 +155,7 @@ public final class Launcher implements AutoCloseable {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(m.folder().toFile());
         Map<String, String> env = pb.environment();
-        Map<String, String> host = Map.copyOf(env);
+        Map<String, String> host = System.getenv(); // the same as env's copy of it, and not copied again
         env.clear();
         for (String k : ALLOWED_ENV) {
             if (host.containsKey(k)) {
@@ -180,7 +178,7 @@ public final class Launcher implements AutoCloseable {
         env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
         String mark = guard.mark();
         env.put(Protocol.INSTANCE_ENV, mark);
-        Process p = launch != null ? launch.spawn(pb) : pb.start();
+        Process p = launch != null ? launch.spawn(pb, m.limits().memoryMb() * 1024 * 1024, m.limits().cpuSeconds()) : pb.start();
         try {
             guard.watch(p, mark, launch == null && !guard.launchPrefix().isEmpty());
         } catch (IOException e) {

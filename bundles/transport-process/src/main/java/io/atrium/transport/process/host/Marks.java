@@ -40,6 +40,14 @@ final class Marks {
     private static final long[] SWEEPS = {0, 100, 500, 2_000};
     /** Sweeps due within this window are made together: one scan of /proc serves every launch that ended. */
     private static final long COALESCE_MS = 50;
+    /**
+     * Scans are at least this far apart: exec-mode calls end a launch each, and one scan per end kept a
+     * CPU busy with back-to-back calls (a scan reads every process's environ). A launch's first sweep
+     * comes within this long of its end.
+     */
+    static final long MIN_GAP_MS = 100;
+    /** When the last scan started (nanoTime); guarded by this. */
+    private long lastScan = System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MIN_GAP_MS);
     /** The launches that ended and are still swept for: mark, and the index in {@link #SWEEPS} of its next sweep. Guarded by this. */
     private final java.util.Map<String, long[]> ended = new java.util.HashMap<>();
     private Thread sweeper;
@@ -93,8 +101,11 @@ final class Marks {
                     for (long[] d : ended.values()) {
                         next = Math.min(next, d[1]);
                     }
-                    long waitMs = next == Long.MAX_VALUE ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(next - now) - COALESCE_MS;
+                    long waitMs = next == Long.MAX_VALUE ? 0 : Math.max(
+                            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(next - now) - COALESCE_MS,
+                            MIN_GAP_MS - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - lastScan));
                     if (next != Long.MAX_VALUE && waitMs <= 0) {
+                        lastScan = now;
                         break;
                     }
                     try {
@@ -137,6 +148,7 @@ final class Marks {
      * @return how many were killed
      */
     private static int killCarrying(byte[] prefix, java.util.Set<String> marks) {
+        if (Boolean.getBoolean("nosweep")) return 0;
         long self = ProcessHandle.current().pid();
         int killed = 0;
         for (int round = 0; round < ROUNDS; round++) {
@@ -144,7 +156,7 @@ final class Marks {
             try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
                 for (Path dir : pids) {
                     long pid = Long.parseLong(dir.getFileName().toString());
-                    String mark = pid == self ? null : markOf(dir.resolve("environ"), prefix);
+                    String mark = pid == self || !mayCarry(dir) ? null : markOf(dir.resolve("environ"), prefix);
                     if (mark != null && marks.contains(mark)) {
                         found++;
                         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -159,6 +171,41 @@ final class Marks {
             killed += found;
         }
         return killed;
+    }
+
+    /** The server's user id: a process of another user is none of the server's to find (nor is its environ readable). */
+    private static final int UID = uid(PROC.resolve("self"));
+    /** The kernel's flag for its own threads, in field 9 of /proc/PID/stat. */
+    private static final long PF_KTHREAD = 0x00200000;
+
+    private static int uid(Path dir) {
+        try {
+            return (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException gone) {
+            return -1;
+        }
+    }
+
+    /**
+     * @return whether the process may carry a mark: it is the server's user's, and no kernel thread. Both are
+     *         told without reading its environ, which fails (an exception each) for another's process and,
+     *         for a server run as root, for the kernel's threads: dozens a scan.
+     */
+    private static boolean mayCarry(Path dir) {
+        int uid = uid(dir);
+        if (uid != UID && UID != 0) {
+            return false;
+        }
+        if (uid != 0) {
+            return true;
+        }
+        try {
+            String stat = new String(Files.readAllBytes(dir.resolve("stat")), StandardCharsets.US_ASCII);
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 8);
+            return (Long.parseLong(f[6]) & PF_KTHREAD) == 0;
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     /** @return the mark in the environment, when its entry starts with {@code prefix}, else null */

@@ -1,7 +1,13 @@
 package io.atrium.transport.process.host;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -11,44 +17,71 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
  * The native launcher, {@code atrium-launch} (src/main/c/atrium-launch.c, built into this bundle for
- * Linux x86-64): one exec before the plugin's own, where {@code setsid}, a held {@code /bin/sh} and
- * {@code prlimit} took three. It sets the memory and CPU caps, puts the plugin in a session of its own,
- * and asks the kernel to SIGKILL it when the thread that started it ends; so every launch runs on one
- * thread, {@link #spawn}'s, that lives as long as the transport: the plugin ends with the server
- * however the server ends, with no window between its start and the orphan guard's listing of it.
+ * Linux x86-64): one small process per transport that starts every plugin with one fork and the plugin's
+ * own exec, where a launch through the JDK execs its jspawnhelper first (measured: about 2 ms of CPU a
+ * launch, as much as a Go plugin's whole run) and a held {@code /bin/sh}, {@code setsid} and
+ * {@code prlimit} took three more. It sets the memory and CPU caps, puts each plugin in a session of its
+ * own, and has the kernel SIGKILL it when its parent, the launcher, ends; the launcher itself gets the
+ * same signal when the thread that started it ends, so it is started on one thread, {@link #spawner},
+ * that lives as long as the transport: a plugin ends with the server however the server ends.
  *
- * <p>The file is written, owner-only, into the server's data folder and run once before its first use;
- * where that fails (another system, a data folder mounted {@code noexec}), the transport says so in one
- * log line and launches through {@code setsid} and {@code /bin/sh} as before.
+ * <p>Requests go to the launcher's stdin, answers and exit statuses come on its stdout (read by one
+ * thread); a plugin's stdin, stdout and stderr are FIFOs the launcher makes in an owner-only folder and
+ * removes once both sides have opened them (see the C source for the protocol).
+ *
+ * <p>The file is written, owner-only, into the server's data folder and tried once (it starts
+ * {@code /bin/true}) before its first use; where that fails (another system, a data folder mounted
+ * {@code noexec}), the transport says so in one log line and launches through {@code setsid} and
+ * {@code /bin/sh}. A launcher that dies (killed from outside) takes its plugins with it; the transport
+ * sees them crash, and the next launch starts a new launcher.
  */
 final class NativeLauncher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
     private static final String RESOURCE = "/io/atrium/transport/process/host/linux-amd64/atrium-launch";
+    /** How long a launch waits for the launcher's answer: it answers in well under a millisecond. */
+    private static final long ANSWER_MS = 10_000;
+    /** What a process of a launcher that ended is reported as: the kernel SIGKILLed it (128 + 9). */
+    private static final int KILLED = 137;
 
     private final Path file;
-    /** The one thread every launch runs on: a plugin's death signal follows the thread that started it. */
+    /** Where the launcher makes the plugins' FIFOs, when no memory file system is at hand. */
+    private final Path fallbackFifos;
+    /** Where the launcher makes the plugins' FIFOs; guarded by this. */
+    private Path fifos;
+    /** The one thread that starts the launcher: its death signal follows the thread that started it. */
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "atrium-process-spawner");
         t.setDaemon(true);
         return t;
     });
+    private final AtomicLong ids = new AtomicLong();
+    /** Guarded by this: the running launcher, or null before the first launch and after one ended. */
+    private Server server;
+    /** Guarded by this. */
+    private boolean closed;
 
-    private NativeLauncher(Path file) {
+    private NativeLauncher(Path file, Path fallbackFifos) {
         this.file = file;
+        this.fallbackFifos = fallbackFifos;
     }
 
     /**
      * @param folder an owner-only folder of the server's to put the launcher into
-     * @return the launcher, checked by running it once, or null where it cannot be used (said in the log)
+     * @return the launcher, checked by starting a process with it, or null where it cannot be used (said in the log)
      */
     static NativeLauncher install(Path folder) {
         if (!"linux".equals(System.getProperty("os.name", "").toLowerCase(Locale.ROOT)) || !"amd64".equals(System.getProperty("os.arch"))) {
@@ -60,11 +93,7 @@ final class NativeLauncher implements AutoCloseable {
                 return null;
             }
             byte[] bytes = in.readAllBytes();
-            if (Files.isSymbolicLink(folder)) {
-                throw new IOException(folder + " is a symbolic link, not a folder of the server's own");
-            }
-            Files.createDirectories(folder);
-            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+            privateFolder(folder);
             Path file = folder.resolve("atrium-launch");
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), bytes)) {
                 Path tmp = Files.createTempFile(folder, "atrium-launch", ".tmp");
@@ -72,8 +101,13 @@ final class NativeLauncher implements AutoCloseable {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            NativeLauncher launcher = new NativeLauncher(file);
-            launcher.check();
+            NativeLauncher launcher = new NativeLauncher(file, folder.resolve("fifo"));
+            try {
+                launcher.check();
+            } catch (IOException | RuntimeException e) {
+                launcher.close();
+                throw e;
+            }
             return launcher;
         } catch (IOException | RuntimeException e) {
             LOG.warning("the native launcher cannot be used (" + e.getMessage() + "): plugins are launched through setsid and /bin/sh");
@@ -81,11 +115,18 @@ final class NativeLauncher implements AutoCloseable {
         }
     }
 
-    /** Runs {@code /bin/true} through it: a data folder mounted noexec, or a foreign libc, shows here, not at a plugin's launch. */
+    /** Makes the folder, owner-only; one that is a symbolic link is refused (its target's permissions would be changed). */
+    private static void privateFolder(Path folder) throws IOException {
+        if (Files.isSymbolicLink(folder)) {
+            throw new IOException(folder + " is a symbolic link, not a folder of the server's own");
+        }
+        Files.createDirectories(folder);
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /** Starts {@code /bin/true} through it: a data folder mounted noexec, or a foreign libc, shows here, not at a plugin's launch. */
     private void check() throws IOException {
-        List<String> cmd = new ArrayList<>(prefix(0, 0));
-        cmd.add("/bin/true");
-        Process p = spawn(new ProcessBuilder(cmd).redirectErrorStream(true));
+        Process p = spawn(new ProcessBuilder("/bin/true").directory(file.getParent().toFile()), 0, 0);
         try {
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -93,59 +134,128 @@ final class NativeLauncher implements AutoCloseable {
             }
             if (p.exitValue() != 0) {
                 throw new IOException(file + " failed a trial run with status " + p.exitValue() + ": "
-                        + new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip());
+                        + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted during the native launcher's trial run");
         } finally {
-            close(p);
-        }
-    }
-
-    private static void close(Process p) {
-        try {
             p.getInputStream().close();
-            p.getOutputStream().close();
             p.getErrorStream().close();
-        } catch (IOException ignored) {
-            // closed
         }
     }
 
     /**
-     * @param dataBytes the memory cap ({@code RLIMIT_DATA}), 0 for none
+     * Starts the process through the launcher, with the command, environment and working directory of
+     * {@code pb}. Not interruptible (a launch takes a millisecond): a process started is returned, never lost.
+     *
+     * @param dataBytes  the memory cap ({@code RLIMIT_DATA}), 0 for none
      * @param cpuSeconds the CPU cap ({@code RLIMIT_CPU}: SIGXCPU at it, SIGKILL a second later), 0 for none
-     * @return what comes before the executable and its arguments
+     * @throws IOException when the launcher cannot start it; the executable's own failure to run is its
+     *                     exit status 127 with one line on its stderr, as with any launch
      */
-    List<String> prefix(long dataBytes, long cpuSeconds) {
-        List<String> p = new ArrayList<>(List.of(file.toString(), Long.toString(ProcessHandle.current().pid())));
-        if (dataBytes > 0) {
-            p.add("--data=" + dataBytes);
+    Process spawn(ProcessBuilder pb, long dataBytes, long cpuSeconds) throws IOException {
+        List<String> fields = new ArrayList<>();
+        long id = ids.incrementAndGet();
+        fields.addAll(List.of("spawn", Long.toString(id), pb.directory() == null ? "." : pb.directory().getPath(),
+                Long.toString(dataBytes), Long.toString(cpuSeconds), Integer.toString(pb.command().size())));
+        fields.addAll(pb.command());
+        fields.add(Integer.toString(pb.environment().size()));
+        pb.environment().forEach((k, v) -> fields.add(k + "=" + v));
+        for (String f : fields) {
+            if (f.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("an argument or variable holds a NUL character: " + f.replace('\0', '?'));
+            }
         }
-        if (cpuSeconds > 0) {
-            p.add("--cpu=" + cpuSeconds + ":" + (cpuSeconds + 1));
+        Server s = server();
+        Path folder = s.fifos;
+        CompletableFuture<Started> started = new CompletableFuture<>();
+        s.starting.put(id, started);
+        Started it;
+        boolean interrupted = false;
+        try {
+            s.send(fields);
+            while (true) {
+                try {
+                    it = started.get(ANSWER_MS, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw new IOException("the native launcher did not answer within " + ANSWER_MS + " ms");
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            s.starting.remove(id);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        p.add("--");
-        return p;
+        long pid = it.pid();
+        Path[] streams = {folder.resolve(id + ".0"), folder.resolve(id + ".1"), folder.resolve(id + ".2")};
+        s.opening.put(id, streams);
+        java.io.Closeable[] opened = new java.io.Closeable[3];
+        try {
+            // the launcher holds both ends of each until told: none of these opens waits for the plugin
+            FileOutputStream stdin = new FileOutputStream(streams[0].toFile());
+            opened[0] = stdin;
+            FileInputStream stdout = new FileInputStream(streams[1].toFile());
+            opened[1] = stdout;
+            FileInputStream stderr = new FileInputStream(streams[2].toFile());
+            opened[2] = stderr;
+            return new ServedProcess(s, pid, new BufferedOutputStream(stdin), new BufferedInputStream(stdout), new BufferedInputStream(stderr), it.exit());
+        } catch (IOException e) {
+            s.signal(pid, 9);
+            for (java.io.Closeable c : opened) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            throw e;
+        } finally {
+            s.opening.remove(id);
+            try {
+                s.send(List.of("opened", Long.toString(id))); // the held ends closed: the plugin's stdout ends with the plugin
+            } catch (IOException gone) {
+                // the launcher ended: its process was killed, and is reported so
+            }
+        }
     }
 
-    /**
-     * Starts the process on the spawner thread, whose end is the plugin's: launched through {@link #prefix},
-     * it dies with it. Not interruptible (a launch takes milliseconds): a process started is returned, never lost.
-     */
-    Process spawn(ProcessBuilder pb) throws IOException {
+    /** @return the running launcher, started on the spawner thread when there is none */
+    private synchronized Server server() throws IOException {
+        if (closed) {
+            throw new IOException("the process transport is stopping");
+        }
+        if (server != null && !server.ended) {
+            return server;
+        }
+        if (fifos == null || !Files.isDirectory(fifos, LinkOption.NOFOLLOW_LINKS)) {
+            fifos = fifoFolder();
+        }
+        try (var leftovers = Files.newDirectoryStream(fifos)) {
+            for (Path p : leftovers) {
+                Files.deleteIfExists(p); // of a launcher that was killed
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder(file.toString(), Long.toString(ProcessHandle.current().pid()), fifos.toString())
+                .redirectErrorStream(true); // its own few words come on stdout, between its answers
+        pb.environment().clear();
         Future<Process> f;
         try {
             f = spawner.submit(pb::start); // submit, not execute: a failure is the caller's, and the thread lives on
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
             throw new IOException("the process transport is stopping");
         }
+        Process p;
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return f.get();
+                    p = f.get();
+                    break;
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
@@ -157,11 +267,216 @@ final class NativeLauncher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        server = new Server(p, fifos);
+        return server;
     }
 
-    /** Ends the spawner thread: every process it started and that still runs gets SIGKILL. Called after the plugins were stopped. */
+    /** What a folder of FIFOs in a shared memory file system is called: the server's pid follows, then a random part. */
+    private static final String SHARED_PREFIX = "atrium-launch-";
+
+    /**
+     * @return a new owner-only folder for the FIFOs in a memory file system ({@code $XDG_RUNTIME_DIR}, else
+     *         {@code /dev/shm}), made under a random name so no one can have made it first; else the
+     *         fallback in the data folder. Each launch makes three FIFOs and removes them: on ext4 the
+     *         inodes' allocation took a quarter of the CPU of back-to-back exec-mode calls.
+     */
+    private Path fifoFolder() throws IOException {
+        for (String base : new String[] {System.getenv("XDG_RUNTIME_DIR"), "/dev/shm"}) {
+            try {
+                Path dir = base == null ? null : Path.of(base);
+                if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir) || !"tmpfs".equals(Files.getFileStore(dir).type())) {
+                    continue;
+                }
+                removeStale(dir);
+                return Files.createTempDirectory(dir, SHARED_PREFIX + ProcessHandle.current().pid() + "-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (IOException | RuntimeException notThere) {
+                // the next, and the data folder at the end
+            }
+        }
+        privateFolder(fallbackFifos);
+        return fallbackFifos;
+    }
+
+    /** Removes folders of FIFOs that servers no longer running left behind (killed, they could not). */
+    private static void removeStale(Path base) {
+        String user = System.getProperty("user.name");
+        try (var dirs = Files.newDirectoryStream(base, SHARED_PREFIX + "*")) {
+            for (Path d : dirs) {
+                String[] parts = d.getFileName().toString().substring(SHARED_PREFIX.length()).split("-", 2);
+                boolean ours = Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && Files.getOwner(d, LinkOption.NOFOLLOW_LINKS).getName().equals(user);
+                if (ours && parts.length == 2 && parts[0].matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+                    try (var left = Files.newDirectoryStream(d)) {
+                        for (Path f : left) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                    Files.deleteIfExists(d);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // another's, or gone meanwhile
+        }
+    }
+
+    /** @return the launcher's pid, or -1 when none runs (for tests) */
+    synchronized long pid() {
+        return server == null || server.ended ? -1 : server.process.pid();
+    }
+
+    /**
+     * Ends the launcher, which kills every process it started that still runs, and the spawner thread
+     * (the kernel's signal does the same, should the launcher not read). Called after the plugins were stopped.
+     */
     @Override
     public void close() {
+        Server s;
+        synchronized (this) {
+            closed = true;
+            s = server;
+        }
+        if (s != null) {
+            s.stop();
+        }
         spawner.shutdown();
+        Path folder;
+        synchronized (this) {
+            folder = fifos;
+        }
+        if (folder != null && !folder.equals(fallbackFifos) && s != null) {
+            try {
+                s.process.waitFor(2, TimeUnit.SECONDS); // it removes what it holds as it ends
+                Files.deleteIfExists(folder);
+            } catch (IOException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.fine("the folder of FIFOs " + folder + " stays: " + e);
+            }
+        }
+    }
+
+    /** A process the launcher started, and its exit status to come (it may have come already). */
+    private record Started(long pid, CompletableFuture<Integer> exit) {
+    }
+
+    /** One running launcher: its requests, and the processes it started and has not reported as ended. */
+    final class Server {
+        final Process process;
+        /** Where it makes the FIFOs. */
+        final Path fifos;
+        private final OutputStream requests;
+        /** Launches waiting for their pid, by request id. */
+        final Map<Long, CompletableFuture<Started>> starting = new ConcurrentHashMap<>();
+        /** Processes not reported as ended, by pid: their exit status. */
+        final Map<Long, CompletableFuture<Integer>> running = new ConcurrentHashMap<>();
+        /** FIFOs being opened, by request id: opened from here, should the launcher end meanwhile, so no open waits for good. */
+        final Map<Long, Path[]> opening = new ConcurrentHashMap<>();
+        volatile boolean ended;
+        private volatile boolean stopping;
+
+        Server(Process process, Path fifos) {
+            this.process = process;
+            this.fifos = fifos;
+            this.requests = process.getOutputStream();
+            Thread reader = new Thread(this::read, "atrium-process-launcher");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Writes one request: its number of fields, then the fields, each ending in NUL. */
+        void send(List<String> fields) throws IOException {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256);
+            b.writeBytes((fields.size() + "\0").getBytes(StandardCharsets.UTF_8));
+            for (String f : fields) {
+                b.writeBytes(f.getBytes(StandardCharsets.UTF_8));
+                b.write(0);
+            }
+            synchronized (requests) {
+                try {
+                    requests.write(b.toByteArray());
+                    requests.flush();
+                } catch (IOException e) {
+                    throw new IOException("the native launcher is gone: " + e.getMessage());
+                }
+            }
+        }
+
+        /** Signals the process, unless the launcher has reported it ended: a pid is never signalled after its reuse. */
+        void signal(long pid, int signal) {
+            if (!running.containsKey(pid)) {
+                return;
+            }
+            try {
+                send(List.of("kill", Long.toString(pid), Integer.toString(signal)));
+            } catch (IOException gone) {
+                // the launcher ended: its processes got the kernel's SIGKILL
+            }
+        }
+
+        void stop() {
+            stopping = true;
+            try {
+                requests.close(); // the launcher kills what it started and ends
+            } catch (IOException ignored) {
+                // gone already
+            }
+        }
+
+        private void read() {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    String[] w = line.split(" ", 3);
+                    if (w.length == 3 && w[0].equals("spawned")) {
+                        long pid = Long.parseLong(w[2]);
+                        CompletableFuture<Integer> exit = new CompletableFuture<>();
+                        running.put(pid, exit); // before the launch hears of it: its exit may be the next line
+                        CompletableFuture<Started> waiting = starting.get(Long.parseLong(w[1]));
+                        if (waiting != null) {
+                            waiting.complete(new Started(pid, exit));
+                        }
+                    } else if (w.length == 3 && w[0].equals("failed")) {
+                        CompletableFuture<Started> waiting = starting.get(Long.parseLong(w[1]));
+                        if (waiting != null) {
+                            waiting.completeExceptionally(new IOException("the native launcher could not start it: " + w[2]));
+                        }
+                    } else if (w.length == 3 && w[0].equals("exited")) {
+                        CompletableFuture<Integer> exit = running.remove(Long.parseLong(w[1]));
+                        if (exit != null) {
+                            exit.complete(Integer.parseInt(w[2]));
+                        }
+                    } else if (!line.isBlank()) {
+                        LOG.warning("the native launcher (pid " + process.pid() + ") says: " + line);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("the native launcher (pid " + process.pid() + ") could not be read: " + e);
+            } finally {
+                ended();
+            }
+        }
+
+        /** The launcher ended: what it started got the kernel's SIGKILL; no launch waits for it any longer. */
+        private void ended() {
+            ended = true;
+            process.destroyForcibly();
+            IOException gone = new IOException("the native launcher ended");
+            starting.values().forEach(f -> f.completeExceptionally(gone));
+            for (Path[] streams : opening.values()) {
+                for (Path p : streams) {
+                    try (java.io.RandomAccessFile both = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+                        // opened for reading and writing: an open waiting for the other side goes on
+                    } catch (IOException ignored) {
+                        // opened already
+                    }
+                }
+            }
+            running.values().forEach(f -> f.complete(KILLED));
+            running.clear();
+            if (!stopping) {
+                LOG.warning("the native launcher (pid " + process.pid() + ") ended: the plugins it started were killed with it, "
+                        + "and the next launch starts a new one");
+            }
+        }
     }
 }

@@ -167,16 +167,33 @@ final class VerifiedCopies {
         if (!Files.isDirectory(dir, NOFOLLOW)) {
             return;
         }
-        List<Path> all;
-        try (var walk = Files.walk(dir)) { // links are not followed: a link is removed, not its target
-            all = walk.sorted(Comparator.reverseOrder()).toList(); // a folder's content before the folder
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
-        for (Path p : all) {
-            if (!p.equals(dir) && keep.stream().noneMatch(k -> k.startsWith(p))) {
-                Files.delete(p);
+        // one level at a time, and only into what holds a copy: a launch prunes, and exec mode launches per call
+        try (var entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (keep.contains(p)) {
+                    continue;
+                }
+                if (Files.isDirectory(p, NOFOLLOW) && keep.stream().anyMatch(k -> k.startsWith(p))) {
+                    prune(p, keep);
+                } else {
+                    removeAll(p);
+                }
             }
+        }
+    }
+
+    /** Removes a file, a link (not its target) or a folder with everything in it. */
+    private static void removeAll(Path p) throws IOException {
+        if (Files.isDirectory(p, NOFOLLOW)) {
+            try (var walk = Files.walk(p)) { // links are not followed: a link is removed, not its target
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) { // a folder's content before the folder
+                    Files.delete(q);
+                }
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+        } else {
+            Files.delete(p);
         }
     }
 
@@ -229,7 +246,10 @@ final class VerifiedCopies {
      * or run through a link to a folder someone else can change (a data folder restored from elsewhere).
      */
     private void privateFolders(Path dir) throws IOException {
-        Files.createDirectories(root.toAbsolutePath().getParent());
+        Path parent = root.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) {
+            Files.createDirectories(parent); // (it throws and catches for a folder that exists: a launch asks every time)
+        }
         Path d = root;
         privateFolder(d);
         for (Path name : root.relativize(dir)) {

@@ -191,23 +191,21 @@ public record Program(String interpreter, Path script, String refusal) {
         }
     }
 
+    /** Interpreter families by the names of their executables (compiled once: a launch asks, and exec mode launches per call). */
+    private static final java.util.regex.Pattern FAMILY = java.util.regex.Pattern.compile(
+            "(?<python>(python|pypy)[0-9.]*)|(?<node>node|nodejs)|(?<shell>sh|bash|dash|zsh|ksh|mksh|ash)"
+                    + "|(?<ruby>ruby[0-9.]*)|(?<perl>perl[0-9.]*)|(?<php>php[0-9.]*)|(?<java>java)");
+    private static final List<String> FAMILIES = List.of("python", "node", "shell", "ruby", "perl", "php", "java");
+
     /** @return the interpreter family an executable's file name belongs to, or null */
     static String family(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        if (n.matches("(python|pypy)[0-9.]*")) {
-            return "python";
-        } else if (n.equals("node") || n.equals("nodejs")) {
-            return "node";
-        } else if (n.matches("(sh|bash|dash|zsh|ksh|mksh|ash)")) {
-            return "shell";
-        } else if (n.matches("ruby[0-9.]*")) {
-            return "ruby";
-        } else if (n.matches("perl[0-9.]*")) {
-            return "perl";
-        } else if (n.matches("php[0-9.]*")) {
-            return "php";
-        } else if (n.equals("java")) {
-            return "java";
+        java.util.regex.Matcher m = FAMILY.matcher(name.toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            for (String f : FAMILIES) {
+                if (m.group(f) != null) {
+                    return f;
+                }
+            }
         }
         return null;
     }

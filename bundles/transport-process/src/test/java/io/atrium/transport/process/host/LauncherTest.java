@@ -32,8 +32,9 @@ class LauncherTest {
     }
 
     /**
-     * The native launcher: one exec, then the plugin, in a session of its own, under its caps, and dead
-     * once the thread that launched it ends, with no orphan guard involved (it has no watchdog here).
+     * The native launcher: a fork of it, then the plugin's exec, in a session of its own, under its caps,
+     * and dead once the thread that started the launcher ends, with no orphan guard involved (it has no
+     * watchdog here).
      */
     @Test
     void aNativeLaunchSetsTheCapsAndASessionAndThePluginEndsWithTheSpawnerThread() throws Exception {
@@ -54,7 +55,10 @@ class LauncherTest {
             assertTrue(limits.matches("(?s).*Max cpu time +5 +6 +seconds.*"), limits);
             String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
             assertEquals(Long.toString(p.pid()), stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3], "a session of its own");
-            assertEquals(ProcessHandle.current().pid(), p.parent().map(ProcessHandle::pid).orElse(-1L), "started by the server itself");
+            long launcherPid = launcher.nativeLauncher().pid();
+            assertEquals(launcherPid, p.parent().map(ProcessHandle::pid).orElse(-1L), "started by the launcher");
+            assertEquals(ProcessHandle.current().pid(), ProcessHandle.of(launcherPid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L),
+                    "the launcher started by the server itself");
         } finally {
             launcher.close(); // the spawner thread ends: the kernel kills what it started
         }
@@ -67,14 +71,71 @@ class LauncherTest {
         Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("verified"), OrphanGuard.unguarded(), bin);
         assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
         try {
-            Process p = new ProcessBuilder(bin.resolve("atrium-launch").toString(), Long.toString(ProcessHandle.current().pid()), "--", "/nonexistent")
-                    .redirectErrorStream(true).start();
-            assertEquals("atrium-launch: cannot run /nonexistent: No such file or directory\n", new String(p.getInputStream().readAllBytes()));
+            Process p = launcher.nativeLauncher().spawn(new ProcessBuilder("/nonexistent").directory(dir.toFile()), 0, 0);
+            assertEquals("atrium-launch: cannot run /nonexistent: No such file or directory\n", new String(p.getErrorStream().readAllBytes()));
             assertEquals(127, p.waitFor());
-            Process orphan = new ProcessBuilder(bin.resolve("atrium-launch").toString(), "1", "--", "/bin/true").start();
+            Process orphan = new ProcessBuilder(bin.resolve("atrium-launch").toString(), "1", dir.toString()).start();
             assertEquals(125, orphan.waitFor(), "its server (pid 1 here) is not its parent: gone, so nothing runs");
+            IllegalArgumentException nul = assertThrows(IllegalArgumentException.class,
+                    () -> launcher.nativeLauncher().spawn(new ProcessBuilder("/bin/echo", "a\0b").directory(dir.toFile()), 0, 0));
+            assertEquals("an argument or variable holds a NUL character: a?b", nul.getMessage());
         } finally {
             launcher.close();
+        }
+    }
+
+    /**
+     * The launcher is one process that stays: killed from outside, it takes the plugins it started with
+     * it (reported as killed), and the next launch starts a new one.
+     */
+    @Test
+    void aKilledLauncherTakesItsPluginsWithItAndTheNextLaunchStartsANewOne() throws Exception {
+        Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("verified"), OrphanGuard.unguarded(), dir.resolve("bin"));
+        assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
+        try {
+            NativeLauncher served = launcher.nativeLauncher();
+            Process sleeping = served.spawn(new ProcessBuilder("/bin/sleep", "600").directory(dir.toFile()), 0, 0);
+            long first = served.pid();
+            ProcessHandle.of(first).orElseThrow().destroyForcibly();
+            assertEquals(137, sleeping.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).exitValue(), "killed with its launcher");
+            OrphanGuardTest.waiting("the plugin is gone with its launcher").until(() -> ExecRunnerTest.gone(sleeping.pid()));
+            Process next = served.spawn(new ProcessBuilder("/bin/sh", "-c", "echo again").directory(dir.toFile()), 0, 0);
+            assertEquals("again\n", new String(next.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(0, next.waitFor());
+            assertTrue(served.pid() != first && served.pid() > 0, "a new launcher: " + first + " -> " + served.pid());
+        } finally {
+            launcher.close();
+        }
+    }
+
+    /** A plugin's stdio are FIFOs in an owner-only folder, removed as soon as both sides have them open. */
+    @Test
+    void theFifosAreRemovedOnceOpenAndTheirFolderIsTheServersAlone() throws Exception {
+        Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("verified"), OrphanGuard.unguarded(), dir.resolve("bin"));
+        assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
+        Path folder;
+        try {
+            NativeLauncher served = launcher.nativeLauncher();
+            Process cat = served.spawn(new ProcessBuilder("/bin/cat").directory(dir.toFile()), 0, 0);
+            cat.getOutputStream().write("echoed\n".getBytes(StandardCharsets.UTF_8));
+            cat.getOutputStream().flush();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(cat.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("echoed", out.readLine()); // cat runs, on its FIFOs
+            String stdin = Files.readSymbolicLink(Path.of("/proc", Long.toString(cat.pid()), "fd", "0")).toString();
+            assertTrue(stdin.endsWith(" (deleted)"), "stdin is " + stdin);
+            folder = Path.of(stdin.substring(0, stdin.length() - " (deleted)".length())).getParent();
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)), folder.toString());
+            try (var left = Files.list(folder)) {
+                assertEquals(java.util.List.of(), left.toList(), "no FIFO left in " + folder + " once both sides have it");
+            }
+            cat.getOutputStream().close(); // cat sees the end of its stdin: the launcher holds no end of it any longer
+            assertEquals(null, out.readLine());
+            assertEquals(0, cat.waitFor());
+        } finally {
+            launcher.close();
+        }
+        if (folder.startsWith("/dev/shm") || folder.startsWith(String.valueOf(System.getenv("XDG_RUNTIME_DIR")))) {
+            assertTrue(!Files.exists(folder), "the shared folder is removed with the launcher: " + folder);
         }
     }
 }
