@@ -35,16 +35,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * whole timeout (the {@code deadlineMs} its request says), and the process must answer and exit within
  * it or it is killed, with what it started.
  *
- * <p>A call does not wait for a process to be spawned: {@link #WARM} processes are spawned ahead and
- * wait on their stdin, each used for exactly one call; each call tops them up again off its path (so a
- * plugin that dies at once costs at most {@code WARM + 1} spawns a call, never a loop). A call
+ * <p>A call does not wait for a process to be spawned: the manifest's {@code limits.warmProcesses} (2
+ * unless it says otherwise; 0 spawns one per call) are spawned ahead and wait on their stdin, each used
+ * for exactly one call; each call tops them up again off its path (so a plugin that dies at once costs
+ * at most {@code warmProcesses + 1} spawns a call, never a loop). A call that finds none waiting takes
+ * the next one whose spawn is under way, rather than spawn a third beside them. A call
  * returns at its answer; its slot is held until its process exits, or is killed at the deadline.
  */
 final class ExecRunner implements Invoker {
     /** Processes one plugin may run at once; more calls wait for a slot within their timeout. */
     static final int MAX_PROCESSES = 16;
-    /** Processes spawned ahead, waiting for a call each. */
-    static final int WARM = 2;
+    /** How long a call waits for a spawn under way before it spawns its own (a spawn takes a millisecond or two). */
+    private static final long SPAWN_WAIT_MS = 1_000;
+    /** Processes spawned ahead, waiting for a call each: the manifest's {@code limits.warmProcesses}. */
+    private final int ahead;
     final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PROCESSES); // (package-private: tests hold slots)
     private final PluginManifest manifest;
     private final PluginLog log;
@@ -58,6 +62,11 @@ final class ExecRunner implements Invoker {
     private int spawning;
     /** Guarded by this. */
     private boolean shut;
+    /** When the last call came (nanoTime); guarded by this. */
+    private long lastCall = System.nanoTime();
+    /** Processes spawned ahead and unused this long are ended; the next call spawns its own and tops them up again. */
+    static final long IDLE_MS = 5 * 60_000;
+    private final ScheduledFuture<?> retirement;
 
     ExecRunner(Launcher launcher, PluginManifest manifest, PluginLog log, ScheduledExecutorService timers, Executor spawner) {
         this.launcher = launcher;
@@ -65,13 +74,36 @@ final class ExecRunner implements Invoker {
         this.log = log;
         this.timers = timers;
         this.spawner = spawner;
-        for (int i = 0; i < WARM; i++) {
+        this.ahead = manifest.limits().warmProcesses();
+        for (int i = 0; i < ahead; i++) {
             spawnAhead();
         }
+        this.retirement = ahead == 0 ? null : timers.scheduleWithFixedDelay(this::retireIdle, IDLE_MS / 5, IDLE_MS / 5, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends the processes spawned ahead when no call came for {@link #IDLE_MS}: an unused plugin costs no processes. */
+    void retireIdle() {
+        retireIdle(IDLE_MS);
+    }
+
+    /** @param idleMs how long without a call makes the waiting processes go (package-private: tests) */
+    void retireIdle(long idleMs) {
+        List<Spawned> idle;
+        synchronized (this) {
+            if (shut || System.nanoTime() - lastCall < TimeUnit.MILLISECONDS.toNanos(idleMs) || warm.isEmpty()) {
+                return;
+            }
+            idle = new ArrayList<>(warm);
+            warm.clear();
+        }
+        for (Spawned s : idle) {
+            s.launched().killAll();
+        }
+        log.host(java.util.logging.Level.FINE, idle.size() + " process(es) spawned ahead ended: no call for " + idleMs / 1000 + " s");
     }
 
     /** A started process, its stderr read into the log, not yet given its call. */
-    private record Spawned(Launcher.Launched launched, AtomicReference<String> lastStderr, Thread stderr) {
+    private record Spawned(Launcher.Launched launched, AtomicReference<String> lastStderr, java.util.concurrent.CompletableFuture<Void> stderr) {
         Process process() {
             return launched.process();
         }
@@ -81,7 +113,8 @@ final class ExecRunner implements Invoker {
         Launcher.Launched launched = launcher.start(manifest);
         Process p = launched.process();
         AtomicReference<String> lastStderr = new AtomicReference<>();
-        Thread stderr = new Thread(() -> {
+        java.util.concurrent.CompletableFuture<Void> read = new java.util.concurrent.CompletableFuture<>();
+        Runnable reader = () -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (!line.isBlank()) {
@@ -91,17 +124,24 @@ final class ExecRunner implements Invoker {
                 }
             } catch (IOException ignored) {
                 // gone
+            } finally {
+                read.complete(null);
             }
-        }, "atrium-plugin-" + manifest.name() + "-exec-stderr");
-        stderr.setDaemon(true);
-        stderr.start();
-        return new Spawned(launched, lastStderr, stderr);
+        };
+        try {
+            spawner.execute(reader); // a pooled thread: a thread made and ended per call cost more than the call's own work
+        } catch (RejectedExecutionException stopping) {
+            Thread t = new Thread(reader, "atrium-plugin-" + manifest.name() + "-exec-stderr");
+            t.setDaemon(true);
+            t.start();
+        }
+        return new Spawned(launched, lastStderr, read);
     }
 
     /** Spawns one process ahead of the calls, unless enough are waiting or being spawned. */
     private void spawnAhead() {
         synchronized (this) {
-            if (shut || warm.size() + spawning >= WARM) {
+            if (shut || warm.size() + spawning >= ahead) {
                 return;
             }
             spawning++;
@@ -121,6 +161,7 @@ final class ExecRunner implements Invoker {
                         if (keep) {
                             warm.addLast(s);
                         }
+                        notifyAll(); // a call waiting for it, or for the spawn to have failed
                     }
                     if (s != null && !keep) {
                         s.launched().killAll(); // shut down meanwhile
@@ -146,6 +187,18 @@ final class ExecRunner implements Invoker {
     private Spawned take() throws IOException {
         Spawned s;
         synchronized (this) {
+            lastCall = System.nanoTime();
+            // a spawn under way ahead of the calls is further along than one started now: wait for it, rather
+            // than start a third process that shares the CPUs with the two (the tail of back-to-back calls)
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPAWN_WAIT_MS);
+            while (warm.isEmpty() && spawning > 0 && !shut && System.nanoTime() - until < 0) {
+                try {
+                    wait(SPAWN_WAIT_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             s = warm.pollFirst();
         }
         if (s != null && !s.process().isAlive()) {
@@ -154,7 +207,7 @@ final class ExecRunner implements Invoker {
         }
         // this call's own spawn, when there was none, goes first: the ones for the next calls queue behind it
         Spawned mine = s != null ? s : spawn();
-        for (int i = 0; i < WARM; i++) {
+        for (int i = 0; i < ahead; i++) {
             spawnAhead(); // for the next calls, off this one's path: the one taken, and any that died waiting
         }
         return mine;
@@ -163,6 +216,11 @@ final class ExecRunner implements Invoker {
     /** @return how many processes wait for a call, for plugin:info */
     synchronized int warm() {
         return warm.size();
+    }
+
+    /** @return how many processes are kept spawned ahead */
+    int ahead() {
+        return ahead;
     }
 
     @Override
@@ -245,7 +303,11 @@ final class ExecRunner implements Invoker {
                 return Invoker.resultOf(name, method, response);
             }
             p.waitFor(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS);
-            spawned.stderr().join(200);
+            try {
+                spawned.stderr().get(200, TimeUnit.MILLISECONDS); // its last words, for the error
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException stillReading) {
+                // said without them
+            }
             if (timedOut.get()) {
                 throw new PluginTimeoutException(name, method + " did not answer within " + timeoutMs + " ms (the process was killed)");
             }
@@ -287,6 +349,9 @@ final class ExecRunner implements Invoker {
     /** Kills the processes spawned ahead; calls in flight finish on theirs. */
     @Override
     public void shutdown() {
+        if (retirement != null) {
+            retirement.cancel(false);
+        }
         List<Spawned> left;
         synchronized (this) {
             shut = true;

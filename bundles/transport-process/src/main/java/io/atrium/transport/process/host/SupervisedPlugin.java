@@ -135,7 +135,7 @@ public final class SupervisedPlugin extends Supervisor<PluginManifest, Invoker> 
             d.put("functions", m.functions().isEmpty() ? "any (none declared)" : String.join(", ", m.functions()));
         }
         if (instance instanceof ExecRunner r) {
-            d.put("warm", r.warm() + " of " + ExecRunner.WARM + " processes spawned ahead");
+            d.put("warm", r.warm() + " of " + r.ahead() + " processes spawned ahead");
         }
         if (instance instanceof PluginProcess p) {
             d.put("pid", Long.toString(p.pid()));

@@ -72,10 +72,23 @@ public record PluginManifest(
      * @param maxFrameBytes      the largest message either side may send
      * @param healthIntervalMs   how often an idle plugin is pinged, 0 for never
      * @param maxInFlight        how many calls may wait for one process at once; more are refused as overloaded
+     * @param warmProcesses      exec mode: how many processes are spawned ahead, each waiting for one call (0: each
+     *                           call spawns its own); at most {@link #MAX_WARM}
      */
     public record Limits(long callTimeoutMs, long handshakeTimeoutMs, long memoryMb, long cpuSeconds,
-                         int maxFrameBytes, long healthIntervalMs, int maxInFlight) {
-        public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000, 256);
+                         int maxFrameBytes, long healthIntervalMs, int maxInFlight, int warmProcesses) {
+        public static final Limits DEFAULTS = new Limits(5_000, 10_000, 0, 0, 4 << 20, 10_000, 256, 2);
+        /** The most processes an exec-mode plugin may keep spawned ahead. */
+        public static final int MAX_WARM = 8;
+    }
+
+    private static int warm(ManifestFields l, int fallback) {
+        long n = l.natural("warmProcesses", fallback);
+        if (n > Limits.MAX_WARM) {
+            throw new IllegalArgumentException("field 'limits.warmProcesses': " + n + " is over the most, " + Limits.MAX_WARM
+                    + " (each is a process waiting for a call)");
+        }
+        return (int) n;
     }
 
     private static final Set<String> FIELDS = fields();
@@ -120,8 +133,9 @@ public record PluginManifest(
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), l.positive("handshakeTimeoutMs", d.handshakeTimeoutMs()),
                 l.natural("memoryMb", d.memoryMb()), l.natural("cpuSeconds", d.cpuSeconds()),
                 (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxFrameBytes", d.maxFrameBytes())), l.natural("healthIntervalMs", d.healthIntervalMs()),
-                (int) Math.min(1 << 20, l.positive("maxInFlight", d.maxInFlight())));
-        l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs", "maxInFlight");
+                (int) Math.min(1 << 20, l.positive("maxInFlight", d.maxInFlight())), warm(l, d.warmProcesses()));
+        l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs", "maxInFlight",
+                "warmProcesses");
         Restart restart = Restart.read(f);
         Map<String, String> env = new LinkedHashMap<>();
         ManifestFields e = f.object("env");

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One-shot mode with real processes (POSIX shell scripts), started the way the transport starts them. */
 class ExecRunnerTest {
+    /** Processes spawned ahead unless the manifest says otherwise. */
+    private static final int WARM = PluginManifest.Limits.DEFAULTS.warmProcesses();
+
     @TempDir
     Path dir;
     private OrphanGuard guard;
@@ -47,12 +50,17 @@ class ExecRunnerTest {
     }
 
     private ExecRunner runner(String script, long callTimeoutMs) throws Exception {
+        return runner(script, callTimeoutMs, "");
+    }
+
+    /** @param limits more of the manifest's limits, e.g. {@code , "warmProcesses": 0} */
+    private ExecRunner runner(String script, long callTimeoutMs, String limits) throws Exception {
         Path sh = dir.resolve("plugin.sh");
         Files.writeString(sh, "#!/bin/sh\n" + script);
         Files.setPosixFilePermissions(sh, PosixFilePermissions.fromString("rwx------"));
         String json = """
                 {"version": "1.0.0", "contract": "a.b.Greeter", "command": ["./plugin.sh"], "mode": "exec",
-                 "limits": {"callTimeoutMs": %d}}""".formatted(callTimeoutMs);
+                 "limits": {"callTimeoutMs": %d%s}}""".formatted(callTimeoutMs, limits);
         PluginManifest m = PluginManifest.parse(dir.resolve("demo.plugin.json"), json.getBytes(StandardCharsets.UTF_8));
         ExecRunner r = new ExecRunner(new Launcher(Map.of(), dir.resolve("verified"), guard), m, new PluginLog("demo"), timers, work);
         runners.add(r);
@@ -111,13 +119,43 @@ class ExecRunnerTest {
     }
 
     @Test
+    void processesSpawnedAheadEndWhenNoCallComesAndTheNextCallTopsThemUp() throws Exception {
+        ExecRunner r = runner(NOTES_ITS_START, 20_000);
+        OrphanGuardTest.waiting("processes are spawned ahead").until(() -> r.warm() == WARM);
+        java.util.List<Long> ahead = started();
+        r.retireIdle(60_000);
+        assertEquals(WARM, r.warm(), "a minute has not passed: they stay");
+        Thread.sleep(50);
+        r.retireIdle(10);
+        assertEquals(0, r.warm(), "no call for longer than asked: they go");
+        for (long pid : ahead) {
+            OrphanGuardTest.waiting("process " + pid + " spawned ahead ends").until(() -> gone(pid));
+        }
+        String answer = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertTrue(!ahead.contains(Long.parseLong(answer)), "the next call spawns its own: " + answer);
+        OrphanGuardTest.waiting("and tops them up again").until(() -> r.warm() == WARM);
+    }
+
+    @Test
+    void withNoProcessesWarmEachCallSpawnsItsOwnAndNoneWaits() throws Exception {
+        ExecRunner r = runner(NOTES_ITS_START, 20_000, ", \"warmProcesses\": 0");
+        String first = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertEquals(java.util.List.of(Long.parseLong(first)), started(), "one process, the call's own");
+        Thread.sleep(300); // nothing is spawned ahead: were it, it would have noted its start by now
+        assertEquals(1, started().size(), "none spawned ahead: " + started());
+        assertEquals(0, r.warm());
+        String second = r.call("greet", "[\"x\"]", 20_000).getAsString();
+        assertTrue(!second.equals(first) && started().size() == 2, "each call its own process: " + started());
+    }
+
+    @Test
     void callsAreServedByProcessesSpawnedAheadEachOnceAndEachTakenOneIsReplaced() throws Exception {
         ExecRunner r = runner(NOTES_ITS_START, 20_000);
-        OrphanGuardTest.waiting("two processes are spawned before any call").until(() -> started().size() == ExecRunner.WARM);
+        OrphanGuardTest.waiting("two processes are spawned before any call").until(() -> started().size() == WARM && r.warm() == WARM);
         java.util.List<Long> ahead = started();
         String first = r.call("greet", "[\"x\"]", 20_000).getAsString();
         assertTrue(ahead.contains(Long.parseLong(first)), "answered by a process spawned ahead: " + first + " of " + ahead);
-        OrphanGuardTest.waiting("the one taken is replaced").until(() -> started().size() == ExecRunner.WARM + 1);
+        OrphanGuardTest.waiting("the one taken is replaced").until(() -> started().size() == WARM + 1);
         String second = r.call("greet", "[\"x\"]", 20_000).getAsString();
         assertTrue(ahead.contains(Long.parseLong(second)) && !second.equals(first), "each process serves one call: " + first + ", " + second);
         OrphanGuardTest.waiting("the first is gone").until(() -> gone(Long.parseLong(first)));
@@ -126,7 +164,7 @@ class ExecRunnerTest {
     @Test
     void aCallWhoseProcessesDiedWaitingSpawnsItsOwnAndAShutdownKillsThoseWaiting() throws Exception {
         ExecRunner r = runner(NOTES_ITS_START, 20_000);
-        OrphanGuardTest.waiting("two processes are spawned ahead").until(() -> started().size() == ExecRunner.WARM);
+        OrphanGuardTest.waiting("two processes are spawned ahead").until(() -> started().size() == WARM);
         java.util.List<Long> ahead = started();
         for (long pid : ahead) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // killed from outside while they wait
@@ -134,7 +172,7 @@ class ExecRunnerTest {
         OrphanGuardTest.waiting("they leave the pool").until(() -> r.warm() == 0);
         String answer = r.call("greet", "[\"x\"]", 20_000).getAsString();
         assertTrue(!ahead.contains(Long.parseLong(answer)), "a new process answered: " + answer);
-        OrphanGuardTest.waiting("new ones wait").until(() -> r.warm() == ExecRunner.WARM);
+        OrphanGuardTest.waiting("new ones wait").until(() -> r.warm() == WARM);
         java.util.List<Long> waiting = started().stream().filter(p -> !ahead.contains(p) && p != Long.parseLong(answer)).toList();
         r.shutdown();
         OrphanGuardTest.waiting("the processes waiting for calls are gone").until(() -> waiting.stream().allMatch(ExecRunnerTest::gone));

@@ -31,12 +31,12 @@ class PluginManifestTest {
     @Test
     void everyFieldIsRead() {
         PluginManifest m = parse("{" + BASE + ",\"name\":\"x\",\"mode\":\"exec\",\"capabilities\":[\"a\",\"b;version=3\"],"
-                + "\"limits\":{\"callTimeoutMs\":10,\"memoryMb\":5,\"cpuSeconds\":2,\"maxFrameBytes\":100,\"healthIntervalMs\":0},"
+                + "\"limits\":{\"callTimeoutMs\":10,\"memoryMb\":5,\"cpuSeconds\":2,\"maxFrameBytes\":100,\"healthIntervalMs\":0,\"warmProcesses\":0},"
                 + "\"restart\":{\"maxRestarts\":0},\"env\":{\"K\":\"V\"},\"inheritEnv\":[\"JAVA_HOME\"],\"config\":{\"deep\":[1]}}");
         assertEquals("x", m.name());
         assertEquals(PluginManifest.Mode.EXEC, m.mode());
         assertEquals("[a, b;version=3]", m.capabilities().toString());
-        assertEquals(new PluginManifest.Limits(10, 10_000, 5, 2, 100, 0, 256), m.limits());
+        assertEquals(new PluginManifest.Limits(10, 10_000, 5, 2, 100, 0, 256, 0), m.limits());
         assertEquals(0, m.restart().maxRestarts());
         assertEquals("V", m.env().get("K"));
         assertEquals("{\"deep\":[1]}", m.config().toString());
@@ -44,6 +44,9 @@ class PluginManifestTest {
 
     @Test
     void badManifestsNameTheFieldAtFault() {
+        assertEquals("field 'limits.warmProcesses': 9 is over the most, 8 (each is a process waiting for a call)",
+                refusal("{" + BASE + ",\"limits\":{\"warmProcesses\":9}}"));
+        assertEquals("field 'limits.warmProcesses': expected a whole number ≥ 0, found -1", refusal("{" + BASE + ",\"limits\":{\"warmProcesses\":-1}}"));
         assertEquals("not a JSON object (a manifest is { \"version\": …, \"contract\": …, \"command\": [ … ] })", refusal("[]"));
         assertEquals("field 'version': missing", refusal("{\"contract\":\"a.B\",\"command\":[\"x\"]}"));
         assertEquals("field 'version': expected a string, found 1", refusal("{\"version\":1,\"contract\":\"a.B\",\"command\":[\"x\"]}"));
@@ -55,7 +58,7 @@ class PluginManifestTest {
                 refusal("{\"version\":\"1\",\"contract\":\"a.B\",\"command\":[]}"));
         assertEquals("field 'mode': 'daemon' (expected service or exec)", refusal("{" + BASE + ",\"mode\":\"daemon\"}"));
         assertEquals("field 'limits.memoryMb': expected a whole number ≥ 0, found 1.5", refusal("{" + BASE + ",\"limits\":{\"memoryMb\":1.5}}"));
-        assertEquals("unknown field 'limits.timeout' (known: callTimeoutMs, handshakeTimeoutMs, memoryMb, cpuSeconds, maxFrameBytes, healthIntervalMs, maxInFlight)",
+        assertEquals("unknown field 'limits.timeout' (known: callTimeoutMs, handshakeTimeoutMs, memoryMb, cpuSeconds, maxFrameBytes, healthIntervalMs, maxInFlight, warmProcesses)",
                 refusal("{" + BASE + ",\"limits\":{\"timeout\":1}}"));
         assertEquals("field 'capabilities': capability 'x;v=1': expected 'name' or 'name;version=N'",
                 refusal("{" + BASE + ",\"capabilities\":[\"x;v=1\"]}"));
