@@ -480,6 +480,24 @@ class ProcessPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aReloadThatChangesNothingAConsumerSeesFiresNoServiceEvent() throws Exception {
+        helperPlugin("same", "return 'same'", "");
+        greeter("same");
+        List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.osgi.framework.ServiceListener listener = e -> events.add(e.getType() + " " + e.getServiceReference().getProperty("atrium.plugin.name"));
+        atrium.bundleContext().addServiceListener(listener, "(atrium.plugin.name=same)");
+        try {
+            long before = pid("same");
+            assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "same"));
+            assertNotEquals(before, pid("same"));
+            assertEquals("same", greeter("same").greet("x"));
+            assertEquals(List.of(), events, "the same name, version, capabilities and file: the registration is left as it is");
+        } finally {
+            atrium.bundleContext().removeServiceListener(listener);
+        }
+    }
+
+    @Test
     void badManifestsAreRefusedInOneLine() throws Exception {
         manifest("syntax", "{ \"version\": \"1.0.0\", ");
         manifest("typo", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"comand\": [\"x\"]}");

@@ -91,6 +91,11 @@ public final class CallTracing implements CallObserver, PluginTraces {
         return enabled ? new MethodTracer(tracer, sampleRatio, site) : null;
     }
 
+    /** @return the spans kept, as the SDK has them (events included), oldest first */
+    List<SpanData> recentData() {
+        return recent.all();
+    }
+
     @Override
     public List<CallSpan> recent() {
         List<CallSpan> out = new ArrayList<>();

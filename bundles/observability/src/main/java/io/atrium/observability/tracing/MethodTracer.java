@@ -38,6 +38,8 @@ final class MethodTracer implements MethodObserver {
     static final AttributeKey<String> STATUS = AttributeKey.stringKey("atrium.call.status");
     static final AttributeKey<String> SERVICE = AttributeKey.stringKey("rpc.service");
     static final AttributeKey<String> METHOD = AttributeKey.stringKey("rpc.method");
+    static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+    static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
 
     /** What begin left for end, per thread: a stack, since a plugin may call another plugin. */
     private static final ThreadLocal<ArrayDeque<Open>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
@@ -113,7 +115,14 @@ final class MethodTracer implements MethodObserver {
             span.setAttribute(STATUS, outcome.label());
             if (failure != null) {
                 span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
-                span.recordException(failure);
+                if (carried) {
+                    // the host's frames say nothing of what the plugin did, and printing them costs a caller whose
+                    // plugin crashed a few hundred microseconds before it hears of it: the type and message only
+                    span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, failure.getClass().getName(),
+                            EXCEPTION_MESSAGE, String.valueOf(failure.getMessage())));
+                } else {
+                    span.recordException(failure); // an in-process plugin's own frames are in its stack
+                }
             }
         }
         open.scope().close();

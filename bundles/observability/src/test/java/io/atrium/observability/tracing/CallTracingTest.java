@@ -108,6 +108,28 @@ class CallTracingTest {
     }
 
     @Test
+    void aFailedCallRecordsItsExceptionWithTheStackOnlyWhereItIsThePlugins() {
+        tracing = new CallTracing(config(1.0));
+        MethodObserver remote = tracing.observe(new CallSite("remote", "1.0.0", "process", "x.Contract", "m"));
+        remote.begin();
+        remote.end(1, CallOutcome.CRASH, new IllegalStateException("plugin 'remote' crashed: killed by SIGKILL"));
+        MethodObserver local = tracing.observe(site("local", Transport.IN_PROCESS));
+        local.begin();
+        local.end(1, CallOutcome.ERROR, new IllegalArgumentException("bad name"));
+        var spans = tracing.recentData();
+        var crashed = spans.get(0).getEvents().get(0);
+        assertEquals("exception", crashed.getName());
+        assertEquals("java.lang.IllegalStateException", crashed.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.type")));
+        assertEquals("plugin 'remote' crashed: killed by SIGKILL", crashed.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.message")));
+        assertEquals(null, crashed.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.stacktrace")),
+                "an out-of-process plugin's failure: the host's frames are not its stack");
+        var thrown = spans.get(1).getEvents().get(0);
+        assertEquals("bad name", thrown.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.message")));
+        assertTrue(thrown.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.stacktrace"))
+                .contains("CallTracingTest"), "an in-process plugin's failure keeps its stack");
+    }
+
+    @Test
     void theRingKeepsTheLastSpansOldestFirst() {
         tracing = new CallTracing(config(1.0, 3));
         MethodObserver call = tracing.observe(site("p", Transport.IN_PROCESS));

@@ -80,19 +80,28 @@ public final class PluginLog {
 
     /** Atrium's own message about the plugin. */
     public void host(Level level, String message) {
-        log.log(level, "plugin '" + plugin + "' " + Escape.oneLine(message));
+        write(level, "plugin '" + plugin + "' " + Escape.oneLine(message));
     }
 
     private void emit(Level level, String text) {
         String t = text.length() > MAX_LINE ? text.substring(0, MAX_LINE) + "… (" + text.length() + " characters)" : text;
-        log.log(level, "plugin '" + plugin + "': " + Escape.oneLine(t)); // its own text: no forged lines, no terminal escapes
+        write(level, "plugin '" + plugin + "': " + Escape.oneLine(t)); // its own text: no forged lines, no terminal escapes
+    }
+
+    /**
+     * Logs with the plugin's logger as the source: a record without one has its caller found by walking the
+     * stack when a formatter asks (the JDK's SimpleFormatter always does), a quarter of a millisecond a line
+     * while the launch path's code is not compiled yet.
+     */
+    private void write(Level level, String message) {
+        log.logp(level, log.getName(), null, message);
     }
 
     private synchronized boolean admit() {
         long now = System.nanoTime();
         if (now - windowStart > 1_000_000_000L) {
             if (dropped > 0) {
-                log.warning("plugin '" + plugin + "' logged too fast: " + dropped + " line(s) dropped");
+                write(Level.WARNING, "plugin '" + plugin + "' logged too fast: " + dropped + " line(s) dropped");
                 dropped = 0;
             }
             windowStart = now;
@@ -102,7 +111,7 @@ public final class PluginLog {
             return true;
         }
         if (dropped++ == 0) {
-            log.warning("plugin '" + plugin + "' logs too fast: lines beyond " + LINES_PER_SECOND + " a second are dropped");
+            write(Level.WARNING, "plugin '" + plugin + "' logs too fast: lines beyond " + LINES_PER_SECOND + " a second are dropped");
         }
         return false;
     }

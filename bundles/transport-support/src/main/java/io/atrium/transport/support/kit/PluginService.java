@@ -23,6 +23,8 @@ public final class PluginService {
     private final Object proxy;
     /** Guarded by this. */
     private ServiceRegistration<?> registration;
+    /** The properties registered, guarded by this. */
+    private Hashtable<String, Object> registered;
 
     /**
      * @param context   the transport's bundle context, which registers the service
@@ -59,9 +61,24 @@ public final class PluginService {
         }
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);
-        } else {
+        } else if (!same(props, registered)) {
+            // a reload with the same manifest and capabilities changes nothing a consumer sees: no MODIFIED
+            // event (every listener's work, the registry's log line, on the reload's path)
             registration.setProperties(props);
         }
+        registered = props;
+    }
+
+    private static boolean same(Hashtable<String, Object> a, Hashtable<String, Object> b) {
+        if (b == null || !a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        for (var e : a.entrySet()) {
+            if (!java.util.Objects.deepEquals(e.getValue(), b.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Withdraws the service, if it is registered. */
@@ -73,6 +90,7 @@ public final class PluginService {
                 // the bundle is stopping
             }
             registration = null;
+            registered = null;
         }
     }
 
