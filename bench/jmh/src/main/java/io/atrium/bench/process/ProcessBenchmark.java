@@ -32,8 +32,11 @@ public final class ProcessBenchmark {
         Files.writeString(folder.resolve("go.plugin.json"), """
                 {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["./go-greeter"],
                  "limits": {"healthIntervalMs": 0}}""");
+        // -Dbench.warmProcesses=N: the exec plugin's limits.warmProcesses (the default otherwise)
+        String warm = System.getProperty("bench.warmProcesses");
         Files.writeString(folder.resolve("go-exec.plugin.json"), """
-                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["./go-greeter"], "mode": "exec"}""");
+                {"version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "command": ["./go-greeter"], "mode": "exec"%s}"""
+                .formatted(warm == null ? "" : ", \"limits\": {\"warmProcesses\": " + Integer.parseInt(warm) + "}"));
         try (Atrium atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start()) {
             Greeter g = atrium.awaitService(Greeter.class, "go", Duration.ofSeconds(10));
             for (int i = 0; i < 50_000; i++) {
@@ -164,6 +167,11 @@ public final class ProcessBenchmark {
         }
         double cpuPerCall = (cpuMs() - cpu) / (double) e.length;
         Arrays.sort(e);
+        if (Boolean.getBoolean("bench.execQuantiles")) { // the shape of the tail, not only its 99th percentile
+            for (double q : new double[] {0.25, 0.5, 0.75, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999}) {
+                System.out.printf("exec.q%s %.2f ms%n", q, e[(int) (e.length * q)] / 1e6);
+            }
+        }
         System.out.printf("exec.p50 %.2f ms%nexec.p99 %.2f ms%nexec.cpu %.2f ms%n", e[e.length / 2] / 1e6, e[(int) (e.length * 0.99)] / 1e6, cpuPerCall);
     }
 
