@@ -1,5 +1,8 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.launch.ExitStatus;
+import io.atrium.transport.support.launch.Launcher;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.atrium.api.PluginCrashedException;
@@ -110,7 +113,7 @@ final class ExecRunner implements Invoker {
     }
 
     private Spawned spawn() throws IOException {
-        Launcher.Launched launched = launcher.start(manifest);
+        Launcher.Launched launched = launcher.start(manifest, manifest.protocolEnv(launcher.pythonHelper()));
         Process p = launched.process();
         AtomicReference<String> lastStderr = new AtomicReference<>();
         java.util.concurrent.CompletableFuture<Void> read = new java.util.concurrent.CompletableFuture<>();

@@ -1,5 +1,8 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.launch.ExitStatus;
+import io.atrium.transport.support.launch.Launcher;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
@@ -122,7 +125,7 @@ public final class PluginProcess implements Invoker {
     public static PluginProcess launch(Launcher launcher, PluginManifest manifest, PluginLog log, Owner owner) {
         Launcher.Launched p;
         try {
-            p = launcher.start(manifest);
+            p = launcher.start(manifest, manifest.protocolEnv(launcher.pythonHelper()));
         } catch (IOException | IllegalArgumentException e) {
             throw new PluginCrashedException(manifest.name(), "could not be started: " + e.getMessage());
         }

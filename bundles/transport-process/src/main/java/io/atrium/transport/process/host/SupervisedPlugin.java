@@ -1,5 +1,7 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.launch.Launcher;
+
 import com.google.gson.JsonElement;
 import io.atrium.api.PluginTimeoutException;
 import io.atrium.transport.process.manifest.PluginManifest;

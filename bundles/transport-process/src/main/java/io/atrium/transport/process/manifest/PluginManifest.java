@@ -4,7 +4,9 @@ import io.atrium.transport.support.kit.Restart;
 import com.google.gson.JsonObject;
 import io.atrium.api.Capability;
 import io.atrium.transport.support.ManifestFields;
+import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.kit.KitManifest;
+import io.atrium.transport.support.launch.Launchable;
 import io.atrium.transport.support.kit.ManifestBasics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ public record PluginManifest(
         List<String> inheritEnv,
         JsonObject config,
         Map<Path, String> pins,
-        List<String> functions) implements KitManifest {
+        List<String> functions) implements KitManifest, Launchable {
 
     /** The file name suffix of process plugin manifests. */
     public static final String SUFFIX = ".plugin.json";
@@ -210,6 +212,32 @@ public record PluginManifest(
     }
 
     /** @return the folder the command and relative paths are resolved against */
+    @Override
+    public long memoryMb() {
+        return limits.memoryMb();
+    }
+
+    @Override
+    public long cpuSeconds() {
+        return limits.cpuSeconds();
+    }
+
+    /**
+     * @param pythonHelper the folder of the server's Python helper, as the launcher keeps it
+     * @return what Atrium's protocol tells a plugin in its environment (docs/protocol.md)
+     */
+    public Map<String, String> protocolEnv(Path pythonHelper) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put(Protocol.SDK_PYTHON_ENV, pythonHelper.toString()); // the server's own helper, not one the manifest points to
+        env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
+        env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+        env.put(Protocol.NAME_ENV, name);
+        env.put(Protocol.MODE_ENV, mode.name().toLowerCase(java.util.Locale.ROOT));
+        env.put(Protocol.MAX_FRAME_ENV, Integer.toString(limits.maxFrameBytes()));
+        return env;
+    }
+
+    @Override
     public Path folder() {
         Path parent = file.toAbsolutePath().getParent();
         return parent == null ? Path.of(".") : parent;
@@ -225,31 +253,5 @@ public record PluginManifest(
             }
         }
         return own;
-    }
-
-    /**
-     * The files this plugin is made of, besides the manifest: the executable when it is given as a path,
-     * and every argument naming a file in the manifest's folder (a script). A change to one reloads it.
-     */
-    public List<Path> files() {
-        List<Path> files = new ArrayList<>();
-        for (int i = 0; i < command.size(); i++) {
-            String arg = command.get(i);
-            if (i == 0 && !arg.contains("/")) {
-                continue; // looked up on the PATH: not the plugin's own file
-            }
-            if (arg.startsWith("-") || arg.isEmpty()) {
-                continue;
-            }
-            try {
-                Path p = folder().resolve(arg).normalize();
-                if (i == 0 || Files.isRegularFile(p)) {
-                    files.add(p);
-                }
-            } catch (java.nio.file.InvalidPathException ignored) {
-                // an argument that is no path
-            }
-        }
-        return files;
     }
 }

@@ -27,7 +27,7 @@ public final class Protocol {
      * Environment variable marking one launch of a plugin: every process the plugin starts inherits it, and
      * the host ends every process carrying it when the plugin's process ends (docs/protocol.md, section 5).
      */
-    public static final String INSTANCE_ENV = "ATRIUM_PLUGIN_INSTANCE";
+    public static final String INSTANCE_ENV = io.atrium.transport.support.launch.Launcher.INSTANCE_ENV;
     /** The protocol versions this host speaks. */
     public static final List<Integer> VERSIONS = List.of(1);
 

@@ -1,5 +1,9 @@
 package io.atrium.transport.process.host;
 
+import io.atrium.transport.support.launch.Launcher;
+import io.atrium.transport.support.launch.OrphanGuard;
+import io.atrium.transport.support.launch.OrphanGuardTest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -186,13 +190,7 @@ class ExecRunnerTest {
         OrphanGuardTest.waiting("its slot is free again").until(() -> r.slots.availablePermits() == ExecRunner.MAX_PROCESSES);
     }
 
-    /** @return whether the process is gone: no such pid, or a zombie not yet reaped */
     static boolean gone(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (java.io.IOException noSuchProcess) {
-            return true;
-        }
+        return OrphanGuardTest.gone(pid);
     }
 }

@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +47,7 @@ class LauncherTest {
         OrphanGuard none = OrphanGuard.unguarded();
         Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("data/verified"), none, dir.resolve("data/bin"));
         assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
-        ProcessHandle p = launcher.start(m).process().toHandle();
+        ProcessHandle p = launcher.start(m, m.protocolEnv(launcher.pythonHelper())).process().toHandle();
         try {
             OrphanGuardTest.waiting("the plugin runs sleep").until(() -> p.info().command().map(c -> c.endsWith("sleep")).orElse(false));
             String limits = Files.readString(Path.of("/proc", Long.toString(p.pid()), "limits"));
@@ -62,7 +62,7 @@ class LauncherTest {
         } finally {
             launcher.close(); // the spawner thread ends: the kernel kills what it started
         }
-        OrphanGuardTest.waiting("the plugin is gone with the spawner thread").until(() -> ExecRunnerTest.gone(p.pid()));
+        OrphanGuardTest.waiting("the plugin is gone with the spawner thread").until(() -> OrphanGuardTest.gone(p.pid()));
     }
 
     @Test
@@ -98,7 +98,7 @@ class LauncherTest {
             long first = served.pid();
             ProcessHandle.of(first).orElseThrow().destroyForcibly();
             assertEquals(137, sleeping.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).exitValue(), "killed with its launcher");
-            OrphanGuardTest.waiting("the plugin is gone with its launcher").until(() -> ExecRunnerTest.gone(sleeping.pid()));
+            OrphanGuardTest.waiting("the plugin is gone with its launcher").until(() -> OrphanGuardTest.gone(sleeping.pid()));
             Process next = served.spawn(new ProcessBuilder("/bin/sh", "-c", "echo again").directory(dir.toFile()), 0, 0);
             assertEquals("again\n", new String(next.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             assertEquals(0, next.waitFor());

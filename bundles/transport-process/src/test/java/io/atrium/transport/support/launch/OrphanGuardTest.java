@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The script runs under /bin/sh, whatever shell that is here (dash on Debian and Ubuntu, whose kill has
  * its own ideas about arguments).
  */
-class OrphanGuardTest {
+public final class OrphanGuardTest {
     private final List<ProcessHandle> started = new ArrayList<>();
     /** The mark each launched process was started with, as the launcher gives one. */
     private final java.util.Map<Process, String> marks = new java.util.HashMap<>();
@@ -163,7 +163,7 @@ class OrphanGuardTest {
         cmd.addAll(List.of("/bin/sh", "-c", script));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         String mark = guard.mark();
-        pb.environment().put(io.atrium.transport.process.protocol.Protocol.INSTANCE_ENV, mark);
+        pb.environment().put(Launcher.INSTANCE_ENV, mark);
         Process p = pb.start();
         started.add(p.toHandle());
         marks.put(p, mark);
@@ -182,12 +182,22 @@ class OrphanGuardTest {
      * (killed, its parent init not yet done reaping it) is gone: ProcessHandle.isAlive still says alive.
      */
     private static void awaitGone(ProcessHandle p, String what) {
-        waiting(what + " (" + p.pid() + ") is gone").until(() -> ExecRunnerTest.gone(p.pid()));
+        waiting(what + " (" + p.pid() + ") is gone").until(() -> gone(p.pid()));
     }
 
     /** Up to 10 s, checked in the test's thread; an exception from the condition fails at once. */
-    static ConditionFactory waiting(String what) {
+    public static ConditionFactory waiting(String what) {
         return Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                 .pollInSameThread().dontCatchUncaughtExceptions(); // as a plain loop: another thread's death is not this wait's failure
+    }
+
+    /** @return whether the process is gone: no such pid, or a zombie not yet reaped */
+    public static boolean gone(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException noSuchProcess) {
+            return true;
+        }
     }
 }

@@ -1,4 +1,6 @@
-package io.atrium.transport.process.manifest;
+package io.atrium.transport.support.launch;
+
+import io.atrium.transport.process.manifest.PluginManifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,9 +1,9 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import java.util.Map;
 
 /** A process's exit status in words: {@code exited with status 3}, {@code was killed by signal 9 (KILL)}. */
-final class ExitStatus {
+public final class ExitStatus {
     private static final Map<Integer, String> SIGNALS = Map.ofEntries(
             Map.entry(1, "HUP"), Map.entry(2, "INT"), Map.entry(3, "QUIT"), Map.entry(4, "ILL"), Map.entry(6, "ABRT"),
             Map.entry(7, "BUS"), Map.entry(8, "FPE"), Map.entry(9, "KILL"), Map.entry(11, "SEGV"), Map.entry(13, "PIPE"),
@@ -13,7 +13,7 @@ final class ExitStatus {
     }
 
     /** The JDK reports death by signal N as 128 + N. */
-    static String describe(int code) {
+    public static String describe(int code) {
         if (code > 128 && code < 160) {
             int sig = code - 128;
             return "was killed by signal " + sig + (SIGNALS.containsKey(sig) ? " (" + SIGNALS.get(sig) + ")" : "");

@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -140,7 +140,7 @@ public final class OrphanGuard implements AutoCloseable {
         return launchPrefix;
     }
 
-    /** @return the mark of a new launch: the value of its {@link io.atrium.transport.process.protocol.Protocol#INSTANCE_ENV} */
+    /** @return the mark of a new launch: the value of its {@link Launcher#INSTANCE_ENV} */
     String mark() {
         return marks.next();
     }

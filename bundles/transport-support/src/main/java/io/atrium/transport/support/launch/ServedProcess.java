@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

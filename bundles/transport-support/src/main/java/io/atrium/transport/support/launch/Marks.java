@@ -1,6 +1,5 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
-import io.atrium.transport.process.protocol.Protocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -11,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds every process a plugin's process started, wherever it went. Each launch gets a mark, the value of
- * {@link Protocol#INSTANCE_ENV} in its environment, and every process it starts inherits it: a child that
+ * {@link Launcher#INSTANCE_ENV} in its environment, and every process it starts inherits it: a child that
  * moved to a session of its own ({@code setsid}) or lost its parent is still found by it, in
  * {@code /proc/PID/environ}. A process's parent, group and session can all be left; its inherited
  * environment stays unless it is cleared on purpose ({@code env -i}), which is the one way out.
@@ -33,7 +32,7 @@ final class Marks {
 
     /** @return what every mark of this transport starts with, as it appears in an environment ({@code ATRIUM_PLUGIN_INSTANCE=HOST-}) */
     String prefix() {
-        return Protocol.INSTANCE_ENV + "=" + host + "-";
+        return Launcher.INSTANCE_ENV + "=" + host + "-";
     }
 
     /** After a launch ends, its processes are swept for at once and again this long after (ms). */
@@ -216,7 +215,7 @@ final class Marks {
         } catch (IOException | SecurityException goneOrNotOurs) {
             return null;
         }
-        int variable = Protocol.INSTANCE_ENV.length() + 1;
+        int variable = Launcher.INSTANCE_ENV.length() + 1;
         outer:
         for (int i = 0; i + prefix.length <= env.length; i++) {
             if (i > 0 && env[i - 1] != 0) {
@@ -242,7 +241,7 @@ final class Marks {
      * @return how many were killed
      */
     static int kill(String mark) {
-        return killCarrying((Protocol.INSTANCE_ENV + "=").getBytes(StandardCharsets.UTF_8), java.util.Set.of(mark));
+        return killCarrying((Launcher.INSTANCE_ENV + "=").getBytes(StandardCharsets.UTF_8), java.util.Set.of(mark));
     }
 
     private static boolean isPid(String name) {

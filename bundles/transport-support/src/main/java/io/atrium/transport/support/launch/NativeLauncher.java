@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -51,7 +51,7 @@ import java.util.logging.Logger;
  */
 final class NativeLauncher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("io.atrium.transport.process");
-    private static final String RESOURCE = "/io/atrium/transport/process/host/linux-amd64/atrium-launch";
+    private static final String RESOURCE = "/io/atrium/transport/support/launch/atrium-launch";
     /** How long a launch waits for the launcher's answer: it answers in well under a millisecond. */
     private static final long ANSWER_MS = 10_000;
     /** What a process of a launcher that ended is reported as: the kernel SIGKILLed it (128 + 9). */

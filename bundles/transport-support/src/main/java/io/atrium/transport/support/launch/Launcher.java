@@ -1,8 +1,5 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
-import io.atrium.transport.process.manifest.PluginManifest;
-import io.atrium.transport.process.manifest.Program;
-import io.atrium.transport.process.protocol.Protocol;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Turns a manifest into a process: the executable checked, the environment reduced to an allow-list
@@ -29,8 +25,10 @@ public final class Launcher implements AutoCloseable {
     /** Guarded by this. */
     private boolean closed;
 
+    /** The variable that carries a launch's mark ({@link OrphanGuard}), in every transport's plugins (docs/protocol.md). */
+    public static final String INSTANCE_ENV = "ATRIUM_PLUGIN_INSTANCE";
     /** Host variables every plugin gets; everything else must be asked for in the manifest. */
-    static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
+    public static final List<String> ALLOWED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR");
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
     /**
@@ -48,6 +46,14 @@ public final class Launcher implements AutoCloseable {
         this.verified = new VerifiedCopies(verified);
         this.guard = guard;
         this.nativeFolder = nativeFolder;
+    }
+
+    /**
+     * @return the folder of the verified copy of the process transport's Python helper (only the bundle
+     *         built with it has it; see {@link VerifiedCopies#sdk()})
+     */
+    public Path pythonHelper() throws IOException {
+        return verified.sdk();
     }
 
     /** @return the native launcher, installed at the first call, or null where there is none */
@@ -88,12 +94,12 @@ public final class Launcher implements AutoCloseable {
      * @return the executable's path
      * @throws IllegalArgumentException naming the executable and what is wrong with it
      */
-    public static Path executable(PluginManifest m) {
+    public static Path executable(Launchable m) {
         return executable(m, System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
     }
 
     /** @param path the PATH a name without '/' is looked up on */
-    static Path executable(PluginManifest m, String path) {
+    static Path executable(Launchable m, String path) {
         String exe = m.command().get(0);
         if (exe.contains("/")) {
             Path p = m.folder().resolve(exe).normalize();
@@ -121,9 +127,9 @@ public final class Launcher implements AutoCloseable {
      * A started plugin process and its launch's mark, which every process it starts inherits
      * ({@link Marks}): what is killed when it ends, or when it is killed.
      */
-    record Launched(Process process, String mark) {
+    public record Launched(Process process, String mark) {
         /** Kills the process and every process it started, those that left its group or session too. */
-        void killAll() {
+        public void killAll() {
             process.destroyForcibly();
             process.descendants().forEach(ProcessHandle::destroyForcibly); // children that cleared their environment
             Marks.kill(mark);
@@ -131,12 +137,14 @@ public final class Launcher implements AutoCloseable {
     }
 
     /**
+     * @param protocolEnv the variables the transport's protocol gives the plugin (a cookie, versions): set
+     *                    last, so that no manifest can change them
      * @return a started process for the manifest, not yet spoken to; once it ends, every process it
      *         started is killed
      * @throws PluginRejectedException when a pinned file's SHA-256 differs from its pin: it changed
      *                                 behind Atrium's back, and launching it again would not help
      */
-    Launched start(PluginManifest m) throws IOException {
+    public Launched start(Launchable m, Map<String, String> protocolEnv) throws IOException {
         Map<Path, Path> copies = verified.prepare(m);
         NativeLauncher launch = nativeLauncher();
         List<String> cmd = new ArrayList<>();
@@ -170,15 +178,10 @@ public final class Launcher implements AutoCloseable {
         env.putAll(hostEnv);
         env.put("PYTHONDONTWRITEBYTECODE", "1"); // for the Pythons a plugin starts itself
         env.putAll(m.env());
-        env.put(Protocol.SDK_PYTHON_ENV, verified.sdk().toString()); // the server's own helper, not one the manifest points to
-        env.put(Protocol.COOKIE_ENV, Protocol.COOKIE);
-        env.put(Protocol.VERSIONS_ENV, Protocol.VERSIONS.stream().map(String::valueOf).collect(Collectors.joining(",")));
-        env.put(Protocol.NAME_ENV, m.name());
-        env.put(Protocol.MODE_ENV, m.mode().name().toLowerCase(java.util.Locale.ROOT));
-        env.put(Protocol.MAX_FRAME_ENV, Integer.toString(m.limits().maxFrameBytes()));
+        env.putAll(protocolEnv); // after the manifest's: a manifest cannot set what the transport's protocol says
         String mark = guard.mark();
-        env.put(Protocol.INSTANCE_ENV, mark);
-        Process p = launch != null ? launch.spawn(pb, m.limits().memoryMb() * 1024 * 1024, m.limits().cpuSeconds()) : pb.start();
+        env.put(INSTANCE_ENV, mark);
+        Process p = launch != null ? launch.spawn(pb, m.memoryMb() * 1024 * 1024, m.cpuSeconds()) : pb.start();
         try {
             guard.watch(p, mark, launch == null && !guard.launchPrefix().isEmpty());
         } catch (IOException e) {
@@ -189,7 +192,7 @@ public final class Launcher implements AutoCloseable {
     }
 
     /** @return the argument, or the path of its verified copy when it names a pinned file */
-    private static String verifiedArgument(PluginManifest m, String arg, Map<Path, Path> copies) {
+    private static String verifiedArgument(Launchable m, String arg, Map<Path, Path> copies) {
         if (arg.isEmpty() || arg.startsWith("-")) {
             return arg;
         }
@@ -202,16 +205,16 @@ public final class Launcher implements AutoCloseable {
     }
 
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
-    public static void verifyPins(PluginManifest m) throws IOException {
+    public static void verifyPins(Launchable m) throws IOException {
         for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
             VerifiedCopies.check(m, pin.getKey(), io.atrium.transport.support.Sha256.of(pin.getKey()), pin.getValue());
         }
     }
 
     /** The prefix that applies the caps and then runs the command in the same process. */
-    private static List<String> limits(PluginManifest m) {
-        long mem = m.limits().memoryMb();
-        long cpu = m.limits().cpuSeconds();
+    private static List<String> limits(Launchable m) {
+        long mem = m.memoryMb();
+        long cpu = m.cpuSeconds();
         if (mem == 0 && cpu == 0) {
             return List.of();
         }

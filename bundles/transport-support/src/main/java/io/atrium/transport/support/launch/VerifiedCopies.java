@@ -1,7 +1,6 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import io.atrium.api.PluginRejectedException;
-import io.atrium.transport.process.manifest.PluginManifest;
 import io.atrium.transport.support.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +69,7 @@ final class VerifiedCopies {
      * @return the copy of each pinned file (empty when the manifest pins nothing)
      * @throws PluginRejectedException when a pinned file's SHA-256 differs from its pin
      */
-    Map<Path, Path> prepare(PluginManifest m) throws IOException {
+    Map<Path, Path> prepare(Launchable m) throws IOException {
         if (m.pins().isEmpty()) {
             return Map.of();
         }
@@ -198,7 +197,7 @@ final class VerifiedCopies {
     }
 
     /** @throws PluginRejectedException naming the file and both digests, when they differ */
-    static void check(PluginManifest m, Path original, String actual, String pinned) {
+    static void check(Launchable m, Path original, String actual, String pinned) {
         if (!actual.equals(pinned)) {
             throw new PluginRejectedException(m.name(), Sha256.mismatch(m.folder().relativize(original), actual, pinned) + ": not launched");
         }
@@ -216,7 +215,7 @@ final class VerifiedCopies {
         }
     }
 
-    private Path copyOf(PluginManifest m, Path original) {
+    private Path copyOf(Launchable m, Path original) {
         Path relative = m.folder().relativize(original);
         // a file outside the plugin folder: the copy must stay inside root, under a name of its own folder
         // (two pinned files of the same name in different folders must not share one copy)

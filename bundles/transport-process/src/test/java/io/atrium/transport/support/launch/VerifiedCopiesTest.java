@@ -1,4 +1,4 @@
-package io.atrium.transport.process.host;
+package io.atrium.transport.support.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,7 +61,7 @@ class VerifiedCopiesTest {
 
     /** @return what one launch printed */
     private String run(PluginManifest m) throws Exception {
-        Launcher.Launched l = launcher.start(m);
+        Launcher.Launched l = launcher.start(m, m.protocolEnv(launcher.pythonHelper()));
         l.process().getOutputStream().close();
         String out = new String(l.process().getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(l.process().waitFor(30, TimeUnit.SECONDS));

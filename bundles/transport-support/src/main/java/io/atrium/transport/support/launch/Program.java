@@ -1,4 +1,4 @@
-package io.atrium.transport.process.manifest;
+package io.atrium.transport.support.launch;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ public record Program(String interpreter, Path script, String refusal) {
             "RUBYGEMS_GEMDEPS", "GEM_PATH", "GEM_HOME");
 
     /** @return the program of the manifest's command */
-    public static Program of(PluginManifest m) {
+    public static Program of(Launchable m) {
         List<String> cmd = m.command();
         String exe = cmd.get(0);
         String family = family(exe.substring(exe.lastIndexOf('/') + 1));
@@ -76,7 +76,7 @@ public record Program(String interpreter, Path script, String refusal) {
      * @return what of the plugin would run or be read without a pin, under {@code requirePins}, in one
      *         line ("runs greeter.py, which it does not pin"), or null when everything the command names is pinned
      */
-    public static String unpinned(PluginManifest m) {
+    public static String unpinned(Launchable m) {
         Program p = of(m);
         if (p.refusal() != null) {
             return p.refusal();
@@ -111,7 +111,7 @@ public record Program(String interpreter, Path script, String refusal) {
         return null;
     }
 
-    private static String loadsCode(PluginManifest m, String name, String value) {
+    private static String loadsCode(Launchable m, String name, String value) {
         if (LOADS_CODE.contains(name)) {
             return "through which an interpreter or the dynamic linker loads code no pin covers";
         }
@@ -125,7 +125,7 @@ public record Program(String interpreter, Path script, String refusal) {
     }
 
     /** A PATH may lead only to the system's programs: a program found elsewhere runs unpinned, by name. */
-    private static String pathRefusal(PluginManifest m, String value) {
+    private static String pathRefusal(Launchable m, String value) {
         for (String d : value.split(":", -1)) {
             if (!d.startsWith("/")) {
                 return "whose relative entries find programs in the working directory, which no pin covers";
@@ -154,11 +154,11 @@ public record Program(String interpreter, Path script, String refusal) {
         }
     }
 
-    private static String relative(PluginManifest m, Path f) {
+    private static String relative(Launchable m, Path f) {
         return f.startsWith(m.folder()) ? m.folder().relativize(f).toString() : f.toString();
     }
 
-    private static boolean insideFolder(PluginManifest m, String exe) {
+    private static boolean insideFolder(Launchable m, String exe) {
         try {
             return exe.contains("/") && m.folder().resolve(exe).normalize().startsWith(m.folder());
         } catch (InvalidPathException e) {
