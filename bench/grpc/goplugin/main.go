@@ -18,9 +18,11 @@ import (
 	"io/ioutil"
 	"os"
 	"os/exec"
+	"os/signal"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -70,11 +72,16 @@ func get(kv shared.KV) {
 	}
 }
 
+var dying sync.Once
+
+// die reports the first error only: the others come from the cleanup (or wait for its os.Exit).
 func die(err error) {
-	fmt.Fprintln(os.Stderr, "goplugin-kv:", err)
-	plugin.CleanupClients() // no plugin outlives the peer
-	os.RemoveAll(dir)
-	os.Exit(1)
+	dying.Do(func() {
+		fmt.Fprintln(os.Stderr, "goplugin-kv:", err)
+		plugin.CleanupClients() // no plugin outlives the peer
+		os.RemoveAll(dir)
+		os.Exit(1)
+	})
 }
 
 func pct(d []time.Duration, p float64) float64 {
@@ -102,6 +109,10 @@ func main() {
 		die(err)
 	}
 	os.Setenv("TMPDIR", dir) // the plugins inherit it: their sockets go there, and away with it
+	// A plugin outlives a host that dies (and ignores SIGINT): on ^C, SIGTERM or a closed stdout (| head), end it
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
+	go func() { die(fmt.Errorf("%v", <-stop)) }()
 	code := run(os.Args[1])
 	os.RemoveAll(dir)
 	os.Exit(code)
