@@ -7,6 +7,7 @@ import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.kit.KitManifest;
 import io.atrium.transport.support.launch.Launchable;
+import io.atrium.transport.support.launch.Pins;
 import io.atrium.transport.support.kit.ManifestBasics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -148,51 +149,7 @@ public record PluginManifest(
         PluginManifest m = new PluginManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(),
                 List.copyOf(command), mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of(),
                 basics.functions());
-        return o.has("sha256") ? m.withPins(pins(o.get("sha256"), m)) : m;
-    }
-
-    /**
-     * The {@code sha256} field: one digest when the command names one file of the plugin (a binary,
-     * a script), or an object of digests by file name (relative to the manifest) for several.
-     */
-    private static Map<Path, String> pins(com.google.gson.JsonElement value, PluginManifest m) {
-        List<Path> files = m.files();
-        Map<Path, String> pins = new LinkedHashMap<>();
-        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
-            if (files.size() != 1) {
-                throw new IllegalArgumentException("field 'sha256': the command names " + files.size() + " files of the plugin "
-                        + names(m, files) + "; pin each by name, e.g. {\"greeter.py\": \"…\"}");
-            }
-            pins.put(files.get(0), digest(value.getAsString(), "sha256"));
-        } else if (value.isJsonObject()) {
-            for (Map.Entry<String, com.google.gson.JsonElement> e : value.getAsJsonObject().entrySet()) {
-                Path p = m.folder().resolve(e.getKey()).normalize();
-                // a file the command names, or one it loads from beside it (a module of a pinned script)
-                if (!files.contains(p) && !(p.startsWith(m.folder()) && Files.isRegularFile(p))) {
-                    throw new IllegalArgumentException("field 'sha256': '" + e.getKey() + "' is neither a file the command names "
-                            + names(m, files) + " nor a file in the plugin's folder");
-                }
-                if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
-                    throw new IllegalArgumentException("field 'sha256." + e.getKey() + "': expected a SHA-256 in hex");
-                }
-                pins.put(p, digest(e.getValue().getAsString(), "sha256." + e.getKey()));
-            }
-        } else {
-            throw new IllegalArgumentException("field 'sha256': expected a SHA-256 in hex, or an object of them by file name");
-        }
-        return Map.copyOf(pins);
-    }
-
-    private static String digest(String hex, String field) {
-        String d = hex.strip().toLowerCase(java.util.Locale.ROOT);
-        if (!d.matches("[0-9a-f]{64}")) {
-            throw new IllegalArgumentException("field '" + field + "': '" + hex + "' is not a SHA-256 (64 hex digits)");
-        }
-        return d;
-    }
-
-    private static String names(PluginManifest m, List<Path> files) {
-        return files.stream().map(f -> m.folder().relativize(f).toString()).toList().toString();
+        return o.has("sha256") ? m.withPins(Pins.read(o.get("sha256"), m)) : m;
     }
 
     private PluginManifest withPins(Map<Path, String> pins) {

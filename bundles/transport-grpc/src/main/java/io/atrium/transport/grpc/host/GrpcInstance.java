@@ -1,0 +1,479 @@
+package io.atrium.transport.grpc.host;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import io.atrium.api.Capability;
+import io.atrium.api.PluginCrashedException;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginRejectedException;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.PluginUnavailableException;
+import io.atrium.spi.CallTrace;
+import io.atrium.transport.grpc.goplugin.GoPlugin;
+import io.atrium.transport.grpc.goplugin.Handshake;
+import io.atrium.transport.grpc.manifest.GrpcManifest;
+import io.atrium.transport.support.PluginLog;
+import io.atrium.transport.support.kit.KitInstance;
+import io.atrium.transport.support.launch.ExitStatus;
+import io.atrium.transport.support.launch.Launcher;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+
+/**
+ * One running go-plugin plugin: its process, launched as go-plugin's host launches it (the magic cookie
+ * and the protocol versions in its environment; its own folder for the socket, which only the server's
+ * user can enter), its handshake line read and checked, and a gRPC channel to the socket it named,
+ * checked with go-plugin's health service. It dies when its process does; a stop asks it to shut down
+ * ({@code GRPCController/Shutdown}), then kills it, and removes its socket.
+ */
+public final class GrpcInstance implements KitInstance {
+    /** Told when the process ends by itself. */
+    public interface Owner {
+        void died(GrpcInstance instance, String reason);
+    }
+
+    /** How long a stop waits for the plugin to exit after its shutdown request (go-plugin's host waits as long). */
+    static final long EXIT_WAIT_MS = 2_000;
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
+            }
+        }
+    };
+    private static final MethodDescriptor<byte[], byte[]> HEALTH = raw("grpc.health.v1.Health/Check");
+    private static final MethodDescriptor<byte[], byte[]> SHUTDOWN = raw(GoPlugin.SHUTDOWN_METHOD);
+    private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final GrpcManifest manifest;
+    private final PluginLog log;
+    private final Launcher.Launched launched;
+    private final Process process;
+    private final Path socketFolder;
+    private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    private final CompletableFuture<Void> stderrDone = new CompletableFuture<>();
+    private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods = new ConcurrentHashMap<>();
+    private volatile ManagedChannel channel;
+    private volatile Channel calls;
+    private volatile Handshake handshake;
+    private volatile boolean closing;
+    private volatile String died;
+    private volatile String lastStderr;
+    /** The first line on stderr: go-plugin's refusal of a wrong cookie ("This binary is a plugin…") is several. */
+    private volatile String firstStderr;
+
+    private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder) {
+        this.manifest = manifest;
+        this.log = log;
+        this.launched = launched;
+        this.process = launched.process();
+        this.socketFolder = socketFolder;
+    }
+
+    /**
+     * Launches the plugin and connects to it.
+     *
+     * @return the instance, handshake read and health checked
+     * @throws PluginRejectedException when its handshake is one this host refuses (net/rpc, versions, address)
+     * @throws PluginCrashedException  when it cannot be started, or exits before it is connected
+     * @throws PluginTimeoutException  when it writes no handshake line in time
+     */
+    public static GrpcInstance launch(Launcher launcher, Channels channels, GrpcManifest m, PluginLog log, Owner owner) {
+        Path folder;
+        try {
+            folder = socketFolder(m.name());
+        } catch (IOException e) {
+            throw new PluginCrashedException(m.name(), "could not be started: no private folder for its socket: " + e.getMessage());
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(m.handshake().cookieKey(), m.handshake().cookieValue());
+        env.put(GoPlugin.PROTOCOL_VERSIONS_ENV, m.handshake().protocolVersions().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        env.put(GoPlugin.MIN_PORT_ENV, "10000");
+        env.put(GoPlugin.MAX_PORT_ENV, "25000");
+        env.put("TMPDIR", folder.toString()); // go-plugin makes its socket in TMPDIR: here, in a folder only the server's user can enter
+        Launcher.Launched launched;
+        try {
+            launched = launcher.start(m, env);
+        } catch (IOException | IllegalArgumentException e) {
+            delete(folder);
+            throw new PluginCrashedException(m.name(), "could not be started: " + e.getMessage());
+        }
+        GrpcInstance g = new GrpcInstance(m, log, launched, folder);
+        g.readers();
+        try {
+            g.connect(channels);
+        } catch (RuntimeException e) {
+            g.closing = true;
+            g.kill();
+            throw e;
+        }
+        g.process.onExit().thenRun(() -> {
+            if (!g.closing) {
+                String why = g.deathReason();
+                g.died = why;
+                owner.died(g, why);
+            }
+        });
+        return g;
+    }
+
+    private void readers() {
+        Thread out = new Thread(this::readStdout, "atrium-grpc-" + manifest.name() + "-" + process.pid());
+        Thread err = new Thread(this::readStderr, "atrium-grpc-" + manifest.name() + "-" + process.pid() + "-stderr");
+        out.setDaemon(true);
+        err.setDaemon(true);
+        err.start();
+        out.start();
+    }
+
+    private void connect(Channels channels) {
+        String name = manifest.name();
+        long timeout = manifest.limits().handshakeTimeoutMs();
+        long start = System.nanoTime();
+        String line;
+        try {
+            line = firstLine.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new PluginTimeoutException(name, "wrote no handshake line within " + timeout + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PluginUnavailableException(name, "launch interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (line == null) {
+            try {
+                process.waitFor(2, TimeUnit.SECONDS); // it closed stdout: it is exiting, and its status says why
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                stderrDone.get(500, TimeUnit.MILLISECONDS); // its last words, to say why
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // said what it said
+            }
+            String first = firstStderr;
+            String why = process.isAlive() ? deathReason() : ExitStatus.describe(process.exitValue())
+                    + (first == null ? "" : "; it said: '" + first.strip() + "'" + (first.equals(lastStderr) ? "" : " … '" + lastStderr.strip() + "'"));
+            throw new PluginCrashedException(name, why + ", before its handshake");
+        }
+        Handshake h;
+        try {
+            h = Handshake.parse(line, manifest.handshake().protocolVersions());
+            if (h.certificate() != null) {
+                throw new IllegalArgumentException("offers mutual TLS (a certificate in its handshake), which the manifest did not ask for");
+            }
+            channel = channels.open(h, manifest.limits().maxMessageBytes());
+        } catch (IllegalArgumentException refused) {
+            throw new PluginRejectedException(name, refused.getMessage());
+        }
+        handshake = h;
+        calls = ClientInterceptors.intercept(channel, new TraceContext());
+        long left = Math.max(1_000, timeout - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        String health = health(left);
+        if (health != null) {
+            throw new PluginCrashedException(name, health);
+        }
+    }
+
+    /** @return null when go-plugin's health service says SERVING for "plugin", else why not */
+    private String health(long timeoutMs) {
+        byte[] request = ("\n" + (char) GoPlugin.HEALTH_SERVICE.length() + GoPlugin.HEALTH_SERVICE).getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            byte[] r = ClientCalls.blockingUnaryCall(channel, HEALTH, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS), request);
+            // HealthCheckResponse { ServingStatus status = 1; }: SERVING is 1, an empty message UNKNOWN
+            int status = r.length == 2 && r[0] == 0x08 ? r[1] : 0;
+            return status == 1 ? null : "its health service says it is not serving (status " + status + ")";
+        } catch (StatusRuntimeException e) {
+            if (!process.isAlive()) {
+                return deathReason() + ", as it was being connected";
+            }
+            return "did not answer go-plugin's health check at " + handshake.network() + " " + handshake.address() + ": "
+                    + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription());
+        }
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /**
+     * @return the rpc's response
+     * @throws PluginException (timed out, crashed, unavailable, or the plugin's own error) naming the plugin
+     */
+    public DynamicMessage call(Descriptors.MethodDescriptor rpc, DynamicMessage request, long timeoutMs) {
+        String name = manifest.name();
+        if (closing) {
+            throw new PluginUnavailableException(name, "was stopped");
+        }
+        String d = died;
+        if (d != null) {
+            throw new PluginCrashedException(name, d);
+        }
+        MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.computeIfAbsent(rpc, GrpcInstance::method);
+        try {
+            return ClientCalls.blockingUnaryCall(calls, md, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS), request);
+        } catch (StatusRuntimeException e) {
+            throw failure(rpc.getName(), e.getStatus(), timeoutMs);
+        }
+    }
+
+    private PluginException failure(String rpc, Status s, long timeoutMs) {
+        String name = manifest.name();
+        String desc = s.getDescription() == null ? "" : ": " + s.getDescription();
+        switch (s.getCode()) {
+            case DEADLINE_EXCEEDED:
+                return new PluginTimeoutException(name, rpc + " did not answer within " + timeoutMs + " ms");
+            case UNAVAILABLE:
+            case CANCELLED:
+                if (closing) {
+                    return new PluginUnavailableException(name, "was stopped");
+                }
+                // the connection broke: a process that is exiting is about to be reaped, and its status says why
+                try {
+                    process.waitFor(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (!process.isAlive()) {
+                    return new PluginCrashedException(name, deathReason());
+                }
+                return new PluginUnavailableException(name, rpc + " is unavailable" + desc);
+            case RESOURCE_EXHAUSTED:
+                return new PluginException(name, rpc + " failed: " + s.getCode() + desc
+                        + " (the host takes messages up to limits.maxMessageBytes, " + manifest.limits().maxMessageBytes() + " bytes)", null);
+            default:
+                return new PluginException(name, rpc + " failed: " + s.getCode() + desc, null);
+        }
+    }
+
+    private static MethodDescriptor<DynamicMessage, DynamicMessage> method(Descriptors.MethodDescriptor rpc) {
+        return MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(rpc.getService().getFullName(), rpc.getName()))
+                .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(rpc.getInputType())))
+                .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(rpc.getOutputType())))
+                .build();
+    }
+
+    private static MethodDescriptor<byte[], byte[]> raw(String fullName) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(fullName)
+                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    }
+
+    /** Hands the call's W3C trace context to the plugin as gRPC metadata, as its own spans expect it. */
+    private static final class TraceContext implements ClientInterceptor {
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            String parent = CallTrace.traceparent();
+            String state = CallTrace.tracestate();
+            ClientCall<Q, R> call = next.newCall(method, options);
+            if (parent == null) {
+                return call;
+            }
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    headers.put(TRACEPARENT, parent);
+                    if (state != null) {
+                        headers.put(TRACESTATE, state);
+                    }
+                    super.start(listener, headers);
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------ the process
+
+    private void readStdout() {
+        InputStream in = process.getInputStream();
+        try {
+            String first = line(in);
+            firstLine.complete(first);
+            if (first == null) {
+                return;
+            }
+            for (String l; (l = line(in)) != null; ) {
+                if (!l.isBlank()) {
+                    log.strayStdout(l);
+                }
+            }
+        } catch (IOException e) {
+            firstLine.complete(null);
+        }
+    }
+
+    private void readStderr() {
+        InputStream in = process.getErrorStream();
+        try {
+            for (String l; (l = line(in)) != null; ) {
+                if (!l.isBlank()) {
+                    if (firstStderr == null) {
+                        firstStderr = l;
+                    }
+                    lastStderr = l;
+                    log.stderr(l);
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        } finally {
+            stderrDone.complete(null);
+        }
+    }
+
+    /** @return the next line (at most {@link Handshake#MAX_LINE} bytes kept of it), or null at the end of the stream */
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
+        int c;
+        boolean any = false;
+        while ((c = in.read()) >= 0) {
+            any = true;
+            if (c == '\n') {
+                break;
+            }
+            if (b.size() < Handshake.MAX_LINE) {
+                b.write(c);
+            }
+        }
+        return any ? b.toString(StandardCharsets.UTF_8) : null;
+    }
+
+    private String deathReason() {
+        if (process.isAlive()) {
+            return "closed its stdout; its exit status follows in the log and plugin:info";
+        }
+        String why = ExitStatus.describe(process.exitValue());
+        String last = lastStderr;
+        return last == null ? why : why + "; last stderr line: '" + last.strip() + "'";
+    }
+
+    // ------------------------------------------------------------------ the kit's instance
+
+    @Override
+    public List<Capability> capabilities() {
+        return manifest.capabilities(); // go-plugin's handshake declares none: the manifest's are judged
+    }
+
+    @Override
+    public String died() {
+        return died;
+    }
+
+    @Override
+    public String label() {
+        return " (pid " + process.pid() + ")";
+    }
+
+    /** @return the operating system's process id */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** @return what its handshake said */
+    public Handshake handshake() {
+        return handshake;
+    }
+
+    /** Asks the plugin to shut down, as go-plugin's host does, then kills what is left, and removes its socket. */
+    @Override
+    public void close() {
+        closing = true;
+        ManagedChannel c = channel;
+        if (c != null && process.isAlive()) {
+            try {
+                ClientCalls.blockingUnaryCall(c, SHUTDOWN, CallOptions.DEFAULT.withDeadlineAfter(EXIT_WAIT_MS, TimeUnit.MILLISECONDS), new byte[0]);
+            } catch (StatusRuntimeException expected) {
+                // it stops its server at once: the call itself usually fails as the connection closes
+            }
+        }
+        try {
+            if (!process.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                log.host(Level.WARNING, "did not exit within " + EXIT_WAIT_MS + " ms of its shutdown request: killed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kill();
+    }
+
+    private void kill() {
+        launched.killAll();
+        ManagedChannel c = channel;
+        if (c != null) {
+            c.shutdownNow();
+        }
+        delete(socketFolder);
+    }
+
+    /**
+     * A folder only the server's user can enter, for the plugin's socket: in a memory file system where
+     * there is one ($XDG_RUNTIME_DIR, /dev/shm), with a short path (a Unix socket's path is at most 107 bytes).
+     */
+    private static Path socketFolder(String plugin) throws IOException {
+        Path base = null;
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isEmpty() && Files.isDirectory(Path.of(runtime)) && Files.isWritable(Path.of(runtime))) {
+            base = Path.of(runtime);
+        } else if (Files.isDirectory(Path.of("/dev/shm")) && Files.isWritable(Path.of("/dev/shm"))) {
+            base = Path.of("/dev/shm");
+        } else {
+            base = Path.of(System.getProperty("java.io.tmpdir"));
+        }
+        return Files.createTempDirectory(base, "atrium-grpc-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    private static void delete(Path folder) {
+        try (var files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException ignored) {
+            // gone already
+        }
+        try {
+            Files.deleteIfExists(folder);
+        } catch (IOException ignored) {
+            // something the plugin left that is not a file: the folder stays, owner-only
+        }
+    }
+}

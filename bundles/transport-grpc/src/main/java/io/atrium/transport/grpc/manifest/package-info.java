@@ -1,0 +1,2 @@
+/** The {@code NAME.grpc.json} manifest. */
+package io.atrium.transport.grpc.manifest;

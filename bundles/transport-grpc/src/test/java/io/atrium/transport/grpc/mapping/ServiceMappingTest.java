@@ -1,0 +1,112 @@
+package io.atrium.transport.grpc.mapping;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
+import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.DynamicMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The mapping against go-plugin's KV example's service, as protoc describes kv.proto. */
+class ServiceMappingTest {
+    @TempDir
+    Path dir;
+
+    interface KV {
+        void put(String key, byte[] value);
+
+        byte[] get(String key);
+    }
+
+    interface Wrong {
+        int get(String key);
+    }
+
+    interface Extra {
+        void delete(String key);
+    }
+
+    private static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type type) {
+        return FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type)
+                .setLabel(FieldDescriptorProto.Label.LABEL_OPTIONAL).setJsonName(name).build();
+    }
+
+    /** kv.proto of go-plugin's examples/grpc, as protoc --descriptor_set_out writes it. */
+    private Path kvSet() throws Exception {
+        FileDescriptorProto kv = FileDescriptorProto.newBuilder().setName("kv.proto").setPackage("proto").setSyntax("proto3")
+                .addMessageType(DescriptorProto.newBuilder().setName("GetRequest").addField(field("key", 1, FieldDescriptorProto.Type.TYPE_STRING)))
+                .addMessageType(DescriptorProto.newBuilder().setName("GetResponse").addField(field("value", 1, FieldDescriptorProto.Type.TYPE_BYTES)))
+                .addMessageType(DescriptorProto.newBuilder().setName("PutRequest").addField(field("key", 1, FieldDescriptorProto.Type.TYPE_STRING))
+                        .addField(field("value", 2, FieldDescriptorProto.Type.TYPE_BYTES)))
+                .addMessageType(DescriptorProto.newBuilder().setName("Empty"))
+                .addService(ServiceDescriptorProto.newBuilder().setName("KV")
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Get").setInputType(".proto.GetRequest").setOutputType(".proto.GetResponse"))
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Put").setInputType(".proto.PutRequest").setOutputType(".proto.Empty")))
+                .build();
+        Path f = dir.resolve("kv.protoset");
+        Files.write(f, FileDescriptorSet.newBuilder().addFile(kv).build().toByteArray());
+        return f;
+    }
+
+    @Test
+    void theContractsMethodsCallTheRpcsOfTheirNames() throws Exception {
+        ServiceDescriptor kv = ServiceMapping.service(kvSet(), "proto.KV");
+        ServiceMapping m = ServiceMapping.of(kv, KV.class, Map.of());
+        RpcMapping put = m.of(KV.class.getMethod("put", String.class, byte[].class));
+        assertEquals("proto.KV.Put", put.rpc().getFullName());
+        DynamicMessage request = put.request(new Object[] {"k", new byte[] {1, 2}});
+        assertEquals("k", request.getField(request.getDescriptorForType().findFieldByName("key")));
+        assertEquals(ByteString.copyFrom(new byte[] {1, 2}), request.getField(request.getDescriptorForType().findFieldByName("value")));
+        RpcMapping get = m.of(KV.class.getMethod("get", String.class));
+        var responseType = get.rpc().getOutputType();
+        DynamicMessage response = DynamicMessage.newBuilder(responseType).setField(responseType.findFieldByName("value"), ByteString.copyFromUtf8("v")).build();
+        assertArrayEquals("v".getBytes(), (byte[]) get.result(response), "the response's one field is the result");
+        assertEquals("{\"value\":\"dg==\"}", RpcMapping.json(response));
+        assertEquals("k", RpcMapping.request(m.rpc("Get"), "{\"key\": \"k\"}").getAllFields().values().iterator().next());
+    }
+
+    @Test
+    void whatCannotMapIsRefusedInOneLineNamingBoth() throws Exception {
+        ServiceDescriptor kv = ServiceMapping.service(kvSet(), "proto.KV");
+        assertEquals("Wrong.get → proto.KV.Get: the method returns int, but the response proto.GetResponse is not one field of that type "
+                + "(it has [value bytes])", assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(kv, Wrong.class, Map.of())).getMessage());
+        assertEquals("Extra.delete has no rpc in proto.KV (it has [Get, Put]; map it in the manifest's \"methods\")",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(kv, Extra.class, Map.of())).getMessage());
+        assertEquals("proto.KV.Get", ServiceMapping.of(kv, Extra.class, Map.of("delete", "Get")).of(Extra.class.getMethod("delete", String.class))
+                .rpc().getFullName(), "the manifest's \"methods\" maps a name");
+        assertEquals("field 'methods': " + Extra.class.getName() + " has no method remove",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(kv, Extra.class, Map.of("remove", "Get"))).getMessage());
+    }
+
+    @Test
+    void aDescriptorSetThatIsNotOneIsRefusedInOneLine() throws Exception {
+        Path missing = dir.resolve("none.protoset");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServiceMapping.service(missing, "proto.KV")).getMessage()
+                .startsWith("descriptor set none.protoset is missing (make it with protoc --descriptor_set_out=none.protoset"));
+        Path empty = Files.createFile(dir.resolve("empty.protoset"));
+        assertEquals("descriptor set empty.protoset is empty", assertThrows(IllegalArgumentException.class, () -> ServiceMapping.service(empty, "x.Y")).getMessage());
+        Path text = Files.writeString(dir.resolve("text.protoset"), "syntax = \"proto3\";");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServiceMapping.service(text, "x.Y")).getMessage()
+                .startsWith("descriptor set text.protoset is not a protobuf descriptor set ("));
+        assertEquals("descriptor set kv.protoset has no service proto.Nope (it has proto.KV)",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.service(kvSet(), "proto.Nope")).getMessage());
+        FileDescriptorProto importing = FileDescriptorProto.newBuilder().setName("a.proto").addDependency("b.proto").build();
+        Path partial = dir.resolve("partial.protoset");
+        Files.write(partial, FileDescriptorSet.newBuilder().addFile(importing).build().toByteArray());
+        assertEquals("descriptor set partial.protoset lacks b.proto, which a.proto imports (make it with --include_imports)",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.service(partial, "x.Y")).getMessage());
+    }
+}
