@@ -1,7 +1,7 @@
 /*
  * atrium-launch: the process transport's launcher, one small process per server that starts every plugin.
  *
- *   atrium-launch SERVER_PID FOLDER
+ *   atrium-launch SERVER_PID
  *
  * The server starts it once; it asks the kernel to SIGKILL it when the thread that started it ends (the
  * transport's spawner thread, which lives as long as the server), gives up at once when the server is
@@ -10,13 +10,17 @@
  *
  *   spawn ID CWD DATA_BYTES CPU_SECONDS ARGC ARG... ENVC VAR...
  *       (each request is its number of fields, then the fields, every one ending in NUL)
- *       makes the FIFOs FOLDER/ID.0, .1 and .2 (owner-only), holds both ends of each open, and forks a
- *       child that asks for the same death signal (its parent is this launcher, which dies with the
- *       server), starts a session of its own, sets the caps (RLIMIT_DATA, RLIMIT_CPU: SIGXCPU at the cap,
- *       SIGKILL a second later), opens the FIFOs as stdin, stdout and stderr, and executes ARG 0.
- *       Answers "spawned ID PID" or "failed ID REASON".
- *   opened ID      the server has opened its ends: the held ends are closed and the FIFOs removed, so
- *                  the plugin's stdout ends when the plugin closes it.
+ *       makes three pipes (close-on-exec), forks a child that asks for the
+ *       same death signal (its parent is this launcher, which dies with the server), starts a session of
+ *       its own, sets the caps (RLIMIT_DATA, RLIMIT_CPU: SIGXCPU at the cap, SIGKILL a second later),
+ *       takes the pipes' ends as stdin, stdout and stderr, and executes ARG 0.
+ *       Answers "spawned ID PID FD0 FD1 FD2", the launcher's descriptors of the server's ends (stdin's
+ *       write end, stdout's and stderr's read ends), which the server opens as /proc/LAUNCHER/fd/FD: the
+ *       same pipes, with no name in any folder; or "failed ID REASON".
+ *       The launcher keeps the server's ends until the server has opened them (an open of a pipe through
+ *       /proc never waits, unlike a FIFO's) and closes the plugin's at once, so the plugin's stdout ends
+ *       when the plugin does, and a write to its stdin fails once it is gone.
+ *   opened ID      the server has opened its ends: the launcher's are closed.
  *   kill PID SIG   signals a child that has not been reaped yet (never a pid reused since).
  *
  * and "exited PID STATUS" when a child ends, STATUS as the JDK reports it (the exit code, or 128 + the
@@ -44,14 +48,13 @@
 #include <unistd.h>
 
 #define MAX_REQUEST (4 << 20)   /* argv and environment together: above the kernel's own limit for an exec */
-#define MAX_HELD 1024           /* spawned children whose FIFOs the server has not opened yet */
+#define MAX_HELD 1024           /* spawned children whose pipes the server has not opened yet */
 #define MAX_CHILDREN 65536
 #define MAX_FIELDS 65536
 
-static const char *folder;
 static pid_t self;
 
-/* FIFOs held open (both ends) until the server has opened its ends: no open on either side blocks. */
+/* The server's ends of a child's pipes (stdin's write end, stdout's and stderr's read ends), held until it has opened them through /proc. */
 static struct held { unsigned long long id; int fd[3]; } held[MAX_HELD];
 static int nheld;
 
@@ -81,20 +84,23 @@ static void say(const char *fmt, ...) {
     }
 }
 
-static void fifo(char *path, size_t size, unsigned long long id, int stream) {
-    snprintf(path, size, "%s/%llu.%d", folder, id, stream);
-}
-
 static void release(int i) {
-    char path[4096];
     for (int s = 0; s < 3; s++) {
         if (held[i].fd[s] >= 0) {
             close(held[i].fd[s]);
         }
-        fifo(path, sizeof path, held[i].id, s);
-        unlink(path);
     }
     held[i] = held[--nheld];
+}
+
+static void closeAll(int pipes[3][2]) {
+    for (int s = 0; s < 3; s++) {
+        for (int e = 0; e < 2; e++) {
+            if (pipes[s][e] >= 0) {
+                close(pipes[s][e]);
+            }
+        }
+    }
 }
 
 static int number(const char *s, unsigned long long *out) {
@@ -173,38 +179,24 @@ static void spawn(char **f, int n) {
         say("failed %llu too many processes starting at once\n", id);
         return;
     }
-    struct held h = {id, {-1, -1, -1}};
-    int ends[3] = {-1, -1, -1}; /* the plugin's: opened here, before the fork, so a removal of the FIFOs cannot come first */
-    int modes[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
-    char path[4096];
+    int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
     for (int s = 0; s < 3; s++) {
-        fifo(path, sizeof path, id, s);
-        unlink(path); /* a leftover of an earlier launcher with the same id */
-        /* the held end reads and writes, so neither end's open waits; the plugin's end blocks as a pipe's does */
-        if (mkfifo(path, 0600) != 0 || (h.fd[s] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0
-            || (ends[s] = open(path, modes[s] | O_NONBLOCK | O_CLOEXEC)) < 0 || fcntl(ends[s], F_SETFL, modes[s]) != 0) {
+        if (pipe2(pipes[s], O_CLOEXEC) != 0) {
             int e = errno;
-            for (int k = 0; k < 3; k++) {
-                if (ends[k] >= 0) {
-                    close(ends[k]);
-                }
-            }
-            held[nheld++] = h;
-            release(nheld - 1);
-            say("failed %llu cannot make %s: %s\n", id, path, strerror(e));
+            closeAll(pipes);
+            say("failed %llu cannot make a pipe: %s\n", id, strerror(e));
             return;
         }
     }
+    /* the plugin's ends: stdin's read end, stdout's and stderr's write ends (dup2 leaves them open at its exec) */
+    int ends[3] = {pipes[0][0], pipes[1][1], pipes[2][1]};
+    struct held h = {id, {pipes[0][1], pipes[1][0], pipes[2][0]}};
     char **argv = calloc(argc + 1, sizeof *argv), **envp = calloc(envc + 1, sizeof *envp);
     if (!argv || !envp) {
-        for (int s = 0; s < 3; s++) {
-            close(ends[s]);
-        }
         say("failed %llu out of memory\n", id);
         free(argv);
         free(envp);
-        held[nheld++] = h;
-        release(nheld - 1);
+        closeAll(pipes);
         return;
     }
     memcpy(argv, f + 6, argc * sizeof *argv);
@@ -214,11 +206,11 @@ static void spawn(char **f, int n) {
         child(ends, f[2], data, cpu, argv, envp);
     }
     int e = errno;
-    for (int s = 0; s < 3; s++) {
-        close(ends[s]);
-    }
     free(argv);
     free(envp);
+    for (int s = 0; s < 3; s++) {
+        close(ends[s]); /* the child's own now: its end of each pipe ends with it */
+    }
     held[nheld++] = h;
     if (pid < 0) {
         release(nheld - 1);
@@ -226,7 +218,7 @@ static void spawn(char **f, int n) {
         return;
     }
     children[nchildren++] = pid;
-    say("spawned %llu %d\n", id, (int) pid);
+    say("spawned %llu %d %d %d %d\n", id, (int) pid, h.fd[0], h.fd[1], h.fd[2]);
 }
 
 static void request(char **f, int n) {
@@ -266,8 +258,8 @@ static void reap(void) {
 
 int main(int argc, char **argv) {
     unsigned long long server;
-    if (argc != 3 || !number(argv[1], &server)) {
-        fprintf(stderr, "atrium-launch: usage: atrium-launch SERVER_PID FOLDER\n");
+    if (argc != 2 || !number(argv[1], &server)) {
+        fprintf(stderr, "atrium-launch: usage: atrium-launch SERVER_PID\n");
         return 126;
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
@@ -278,7 +270,6 @@ int main(int argc, char **argv) {
         return 125; /* the server (or its spawner thread) ended before the signal was asked for */
     }
     setsid();
-    folder = argv[2];
     self = getpid();
     signal(SIGPIPE, SIG_IGN);
     sigset_t chld;

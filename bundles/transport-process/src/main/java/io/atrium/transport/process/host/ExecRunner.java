@@ -342,6 +342,11 @@ final class ExecRunner implements Invoker {
     private void awaitExit(Spawned spawned, ScheduledFuture<?> watchdog, AtomicBoolean timedOut, String method, Runnable release) {
         spawned.process().onExit().whenComplete((p, failure) -> {
             watchdog.cancel(false);
+            try {
+                p.getInputStream().close(); // its stdout is not held open until the garbage collector finds it
+            } catch (java.io.IOException ignored) {
+                // closed
+            }
             if (timedOut.get()) {
                 log.host(java.util.logging.Level.WARNING, "answered " + method + " but did not exit within its deadline: killed");
             }

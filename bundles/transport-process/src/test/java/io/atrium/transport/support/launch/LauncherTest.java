@@ -1,6 +1,8 @@
 package io.atrium.transport.support.launch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -74,11 +76,21 @@ class LauncherTest {
             Process p = launcher.nativeLauncher().spawn(new ProcessBuilder("/nonexistent").directory(dir.toFile()), 0, 0);
             assertEquals("atrium-launch: cannot run /nonexistent: No such file or directory\n", new String(p.getErrorStream().readAllBytes()));
             assertEquals(127, p.waitFor());
-            Process orphan = new ProcessBuilder(bin.resolve("atrium-launch").toString(), "1", dir.toString()).start();
+            Process orphan = new ProcessBuilder(bin.resolve("atrium-launch").toString(), "1").start();
             assertEquals(125, orphan.waitFor(), "its server (pid 1 here) is not its parent: gone, so nothing runs");
             IllegalArgumentException nul = assertThrows(IllegalArgumentException.class,
                     () -> launcher.nativeLauncher().spawn(new ProcessBuilder("/bin/echo", "a\0b").directory(dir.toFile()), 0, 0));
             assertEquals("an argument or variable holds a NUL character: a?b", nul.getMessage());
+            java.util.List<String> many = new java.util.ArrayList<>(java.util.List.of("/bin/true"));
+            for (int i = 0; i < 70_000; i++) {
+                many.add("x");
+            }
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> launcher.nativeLauncher().spawn(new ProcessBuilder(many).directory(dir.toFile()), 0, 0));
+            assertTrue(big.getMessage().startsWith("the command and environment are ") && big.getMessage().endsWith(" bytes: over the launcher's limits (65528 of them, 4 MiB)"), big.getMessage());
+            long pid = launcher.nativeLauncher().pid();
+            assertEquals(0, launcher.nativeLauncher().spawn(new ProcessBuilder("/bin/true").directory(dir.toFile()), 0, 0).waitFor());
+            assertEquals(pid, launcher.nativeLauncher().pid(), "refused before it was sent: the launcher and its plugins live on");
         } finally {
             launcher.close();
         }
@@ -103,39 +115,107 @@ class LauncherTest {
             assertEquals("again\n", new String(next.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             assertEquals(0, next.waitFor());
             assertTrue(served.pid() != first && served.pid() > 0, "a new launcher: " + first + " -> " + served.pid());
+            // a plugin runs as the server's user: one that put a program of its own in the launcher's place does not run it
+            Path file = dir.resolve("bin").resolve("atrium-launch");
+            byte[] original = Files.readAllBytes(file);
+            Path other = dir.resolve("other");
+            Files.writeString(other, "#!/bin/sh\necho replaced > " + dir.resolve("ran") + "\nexec sleep 600\n");
+            Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rwx------"));
+            Files.move(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            ProcessHandle.of(served.pid()).orElseThrow().destroyForcibly();
+            OrphanGuardTest.waiting("the launcher is gone").until(() -> served.pid() == -1 || !ProcessHandle.of(served.pid()).map(ProcessHandle::isAlive).orElse(false));
+            Process third = served.spawn(new ProcessBuilder("/bin/sh", "-c", "echo third").directory(dir.toFile()), 0, 0);
+            assertEquals("third\n", new String(third.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertArrayEquals(original, Files.readAllBytes(file), "the launcher's file is written again before it is started");
+            assertFalse(Files.exists(dir.resolve("ran")));
         } finally {
             launcher.close();
         }
     }
 
-    /** A plugin's stdio are FIFOs in an owner-only folder, removed as soon as both sides have them open. */
+    /**
+     * A plugin's stdio are pipes with no name anywhere (the server opens its ends through /proc), the
+     * launcher keeps no end of them once the server has its own, and nothing is left in a shared folder.
+     */
     @Test
-    void theFifosAreRemovedOnceOpenAndTheirFolderIsTheServersAlone() throws Exception {
+    void thePluginsStdioArePipesWithNoNameThatTheLauncherLetsGo() throws Exception {
         Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("verified"), OrphanGuard.unguarded(), dir.resolve("bin"));
         assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
-        Path folder;
         try {
             NativeLauncher served = launcher.nativeLauncher();
             Process cat = served.spawn(new ProcessBuilder("/bin/cat").directory(dir.toFile()), 0, 0);
             cat.getOutputStream().write("echoed\n".getBytes(StandardCharsets.UTF_8));
             cat.getOutputStream().flush();
             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(cat.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("echoed", out.readLine()); // cat runs, on its FIFOs
-            String stdin = Files.readSymbolicLink(Path.of("/proc", Long.toString(cat.pid()), "fd", "0")).toString();
-            assertTrue(stdin.endsWith(" (deleted)"), "stdin is " + stdin);
-            folder = Path.of(stdin.substring(0, stdin.length() - " (deleted)".length())).getParent();
-            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)), folder.toString());
-            try (var left = Files.list(folder)) {
-                assertEquals(java.util.List.of(), left.toList(), "no FIFO left in " + folder + " once both sides have it");
+            assertEquals("echoed", out.readLine()); // cat runs, on its pipes
+            for (int fd = 0; fd < 3; fd++) {
+                String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(cat.pid()), "fd", Integer.toString(fd))).toString();
+                assertTrue(link.startsWith("pipe:["), "fd " + fd + " is " + link);
             }
-            cat.getOutputStream().close(); // cat sees the end of its stdin: the launcher holds no end of it any longer
+            try (var fds = Files.list(Path.of("/proc", Long.toString(served.pid()), "fd"))) {
+                for (Path fd : fds.toList()) {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    // its stdin and stdout (pipes to the server), its signalfd: no plugin's pipe
+                    assertTrue(Integer.parseInt(fd.getFileName().toString()) <= 3, "the launcher still holds " + fd + " -> " + link);
+                }
+            }
+            for (String base : new String[] {"/dev/shm", System.getenv("XDG_RUNTIME_DIR")}) {
+                if (base != null && Files.isDirectory(Path.of(base))) {
+                    try (var left = Files.newDirectoryStream(Path.of(base), "atrium-launch-" + ProcessHandle.current().pid() + "-*")) {
+                        assertFalse(left.iterator().hasNext(), "a folder in " + base);
+                    }
+                }
+            }
+            cat.getOutputStream().close(); // cat sees the end of its stdin: the launcher holds no end of it
             assertEquals(null, out.readLine());
             assertEquals(0, cat.waitFor());
         } finally {
             launcher.close();
         }
-        if (folder.startsWith("/dev/shm") || folder.startsWith(String.valueOf(System.getenv("XDG_RUNTIME_DIR")))) {
-            assertTrue(!Files.exists(folder), "the shared folder is removed with the launcher: " + folder);
+    }
+
+    /**
+     * A plugin killed while a host thread is stuck writing to its stdin, which a process it left behind
+     * holds and never reads: its exit is told without waiting for that writer, and every other launch goes on.
+     */
+    @Test
+    void aWriterStuckOnAPluginsStdinHoldsUpNoOtherLaunch() throws Exception {
+        Launcher launcher = new Launcher(java.util.Map.of(), dir.resolve("verified"), OrphanGuard.unguarded(), dir.resolve("bin"));
+        assumeTrue(launcher.nativeLauncher() != null, "no native launcher for this system");
+        long[] left = {-1};
+        try {
+            NativeLauncher served = launcher.nativeLauncher();
+            Process plugin = served.spawn(new ProcessBuilder("/bin/sh", "-c",
+                    "exec 3<&0; (setsid sleep 60 <&3 3<&- & echo $! >&2); exec sleep 600 3<&-").directory(dir.toFile()), 0, 0);
+            left[0] = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(plugin.getErrorStream())).readLine().strip());
+            Thread writer = new Thread(() -> {
+                try {
+                    plugin.getOutputStream().write(new byte[1 << 20]); // more than the pipe holds: stuck, as nobody reads
+                    plugin.getOutputStream().flush();
+                } catch (java.io.IOException expected) {
+                    // the stream closed under it
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            OrphanGuardTest.waiting("the writer is stuck").until(() -> writer.getState() == Thread.State.RUNNABLE || writer.getState() == Thread.State.BLOCKED);
+            Thread.sleep(200);
+            plugin.destroyForcibly();
+            assertEquals(137, plugin.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).exitValue());
+            var next = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    Process echo = served.spawn(new ProcessBuilder("/bin/echo", "still launching").directory(dir.toFile()), 0, 0);
+                    return new String(echo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    return e.toString();
+                }
+            });
+            assertEquals("still launching\n", next.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            if (left[0] > 0) {
+                ProcessHandle.of(left[0]).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            launcher.close();
         }
     }
 }

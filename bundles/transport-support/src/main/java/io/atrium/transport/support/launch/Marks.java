@@ -147,7 +147,6 @@ final class Marks {
      * @return how many were killed
      */
     private static int killCarrying(byte[] prefix, java.util.Set<String> marks) {
-        if (Boolean.getBoolean("nosweep")) return 0;
         long self = ProcessHandle.current().pid();
         int killed = 0;
         for (int round = 0; round < ROUNDS; round++) {

@@ -40,8 +40,10 @@ import java.util.logging.Logger;
  * that lives as long as the transport: a plugin ends with the server however the server ends.
  *
  * <p>Requests go to the launcher's stdin, answers and exit statuses come on its stdout (read by one
- * thread); a plugin's stdin, stdout and stderr are FIFOs the launcher makes in an owner-only folder and
- * removes once both sides have opened them (see the C source for the protocol).
+ * thread, which runs nothing else: exits are told on {@link #exits}); a plugin's stdin, stdout and stderr
+ * are pipes the launcher makes, which the server opens as {@code /proc/LAUNCHER/fd/N} (Java cannot
+ * receive a descriptor; an open of a pipe there never waits, and nothing has a name in any folder),
+ * after which the launcher closes its copies (see the C source for the protocol).
  *
  * <p>The file is written, owner-only, into the server's data folder and tried once (it starts
  * {@code /bin/true}) before its first use; where that fails (another system, a data folder mounted
@@ -57,11 +59,22 @@ final class NativeLauncher implements AutoCloseable {
     /** What a process of a launcher that ended is reported as: the kernel SIGKILLed it (128 + 9). */
     private static final int KILLED = 137;
 
+    /** The launcher's largest request and most fields (atrium-launch.c's MAX_REQUEST and MAX_FIELDS): it ends on a larger one. */
+    static final int MAX_REQUEST = 4 << 20;
+    static final int MAX_FIELDS = 65536;
+
     private final Path file;
-    /** Where the launcher makes the plugins' FIFOs, when no memory file system is at hand. */
-    private final Path fallbackFifos;
-    /** Where the launcher makes the plugins' FIFOs; guarded by this. */
-    private Path fifos;
+    /** The launcher's bytes, as built into this bundle: the file is compared with them before each start. */
+    private final byte[] bytes;
+    /**
+     * Where the processes' exits are told (their futures completed): not on the reader thread, which
+     * a callback that blocks (a close waiting for a writer stuck on a full pipe) would stop for every plugin.
+     */
+    private final ExecutorService exits = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "atrium-process-exits");
+        t.setDaemon(true);
+        return t;
+    });
     /** The one thread that starts the launcher: its death signal follows the thread that started it. */
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "atrium-process-spawner");
@@ -74,9 +87,9 @@ final class NativeLauncher implements AutoCloseable {
     /** Guarded by this. */
     private boolean closed;
 
-    private NativeLauncher(Path file, Path fallbackFifos) {
+    private NativeLauncher(Path file, byte[] bytes) {
         this.file = file;
-        this.fallbackFifos = fallbackFifos;
+        this.bytes = bytes;
     }
 
     /**
@@ -95,13 +108,8 @@ final class NativeLauncher implements AutoCloseable {
             byte[] bytes = in.readAllBytes();
             privateFolder(folder);
             Path file = folder.resolve("atrium-launch");
-            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), bytes)) {
-                Path tmp = Files.createTempFile(folder, "atrium-launch", ".tmp");
-                Files.write(tmp, bytes);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            NativeLauncher launcher = new NativeLauncher(file, folder.resolve("fifo"));
+            put(file, bytes);
+            NativeLauncher launcher = new NativeLauncher(file, bytes);
             try {
                 launcher.check();
             } catch (IOException | RuntimeException e) {
@@ -112,6 +120,19 @@ final class NativeLauncher implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warning("the native launcher cannot be used (" + e.getMessage() + "): plugins are launched through setsid and /bin/sh");
             return null;
+        }
+    }
+
+    /**
+     * Writes the launcher's file unless it holds exactly its bytes: at its install, and again before each
+     * start of a launcher (a plugin runs as the server's user, and could have put another program there).
+     */
+    private static void put(Path file, byte[] bytes) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), bytes)) {
+            Path tmp = Files.createTempFile(file.getParent(), "atrium-launch", ".tmp");
+            Files.write(tmp, bytes);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
@@ -162,13 +183,18 @@ final class NativeLauncher implements AutoCloseable {
         fields.addAll(pb.command());
         fields.add(Integer.toString(pb.environment().size()));
         pb.environment().forEach((k, v) -> fields.add(k + "=" + v));
+        long size = 0;
         for (String f : fields) {
             if (f.indexOf('\0') >= 0) {
                 throw new IllegalArgumentException("an argument or variable holds a NUL character: " + f.replace('\0', '?'));
             }
+            size += f.length() * 3L + 1; // at most 3 UTF-8 bytes a char: the bound, without encoding twice
+        }
+        if (fields.size() + 1 > MAX_FIELDS || size > MAX_REQUEST && encodedSize(fields) > MAX_REQUEST) {
+            throw new IllegalArgumentException("the command and environment are " + (fields.size() - 7) + " arguments and variables, "
+                    + encodedSize(fields) + " bytes: over the launcher's limits (" + (MAX_FIELDS - 8) + " of them, " + (MAX_REQUEST >> 20) + " MiB)");
         }
         Server s = server();
-        Path folder = s.fifos;
         CompletableFuture<Started> started = new CompletableFuture<>();
         s.starting.put(id, started);
         Started it;
@@ -182,6 +208,7 @@ final class NativeLauncher implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (TimeoutException e) {
+                    s.abandoned.put(id, Boolean.TRUE); // should its answer come later, its process is killed then
                     throw new IOException("the native launcher did not answer within " + ANSWER_MS + " ms");
                 } catch (ExecutionException e) {
                     throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
@@ -194,18 +221,17 @@ final class NativeLauncher implements AutoCloseable {
             }
         }
         long pid = it.pid();
-        Path[] streams = {folder.resolve(id + ".0"), folder.resolve(id + ".1"), folder.resolve(id + ".2")};
-        s.opening.put(id, streams);
+        String fds = "/proc/" + s.process.pid() + "/fd/";
         java.io.Closeable[] opened = new java.io.Closeable[3];
         try {
-            // the launcher holds both ends of each until told: none of these opens waits for the plugin
-            FileOutputStream stdin = new FileOutputStream(streams[0].toFile());
+            // the launcher holds these ends until told: an open of a pipe through /proc never waits
+            FileOutputStream stdin = new FileOutputStream(fds + it.fds()[0]);
             opened[0] = stdin;
-            FileInputStream stdout = new FileInputStream(streams[1].toFile());
+            FileInputStream stdout = new FileInputStream(fds + it.fds()[1]);
             opened[1] = stdout;
-            FileInputStream stderr = new FileInputStream(streams[2].toFile());
+            FileInputStream stderr = new FileInputStream(fds + it.fds()[2]);
             opened[2] = stderr;
-            return new ServedProcess(s, pid, new BufferedOutputStream(stdin), new BufferedInputStream(stdout), new BufferedInputStream(stderr), it.exit());
+            return new ServedProcess(s, pid, stdin, new BufferedInputStream(stdout), new BufferedInputStream(stderr), it.exit());
         } catch (IOException e) {
             s.signal(pid, 9);
             for (java.io.Closeable c : opened) {
@@ -213,15 +239,22 @@ final class NativeLauncher implements AutoCloseable {
                     c.close();
                 }
             }
-            throw e;
+            throw new IOException("its pipes could not be opened (" + e.getMessage() + "): the native launcher ended meanwhile");
         } finally {
-            s.opening.remove(id);
             try {
-                s.send(List.of("opened", Long.toString(id))); // the held ends closed: the plugin's stdout ends with the plugin
+                s.send(List.of("opened", Long.toString(id))); // the launcher's copies closed: the plugin's stdout ends with the plugin
             } catch (IOException gone) {
                 // the launcher ended: its process was killed, and is reported so
             }
         }
+    }
+
+    private static long encodedSize(List<String> fields) {
+        long n = 0;
+        for (String f : fields) {
+            n += f.getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        return n;
     }
 
     /** @return the running launcher, started on the spawner thread when there is none */
@@ -232,15 +265,8 @@ final class NativeLauncher implements AutoCloseable {
         if (server != null && !server.ended) {
             return server;
         }
-        if (fifos == null || !Files.isDirectory(fifos, LinkOption.NOFOLLOW_LINKS)) {
-            fifos = fifoFolder();
-        }
-        try (var leftovers = Files.newDirectoryStream(fifos)) {
-            for (Path p : leftovers) {
-                Files.deleteIfExists(p); // of a launcher that was killed
-            }
-        }
-        ProcessBuilder pb = new ProcessBuilder(file.toString(), Long.toString(ProcessHandle.current().pid()), fifos.toString())
+        put(file, bytes); // a plugin may have replaced it: it runs every later plugin
+        ProcessBuilder pb = new ProcessBuilder(file.toString(), Long.toString(ProcessHandle.current().pid()))
                 .redirectErrorStream(true); // its own few words come on stdout, between its answers
         pb.environment().clear();
         Future<Process> f;
@@ -267,56 +293,8 @@ final class NativeLauncher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        server = new Server(p, fifos);
+        server = new Server(p);
         return server;
-    }
-
-    /** What a folder of FIFOs in a shared memory file system is called: the server's pid follows, then a random part. */
-    private static final String SHARED_PREFIX = "atrium-launch-";
-
-    /**
-     * @return a new owner-only folder for the FIFOs in a memory file system ({@code $XDG_RUNTIME_DIR}, else
-     *         {@code /dev/shm}), made under a random name so no one can have made it first; else the
-     *         fallback in the data folder. Each launch makes three FIFOs and removes them: on ext4 the
-     *         inodes' allocation took a quarter of the CPU of back-to-back exec-mode calls.
-     */
-    private Path fifoFolder() throws IOException {
-        for (String base : new String[] {System.getenv("XDG_RUNTIME_DIR"), "/dev/shm"}) {
-            try {
-                Path dir = base == null ? null : Path.of(base);
-                if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir) || !"tmpfs".equals(Files.getFileStore(dir).type())) {
-                    continue;
-                }
-                removeStale(dir);
-                return Files.createTempDirectory(dir, SHARED_PREFIX + ProcessHandle.current().pid() + "-",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (IOException | RuntimeException notThere) {
-                // the next, and the data folder at the end
-            }
-        }
-        privateFolder(fallbackFifos);
-        return fallbackFifos;
-    }
-
-    /** Removes folders of FIFOs that servers no longer running left behind (killed, they could not). */
-    private static void removeStale(Path base) {
-        String user = System.getProperty("user.name");
-        try (var dirs = Files.newDirectoryStream(base, SHARED_PREFIX + "*")) {
-            for (Path d : dirs) {
-                String[] parts = d.getFileName().toString().substring(SHARED_PREFIX.length()).split("-", 2);
-                boolean ours = Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && Files.getOwner(d, LinkOption.NOFOLLOW_LINKS).getName().equals(user);
-                if (ours && parts.length == 2 && parts[0].matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
-                    try (var left = Files.newDirectoryStream(d)) {
-                        for (Path f : left) {
-                            Files.deleteIfExists(f);
-                        }
-                    }
-                    Files.deleteIfExists(d);
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // another's, or gone meanwhile
-        }
     }
 
     /** @return the launcher's pid, or -1 when none runs (for tests) */
@@ -339,45 +317,28 @@ final class NativeLauncher implements AutoCloseable {
             s.stop();
         }
         spawner.shutdown();
-        Path folder;
-        synchronized (this) {
-            folder = fifos;
-        }
-        if (folder != null && !folder.equals(fallbackFifos) && s != null) {
-            try {
-                s.process.waitFor(2, TimeUnit.SECONDS); // it removes what it holds as it ends
-                Files.deleteIfExists(folder);
-            } catch (IOException | InterruptedException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                LOG.fine("the folder of FIFOs " + folder + " stays: " + e);
-            }
-        }
+        exits.shutdown();
     }
 
-    /** A process the launcher started, and its exit status to come (it may have come already). */
-    private record Started(long pid, CompletableFuture<Integer> exit) {
+    /** A process the launcher started, its exit status to come (it may have come already), and the launcher's descriptors of its pipes. */
+    private record Started(long pid, CompletableFuture<Integer> exit, int[] fds) {
     }
 
     /** One running launcher: its requests, and the processes it started and has not reported as ended. */
     final class Server {
         final Process process;
-        /** Where it makes the FIFOs. */
-        final Path fifos;
         private final OutputStream requests;
         /** Launches waiting for their pid, by request id. */
         final Map<Long, CompletableFuture<Started>> starting = new ConcurrentHashMap<>();
         /** Processes not reported as ended, by pid: their exit status. */
         final Map<Long, CompletableFuture<Integer>> running = new ConcurrentHashMap<>();
-        /** FIFOs being opened, by request id: opened from here, should the launcher end meanwhile, so no open waits for good. */
-        final Map<Long, Path[]> opening = new ConcurrentHashMap<>();
+        /** Launches that stopped waiting for their answer, by request id: their process is killed when it comes. */
+        final Map<Long, Boolean> abandoned = new ConcurrentHashMap<>();
         volatile boolean ended;
         private volatile boolean stopping;
 
-        Server(Process process, Path fifos) {
+        Server(Process process) {
             this.process = process;
-            this.fifos = fifos;
             this.requests = process.getOutputStream();
             Thread reader = new Thread(this::read, "atrium-process-launcher");
             reader.setDaemon(true);
@@ -426,27 +387,11 @@ final class NativeLauncher implements AutoCloseable {
         private void read() {
             try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    String[] w = line.split(" ", 3);
-                    if (w.length == 3 && w[0].equals("spawned")) {
-                        long pid = Long.parseLong(w[2]);
-                        CompletableFuture<Integer> exit = new CompletableFuture<>();
-                        running.put(pid, exit); // before the launch hears of it: its exit may be the next line
-                        CompletableFuture<Started> waiting = starting.get(Long.parseLong(w[1]));
-                        if (waiting != null) {
-                            waiting.complete(new Started(pid, exit));
-                        }
-                    } else if (w.length == 3 && w[0].equals("failed")) {
-                        CompletableFuture<Started> waiting = starting.get(Long.parseLong(w[1]));
-                        if (waiting != null) {
-                            waiting.completeExceptionally(new IOException("the native launcher could not start it: " + w[2]));
-                        }
-                    } else if (w.length == 3 && w[0].equals("exited")) {
-                        CompletableFuture<Integer> exit = running.remove(Long.parseLong(w[1]));
-                        if (exit != null) {
-                            exit.complete(Integer.parseInt(w[2]));
-                        }
-                    } else if (!line.isBlank()) {
-                        LOG.warning("the native launcher (pid " + process.pid() + ") says: " + line);
+                    try {
+                        answer(line);
+                    } catch (RuntimeException malformed) {
+                        // not the launcher's (a plugin of the same user can write to its stdout): said, and the reading goes on
+                        LOG.warning("the native launcher (pid " + process.pid() + ") sent a line it does not send: " + line);
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -456,22 +401,66 @@ final class NativeLauncher implements AutoCloseable {
             }
         }
 
+        private void answer(String line) {
+            String[] w = line.split(" ");
+            if (w.length == 6 && w[0].equals("spawned")) {
+                long id = Long.parseLong(w[1]);
+                long pid = Long.parseLong(w[2]);
+                int[] fds = {Integer.parseInt(w[3]), Integer.parseInt(w[4]), Integer.parseInt(w[5])};
+                CompletableFuture<Integer> exit = new CompletableFuture<>();
+                running.put(pid, exit); // before the launch hears of it: its exit may be the next line
+                CompletableFuture<Started> waiting = starting.get(id);
+                if (waiting != null) {
+                    waiting.complete(new Started(pid, exit, fds));
+                } else if (abandoned.remove(id) != null) {
+                    // its launch gave up waiting: nobody would ever read or end it
+                    signal(pid, 9);
+                    sendQuietly(List.of("opened", Long.toString(id)));
+                }
+            } else if (w.length >= 3 && w[0].equals("failed")) {
+                long id = Long.parseLong(w[1]);
+                abandoned.remove(id);
+                CompletableFuture<Started> waiting = starting.get(id);
+                if (waiting != null) {
+                    waiting.completeExceptionally(new IOException("the native launcher could not start it: "
+                            + line.substring(("failed " + w[1] + " ").length())));
+                }
+            } else if (w.length == 3 && w[0].equals("exited")) {
+                CompletableFuture<Integer> exit = running.remove(Long.parseLong(w[1]));
+                int status = Integer.parseInt(w[2]);
+                if (exit != null) {
+                    tell(exit, status); // what waits on it runs on another thread, never here
+                }
+            } else if (!line.isBlank()) {
+                LOG.warning("the native launcher (pid " + process.pid() + ") says: " + line);
+            }
+        }
+
+        private void tell(CompletableFuture<Integer> exit, int status) {
+            try {
+                exits.execute(() -> exit.complete(status));
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                exit.complete(status); // the transport has stopped: nothing of it waits any longer
+            }
+        }
+
+        private void sendQuietly(List<String> fields) {
+            try {
+                send(fields);
+            } catch (IOException gone) {
+                // the launcher ended: what it started was killed with it
+            }
+        }
+
         /** The launcher ended: what it started got the kernel's SIGKILL; no launch waits for it any longer. */
         private void ended() {
             ended = true;
             process.destroyForcibly();
             IOException gone = new IOException("the native launcher ended");
             starting.values().forEach(f -> f.completeExceptionally(gone));
-            for (Path[] streams : opening.values()) {
-                for (Path p : streams) {
-                    try (java.io.RandomAccessFile both = new java.io.RandomAccessFile(p.toFile(), "rw")) {
-                        // opened for reading and writing: an open waiting for the other side goes on
-                    } catch (IOException ignored) {
-                        // opened already
-                    }
-                }
+            for (CompletableFuture<Integer> f : running.values()) {
+                tell(f, KILLED);
             }
-            running.values().forEach(f -> f.complete(KILLED));
             running.clear();
             if (!stopping) {
                 LOG.warning("the native launcher (pid " + process.pid() + ") ended: the plugins it started were killed with it, "

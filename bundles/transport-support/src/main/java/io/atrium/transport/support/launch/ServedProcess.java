@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 /**
  * A plugin process started by the {@link NativeLauncher native launcher}: its child, not the JVM's, so
  * its exit status comes from the launcher, and a signal goes through the launcher, which sends it only
- * while the process is not reaped (never to a pid reused since). Its streams are FIFOs the launcher made;
+ * while the process is not reaped (never to a pid reused since). Its streams are pipes the launcher made;
  * each stream the process writes closes itself at its end.
  */
 final class ServedProcess extends Process {
@@ -24,17 +24,26 @@ final class ServedProcess extends Process {
     private final InputStream stderr;
     /** The exit status as the JDK reports it: the exit code, or 128 + the signal. */
     private final CompletableFuture<Integer> exit;
+    /**
+     * The JDK's handle of the process, taken at its start: it records the start time, so its children and
+     * descendants are never a stranger's that got the pid later. Empty when it had ended already.
+     */
+    private final java.util.Optional<ProcessHandle> handle;
 
-    ServedProcess(NativeLauncher.Server launcher, long pid, OutputStream stdin, InputStream stdout, InputStream stderr, CompletableFuture<Integer> exit) {
+    ServedProcess(NativeLauncher.Server launcher, long pid, java.io.FileOutputStream stdin, InputStream stdout, InputStream stderr,
+                  CompletableFuture<Integer> exit) {
         this.launcher = launcher;
         this.pid = pid;
-        this.stdin = stdin;
+        this.stdin = new java.io.BufferedOutputStream(stdin);
         this.stdout = new ClosingAtEnd(stdout);
         this.stderr = new ClosingAtEnd(stderr);
         this.exit = exit;
+        this.handle = ProcessHandle.of(pid);
         exit.whenComplete((status, failure) -> {
             try {
-                stdin.close(); // as the JDK's processes do: a write after the exit fails at once
+                // as the JDK's processes do: a write after the exit fails at once. The descriptor itself, not the
+                // buffer, whose close would wait for a writer stuck on a full pipe (one a process left behind holds)
+                stdin.close();
             } catch (IOException ignored) {
                 // closed
             }
@@ -118,17 +127,17 @@ final class ServedProcess extends Process {
 
     @Override
     public ProcessHandle toHandle() {
-        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " has exited"));
+        return handle.orElseThrow(() -> new IllegalStateException("process " + pid + " has exited"));
     }
 
     @Override
     public Stream<ProcessHandle> children() {
-        return isAlive() ? ProcessHandle.of(pid).map(ProcessHandle::children).orElseGet(Stream::empty) : Stream.empty();
+        return isAlive() ? handle.filter(ProcessHandle::isAlive).map(ProcessHandle::children).orElseGet(Stream::empty) : Stream.empty();
     }
 
     @Override
     public Stream<ProcessHandle> descendants() {
-        return isAlive() ? ProcessHandle.of(pid).map(ProcessHandle::descendants).orElseGet(Stream::empty) : Stream.empty();
+        return isAlive() ? handle.filter(ProcessHandle::isAlive).map(ProcessHandle::descendants).orElseGet(Stream::empty) : Stream.empty();
     }
 
     @Override
@@ -136,7 +145,7 @@ final class ServedProcess extends Process {
         return "Process[pid=" + pid + ", exitValue=" + (exit.isDone() ? exit.join() : "\"not exited\"") + "]";
     }
 
-    /** Closes its file at the end of the stream: the FIFO is not held open until the garbage collector finds it. */
+    /** Closes its file at the end of the stream: the pipe is not held open until the garbage collector finds it. */
     private static final class ClosingAtEnd extends FilterInputStream {
         private volatile boolean ended;
 
