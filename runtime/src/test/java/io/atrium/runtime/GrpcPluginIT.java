@@ -112,6 +112,18 @@ class GrpcPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aPluginThatStopsAnsweringItsHealthCheckIsKilledAndRestarted() throws Exception {
+        kv("kv", "kv-go-grpc", "\"limits\": {\"healthIntervalMs\": 200}");
+        kvService("kv").put("a", new byte[] {1});
+        long before = pid("kv");
+        new ProcessBuilder("kill", "-STOP", Long.toString(before)).start().waitFor(); // alive, and answering nothing
+        await(() -> "killed for it:\n" + String.join("\n", log),
+                () -> logs.contains("plugin 'kv' stopped answering: no answer to go-plugin's health check within 2000 ms (killed)"));
+        await("it is restarted", () -> pid("kv") != before && pid("kv") > 0);
+        assertEquals(1, kvService("kv").get("a").length > 0 ? 1 : 0);
+    }
+
+    @Test
     void aNetRpcPluginIsRefusedInOneLine() throws Exception {
         kv("netrpc", "kv-go-netrpc", "");
         await(() -> "refused: " + atrium.registry().problems() + "\n" + String.join("\n", log),

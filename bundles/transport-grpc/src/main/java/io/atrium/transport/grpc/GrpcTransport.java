@@ -119,7 +119,7 @@ public final class GrpcTransport extends ManifestTransport<GrpcManifest, GrpcPlu
 
     @Override
     protected GrpcPlugin create(GrpcManifest m, Class<?> contract) {
-        return new GrpcPlugin(this, this::launcher, channels, m, contract);
+        return new GrpcPlugin(this, timers(), this::launcher, channels, m, contract);
     }
 
     @Override

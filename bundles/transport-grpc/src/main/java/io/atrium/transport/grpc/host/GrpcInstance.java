@@ -96,6 +96,8 @@ public final class GrpcInstance implements KitInstance {
     private volatile Handshake handshake;
     private volatile boolean closing;
     private volatile String died;
+    /** Why the host killed it, when it did: what its death is reported as. */
+    private volatile String killedBecause;
     private volatile String lastStderr;
     /** The first line on stderr: go-plugin's refusal of a wrong cookie ("This binary is a plugin…") is several. */
     private volatile String firstStderr;
@@ -228,8 +230,26 @@ public final class GrpcInstance implements KitInstance {
             if (!process.isAlive()) {
                 return deathReason() + ", as it was being connected";
             }
+            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                return "no answer to go-plugin's health check within " + timeoutMs + " ms";
+            }
             return "did not answer go-plugin's health check at " + handshake.network() + " " + handshake.address() + ": "
                     + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription());
+        }
+    }
+
+    /**
+     * Asks go-plugin's health service; a plugin that does not say SERVING in time is killed (its death
+     * then restarts it, as a crash).
+     */
+    public void checkHealth(long timeoutMs) {
+        if (closing || died != null || !process.isAlive()) {
+            return;
+        }
+        String why = health(timeoutMs);
+        if (why != null && !closing && process.isAlive()) {
+            killedBecause = "stopped answering: " + why;
+            launched.killAll();
         }
     }
 
@@ -379,6 +399,9 @@ public final class GrpcInstance implements KitInstance {
     }
 
     private String deathReason() {
+        if (killedBecause != null) {
+            return killedBecause + " (killed)";
+        }
         if (process.isAlive()) {
             return "closed its stdout; its exit status follows in the log and plugin:info";
         }

@@ -27,8 +27,14 @@ public final class GrpcPlugin extends Supervisor<GrpcManifest, GrpcPlugin.Instan
     /** The id this transport declares on its plugins' services and descriptors. */
     public static final String TRANSPORT_ID = "grpc";
 
+    /** How long a health check waits for the plugin's answer. */
+    static final long HEALTH_TIMEOUT_MS = 2_000;
+
     private final java.util.function.Supplier<Launcher> launcher;
     private final Channels channels;
+    private final java.util.concurrent.ScheduledExecutorService timers;
+    /** Guarded by this. */
+    private java.util.concurrent.ScheduledFuture<?> health;
 
     /** A running plugin and the mapping it was opened with. */
     record Instance(GrpcInstance process, ServiceMapping mapping) implements io.atrium.transport.support.kit.KitInstance {
@@ -53,11 +59,37 @@ public final class GrpcPlugin extends Supervisor<GrpcManifest, GrpcPlugin.Instan
         }
     }
 
-    public GrpcPlugin(ManifestTransport<GrpcManifest, GrpcPlugin> transport, java.util.function.Supplier<Launcher> launcher, Channels channels, GrpcManifest manifest,
-                      Class<?> contract) {
+    public GrpcPlugin(ManifestTransport<GrpcManifest, GrpcPlugin> transport, java.util.concurrent.ScheduledExecutorService timers,
+                      java.util.function.Supplier<Launcher> launcher, Channels channels, GrpcManifest manifest, Class<?> contract) {
         super(transport, manifest, contract);
+        this.timers = timers;
         this.launcher = launcher;
         this.channels = channels;
+    }
+
+    /** A running plugin's health service is asked every {@code limits.healthIntervalMs}: one that does not answer is killed, then restarted. */
+    @Override
+    protected void opened(Instance instance) {
+        long every = manifest().limits().healthIntervalMs();
+        synchronized (this) { // the kit's lock: a stop either comes after this, and cancels the timer, or before, and none starts
+            if (health != null || every == 0 || instance() != instance) {
+                return;
+            }
+            health = timers.scheduleWithFixedDelay(() -> {
+                Instance i = instance();
+                if (i != null) {
+                    background(() -> i.process().checkHealth(HEALTH_TIMEOUT_MS)); // a call that may wait: not on the timer thread
+                }
+            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    protected synchronized void stopped() {
+        if (health != null) {
+            health.cancel(false);
+            health = null;
+        }
     }
 
     /** @return the contract mapped onto the manifest's service, as its descriptor set is now */

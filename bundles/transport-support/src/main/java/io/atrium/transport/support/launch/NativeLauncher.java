@@ -195,30 +195,14 @@ final class NativeLauncher implements AutoCloseable {
                     + encodedSize(fields) + " bytes: over the launcher's limits (" + (MAX_FIELDS - 8) + " of them, " + (MAX_REQUEST >> 20) + " MiB)");
         }
         Server s = server();
-        CompletableFuture<Started> started = new CompletableFuture<>();
-        s.starting.put(id, started);
         Started it;
-        boolean interrupted = false;
         try {
-            s.send(fields);
-            while (true) {
-                try {
-                    it = started.get(ANSWER_MS, TimeUnit.MILLISECONDS);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    s.abandoned.put(id, Boolean.TRUE); // should its answer come later, its process is killed then
-                    throw new IOException("the native launcher did not answer within " + ANSWER_MS + " ms");
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                }
-            }
-        } finally {
-            s.starting.remove(id);
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            it = ask(s, id, fields);
+        } catch (LauncherEnded ended) {
+            // the launcher died (killed from outside) before it answered: this launch goes to a new one, once
+            s.ended = true;
+            s = server();
+            it = ask(s, id, fields);
         }
         long pid = it.pid();
         String fds = "/proc/" + s.process.pid() + "/fd/";
@@ -245,6 +229,46 @@ final class NativeLauncher implements AutoCloseable {
                 s.send(List.of("opened", Long.toString(id))); // the launcher's copies closed: the plugin's stdout ends with the plugin
             } catch (IOException gone) {
                 // the launcher ended: its process was killed, and is reported so
+            }
+        }
+    }
+
+    /** The launcher ended before it answered: the request may go to a new one. */
+    private static final class LauncherEnded extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LauncherEnded(String message) {
+            super(message);
+        }
+    }
+
+    /** Sends a spawn request and waits for its answer. */
+    private Started ask(Server s, long id, List<String> fields) throws IOException {
+        CompletableFuture<Started> started = new CompletableFuture<>();
+        s.starting.put(id, started);
+        boolean interrupted = false;
+        try {
+            try {
+                s.send(fields);
+            } catch (IOException gone) {
+                throw new LauncherEnded(gone.getMessage());
+            }
+            while (true) {
+                try {
+                    return started.get(ANSWER_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    s.abandoned.put(id, Boolean.TRUE); // should its answer come later, its process is killed then
+                    throw new IOException("the native launcher did not answer within " + ANSWER_MS + " ms");
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            s.starting.remove(id);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -456,7 +480,7 @@ final class NativeLauncher implements AutoCloseable {
         private void ended() {
             ended = true;
             process.destroyForcibly();
-            IOException gone = new IOException("the native launcher ended");
+            IOException gone = new LauncherEnded("the native launcher ended");
             starting.values().forEach(f -> f.completeExceptionally(gone));
             for (CompletableFuture<Integer> f : running.values()) {
                 tell(f, KILLED);
