@@ -363,29 +363,29 @@ class HttpApiIT extends ServerWithPluginFolder {
 
     @Test
     void aPluginOfAnyTransportIsListedAndFilteredByTheIdItDeclares() throws Exception {
-        Path jar = transportPlugin(work, "t.grpc", "remote", "grpc");
+        Path jar = transportPlugin(work, "t.mqtt", "remote", "mqtt");
         place(jar, "remote.jar");
-        assertEquals("Over grpc, x", greeter("remote").greet("x"));
-        assertEquals("grpc", atrium.registry().plugin("remote").orElseThrow().transportId());
+        assertEquals("Over mqtt, x", greeter("remote").greet("x"));
+        assertEquals("mqtt", atrium.registry().plugin("remote").orElseThrow().transportId());
 
-        assertTrue(atrium.registry().plugins().stream().anyMatch(p -> p.name().equals("remote") && p.transportId().equals("grpc")),
+        assertTrue(atrium.registry().plugins().stream().anyMatch(p -> p.name().equals("remote") && p.transportId().equals("mqtt")),
                 atrium.registry().plugins().toString());
         // the shell's own filter
-        String onlyGrpc = atrium.execute("plugin:list grpc").output();
-        assertTrue(onlyGrpc.contains("remote") && !onlyGrpc.contains("english"), onlyGrpc);
+        String onlyMqtt = atrium.execute("plugin:list mqtt").output();
+        assertTrue(onlyMqtt.contains("remote") && !onlyMqtt.contains("english"), onlyMqtt);
 
-        Reply grpc = get("/api/plugins?transport=grpc");
-        assertEquals(200, grpc.status());
-        assertEquals(1, grpc.json().getAsJsonArray().size(), grpc.json().toString());
-        assertEquals("grpc", find(grpc.json().getAsJsonArray(), "remote").get("transport").getAsString());
-        assertEquals(1, find(grpc.json().getAsJsonArray(), "remote").get("calls").getAsLong(), "counted as any call is");
+        Reply mqtt = get("/api/plugins?transport=mqtt");
+        assertEquals(200, mqtt.status());
+        assertEquals(1, mqtt.json().getAsJsonArray().size(), mqtt.json().toString());
+        assertEquals("mqtt", find(mqtt.json().getAsJsonArray(), "remote").get("transport").getAsString());
+        assertEquals(1, find(mqtt.json().getAsJsonArray(), "remote").get("calls").getAsLong(), "counted as any call is");
         assertEquals(2, get("/api/plugins?transport=in-process").json().getAsJsonArray().size());
         Reply none = get("/api/plugins?transport=carrier-pigeon");
         assertEquals(200, none.status());
         assertEquals(0, none.json().getAsJsonArray().size(), "no plugin of that transport: an empty list, not an error");
-        Reply malformed = get("/api/plugins?transport=gRPC");
+        Reply malformed = get("/api/plugins?transport=MQTT");
         assertEquals(400, malformed.status());
-        assertEquals("?transport=: transport id 'gRPC' is not lower-case letters, digits and '-'", malformed.error());
+        assertEquals("?transport=: transport id 'MQTT' is not lower-case letters, digits and '-'", malformed.error());
     }
 
     @Test

@@ -544,9 +544,9 @@ class TrustIT extends ServerWithPluginFolder {
     void theTransportsAreJudgedByTheCoresTrustPolicyWhichNamesAnyTransportId() throws Exception {
         long before = trustGeneration();
         assertTrue(before >= 0, "the core offers its trust policy to the transports");
-        // grpc: a transport no one installed yet is a transport id like any other, not a mistyped policy
-        drop("io.atrium.trust.cfg", "transports = bundle, wasm, grpc\n");
-        String refused = "is refused: it is a process plugin, and the trust policy allows only bundle, wasm, grpc plugins (io.atrium.trust transports)";
+        // mqtt: a transport no one installed yet is a transport id like any other, not a mistyped policy
+        drop("io.atrium.trust.cfg", "transports = bundle, wasm, mqtt\n");
+        String refused = "is refused: it is a process plugin, and the trust policy allows only bundle, wasm, mqtt plugins (io.atrium.trust transports)";
         for (int i = 0; !refused(atrium, "probe.plugin.json", refused); i++) { // changed until refused: the configuration reaches the core meanwhile
             assertTrue(i < 300, "the process transport never refused by the policy: " + deploys());
             helperPlugin("probe", "return 'probe'", "\"description\": \"probe " + i + "\"");
@@ -555,12 +555,12 @@ class TrustIT extends ServerWithPluginFolder {
         assertTrue(trustGeneration() > before, "the trust service said it changed");
         // the rules stand for it, and a typo would leave a transport unrestricted: said in one line
         await("one line names the id no installed transport declares", () -> log.stream().anyMatch(l -> l.contains(
-                "configuration io.atrium.trust names grpc, which no installed transport declares (installed: process, wasm); "
+                "configuration io.atrium.trust names mqtt, which no installed transport declares (installed: grpc, process, wasm); "
                         + "the rules apply to it once one does")));
         Files.copy(WasmPluginIT.GREETER, folder.resolve("sandboxed.wasm"));
         drop("sandboxed.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"sandboxed.wasm\"}");
         assertEquals("Hello, sandbox!", greeter("sandboxed").greet("sandbox"), "a wasm plugin runs");
-        assertTrue(atrium.execute("plugin:trust").output().matches("(?s).*plugin kinds allowed +bundle, wasm, grpc\n.*"), atrium.execute("plugin:trust").output());
+        assertTrue(atrium.execute("plugin:trust").output().matches("(?s).*plugin kinds allowed +bundle, wasm, mqtt\n.*"), atrium.execute("plugin:trust").output());
         assertTrue(log.stream().noneMatch(l -> l.contains("cannot be read") || l.contains("transports names")), String.join("\n", log));
 
         // a malformed id is one line naming the key and the value, and the strictest policy stands in for the file

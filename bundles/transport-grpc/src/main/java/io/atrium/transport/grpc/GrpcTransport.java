@@ -14,7 +14,6 @@ import io.atrium.transport.support.launch.Launcher;
 import io.atrium.transport.support.launch.OrphanGuard;
 import io.atrium.transport.support.launch.Program;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
@@ -103,17 +102,7 @@ public final class GrpcTransport extends ManifestTransport<GrpcManifest, GrpcPlu
      */
     @Override
     protected void check(ManifestPolicy policy, GrpcManifest m) {
-        List<Path> runs = new ArrayList<>(m.pins().keySet());
-        try {
-            runs.add(Launcher.executable(m));
-            Launcher.verifyPins(m);
-        } catch (IllegalArgumentException | java.io.IOException e) {
-            throw new IllegalArgumentException("cannot be run: " + e.getMessage());
-        } catch (io.atrium.api.PluginRejectedException e) {
-            throw new IllegalArgumentException("is refused: " + e.reason());
-        }
-        runs.add(m.descriptorSet());
-        policy.checkLinks(m.folder(), runs);
+        Launcher.checkRunnable(policy, m, List.of(m.descriptorSet()));
         GrpcPlugin.mapping(m, Contracts.load(context.getBundle(), m.contract(), m.contractVersion()));
     }
 

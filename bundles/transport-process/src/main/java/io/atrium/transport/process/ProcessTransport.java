@@ -111,16 +111,7 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
     /** What the command runs must exist, be executable and match its pins, and be judged as the folder's files are. */
     @Override
     protected void check(ManifestPolicy policy, PluginManifest m) {
-        List<Path> runs = new ArrayList<>(m.pins().keySet());
-        try {
-            runs.add(Launcher.executable(m));
-            Launcher.verifyPins(m);
-        } catch (IllegalArgumentException | java.io.IOException e) {
-            throw new IllegalArgumentException("cannot be run: " + e.getMessage());
-        } catch (io.atrium.api.PluginRejectedException e) {
-            throw new IllegalArgumentException("is refused: " + e.reason());
-        }
-        policy.checkLinks(m.folder(), runs);
+        Launcher.checkRunnable(policy, m, List.of());
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.support.kit.KitManifest;
 import io.atrium.transport.support.kit.ManifestBasics;
 import io.atrium.transport.support.kit.Restart;
+import io.atrium.transport.support.launch.LaunchFields;
 import io.atrium.transport.support.launch.Launchable;
 import io.atrium.transport.support.launch.Pins;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,8 @@ public record GrpcManifest(
 
     private static Set<String> fields() {
         Set<String> all = new HashSet<>(ManifestBasics.FIELDS);
-        all.addAll(List.of("command", "handshake", "descriptorSet", "service", "methods", "limits", Restart.FIELD, "env", "inheritEnv", "sha256"));
+        all.addAll(LaunchFields.FIELDS);
+        all.addAll(List.of("handshake", "descriptorSet", "service", "methods", "limits", Restart.FIELD));
         return Set.copyOf(all);
     }
 
@@ -100,16 +102,9 @@ public record GrpcManifest(
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"command\": [ … ], \"handshake\": { … }, \"descriptorSet\": …, \"service\": … }");
         JsonObject o = f.o();
-        for (String key : o.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException("unknown field '" + key + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
-            }
-        }
+        LaunchFields.onlyKnown(f, FIELDS);
         ManifestBasics basics = ManifestBasics.read(file, f, SUFFIX);
-        List<String> command = f.strings("command", null);
-        if (command == null || command.isEmpty() || command.get(0).isBlank()) {
-            throw new IllegalArgumentException("field 'command': missing; expected the command line as an array, e.g. [\"./kv-plugin\"]");
-        }
+        List<String> command = LaunchFields.command(f, "[\"./kv-plugin\"]");
         if (!o.has("handshake")) {
             throw new IllegalArgumentException("field 'handshake': missing; expected go-plugin's HandshakeConfig, e.g. "
                     + "{\"magicCookieKey\": \"BASIC_PLUGIN\", \"magicCookieValue\": \"hello\", \"protocolVersions\": [1]}");
@@ -142,13 +137,9 @@ public record GrpcManifest(
                 (int) Math.min(Integer.MAX_VALUE - 16, l.positive("maxMessageBytes", d.maxMessageBytes())),
                 l.natural("healthIntervalMs", d.healthIntervalMs()));
         l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxMessageBytes", "healthIntervalMs");
-        Map<String, String> env = new LinkedHashMap<>();
-        ManifestFields e = f.object("env");
-        for (String k : e.o().keySet()) {
-            env.put(k, e.string(k, ""));
-        }
+        Map<String, String> env = LaunchFields.env(f);
         GrpcManifest g = new GrpcManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(),
-                List.copyOf(command), handshake, descriptorSet, service, Map.copyOf(methods), basics.capabilities(), limits, Restart.read(f),
+                command, handshake, descriptorSet, service, Map.copyOf(methods), basics.capabilities(), limits, Restart.read(f),
                 Map.copyOf(env), f.strings("inheritEnv", List.of()), Map.of(), basics.functions());
         return o.has("sha256") ? g.withPins(Pins.read(o.get("sha256"), g)) : g;
     }

@@ -6,6 +6,7 @@ import io.atrium.api.Capability;
 import io.atrium.transport.support.ManifestFields;
 import io.atrium.transport.process.protocol.Protocol;
 import io.atrium.transport.support.kit.KitManifest;
+import io.atrium.transport.support.launch.LaunchFields;
 import io.atrium.transport.support.launch.Launchable;
 import io.atrium.transport.support.launch.Pins;
 import io.atrium.transport.support.kit.ManifestBasics;
@@ -98,7 +99,8 @@ public record PluginManifest(
 
     private static Set<String> fields() {
         Set<String> all = new java.util.HashSet<>(ManifestBasics.FIELDS);
-        all.addAll(List.of("command", "mode", "limits", Restart.FIELD, "env", "inheritEnv", "config", "sha256"));
+        all.addAll(LaunchFields.FIELDS);
+        all.addAll(List.of("mode", "limits", Restart.FIELD, "config"));
         return Set.copyOf(all);
     }
 
@@ -116,16 +118,9 @@ public record PluginManifest(
         ManifestFields f = ManifestFields.parse(new String(content, StandardCharsets.UTF_8),
                 "{ \"version\": …, \"contract\": …, \"command\": [ … ] }");
         JsonObject o = f.o();
-        for (String key : o.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException("unknown field '" + key + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
-            }
-        }
+        LaunchFields.onlyKnown(f, FIELDS);
         ManifestBasics basics = ManifestBasics.read(file, f, SUFFIX);
-        List<String> command = f.strings("command", null);
-        if (command == null || command.isEmpty() || command.get(0).isBlank()) {
-            throw new IllegalArgumentException("field 'command': missing; expected the command line as an array, e.g. [\"python3\", \"greeter.py\"]");
-        }
+        List<String> command = LaunchFields.command(f, "[\"python3\", \"greeter.py\"]");
         Mode mode = switch (f.string("mode", "service")) {
             case "service" -> Mode.SERVICE;
             case "exec" -> Mode.EXEC;
@@ -140,14 +135,10 @@ public record PluginManifest(
         l.onlyKnown("callTimeoutMs", "handshakeTimeoutMs", "memoryMb", "cpuSeconds", "maxFrameBytes", "healthIntervalMs", "maxInFlight",
                 "warmProcesses");
         Restart restart = Restart.read(f);
-        Map<String, String> env = new LinkedHashMap<>();
-        ManifestFields e = f.object("env");
-        for (String k : e.o().keySet()) {
-            env.put(k, e.string(k, ""));
-        }
+        Map<String, String> env = LaunchFields.env(f);
         JsonObject config = o.has("config") ? f.object("config").o() : new JsonObject();
         PluginManifest m = new PluginManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(),
-                List.copyOf(command), mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of(),
+                command, mode, basics.capabilities(), limits, restart, env, f.strings("inheritEnv", List.of()), config, Map.of(),
                 basics.functions());
         return o.has("sha256") ? m.withPins(Pins.read(o.get("sha256"), m)) : m;
     }

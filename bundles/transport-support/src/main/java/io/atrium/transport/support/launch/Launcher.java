@@ -204,6 +204,28 @@ public final class Launcher implements AutoCloseable {
         }
     }
 
+    /**
+     * What a deploy checks of a manifest that runs a process, for every such transport: what the command
+     * runs exists, is executable and matches its pins, and it and the other files it names are judged by
+     * the trust policy as the folder's files are (links).
+     *
+     * @param others further files of the plugin the policy judges (a descriptor set)
+     * @throws IllegalArgumentException one line: {@code cannot be run: …} or {@code is refused: …}
+     */
+    public static void checkRunnable(io.atrium.transport.support.ManifestPolicy policy, Launchable m, List<Path> others) {
+        List<Path> runs = new ArrayList<>(m.pins().keySet());
+        try {
+            runs.add(executable(m));
+            verifyPins(m);
+        } catch (IllegalArgumentException | IOException e) {
+            throw new IllegalArgumentException("cannot be run: " + e.getMessage());
+        } catch (io.atrium.api.PluginRejectedException e) {
+            throw new IllegalArgumentException("is refused: " + e.reason());
+        }
+        runs.addAll(others);
+        policy.checkLinks(m.folder(), runs);
+    }
+
     /** Hashes every pinned file now, before this launch: a file swapped since the deploy is refused. */
     public static void verifyPins(Launchable m) throws IOException {
         for (Map.Entry<Path, String> pin : m.pins().entrySet()) {
