@@ -11,6 +11,8 @@
 #   OUTDIR/counter-host     examples/bidirectional/main.go, its referee (COUNTER_PLUGIN=... counter-host put|get)
 #   OUTDIR/counter.protoset the same for examples/bidirectional/proto/kv.proto
 #   OUTDIR/goplugin-kv      bench/grpc/goplugin: the Go peer of the gRPC benchmark (go-plugin's host, timed)
+#   OUTDIR/kv_pb2.py        protoc --python_out of the same kv.proto, for examples/grpc/python/kv_plugin.py
+#                           (the KV plugin in Python with Debian's python3-grpcio, which both hosts run)
 #
 # The examples come from Debian's source package of go-plugin, the upstream tarball
 # golang-github-hashicorp-go-plugin_1.0.1.orig.tar.xz, downloaded once, checked against the sha256 in its .dsc
@@ -48,6 +50,8 @@ need golang-google-grpc-dev $GC/google.golang.org/grpc/server.go
 need golang-github-golang-protobuf-1-5-dev $GC/github.com/golang/protobuf/proto/registry.go
 need golang-golang-x-net-dev $GC/golang.org/x/net/context/context.go
 need_cmd protobuf-compiler protoc
+need python3-grpcio /usr/lib/python3/dist-packages/grpc/__init__.py
+need python3-protobuf /usr/lib/python3/dist-packages/google/protobuf/__init__.py
 need_cmd xz-utils xz
 if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then
   missing="$missing curl"
@@ -80,7 +84,7 @@ fi
 
 fresh() { [ -f "$OUT/$1" ] && [ "$OUT/$1" -nt "$TARBALL" ]; }
 stale=
-for f in kv-go-grpc kv-go-netrpc kv-host kv.protoset counter-go-grpc counter-host counter.protoset; do
+for f in kv-go-grpc kv-go-netrpc kv-host kv.protoset kv_pb2.py counter-go-grpc counter-host counter.protoset; do
   if fresh $f; then echo "up to date: $OUT/$f"; else stale="$stale $f"; fi
 done
 peer=
@@ -117,6 +121,8 @@ for f in $stale; do
     kv-go-netrpc) gobuild $f "$GP/examples/grpc/plugin-go-netrpc" ;;
     kv-host) gobuild $f "$GP/examples/grpc" ;;
     kv.protoset) protoset $f "$GP/examples/grpc/proto" ;;
+    kv_pb2.py) mkdir -p "$GOPATH_TMP/py" && nice protoc -I "$GP/examples/grpc/proto" --python_out="$GOPATH_TMP/py" "$GP/examples/grpc/proto/kv.proto" \
+      && mv "$GOPATH_TMP/py/kv_pb2.py" "$OUT/kv_pb2.py" && echo "built: $OUT/kv_pb2.py" ;;
     counter-go-grpc) gobuild $f "$GP/examples/bidirectional/plugin-go-grpc" ;;
     counter-host) gobuild $f "$GP/examples/bidirectional" ;;
     counter.protoset) protoset $f "$GP/examples/bidirectional/proto" ;;

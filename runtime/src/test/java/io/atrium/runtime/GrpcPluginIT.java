@@ -70,6 +70,56 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         assertTrue(info.contains("go-plugin gRPC, application version 1, unix "), info);
     }
 
+    /**
+     * examples/grpc/python/kv_plugin.py, go-plugin's KV plugin in Python: go-plugin's own Go host runs it
+     * (the referee), then Atrium, which reads its prints through GRPCStdio, its hclog lines at their level,
+     * and hands it each call's trace context.
+     */
+    @Test
+    void aPluginWrittenInPythonRunsInGoPluginsOwnHostAndInAtrium() throws Exception {
+        Path referee = Files.createDirectories(work.resolve("referee"));
+        Files.copy(EXAMPLES.resolve("python/kv_plugin.py"), referee.resolve("kv_plugin.py"));
+        Files.copy(BUILT.resolve("kv_pb2.py"), referee.resolve("kv_pb2.py"));
+        assertEquals("", goHost(referee, "put", "hello", "world"));
+        assertEquals("world\n\nWritten from plugin-python\n", goHost(referee, "get", "hello"));
+
+        place(EXAMPLES.resolve("python/kv_plugin.py"), "kv_plugin.py");
+        place(BUILT.resolve("kv_pb2.py"), "kv_pb2.py");
+        place(BUILT.resolve("kv.protoset"), "kv.protoset");
+        drop("pykv.grpc.json", """
+                {"version": "1.0.0", "contract": "io.atrium.api.kv.KV", "command": ["/usr/bin/python3", "kv_plugin.py"],
+                 "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello", "protocolVersions": [1]},
+                 "descriptorSet": "kv.protoset", "service": "proto.KV"}
+                """);
+        KV store = kvService("pykv");
+        store.put("k", "v".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("v\n\nWritten from plugin-python".getBytes(StandardCharsets.UTF_8), store.get("k"));
+        await(() -> "its print, through GRPCStdio:\n" + String.join("\n", log), () -> log.contains("INFO plugin 'pykv': stored k"));
+        await(() -> "its hclog line, with the call's trace context:\n" + String.join("\n", log), () -> log.stream().anyMatch(l ->
+                l.matches("INFO plugin 'pykv': kv-python: put key=k traceparent=00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]")));
+        PluginException missing = assertThrows(PluginException.class, () -> store.get("nothing"));
+        assertEquals("plugin 'pykv': Get failed: NOT_FOUND: no key nothing", missing.getMessage());
+    }
+
+    /**
+     * go-plugin's own example host, running the plugin in the folder as KV_PLUGIN: what it printed. It
+     * exits without stopping its plugin, so it runs in a session of its own that is killed after it.
+     */
+    static String goHost(Path folder, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setsid", BUILT.resolve("kv-host").toString()));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder b = new ProcessBuilder(command).directory(folder.toFile());
+        b.environment().put("KV_PLUGIN", "/usr/bin/python3 kv_plugin.py");
+        b.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = b.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kv-host did not end");
+        new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor(); // its session's group: the plugin it left
+        assertEquals(0, p.exitValue(), "kv-host " + String.join(" ", args) + ": " + out);
+        return out;
+    }
+
     @Test
     void theByNameCallTakesAndGivesProtobufsJsonMapping() throws Exception {
         place(BUILT.resolve("kv-go-grpc"), "kv-go-grpc");
@@ -124,6 +174,96 @@ class GrpcPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void aReloadAndAReplacedExecutableUnderLoadFailNoCallAndTheOldProcessExits() throws Exception {
+        kv("kv", "kv-go-grpc", "");
+        KV store = kvService("kv");
+        store.put("a", new byte[] {1});
+        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<Thread> callers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                while (run.get()) {
+                    try {
+                        store.get("a");
+                        ok.incrementAndGet();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            });
+            t.start();
+            callers.add(t);
+        }
+        try {
+            long first = pid("kv");
+            assertEquals(io.atrium.api.PluginState.ACTIVE, PluginFacts.reload(atrium, "kv"));
+            long second = pid("kv");
+            assertTrue(second != first && second > 0, first + " then " + second);
+            await("the old process exits", () -> ProcessHandle.of(first).map(p -> !p.isAlive()).orElse(true));
+            // a new build of the plugin (bytes after an ELF's end change its digest, not what it does)
+            Path rebuilt = work.resolve("kv-go-grpc");
+            Files.copy(BUILT.resolve("kv-go-grpc"), rebuilt, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.write(rebuilt, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+            place(rebuilt, "kv-go-grpc");
+            await(() -> "the replaced executable runs: " + String.join("\n", log), () -> pid("kv") != second && pid("kv") > 0);
+            await("the process before it exits", () -> ProcessHandle.of(second).map(p -> !p.isAlive()).orElse(true));
+            int before = ok.get();
+            await("calls go on", () -> ok.get() > before + 20);
+        } finally {
+            run.set(false);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+        assertEquals(null, failure.get(), "no call failed during the reload and the replacement");
+    }
+
+    @Test
+    void theTrustAndCapabilityPoliciesJudgeGrpcPluginsAndStatsCountTheirCalls() throws Exception {
+        kv("kv", "kv-go-grpc", "");
+        KV store = kvService("kv");
+        store.put("a", new byte[] {1});
+        store.get("a");
+        assertThrows(PluginException.class, () -> store.get("none"));
+        String[] header = {"PLUGIN", "METHOD", "TRANSPORT", "CALLS", "ERRORS", "TIMEOUTS", "CRASHES", "P50", "P99"};
+        String stats = atrium.execute("plugin:stats kv").output();
+        assertTrue(stats.lines().anyMatch(l -> l.matches("kv +get +grpc +2 +1 +0 +0 .*")), stats);
+        assertTrue(stats.lines().anyMatch(l -> l.matches("kv +put +grpc +1 +0 +0 +0 .*")), stats);
+        assertTrue(stats.lines().findFirst().orElse("").matches(String.join(" +", header)), stats);
+
+        // the trust policy requires gRPC plugins to pin what they run: the running one is refused now
+        drop("io.atrium.trust.cfg", "requirePins = grpc\n");
+        await(() -> "refused: " + atrium.registry().problems(), () -> atrium.registry().problems().stream().anyMatch(p -> p.plugin().equals("kv")
+                && p.reason().equals("is refused: the trust policy refuses it now: it pins none of its files (field sha256), and the trust "
+                + "policy (io.atrium.trust requirePins) requires grpc plugins to")));
+        await("its service goes", () -> atrium.service(KV.class, "kv").isEmpty());
+        String pin = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(BUILT.resolve("kv-go-grpc"))));
+        kv("kv", "kv-go-grpc", "\"sha256\": \"" + pin + "\"");
+        assertEquals(1, kvService("kv").get("a")[0], "pinned, it runs");
+
+        // a capability the configuration requires of every KV: refused while it does not declare it
+        drop("io.atrium.capabilities.cfg", "io.atrium.api.kv.KV = store\n");
+        await(() -> "refused: " + atrium.registry().problems(), () -> atrium.registry().problems().stream().anyMatch(p -> p.plugin().equals("kv")
+                && p.reason().contains("it lacks the capability store, which the configuration io.atrium.capabilities requires of every KV")));
+        kv("kv", "kv-go-grpc", "\"sha256\": \"" + pin + "\", \"capabilities\": [\"store\"]");
+        assertEquals(1, kvService("kv").get("a")[0], "declared, it runs");
+        assertEquals(java.util.List.of(new io.atrium.api.Capability("store", 0)), atrium.registry().plugin("kv").orElseThrow().capabilities());
+    }
+
+    @Test
+    void aPluginThatCannotGetMemoryUnderItsCapIsSaidToHaveRunOutOfIt() throws Exception {
+        // Go's runtime alone wants more than 32 MiB of data segment at its start
+        kv("capped", "kv-go-grpc", "\"limits\": {\"memoryMb\": 24}, \"restart\": {\"maxRestarts\": 0}");
+        await(() -> "its death names the cap: " + String.join("\n", log), () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin 'capped'")
+                && l.contains("exited with status 2: it ran out of memory under its cap of 24 MiB; it said: 'fatal error: out of memory")));
+        String info = atrium.execute("plugin:info capped").output();
+        assertTrue(info.contains("memory cap") && info.contains("24 MiB"), info);
+    }
+
+    @Test
     void aNetRpcPluginIsRefusedInOneLine() throws Exception {
         kv("netrpc", "kv-go-netrpc", "");
         await(() -> "refused: " + atrium.registry().problems() + "\n" + String.join("\n", log),
@@ -142,6 +282,90 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         await(() -> "the plugin's message: " + String.join("\n", log), () -> logs.contains(
                 "plugin 'cookie' exited with status 1; it said: 'This binary is a plugin. These are not meant to be executed directly.' … "
                         + "'load any plugins automatically', before its handshake"));
+    }
+
+    /** A "plugin" that is a shell script doing one thing wrong, with a KV manifest. */
+    void misbehaving(String name, String script, String limits) throws Exception {
+        Files.writeString(folder.resolve(name + ".sh"), script);
+        drop(name + ".grpc.json", """
+                {"version": "1.0.0", "contract": "io.atrium.api.kv.KV", "command": ["/bin/sh", "%s.sh"],
+                 "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello"},
+                 "descriptorSet": "kv.protoset", "service": "proto.KV", "restart": {"maxRestarts": 0}%s}
+                """.formatted(name, limits.isEmpty() ? "" : ", \"limits\": {" + limits + "}"));
+    }
+
+    @Test
+    void aHandshakeThatGoesWrongIsOneLineAndLeavesNoProcess() throws Exception {
+        place(BUILT.resolve("kv.protoset"), "kv.protoset");
+        misbehaving("silent", "exec sleep 60\n", "\"handshakeTimeoutMs\": 500");
+        misbehaving("garbled", "echo 'hello there'; exec sleep 60\n", "");
+        misbehaving("flood", "head -c 300000 /dev/zero | tr '\\0' a; exec sleep 60\n", "");
+        misbehaving("core2", "echo \"2|1|unix|$TMPDIR/p.sock|grpc\"; exec sleep 60\n", "");
+        misbehaving("app7", "echo \"1|7|unix|$TMPDIR/p.sock|grpc\"; exec sleep 60\n", "");
+        misbehaving("nosocket", "echo \"1|1|unix|$TMPDIR/none.sock|grpc\"; exec sleep 60\n", "");
+        // listens, says so, and exits: its socket is left, and no one answers on it
+        misbehaving("quitter", "exec /usr/bin/python3 -c 'import os, socket, sys; p = os.environ[\"TMPDIR\"] + \"/p.sock\"; "
+                + "s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1); print(\"1|1|unix|\" + p + \"|grpc\", flush=True); sys.exit(3)'\n", "");
+        misbehaving("remote", "echo '1|1|tcp|192.0.2.1:1234|grpc'; exec sleep 60\n", "");
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("silent", "wrote no handshake line within 500 ms");
+        expected.put("garbled", "sent a malformed handshake line 'hello there'");
+        expected.put("flood", "sent a malformed handshake line 'aaaaaaaa");
+        expected.put("core2", "speaks go-plugin core protocol version 2; this host speaks version 1");
+        expected.put("app7", "chose application protocol version 7, which the manifest does not accept");
+        expected.put("nosocket", "none.sock in its handshake, which does not exist");
+        expected.put("quitter", "exited with status 3, as it was being connected");
+        expected.put("remote", "listens on tcp address '192.0.2.1:1234': the host connects to this machine's loopback only");
+        for (var e : expected.entrySet()) {
+            await(() -> e.getKey() + " refused with '" + e.getValue() + "': " + atrium.registry().problems() + "\n" + String.join("\n", log),
+                    () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin '" + e.getKey() + "'") && l.contains(e.getValue()) && !l.contains("\n")));
+        }
+        assertTrue(expected.keySet().stream().allMatch(n -> atrium.service(KV.class, n).isEmpty()));
+        await(() -> "no script is left running: " + leftovers(), () -> leftovers().isEmpty());
+        assertTrue(log.stream().noneMatch(l -> l.length() > 10_000), "a flood is cut in the log");
+        assertEquals(0, atrium.execute("plugin:list").status(), "the server answers");
+    }
+
+    /** The processes still running in the plugin folder (a plugin's working folder). */
+    java.util.List<String> leftovers() {
+        Path in;
+        try {
+            in = folder.toRealPath();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return Path.of("/proc", Long.toString(p.pid()), "cwd").toRealPath().equals(in);
+            } catch (java.io.IOException | SecurityException gone) {
+                return false;
+            }
+        }).map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList();
+    }
+
+    @Test
+    void aDescriptorSetThatIsMissingOrEmptyAndAResponseOverTheLimitAreOneLine() throws Exception {
+        place(BUILT.resolve("kv-go-grpc"), "kv-go-grpc");
+        Files.setPosixFilePermissions(folder.resolve("kv-go-grpc"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.write(folder.resolve("empty.protoset"), new byte[0]);
+        for (String set : java.util.List.of("gone", "empty")) {
+            drop(set + ".grpc.json", """
+                    {"version": "1.0.0", "contract": "io.atrium.api.kv.KV", "command": ["./kv-go-grpc"],
+                     "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello"},
+                     "descriptorSet": "%s.protoset", "service": "proto.KV"}
+                    """.formatted(set));
+        }
+        await(() -> "refused: " + String.join("\n", log), () -> logs.contains("plugin file gone.grpc.json descriptor set gone.protoset is missing (make it with protoc --descriptor_set_out="));
+        await(() -> "refused: " + String.join("\n", log), () -> logs.contains("plugin file empty.grpc.json descriptor set empty.protoset is empty"));
+
+        kv("small", "kv-go-grpc", "\"limits\": {\"maxMessageBytes\": 65536}");
+        KV store = kvService("small");
+        store.put("big", new byte[100_000]); // what the host sends is not its limit
+        PluginException big = assertThrows(PluginException.class, () -> store.get("big"));
+        assertTrue(big.getMessage().startsWith("plugin 'small': Get failed: RESOURCE_EXHAUSTED"), big.getMessage());
+        assertTrue(big.getMessage().endsWith("(the host takes messages up to limits.maxMessageBytes, 65536 bytes)"), big.getMessage());
+        store.put("small", new byte[] {7});
+        assertEquals(7, store.get("small")[0], "and it goes on answering");
     }
 
     @Test

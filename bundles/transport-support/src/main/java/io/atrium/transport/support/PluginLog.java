@@ -31,38 +31,76 @@ public final class PluginLog {
         return plugin;
     }
 
-    /** A line the plugin wrote to stderr: its level read from a {@code [LEVEL]}/{@code LEVEL:} prefix or an hclog JSON line. */
-    public void stderr(String line) {
-        if (!admit()) {
-            return;
+    /**
+     * A line the plugin wrote to stderr, logged at its level.
+     *
+     * @return the line as logged (an hclog line's module, message and fields), for the last words shown when it dies
+     */
+    public String stderr(String line) {
+        Line l = parse(line);
+        if (admit()) {
+            emit(l.level(), l.text());
         }
-        Level level = Level.INFO;
-        String text = line;
-        if (line.startsWith("{\"@level\"")) { // hclog, as go-plugin's Go plugins write it
+        return l.text();
+    }
+
+    /** A stderr line's level and text. */
+    record Line(Level level, String text) {
+    }
+
+    /**
+     * Reads a line's level from an hclog JSON line (go-plugin's Go plugins write them: {@code @level},
+     * {@code @message}, {@code @module}, {@code @timestamp}, then the fields) or from a {@code [LEVEL]} /
+     * {@code LEVEL:} prefix; INFO otherwise.
+     */
+    static Line parse(String line) {
+        if (line.startsWith("{") && line.contains("\"@level\"")) {
             try {
                 JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-                level = level(o.get("@level").getAsString());
-                text = o.has("@message") ? o.get("@message").getAsString() : line;
+                StringBuilder text = new StringBuilder();
+                if (o.has("@module") && o.get("@module").isJsonPrimitive()) {
+                    text.append(o.get("@module").getAsString()).append(": ");
+                }
+                text.append(o.has("@message") && o.get("@message").isJsonPrimitive() ? o.get("@message").getAsString() : "");
+                for (var e : o.entrySet()) {
+                    if (!e.getKey().startsWith("@")) {
+                        String v = e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isString()
+                                ? e.getValue().getAsString() : e.getValue().toString();
+                        text.append(' ').append(e.getKey()).append('=').append(v.isEmpty() || v.matches(".*\\s.*") ? quote(v) : v);
+                    }
+                }
+                return new Line(level(o.get("@level").isJsonPrimitive() ? o.get("@level").getAsString() : ""), text.toString());
             } catch (RuntimeException notHclog) {
-                // logged as it is
-            }
-        } else {
-            String head = line.length() > 10 ? line.substring(0, 10).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
-            if (head.startsWith("[ERROR]") || head.startsWith("ERROR") || head.startsWith("FATAL") || head.startsWith("TRACEBACK")) {
-                level = Level.SEVERE;
-            } else if (head.startsWith("[WARN") || head.startsWith("WARN")) {
-                level = Level.WARNING;
-            } else if (head.startsWith("[DEBUG]") || head.startsWith("DEBUG") || head.startsWith("[TRACE]") || head.startsWith("TRACE")) {
-                level = Level.FINE;
+                return new Line(Level.INFO, line);
             }
         }
-        emit(level, text);
+        String head = line.length() > 10 ? line.substring(0, 10).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
+        Level level = Level.INFO;
+        if (head.startsWith("[ERROR]") || head.startsWith("ERROR") || head.startsWith("FATAL") || head.startsWith("TRACEBACK")) {
+            level = Level.SEVERE;
+        } else if (head.startsWith("[WARN") || head.startsWith("WARN")) {
+            level = Level.WARNING;
+        } else if (head.startsWith("[DEBUG]") || head.startsWith("DEBUG") || head.startsWith("[TRACE]") || head.startsWith("TRACE")) {
+            level = Level.FINE;
+        }
+        return new Line(level, line);
+    }
+
+    private static String quote(String v) {
+        return '"' + v.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /** A log line the plugin sent with the {@code host.log} callback. */
     public void callback(String levelName, String message) {
         if (admit()) {
             emit(level(levelName), message);
+        }
+    }
+
+    /** A line the plugin printed where printing is its right (what go-plugin forwards of its stdout): at INFO. */
+    public void printed(String line) {
+        if (admit()) {
+            emit(Level.INFO, line);
         }
     }
 

@@ -29,6 +29,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import com.google.protobuf.CodedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,6 +65,8 @@ public final class GrpcInstance implements KitInstance {
 
     /** How long a stop waits for the plugin to exit after its shutdown request (go-plugin's host waits as long). */
     static final long EXIT_WAIT_MS = 2_000;
+    /** The longest line kept of what a plugin prints through GRPCStdio. */
+    static final int MAX_PRINTED_LINE = 16 << 10;
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
@@ -80,6 +84,9 @@ public final class GrpcInstance implements KitInstance {
     };
     private static final MethodDescriptor<byte[], byte[]> HEALTH = raw("grpc.health.v1.Health/Check");
     private static final MethodDescriptor<byte[], byte[]> SHUTDOWN = raw(GoPlugin.SHUTDOWN_METHOD);
+    private static final MethodDescriptor<byte[], byte[]> STDIO = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName(GoPlugin.STDIO_METHOD)
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
     private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -101,6 +108,8 @@ public final class GrpcInstance implements KitInstance {
     private volatile String lastStderr;
     /** The first line on stderr: go-plugin's refusal of a wrong cookie ("This binary is a plugin…") is several. */
     private volatile String firstStderr;
+    /** Whether it said on stderr that it could not get memory. */
+    private volatile boolean outOfMemory;
 
     private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder) {
         this.manifest = manifest;
@@ -195,7 +204,7 @@ public final class GrpcInstance implements KitInstance {
                 // said what it said
             }
             String first = firstStderr;
-            String why = process.isAlive() ? deathReason() : ExitStatus.describe(process.exitValue())
+            String why = process.isAlive() ? deathReason() : ExitStatus.describe(process.exitValue()) + underCap()
                     + (first == null ? "" : "; it said: '" + first.strip() + "'" + (first.equals(lastStderr) ? "" : " … '" + lastStderr.strip() + "'"));
             throw new PluginCrashedException(name, why + ", before its handshake");
         }
@@ -204,6 +213,10 @@ public final class GrpcInstance implements KitInstance {
             h = Handshake.parse(line, manifest.handshake().protocolVersions());
             if (h.certificate() != null) {
                 throw new IllegalArgumentException("offers mutual TLS (a certificate in its handshake), which the manifest did not ask for");
+            }
+            if (h.network().equals("unix") && !Files.exists(Path.of(h.address()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // go-plugin listens before it writes its handshake: a socket missing now is a plugin that will not answer
+                throw new IllegalArgumentException("named socket " + h.address() + " in its handshake, which does not exist");
             }
             channel = channels.open(h, manifest.limits().maxMessageBytes());
         } catch (IllegalArgumentException refused) {
@@ -215,6 +228,88 @@ public final class GrpcInstance implements KitInstance {
         String health = health(left);
         if (health != null) {
             throw new PluginCrashedException(name, health);
+        }
+        stdio();
+    }
+
+    /**
+     * Streams what the plugin prints (go-plugin 1.1 and later forward its stdout and stderr over
+     * {@code GRPCStdio}; earlier plugins have no such service, which is fine). Asked once, at once: the
+     * plugin holds its prints until someone reads them.
+     */
+    private void stdio() {
+        Lines out = new Lines(log::printed);
+        Lines err = new Lines(l -> {
+            lastStderr = log.stderr(l);
+        });
+        ClientCalls.asyncServerStreamingCall(channel.newCall(STDIO, CallOptions.DEFAULT), new byte[0], new StreamObserver<>() {
+            @Override
+            public void onNext(byte[] message) {
+                try {
+                    // StdioData { Channel channel = 1 (STDOUT 1, STDERR 2); bytes data = 2; }
+                    CodedInputStream in = CodedInputStream.newInstance(message);
+                    int channel = 0;
+                    byte[] data = new byte[0];
+                    for (int tag; (tag = in.readTag()) != 0; ) {
+                        switch (tag) {
+                            case 0x08 -> channel = in.readEnum();
+                            case 0x12 -> data = in.readByteArray();
+                            default -> in.skipField(tag);
+                        }
+                    }
+                    (channel == 2 ? err : out).add(data);
+                } catch (IOException malformed) {
+                    log.host(Level.WARNING, "sent a GRPCStdio message that is not a StdioData: ignored");
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                out.flush();
+                err.flush();
+                Status s = Status.fromThrowable(t);
+                if (s.getCode() == Status.Code.UNIMPLEMENTED) {
+                    log.host(Level.FINE, "has no GRPCStdio service (go-plugin before 1.1): what it prints to stdout is not read");
+                } else if (!closing && died == null && s.getCode() != Status.Code.UNAVAILABLE && s.getCode() != Status.Code.CANCELLED) {
+                    log.host(Level.WARNING, "ended its GRPCStdio stream: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                out.flush();
+                err.flush();
+            }
+        });
+    }
+
+    /** Bytes as they come, cut into lines (a line longer than {@link #MAX_PRINTED_LINE} is cut there). */
+    private static final class Lines {
+        private final java.util.function.Consumer<String> sink;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        Lines(java.util.function.Consumer<String> sink) {
+            this.sink = sink;
+        }
+
+        synchronized void add(byte[] data) {
+            for (byte b : data) {
+                if (b == '\n' || line.size() >= MAX_PRINTED_LINE) {
+                    flush();
+                    if (b == '\n') {
+                        continue;
+                    }
+                }
+                line.write(b);
+            }
+        }
+
+        synchronized void flush() {
+            String l = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            if (!l.isBlank()) {
+                sink.accept(l);
+            }
         }
     }
 
@@ -345,14 +440,14 @@ public final class GrpcInstance implements KitInstance {
     // ------------------------------------------------------------------ the process
 
     private void readStdout() {
-        InputStream in = process.getInputStream();
+        InputStream in = new java.io.BufferedInputStream(process.getInputStream());
         try {
-            String first = line(in);
+            String first = line(in, true); // a first line too long is judged at its limit: it is not a handshake
             firstLine.complete(first);
             if (first == null) {
                 return;
             }
-            for (String l; (l = line(in)) != null; ) {
+            for (String l; (l = line(in, false)) != null; ) {
                 if (!l.isBlank()) {
                     log.strayStdout(l);
                 }
@@ -363,15 +458,18 @@ public final class GrpcInstance implements KitInstance {
     }
 
     private void readStderr() {
-        InputStream in = process.getErrorStream();
+        InputStream in = new java.io.BufferedInputStream(process.getErrorStream());
         try {
-            for (String l; (l = line(in)) != null; ) {
+            for (String l; (l = line(in, false)) != null; ) {
                 if (!l.isBlank()) {
+                    String logged = log.stderr(l); // hclog's JSON as the text it logged
                     if (firstStderr == null) {
-                        firstStderr = l;
+                        firstStderr = logged;
                     }
-                    lastStderr = l;
-                    log.stderr(l);
+                    lastStderr = logged;
+                    if (!outOfMemory && ExitStatus.outOfMemory(logged)) {
+                        outOfMemory = true; // Go says so first, then prints its stacks
+                    }
                 }
             }
         } catch (IOException e) {
@@ -381,8 +479,11 @@ public final class GrpcInstance implements KitInstance {
         }
     }
 
-    /** @return the next line (at most {@link Handshake#MAX_LINE} bytes kept of it), or null at the end of the stream */
-    private static String line(InputStream in) throws IOException {
+    /**
+     * @param stopAtLimit end the line at {@link Handshake#MAX_LINE} bytes rather than skip to its end
+     * @return the next line (at most {@link Handshake#MAX_LINE} bytes kept of it), or null at the end of the stream
+     */
+    private static String line(InputStream in, boolean stopAtLimit) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream(128);
         int c;
         boolean any = false;
@@ -393,6 +494,8 @@ public final class GrpcInstance implements KitInstance {
             }
             if (b.size() < Handshake.MAX_LINE) {
                 b.write(c);
+            } else if (stopAtLimit) {
+                break;
             }
         }
         return any ? b.toString(StandardCharsets.UTF_8) : null;
@@ -405,9 +508,14 @@ public final class GrpcInstance implements KitInstance {
         if (process.isAlive()) {
             return "closed its stdout; its exit status follows in the log and plugin:info";
         }
-        String why = ExitStatus.describe(process.exitValue());
+        String why = ExitStatus.describe(process.exitValue()) + underCap();
         String last = lastStderr;
         return last == null ? why : why + "; last stderr line: '" + last.strip() + "'";
+    }
+
+    private String underCap() {
+        long cap = manifest.limits().memoryMb();
+        return cap > 0 && outOfMemory ? ExitStatus.underCap(cap) : "";
     }
 
     // ------------------------------------------------------------------ the kit's instance

@@ -121,8 +121,7 @@ final class ExecRunner implements Invoker {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (!line.isBlank()) {
-                        lastStderr.set(line);
-                        log.stderr(line);
+                        lastStderr.set(log.stderr(line));
                     }
                 }
             } catch (IOException ignored) {

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -479,8 +478,7 @@ public final class PluginProcess implements Invoker {
             String line;
             while ((line = r.readLine()) != null) {
                 if (!line.isBlank()) {
-                    lastStderr = line;
-                    log.stderr(line);
+                    lastStderr = log.stderr(line); // hclog's JSON as the text it logged
                 }
             }
         } catch (IOException e) {
@@ -565,8 +563,8 @@ public final class PluginProcess implements Invoker {
         StringBuilder why = new StringBuilder(ExitStatus.describe(process.exitValue()));
         String last = lastStderr;
         long cap = manifest.limits().memoryMb();
-        if (cap > 0 && last != null && last.toLowerCase(Locale.ROOT).matches(".*(memoryerror|out of memory|cannot allocate|memory allocation|alloc|can't start new thread).*")) {
-            why.append(": it ran out of memory under its cap of ").append(cap).append(" MiB");
+        if (cap > 0 && ExitStatus.outOfMemory(last)) {
+            why.append(ExitStatus.underCap(cap));
         }
         if (last != null) {
             why.append("; last stderr line: ").append(Messages.quote(last.strip()));

@@ -20,4 +20,20 @@ public final class ExitStatus {
         }
         return "exited with status " + code;
     }
+
+    /**
+     * @return whether a line a plugin wrote to stderr says it could not get memory, in the words of the runtimes
+     * seen here (Python's {@code MemoryError}, Go's {@code fatal error: out of memory…}, C's {@code Cannot allocate memory})
+     */
+    public static boolean outOfMemory(String line) {
+        return line != null && OUT_OF_MEMORY.matcher(line).matches();
+    }
+
+    /** Where a plugin that ran out of memory under a cap says what its death was. */
+    public static String underCap(long memoryMb) {
+        return ": it ran out of memory under its cap of " + memoryMb + " MiB";
+    }
+
+    private static final java.util.regex.Pattern OUT_OF_MEMORY = java.util.regex.Pattern.compile(
+            "(?i).*(memoryerror|out of memory|cannot allocate|memory allocation|alloc|can't start new thread).*");
 }
