@@ -264,6 +264,60 @@ class GrpcPluginIT extends ServerWithPluginFolder {
     }
 
     @Test
+    void withAutoMtlsTheChannelIsMutualTlsWithCertificatesOfThisLaunch() throws Exception {
+        kv("kv", "kv-go-grpc", "");
+        drop("kv.grpc.json", Files.readString(folder.resolve("kv.grpc.json")).replace("\"protocolVersions\": [1]", "\"protocolVersions\": [1], \"autoMTLS\": true"));
+        await(() -> "it runs with TLS: " + String.join("\n", log), () -> atrium.execute("plugin:info kv").output().lines().anyMatch(l -> l.matches(
+                "tls +mutual \\(AutoMTLS: a certificate for this launch each way\\)")));
+        assertTrue(logs.contains("plugin 'kv': configuring server automatic mTLS"), "go-plugin's own line: " + String.join("\n", log));
+        KV store = kvService("kv");
+        store.put("secret", "s".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("s\n\nWritten from plugin-go-grpc".getBytes(StandardCharsets.UTF_8), store.get("secret"));
+        // the plugin requires the host's certificate: a client without one is turned away at the socket
+        String info = atrium.execute("plugin:info kv").output();
+        String socket = info.lines().filter(l -> l.startsWith("protocol ")).findFirst().orElseThrow().replaceAll(".* unix ", "").strip();
+        var plain = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(socket))
+                .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
+                .eventLoopGroup(new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1)).usePlaintext().build();
+        try {
+            var health = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder().setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName("grpc.health.v1.Health/Check").setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            assertThrows(io.grpc.StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls.blockingUnaryCall(plain, health,
+                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "\n\u0006plugin".getBytes(StandardCharsets.ISO_8859_1)));
+        } finally {
+            plain.shutdownNow();
+        }
+
+        // a plugin that does not do AutoMTLS is refused rather than spoken to in plain text
+        place(EXAMPLES.resolve("python/kv_plugin.py"), "kv_plugin.py");
+        place(BUILT.resolve("kv_pb2.py"), "kv_pb2.py");
+        drop("pykv.grpc.json", """
+                {"version": "1.0.0", "contract": "io.atrium.api.kv.KV", "command": ["/usr/bin/python3", "kv_plugin.py"],
+                 "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello", "autoMTLS": true},
+                 "descriptorSet": "kv.protoset", "service": "proto.KV"}
+                """);
+        await(() -> "refused: " + String.join("\n", log), () -> logs.contains("plugin 'pykv' refused: answered handshake.autoMTLS with no "
+                + "certificate in its handshake: it does not do go-plugin's AutoMTLS"));
+    }
+
+    static final io.grpc.MethodDescriptor.Marshaller<byte[]> BYTES = new io.grpc.MethodDescriptor.Marshaller<>() {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    };
+
+    @Test
     void aNetRpcPluginIsRefusedInOneLine() throws Exception {
         kv("netrpc", "kv-go-netrpc", "");
         await(() -> "refused: " + atrium.registry().problems() + "\n" + String.join("\n", log),

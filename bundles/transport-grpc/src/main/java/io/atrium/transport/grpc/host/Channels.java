@@ -56,17 +56,23 @@ public final class Channels implements AutoCloseable {
     /**
      * @param h               the plugin's handshake: where it listens
      * @param maxMessageBytes the largest message accepted from it
-     * @return a channel to the plugin, plain text (its socket is in a folder only the server's user can enter)
+     * @param tls             mutual TLS (AutoMTLS), or null for plain text (its socket is in a folder only the server's user can enter)
+     * @return a channel to the plugin
      * @throws IllegalArgumentException when it listens somewhere the host will not go (a TCP address that is not this machine's loopback)
      */
-    public ManagedChannel open(Handshake h, int maxMessageBytes) {
+    public ManagedChannel open(Handshake h, int maxMessageBytes, io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
         NettyChannelBuilder b;
         if (h.network().equals("unix")) {
             b = NettyChannelBuilder.forAddress(new DomainSocketAddress(h.address())).channelType(EpollDomainSocketChannel.class);
         } else {
             b = NettyChannelBuilder.forAddress(loopback(h.address())).channelType(EpollSocketChannel.class);
         }
-        return b.eventLoopGroup(group()).usePlaintext().overrideAuthority("localhost").maxInboundMessageSize(maxMessageBytes)
+        if (tls == null) {
+            b.usePlaintext();
+        } else {
+            b.sslContext(tls); // the name go-plugin's certificates carry, whatever the address
+        }
+        return b.eventLoopGroup(group()).overrideAuthority("localhost").maxInboundMessageSize(maxMessageBytes)
                 .maxInboundMetadataSize(64 << 10).build();
     }
 

@@ -95,6 +95,8 @@ public final class GrpcInstance implements KitInstance {
     private final Launcher.Launched launched;
     private final Process process;
     private final Path socketFolder;
+    /** This launch's certificate, when the manifest asks for mutual TLS; else null. */
+    private final AutoMtls tls;
     private final CompletableFuture<String> firstLine = new CompletableFuture<>();
     private final CompletableFuture<Void> stderrDone = new CompletableFuture<>();
     private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods = new ConcurrentHashMap<>();
@@ -111,8 +113,9 @@ public final class GrpcInstance implements KitInstance {
     /** Whether it said on stderr that it could not get memory. */
     private volatile boolean outOfMemory;
 
-    private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder) {
+    private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder, AutoMtls tls) {
         this.manifest = manifest;
+        this.tls = tls;
         this.log = log;
         this.launched = launched;
         this.process = launched.process();
@@ -140,6 +143,11 @@ public final class GrpcInstance implements KitInstance {
         env.put(GoPlugin.MIN_PORT_ENV, "10000");
         env.put(GoPlugin.MAX_PORT_ENV, "25000");
         env.put("TMPDIR", folder.toString()); // go-plugin makes its socket in TMPDIR: here, in a folder only the server's user can enter
+        AutoMtls tls = null;
+        if (m.handshake().autoMtls()) {
+            tls = AutoMtls.generate(); // a certificate for this launch only, as go-plugin's host makes
+            env.put(GoPlugin.CLIENT_CERT_ENV, tls.pem());
+        }
         Launcher.Launched launched;
         try {
             launched = launcher.start(m, env);
@@ -147,7 +155,7 @@ public final class GrpcInstance implements KitInstance {
             delete(folder);
             throw new PluginCrashedException(m.name(), "could not be started: " + e.getMessage());
         }
-        GrpcInstance g = new GrpcInstance(m, log, launched, folder);
+        GrpcInstance g = new GrpcInstance(m, log, launched, folder, tls);
         g.readers();
         try {
             g.connect(channels);
@@ -211,14 +219,20 @@ public final class GrpcInstance implements KitInstance {
         Handshake h;
         try {
             h = Handshake.parse(line, manifest.handshake().protocolVersions());
-            if (h.certificate() != null) {
-                throw new IllegalArgumentException("offers mutual TLS (a certificate in its handshake), which the manifest did not ask for");
+            if (tls == null && h.certificate() != null) {
+                throw new IllegalArgumentException("offers mutual TLS (a certificate in its handshake), which the manifest did not ask for "
+                        + "(handshake.autoMTLS)");
+            }
+            if (tls != null && h.certificate() == null) {
+                // go-plugin's host would go on in plain text: the manifest asked for TLS, so there is none of that here
+                throw new IllegalArgumentException("answered handshake.autoMTLS with no certificate in its handshake: it does not do "
+                        + "go-plugin's AutoMTLS (a plugin with its own TLSProvider, or one that ignores PLUGIN_CLIENT_CERT)");
             }
             if (h.network().equals("unix") && !Files.exists(Path.of(h.address()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 // go-plugin listens before it writes its handshake: a socket missing now is a plugin that will not answer
                 throw new IllegalArgumentException("named socket " + h.address() + " in its handshake, which does not exist");
             }
-            channel = channels.open(h, manifest.limits().maxMessageBytes());
+            channel = channels.open(h, manifest.limits().maxMessageBytes(), tls == null ? null : tls.client(h.certificate()));
         } catch (IllegalArgumentException refused) {
             throw new PluginRejectedException(name, refused.getMessage());
         }

@@ -167,6 +167,8 @@ public final class GrpcPlugin extends Supervisor<GrpcManifest, GrpcPlugin.Instan
             d.put("pid", Long.toString(instance.process().pid()));
             var h = instance.process().handshake();
             d.put("protocol", "go-plugin gRPC, application version " + h.appVersion() + ", " + h.network() + " " + h.address());
+            d.put("tls", h.certificate() == null ? "none (plain text on a socket only the server's user can reach)"
+                    : "mutual (AutoMTLS: a certificate for this launch each way)");
         }
         d.put("restarts", Integer.toString(restarts()));
         d.put("memory cap", m.limits().memoryMb() == 0 ? "none" : m.limits().memoryMb() + " MiB");

@@ -62,8 +62,9 @@ public record GrpcManifest(
      * @param cookieValue      its value ({@code MagicCookieValue})
      * @param protocolVersions the application protocol versions the host accepts ({@code ProtocolVersion},
      *                         or the keys of {@code VersionedPlugins})
+     * @param autoMtls         whether the host asks for mutual TLS as go-plugin's {@code AutoMTLS} does
      */
-    public record GoHandshake(String cookieKey, String cookieValue, List<Integer> protocolVersions) {
+    public record GoHandshake(String cookieKey, String cookieValue, List<Integer> protocolVersions, boolean autoMtls) {
     }
 
     /**
@@ -110,12 +111,12 @@ public record GrpcManifest(
                     + "{\"magicCookieKey\": \"BASIC_PLUGIN\", \"magicCookieValue\": \"hello\", \"protocolVersions\": [1]}");
         }
         ManifestFields h = f.object("handshake");
-        h.onlyKnown("magicCookieKey", "magicCookieValue", "protocolVersions");
+        h.onlyKnown("magicCookieKey", "magicCookieValue", "protocolVersions", "autoMTLS");
         String cookieKey = h.required("magicCookieKey");
         if (!cookieKey.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("field 'handshake.magicCookieKey': '" + cookieKey + "' is not an environment variable's name");
         }
-        GoHandshake handshake = new GoHandshake(cookieKey, h.required("magicCookieValue"), versions(h));
+        GoHandshake handshake = new GoHandshake(cookieKey, h.required("magicCookieValue"), versions(h), h.bool("autoMTLS", false));
         String descriptors = f.required("descriptorSet");
         Path descriptorSet = folder(file).resolve(descriptors).normalize();
         if (!descriptorSet.startsWith(folder(file))) {

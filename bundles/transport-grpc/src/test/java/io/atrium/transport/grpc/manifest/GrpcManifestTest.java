@@ -2,6 +2,7 @@ package io.atrium.transport.grpc.manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class GrpcManifestTest {
                  "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello", "protocolVersions": [1, 2]},
                  "descriptorSet": "kv.protoset", "service": "proto.KV", "limits": {"memoryMb": 64}}""");
         assertEquals("kv", m.name());
-        assertEquals(new GrpcManifest.GoHandshake("BASIC_PLUGIN", "hello", List.of(1, 2)), m.handshake());
+        assertEquals(new GrpcManifest.GoHandshake("BASIC_PLUGIN", "hello", List.of(1, 2), false), m.handshake());
         assertEquals(dir.resolve("kv.protoset").toAbsolutePath(), m.descriptorSet());
         assertEquals(64, m.memoryMb());
         assertEquals(List.of(dir.resolve("kv").toAbsolutePath(), dir.resolve("kv.protoset").toAbsolutePath()), m.ownFiles());
@@ -63,5 +64,11 @@ class GrpcManifestTest {
                 + "healthIntervalMs)", refusal("""
                 {"version": "1.0.0", "command": ["./kv"], %s, "descriptorSet": "kv.protoset", "service": "proto.KV",
                  "limits": {"maxFrameBytes": 1}}""".formatted(HANDSHAKE)));
+        assertEquals("field 'handshake.autoMTLS': expected true or false, found \"yes\"", refusal("""
+                {"version": "1.0.0", "command": ["./kv"], "handshake": {"magicCookieKey": "A", "magicCookieValue": "x", "autoMTLS": "yes"},
+                 "descriptorSet": "kv.protoset", "service": "proto.KV"}"""));
+        assertTrue(parse("""
+                {"version": "1.0.0", "command": ["./kv"], "handshake": {"magicCookieKey": "A", "magicCookieValue": "x", "autoMTLS": true},
+                 "descriptorSet": "kv.protoset", "service": "proto.KV"}""").handshake().autoMtls());
     }
 }
