@@ -21,7 +21,7 @@ def main():
         atrium = figures(["java", "-XX:+UseSerialGC", "-cp", classpath(), "io.atrium.bench.grpc.GrpcBenchmark", built])
         goplugin = figures([os.path.join(built, "goplugin-kv"), "bench", os.path.join(built, "kv-go-grpc")])
     print(f"{'figure':22s} {'Atrium (KV plugin)':>20s} {'go-plugin gRPC':>18s} {'peer/Atrium':>12s}")
-    for m in ["sequential.p50", "sequential.p99", "throughput.8", "launch.first-call", "crash.first-failure"]:
+    for m in ["sequential.p50", "sequential.p99", "sequential.host-cpu", "throughput.8", "launch.first-call", "crash.first-failure"]:
         a, g = atrium.get(m), goplugin.get(m)
         fmt = lambda r: f"{r[0]:g} {r[1]}" if r else "-"
         ratio = ""

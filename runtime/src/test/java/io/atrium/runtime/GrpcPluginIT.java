@@ -148,7 +148,23 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         KV store = kvService("kv");
         store.put("a", new byte[] {1});
         long before = pid("kv");
+        java.util.concurrent.CompletableFuture<PluginException> failed = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                while (true) {
+                    store.get("a");
+                }
+            } catch (PluginException e) {
+                failed.complete(e);
+            }
+        });
+        caller.start();
+        Thread.sleep(100);
         ProcessHandle.of(before).orElseThrow().destroyForcibly();
+        // failed at the broken connection and the end of its stdout; the exit status may still be on its way
+        PluginException crash = failed.get(10, TimeUnit.SECONDS);
+        assertTrue(crash instanceof io.atrium.api.PluginCrashedException && crash.getMessage().matches("plugin 'kv': (was killed by signal 9 \\(KILL\\).*"
+                + "|closed its stdout; its exit status follows in the log and plugin:info)"), crash.toString());
         await(() -> "its death is logged with the signal:\n" + String.join("\n", log),
                 () -> logs.contains("plugin 'kv' was killed by signal 9 (KILL)") && logs.contains("restarting in 100 ms (crash 1 of 5 allowed"));
         await("it is restarted", () -> pid("kv") != before && pid("kv") > 0);

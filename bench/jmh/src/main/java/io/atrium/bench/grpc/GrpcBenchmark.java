@@ -23,7 +23,8 @@ import org.osgi.framework.ServiceReference;
  * back), sequential and with 8 callers; launch to the first answered call; a SIGKILL to the first failed call.
  *
  * <p>{@code GrpcBenchmark BUILD_FOLDER} (the folder build-kv.sh wrote) prints one line per figure,
- * {@code name value unit}; {@code -Dbench.only=launch} the launch and crash rows alone.
+ * {@code name value unit}; {@code -Dbench.only=launch} the launch and crash rows alone, {@code =sequential} or
+ * {@code =throughput} those rows alone; {@code -Dbench.calls=N} times N calls a run rather than 100 000.
  */
 public final class GrpcBenchmark {
     public static void main(String[] args) throws Exception {
@@ -36,28 +37,38 @@ public final class GrpcBenchmark {
                 {"version": "1.0.0", "contract": "io.atrium.api.kv.KV", "command": ["./kv-go-grpc"],
                  "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello", "protocolVersions": [1]},
                  "descriptorSet": "kv.protoset", "service": "proto.KV", "limits": {"healthIntervalMs": 0}}""");
-        boolean all = !System.getProperty("bench.only", "").equals("launch");
+        String only = System.getProperty("bench.only", "");
+        boolean sequential = only.isEmpty() || only.equals("sequential");
+        boolean throughput = only.isEmpty() || only.equals("throughput");
+        boolean launch = only.isEmpty() || only.equals("launch");
+        int calls = Integer.getInteger("bench.calls", 100_000);
         try (Atrium atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start()) {
             KV kv = atrium.awaitService(KV.class, "kv", Duration.ofSeconds(10));
             kv.put("bench", "x".getBytes(StandardCharsets.UTF_8));
-            for (int i = 0; all && i < 50_000; i++) {
+            for (int i = 0; (sequential || throughput) && i < calls / 2; i++) {
                 kv.get("bench");
             }
             List<Double> p50 = new ArrayList<>();
             List<Double> p99 = new ArrayList<>();
-            for (int run = 0; all && run < 5; run++) {
-                long[] d = new long[100_000];
+            List<Double> cpu = new ArrayList<>();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            for (int run = 0; sequential && run < 5; run++) {
+                long[] d = new long[calls];
+                long cpu0 = os.getProcessCpuTime();
                 for (int i = 0; i < d.length; i++) {
                     long t = System.nanoTime();
                     kv.get("bench");
                     d[i] = System.nanoTime() - t;
                 }
+                cpu.add((os.getProcessCpuTime() - cpu0) / 1000.0 / d.length); // the host's side of a call: this JVM's CPU
                 Arrays.sort(d);
                 p50.add(d[d.length / 2] / 1000.0);
                 p99.add(d[(int) (d.length * 0.99)] / 1000.0);
             }
-            if (all) {
-                System.out.printf("sequential.p50 %.1f us%nsequential.p99 %.1f us%n", median(p50), median(p99));
+            if (sequential) {
+                System.out.printf("sequential.p50 %.1f us%nsequential.p99 %.1f us%nsequential.host-cpu %.1f us%n", median(p50), median(p99), median(cpu));
+            }
+            if (throughput) {
                 List<Double> rates = new ArrayList<>();
                 for (int run = 0; run < 3; run++) {
                     AtomicLong n = new AtomicLong();
@@ -83,6 +94,9 @@ public final class GrpcBenchmark {
                 System.out.printf("throughput.8 %.0f calls/s%n", median(rates));
             }
 
+            if (!launch) {
+                return;
+            }
             ServiceReference<PluginProvider> ref = atrium.bundleContext().getServiceReferences(PluginProvider.class,
                     "(" + io.atrium.spi.ArtifactHandler.SUFFIX + "=.grpc.json)").iterator().next();
             PluginProvider provider = atrium.bundleContext().getService(ref);

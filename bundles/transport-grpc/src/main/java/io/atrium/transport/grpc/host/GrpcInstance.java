@@ -99,6 +99,8 @@ public final class GrpcInstance implements KitInstance {
     private final AutoMtls tls;
     private final CompletableFuture<String> firstLine = new CompletableFuture<>();
     private final CompletableFuture<Void> stderrDone = new CompletableFuture<>();
+    /** Done at the end of its stdout: it closes with the process, at once, where the exit status waits to be reaped. */
+    private final CompletableFuture<Void> stdoutDone = new CompletableFuture<>();
     private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods = new ConcurrentHashMap<>();
     private volatile ManagedChannel channel;
     private volatile Channel calls;
@@ -370,12 +372,12 @@ public final class GrpcInstance implements KitInstance {
      */
     public DynamicMessage call(Descriptors.MethodDescriptor rpc, DynamicMessage request, long timeoutMs) {
         String name = manifest.name();
+        String d = died;
+        if (d != null) { // before closing: a dead instance is closed too, and its calls failed for its death
+            throw new PluginCrashedException(name, d);
+        }
         if (closing) {
             throw new PluginUnavailableException(name, "was stopped");
-        }
-        String d = died;
-        if (d != null) {
-            throw new PluginCrashedException(name, d);
         }
         MethodDescriptor<DynamicMessage, DynamicMessage> md = methods.computeIfAbsent(rpc, GrpcInstance::method);
         try {
@@ -393,16 +395,23 @@ public final class GrpcInstance implements KitInstance {
                 return new PluginTimeoutException(name, rpc + " did not answer within " + timeoutMs + " ms");
             case UNAVAILABLE:
             case CANCELLED:
+                String d = died;
+                if (d != null) {
+                    return new PluginCrashedException(name, d);
+                }
                 if (closing) {
                     return new PluginUnavailableException(name, "was stopped");
                 }
-                // the connection broke: a process that is exiting is about to be reaped, and its status says why
+                // the connection broke: a process that died closed its stdout with it (its exit status comes
+                // later, reaped by the launcher, and goes to the log and plugin:info; the caller need not wait for it)
                 try {
-                    process.waitFor(100, TimeUnit.MILLISECONDS);
+                    stdoutDone.get(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException alive) {
+                    // its stdout is open: it lives, or something it started holds its stdout
                 }
-                if (!process.isAlive()) {
+                if (stdoutDone.isDone() || !process.isAlive()) {
                     return new PluginCrashedException(name, deathReason());
                 }
                 return new PluginUnavailableException(name, rpc + " is unavailable" + desc);
@@ -468,6 +477,8 @@ public final class GrpcInstance implements KitInstance {
             }
         } catch (IOException e) {
             firstLine.complete(null);
+        } finally {
+            stdoutDone.complete(null);
         }
     }
 
