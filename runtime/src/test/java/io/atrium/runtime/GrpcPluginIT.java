@@ -120,6 +120,34 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         return out;
     }
 
+    /** A contract of its own, in a bundle of the folder, whose method returns the whole response as a record. */
+    @Test
+    void aContractMayReturnTheResponseAsARecord() throws Exception {
+        place(TestPlugins.bundle(work, "test.kvrecords", "1.0.0", java.util.Map.of("test.kvrecords.Store", """
+                package test.kvrecords;
+
+                @io.atrium.api.PluginContract
+                public interface Store {
+                    void put(String key, byte[] value);
+
+                    Stored get(String key);
+
+                    record Stored(byte[] value) {
+                    }
+                }
+                """), java.util.Map.of("Export-Package", "test.kvrecords;version=1.0.0")), "kvrecords-api.jar");
+        kv("records", "kv-go-grpc", "");
+        drop("records.grpc.json", Files.readString(folder.resolve("records.grpc.json")).replace("io.atrium.api.kv.KV", "test.kvrecords.Store"));
+        await(() -> "it answers by the record contract: " + String.join("\n", log), () -> atrium.execute("plugin:info records").output()
+                .contains("test.kvrecords.Store") && atrium.execute("plugin:info records").output().contains("pid "));
+        Object store = atrium.bundleContext().getService(atrium.bundleContext().getAllServiceReferences("test.kvrecords.Store", "(atrium.plugin.name=records)")[0]);
+        store.getClass().getMethod("put", String.class, byte[].class).invoke(store, "r", new byte[] {(byte) 0xfe, 1});
+        Object stored = store.getClass().getMethod("get", String.class).invoke(store, "r");
+        byte[] value = (byte[]) stored.getClass().getMethod("value").invoke(stored);
+        byte[] expected = ("\u00fe\u0001\n\nWritten from plugin-go-grpc").getBytes(StandardCharsets.ISO_8859_1);
+        assertArrayEquals(expected, value, "the response's bytes, through protobuf's JSON into the record");
+    }
+
     @Test
     void theByNameCallTakesAndGivesProtobufsJsonMapping() throws Exception {
         place(BUILT.resolve("kv-go-grpc"), "kv-go-grpc");
@@ -194,24 +222,7 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         kv("kv", "kv-go-grpc", "");
         KV store = kvService("kv");
         store.put("a", new byte[] {1});
-        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.List<Thread> callers = new java.util.ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            Thread t = new Thread(() -> {
-                while (run.get()) {
-                    try {
-                        store.get("a");
-                        ok.incrementAndGet();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }
-            });
-            t.start();
-            callers.add(t);
-        }
+        Callers callers = new Callers(4, () -> store.get("a"));
         try {
             long first = pid("kv");
             assertEquals(io.atrium.api.PluginState.ACTIVE, PluginFacts.reload(atrium, "kv"));
@@ -225,15 +236,12 @@ class GrpcPluginIT extends ServerWithPluginFolder {
             place(rebuilt, "kv-go-grpc");
             await(() -> "the replaced executable runs: " + String.join("\n", log), () -> pid("kv") != second && pid("kv") > 0);
             await("the process before it exits", () -> ProcessHandle.of(second).map(p -> !p.isAlive()).orElse(true));
-            int before = ok.get();
-            await("calls go on", () -> ok.get() > before + 20);
+            int before = callers.answered();
+            await("calls go on", () -> callers.answered() > before + 20);
         } finally {
-            run.set(false);
-            for (Thread t : callers) {
-                t.join();
-            }
+            callers.close();
         }
-        assertEquals(null, failure.get(), "no call failed during the reload and the replacement");
+        assertEquals(null, callers.failure(), "no call failed during the reload and the replacement");
     }
 
     @Test

@@ -447,36 +447,16 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         helperPlugin("steady", "time.sleep(0.002)\nreturn 'v' + os.environ.get('V', '1')", "");
         Greeter g = greeter("steady");
         long oldPid = pid("steady");
-        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic.AtomicBoolean(true);
-        List<Thread> callers = new java.util.ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            Thread t = new Thread(() -> {
-                while (run.get()) {
-                    try {
-                        g.greet("x");
-                        ok.incrementAndGet();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }
-            });
-            t.start();
-            callers.add(t);
-        }
+        Callers callers = new Callers(4, () -> g.greet("x"));
         Thread.sleep(200);
         assertEquals(PluginState.ACTIVE, PluginFacts.reload(atrium, "steady"));
         long newPid = pid("steady");
         assertNotEquals(oldPid, newPid);
         await("the old process exits", () -> ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true));
-        int before = ok.get();
-        await("calls go on", () -> ok.get() > before + 20);
-        run.set(false);
-        for (Thread t : callers) {
-            t.join();
-        }
-        assertEquals(null, failure.get(), "no call failed during the reload");
+        int before = callers.answered();
+        await("calls go on", () -> callers.answered() > before + 20);
+        callers.close();
+        assertEquals(null, callers.failure(), "no call failed during the reload");
     }
 
     @Test

@@ -26,8 +26,12 @@ import java.util.Locale;
  * lists and maps go through JSON.
  */
 public final class RpcMapping {
-    private static final Gson GSON = new Gson();
+    /** Records and classes to and from protobuf's JSON mapping, where bytes are base64 (Gson's own are arrays of numbers). */
+    private static final Gson GSON = new com.google.gson.GsonBuilder().registerTypeAdapter(byte[].class, new Base64Bytes().nullSafe()).create();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace().preservingProtoFieldNames();
+    /** A response read as a record: every field, so that one left at its default is that default, not null. */
+    @SuppressWarnings("deprecation") // its successor (alwaysPrintFieldsWithNoPresence) is not in protobuf 3.25
+    private static final JsonFormat.Printer WHOLE = PRINTER.includingDefaultValueFields();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
     private final MethodDescriptor rpc;
@@ -215,7 +219,12 @@ public final class RpcMapping {
                 default -> v;
             };
         }
-        JsonElement json = JsonParser.parseString(json(response));
+        JsonElement json;
+        try {
+            json = JsonParser.parseString(WHOLE.print(response));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
         if (result != null) {
             json = json.getAsJsonObject().get(result.getName());
         }
@@ -245,6 +254,24 @@ public final class RpcMapping {
             throw new IllegalArgumentException("the input is not a " + rpc.getInputType().getFullName() + " in protobuf's JSON mapping: " + e.getMessage());
         }
         return b.build();
+    }
+
+    /** {@code byte[]} as protobuf's JSON mapping writes bytes: base64 (read in its URL-safe form too, as protobuf accepts). */
+    private static final class Base64Bytes extends com.google.gson.TypeAdapter<byte[]> {
+        @Override
+        public void write(com.google.gson.stream.JsonWriter out, byte[] value) throws java.io.IOException {
+            out.value(java.util.Base64.getEncoder().encodeToString(value));
+        }
+
+        @Override
+        public byte[] read(com.google.gson.stream.JsonReader in) throws java.io.IOException {
+            String text = in.nextString();
+            try {
+                return java.util.Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException notStandard) {
+                return java.util.Base64.getUrlDecoder().decode(text);
+            }
+        }
     }
 
     /** @return the names of the request fields the arguments fill, in order */

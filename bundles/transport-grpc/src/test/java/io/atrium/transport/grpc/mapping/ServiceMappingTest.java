@@ -31,6 +31,14 @@ class ServiceMappingTest {
         byte[] get(String key);
     }
 
+    /** The response as a record, and a request field that is a message. */
+    interface Records {
+        Stored get(String key);
+
+        record Stored(byte[] value) {
+        }
+    }
+
     interface Wrong {
         int get(String key);
     }
@@ -76,6 +84,19 @@ class ServiceMappingTest {
         assertArrayEquals("v".getBytes(), (byte[]) get.result(response), "the response's one field is the result");
         assertEquals("{\"value\":\"dg==\"}", RpcMapping.json(response));
         assertEquals("k", RpcMapping.request(m.rpc("Get"), "{\"key\": \"k\"}").getAllFields().values().iterator().next());
+    }
+
+    @Test
+    void aRecordIsTheWholeResponseItsBytesIncluded() throws Exception {
+        ServiceMapping m = ServiceMapping.of(ServiceMapping.service(kvSet(), "proto.KV"), Records.class, Map.of());
+        RpcMapping get = m.of(Records.class.getMethod("get", String.class));
+        var responseType = get.rpc().getOutputType();
+        DynamicMessage response = DynamicMessage.newBuilder(responseType).setField(responseType.findFieldByName("value"),
+                ByteString.copyFrom(new byte[] {0, (byte) 0xff, 'v'})).build();
+        Records.Stored stored = (Records.Stored) get.result(response);
+        assertArrayEquals(new byte[] {0, (byte) 0xff, 'v'}, stored.value(), "bytes in protobuf's JSON are base64: read back as bytes");
+        assertArrayEquals(new byte[0], ((Records.Stored) get.result(DynamicMessage.getDefaultInstance(responseType))).value(),
+                "an empty bytes field is left out of the JSON: empty bytes, as protobuf reads it");
     }
 
     @Test
