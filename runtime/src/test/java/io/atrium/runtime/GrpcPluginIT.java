@@ -211,8 +211,10 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         kvService("kv").put("a", new byte[] {1});
         long before = pid("kv");
         new ProcessBuilder("kill", "-STOP", Long.toString(before)).start().waitFor(); // alive, and answering nothing
-        await(() -> "killed for it:\n" + String.join("\n", log),
-                () -> logs.contains("plugin 'kv' stopped answering: no answer to go-plugin's health check within 2000 ms (killed)"));
+        // the health check's deadline says so, as a rule; once in CI the stopped plugin's connection failed first
+        // (UNAVAILABLE io exception): killed for not answering all the same
+        await(() -> "killed for it:\n" + String.join("\n", log), () -> log.stream().anyMatch(l -> l.startsWith("WARNING plugin 'kv' stopped answering: ")
+                && l.contains("go-plugin's health check") && l.contains(" (killed); restarting in ")));
         await("it is restarted", () -> pid("kv") != before && pid("kv") > 0);
         assertEquals(1, kvService("kv").get("a").length > 0 ? 1 : 0);
     }
