@@ -406,6 +406,15 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         assertEquals(0, atrium.execute("plugin:list").status(), "the server answers");
     }
 
+    @Test
+    void aPluginOverItsCpuCapIsKilledSayingSo() throws Exception {
+        place(BUILT.resolve("kv.protoset"), "kv.protoset");
+        misbehaving("spinner", "while :; do :; done\n", "\"cpuSeconds\": 1, \"handshakeTimeoutMs\": 30000");
+        await(() -> "killed at its cap: " + String.join("\n", log), () -> log.stream().anyMatch(l -> l.startsWith("SEVERE plugin 'spinner'")
+                && l.contains("was killed by signal 24 (XCPU: CPU time limit reached), before its handshake")));
+        await(() -> "no script is left running: " + leftovers(), () -> leftovers().isEmpty());
+    }
+
     /** The processes still running in the plugin folder (a plugin's working folder). */
     java.util.List<String> leftovers() {
         Path in;
