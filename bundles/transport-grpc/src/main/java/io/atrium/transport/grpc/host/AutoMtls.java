@@ -135,10 +135,4 @@ public final class AutoMtls {
     private static X509Certificate certificate(byte[] der) throws java.security.cert.CertificateException {
         return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
-
-    /** For a one-line description: the certificate's subject. */
-    @Override
-    public String toString() {
-        return certificate.getSubjectX500Principal().getName();
-    }
 }
