@@ -230,11 +230,12 @@ public final class PluginProcess implements Invoker {
     public JsonElement call(String method, String params, long timeoutMs) {
         int busy = inflight.incrementAndGet();
         try {
+            String d = died;
+            if (d != null) { // before closing: a dead instance is closed too, and its calls fail for its death
+                throw new PluginCrashedException(manifest.name(), d);
+            }
             if (closing) { // the kit closes an instance once its calls are done, or at a stop
                 throw new PluginUnavailableException(manifest.name(), "was stopped");
-            }
-            if (died != null) {
-                throw new PluginCrashedException(manifest.name(), died);
             }
             if (busy > manifest.limits().maxInFlight()) {
                 throw new PluginUnavailableException(manifest.name(), "is overloaded: " + manifest.limits().maxInFlight()
