@@ -45,6 +45,11 @@ public final class JsonCodec {
         return sb.append(']').toString();
     }
 
+    /** @return a value (a record, a list, a map, an array) as the JSON tree its argument's text would be */
+    public static JsonElement tree(Object value) {
+        return GSON.toJsonTree(value);
+    }
+
     private static void quote(String s, StringBuilder sb) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {

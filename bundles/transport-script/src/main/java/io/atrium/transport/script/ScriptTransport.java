@@ -1,0 +1,92 @@
+package io.atrium.transport.script;
+
+import com.google.gson.JsonObject;
+import io.atrium.spi.ArtifactHandler;
+import io.atrium.spi.PluginLifecycle;
+import io.atrium.spi.PluginProvider;
+import io.atrium.spi.TransportTrust;
+import io.atrium.transport.script.engine.ScriptEngine;
+import io.atrium.transport.script.js.RhinoEngine;
+import io.atrium.transport.script.manifest.ScriptManifest;
+import io.atrium.transport.script.plugin.ScriptPlugin;
+import io.atrium.transport.support.ManifestPolicy;
+import io.atrium.transport.support.kit.ManifestTransport;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * Deploys {@code NAME.js} and {@code NAME.lua} files of the plugin folder as script plugins, on the
+ * transport kit ({@link ManifestTransport}): the file is its own manifest (its first comment), and what
+ * this transport adds is the engines, each made at its language's first script, so that a server with
+ * no script plugin loads neither.
+ */
+@Component(service = {ArtifactHandler.class, PluginProvider.class},
+        property = {ArtifactHandler.SUFFIX + "=.js", ArtifactHandler.SUFFIX + "=.lua"})
+public final class ScriptTransport extends ManifestTransport<ScriptManifest, ScriptPlugin> {
+    /** Guarded by this. */
+    private final Map<ScriptManifest.Language, ScriptEngine> engines = new EnumMap<>(ScriptManifest.Language.class);
+
+    /** Where installs, updates and uninstalls are counted (the core's). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PluginLifecycle lifecycle;
+
+    @Activate
+    public ScriptTransport(BundleContext context, @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, ScriptPlugin.TRANSPORT_ID, trust, List.of());
+    }
+
+    @Deactivate
+    void deactivate() {
+        close();
+    }
+
+    /** The core's trust or capability policy changed (bound, or its generation property updated): the plugins are judged again. */
+    void trustChanged(TransportTrust changed) {
+        trustChanged();
+    }
+
+    @Override
+    protected PluginLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    protected ScriptManifest parse(Path file, byte[] content) {
+        return ScriptManifest.parse(file, content);
+    }
+
+    @Override
+    protected String unpinned() {
+        return "is not pinned"; // never said: a script is its own manifest, signed whole
+    }
+
+    /** A script's capabilities are in its header: one the core's capability policy refuses is not deployed. */
+    @Override
+    protected void check(ManifestPolicy policy, ScriptManifest m) {
+        String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
+        if (lacking != null) {
+            throw new IllegalArgumentException("is refused: it " + lacking);
+        }
+    }
+
+    @Override
+    protected ScriptPlugin create(ScriptManifest m, Class<?> contract) {
+        return new ScriptPlugin(this, m, contract, this::engine, JsonObject::new);
+    }
+
+    private synchronized ScriptEngine engine(ScriptManifest.Language language) {
+        return engines.computeIfAbsent(language, l -> switch (l) {
+            case JAVASCRIPT -> new RhinoEngine();
+            case LUA -> throw new IllegalArgumentException("is a Lua script, and Lua plugins are not supported yet");
+        });
+    }
+}

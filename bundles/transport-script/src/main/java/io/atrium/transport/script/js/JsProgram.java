@@ -1,0 +1,63 @@
+package io.atrium.transport.script.js;
+
+import com.google.gson.JsonElement;
+import io.atrium.transport.script.engine.Budget;
+import io.atrium.transport.script.engine.Program;
+import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.script.manifest.ScriptManifest;
+import java.util.Set;
+import org.mozilla.javascript.Function;
+import org.mozilla.javascript.RhinoException;
+import org.mozilla.javascript.ScriptableObject;
+
+/** A JavaScript plugin loaded: its scope, with its top level run, and the functions it defined there. */
+final class JsProgram implements Program {
+    private final RhinoEngine engine;
+    private final String file;
+    private final ScriptManifest.Limits limits;
+    private final ScriptableObject scope;
+    private final Set<String> functions;
+    private final Budget budget;
+
+    JsProgram(RhinoEngine engine, ScriptManifest m, ScriptableObject scope, Set<String> functions, Budget budget) {
+        this.engine = engine;
+        this.file = m.file().getFileName().toString();
+        this.limits = m.limits();
+        this.scope = scope;
+        this.functions = functions;
+        this.budget = budget;
+    }
+
+    @Override
+    public Set<String> functions() {
+        return functions;
+    }
+
+    @Override
+    public Budget budget() {
+        return budget;
+    }
+
+    @Override
+    public JsonElement call(String function, Object[] args, Budget b) {
+        return engine.inContext(b, limits.maxStackDepth(), cx -> {
+            // looked up at each call: the script may have replaced its function since
+            if (!(scope.get(function, scope) instanceof Function f)) {
+                throw new ScriptError(file + ": defines no function " + function + " (any more)");
+            }
+            Object[] in = new Object[args == null ? 0 : args.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = RhinoEngine.argument(cx, scope, args[i]);
+            }
+            Object out;
+            try {
+                out = f.call(cx, scope, scope, in);
+            } catch (RhinoException e) {
+                throw new ScriptError(Errors.runtime(file, function, e));
+            } catch (StackOverflowError e) {
+                throw new ScriptError(file + ": " + function + " nested too deep for the server's stack");
+            }
+            return JsValues.toJson(cx, scope, out, file, function, limits.maxStringLength());
+        });
+    }
+}

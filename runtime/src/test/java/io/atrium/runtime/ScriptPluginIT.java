@@ -1,0 +1,213 @@
+package io.atrium.runtime;
+
+import static io.atrium.runtime.DeployIT.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.atrium.api.Invocable;
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginException;
+import io.atrium.api.PluginState;
+import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.greeting.Greeter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** JavaScript files as plugins on a real server, in a real watched folder: live, sandboxed, under a budget. */
+class ScriptPluginIT extends ServerWithPluginFolder {
+    static final String HEADER = """
+            /* atrium
+            { "version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter"%s }
+            */
+            """;
+
+    void js(String name, String extraHeader, String body) throws Exception {
+        drop(name + ".js", HEADER.formatted(extraHeader) + body);
+    }
+
+    String info(String name) {
+        return atrium.execute("plugin:info " + name).output();
+    }
+
+    /** @return whether the folder's row for the file says it is refused for a reason containing {@code why} */
+    boolean refused(String file, String why) {
+        return PluginFacts.refused(atrium, file, why);
+    }
+
+    void awaitRefused(String file, String why) {
+        await(() -> file + " is refused with: " + why + "\n" + PluginFacts.folder(atrium), () -> refused(file, why));
+    }
+
+    @Test
+    void aJavaScriptFileIsAnOrdinaryGreeter() throws Exception {
+        js("hello", "", """
+                const greeting = "Hello";
+                function greet(name) { return /^\\s*$/.test(name) ? `${greeting}, nobody!` : `${greeting}, ${name}!`; }
+                """);
+        Greeter g = greeter("hello");
+        assertEquals("Hello, World!", g.greet("World"));
+        assertEquals("Hello, \"quoted\" \\ ünïcödé!", g.greet("\"quoted\" \\ ünïcödé"));
+        assertEquals("Hello, nobody!", g.greet("  "), "regular expressions work (Rhino finds them through this bundle's class loader)");
+        PluginDescriptor d = atrium.registry().plugin("hello").orElseThrow();
+        assertEquals("script", d.transportId());
+        assertEquals("hello.js", d.source());
+        assertEquals(PluginState.ACTIVE, d.state());
+        assertTrue(info("hello").lines().anyMatch(l -> l.matches("engine\\s+Rhino 1\\.9\\.\\d+ \\(JavaScript, interpreted\\)")), info("hello"));
+        assertEquals("Hello, Shell!\n", atrium.execute("plugin:call hello greet Shell").output());
+
+        Files.delete(folder.resolve("hello.js"));
+        await("the plugin is gone", () -> atrium.registry().plugin("hello").isEmpty());
+    }
+
+    /** Edited under four callers: each version answers in turn, no call fails; a version that does not parse changes nothing. */
+    @Test
+    void editingTheFileReloadsItWithNoFailedCallAndASyntaxErrorKeepsTheOldVersion() throws Exception {
+        js("live", "", "function greet(name) { return 'v1 ' + name; }\n");
+        Greeter g = greeter("live");
+        assertEquals("v1 x", g.greet("x"));
+        try (Callers callers = new Callers(4, () -> g.greet("load"))) {
+            for (int v = 2; v <= 4; v++) {
+                js("live", "", "function greet(name) { return 'v" + v + " ' + name; }\n");
+                String want = "v" + v + " x";
+                await("version " + v + " answers", () -> g.greet("x").equals(want));
+            }
+            js("live", "", "function greet(name) {\n  return 'v5 ' + ;\n}\n");
+            await(() -> "the broken version is refused: " + String.join("\n", log), () -> logs.contains("live.js was not deployed: live.js:5:"));
+            assertEquals("v4 x", g.greet("x"), "the version before serves on");
+            assertTrue(callers.answered() > 0);
+            assertNull(callers.failure(), () -> "a call failed: " + callers.failure());
+        }
+        // the refusal names the file, the line and column, and Rhino's words, in one line
+        String said = log.stream().filter(l -> l.contains("live.js was not deployed")).findFirst().orElseThrow();
+        assertTrue(said.matches(".*live\\.js was not deployed: live\\.js:5:\\d+: syntax error"), said);
+    }
+
+    @Test
+    void aScriptReachesNothingOfTheJvmOrTheMachine() throws Exception {
+        drop("escape.js", """
+                /* atrium { "version": "1.0.0", "functions": ["probe"] } */
+                function probe(what) {
+                  try {
+                    return String(eval(what));
+                  } catch (e) {
+                    return 'refused: ' + e;
+                  }
+                }
+                """);
+        Invocable p = atrium.awaitService(Invocable.class, "escape", Duration.ofSeconds(30));
+        for (String attempt : new String[] {"java.lang.System.exit(0)", "Packages.java.io.File", "Java.type('java.lang.Runtime')",
+                "require('fs')", "load('/etc/passwd')", "readFile('/etc/passwd')", "importPackage(java.io)", "JavaImporter",
+                "getClass", "''.getClass()", "new ArrayBuffer(8)", "(function(){ return this; })().java", "Object.getPrototypeOf(host).constructor.name",
+                "host.log.constructor('return java')()", "host.log.call.constructor('return Packages')()"}) {
+            String r = p.call("probe", "[" + com.google.gson.JsonParser.parseString("\"" + attempt.replace("'", "\\'") + "\"").toString() + "]");
+            assertTrue(r.startsWith("\"refused: ") || r.equals("\"undefined\"") || r.equals("\"Object\""), attempt + " -> " + r);
+        }
+        assertEquals("\"4\"", p.call("probe", "[\"2 + 2\"]"), "eval of JavaScript itself runs, inside the sandbox");
+        assertTrue(atrium.registry().plugin("escape").isPresent(), "the server runs on");
+    }
+
+    @Test
+    void aScriptOverItsBudgetIsStoppedAndServesTheNextCall() throws Exception {
+        js("spinner", ", \"limits\": {\"callTimeoutMs\": 200, \"maxStackDepth\": 100, \"maxAllocationMb\": 32}", """
+                function greet(name) {
+                  if (name === 'spin') { while (true) {} }
+                  if (name === 'catch') { while (true) { try { while (true) {} } catch (e) {} finally { continue; } } }
+                  if (name === 'deep') { return greet('deep'); }
+                  if (name === 'hog') { const a = []; while (true) { a.push('x'.repeat(1000) + a.length); } }
+                  if (name === 'repeat') { return 'x'.repeat(1e9); }
+                  return 'ok ' + name;
+                }
+                """);
+        Greeter g = greeter("spinner");
+        PluginTimeoutException spin = assertThrows(PluginTimeoutException.class, () -> g.greet("spin"));
+        assertEquals("plugin 'spinner': greet ran past its CPU budget of 200 ms (limits.callTimeoutMs) and was stopped", spin.getMessage());
+        assertEquals("ok after", g.greet("after"));
+        assertThrows(PluginTimeoutException.class, () -> g.greet("catch"), "neither catch nor finally keeps control");
+        PluginException deep = assertThrows(PluginException.class, () -> g.greet("deep"));
+        assertTrue(deep.getMessage().startsWith("plugin 'spinner': spinner.js:") && deep.getMessage().contains("stack"), deep.getMessage());
+        PluginException hog = assertThrows(PluginException.class, () -> g.greet("hog"));
+        assertEquals("plugin 'spinner': greet allocated more than its 32 MiB (limits.maxAllocationMb) and was stopped", hog.getMessage());
+        PluginException repeat = assertThrows(PluginException.class, () -> g.greet("repeat"));
+        assertTrue(repeat.getMessage().contains("RangeError: repeat would make a string of 1000000000 characters, over limits.maxStringLength"),
+                repeat.getMessage());
+        assertEquals("ok still", g.greet("still"));
+    }
+
+    @Test
+    void aTopLevelThatNeverEndsIsRefusedAtDeploy() throws Exception {
+        js("looper", ", \"limits\": {\"callTimeoutMs\": 300}", "while (true) {}\nfunction greet(n) { return n; }\n");
+        awaitRefused("looper.js", "its top level ran past its CPU budget of 300 ms");
+        js("ok", "", "function greet(n) { return 'fine ' + n; }\n");
+        assertEquals("fine n", greeter("ok").greet("n"), "the deployer went on");
+    }
+
+    @Test
+    void errorsNameTheScriptTheLineAndWhatWentWrong() throws Exception {
+        js("faulty", "", """
+                function greet(name) {
+                  if (name === 'throw') { throw new Error('no greeting for you'); }
+                  if (name === 'type') { return helper(); }
+                  if (name === 'number') { return 42; }
+                  return null;
+                }
+                function helper() { return undefined.x; }
+                """);
+        Greeter g = greeter("faulty");
+        PluginException thrown = assertThrows(PluginException.class, () -> g.greet("throw"));
+        assertEquals("plugin 'faulty': faulty.js:5: greet failed: Error: no greeting for you (in greet at faulty.js:5)", thrown.getMessage());
+        PluginException type = assertThrows(PluginException.class, () -> g.greet("type"));
+        assertTrue(type.getMessage().matches("plugin 'faulty': faulty\\.js:10: greet failed: TypeError: .*undefined.* \\(in helper at faulty\\.js:10, "
+                + "called from greet at faulty\\.js:6\\)"), type.getMessage());
+        assertEquals("42", g.greet("number"), "a number where a string is due is JSON for a String");
+        assertNull(g.greet("null"));
+
+        js("unfinished", "", "function hello(name) { return name; }\n");
+        awaitRefused("unfinished.js", "defines no function greet, which Greeter.greet needs (it defines: hello)");
+    }
+
+    @Test
+    void badFilesAreRefusedInOneLineAndTheServerRunsOn() throws Exception {
+        Files.write(folder.resolve("empty.js"), new byte[0]);
+        Files.write(folder.resolve("binary.js"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13});
+        Files.write(folder.resolve("latin1.js"), ("/* atrium {\"version\": \"1.0.0\"} */ // caf" + (char) 0xe9).getBytes(StandardCharsets.ISO_8859_1));
+        Files.writeString(folder.resolve("nul.js"), "/* atrium {\"version\": \"1.0.0\"} */\nfunction f() {}\n\0");
+        Files.writeString(folder.resolve("headless.js"), "function greet(n) { return n; }\n");
+        Files.writeString(folder.resolve("badjson.js"), "/* atrium { \"version\": 1.0.0 } */\n");
+        Files.writeString(folder.resolve("unknown.js"), "/* atrium { \"version\": \"1.0.0\", \"contrakt\": \"x\" } */\n");
+        // the deployer reads a file of a transport up to its limit (1 MiB unless configured), a script's own limit is 4 MiB
+        Files.writeString(folder.resolve("huge.js"), "/* atrium {\"version\": \"1.0.0\"} */\n" + "// padding\n".repeat(500_000));
+        awaitRefused("empty.js", "is empty");
+        awaitRefused("binary.js", "is not UTF-8 text");
+        awaitRefused("latin1.js", "is not UTF-8 text");
+        awaitRefused("nul.js", "holds a NUL character at line 3: not a script");
+        awaitRefused("headless.js", "has no atrium header: a script plugin starts with its manifest in a comment, /* atrium {");
+        awaitRefused("badjson.js", "header: not valid JSON");
+        awaitRefused("unknown.js", "contrakt");
+        awaitRefused("huge.js", "is 5500034 bytes, more than the 1048576 a configuration or manifest may be");
+        for (String f : new String[] {"empty.js", "binary.js", "headless.js", "badjson.js", "huge.js"}) {
+            String detail = PluginFacts.file(atrium, f).orElseThrow().detail();
+            assertFalse(detail.contains("\n"), detail);
+        }
+        js("after", "", "function greet(n) { return 'still ' + n; }\n");
+        assertEquals("still here", greeter("after").greet("here"));
+    }
+
+    @Test
+    void aScriptWithNoContractIsCalledByName() throws Exception {
+        drop("calc.js", """
+                /* atrium { "version": "2.0.0" } */
+                function add(a, b) { return a + b; }
+                function describe(o) { return { name: o.name, tags: o.tags.length, nested: [1, 'two', null] }; }
+                """);
+        Invocable calc = atrium.awaitService(Invocable.class, "calc", Duration.ofSeconds(30));
+        assertEquals("5", calc.call("add", "[2, 3]"));
+        assertEquals("{\"name\":\"n\",\"tags\":2,\"nested\":[1,\"two\",null]}", calc.call("describe", "{\"name\": \"n\", \"tags\": [\"a\", \"b\"]}"));
+        assertEquals("5\n", atrium.execute("plugin:call calc add '[2,3]'").output());
+        assertTrue(info("calc").lines().anyMatch(l -> l.matches("functions\\s+add, describe")), info("calc"));
+    }
+}
