@@ -210,4 +210,47 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         assertEquals("5\n", atrium.execute("plugin:call calc add '[2,3]'").output());
         assertTrue(info("calc").lines().anyMatch(l -> l.matches("functions\\s+add, describe")), info("calc"));
     }
+
+    @Test
+    void aLuaFileIsAnOrdinaryGreeterInItsOwnSandbox() throws Exception {
+        drop("hola.lua", """
+                --[[ atrium
+                { "version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "limits": {"callTimeoutMs": 200} }
+                ]]
+                local greeting = "Hola"
+                function greet(name)
+                  if name == "spin" then while true do end end
+                  if name == "pcall" then while true do pcall(function() while true do end end) end end
+                  if name == "fail" then return helper() end
+                  if name == "rep" then return ("x"):rep(1e9) end
+                  if name == "probe" then
+                    local found = {}
+                    for _, n in ipairs({"os", "io", "require", "package", "luajava", "dofile", "loadfile", "load", "debug", "coroutine",
+                                        "collectgarbage"}) do
+                      if _G[n] ~= nil then found[#found + 1] = n end
+                    end
+                    local ok = pcall(function() getmetatable("").__index = {} end)
+                    if ok then found[#found + 1] = "the strings' metatable" end
+                    string.upper = function() return "mine" end
+                    return "reached: " .. table.concat(found, ", ") .. "; " .. ("a"):upper()
+                  end
+                  return greeting .. ", " .. name .. "!"
+                end
+                function helper() return nil .. "x" end
+                """);
+        Greeter g = greeter("hola");
+        assertEquals("Hola, Mundo!", g.greet("Mundo"));
+        assertEquals("script", atrium.registry().plugin("hola").orElseThrow().transportId());
+        assertTrue(info("hola").lines().anyMatch(l -> l.matches("engine\\s+LuaJ 3\\.0\\.1 \\(Lua 5\\.2, interpreted\\)")), info("hola"));
+        assertEquals("reached: ; A", g.greet("probe"), "nothing outside the sandbox, and its own string table is its own");
+        PluginTimeoutException spin = assertThrows(PluginTimeoutException.class, () -> g.greet("spin"));
+        assertEquals("plugin 'hola': greet ran past its CPU budget of 200 ms (limits.callTimeoutMs) and was stopped", spin.getMessage());
+        assertThrows(PluginTimeoutException.class, () -> g.greet("pcall"), "pcall does not keep control");
+        PluginException fail = assertThrows(PluginException.class, () -> g.greet("fail"));
+        assertTrue(fail.getMessage().startsWith("plugin 'hola': hola.lua:23: greet failed: attempt to concatenate nil and string"), fail.getMessage());
+        assertTrue(fail.getMessage().endsWith("(in a function at hola.lua:23)"), fail.getMessage());
+        PluginException rep = assertThrows(PluginException.class, () -> g.greet("rep"));
+        assertTrue(rep.getMessage().contains("string.rep would make a string of 1000000000 characters"), rep.getMessage());
+        assertEquals("Hola, otra vez!", g.greet("otra vez"));
+    }
 }

@@ -7,6 +7,7 @@ import io.atrium.spi.PluginProvider;
 import io.atrium.spi.TransportTrust;
 import io.atrium.transport.script.engine.ScriptEngine;
 import io.atrium.transport.script.js.RhinoEngine;
+import io.atrium.transport.script.lua.LuaEngine;
 import io.atrium.transport.script.manifest.ScriptManifest;
 import io.atrium.transport.script.plugin.ScriptPlugin;
 import io.atrium.transport.support.ManifestPolicy;
@@ -86,7 +87,7 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
     private synchronized ScriptEngine engine(ScriptManifest.Language language) {
         return engines.computeIfAbsent(language, l -> switch (l) {
             case JAVASCRIPT -> new RhinoEngine();
-            case LUA -> throw new IllegalArgumentException("is a Lua script, and Lua plugins are not supported yet");
+            case LUA -> new LuaEngine();
         });
     }
 }

@@ -1,0 +1,196 @@
+package io.atrium.transport.script.lua;
+
+import io.atrium.transport.script.engine.Budget;
+import io.atrium.transport.script.engine.EngineVersions;
+import io.atrium.transport.script.engine.Program;
+import io.atrium.transport.script.engine.ScriptEngine;
+import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.script.engine.ScriptHost;
+import io.atrium.transport.script.manifest.ScriptManifest;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LoadState;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.BaseLib;
+import org.luaj.vm2.lib.Bit32Lib;
+import org.luaj.vm2.lib.DebugLib;
+import org.luaj.vm2.lib.MathLib;
+import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.VarArgFunction;
+import org.luaj.vm2.lib.ZeroArgFunction;
+
+/**
+ * Lua 5.2 on LuaJ, interpreted, in a sandbox: each script has its own globals with the base, string,
+ * table, math and bit32 libraries only (no io, os, luajava, coroutine or debug), and without what reads
+ * files or loads code from outside ({@code require}, {@code package}, {@code dofile}, {@code loadfile},
+ * {@code load}) or pauses the whole server ({@code collectgarbage}). LuaJ's {@code package} library
+ * would load any Java class by name: it is loaded (other libraries need it) and then removed. The
+ * metatable of all strings is the JVM's, shared by every script: it is made once, of a pristine string
+ * library, read-only, so that no script changes {@code ("x"):rep()} for another.
+ */
+public final class LuaEngine implements ScriptEngine {
+    /** The limits of the call running on this thread, for the shared string methods. */
+    static final ThreadLocal<ScriptManifest.Limits> LIMITS = new ThreadLocal<>();
+
+    static {
+        // before any script's globals load the string library, which would make its own table the shared one
+        Globals pristine = new Globals();
+        pristine.load(new BaseLib());
+        pristine.load(new PackageLib());
+        pristine.load(new StringLib());
+        LuaTable string = (LuaTable) pristine.get("string");
+        cap(string);
+        // with __metatable set, getmetatable("") answers false: no script reaches the shared table to change it
+        LuaString.s_metatable = LuaValue.tableOf(new LuaValue[] {LuaValue.INDEX, ReadOnly.of(string), LuaValue.METATABLE, LuaValue.FALSE});
+    }
+
+    @Override
+    public String describe() {
+        return "LuaJ " + EngineVersions.of("luaj") + " (Lua 5.2, interpreted)";
+    }
+
+    @Override
+    public Program load(ScriptManifest m, ScriptHost host, Budget budget) {
+        String file = m.file().getFileName().toString();
+        Globals g = new Globals();
+        g.load(new BaseLib());
+        g.load(new PackageLib());
+        g.load(new Bit32Lib());
+        g.load(new TableLib());
+        g.load(new StringLib());
+        g.load(new MathLib());
+        g.load(new DebugLib());
+        LoadState.install(g);
+        LuaC.install(g);
+        LuaValue sethook = g.get("debug").get("sethook");
+        for (String gone : new String[] {"debug", "require", "package", "dofile", "loadfile", "load", "loadstring", "collectgarbage", "print"}) {
+            g.set(gone, LuaValue.NIL);
+        }
+        cap((LuaTable) g.get("string"));
+        g.set("host", host(host));
+        g.set("print", new VarArgFunction() { // to the log, as go-plugin forwards a plugin's printing
+            @Override
+            public Varargs invoke(Varargs args) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 1; i <= args.narg(); i++) {
+                    sb.append(i > 1 ? "\t" : "").append(args.arg(i).tojstring());
+                }
+                host.log("info", sb.toString());
+                return LuaValue.NONE;
+            }
+        });
+        // the budget's tick every so many instructions; its Error ends the call, past any pcall
+        sethook.invoke(LuaValue.varargsOf(new LuaValue[] {new ZeroArgFunction() {
+            @Override
+            public LuaValue call() {
+                LuaProgram.current().tick();
+                return LuaValue.NONE;
+            }
+        }, LuaValue.EMPTYSTRING, LuaValue.valueOf(Budget.TICK_INSTRUCTIONS)}));
+        LuaValue chunk;
+        try {
+            chunk = g.load(m.source(), file);
+        } catch (LuaError e) {
+            throw new ScriptError(LuaProgram.describe(file, null, e));
+        }
+        LuaProgram program = new LuaProgram(m, g, budget);
+        program.run(null, () -> {
+            try {
+                chunk.call();
+            } catch (LuaError e) {
+                throw new ScriptError(LuaProgram.describe(file, "its top level", e));
+            }
+            return null;
+        });
+        Set<String> functions = new LinkedHashSet<>();
+        LuaValue k = LuaValue.NIL;
+        while (true) {
+            Varargs n = g.next(k);
+            if ((k = n.arg1()).isnil()) {
+                break;
+            }
+            if (k.isstring() && n.arg(2).isfunction() && !k.tojstring().equals("print") && !standard(k.tojstring())) {
+                functions.add(k.tojstring());
+            }
+        }
+        program.functions(Set.copyOf(functions));
+        return program;
+    }
+
+    private static final Set<String> STANDARD = Set.of("assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
+            "rawget", "rawlen", "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "xpcall", "unpack");
+
+    private static boolean standard(String name) {
+        return STANDARD.contains(name);
+    }
+
+    /** The script's {@code host}: {@code log(level, message)} and {@code config}, read live. */
+    private static LuaValue host(ScriptHost host) {
+        LuaTable t = new LuaTable();
+        t.set("log", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                boolean two = args.narg() > 1;
+                host.log(two ? args.arg(1).tojstring() : "info", (two ? args.arg(2) : args.arg(1)).tojstring());
+                return LuaValue.NONE;
+            }
+        });
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, new org.luaj.vm2.lib.TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key) {
+                return key.tojstring().equals("config") ? LuaValues.toLua(host.config()) : LuaValue.NIL;
+            }
+        });
+        t.setmetatable(meta);
+        return ReadOnly.of(t);
+    }
+
+    /** {@code string.rep} asks first how long its string would be. */
+    private static void cap(LuaTable string) {
+        LuaValue rep = string.get("rep");
+        string.set("rep", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                ScriptManifest.Limits l = LIMITS.get();
+                long max = l == null ? ScriptManifest.Limits.DEFAULTS.maxStringLength() : l.maxStringLength();
+                long n = (long) args.checkstring(1).length() * Math.max(0, args.checkint(2))
+                        + (args.isstring(3) ? (long) args.checkstring(3).length() * Math.max(0, args.checkint(2) - 1) : 0);
+                if (n > max) {
+                    throw new LuaError("string.rep would make a string of " + n + " characters, over limits.maxStringLength (" + max + ")");
+                }
+                return rep.invoke(args);
+            }
+        });
+    }
+
+    /** A table no script can change: its writes fail, its reads go to the table it guards. */
+    static final class ReadOnly {
+        private ReadOnly() {
+        }
+
+        static LuaTable of(LuaTable guarded) {
+            LuaTable proxy = new LuaTable();
+            LuaTable meta = new LuaTable();
+            meta.set(LuaValue.INDEX, guarded);
+            meta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {
+                @Override
+                public LuaValue call(LuaValue t, LuaValue k, LuaValue v) {
+                    throw new LuaError("the table is read-only");
+                }
+            });
+            meta.set(LuaValue.METATABLE, LuaValue.FALSE);
+            proxy.setmetatable(meta);
+            return proxy;
+        }
+    }
+
+}

@@ -1,0 +1,126 @@
+package io.atrium.transport.script.lua;
+
+import com.google.gson.JsonElement;
+import io.atrium.transport.script.engine.Budget;
+import io.atrium.transport.script.engine.Program;
+import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.script.manifest.ScriptManifest;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+/** A Lua plugin loaded: its globals, with its chunk run, and the functions it defined there. */
+final class LuaProgram implements Program {
+    /** The budget of the call running on this thread, which the count hook ticks. */
+    private static final ThreadLocal<Budget> RUNNING = new ThreadLocal<>();
+    private static final Pattern FRAME = Pattern.compile("\\t([^\\n:]+):(\\d+): in (?:function '([^']+)'|(main chunk)|function <[^>]+>)");
+    /** How many of the script's frames a message shows. */
+    private static final int FRAMES = 5;
+
+    private final String file;
+    private final ScriptManifest.Limits limits;
+    private final Globals globals;
+    private final Budget budget;
+    private volatile Set<String> functions = Set.of();
+
+    LuaProgram(ScriptManifest m, Globals globals, Budget budget) {
+        this.file = m.file().getFileName().toString();
+        this.limits = m.limits();
+        this.globals = globals;
+        this.budget = budget;
+    }
+
+    static Budget current() {
+        Budget b = RUNNING.get();
+        if (b == null) {
+            throw new IllegalStateException("a Lua hook ran outside a call");
+        }
+        return b;
+    }
+
+    void functions(Set<String> f) {
+        functions = f;
+    }
+
+    @Override
+    public Set<String> functions() {
+        return functions;
+    }
+
+    @Override
+    public Budget budget() {
+        return budget;
+    }
+
+    /** Runs work with the budget ticked by the hook and the limits the shared string methods read. */
+    <T> T run(Budget b, Supplier<T> work) {
+        Budget outer = RUNNING.get();
+        ScriptManifest.Limits outerLimits = LuaEngine.LIMITS.get();
+        RUNNING.set(b == null ? budget : b);
+        LuaEngine.LIMITS.set(limits);
+        try {
+            return work.get();
+        } catch (StackOverflowError e) {
+            throw new ScriptError(file + ": it nested too deep for the server's stack");
+        } finally {
+            RUNNING.set(outer);
+            LuaEngine.LIMITS.set(outerLimits);
+        }
+    }
+
+    @Override
+    public JsonElement call(String function, Object[] args, Budget b) {
+        return run(b, () -> {
+            LuaValue f = globals.get(function);
+            if (!f.isfunction()) {
+                throw new ScriptError(file + ": defines no function " + function + " (any more)");
+            }
+            LuaValue[] in = new LuaValue[args == null ? 0 : args.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = LuaValues.argument(args[i]);
+            }
+            Varargs out;
+            try {
+                out = f.invoke(LuaValue.varargsOf(in));
+            } catch (LuaError e) {
+                throw new ScriptError(describe(file, function, e));
+            }
+            return LuaValues.toJson(out.arg1(), file, function, limits.maxStringLength());
+        });
+    }
+
+    /** @return e.g. {@code calc.lua:3: greet failed: attempt to index ? (a nil value) (in a function at calc.lua:3)} (LuaJ's traceback names few functions) */
+    static String describe(String file, String what, LuaError e) {
+        String m = String.valueOf(e.getMessage());
+        int tb = m.indexOf("\nstack traceback:");
+        String head = (tb >= 0 ? m.substring(0, tb) : m).replace('\n', ' ');
+        String traceback = tb >= 0 ? m.substring(tb) : "";
+        // LuaJ puts the place first ("calc.lua:3: ..."); the call's name goes after it
+        Matcher at = Pattern.compile("^(" + Pattern.quote(file) + ":\\d+):? (.*)$", Pattern.DOTALL).matcher(head);
+        String text = what == null ? head : at.matches() ? at.group(1) + ": " + what + " failed: " + at.group(2) : file + ": " + what + " failed: " + head;
+        StringBuilder sb = new StringBuilder(text);
+        Matcher f = FRAME.matcher(traceback);
+        int n = 0;
+        while (f.find()) {
+            if (!f.group(1).equals(file)) {
+                continue; // LuaJ's own frames (its Java functions) are not the script's
+            }
+            if (n == FRAMES) {
+                sb.append(", …");
+                break;
+            }
+            sb.append(n == 0 ? " (in " : ", called from ").append(f.group(3) != null ? f.group(3) : f.group(4) != null ? "the top level" : "a function")
+                    .append(" at ").append(f.group(1)).append(':').append(f.group(2));
+            n++;
+        }
+        if (n > 0) {
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,129 @@
+package io.atrium.transport.script.lua;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.support.JsonCodec;
+import java.util.Map;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+/** Values across the sandbox's edge: JSON in as Lua tables and values, Lua's out as JSON (a sequence as an array, an empty table too). */
+final class LuaValues {
+    private LuaValues() {
+    }
+
+    /** @return a call's argument: a String, Boolean, Number, null or JSON value as Lua's own */
+    static LuaValue argument(Object a) {
+        if (a == null) {
+            return LuaValue.NIL;
+        }
+        if (a instanceof String s) {
+            return LuaValue.valueOf(s);
+        }
+        if (a instanceof Boolean b) {
+            return LuaValue.valueOf(b);
+        }
+        if (a instanceof Integer || a instanceof Short || a instanceof Byte) {
+            return LuaValue.valueOf(((Number) a).intValue());
+        }
+        if (a instanceof Number n) {
+            return LuaValue.valueOf(n.doubleValue());
+        }
+        return toLua((JsonElement) a);
+    }
+
+    static LuaValue toLua(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return LuaValue.NIL;
+        }
+        if (e.isJsonPrimitive()) {
+            JsonPrimitive p = e.getAsJsonPrimitive();
+            return p.isBoolean() ? LuaValue.valueOf(p.getAsBoolean()) : p.isNumber() ? LuaValue.valueOf(p.getAsDouble()) : LuaValue.valueOf(p.getAsString());
+        }
+        LuaTable t = new LuaTable();
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            for (int i = 0; i < a.size(); i++) {
+                t.set(i + 1, toLua(a.get(i)));
+            }
+        } else {
+            for (Map.Entry<String, JsonElement> entry : e.getAsJsonObject().entrySet()) {
+                t.set(entry.getKey(), toLua(entry.getValue()));
+            }
+        }
+        return t;
+    }
+
+    static JsonElement toJson(LuaValue v, String file, String from, int maxStringLength) {
+        return toJson(v, file, from, maxStringLength, 0);
+    }
+
+    private static JsonElement toJson(LuaValue v, String file, String from, int max, int depth) {
+        if (depth > JsonCodec.MAX_DEPTH) {
+            throw new ScriptError(file + ": " + from + " returned tables nested deeper than " + JsonCodec.MAX_DEPTH + " (or a table that holds itself)");
+        }
+        switch (v.type()) {
+            case LuaValue.TNIL:
+                return JsonNull.INSTANCE;
+            case LuaValue.TBOOLEAN:
+                return new JsonPrimitive(v.toboolean());
+            case LuaValue.TNUMBER: {
+                double d = v.todouble();
+                if (Double.isNaN(d) || Double.isInfinite(d)) {
+                    return JsonNull.INSTANCE;
+                }
+                return d == Math.rint(d) && Math.abs(d) < 0x1p53 ? new JsonPrimitive((long) d) : new JsonPrimitive(d);
+            }
+            case LuaValue.TSTRING: {
+                if (v.rawlen() > max) {
+                    throw new ScriptError(file + ": " + from + " returned a string of " + v.rawlen() + " bytes, over limits.maxStringLength (" + max + ")");
+                }
+                return new JsonPrimitive(v.tojstring());
+            }
+            case LuaValue.TTABLE: {
+                LuaTable t = (LuaTable) v;
+                int n = t.rawlen();
+                int count = 0;
+                LuaValue k = LuaValue.NIL;
+                boolean sequence = true;
+                while (true) {
+                    Varargs next = t.next(k);
+                    if ((k = next.arg1()).isnil()) {
+                        break;
+                    }
+                    count++;
+                    if (!(k.isint() && k.toint() >= 1 && k.toint() <= n)) {
+                        sequence = false;
+                    }
+                }
+                if (sequence && count == n) {
+                    JsonArray a = new JsonArray(n);
+                    for (int i = 1; i <= n; i++) {
+                        a.add(toJson(t.get(i), file, from, max, depth + 1));
+                    }
+                    return a;
+                }
+                JsonObject o = new JsonObject();
+                k = LuaValue.NIL;
+                while (true) {
+                    Varargs next = t.next(k);
+                    if ((k = next.arg1()).isnil()) {
+                        break;
+                    }
+                    LuaValue value = next.arg(2);
+                    if (!value.isfunction()) {
+                        o.add(k.tojstring(), toJson(value, file, from, max, depth + 1));
+                    }
+                }
+                return o;
+            }
+            default:
+                throw new ScriptError(file + ": " + from + " returned a " + v.typename() + ", which JSON cannot hold");
+        }
+    }
+}
