@@ -253,4 +253,18 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         assertTrue(rep.getMessage().contains("string.rep would make a string of 1000000000 characters"), rep.getMessage());
         assertEquals("Hola, otra vez!", g.greet("otra vez"));
     }
+
+    /** The examples, as the docs tell an operator to deploy them: copied into the folder. */
+    @Test
+    void theExampleGreetersInJavaScriptAndLuaAnswerAlike() throws Exception {
+        java.nio.file.Path examples = java.nio.file.Path.of("..", "examples", "scripts").toAbsolutePath().normalize();
+        place(examples.resolve("greeter.js"), "greeter-js.js");
+        place(examples.resolve("greeter.lua"), "greeter-lua.lua");
+        for (String name : new String[] {"World", "\"quoted\" \\ ünïcödé", " "}) {
+            assertEquals(greeter("greeter-js").greet(name), greeter("greeter-lua").greet(name), name);
+        }
+        assertEquals("Hello, World!", greeter("greeter-lua").greet("World"));
+        await("host.log reached the server's log under the plugin's name", () -> logs.contains("plugin 'greeter-lua': greeted nobody")
+                && logs.contains("plugin 'greeter-js': greeted nobody"));
+    }
 }
