@@ -230,9 +230,9 @@ public final class PluginProcess implements Invoker {
     public JsonElement call(String method, String params, long timeoutMs) {
         int busy = inflight.incrementAndGet();
         try {
-            String d = died;
-            if (d != null) { // before closing: a dead instance is closed too, and its calls fail for its death
-                throw new PluginCrashedException(manifest.name(), d);
+            String death = died;
+            if (death != null) { // before closing: a dead instance is closed too, and its calls fail for its death
+                throw new PluginCrashedException(manifest.name(), death);
             }
             if (closing) { // the kit closes an instance once its calls are done, or at a stop
                 throw new PluginUnavailableException(manifest.name(), "was stopped");
