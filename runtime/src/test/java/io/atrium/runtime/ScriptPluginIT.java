@@ -267,4 +267,25 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         await("host.log reached the server's log under the plugin's name", () -> logs.contains("plugin 'greeter-lua': greeted nobody")
                 && logs.contains("plugin 'greeter-js': greeted nobody"));
     }
+
+    /** host.config is the configuration file of the plugin's name, read live: an edit reaches the script with no reload. */
+    @Test
+    void hostConfigIsTheFileOfThePluginsNameReadLive() throws Exception {
+        drop("configured.cfg", "greeting = Salom\ncount = 3\n");
+        // its calls are counted in its globals: a reload would start the count again
+        js("configured", "", "let calls = 0;\nfunction greet(name) { calls++; return host.config.greeting + ', ' + name + ' ('"
+                + " + Object.keys(host.config).join(',') + ') #' + calls; }\n");
+        drop("lconfigured.json", "{\"greeting\": \"Hola\", \"tags\": [\"a\", \"b\"]}");
+        drop("lconfigured.lua", "--[[ atrium { \"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\" } ]]\n"
+                + "function greet(name) return host.config.greeting .. ', ' .. name .. ' ' .. #host.config.tags end\n");
+        Greeter g = greeter("configured");
+        Greeter l = greeter("lconfigured");
+        await("the configuration reached the scripts", () -> g.greet("x").startsWith("Salom, x (count,greeting) #") && l.greet("y").equals("Hola, y 2"));
+        int before = Integer.parseInt(g.greet("x").replaceAll(".*#", ""));
+        drop("configured.cfg", "greeting = Hello\n");
+        await("the edit reached the script", () -> g.greet("x").startsWith("Hello, x (greeting) #"));
+        assertTrue(Integer.parseInt(g.greet("x").replaceAll(".*#", "")) > before, "the same globals: no reload");
+        Files.delete(folder.resolve("configured.cfg"));
+        await("a deleted file leaves an empty configuration", () -> g.greet("x").startsWith("undefined, x () #"));
+    }
 }

@@ -1,6 +1,5 @@
 package io.atrium.transport.script;
 
-import com.google.gson.JsonObject;
 import io.atrium.spi.ArtifactHandler;
 import io.atrium.spi.PluginLifecycle;
 import io.atrium.spi.PluginProvider;
@@ -9,6 +8,7 @@ import io.atrium.transport.script.engine.ScriptEngine;
 import io.atrium.transport.script.js.RhinoEngine;
 import io.atrium.transport.script.lua.LuaEngine;
 import io.atrium.transport.script.manifest.ScriptManifest;
+import io.atrium.transport.script.plugin.LiveConfig;
 import io.atrium.transport.script.plugin.ScriptPlugin;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.kit.ManifestTransport;
@@ -81,7 +81,7 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
 
     @Override
     protected ScriptPlugin create(ScriptManifest m, Class<?> contract) {
-        return new ScriptPlugin(this, m, contract, this::engine, JsonObject::new);
+        return new ScriptPlugin(this, m, contract, this::engine, new LiveConfig(context, m.name()));
     }
 
     private synchronized ScriptEngine engine(ScriptManifest.Language language) {
