@@ -452,9 +452,13 @@ import java.util.function.UnaryOperator;
         await("the JSON configuration is applied with its types (now: " + greet("configured") + ")",
                 () -> String.valueOf(greet("configured")).startsWith("Hej#3/")); // count arrived as a Long
 
-        Files.delete(folder.resolve("greeter.configured.json"));
-        await("deleting the file removes the configuration (now: " + greet("configured") + ")",
-                () -> String.valueOf(greet("configured")).startsWith("none/"));
+        try (LogCapture logs = new LogCapture()) {
+            Files.delete(folder.resolve("greeter.configured.json"));
+            await("deleting the file removes the configuration (now: " + greet("configured") + ")",
+                    () -> String.valueOf(greet("configured")).startsWith("none/"));
+            await(() -> "the deletion is logged: " + logs.lines, () -> logs.contains("configuration greeter.configured deleted: greeter.configured.json was removed"));
+            assertFalse(logs.contains("handler failed"), logs.lines.toString());
+        }
         assertTrue(Files.notExists(folder.resolve("greeter.configured.cfg")), "Atrium never writes files back");
     }
 

@@ -115,8 +115,9 @@ final class ConfigFiles implements FileHandler {
                     + io.atrium.core.registry.Filters.escape(e.name) + ")");
             if (configs != null) {
                 for (Configuration c : configs) {
+                    String pid = c.getPid(); // before the delete, after which the configuration answers nothing
                     c.delete();
-                    FolderEntry.log(Level.INFO, "configuration " + c.getPid() + " deleted: " + e.name + " was removed");
+                    FolderEntry.log(Level.INFO, "configuration " + pid + " deleted: " + e.name + " was removed");
                 }
             }
         } catch (IOException | InvalidSyntaxException ex) {
@@ -135,8 +136,9 @@ final class ConfigFiles implements FileHandler {
                 for (Configuration c : configs) {
                     Object file = c.getProperties() == null ? null : c.getProperties().get(ConfigFile.FILE_PROPERTY);
                     if (file != null && !names.contains(file.toString())) {
+                        String pid = c.getPid();
                         c.delete();
-                        FolderEntry.log(Level.INFO, "configuration " + c.getPid() + " deleted: " + file + " is gone");
+                        FolderEntry.log(Level.INFO, "configuration " + pid + " deleted: " + file + " is gone");
                     }
                 }
             }
