@@ -288,4 +288,33 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         Files.delete(folder.resolve("configured.cfg"));
         await("a deleted file leaves an empty configuration", () -> g.greet("x").startsWith("undefined, x () #"));
     }
+
+    /** host.call reaches the plugins the header grants, through their contracts, and no other. */
+    @Test
+    void aScriptCallsThePluginsItsHeaderGrants() throws Exception {
+        js("callee", "", "function greet(name) { if (name === 'fail') { throw new Error('callee says no'); } return 'Hi ' + name; }\n");
+        js("other", "", "function greet(name) { return 'other ' + name; }\n");
+        drop("relay.lua", """
+                --[[ atrium { "version": "1.0.0", "contract": "io.atrium.api.greeting.Greeter", "calls": ["callee"] } ]]
+                function greet(name)
+                  if name == "other" then return host.call("other", "greet", name) end
+                  if name == "missing" then return host.call("callee", "wave", name) end
+                  local ok, err = pcall(host.call, "callee", "greet", name)
+                  if not ok then return "caught: " .. tostring(err) end
+                  return "relayed " .. err
+                end
+                """);
+        js("jsrelay", ", \"calls\": [\"callee\"]", "function greet(name) { return 'js ' + host.call('callee', 'greet', name); }\n");
+        greeter("callee");
+        greeter("other");
+        Greeter relay = greeter("relay");
+        assertEquals("relayed Hi x", relay.greet("x"));
+        assertEquals("js Hi y", greeter("jsrelay").greet("y"));
+        assertTrue(relay.greet("fail").startsWith("caught: plugin 'callee': callee.js:4: greet failed: Error: callee says no"), relay.greet("fail"));
+        PluginException other = assertThrows(PluginException.class, () -> relay.greet("other"));
+        assertTrue(other.getMessage().contains("host.call: 'other' is not granted: the header's 'calls' field lists the plugins this one may call (callee)"),
+                other.getMessage());
+        PluginException missing = assertThrows(PluginException.class, () -> relay.greet("missing"));
+        assertTrue(missing.getMessage().contains("host.call: plugin 'callee' has no method wave of 1 arguments (it has: greet/1)"), missing.getMessage());
+    }
 }

@@ -9,6 +9,7 @@ import io.atrium.transport.script.js.RhinoEngine;
 import io.atrium.transport.script.lua.LuaEngine;
 import io.atrium.transport.script.manifest.ScriptManifest;
 import io.atrium.transport.script.plugin.LiveConfig;
+import io.atrium.transport.script.plugin.PluginCalls;
 import io.atrium.transport.script.plugin.ScriptPlugin;
 import io.atrium.transport.support.ManifestPolicy;
 import io.atrium.transport.support.kit.ManifestTransport;
@@ -35,6 +36,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class ScriptTransport extends ManifestTransport<ScriptManifest, ScriptPlugin> {
     /** Guarded by this. */
     private final Map<ScriptManifest.Language, ScriptEngine> engines = new EnumMap<>(ScriptManifest.Language.class);
+    private final PluginCalls calls;
 
     /** Where installs, updates and uninstalls are counted (the core's). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -43,6 +45,7 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
     @Activate
     public ScriptTransport(BundleContext context, @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
         super(context, ScriptPlugin.TRANSPORT_ID, trust, List.of());
+        this.calls = new PluginCalls(context);
     }
 
     @Deactivate
@@ -81,7 +84,7 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
 
     @Override
     protected ScriptPlugin create(ScriptManifest m, Class<?> contract) {
-        return new ScriptPlugin(this, m, contract, this::engine, new LiveConfig(context, m.name()));
+        return new ScriptPlugin(this, m, contract, this::engine, new LiveConfig(context, m.name()), calls);
     }
 
     private synchronized ScriptEngine engine(ScriptManifest.Language language) {

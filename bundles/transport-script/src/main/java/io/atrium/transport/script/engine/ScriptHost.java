@@ -9,4 +9,12 @@ public interface ScriptHost {
 
     /** @return {@code host.config}: the plugin's configuration now, an object (empty when it has none) */
     JsonObject config();
+
+    /**
+     * {@code host.call(plugin, method, …args)}: another plugin's contract method, if the header grants it.
+     *
+     * @return its result as JSON
+     * @throws IllegalArgumentException one line, which the script gets as an error it may catch
+     */
+    com.google.gson.JsonElement call(String plugin, String method, java.util.List<com.google.gson.JsonElement> args);
 }

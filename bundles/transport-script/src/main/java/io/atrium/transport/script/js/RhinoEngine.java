@@ -85,7 +85,7 @@ public final class RhinoEngine implements ScriptEngine {
         return inContext(budget, m.limits().maxStackDepth(), cx -> {
             ScriptableObject scope = cx.initSafeStandardObjects(null, false);
             Caps.install(scope, m.limits().maxStringLength());
-            scope.defineProperty("host", hostObject(cx, scope, host), ScriptableObject.READONLY | ScriptableObject.PERMANENT | ScriptableObject.DONTENUM);
+            scope.defineProperty("host", hostObject(cx, scope, host, file, m.limits().maxStringLength()), ScriptableObject.READONLY | ScriptableObject.PERMANENT | ScriptableObject.DONTENUM);
             Script script;
             try {
                 script = cx.compileString(m.source(), file, 1, null);
@@ -109,14 +109,28 @@ public final class RhinoEngine implements ScriptEngine {
         });
     }
 
-    /** The script's {@code host}: {@code log(level, message)} and {@code config}, read live. */
-    private static NativeObject hostObject(Context cx, ScriptableObject scope, ScriptHost host) {
+    /** The script's {@code host}: {@code log(level, message)}, {@code config} (read live) and {@code call(plugin, method, …args)}. */
+    private static NativeObject hostObject(Context cx, ScriptableObject scope, ScriptHost host, String file, int maxString) {
         NativeObject o = (NativeObject) cx.newObject(scope);
         o.defineProperty("log", new LambdaFunction(scope, "log", 2, (lcx, s, thisObj, args) -> {
             String level = args.length > 1 ? ScriptRuntime.toString(args[0]) : "info";
             String message = ScriptRuntime.toString(args.length > 1 ? args[1] : args.length == 1 ? args[0] : "");
             host.log(level, message);
             return org.mozilla.javascript.Undefined.instance;
+        }), ScriptableObject.READONLY | ScriptableObject.PERMANENT);
+        o.defineProperty("call", new LambdaFunction(scope, "call", 2, (lcx, s, thisObj, args) -> {
+            if (args.length < 2) {
+                throw ScriptRuntime.constructError("Error", "host.call(plugin, method, …args) takes a plugin's name and a method's");
+            }
+            java.util.List<com.google.gson.JsonElement> in = new java.util.ArrayList<>();
+            for (int i = 2; i < args.length; i++) {
+                in.add(JsValues.toJson(lcx, scope, args[i], file, "host.call", maxString));
+            }
+            try {
+                return JsValues.toJs(lcx, scope, host.call(ScriptRuntime.toString(args[0]), ScriptRuntime.toString(args[1]), in));
+            } catch (IllegalArgumentException e) {
+                throw ScriptRuntime.constructError("Error", e.getMessage());
+            }
         }), ScriptableObject.READONLY | ScriptableObject.PERMANENT);
         Supplier<Object> config = () -> JsValues.toJs(Context.getCurrentContext(), scope, host.config());
         o.defineProperty("config", config, null, ScriptableObject.READONLY | ScriptableObject.PERMANENT);

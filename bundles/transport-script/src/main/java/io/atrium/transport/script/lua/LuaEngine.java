@@ -75,7 +75,7 @@ public final class LuaEngine implements ScriptEngine {
             g.set(gone, LuaValue.NIL);
         }
         cap((LuaTable) g.get("string"));
-        g.set("host", host(host));
+        g.set("host", host(host, file, m.limits().maxStringLength()));
         g.set("print", new VarArgFunction() { // to the log, as go-plugin forwards a plugin's printing
             @Override
             public Varargs invoke(Varargs args) {
@@ -132,8 +132,8 @@ public final class LuaEngine implements ScriptEngine {
         return STANDARD.contains(name);
     }
 
-    /** The script's {@code host}: {@code log(level, message)} and {@code config}, read live. */
-    private static LuaValue host(ScriptHost host) {
+    /** The script's {@code host}: {@code log(level, message)}, {@code config} (read live) and {@code call(plugin, method, …args)}. */
+    private static LuaValue host(ScriptHost host, String file, int maxString) {
         LuaTable t = new LuaTable();
         t.set("log", new VarArgFunction() {
             @Override
@@ -141,6 +141,22 @@ public final class LuaEngine implements ScriptEngine {
                 boolean two = args.narg() > 1;
                 host.log(two ? args.arg(1).tojstring() : "info", (two ? args.arg(2) : args.arg(1)).tojstring());
                 return LuaValue.NONE;
+            }
+        });
+        t.set("call", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                String plugin = args.checkjstring(1);
+                String method = args.checkjstring(2);
+                java.util.List<com.google.gson.JsonElement> in = new java.util.ArrayList<>();
+                for (int i = 3; i <= args.narg(); i++) {
+                    in.add(LuaValues.toJson(args.arg(i), file, "host.call", maxString));
+                }
+                try {
+                    return LuaValues.toLua(host.call(plugin, method, in));
+                } catch (IllegalArgumentException e) {
+                    throw new LuaError(e.getMessage());
+                }
             }
         });
         LuaTable meta = new LuaTable();

@@ -26,6 +26,7 @@ import java.util.Set;
  * @param language        JavaScript or Lua, by the file's ending
  * @param source          the whole script, header and all (line numbers in messages are the file's)
  * @param limits          its per-call budget and caps
+ * @param calls           the plugins it may call with {@code host.call} ({@code *}: any)
  */
 public record ScriptManifest(
         Path file,
@@ -37,7 +38,8 @@ public record ScriptManifest(
         List<String> functions,
         Language language,
         String source,
-        Limits limits) implements KitManifest {
+        Limits limits,
+        List<String> calls) implements KitManifest {
 
     /** The script languages, by file ending. */
     public enum Language {
@@ -93,6 +95,7 @@ public record ScriptManifest(
     private static Set<String> fields() {
         Set<String> all = new HashSet<>(ManifestBasics.FIELDS);
         all.add("limits");
+        all.add("calls");
         return Set.copyOf(all);
     }
 
@@ -155,8 +158,14 @@ public record ScriptManifest(
             throw new IllegalArgumentException("field 'limits.maxAllocationMb': " + allocation + " is over 4096");
         }
         Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), (int) depth, (int) strings, allocation);
+        List<String> calls = f.strings("calls", List.of());
+        for (String c : calls) {
+            if (!c.equals("*") && !c.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                throw new IllegalArgumentException("field 'calls': '" + c + "' is not a plugin name (or * for any)");
+            }
+        }
         return new ScriptManifest(file, basics.name(), basics.version(), basics.contract(), basics.contractVersion(), basics.capabilities(),
-                basics.functions(), language, text, limits);
+                basics.functions(), language, text, limits, List.copyOf(calls));
     }
 
     /**

@@ -36,16 +36,19 @@ public final class ScriptPlugin extends Supervisor<ScriptManifest, LoadedScript>
 
     private final Function<ScriptManifest.Language, ScriptEngine> engines;
     private final Supplier<JsonObject> config;
+    private final PluginCalls calls;
 
     /**
      * @param engines the engine of each language, made at its first script
      * @param config  the plugin's configuration now
+     * @param calls     where its calls to other plugins go
      */
     public ScriptPlugin(ManifestTransport<ScriptManifest, ScriptPlugin> transport, ScriptManifest manifest, Class<?> contract,
-                        Function<ScriptManifest.Language, ScriptEngine> engines, Supplier<JsonObject> config) {
+                        Function<ScriptManifest.Language, ScriptEngine> engines, Supplier<JsonObject> config, PluginCalls calls) {
         super(transport, manifest, contract);
         this.engines = engines;
         this.config = config;
+        this.calls = calls;
     }
 
     @Override
@@ -77,6 +80,11 @@ public final class ScriptPlugin extends Supervisor<ScriptManifest, LoadedScript>
             @Override
             public JsonObject config() {
                 return config.get();
+            }
+
+            @Override
+            public JsonElement call(String plugin, String method, java.util.List<JsonElement> args) {
+                return calls.call(next.name(), next.calls(), plugin, method, args);
             }
         };
         Budget budget = new Budget();
