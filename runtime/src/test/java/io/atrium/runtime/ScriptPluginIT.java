@@ -153,6 +153,7 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   if (name === 'throw') { throw new Error('no greeting for you'); }
                   if (name === 'type') { return helper(); }
                   if (name === 'number') { return 42; }
+                  if (name === 'object') { return { a: [1, 2], f: function () {} }; }
                   return null;
                 }
                 function helper() { return undefined.x; }
@@ -161,9 +162,11 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         PluginException thrown = assertThrows(PluginException.class, () -> g.greet("throw"));
         assertEquals("plugin 'faulty': faulty.js:5: greet failed: Error: no greeting for you (in greet at faulty.js:5)", thrown.getMessage());
         PluginException type = assertThrows(PluginException.class, () -> g.greet("type"));
-        assertTrue(type.getMessage().matches("plugin 'faulty': faulty\\.js:10: greet failed: TypeError: .*undefined.* \\(in helper at faulty\\.js:10, "
+        assertTrue(type.getMessage().matches("plugin 'faulty': faulty\\.js:11: greet failed: TypeError: .*undefined.* \\(in helper at faulty\\.js:11, "
                 + "called from greet at faulty\\.js:6\\)"), type.getMessage());
         assertEquals("42", g.greet("number"), "a number where a string is due is JSON for a String");
+        PluginException wrong = assertThrows(PluginException.class, () -> g.greet("object"));
+        assertEquals("plugin 'faulty': greet returned '{\"a\":[1,2]}', which is not JSON for a java.lang.String", wrong.getMessage());
         assertNull(g.greet("null"));
 
         js("unfinished", "", "function hello(name) { return name; }\n");
@@ -223,6 +226,9 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   if name == "pcall" then while true do pcall(function() while true do end end) end end
                   if name == "fail" then return helper() end
                   if name == "rep" then return ("x"):rep(1e9) end
+                  if name == "deep" then return deep(1) end
+                  if name == "os" then return os.execute("id") end
+                  if name == "io" then return io.open("/etc/passwd"):read("*a") end
                   if name == "probe" then
                     local found = {}
                     for _, n in ipairs({"os", "io", "require", "package", "luajava", "dofile", "loadfile", "load", "debug", "coroutine",
@@ -237,6 +243,7 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   return greeting .. ", " .. name .. "!"
                 end
                 function helper() return nil .. "x" end
+                function deep(n) return 1 + deep(n + 1) end
                 """);
         Greeter g = greeter("hola");
         assertEquals("Hola, Mundo!", g.greet("Mundo"));
@@ -247,8 +254,15 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         assertEquals("plugin 'hola': greet ran past its CPU budget of 200 ms (limits.callTimeoutMs) and was stopped", spin.getMessage());
         assertThrows(PluginTimeoutException.class, () -> g.greet("pcall"), "pcall does not keep control");
         PluginException fail = assertThrows(PluginException.class, () -> g.greet("fail"));
-        assertTrue(fail.getMessage().startsWith("plugin 'hola': hola.lua:23: greet failed: attempt to concatenate nil and string"), fail.getMessage());
-        assertTrue(fail.getMessage().endsWith("(in a function at hola.lua:23)"), fail.getMessage());
+        assertTrue(fail.getMessage().startsWith("plugin 'hola': hola.lua:26: greet failed: attempt to concatenate nil and string"), fail.getMessage());
+        assertTrue(fail.getMessage().endsWith("(in a function at hola.lua:26)"), fail.getMessage());
+        PluginException deep = assertThrows(PluginException.class, () -> g.greet("deep"));
+        assertTrue(deep.getMessage().startsWith("plugin 'hola': hola.lua") && deep.getMessage().contains("stack overflow")
+                || deep.getMessage().contains("nested too deep"), deep.getMessage());
+        PluginException os = assertThrows(PluginException.class, () -> g.greet("os"));
+        assertTrue(os.getMessage().matches("plugin 'hola': hola\\.lua:11: greet failed: attempt to index .*nil.*"), os.getMessage());
+        PluginException io = assertThrows(PluginException.class, () -> g.greet("io"));
+        assertTrue(io.getMessage().matches("plugin 'hola': hola\\.lua:12: greet failed: attempt to index .*nil.*"), io.getMessage());
         PluginException rep = assertThrows(PluginException.class, () -> g.greet("rep"));
         assertTrue(rep.getMessage().contains("string.rep would make a string of 1000000000 characters"), rep.getMessage());
         assertEquals("Hola, otra vez!", g.greet("otra vez"));
