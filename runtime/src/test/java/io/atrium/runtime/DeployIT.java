@@ -59,7 +59,7 @@ class DeployIT {
         org.osgi.framework.BundleContext context = atrium.bundleContext();
         Map<String, String> declared = new java.util.TreeMap<>(); // kind -> suffix, from the bundles' manifests
         Map<String, String> served = new java.util.TreeMap<>(); // kind -> suffix, from the handler services
-        await("both transports' handlers are registered", () -> {
+        await("the transports' handlers are registered", () -> {
             declared.clear();
             served.clear();
             for (Bundle b : context.getBundles()) {
@@ -78,7 +78,7 @@ class DeployIT {
                     }
                 }
             }
-            return served.keySet().containsAll(List.of("process", "wasm"));
+            return served.keySet().containsAll(List.of("process", "wasm", "grpc", "script"));
         });
         assertEquals(served, declared);
     }

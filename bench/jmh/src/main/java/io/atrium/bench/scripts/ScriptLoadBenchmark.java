@@ -14,7 +14,8 @@ import org.osgi.framework.ServiceReference;
  * Script plugins' load and reload times: the first load as plugin:info reports it, then for 21 edits of
  * the file (written beside it and moved into place, as an operator's editor or deploy tool does) the
  * time from the move to the first call the new version answers, and 21 reloads by the shell's
- * {@code plugin:reload} (the text parsed and its top level run again).
+ * {@code plugin:reload} (the text parsed and its top level run again); then the heap each loaded plugin keeps
+ * (50 more of each language deployed, the heap after a collection compared).
  * {@code ScriptLoadBenchmark SCRIPTS_DIR} (bench/scripts) prints {@code name value unit} lines.
  */
 public final class ScriptLoadBenchmark {
@@ -70,6 +71,32 @@ public final class ScriptLoadBenchmark {
                 Arrays.sort(reload);
                 System.out.printf("%s.reload %.2f ms%n", name, reload[RUNS / 2]);
             }
+            // what each loaded script keeps: the heap after a collection, before and after 50 more of each
+            long base = heapAfterGc();
+            for (String[] p : plugins) {
+                String text = Files.readString(scripts.resolve(p[1]));
+                for (int i = 0; i < COPIES; i++) {
+                    Files.writeString(folder.resolve("." + p[0] + "-" + i + p[2]), text);
+                    Files.move(folder.resolve("." + p[0] + "-" + i + p[2]), folder.resolve(p[0] + "-" + i + p[2]), StandardCopyOption.ATOMIC_MOVE);
+                }
+                for (int i = 0; i < COPIES; i++) {
+                    atrium.awaitService(Greeter.class, p[0] + "-" + i, Duration.ofSeconds(60)).greet("World");
+                }
+                long now = heapAfterGc();
+                System.out.printf("%s.heap-per-plugin %d KiB%n", p[0], (now - base) / COPIES >> 10);
+                base = now;
+            }
         }
+    }
+
+    private static final int COPIES = 50;
+
+    private static long heapAfterGc() throws InterruptedException {
+        java.lang.management.MemoryMXBean m = java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return m.getHeapMemoryUsage().getUsed();
     }
 }
