@@ -331,4 +331,47 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         PluginException missing = assertThrows(PluginException.class, () -> relay.greet("missing"));
         assertTrue(missing.getMessage().contains("host.call: plugin 'callee' has no method wave of 1 arguments (it has: greet/1)"), missing.getMessage());
     }
+
+    /** What a header may ask is capped by the operator: a budget above the ceiling is refused, and the configuration raises it. */
+    @Test
+    void theOperatorsCeilingsBoundWhatAHeaderMayAsk() throws Exception {
+        js("greedy", ", \"limits\": {\"callTimeoutMs\": 600000}", "function greet(n) { return n; }\n");
+        awaitRefused("greedy.js", "field 'limits.callTimeoutMs': 600000 is over the 10000 the configuration io.atrium.script allows (maxCallTimeoutMs)");
+        drop("io.atrium.script.cfg", "maxCallTimeoutMs = 600000\n");
+        // the ceiling applies to deployments from when the configuration reaches the transport: the file is written again until then
+        int[] edit = {0};
+        await("the raised ceiling admits the script", () -> {
+            try {
+                js("greedy", ", \"limits\": {\"callTimeoutMs\": 600000}", "function greet(n) { return 'granted ' + n; } // " + edit[0]++ + "\n");
+                Thread.sleep(100);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return atrium.service(Greeter.class, "greedy").isPresent();
+        });
+        assertEquals("granted n", greeter("greedy").greet("n"));
+    }
+
+    /** A plugin called through host.call that calls back is refused (its caller's call still runs); and each plugin has its own context. */
+    @Test
+    void aCallBackIntoTheCallerIsRefusedAndPluginsShareNoContext() throws Exception {
+        js("ping", ", \"calls\": [\"pong\"]", """
+                function greet(name) {
+                  if (name === 'secret') { return host.call('pong', 'greet', 'match') + ' ' + (RegExp.$1 || 'none'); }
+                  return host.call('pong', 'greet', name);
+                }
+                """);
+        js("pong", ", \"calls\": [\"ping\"]", """
+                function greet(name) {
+                  if (name === 'match') { /(s3cr3t)/.test('the s3cr3t'); return 'matched'; }
+                  return host.call('ping', 'greet', 'again');
+                }
+                """);
+        Greeter ping = greeter("ping");
+        greeter("pong");
+        PluginException back = assertThrows(PluginException.class, () -> ping.greet("x"));
+        assertTrue(back.getMessage().contains("greet was called back while its own call runs (through a plugin it called with host.call)"),
+                back.getMessage());
+        assertEquals("matched none", ping.greet("secret"), "pong's regular expression left nothing in ping's context");
+    }
 }

@@ -20,6 +20,8 @@ import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -32,8 +34,21 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * no script plugin loads neither.
  */
 @Component(service = {ArtifactHandler.class, PluginProvider.class},
-        property = {ArtifactHandler.SUFFIX + "=.js", ArtifactHandler.SUFFIX + "=.lua"})
+        property = {ArtifactHandler.SUFFIX + "=.js", ArtifactHandler.SUFFIX + "=.lua"},
+        configurationPid = ScriptTransport.CONFIG_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ScriptTransport extends ManifestTransport<ScriptManifest, ScriptPlugin> {
+    /**
+     * The operator's ceilings on what a script's header may ask: {@code maxCallTimeoutMs} (10 000),
+     * {@code maxAllocationMb} (512) and {@code maxStringLength} (64 Mi characters). A header over one is refused.
+     */
+    public static final String CONFIG_PID = "io.atrium.script";
+
+    /** The ceilings in force. */
+    record Ceilings(long callTimeoutMs, long allocationMb, long stringLength) {
+        static final Ceilings DEFAULTS = new Ceilings(10_000, 512, 64 << 20);
+    }
+
+    private volatile Ceilings ceilings = Ceilings.DEFAULTS;
     /** Guarded by this. */
     private final Map<ScriptManifest.Language, ScriptEngine> engines = new EnumMap<>(ScriptManifest.Language.class);
     private final PluginCalls calls;
@@ -43,9 +58,32 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
     private volatile PluginLifecycle lifecycle;
 
     @Activate
-    public ScriptTransport(BundleContext context, @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
-        super(context, ScriptPlugin.TRANSPORT_ID, trust, List.of());
+    public ScriptTransport(BundleContext context, Map<String, Object> config,
+                           @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
+        super(context, ScriptPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID));
         this.calls = new PluginCalls(context);
+        modified(config);
+    }
+
+    @Modified
+    void modified(Map<String, Object> given) {
+        Map<String, Object> config = configure(given);
+        Ceilings d = Ceilings.DEFAULTS;
+        ceilings = new Ceilings(number(config, "maxCallTimeoutMs", d.callTimeoutMs()), number(config, "maxAllocationMb", d.allocationMb()),
+                number(config, "maxStringLength", d.stringLength()));
+        policyChanged();
+    }
+
+    private static long number(Map<String, Object> config, String key, long fallback) {
+        Object v = config.get(key);
+        try {
+            long n = v == null ? fallback : Long.parseLong(v.toString().trim());
+            return n > 0 ? n : fallback;
+        } catch (NumberFormatException e) {
+            java.util.logging.Logger.getLogger("io.atrium.transport.script").warning("configuration " + CONFIG_PID + ": " + key + " = '" + v
+                    + "' is not a positive whole number; " + fallback + " stands");
+            return fallback;
+        }
     }
 
     @Deactivate
@@ -73,12 +111,27 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
         return "is not pinned"; // never said: a script is its own manifest, signed whole
     }
 
-    /** A script's capabilities are in its header: one the core's capability policy refuses is not deployed. */
+    /**
+     * A script's capabilities are in its header: one the core's capability policy refuses is not deployed;
+     * nor one whose limits ask more than the operator's ceilings allow.
+     */
     @Override
     protected void check(ManifestPolicy policy, ScriptManifest m) {
         String lacking = policy.capabilityRefusal(m.contract(), m.capabilities());
         if (lacking != null) {
             throw new IllegalArgumentException("is refused: it " + lacking);
+        }
+        Ceilings c = ceilings;
+        ScriptManifest.Limits l = m.limits();
+        over("callTimeoutMs", l.callTimeoutMs(), "maxCallTimeoutMs", c.callTimeoutMs());
+        over("maxAllocationMb", l.maxAllocationMb(), "maxAllocationMb", c.allocationMb());
+        over("maxStringLength", l.maxStringLength(), "maxStringLength", c.stringLength());
+    }
+
+    private static void over(String field, long asked, String ceiling, long allowed) {
+        if (asked > allowed) {
+            throw new IllegalArgumentException("field 'limits." + field + "': " + asked + " is over the " + allowed + " the configuration "
+                    + CONFIG_PID + " allows (" + ceiling + ")");
         }
     }
 

@@ -46,7 +46,7 @@ public final class Budget {
      * @param allocationBytes the bytes it may allocate
      */
     public void start(long cpuMs, long allocationBytes) {
-        cpuLimitNs = cpuMs * 1_000_000;
+        cpuLimitNs = cpuMs > Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : cpuMs * 1_000_000;
         allocationLimit = allocationBytes;
         cpuStart = -1;
         allocatedStart = -1;

@@ -25,7 +25,88 @@ final class Caps {
         long of(Scriptable thisObj, Object[] args);
     }
 
-    static void install(ScriptableObject scope, int maxStringLength) {
+    /** Arguments a call may spread: the JVM's own limit on a method's parameters is far below what a script could ask. */
+    static final int MAX_ARGUMENTS = 65_535;
+    /** Characters compared by a plain search of a string in a string: its worst case is their product. */
+    static final long MAX_SEARCH = 500_000_000L;
+
+    /** Array.prototype's functions that walk the whole length (in Java, where no tick sees them). */
+    private static final String[] WALKERS = {"concat", "copyWithin", "every", "fill", "filter", "find", "findIndex", "findLast", "findLastIndex",
+            "flat", "flatMap", "forEach", "includes", "indexOf", "lastIndexOf", "map", "reduce", "reduceRight", "reverse", "shift", "slice", "some",
+            "sort", "splice", "toLocaleString", "toString", "unshift", "toReversed", "toSorted", "toSpliced", "with"};
+
+    private static long length(Scriptable self) {
+        return self == null ? 0 : (long) Math.min(Long.MAX_VALUE, ScriptRuntime.toLength(new Object[] {ScriptableObject.getProperty(self, "length")}, 0));
+    }
+
+    static void install(ScriptableObject scope, int maxStringLength, int maxArrayLength) {
+        Scriptable arrayProto = ScriptableObject.getClassPrototype(scope, "Array");
+        for (String walker : WALKERS) {
+            capCount(scope, arrayProto, "Array.prototype." + walker, walker, maxArrayLength, "limits.maxArrayLength", (self, args) -> {
+                long n = length(self);
+                if (walker.equals("concat")) {
+                    for (Object a : args) {
+                        n += a instanceof Scriptable s ? length(s) : 1;
+                    }
+                }
+                return n;
+            });
+        }
+        Scriptable arrayCtor = (Scriptable) ScriptableObject.getProperty(scope, "Array");
+        capCount(scope, arrayCtor, "Array.from", "from", maxArrayLength, "limits.maxArrayLength",
+                (self, args) -> args.length > 0 && args[0] instanceof Scriptable s ? length(s) : 0);
+        Scriptable functionProto = ScriptableObject.getClassPrototype(scope, "Function");
+        capCount(scope, functionProto, "Function.prototype.apply", "apply", Math.min(MAX_ARGUMENTS, maxArrayLength), "arguments at most",
+                (self, args) -> args.length > 1 && args[1] instanceof Scriptable s ? length(s) : 0);
+        Object reflect = ScriptableObject.getProperty(scope, "Reflect");
+        if (reflect instanceof Scriptable r) {
+            capCount(scope, r, "Reflect.apply", "apply", Math.min(MAX_ARGUMENTS, maxArrayLength), "arguments at most",
+                    (self, args) -> args.length > 2 && args[2] instanceof Scriptable s ? length(s) : 0);
+            capCount(scope, r, "Reflect.construct", "construct", Math.min(MAX_ARGUMENTS, maxArrayLength), "arguments at most",
+                    (self, args) -> args.length > 1 && args[1] instanceof Scriptable s ? length(s) : 0);
+        }
+        Scriptable stringProto = ScriptableObject.getClassPrototype(scope, "String");
+        for (String search : new String[] {"indexOf", "lastIndexOf", "includes", "startsWith", "endsWith", "split", "replace", "replaceAll"}) {
+            capCount(scope, stringProto, "String.prototype." + search, search, MAX_SEARCH, "characters compared at most", (self, args) -> {
+                if (args.length == 0 || !(args[0] instanceof CharSequence needle)) {
+                    return 0; // a regular expression ticks as it runs
+                }
+                long n = ScriptRuntime.toString(self).length();
+                if (search.equals("split") && needle.length() == 0) {
+                    return n > maxArrayLength ? MAX_SEARCH + 1 : 0; // one element a character
+                }
+                return n * Math.max(1, needle.length());
+            });
+        }
+        cap(scope, stringProto, "concat", maxStringLength, (self, args) -> {
+            long n = ScriptRuntime.toString(self).length();
+            for (Object a : args) {
+                n += a instanceof CharSequence c ? c.length() : 24;
+            }
+            return n;
+        });
+        installStringCaps(scope, maxStringLength);
+    }
+
+    private static void capCount(ScriptableObject scope, Scriptable holder, String what, String name, long max, String limit, Length count) {
+        Object found = ScriptableObject.getProperty(holder, name);
+        if (!(found instanceof Function original)) {
+            return;
+        }
+        int arity = original instanceof BaseFunction b ? b.getArity() : 1;
+        LambdaFunction capped = new LambdaFunction(scope, name, arity, (cx, s, self, args) -> {
+            long n = count.of(self, args);
+            if (n > max) {
+                throw ScriptRuntime.rangeError(what + " on " + n + (limit.startsWith("characters") ? " characters compared" : limit.startsWith("arguments")
+                        ? " arguments" : " elements") + ", over " + (limit.startsWith("limits.") ? limit + " (" + max + ")" : max + " " + limit));
+            }
+            return original.call(cx, s, self, args);
+        });
+        ScriptableObject.defineProperty(holder, name, capped, ScriptableObject.DONTENUM);
+    }
+
+    /** The string builders: asked first how long their string would be. */
+    private static void installStringCaps(ScriptableObject scope, int maxStringLength) {
         Scriptable string = ScriptableObject.getClassPrototype(scope, "String");
         cap(scope, string, "repeat", maxStringLength, (self, args) -> {
             double count = args.length > 0 ? ScriptRuntime.toInteger(args[0]) : 0;

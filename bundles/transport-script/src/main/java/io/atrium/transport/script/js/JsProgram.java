@@ -49,15 +49,18 @@ final class JsProgram implements Program {
             for (int i = 0; i < in.length; i++) {
                 in[i] = RhinoEngine.argument(cx, scope, args[i]);
             }
-            Object out;
             try {
-                out = f.call(cx, scope, scope, in);
-            } catch (RhinoException e) {
+                Object out = f.call(cx, scope, scope, in);
+                return JsValues.toJson(cx, scope, out, file, function, limits.maxStringLength(), b);
+            } catch (RhinoException e) { // its own error, or one in a getter or toJSON its result ran
                 throw new ScriptError(Errors.runtime(file, function, e));
             } catch (StackOverflowError e) {
                 throw new ScriptError(file + ": " + function + " nested too deep for the server's stack");
+            } catch (ScriptError e) {
+                throw e;
+            } catch (RuntimeException e) { // Rhino's own, unwrapped (a size it did not check): a failure of the call all the same
+                throw new ScriptError(file + ": " + function + " failed: " + e);
             }
-            return JsValues.toJson(cx, scope, out, file, function, limits.maxStringLength());
         });
     }
 }

@@ -4,13 +4,15 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.atrium.transport.script.engine.Budget;
 import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.support.JsonCodec;
 import java.util.Map;
 import org.mozilla.javascript.Context;
-import org.mozilla.javascript.NativeJSON;
-import org.mozilla.javascript.RhinoException;
+import org.mozilla.javascript.NativeArray;
+import org.mozilla.javascript.ScriptRuntime;
+import org.mozilla.javascript.ScriptableObject;
 import org.mozilla.javascript.Scriptable;
 import org.mozilla.javascript.Undefined;
 
@@ -49,46 +51,103 @@ final class JsValues {
         return o;
     }
 
+    /** The most values a result may hold: more is no answer a contract method reads. */
+    static final int MAX_VALUES = 1_000_000;
+
+    /** What one conversion has spent: values met (the budget ticked every 1024) and characters. */
+    private static final class Spent {
+        final Budget budget;
+        final long maxCharacters;
+        int values;
+        long characters;
+
+        Spent(Budget budget, long maxCharacters) {
+            this.budget = budget;
+            this.maxCharacters = maxCharacters;
+        }
+    }
+
     /**
      * @param from what returned it, for messages: e.g. {@code greet}
-     * @return the value as JSON: strings, booleans and numbers directly, the rest as {@code JSON.stringify}
-     *         writes it (its {@code toJSON}, functions and undefined left out, a cycle refused)
-     * @throws ScriptError a value JSON has no form for (a cycle, a BigInt)
+     * @return the value as JSON, as {@code JSON.stringify} would write it (its {@code toJSON} asked, functions,
+     *         symbols and undefined left out of objects and null in arrays), its values counted (at most
+     *         {@value #MAX_VALUES}) and its characters (at most {@code maxStringLength} in all), the budget
+     *         ticked as it goes: getters and {@code toJSON} are the script's code, and a shared subtree counts each time
+     * @throws ScriptError a value JSON has no form for (a BigInt), nested too deep (a cycle), or too much of it
      */
-    static JsonElement toJson(Context cx, Scriptable scope, Object v, String file, String from, int maxStringLength) {
-        if (v == null || v instanceof Undefined) {
+    static JsonElement toJson(Context cx, Scriptable scope, Object v, String file, String from, int maxStringLength, Budget budget) {
+        return convert(cx, scope, v, file, from, new Spent(budget, maxStringLength), 0);
+    }
+
+    private static JsonElement convert(Context cx, Scriptable scope, Object v, String file, String from, Spent spent, int depth) {
+        if (depth > JsonCodec.MAX_DEPTH) {
+            throw new ScriptError(file + ": " + from + " returned values nested deeper than " + JsonCodec.MAX_DEPTH + " (or one that holds itself)");
+        }
+        if (++spent.values > MAX_VALUES) {
+            throw new ScriptError(file + ": " + from + " returned more than " + MAX_VALUES + " values");
+        }
+        if ((spent.values & 1023) == 0 && spent.budget != null) {
+            spent.budget.tick();
+        }
+        if (v instanceof Scriptable s && !(v instanceof org.mozilla.javascript.Function)) {
+            Object toJson = ScriptableObject.getProperty(s, "toJSON");
+            if (toJson instanceof org.mozilla.javascript.Function f) {
+                v = f.call(cx, scope, s, new Object[] {""});
+            }
+        }
+        if (v == null || v instanceof Undefined || v instanceof org.mozilla.javascript.Function || v instanceof org.mozilla.javascript.Symbol
+                || v == Scriptable.NOT_FOUND) {
             return JsonNull.INSTANCE;
         }
         if (v instanceof CharSequence s) {
-            if (s.length() > maxStringLength) {
-                throw new ScriptError(file + ": " + from + " returned a string of " + s.length() + " characters, over limits.maxStringLength ("
-                        + maxStringLength + ")");
+            spent.characters += s.length();
+            if (spent.characters > spent.maxCharacters) {
+                throw new ScriptError(file + ": " + from + " returned more than " + spent.maxCharacters + " characters of strings, over limits.maxStringLength");
             }
             return new JsonPrimitive(s.toString());
         }
         if (v instanceof Boolean b) {
             return new JsonPrimitive(b);
         }
-        if (v instanceof Number n && !(v instanceof java.math.BigInteger)) {
+        if (v instanceof java.math.BigInteger) {
+            throw new ScriptError(file + ": " + from + " returned a BigInt, which JSON cannot hold");
+        }
+        if (v instanceof Number n) {
             double d = n.doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
                 return JsonNull.INSTANCE; // as JSON.stringify writes them
             }
             return d == Math.rint(d) && Math.abs(d) < 0x1p53 ? new JsonPrimitive((long) d) : new JsonPrimitive(d);
         }
-        Object text;
-        try {
-            text = NativeJSON.stringify(cx, scope, v, null, null);
-        } catch (RhinoException e) {
-            throw new ScriptError(file + ": " + from + " returned a value JSON cannot hold: " + e.details());
+        if (!(v instanceof Scriptable o)) {
+            throw new ScriptError(file + ": " + from + " returned a value JSON cannot hold");
         }
-        if (!(text instanceof CharSequence s)) {
-            return JsonNull.INSTANCE; // a function, a symbol: JSON.stringify gives undefined
+        String cls = o.getClassName();
+        if (cls.equals("String") || cls.equals("Number") || cls.equals("Boolean")) { // new String("x") and its kin: their value
+            return convert(cx, scope, ScriptRuntime.toPrimitive(o, null), file, from, spent, depth + 1);
         }
-        if (s.length() > maxStringLength) {
-            throw new ScriptError(file + ": " + from + " returned a value of " + s.length() + " characters as JSON, over limits.maxStringLength ("
-                    + maxStringLength + ")");
+        if (o instanceof NativeArray || cls.equals("Array")) {
+            long n = ScriptRuntime.toUint32(ScriptableObject.getProperty(o, "length"));
+            if (n > MAX_VALUES) {
+                throw new ScriptError(file + ": " + from + " returned an array of " + n + " elements, more than " + MAX_VALUES);
+            }
+            JsonArray a = new JsonArray((int) n);
+            for (int i = 0; i < n; i++) {
+                a.add(convert(cx, scope, ScriptableObject.getProperty(o, i), file, from, spent, depth + 1));
+            }
+            return a;
         }
-        return JsonParser.parseString(s.toString());
+        JsonObject out = new JsonObject();
+        for (Object id : o.getIds()) {
+            Object value = id instanceof Integer i ? ScriptableObject.getProperty(o, i) : ScriptableObject.getProperty(o, id.toString());
+            if (value instanceof Undefined || value instanceof org.mozilla.javascript.Function || value instanceof org.mozilla.javascript.Symbol
+                    || value == Scriptable.NOT_FOUND) {
+                continue; // as JSON.stringify leaves them out of an object
+            }
+            String key = id.toString();
+            spent.characters += key.length();
+            out.add(key, convert(cx, scope, value, file, from, spent, depth + 1));
+        }
+        return out;
     }
 }

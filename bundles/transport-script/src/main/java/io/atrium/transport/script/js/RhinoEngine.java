@@ -84,13 +84,17 @@ public final class RhinoEngine implements ScriptEngine {
         String file = m.file().getFileName().toString();
         return inContext(budget, m.limits().maxStackDepth(), cx -> {
             ScriptableObject scope = cx.initSafeStandardObjects(null, false);
-            Caps.install(scope, m.limits().maxStringLength());
+            Caps.install(scope, m.limits().maxStringLength(), m.limits().maxArrayLength());
             scope.defineProperty("host", hostObject(cx, scope, host, file, m.limits().maxStringLength()), ScriptableObject.READONLY | ScriptableObject.PERMANENT | ScriptableObject.DONTENUM);
             Script script;
             try {
                 script = cx.compileString(m.source(), file, 1, null);
             } catch (RhinoException e) {
                 throw new ScriptError(Errors.compile(file, e));
+            } catch (StackOverflowError e) {
+                throw new ScriptError(file + ": does not compile: an expression nests too deep for the server's stack");
+            } catch (RuntimeException e) {
+                throw new ScriptError(file + ": does not compile: " + e);
             }
             try {
                 script.exec(cx, scope, scope);
@@ -98,6 +102,8 @@ public final class RhinoEngine implements ScriptEngine {
                 throw new ScriptError(Errors.runtime(file, "its top level", e));
             } catch (StackOverflowError e) {
                 throw new ScriptError(file + ": its top level nested too deep for the server's stack");
+            } catch (RuntimeException e) {
+                throw new ScriptError(file + ": its top level failed: " + e);
             }
             Set<String> functions = new LinkedHashSet<>();
             for (Object id : scope.getIds()) {
@@ -124,13 +130,25 @@ public final class RhinoEngine implements ScriptEngine {
             }
             java.util.List<com.google.gson.JsonElement> in = new java.util.ArrayList<>();
             for (int i = 2; i < args.length; i++) {
-                in.add(JsValues.toJson(lcx, scope, args[i], file, "host.call", maxString));
+                in.add(JsValues.toJson(lcx, scope, args[i], file, "host.call", maxString, ((Sandboxed) lcx).budget));
             }
+            String plugin = ScriptRuntime.toString(args[0]);
+            String method = ScriptRuntime.toString(args[1]);
+            com.google.gson.JsonElement result = null;
+            String refused = null;
+            // the plugin called gets a context of its own, not this one (its RegExp statics, its stack depth)
+            Context.exit();
             try {
-                return JsValues.toJs(lcx, scope, host.call(ScriptRuntime.toString(args[0]), ScriptRuntime.toString(args[1]), in));
+                result = host.call(plugin, method, in);
             } catch (IllegalArgumentException e) {
-                throw ScriptRuntime.constructError("Error", e.getMessage());
+                refused = e.getMessage();
+            } finally {
+                lcx.getFactory().enterContext(lcx);
             }
+            if (refused != null) {
+                throw ScriptRuntime.constructError("Error", refused);
+            }
+            return JsValues.toJs(lcx, scope, result);
         }), ScriptableObject.READONLY | ScriptableObject.PERMANENT);
         Supplier<Object> config = () -> JsValues.toJs(Context.getCurrentContext(), scope, host.config());
         o.defineProperty("config", config, null, ScriptableObject.READONLY | ScriptableObject.PERMANENT);

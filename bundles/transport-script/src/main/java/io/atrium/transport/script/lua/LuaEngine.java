@@ -75,7 +75,8 @@ public final class LuaEngine implements ScriptEngine {
             g.set(gone, LuaValue.NIL);
         }
         cap((LuaTable) g.get("string"));
-        g.set("host", host(host, file, m.limits().maxStringLength()));
+        capTables(g);
+        g.set("host", host(host, file));
         g.set("print", new VarArgFunction() { // to the log, as go-plugin forwards a plugin's printing
             @Override
             public Varargs invoke(Varargs args) {
@@ -100,6 +101,8 @@ public final class LuaEngine implements ScriptEngine {
             chunk = g.load(m.source(), file);
         } catch (LuaError e) {
             throw new ScriptError(LuaProgram.describe(file, null, e));
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ScriptError(file + ": does not compile: " + e);
         }
         LuaProgram program = new LuaProgram(m, g, budget);
         program.run(null, () -> {
@@ -107,6 +110,8 @@ public final class LuaEngine implements ScriptEngine {
                 chunk.call();
             } catch (LuaError e) {
                 throw new ScriptError(LuaProgram.describe(file, "its top level", e));
+            } catch (RuntimeException e) {
+                throw new ScriptError(file + ": its top level failed: " + e);
             }
             return null;
         });
@@ -133,7 +138,7 @@ public final class LuaEngine implements ScriptEngine {
     }
 
     /** The script's {@code host}: {@code log(level, message)}, {@code config} (read live) and {@code call(plugin, method, …args)}. */
-    private static LuaValue host(ScriptHost host, String file, int maxString) {
+    private static LuaValue host(ScriptHost host, String file) {
         LuaTable t = new LuaTable();
         t.set("log", new VarArgFunction() {
             @Override
@@ -150,7 +155,7 @@ public final class LuaEngine implements ScriptEngine {
                 String method = args.checkjstring(2);
                 java.util.List<com.google.gson.JsonElement> in = new java.util.ArrayList<>();
                 for (int i = 3; i <= args.narg(); i++) {
-                    in.add(LuaValues.toJson(args.arg(i), file, "host.call", maxString));
+                    in.add(LuaValues.toJson(args.arg(i), file, "host.call", LIMITS.get(), LuaProgram.current()));
                 }
                 try {
                     return LuaValues.toLua(host.call(plugin, method, in));
@@ -186,6 +191,60 @@ public final class LuaEngine implements ScriptEngine {
                 return rep.invoke(args);
             }
         });
+    }
+
+    /**
+     * {@code table.unpack} (and 5.1's {@code unpack}) and {@code table.concat} ask first how much they would
+     * make: values spread onto the stack, characters joined.
+     */
+    private static void capTables(Globals g) {
+        LuaTable table = (LuaTable) g.get("table");
+        LuaValue unpack = table.get("unpack");
+        VarArgFunction capped = new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                LuaTable t = args.checktable(1);
+                long from = args.optint(2, 1);
+                long to = args.isnil(3) ? t.length() : args.checkint(3);
+                long max = Math.min(65_535, limits().maxArrayLength());
+                if (to - from + 1 > max) {
+                    throw new LuaError("unpack of " + (to - from + 1) + " values, over " + max + " values at most");
+                }
+                return unpack.invoke(args);
+            }
+        };
+        table.set("unpack", capped);
+        if (!g.get("unpack").isnil()) {
+            g.set("unpack", capped);
+        }
+        LuaValue concat = table.get("concat");
+        table.set("concat", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                LuaTable t = args.checktable(1);
+                String sep = args.optjstring(2, "");
+                long from = args.optint(3, 1);
+                long to = args.isnil(4) ? t.length() : args.checkint(4);
+                long max = limits().maxStringLength();
+                long n = Math.max(0, to - from) * sep.length();
+                if (to - from + 1 > limits().maxArrayLength()) {
+                    throw new LuaError("table.concat of " + (to - from + 1) + " values, over limits.maxArrayLength (" + limits().maxArrayLength() + ")");
+                }
+                for (long i = from; i <= to && n <= max; i++) {
+                    LuaValue v = t.get((int) i);
+                    n += v.type() == LuaValue.TSTRING ? v.rawlen() : 24;
+                }
+                if (n > max) {
+                    throw new LuaError("table.concat would make a string of more than " + max + " characters, over limits.maxStringLength");
+                }
+                return concat.invoke(args);
+            }
+        });
+    }
+
+    private static ScriptManifest.Limits limits() {
+        ScriptManifest.Limits l = LIMITS.get();
+        return l == null ? ScriptManifest.Limits.DEFAULTS : l;
     }
 
     /** A table no script can change: its writes fail, its reads go to the table it guards. */

@@ -18,7 +18,9 @@ import org.luaj.vm2.Varargs;
 final class LuaProgram implements Program {
     /** The budget of the call running on this thread, which the count hook ticks. */
     private static final ThreadLocal<Budget> RUNNING = new ThreadLocal<>();
-    private static final Pattern FRAME = Pattern.compile("\\t([^\\n:]+):(\\d+): in (?:function '([^']+)'|(main chunk)|function <[^>]+>)");
+    private static final Pattern FRAME = Pattern.compile("\\t([^\\n:\\t]++):(\\d++): in (?:function '([^'\\n]++)'|(main chunk)|function <[^>\\n]++>)");
+    /** How much of an error's text is read: the script chooses its messages, and a long one is no more use. */
+    private static final int MAX_MESSAGE = 4096;
     /** How many of the script's frames a message shows. */
     private static final int FRAMES = 5;
 
@@ -89,14 +91,19 @@ final class LuaProgram implements Program {
                 out = f.invoke(LuaValue.varargsOf(in));
             } catch (LuaError e) {
                 throw new ScriptError(describe(file, function, e));
+            } catch (RuntimeException e) { // LuaJ's own, unwrapped: a failure of the call all the same
+                throw new ScriptError(file + ": " + function + " failed: " + e);
             }
-            return LuaValues.toJson(out.arg1(), file, function, limits.maxStringLength());
+            return LuaValues.toJson(out.arg1(), file, function, limits, b == null ? budget : b);
         });
     }
 
     /** @return e.g. {@code calc.lua:3: greet failed: attempt to index ? (a nil value) (in a function at calc.lua:3)} (LuaJ's traceback names few functions) */
     static String describe(String file, String what, LuaError e) {
         String m = String.valueOf(e.getMessage());
+        if (m.length() > MAX_MESSAGE) {
+            m = m.substring(0, MAX_MESSAGE) + "…";
+        }
         int tb = m.indexOf("\nstack traceback:");
         String head = (tb >= 0 ? m.substring(0, tb) : m).replace('\n', ' ');
         String traceback = tb >= 0 ? m.substring(tb) : "";

@@ -5,7 +5,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import io.atrium.transport.script.engine.Budget;
 import io.atrium.transport.script.engine.ScriptError;
+import io.atrium.transport.script.manifest.ScriptManifest;
 import io.atrium.transport.support.JsonCodec;
 import java.util.Map;
 import org.luaj.vm2.LuaTable;
@@ -59,13 +61,41 @@ final class LuaValues {
         return t;
     }
 
-    static JsonElement toJson(LuaValue v, String file, String from, int maxStringLength) {
-        return toJson(v, file, from, maxStringLength, 0);
+    /** The most values a result may hold: more is no answer a contract method reads. */
+    static final int MAX_VALUES = 1_000_000;
+
+    /** What one conversion has spent: values met (the budget ticked every 1024) and characters. */
+    private static final class Spent {
+        final Budget budget;
+        final long maxCharacters;
+        int values;
+        long characters;
+
+        Spent(Budget budget, long maxCharacters) {
+            this.budget = budget;
+            this.maxCharacters = maxCharacters;
+        }
     }
 
-    private static JsonElement toJson(LuaValue v, String file, String from, int max, int depth) {
+    /**
+     * @return the value as JSON, its values counted (at most {@value #MAX_VALUES}), its characters too (at
+     *         most {@code limits.maxStringLength} in all), its budget ticked as it goes
+     * @throws ScriptError a value JSON cannot hold, nested too deep, or too much of it
+     */
+    static JsonElement toJson(LuaValue v, String file, String from, ScriptManifest.Limits limits, Budget budget) {
+        ScriptManifest.Limits l = limits == null ? ScriptManifest.Limits.DEFAULTS : limits;
+        return toJson(v, file, from, new Spent(budget, l.maxStringLength()), 0);
+    }
+
+    private static JsonElement toJson(LuaValue v, String file, String from, Spent spent, int depth) {
         if (depth > JsonCodec.MAX_DEPTH) {
             throw new ScriptError(file + ": " + from + " returned tables nested deeper than " + JsonCodec.MAX_DEPTH + " (or a table that holds itself)");
+        }
+        if (++spent.values > MAX_VALUES) {
+            throw new ScriptError(file + ": " + from + " returned more than " + MAX_VALUES + " values");
+        }
+        if ((spent.values & 1023) == 0 && spent.budget != null) {
+            spent.budget.tick();
         }
         switch (v.type()) {
             case LuaValue.TNIL:
@@ -80,8 +110,9 @@ final class LuaValues {
                 return d == Math.rint(d) && Math.abs(d) < 0x1p53 ? new JsonPrimitive((long) d) : new JsonPrimitive(d);
             }
             case LuaValue.TSTRING: {
-                if (v.rawlen() > max) {
-                    throw new ScriptError(file + ": " + from + " returned a string of " + v.rawlen() + " bytes, over limits.maxStringLength (" + max + ")");
+                spent.characters += v.rawlen();
+                if (spent.characters > spent.maxCharacters) {
+                    throw new ScriptError(file + ": " + from + " returned more than " + spent.maxCharacters + " bytes of strings, over limits.maxStringLength");
                 }
                 return new JsonPrimitive(v.tojstring());
             }
@@ -96,7 +127,12 @@ final class LuaValues {
                     if ((k = next.arg1()).isnil()) {
                         break;
                     }
-                    count++;
+                    if (++count > MAX_VALUES) {
+                        throw new ScriptError(file + ": " + from + " returned a table of more than " + MAX_VALUES + " entries");
+                    }
+                    if ((count & 1023) == 0 && spent.budget != null) {
+                        spent.budget.tick();
+                    }
                     if (!(k.isint() && k.toint() >= 1 && k.toint() <= n)) {
                         sequence = false;
                     }
@@ -104,7 +140,7 @@ final class LuaValues {
                 if (sequence && count == n) {
                     JsonArray a = new JsonArray(n);
                     for (int i = 1; i <= n; i++) {
-                        a.add(toJson(t.get(i), file, from, max, depth + 1));
+                        a.add(toJson(t.get(i), file, from, spent, depth + 1));
                     }
                     return a;
                 }
@@ -117,7 +153,8 @@ final class LuaValues {
                     }
                     LuaValue value = next.arg(2);
                     if (!value.isfunction()) {
-                        o.add(k.tojstring(), toJson(value, file, from, max, depth + 1));
+                        spent.characters += k.rawlen();
+                        o.add(k.tojstring(), toJson(value, file, from, spent, depth + 1));
                     }
                 }
                 return o;

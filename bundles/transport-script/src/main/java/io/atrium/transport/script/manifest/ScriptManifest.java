@@ -81,10 +81,12 @@ public record ScriptManifest(
      * @param maxStackDepth   how deep its calls may nest (JavaScript function calls, Lua calls)
      * @param maxStringLength the longest string its built-in functions may make (repeat, padding, joining, Lua's string.rep)
      * @param maxAllocationMb the most one call may allocate on the heap (all it makes, kept or not)
+     * @param maxArrayLength  the longest array (or array-like) the built-in functions that walk one work on, and the most
+     *                        arguments a call spreads (apply, unpack)
      */
-    public record Limits(long callTimeoutMs, int maxStackDepth, int maxStringLength, long maxAllocationMb) {
-        /** 1 s, 1 000 frames, 16 Mi characters, 256 MiB. */
-        public static final Limits DEFAULTS = new Limits(1_000, 1_000, 16 << 20, 256);
+    public record Limits(long callTimeoutMs, int maxStackDepth, int maxStringLength, long maxAllocationMb, int maxArrayLength) {
+        /** 1 s, 1 000 frames, 16 Mi characters, 256 MiB, 1 Mi elements. */
+        public static final Limits DEFAULTS = new Limits(1_000, 1_000, 16 << 20, 256, 1 << 20);
     }
 
     /** The largest script deployed: a larger one is refused before it is parsed. */
@@ -143,7 +145,7 @@ public record ScriptManifest(
                     + "(letters, digits, '_', '-')");
         }
         ManifestFields l = f.object("limits");
-        l.onlyKnown("callTimeoutMs", "maxStackDepth", "maxStringLength", "maxAllocationMb");
+        l.onlyKnown("callTimeoutMs", "maxStackDepth", "maxStringLength", "maxAllocationMb", "maxArrayLength");
         Limits d = Limits.DEFAULTS;
         long depth = l.positive("maxStackDepth", d.maxStackDepth());
         if (depth > 10_000) {
@@ -157,7 +159,15 @@ public record ScriptManifest(
         if (allocation > 4096) {
             throw new IllegalArgumentException("field 'limits.maxAllocationMb': " + allocation + " is over 4096");
         }
-        Limits limits = new Limits(l.positive("callTimeoutMs", d.callTimeoutMs()), (int) depth, (int) strings, allocation);
+        long cpu = l.positive("callTimeoutMs", d.callTimeoutMs());
+        if (cpu > 3_600_000) {
+            throw new IllegalArgumentException("field 'limits.callTimeoutMs': " + cpu + " is over an hour");
+        }
+        long arrays = l.positive("maxArrayLength", d.maxArrayLength());
+        if (arrays > 64 << 20) {
+            throw new IllegalArgumentException("field 'limits.maxArrayLength': " + arrays + " is over " + (64 << 20));
+        }
+        Limits limits = new Limits(cpu, (int) depth, (int) strings, allocation, (int) arrays);
         List<String> calls = f.strings("calls", List.of());
         for (String c : calls) {
             if (!c.equals("*") && !c.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {

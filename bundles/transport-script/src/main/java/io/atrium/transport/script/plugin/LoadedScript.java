@@ -45,6 +45,11 @@ final class LoadedScript implements KitInstance {
      */
     JsonElement call(String function, Object[] args, long timeoutMs) {
         String name = manifest.name();
+        if (turn.isHeldByCurrentThread()) {
+            // a plugin it called (host.call) calls it back: its own call is still running, on its globals and its budget
+            throw new PluginException(name, function + " was called back while its own call runs (through a plugin it called with "
+                    + "host.call): a script runs one call at a time", null);
+        }
         try {
             if (!turn.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
                 throw new PluginTimeoutException(name, function + " waited " + timeoutMs + " ms for the calls before it to finish "

@@ -1,0 +1,128 @@
+package io.atrium.transport.script.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.atrium.transport.script.js.RhinoEngine;
+import io.atrium.transport.script.lua.LuaEngine;
+import io.atrium.transport.script.manifest.ScriptManifest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scripts written to hurt the server, run on the real engines: each is refused or stopped in one line
+ * within its budget, where before it ran for minutes (or years) in a built-in the budget's tick does not
+ * see, or took the heap. (The timeouts below are a hundred times what each takes: they only keep a
+ * regression from hanging the build.)
+ */
+class HostileScriptsTest {
+    private static final ScriptHost HOST = new ScriptHost() {
+        @Override
+        public void log(String level, String message) {
+        }
+
+        @Override
+        public JsonObject config() {
+            return new JsonObject();
+        }
+
+        @Override
+        public JsonElement call(String plugin, String method, List<JsonElement> args) {
+            throw new IllegalArgumentException("no plugins here");
+        }
+    };
+    private static final Duration HANG = Duration.ofSeconds(60);
+
+    static Program load(String file, String body) {
+        String header = file.endsWith(".js") ? "/* atrium { \"version\": \"1.0.0\", \"functions\": [\"f\"], \"limits\": {\"callTimeoutMs\": 300} } */\n"
+                : "--[[ atrium { \"version\": \"1.0.0\", \"functions\": [\"f\"], \"limits\": {\"callTimeoutMs\": 300} } ]]\n";
+        ScriptManifest m = ScriptManifest.parse(Path.of(file), (header + body).getBytes(StandardCharsets.UTF_8));
+        ScriptEngine engine = file.endsWith(".js") ? new RhinoEngine() : new LuaEngine();
+        Budget b = new Budget();
+        b.start(m.callTimeoutMs(), m.limits().maxAllocationMb() << 20);
+        return engine.load(m, HOST, b);
+    }
+
+    /** @return the one line the call failed with */
+    static String failure(String file, String body) {
+        return assertTimeoutPreemptively(HANG, () -> {
+            Program p = load(file, body);
+            Budget b = p.budget();
+            b.start(300, 256 << 20);
+            return assertThrows(ScriptError.class, () -> p.call("f", new Object[0], b)).getMessage();
+        });
+    }
+
+    @Test
+    void arrayBuiltInsRefuseLengthsTheirJavaLoopsWouldWalkForYears() {
+        String sparse = failure("a.js", "function f() { var a = []; a.length = 4e9; return a.indexOf(1); }");
+        assertTrue(sparse.contains("RangeError: Array.prototype.indexOf on 4000000000 elements, over limits.maxArrayLength (1048576)"), sparse);
+        String arrayLike = failure("a.js", "function f() { return Array.prototype.includes.call({length: Math.pow(2, 53) - 1}, 1); }");
+        assertTrue(arrayLike.contains("RangeError: Array.prototype.includes on 9007199254740991 elements"), arrayLike);
+        String string = failure("a.js", "function f() { var a = []; a.length = 4e9; return String(a); }");
+        assertTrue(string.contains("RangeError: Array.prototype.toString on 4000000000 elements"), string);
+        String from = failure("a.js", "function f() { return Array.from({length: 4e9}).length; }");
+        assertTrue(from.contains("RangeError: Array.from on 4000000000 elements"), from);
+    }
+
+    @Test
+    void spreadingAndSearchingAreBoundedBeforeTheyStart() {
+        String apply = failure("a.js", "function f() { return Math.max.apply(null, {length: 1e8}); }");
+        assertTrue(apply.contains("RangeError: Function.prototype.apply on 100000000 arguments, over 65535 arguments at most"), apply);
+        String search = failure("a.js", "function f() { return 'a'.repeat(2e5).indexOf('a'.repeat(1e5) + 'b'); }");
+        assertTrue(search.contains("RangeError: String.prototype.indexOf on 20000200000 characters compared, over 500000000 characters compared at most"), search);
+        String split = failure("a.js", "function f() { return 'x'.repeat(16e6).split('').length; }");
+        assertTrue(split.contains("RangeError: String.prototype.split"), split);
+    }
+
+    @Test
+    void aResultIsConvertedUnderCountsNotWithoutEnd() {
+        String dag = failure("a.js", "function f() { var o = []; for (var i = 0; i < 40; i++) { o = [o, o]; } return o; }");
+        assertTrue(dag.endsWith("a.js: f returned more than 1000000 values"), dag);
+        String deep = failure("a.js", "function f() { var o = {}; for (var i = 0; i < 100000; i++) { o = {o: o}; } return o; }");
+        assertTrue(deep.endsWith("a.js: f returned values nested deeper than 255 (or one that holds itself)"), deep);
+        String luaDag = failure("a.lua", "function f() local t = {} for i = 1, 40 do t = {t, t} end return t end");
+        assertTrue(luaDag.endsWith("a.lua: f returned more than 1000000 values"), luaDag);
+    }
+
+    @Test
+    void aScriptTooDeepToCompileIsAOneLineRefusalNotAStackOverflow() {
+        String body = "var x = " + "1 + ".repeat(500_000) + "1;\nfunction f() { return x; }";
+        String refused = assertTimeoutPreemptively(HANG, () -> assertThrows(ScriptError.class, () -> load("deep.js", body)).getMessage());
+        assertTrue(refused.startsWith("deep.js: does not compile"), refused);
+    }
+
+    @Test
+    void luaSpreadsAndJoinsAskFirst() {
+        String unpack = failure("a.lua", "function f() return select('#', table.unpack({}, 1, 1e8)) end");
+        assertTrue(unpack.contains("unpack of 100000000 values, over 65535 values at most"), unpack);
+        String concat = failure("a.lua", "function f() local t = {} for i = 1, 100 do t[i] = string.rep('x', 1000000) end return #table.concat(t) end");
+        assertTrue(concat.contains("table.concat would make a string of more than 16777216 characters"), concat);
+    }
+
+    @Test
+    void aLuaErrorMessageIsReadInBoundedTime() {
+        String said = failure("a.lua", "function f() error('\\nstack traceback:' .. string.rep('\\t', 300000)) end");
+        assertTrue(said.startsWith("a.lua:2: f failed: "), said.substring(0, Math.min(200, said.length())));
+        assertTrue(said.length() < 5000, "the message is cut: " + said.length());
+    }
+
+    @Test
+    void theScriptsOwnCallsStillWork() {
+        Program js = load("ok.js", "function f(a) { return [1, 2, 3].map(function (x) { return x * 2; }).concat([a]).join('-'); }");
+        Budget b = js.budget();
+        b.start(300, 64 << 20);
+        assertEquals("\"2-4-6-z\"", js.call("f", new Object[] {"z"}, b).toString());
+        Program lua = load("ok.lua", "function f(a) return table.concat({1, 2, a}, '-') .. select('#', table.unpack({1, 2, 3})) end");
+        b = lua.budget();
+        b.start(300, 64 << 20);
+        assertEquals("\"1-2-z3\"", lua.call("f", new Object[] {"z"}, b).toString());
+    }
+}
