@@ -7,7 +7,8 @@ Needs Debian's golang-go, golang-github-dop251-goja-dev and golang-github-yuin-g
 with apt-get when missing and run as root). Builds bench/scripts/gopeer (the Go interpreters calling the
 same functions, GOPATH mode, offline) and examples/process/go-greeter (the process row), then runs
 io.atrium.bench.jmh.ScriptCallBenchmark (JMH: the Greeter in the JVM, as wasm, as a process, as
-JavaScript and as Lua, through the service consumers get), io.atrium.bench.scripts.ScriptLoadBenchmark
+JavaScript and as Lua, through the service consumers get), io.atrium.bench.scripts.ScriptEngineBenchmark
+(the engines alone, outside the server), io.atrium.bench.scripts.ScriptLoadBenchmark
 (load and reload times) and the Go peer, and prints one table.
 """
 import json, os, shutil, subprocess, sys, tempfile
@@ -61,11 +62,11 @@ def jmh(cp, greeter, tmp):
     props = (f"-Datrium.sample.jar={ROOT}/bundles/sample-plugin/target/{sample} -Datrium.examples={ROOT}/examples "
              f"-Datrium.goGreeter={greeter}")
     out = os.path.join(tmp, "jmh.json")
-    subprocess.run(["java", "-cp", cp, "org.openjdk.jmh.Main", "ScriptCallBenchmark", *JMH, "-rf", "json", "-rff", out,
+    subprocess.run(["java", "-cp", cp, "org.openjdk.jmh.Main", "ScriptCallBenchmark|ScriptEngineBenchmark", *JMH, "-rf", "json", "-rff", out,
                     "-jvmArgsAppend", props], check=True, stdout=subprocess.DEVNULL)
     with open(out) as f:
-        return {r["benchmark"].rsplit(".", 1)[1]: (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"], r["primaryMetric"]["scoreUnit"])
-                for r in json.load(f)}
+        return {r["benchmark"].rsplit(".", 1)[1] + "/" + r.get("params", {}).get("observability", "engine"):
+                (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"], r["primaryMetric"]["scoreUnit"]) for r in json.load(f)}
 
 
 def main():
@@ -76,18 +77,22 @@ def main():
         atrium = jmh(cp, greeter, tmp)
         load = figures(["java", "-XX:+UseSerialGC", "-cp", cp, "io.atrium.bench.scripts.ScriptLoadBenchmark", os.path.join(ROOT, "bench", "scripts")])
         go = figures([peer, os.path.join(ROOT, "bench", "scripts")])
-    print(f"{'call (through the service consumers get)':42s} {'Atrium':>20s}")
+    fmt = lambda s: f"{s[0]:.1f} ± {s[1]:.1f} {s[2]}" if s else "-"
+    print(f"{'call (through the service consumers get)':34s} {'traced (as shipped)':>24s} {'unsampled':>24s}")
     for name in ["greetJava", "greetWasm", "greetProcess", "greetJavaScript", "greetLua", "greetJavaScriptExample", "greetLuaExample",
                  "fib25JavaScript", "fib25Lua"]:
-        s = atrium.get(name)
-        print(f"{name:42s} {(f'{s[0]:.1f} ± {s[1]:.1f} {s[2]}' if s else '-'):>20s}")
+        print(f"{name:34s} {fmt(atrium.get(name + '/traced')):>24s} {fmt(atrium.get(name + '/unsampled')):>24s}")
     print()
-    print(f"{'the same script, Go peer':30s} {'Atrium':>14s} {'Go':>14s} {'Atrium / Go':>12s}")
+    for name in ["javaScriptEngine", "luaEngine"]:
+        print(f"{name + ' (the engine alone)':34s} {fmt(atrium.get(name + '/engine')):>24s}")
+    print()
+    print(f"{'the same script, Go peer':30s} {'Atrium traced':>14s} {'unsampled':>14s} {'Go':>14s} {'traced / Go':>12s} {'unsampled / Go':>15s}")
     for ours, theirs in [("greetJavaScript", "goja.greet"), ("greetLua", "gopher-lua.greet"), ("fib25JavaScript", "goja.fib25"),
-                         ("fib25Lua", "gopher-lua.fib25")]:
-        a, g = atrium.get(ours), go.get(theirs)
-        ratio = f"{a[0] / g[0]:.2f}x" if a and g and g[0] > 0 else ""
-        print(f"{ours + ' / ' + theirs:30s} {(f'{a[0]:.1f} {a[2]}' if a else '-'):>14s} {(f'{g[0]:.1f} {g[1]}' if g else '-'):>14s} {ratio:>12s}")
+                         ("fib25Lua", "gopher-lua.fib25"), ("javaScriptEngine", "goja.greet"), ("luaEngine", "gopher-lua.greet")]:
+        t, u, g = atrium.get(ours + "/traced") or atrium.get(ours + "/engine"), atrium.get(ours + "/unsampled"), go.get(theirs)
+        ratio = lambda a: f"{a[0] / g[0]:.2f}x" if a and g and g[0] > 0 else ""
+        print(f"{ours + ' / ' + theirs:30s} {(f'{t[0]:.1f}' if t else '-'):>14s} {(f'{u[0]:.1f}' if u else '-'):>14s} "
+              f"{(f'{g[0]:.1f} {g[1]}' if g else '-'):>14s} {ratio(t):>12s} {ratio(u):>15s}")
     print()
     for k, v in sorted(load.items()):
         print(f"{k:30s} {v[0]:g} {v[1]}")

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * get (facade, contract proxy, the plugin's turn, the budget, values across the sandbox), beside the
  * English sample in the JVM, the same Greeter as a wasm plugin (examples/wasm/compute) and, when
  * {@code atrium.goGreeter} names the built examples/process/go-greeter, as a process plugin; the
- * examples' greeters; and fib(25) in each language.
+ * examples' greeters; and fib(25) in each language. Each as shipped (traced) and with tracing unsampled.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,6 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(2)
 public class ScriptCallBenchmark {
+    /** As shipped (every call traced, kept in memory), or the spans made but none sampled, as GreeterCallBenchmark measures it. */
+    @Param({"traced", "unsampled"})
+    String observability;
+
     private Atrium atrium;
     private Path work;
     private Greeter java;
@@ -74,6 +79,9 @@ public class ScriptCallBenchmark {
         String luaFibText = Files.readString(scripts.resolve("trivial.lua")).replace("\"Greeter\" }", "\"Greeter\", \"limits\": {\"callTimeoutMs\": 60000} }")
                 .replace("function greet(name) return \"Hello, \" .. name .. \"!\" end", "function greet(n) return tostring(fib(tonumber(n))) end");
         Files.writeString(folder.resolve("lua-fib.lua"), luaFibText);
+        if (observability.equals("unsampled")) {
+            Files.writeString(folder.resolve("io.atrium.tracing.cfg"), "sampleRatio = 0\n");
+        }
         atrium = Atrium.builder().http("127.0.0.1", -1).dataDir(work.resolve("data")).pluginDir(folder).start();
         Duration wait = Duration.ofSeconds(30);
         java = atrium.awaitService(Greeter.class, "english", wait);

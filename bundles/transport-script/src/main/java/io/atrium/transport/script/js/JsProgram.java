@@ -18,6 +18,8 @@ final class JsProgram implements Program {
     private final ScriptableObject scope;
     private final Set<String> functions;
     private final Budget budget;
+    /** Each calling thread's context for this program. */
+    private final ThreadLocal<RhinoEngine.Sandboxed> contexts = new ThreadLocal<>();
 
     JsProgram(RhinoEngine engine, ScriptManifest m, ScriptableObject scope, Set<String> functions, Budget budget) {
         this.engine = engine;
@@ -40,7 +42,7 @@ final class JsProgram implements Program {
 
     @Override
     public JsonElement call(String function, Object[] args, Budget b) {
-        return engine.inContext(b, limits.maxStackDepth(), cx -> {
+        return engine.inContext(contexts, b, limits.maxStackDepth(), cx -> {
             // looked up at each call: the script may have replaced its function since
             if (!(scope.get(function, scope) instanceof Function f)) {
                 throw new ScriptError(file + ": defines no function " + function + " (any more)");

@@ -76,6 +76,9 @@ final class JsValues {
      * @throws ScriptError a value JSON has no form for (a BigInt), nested too deep (a cycle), or too much of it
      */
     static JsonElement toJson(Context cx, Scriptable scope, Object v, String file, String from, int maxStringLength, Budget budget) {
+        if (v instanceof CharSequence s && s.length() <= maxStringLength) {
+            return new JsonPrimitive(s.toString()); // what most calls return: no count to keep
+        }
         return convert(cx, scope, v, file, from, new Spent(budget, maxStringLength), 0);
     }
 

@@ -32,6 +32,7 @@ import org.mozilla.javascript.ScriptableObject;
 public final class RhinoEngine implements ScriptEngine {
     private final SandboxFactory factory = new SandboxFactory();
 
+
     /** A context that carries the budget of the call it runs. */
     static final class Sandboxed extends Context {
         Budget budget;
@@ -156,12 +157,34 @@ public final class RhinoEngine implements ScriptEngine {
         return o;
     }
 
-    /** Work in a context of the sandbox with the thread's context class loader this bundle's (Rhino finds its RegExp through it). */
+    /** As {@link #inContext(ThreadLocal, Budget, int, java.util.function.Function)} in a new context. */
     <T> T inContext(Budget budget, int maxStackDepth, java.util.function.Function<Context, T> work) {
+        return inContext(null, budget, maxStackDepth, work);
+    }
+
+    /**
+     * Work in a context of the sandbox with the thread's context class loader this bundle's (Rhino finds its
+     * RegExp through it).
+     *
+     * @param kept each thread's context for one program, kept between its calls (entering one again costs a
+     *             thread-local write, making one a dozen objects); one program's, so that nothing one plugin leaves
+     *             in a context (its RegExp statics) reaches another; null for a new context
+     */
+    <T> T inContext(ThreadLocal<Sandboxed> kept, Budget budget, int maxStackDepth, java.util.function.Function<Context, T> work) {
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
         t.setContextClassLoader(RhinoEngine.class.getClassLoader());
-        Sandboxed cx = (Sandboxed) factory.enterContext();
+        Sandboxed cx;
+        boolean none = Context.getCurrentContext() == null; // else a context this thread is in already, which is not this program's to keep
+        Sandboxed mine = kept != null && none ? kept.get() : null;
+        if (mine != null) {
+            cx = (Sandboxed) factory.enterContext(mine);
+        } else {
+            cx = (Sandboxed) factory.enterContext();
+            if (kept != null && none) {
+                kept.set(cx);
+            }
+        }
         Budget outer = cx.budget;
         try {
             cx.budget = budget;

@@ -51,7 +51,8 @@ final class LoadedScript implements KitInstance {
                     + "host.call): a script runs one call at a time", null);
         }
         try {
-            if (!turn.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
+            // the free turn taken at once (tryLock() barges even on a fair lock), a busy one waited for in order
+            if (!turn.tryLock() && !turn.tryLock(timeoutMs, TimeUnit.MILLISECONDS)) {
                 throw new PluginTimeoutException(name, function + " waited " + timeoutMs + " ms for the calls before it to finish "
                         + "(a script runs one call at a time)");
             }
