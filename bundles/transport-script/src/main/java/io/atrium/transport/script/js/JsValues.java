@@ -6,6 +6,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.atrium.transport.script.engine.Budget;
+import io.atrium.transport.script.engine.Conversion;
 import io.atrium.transport.script.engine.ScriptError;
 import io.atrium.transport.support.JsonCodec;
 import java.util.Map;
@@ -51,27 +52,11 @@ final class JsValues {
         return o;
     }
 
-    /** The most values a result may hold: more is no answer a contract method reads. */
-    static final int MAX_VALUES = 1_000_000;
-
-    /** What one conversion has spent: values met (the budget ticked every 1024) and characters. */
-    private static final class Spent {
-        final Budget budget;
-        final long maxCharacters;
-        int values;
-        long characters;
-
-        Spent(Budget budget, long maxCharacters) {
-            this.budget = budget;
-            this.maxCharacters = maxCharacters;
-        }
-    }
-
     /**
      * @param from what returned it, for messages: e.g. {@code greet}
      * @return the value as JSON, as {@code JSON.stringify} would write it (its {@code toJSON} asked, functions,
      *         symbols and undefined left out of objects and null in arrays), its values counted (at most
-     *         {@value #MAX_VALUES}) and its characters (at most {@code maxStringLength} in all), the budget
+     *         {@value Conversion#MAX_VALUES}) and its characters (at most {@code maxStringLength} in all), the budget
      *         ticked as it goes: getters and {@code toJSON} are the script's code, and a shared subtree counts each time
      * @throws ScriptError a value JSON has no form for (a BigInt), nested too deep (a cycle), or too much of it
      */
@@ -79,19 +64,14 @@ final class JsValues {
         if (v instanceof CharSequence s && s.length() <= maxStringLength) {
             return new JsonPrimitive(s.toString()); // what most calls return: no count to keep
         }
-        return convert(cx, scope, v, file, from, new Spent(budget, maxStringLength), 0);
+        return convert(cx, scope, v, file, from, new Conversion(budget, maxStringLength, file + ": " + from), 0);
     }
 
-    private static JsonElement convert(Context cx, Scriptable scope, Object v, String file, String from, Spent spent, int depth) {
+    private static JsonElement convert(Context cx, Scriptable scope, Object v, String file, String from, Conversion spent, int depth) {
         if (depth > JsonCodec.MAX_DEPTH) {
             throw new ScriptError(file + ": " + from + " returned values nested deeper than " + JsonCodec.MAX_DEPTH + " (or one that holds itself)");
         }
-        if (++spent.values > MAX_VALUES) {
-            throw new ScriptError(file + ": " + from + " returned more than " + MAX_VALUES + " values");
-        }
-        if ((spent.values & 1023) == 0 && spent.budget != null) {
-            spent.budget.tick();
-        }
+        spent.value();
         if (v instanceof Scriptable s && !(v instanceof org.mozilla.javascript.Function)) {
             Object toJson = ScriptableObject.getProperty(s, "toJSON");
             if (toJson instanceof org.mozilla.javascript.Function f) {
@@ -103,10 +83,7 @@ final class JsValues {
             return JsonNull.INSTANCE;
         }
         if (v instanceof CharSequence s) {
-            spent.characters += s.length();
-            if (spent.characters > spent.maxCharacters) {
-                throw new ScriptError(file + ": " + from + " returned more than " + spent.maxCharacters + " characters of strings, over limits.maxStringLength");
-            }
+            spent.characters(s.length());
             return new JsonPrimitive(s.toString());
         }
         if (v instanceof Boolean b) {
@@ -131,9 +108,7 @@ final class JsValues {
         }
         if (o instanceof NativeArray || cls.equals("Array")) {
             long n = ScriptRuntime.toUint32(ScriptableObject.getProperty(o, "length"));
-            if (n > MAX_VALUES) {
-                throw new ScriptError(file + ": " + from + " returned an array of " + n + " elements, more than " + MAX_VALUES);
-            }
+            spent.entries(n);
             JsonArray a = new JsonArray((int) n);
             for (int i = 0; i < n; i++) {
                 a.add(convert(cx, scope, ScriptableObject.getProperty(o, i), file, from, spent, depth + 1));
@@ -148,7 +123,7 @@ final class JsValues {
                 continue; // as JSON.stringify leaves them out of an object
             }
             String key = id.toString();
-            spent.characters += key.length();
+            spent.characters(key.length());
             out.add(key, convert(cx, scope, value, file, from, spent, depth + 1));
         }
         return out;

@@ -6,6 +6,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.atrium.transport.script.engine.Budget;
+import io.atrium.transport.script.engine.Conversion;
 import io.atrium.transport.script.engine.ScriptError;
 import io.atrium.transport.script.manifest.ScriptManifest;
 import io.atrium.transport.support.JsonCodec;
@@ -61,42 +62,21 @@ final class LuaValues {
         return t;
     }
 
-    /** The most values a result may hold: more is no answer a contract method reads. */
-    static final int MAX_VALUES = 1_000_000;
-
-    /** What one conversion has spent: values met (the budget ticked every 1024) and characters. */
-    private static final class Spent {
-        final Budget budget;
-        final long maxCharacters;
-        int values;
-        long characters;
-
-        Spent(Budget budget, long maxCharacters) {
-            this.budget = budget;
-            this.maxCharacters = maxCharacters;
-        }
-    }
-
     /**
-     * @return the value as JSON, its values counted (at most {@value #MAX_VALUES}), its characters too (at
+     * @return the value as JSON, its values counted (at most {@value Conversion#MAX_VALUES}), its characters too (at
      *         most {@code limits.maxStringLength} in all), its budget ticked as it goes
      * @throws ScriptError a value JSON cannot hold, nested too deep, or too much of it
      */
     static JsonElement toJson(LuaValue v, String file, String from, ScriptManifest.Limits limits, Budget budget) {
         ScriptManifest.Limits l = limits == null ? ScriptManifest.Limits.DEFAULTS : limits;
-        return toJson(v, file, from, new Spent(budget, l.maxStringLength()), 0);
+        return toJson(v, file, from, new Conversion(budget, l.maxStringLength(), file + ": " + from), 0);
     }
 
-    private static JsonElement toJson(LuaValue v, String file, String from, Spent spent, int depth) {
+    private static JsonElement toJson(LuaValue v, String file, String from, Conversion spent, int depth) {
         if (depth > JsonCodec.MAX_DEPTH) {
             throw new ScriptError(file + ": " + from + " returned tables nested deeper than " + JsonCodec.MAX_DEPTH + " (or a table that holds itself)");
         }
-        if (++spent.values > MAX_VALUES) {
-            throw new ScriptError(file + ": " + from + " returned more than " + MAX_VALUES + " values");
-        }
-        if ((spent.values & 1023) == 0 && spent.budget != null) {
-            spent.budget.tick();
-        }
+        spent.value();
         switch (v.type()) {
             case LuaValue.TNIL:
                 return JsonNull.INSTANCE;
@@ -110,10 +90,7 @@ final class LuaValues {
                 return d == Math.rint(d) && Math.abs(d) < 0x1p53 ? new JsonPrimitive((long) d) : new JsonPrimitive(d);
             }
             case LuaValue.TSTRING: {
-                spent.characters += v.rawlen();
-                if (spent.characters > spent.maxCharacters) {
-                    throw new ScriptError(file + ": " + from + " returned more than " + spent.maxCharacters + " bytes of strings, over limits.maxStringLength");
-                }
+                spent.characters(v.rawlen());
                 return new JsonPrimitive(v.tojstring());
             }
             case LuaValue.TTABLE: {
@@ -127,12 +104,8 @@ final class LuaValues {
                     if ((k = next.arg1()).isnil()) {
                         break;
                     }
-                    if (++count > MAX_VALUES) {
-                        throw new ScriptError(file + ": " + from + " returned a table of more than " + MAX_VALUES + " entries");
-                    }
-                    if ((count & 1023) == 0 && spent.budget != null) {
-                        spent.budget.tick();
-                    }
+                    spent.entries(++count);
+                    spent.walked(count);
                     if (!(k.isint() && k.toint() >= 1 && k.toint() <= n)) {
                         sequence = false;
                     }
@@ -153,7 +126,7 @@ final class LuaValues {
                     }
                     LuaValue value = next.arg(2);
                     if (!value.isfunction()) {
-                        spent.characters += k.rawlen();
+                        spent.characters(k.rawlen());
                         o.add(k.tojstring(), toJson(value, file, from, spent, depth + 1));
                     }
                 }

@@ -1,0 +1,60 @@
+package io.atrium.transport.script.engine;
+
+/**
+ * What converting one result to JSON may spend, for both engines: at most {@value #MAX_VALUES} values and a
+ * string budget of characters, the call's budget ticked every 1024 values (a getter or {@code toJSON} is the
+ * script's code, and a shared subtree counts each time it is met). Used by one thread.
+ */
+public final class Conversion {
+    /** The most values a result may hold: more is no answer a contract method reads. */
+    public static final int MAX_VALUES = 1_000_000;
+
+    private final Budget budget;
+    private final long maxCharacters;
+    private final String what;
+    private int values;
+    private long characters;
+
+    /**
+     * @param budget        the call's budget, ticked as it goes (null: none)
+     * @param maxCharacters the characters its strings and keys may hold in all
+     * @param what          the file and what returned it, for messages: e.g. {@code greeter.js: greet}
+     */
+    public Conversion(Budget budget, long maxCharacters, String what) {
+        this.budget = budget;
+        this.maxCharacters = maxCharacters;
+        this.what = what;
+    }
+
+    /** One more value. @throws ScriptError over the count */
+    public void value() {
+        if (++values > MAX_VALUES) {
+            throw new ScriptError(what + " returned more than " + MAX_VALUES + " values");
+        }
+        if ((values & 1023) == 0 && budget != null) {
+            budget.tick();
+        }
+    }
+
+    /** Characters of a string or a key. @throws ScriptError over the budget */
+    public void characters(long n) {
+        characters += n;
+        if (characters > maxCharacters) {
+            throw new ScriptError(what + " returned more than " + maxCharacters + " characters of strings, over limits.maxStringLength");
+        }
+    }
+
+    /** @throws ScriptError a table or array of more entries than a result may hold */
+    public void entries(long n) {
+        if (n > MAX_VALUES) {
+            throw new ScriptError(what + " returned " + n + " entries in one array or table, more than " + MAX_VALUES);
+        }
+    }
+
+    /** Every 1024 entries of a table walked: the budget ticks. */
+    public void walked(int n) {
+        if ((n & 1023) == 0 && budget != null) {
+            budget.tick();
+        }
+    }
+}
