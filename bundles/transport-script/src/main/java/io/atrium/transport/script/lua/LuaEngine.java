@@ -48,6 +48,7 @@ public final class LuaEngine implements ScriptEngine {
         pristine.load(new StringLib());
         LuaTable string = (LuaTable) pristine.get("string");
         cap(string);
+        org.luaj.vm2.lib.CountedPatterns.install(string, LuaProgram::current, () -> limits().maxStringLength());
         // with __metatable set, getmetatable("") answers false: no script reaches the shared table to change it
         LuaString.s_metatable = LuaValue.tableOf(new LuaValue[] {LuaValue.INDEX, ReadOnly.of(string), LuaValue.METATABLE, LuaValue.FALSE});
     }
@@ -75,6 +76,7 @@ public final class LuaEngine implements ScriptEngine {
             g.set(gone, LuaValue.NIL);
         }
         cap((LuaTable) g.get("string"));
+        org.luaj.vm2.lib.CountedPatterns.install((LuaTable) g.get("string"), LuaProgram::current, () -> limits().maxStringLength());
         capTables(g);
         g.set("host", host(host, file));
         g.set("print", new VarArgFunction() { // to the log, as go-plugin forwards a plugin's printing

@@ -137,4 +137,54 @@ class HostileScriptsTest {
         b.start(300, 64 << 20);
         assertEquals("\"1-2-z3\"", lua.call("f", new Object[] {"z"}, b).toString());
     }
+
+    /** The pattern matcher backtracks in Java: every step of it counts against the budget, as the script's own instructions do. */
+    @Test
+    void aLuaPatternThatBacktracksWithoutEndIsStoppedByTheBudget() {
+        for (String call : new String[] {"string.rep('a', 300):find('.-.-.-.-.-b')", "string.find(string.rep('a', 300), '.-.-.-.-.-b')",
+                "string.gsub(string.rep('a', 300), '.-.-.-.-.-b', 'x')", "string.rep('a', 300):match('.-.-.-.-.-b')"}) {
+            String said = stopped("a.lua", "function f() return " + call + " end");
+            assertTrue(said.startsWith("ran past its CPU budget of 300 ms"), call + ": " + said);
+        }
+        String gsub = failure("a.lua", "function f() return (string.gsub(string.rep('a', 100), '.', string.rep('y', 1000000))) end");
+        assertTrue(gsub.contains("string.gsub would make a string of more than 16777216 characters"), gsub);
+        String plain = failure("a.lua", "function f() return string.rep('a', 400000):find(string.rep('a', 200000) .. 'b', 1, true) end");
+        assertTrue(plain.contains("string.find of 200001 characters in 400000, over 500000000 characters compared at most"), plain);
+    }
+
+    /** The counted pattern functions answer as Lua 5.2's do. */
+    @Test
+    void theCountedPatternFunctionsAnswerAsLuasOwn() {
+        Program lua = load("p.lua", """
+                function f()
+                  local out = {}
+                  out[#out + 1] = table.concat({string.find("hello world", "o w")}, ",")
+                  out[#out + 1] = table.concat({("hello world"):find("(o)(r)")}, ",")
+                  out[#out + 1] = table.concat({string.find("a.b", ".", 1, true)}, ",")
+                  out[#out + 1] = tostring(string.find("abc", "x"))
+                  out[#out + 1] = table.concat({string.find("abcabc", "b", -3)}, ",")
+                  out[#out + 1] = string.match("key = value", "(%w+)%s*=%s*(%w+)")
+                  out[#out + 1] = string.match("  trim  ", "^%s*(.-)%s*$")
+                  local words = {}
+                  for w in string.gmatch("one two  three", "%a+") do words[#words + 1] = w end
+                  out[#out + 1] = table.concat(words, "|")
+                  local pairs_ = {}
+                  for k, v in ("a=1, b=2"):gmatch("(%w+)=(%w+)") do pairs_[#pairs_ + 1] = k .. v end
+                  out[#out + 1] = table.concat(pairs_, "|")
+                  out[#out + 1] = table.concat({string.gsub("hello world", "o", "0")}, ",")
+                  out[#out + 1] = table.concat({string.gsub("hello", "", "-")}, ",")
+                  out[#out + 1] = (string.gsub("$name is $age", "%$(%w+)", {name = "Ann", age = 7}))
+                  out[#out + 1] = (string.gsub("abc", "%w", function(c) return c:upper() .. "." end))
+                  out[#out + 1] = (string.gsub("hello world", "(%w+)", "<%1>", 1))
+                  out[#out + 1] = (string.gsub("abc", "^a", "X"))
+                  out[#out + 1] = string.match("THE (quick) fox", "%((%a+)%)")
+                  out[#out + 1] = string.match("f(a(b)c)d", "%b()")
+                  return table.concat(out, " ; ")
+                end
+                """);
+        Budget b = lua.budget();
+        b.start(1000, 64 << 20);
+        assertEquals("\"5,7 ; 8,9,o,r ; 2,2 ; nil ; 5,5 ; key ; trim ; one|two|three ; a1|b2 ; hell0 w0rld,2 ; -h-e-l-l-o-,6 ; Ann is 7 ; "
+                + "A.B.C. ; <hello> world ; Xbc ; quick ; (a(b)c)\"", lua.call("f", new Object[0], b).toString());
+    }
 }
