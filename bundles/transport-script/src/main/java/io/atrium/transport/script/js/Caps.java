@@ -9,10 +9,12 @@ import org.mozilla.javascript.ScriptableObject;
 import org.mozilla.javascript.Undefined;
 
 /**
- * The caps a script's scope gets before its code runs: the built-in functions that make a long string in
- * one instruction (where the budget's tick cannot see it) are asked first how long it would be, and
- * refuse with a RangeError beyond {@code limits.maxStringLength}; typed arrays, whose buffers are
- * allocated whole in one instruction, are not there at all.
+ * The caps a script's scope gets before its code runs. The built-in functions that loop in Java, where
+ * the budget's tick cannot see them, are asked first how much they would do, and refuse with a
+ * RangeError beyond the limits: those that build a long string ({@code limits.maxStringLength}), those
+ * that walk an array's length, which can be 2^53 with nothing in it ({@code limits.maxArrayLength}),
+ * those that spread arguments, and plain searches of a string in a string (the product of the lengths).
+ * Typed arrays, whose buffers are allocated whole in one instruction, are not there at all.
  */
 final class Caps {
     /** What an element of an array adds to a join, when it is no string: a number's longest form. */
@@ -89,6 +91,13 @@ final class Caps {
     }
 
     private static void capCount(ScriptableObject scope, Scriptable holder, String what, String name, long max, String limit, Length count) {
+        String unit = limit.startsWith("characters") ? " characters compared" : limit.startsWith("arguments") ? " arguments" : " elements";
+        String over = limit.startsWith("limits.") ? limit + " (" + max + ")" : max + " " + limit;
+        wrap(scope, holder, name, max, count, n -> what + " on " + n + unit + ", over " + over);
+    }
+
+    /** Replaces a built-in with one that asks {@code count} first and throws a RangeError of {@code refusal} beyond {@code max}. */
+    private static void wrap(ScriptableObject scope, Scriptable holder, String name, long max, Length count, java.util.function.LongFunction<String> refusal) {
         Object found = ScriptableObject.getProperty(holder, name);
         if (!(found instanceof Function original)) {
             return;
@@ -97,8 +106,7 @@ final class Caps {
         LambdaFunction capped = new LambdaFunction(scope, name, arity, (cx, s, self, args) -> {
             long n = count.of(self, args);
             if (n > max) {
-                throw ScriptRuntime.rangeError(what + " on " + n + (limit.startsWith("characters") ? " characters compared" : limit.startsWith("arguments")
-                        ? " arguments" : " elements") + ", over " + (limit.startsWith("limits.") ? limit + " (" + max + ")" : max + " " + limit));
+                throw ScriptRuntime.rangeError(refusal.apply(n));
             }
             return original.call(cx, s, self, args);
         });
@@ -136,18 +144,6 @@ final class Caps {
     }
 
     private static void cap(ScriptableObject scope, Scriptable prototype, String name, int max, Length length) {
-        Object found = ScriptableObject.getProperty(prototype, name);
-        if (!(found instanceof Function original)) {
-            return;
-        }
-        int arity = original instanceof BaseFunction b ? b.getArity() : 1;
-        LambdaFunction capped = new LambdaFunction(scope, name, arity, (cx, s, self, args) -> {
-            long n = length.of(self, args);
-            if (n > max) {
-                throw ScriptRuntime.rangeError(name + " would make a string of " + n + " characters, over limits.maxStringLength (" + max + ")");
-            }
-            return original.call(cx, s, self, args);
-        });
-        ScriptableObject.defineProperty(prototype, name, capped, ScriptableObject.DONTENUM);
+        wrap(scope, prototype, name, max, length, n -> name + " would make a string of " + n + " characters, over limits.maxStringLength (" + max + ")");
     }
 }
