@@ -194,7 +194,8 @@ public record ScriptManifest(
         while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
             i++;
         }
-        String missing = "has no atrium header: a script plugin starts with its manifest in a comment, " + language.example();
+        String missing = "has no atrium header: a script plugin starts with its manifest in a comment, " + language.example()
+                + " (a script another plugin runs, such as a process plugin's, belongs in a subfolder)";
         if (!text.startsWith(language.open, i)) {
             throw new IllegalArgumentException(missing);
         }
