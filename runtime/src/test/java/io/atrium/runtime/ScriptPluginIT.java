@@ -118,7 +118,7 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   if (name === 'spin') { while (true) {} }
                   if (name === 'catch') { while (true) { try { while (true) {} } catch (e) {} finally { continue; } } }
                   if (name === 'deep') { return greet('deep'); }
-                  if (name === 'hog') { const a = []; while (true) { a.push('x'.repeat(1000) + a.length); } }
+                  if (name === 'hog') { const a = []; while (true) { a.push('x'.repeat(65536) + a.length); } }
                   if (name === 'repeat') { return 'x'.repeat(1e9); }
                   return 'ok ' + name;
                 }
