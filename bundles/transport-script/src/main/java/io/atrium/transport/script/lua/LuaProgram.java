@@ -105,7 +105,7 @@ final class LuaProgram implements Program {
             m = m.substring(0, MAX_MESSAGE) + "…";
         }
         int tb = m.indexOf("\nstack traceback:");
-        String head = (tb >= 0 ? m.substring(0, tb) : m).replace('\n', ' ');
+        String head = tb >= 0 ? m.substring(0, tb) : m; // its line breaks escaped by ScriptError, as every engine's
         String traceback = tb >= 0 ? m.substring(tb) : "";
         // LuaJ puts the place first ("calc.lua:3: ..."); the call's name goes after it
         Matcher at = Pattern.compile("^(" + Pattern.quote(file) + ":\\d+):? (.*)$", Pattern.DOTALL).matcher(head);

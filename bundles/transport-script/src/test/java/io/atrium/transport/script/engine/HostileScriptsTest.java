@@ -187,4 +187,29 @@ class HostileScriptsTest {
         assertEquals("\"5,7 ; 8,9,o,r ; 2,2 ; nil ; 5,5 ; key ; trim ; one|two|three ; a1|b2 ; hell0 w0rld,2 ; -h-e-l-l-o-,6 ; Ann is 7 ; "
                 + "A.B.C. ; <hello> world ; Xbc ; quick ; (a(b)c)\"", lua.call("f", new Object[0], b).toString());
     }
+
+    /** What a script throws is its own text: the caller, the log and the HTTP API get one line of it, cut to a few KiB. */
+    @Test
+    void aThrownMessageIsOneShortLine() {
+        for (String[] c : new String[][] {{"a.js", "function f() { throw new Error('first\\nsecond\\u001b[31m' + 'x'.repeat(1e7)); }"},
+                {"a.lua", "function f() error('first\\nsecond\\27[31m' .. string.rep('x', 1e7)) end"}}) {
+            String said = failure(c[0], c[1]);
+            assertTrue(said.length() < 5000, c[0] + ": " + said.length() + " characters");
+            assertTrue(!said.contains("\n") && !said.contains("\u001b") && said.contains("first\\nsecond\\x1b[31m"), c[0] + ": " + said.substring(0, 100));
+        }
+    }
+
+    /** Lua's own ways of never ending and of taking the heap, at the top level and in a call. */
+    @Test
+    void luaLoopsAndHogsAreStoppedByTheBudget() {
+        Budget.Exceeded top = assertTimeoutPreemptively(HANG, () -> assertThrows(Budget.Exceeded.class, () -> load("top.lua", "while true do end")));
+        assertTrue(top.getMessage().startsWith("ran past its CPU budget of 300 ms"), top.getMessage());
+        Budget.Exceeded hog = assertTimeoutPreemptively(HANG, () -> {
+            Program p = load("hog.lua", "function f() local t = {} while true do t[#t + 1] = string.rep('x', 65536) .. #t end end");
+            Budget b = p.budget();
+            b.start(5_000, 32 << 20);
+            return assertThrows(Budget.Exceeded.class, () -> p.call("f", new Object[0], b));
+        });
+        assertTrue(hog.memory() && hog.getMessage().startsWith("allocated more than its 32 MiB"), hog.getMessage());
+    }
 }
