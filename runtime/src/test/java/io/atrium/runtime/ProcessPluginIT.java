@@ -7,6 +7,7 @@ import static io.atrium.runtime.PluginFacts.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import io.atrium.api.PluginDescriptor;
 import io.atrium.api.PluginRegistry;
 import io.atrium.api.PluginState;
 import io.atrium.api.PluginTimeoutException;
+import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.greeting.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,6 +193,34 @@ class ProcessPluginIT extends ServerWithPluginFolder {
         });
         assertNotEquals(pid, pid("crashy"));
         assertTrue(atrium.execute("plugin:info crashy").output().contains("restarts      1"), atrium.execute("plugin:info crashy").output());
+    }
+
+    /**
+     * A consumer that keeps the service it got: while the plugin is down its calls fail at once, saying why (a
+     * restart's backoff, an operator's stop), and the same object answers once the plugin is back.
+     */
+    @Test
+    void aServiceKeptByItsConsumerSaysWhyThePluginIsDownAndAnswersOnceItIsBack() throws Exception {
+        helperPlugin("kept", """
+                if who == "die":
+                    os._exit(3)
+                return "alive " + who""", "\"restart\": {\"initialBackoffMs\": 600000, \"maxBackoffMs\": 600000}");
+        Greeter g = greeter("kept");
+        assertThrows(PluginCrashedException.class, () -> g.greet("die"));
+        await("its restart waits", () -> logged("plugin 'kept' exited with status 3; restarting in 600000 ms"));
+        PluginUnavailableException restarting = assertThrows(PluginUnavailableException.class, () -> g.greet("x"));
+        assertEquals("plugin 'kept': restarting: exited with status 3", restarting.getMessage());
+        assertEquals(0, atrium.execute("plugin:stop kept").status());
+        assertEquals("plugin 'kept': is stopped", assertThrows(PluginUnavailableException.class, () -> g.greet("x")).getMessage());
+        assertEquals(0, atrium.execute("plugin:start kept").status());
+        await("the service kept answers again", () -> {
+            try {
+                return g.greet("again").equals("alive again");
+            } catch (PluginUnavailableException notYet) {
+                return false;
+            }
+        });
+        assertSame(g, greeter("kept"));
     }
 
     /**

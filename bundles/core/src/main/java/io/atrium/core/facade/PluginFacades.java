@@ -1,14 +1,20 @@
 package io.atrium.core.facade;
 
+import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginProblem;
+import io.atrium.api.PluginState;
 import io.atrium.api.PluginUnavailableException;
 import io.atrium.api.PluginProperties;
 import io.atrium.core.calls.CallObservers;
 import io.atrium.core.calls.CallProbe;
 import io.atrium.core.registry.PluginService;
 import io.atrium.core.registry.PluginTracker;
+import io.atrium.spi.PluginProvider;
+import java.lang.ref.WeakReference;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +33,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Puts a stable facade in front of every plugin service, so consumers never see a plugin come and go
@@ -38,7 +46,10 @@ import org.osgi.service.component.annotations.Reference;
  * references, service trackers and the embedding API all bind to facades. During a swap announced
  * with {@link #beginSwap} the facade stays registered and calls wait briefly for the new backing;
  * calls already running finish on the old one. Outside a swap, a backing that goes away takes its
- * facade with it at once.
+ * facade's registration with it at once; the facade object itself is kept (weakly: for the consumers
+ * that still hold it), fails its calls at once saying why the plugin is down ({@code is restarting: …}),
+ * and is registered again, the same object, when a plugin of its name and contract comes back (a restart
+ * after a crash, an operator's start, a redeploy), so a held facade answers again.
  */
 @Component(service = {PluginFacades.class, FindHook.class, EventListenerHook.class}, immediate = true)
 public final class PluginFacades implements PluginTracker.Listener, FindHook, EventListenerHook {
@@ -51,7 +62,14 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
     private final PluginTracker tracker;
     /** Facades by plugin name and contract. */
     private final Map<String, Facade> facades = new ConcurrentHashMap<>();
-    /** Bundles whose services are being swapped, with the facades waiting for them. */
+    /**
+     * Facades withdrawn with their plugin, by plugin name and contract, until it comes back. Weakly: the
+     * consumers that kept one hold it; nobody else does (it must not keep a removed plugin's class loader).
+     */
+    private final Map<String, WeakReference<FacadeHandler>> down = new ConcurrentHashMap<>();
+    /** The transports, which say why one of their plugins is down (restarting after a crash, failed, stopped). */
+    @Reference(service = PluginProvider.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<PluginProvider> providers = List.of();
     /**
      * Bundles whose services are being swapped, each with the number of swaps in progress: a swap ends when its
      * plugins are back, which may be after the next one began (a second update right after the first).
@@ -97,6 +115,13 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
             f.handler.close();
         }
         facades.clear();
+        down.values().forEach(ref -> {
+            FacadeHandler h = ref.get();
+            if (h != null) {
+                h.close();
+            }
+        });
+        down.clear();
     }
 
     // ------------------------------------------------------------- swaps, announced by the deployer
@@ -187,6 +212,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
             // the bundle brings its own contract, and its new revision a new class of it: the old facade implements
             // the old class, cannot take the new implementation, and would keep the old revision's class loader
             withdraw(f, "brought a new revision of its own contract");
+            f.handler.close(); // it can never take an implementation of the new class
+            down.remove(key);
             f = null;
         }
         if (f != null && f.backingRef == null) {
@@ -209,10 +236,14 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
         } catch (ClassNotFoundException | IllegalStateException | NullPointerException gone) {
             return;
         }
-        CallProbe probe = observers.newProbe(FacadeClass.methodNames(contract), site(s));
-        FacadeHandler handler = new FacadeHandler(s.name(), contract, SWAP_WAIT_MS, probe);
+        FacadeHandler handler = comingBack(key, contract);
+        if (handler != null) {
+            handler.probe().retarget(site(s));
+        } else {
+            handler = new FacadeHandler(s.name(), contract, SWAP_WAIT_MS, observers.newProbe(FacadeClass.methodNames(contract), site(s)));
+        }
         handler.setLazyTarget(() -> fetch(ref));
-        f = new Facade(key, handler, probe);
+        f = new Facade(key, handler, handler.probe());
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
@@ -252,16 +283,54 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
         f.handler.setTarget(null);
         context.ungetService(ref);
         if (!swapping.containsKey(f.bundleId)) {
-            withdraw(f, "was stopped");
+            withdraw(f, "was removed");
         }
     }
 
+    /**
+     * Unregisters the facade; the consumers that hold it keep an object whose calls fail at once, saying why the
+     * plugin is down, and which answers again when the plugin comes back ({@link #comingBack}).
+     */
     private void withdraw(Facade f, String why) {
         if (facades.remove(f.key, f)) {
             unregister(f);
-            f.handler.close();
+            String name = f.key.substring(0, f.key.lastIndexOf('|'));
+            f.handler.down(() -> whyDown(name, why));
+            down.values().removeIf(ref -> ref.get() == null);
+            down.put(f.key, new WeakReference<>(f.handler));
             LOG.fine("facade of " + f.key + " withdrawn: the plugin " + why);
         }
+    }
+
+    /**
+     * @return the facade a consumer may still hold of the plugin of this name and contract, which went down and now
+     *         comes back; null when none is held or it implements another class of the contract (a bundle's own
+     *         contract in a new revision), which is then closed for good
+     */
+    private FacadeHandler comingBack(String key, Class<?> contract) {
+        WeakReference<FacadeHandler> ref = down.remove(key);
+        FacadeHandler held = ref == null ? null : ref.get();
+        if (held == null || contract.isInstance(held.facade())) {
+            return held;
+        }
+        held.close();
+        return null;
+    }
+
+    /** @return why a plugin whose facade was withdrawn is down, as its transport says now, else what withdrew it */
+    private String whyDown(String name, String withdrawn) {
+        for (PluginProvider p : providers) {
+            for (PluginDescriptor d : p.plugins()) {
+                if (d.name().equals(name) && d.state() != PluginState.ACTIVE) { // active: up again, or refused by the core's policy
+                    String problem = p.problems().stream().filter(pr -> pr.plugin().equals(name)).map(PluginProblem::reason).findFirst().orElse(null);
+                    if (problem == null) {
+                        return "is " + d.state();
+                    }
+                    return d.state() == PluginState.FAILED ? "has failed: " + problem : problem; // a restart says "restarting: …"
+                }
+            }
+        }
+        return withdrawn;
     }
 
     private static void unregister(Facade f) {

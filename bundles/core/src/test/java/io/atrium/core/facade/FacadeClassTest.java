@@ -356,6 +356,43 @@ class FacadeClassTest {
     }
 
     @Test
+    void aFacadeWhosePluginIsDownFailsAtOnceSayingWhyAndAnswersWhenItIsBack() throws Exception {
+        FacadeHandler handler = handler("down", new Impl("x"), 60_000);
+        Wide facade = (Wide) handler.facade();
+        String[] why = {"restarting: exited with status 3"};
+        handler.down(() -> why[0]);
+        // at once: not the swap's wait of a minute, which would not end
+        assertEquals("plugin 'down': restarting: exited with status 3", assertThrows(PluginUnavailableException.class, facade::name).getMessage());
+        why[0] = "is stopped";
+        assertEquals("plugin 'down': is stopped", assertThrows(PluginUnavailableException.class, facade::name).getMessage());
+        handler.setLazyTarget(() -> new Impl("back"));
+        assertEquals("back", facade.name());
+    }
+
+    @Test
+    void aCallWaitingOutASwapFailsAtOnceWhenThePluginGoesDown() throws Exception {
+        FacadeHandler handler = handler("swapped", new Impl("x"), 60_000);
+        Wide facade = (Wide) handler.facade();
+        handler.setTarget(null); // a swap: calls wait for the new implementation
+        java.util.concurrent.CompletableFuture<Throwable> failed = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                facade.name();
+                failed.complete(null);
+            } catch (Throwable t) {
+                failed.complete(t);
+            }
+        });
+        caller.start();
+        while (caller.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+        handler.down(() -> "did not come back after its update");
+        Throwable t = failed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("plugin 'swapped': did not come back after its update", t.getMessage());
+    }
+
+    @Test
     void everyReturnTypeOverloadAndBridgeForwards() {
         List<String> names = Arrays.asList(FacadeClass.methodNames(Odd.class));
         assertTrue(!names.contains("helper"), "static methods are not contract methods: " + names);
