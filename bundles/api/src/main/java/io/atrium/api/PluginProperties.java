@@ -28,6 +28,13 @@ public final class PluginProperties {
      * counted, timed and traced under; a call of another name is counted under {@code call}. Since 1.3.
      */
     public static final String FUNCTIONS = "atrium.plugin.functions";
+    /**
+     * Boolean {@code true} on the service of a plugin whose transport hands each call's W3C trace context to the
+     * plugin across its boundary (a process's or gRPC plugin's request carries it), so that the plugin's spans join
+     * the host's trace and even a call that is not sampled is given trace ids; absent for a plugin whose calls stay
+     * in the server's JVM (a bundle, a script, a WASM module), whose unsampled calls then cost no span. Since 1.4.
+     */
+    public static final String TRACE_CONTEXT = "atrium.plugin.tracecontext";
 
     private PluginProperties() {
     }

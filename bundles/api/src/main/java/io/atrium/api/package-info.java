@@ -8,10 +8,11 @@
  * {@link io.atrium.api.PluginFolder}'s files with what each deploys and why it is not running;
  * since 1.3, a plugin's transport is the id its transport declares ({@link io.atrium.api.PluginDescriptor#transportId()}),
  * so a new transport needs no change to this API, and a plugin with no Java contract of its own is an
- * {@link io.atrium.api.Invocable}: functions called by name.
+ * {@link io.atrium.api.Invocable}: functions called by name; since 1.4, a plugin service says whether its
+ * transport carries the trace context ({@link io.atrium.api.PluginProperties#TRACE_CONTEXT}).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.atrium.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,7 @@
 package io.atrium.spi;
 
 import io.atrium.api.PluginDescriptor;
+import io.atrium.api.PluginProperties;
 import java.util.Objects;
 
 /**
@@ -11,14 +12,25 @@ import java.util.Objects;
  * @param transportId the id of the transport that runs it (see {@link PluginDescriptor#transportId()}); since 1.4
  * @param contract    the contract interface's fully qualified name
  * @param method      the contract method's name
+ * @param carriesTraceContext whether its transport hands each call's trace context across its boundary ({@link CallTrace}:
+ *                    a process or gRPC plugin receives it), so that even a call that is not sampled needs trace ids;
+ *                    an interpreter or a sandbox in the server's JVM does not (see {@link PluginProperties#TRACE_CONTEXT}); since 1.6
  */
-public record CallSite(String plugin, String version, String transportId, String contract, String method) {
+public record CallSite(String plugin, String version, String transportId, String contract, String method, boolean carriesTraceContext) {
     public CallSite {
         Objects.requireNonNull(plugin, "plugin");
         Objects.requireNonNull(version, "version");
         PluginDescriptor.checkTransportId(transportId);
         Objects.requireNonNull(contract, "contract");
         Objects.requireNonNull(method, "method");
+    }
+
+    /**
+     * The canonical constructor of 1.4–1.5: a plugin of any transport but {@link PluginProperties#IN_PROCESS} is
+     * taken to carry the trace context, as 1.5 took it.
+     */
+    public CallSite(String plugin, String version, String transportId, String contract, String method) {
+        this(plugin, version, transportId, contract, method, !PluginProperties.IN_PROCESS.equals(transportId));
     }
 
     /**

@@ -33,13 +33,21 @@ public final class CallProbe {
      *
      * @param functions the functions an {@link io.atrium.api.Invocable} plugin declares: the only names, besides its
      *                  methods', that its calls are observed under, so a caller cannot grow the metrics without bound
+     * @param carriesTraceContext whether the plugin's service says its transport carries the trace context
+     *                  ({@link io.atrium.api.PluginProperties#TRACE_CONTEXT})
      */
-    public record SiteInfo(String plugin, String version, String transportId, String contract, Set<String> functions) {
+    public record SiteInfo(String plugin, String version, String transportId, String contract, Set<String> functions,
+                           boolean carriesTraceContext) {
         public SiteInfo {
             functions = Set.copyOf(functions);
         }
 
-        /** A site of a plugin that declares no functions. */
+        /** A site of a plugin whose calls stay in the server's JVM. */
+        public SiteInfo(String plugin, String version, String transportId, String contract, Set<String> functions) {
+            this(plugin, version, transportId, contract, functions, false);
+        }
+
+        /** A site of a plugin that declares no functions, whose calls stay in the server's JVM. */
         public SiteInfo(String plugin, String version, String transportId, String contract) {
             this(plugin, version, transportId, contract, Set.of());
         }
@@ -150,7 +158,7 @@ public final class CallProbe {
 
     private MethodObserver[] observersOf(String method) {
         SiteInfo s = site;
-        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transportId(), s.contract(), method));
+        MethodObserver[] found = observe.apply(new CallSite(s.plugin(), s.version(), s.transportId(), s.contract(), method, s.carriesTraceContext()));
         return found == null || found.length == 0 ? NONE : found;
     }
 }

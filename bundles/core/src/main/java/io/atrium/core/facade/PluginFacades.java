@@ -363,7 +363,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
 
     private static CallProbe.SiteInfo site(PluginService s) {
         return new CallProbe.SiteInfo(s.name(), s.descriptor().version(), s.descriptor().transportId(), s.contract(),
-                PluginTracker.functions(s.reference().getProperty(PluginProperties.FUNCTIONS)));
+                PluginTracker.functions(s.reference().getProperty(PluginProperties.FUNCTIONS)),
+                Boolean.TRUE.equals(s.reference().getProperty(PluginProperties.TRACE_CONTEXT)));
     }
 
     private static String name(ServiceReference<?> ref) {

@@ -1,6 +1,5 @@
 package io.atrium.observability.tracing;
 
-import io.atrium.api.PluginProperties;
 import io.atrium.spi.CallOutcome;
 import io.atrium.spi.CallSite;
 import io.atrium.spi.CallTrace;
@@ -48,7 +47,7 @@ final class MethodTracer implements MethodObserver {
     private final Tracer tracer;
     /** The share of traces sampled, decided at a trace's first call. */
     private final double sampleRatio;
-    /** Whether the plugin's transport carries the trace context across its boundary: not an in-process call's. */
+    /** Whether the plugin's transport carries the trace context across its boundary (a process's does, a script's does not). */
     private final boolean carried;
     private final String spanName;
     private final Attributes attributes;
@@ -63,7 +62,7 @@ final class MethodTracer implements MethodObserver {
     MethodTracer(Tracer tracer, double sampleRatio, CallSite site) {
         this.tracer = tracer;
         this.sampleRatio = sampleRatio;
-        this.carried = !site.transportId().equals(PluginProperties.IN_PROCESS);
+        this.carried = site.carriesTraceContext();
         this.spanName = site.plugin() + "/" + site.method();
         this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transportId(),
                 SERVICE, site.contract(), METHOD, site.method());

@@ -79,6 +79,32 @@ class CallTracingTest {
     }
 
     @Test
+    void anUnsampledCallThatStaysInTheJvmMakesNoSpanWhateverItsTransport() {
+        // a script or a WASM module: not in-process, but nothing of its call leaves the JVM, so an unsampled one needs no ids
+        tracing = new CallTracing(config(0.0));
+        MethodObserver script = tracing.observe(new CallSite("js", "1.0.0", "script", "x.Contract", "m", false));
+        MethodObserver nested = tracing.observe(new CallSite("p", "1.0.0", "process", "x.Contract", "m", true));
+        script.begin();
+        boolean spanMade = io.opentelemetry.api.trace.Span.current().getSpanContext().isValid();
+        assertNull(CallTrace.traceparent());
+        nested.begin();
+        String traceparent = CallTrace.traceparent();
+        nested.end(1, CallOutcome.SUCCESS, null);
+        script.end(1, CallOutcome.SUCCESS, null);
+        assertEquals(false, spanMade, "no span, no ids: the unsampled call costs a push");
+        assertTrue(traceparent != null && traceparent.matches(UNSAMPLED), "a process call nested in it is still told: " + traceparent);
+        assertEquals(List.of(), tracing.recent());
+
+        tracing.deactivate();
+        tracing = new CallTracing(config(0.0));
+        MethodObserver carried = tracing.observe(new CallSite("g", "1.0.0", "grpc", "x.Contract", "m", true));
+        carried.begin();
+        boolean carriedSpan = io.opentelemetry.api.trace.Span.current().getSpanContext().isValid();
+        carried.end(1, CallOutcome.SUCCESS, null);
+        assertTrue(carriedSpan, "a transport that carries the context gets a span (flagged not sampled) to carry");
+    }
+
+    @Test
     void aRatioSamplesAboutThatShareOfTracesAndTheCallsNestedInASampledOne() {
         tracing = new CallTracing(config(0.25, 1000));
         MethodObserver outer = tracing.observe(site("outer", Transport.IN_PROCESS));

@@ -76,6 +76,12 @@ public final class GrpcTransport extends ManifestTransport<GrpcManifest, GrpcPlu
         trustChanged();
     }
 
+    /** Each request carries the call's {@code traceparent} to the plugin. */
+    @Override
+    protected boolean carriesTraceContext() {
+        return true;
+    }
+
     @Override
     protected PluginLifecycle lifecycle() {
         return lifecycle;

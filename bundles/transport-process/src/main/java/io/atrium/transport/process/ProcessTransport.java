@@ -87,6 +87,12 @@ public final class ProcessTransport extends ManifestTransport<PluginManifest, Su
         trustChanged();
     }
 
+    /** Each request carries the call's {@code traceparent} to the plugin. */
+    @Override
+    protected boolean carriesTraceContext() {
+        return true;
+    }
+
     @Override
     protected PluginLifecycle lifecycle() {
         return lifecycle;

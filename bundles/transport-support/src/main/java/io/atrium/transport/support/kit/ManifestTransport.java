@@ -136,6 +136,16 @@ public abstract class ManifestTransport<M extends KitManifest, P extends Supervi
     /** @return where installs, updates and failures are counted (the core's), or null */
     protected abstract PluginLifecycle lifecycle();
 
+    /**
+     * @return whether each call hands the plugin its trace context ({@link io.atrium.spi.CallTrace}) across the
+     *         transport's boundary; the plugins' services then say so ({@link io.atrium.api.PluginProperties#TRACE_CONTEXT})
+     *         and the tracer gives even their unsampled calls trace ids. False by default: calls that stay in the
+     *         server's JVM need none, and an unsampled one costs no span.
+     */
+    protected boolean carriesTraceContext() {
+        return false;
+    }
+
     /** The plugin's manifest was removed and the plugin stopped; nothing more by default. */
     protected void removed(P plugin) {
     }

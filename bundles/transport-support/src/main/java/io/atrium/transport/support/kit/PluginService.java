@@ -19,6 +19,7 @@ import org.osgi.framework.ServiceRegistration;
 public final class PluginService {
     private final BundleContext context;
     private final String transport;
+    private final boolean carriesTraceContext;
     private final Class<?> contract;
     private final Object proxy;
     /** Guarded by this. */
@@ -29,13 +30,16 @@ public final class PluginService {
     /**
      * @param context   the transport's bundle context, which registers the service
      * @param transport the transport's id, e.g. {@code process}
+     * @param carriesTraceContext whether its calls hand the plugin their trace context ({@link PluginProperties#TRACE_CONTEXT})
      * @param contract  the contract interface
      * @param name      the plugin's name now, for the proxy's {@code toString}
      * @param calls     where the contract's calls go
      */
-    public PluginService(BundleContext context, String transport, Class<?> contract, Supplier<String> name, ContractProxy.Calls calls) {
+    public PluginService(BundleContext context, String transport, boolean carriesTraceContext, Class<?> contract, Supplier<String> name,
+                         ContractProxy.Calls calls) {
         this.context = context;
         this.transport = transport;
+        this.carriesTraceContext = carriesTraceContext;
         this.contract = contract;
         this.proxy = ContractProxy.of(contract, () -> transport + " plugin '" + name.get() + "' (" + contract.getName() + ")", calls);
     }
@@ -58,6 +62,9 @@ public final class PluginService {
         Hashtable<String, Object> props = DeployedPlugins.serviceProperties(m.name(), m.version(), transport, capabilities, m.file());
         if (Functions.isInvocable(contract)) {
             props.put(PluginProperties.FUNCTIONS, functions.toArray(String[]::new));
+        }
+        if (carriesTraceContext) {
+            props.put(PluginProperties.TRACE_CONTEXT, Boolean.TRUE);
         }
         if (registration == null) {
             registration = context.registerService(contract.getName(), proxy, props);

@@ -181,7 +181,8 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
         this.invocable = Functions.isInvocable(contract);
         this.capabilities = manifest.capabilities();
         this.log = new PluginLog(manifest.name());
-        this.service = new PluginService(transport.context, transport.kind(), contract, () -> this.manifest.name(), this::invoke);
+        this.service = new PluginService(transport.context, transport.kind(), transport.carriesTraceContext(), contract, () -> this.manifest.name(),
+                this::invoke);
     }
 
     // ------------------------------------------------------------------ what a transport supplies
