@@ -11,25 +11,28 @@ public final class Conversion {
 
     private final Budget budget;
     private final long maxCharacters;
-    private final String what;
+    private final String file;
+    private final String from;
     private int values;
     private long characters;
 
     /**
      * @param budget        the call's budget, ticked as it goes (null: none)
      * @param maxCharacters the characters its strings and keys may hold in all
-     * @param what          the file and what returned it, for messages: e.g. {@code greeter.js: greet}
+     * @param file          the script's file, for messages
+     * @param from          what returned the value, for messages: e.g. {@code greet}
      */
-    public Conversion(Budget budget, long maxCharacters, String what) {
+    public Conversion(Budget budget, long maxCharacters, String file, String from) {
         this.budget = budget;
         this.maxCharacters = maxCharacters;
-        this.what = what;
+        this.file = file;
+        this.from = from;
     }
 
     /** One more value. @throws ScriptError over the count */
     public void value() {
         if (++values > MAX_VALUES) {
-            throw new ScriptError(what + " returned more than " + MAX_VALUES + " values");
+            throw new ScriptError(file + ": " + from + " returned more than " + MAX_VALUES + " values");
         }
         if ((values & 1023) == 0 && budget != null) {
             budget.tick();
@@ -40,14 +43,14 @@ public final class Conversion {
     public void characters(long n) {
         characters += n;
         if (characters > maxCharacters) {
-            throw new ScriptError(what + " returned more than " + maxCharacters + " characters of strings, over limits.maxStringLength");
+            throw new ScriptError(file + ": " + from + " returned more than " + maxCharacters + " characters of strings, over limits.maxStringLength");
         }
     }
 
     /** @throws ScriptError a table or array of more entries than a result may hold */
     public void entries(long n) {
         if (n > MAX_VALUES) {
-            throw new ScriptError(what + " returned " + n + " entries in one array or table, more than " + MAX_VALUES);
+            throw new ScriptError(file + ": " + from + " returned " + n + " entries in one array or table, more than " + MAX_VALUES);
         }
     }
 

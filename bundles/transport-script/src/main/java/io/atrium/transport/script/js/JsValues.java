@@ -64,7 +64,7 @@ final class JsValues {
         if (v instanceof CharSequence s && s.length() <= maxStringLength) {
             return new JsonPrimitive(s.toString()); // what most calls return: no count to keep
         }
-        return convert(cx, scope, v, file, from, new Conversion(budget, maxStringLength, file + ": " + from), 0);
+        return convert(cx, scope, v, file, from, new Conversion(budget, maxStringLength, file, from), 0);
     }
 
     private static JsonElement convert(Context cx, Scriptable scope, Object v, String file, String from, Conversion spent, int depth) {

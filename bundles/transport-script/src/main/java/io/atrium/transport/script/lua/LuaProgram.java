@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaValue;
-import org.luaj.vm2.Varargs;
 
 /** A Lua plugin loaded: its globals, with its chunk run, and the functions it defined there. */
 final class LuaProgram implements Program {
@@ -29,6 +28,8 @@ final class LuaProgram implements Program {
     private final Globals globals;
     private final Budget budget;
     private volatile Set<String> functions = Set.of();
+    /** The functions' names as Lua strings, made once: a call looks its function up by one. */
+    private volatile java.util.Map<String, LuaValue> keys = java.util.Map.of();
 
     LuaProgram(ScriptManifest m, Globals globals, Budget budget) {
         this.file = m.file().getFileName().toString();
@@ -46,6 +47,9 @@ final class LuaProgram implements Program {
     }
 
     void functions(Set<String> f) {
+        java.util.Map<String, LuaValue> k = new java.util.HashMap<>();
+        f.forEach(name -> k.put(name, LuaValue.valueOf(name)));
+        keys = k;
         functions = f;
     }
 
@@ -77,25 +81,47 @@ final class LuaProgram implements Program {
 
     @Override
     public JsonElement call(String function, Object[] args, Budget b) {
-        return run(b, () -> {
-            LuaValue f = globals.get(function);
-            if (!f.isfunction()) {
-                throw new ScriptError(file + ": defines no function " + function + " (any more)");
-            }
-            LuaValue[] in = new LuaValue[args == null ? 0 : args.length];
-            for (int i = 0; i < in.length; i++) {
-                in[i] = LuaValues.argument(args[i]);
-            }
-            Varargs out;
-            try {
-                out = f.invoke(LuaValue.varargsOf(in));
-            } catch (LuaError e) {
-                throw new ScriptError(describe(file, function, e));
-            } catch (RuntimeException e) { // LuaJ's own, unwrapped: a failure of the call all the same
-                throw new ScriptError(file + ": " + function + " failed: " + e);
-            }
-            return LuaValues.toJson(out.arg1(), file, function, limits, b == null ? budget : b);
-        });
+        // as run(b, …), written out: a call is the hot path, and its lambda an allocation per call
+        Budget outer = RUNNING.get();
+        ScriptManifest.Limits outerLimits = LuaEngine.LIMITS.get();
+        RUNNING.set(b == null ? budget : b);
+        LuaEngine.LIMITS.set(limits);
+        try {
+            return callHere(function, args, b);
+        } catch (StackOverflowError e) {
+            throw new ScriptError(file + ": it nested too deep for the server's stack");
+        } finally {
+            RUNNING.set(outer);
+            LuaEngine.LIMITS.set(outerLimits);
+        }
+    }
+
+    private JsonElement callHere(String function, Object[] args, Budget b) {
+        LuaValue key = keys.get(function);
+        LuaValue f = globals.get(key != null ? key : LuaValue.valueOf(function));
+        if (!f.isfunction()) {
+            throw new ScriptError(file + ": defines no function " + function + " (any more)");
+        }
+        LuaValue[] in = new LuaValue[args == null ? 0 : args.length];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = LuaValues.argument(args[i]);
+        }
+        LuaValue out;
+        try {
+            // the first result is the answer: LuaJ's fixed-arity calls make no Varargs for a contract's usual one to three arguments
+            out = switch (in.length) {
+                case 0 -> f.call();
+                case 1 -> f.call(in[0]);
+                case 2 -> f.call(in[0], in[1]);
+                case 3 -> f.call(in[0], in[1], in[2]);
+                default -> f.invoke(LuaValue.varargsOf(in)).arg1();
+            };
+        } catch (LuaError e) {
+            throw new ScriptError(describe(file, function, e));
+        } catch (RuntimeException e) { // LuaJ's own, unwrapped: a failure of the call all the same
+            throw new ScriptError(file + ": " + function + " failed: " + e);
+        }
+        return LuaValues.toJson(out, file, function, limits, b == null ? budget : b);
     }
 
     /** @return e.g. {@code calc.lua:3: greet failed: attempt to index ? (a nil value) (in a function at calc.lua:3)} (LuaJ's traceback names few functions) */

@@ -10,7 +10,9 @@ import io.atrium.transport.script.engine.Conversion;
 import io.atrium.transport.script.engine.ScriptError;
 import io.atrium.transport.script.manifest.ScriptManifest;
 import io.atrium.transport.support.JsonCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -26,7 +28,7 @@ final class LuaValues {
             return LuaValue.NIL;
         }
         if (a instanceof String s) {
-            return LuaValue.valueOf(s);
+            return string(s);
         }
         if (a instanceof Boolean b) {
             return LuaValue.valueOf(b);
@@ -38,6 +40,27 @@ final class LuaValues {
             return LuaValue.valueOf(n.doubleValue());
         }
         return toLua((JsonElement) a);
+    }
+
+    /** @return the string as Lua's: its UTF-8 bytes, made in one copy when it is ASCII (LuaJ's own way makes a char[] first) */
+    static LuaString string(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return LuaString.valueOf(s); // LuaJ's encoding, which its decoding reads back (a surrogate pair included)
+            }
+        }
+        return LuaString.valueUsing(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** @return the Lua string as Java's: in one copy when it is ASCII */
+    static String string(LuaString s) {
+        byte[] b = s.m_bytes;
+        for (int i = s.m_offset, end = s.m_offset + s.m_length; i < end; i++) {
+            if (b[i] < 0) {
+                return s.tojstring();
+            }
+        }
+        return new String(b, s.m_offset, s.m_length, StandardCharsets.ISO_8859_1);
     }
 
     static LuaValue toLua(JsonElement e) {
@@ -69,7 +92,10 @@ final class LuaValues {
      */
     static JsonElement toJson(LuaValue v, String file, String from, ScriptManifest.Limits limits, Budget budget) {
         ScriptManifest.Limits l = limits == null ? ScriptManifest.Limits.DEFAULTS : limits;
-        return toJson(v, file, from, new Conversion(budget, l.maxStringLength(), file + ": " + from), 0);
+        if (v instanceof LuaString s && s.m_length <= l.maxStringLength()) {
+            return new JsonPrimitive(string(s)); // what most calls return: no count to keep
+        }
+        return toJson(v, file, from, new Conversion(budget, l.maxStringLength(), file, from), 0);
     }
 
     private static JsonElement toJson(LuaValue v, String file, String from, Conversion spent, int depth) {
@@ -91,7 +117,7 @@ final class LuaValues {
             }
             case LuaValue.TSTRING: {
                 spent.characters(v.rawlen());
-                return new JsonPrimitive(v.tojstring());
+                return new JsonPrimitive(string((LuaString) v));
             }
             case LuaValue.TTABLE: {
                 LuaTable t = (LuaTable) v;
