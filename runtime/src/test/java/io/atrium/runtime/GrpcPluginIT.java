@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.atrium.api.PluginException;
+import io.atrium.api.counter.AddHelper;
+import io.atrium.api.counter.Counter;
 import io.atrium.api.kv.KV;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,6 +120,86 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kv-host did not end");
         new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor(); // its session's group: the plugin it left
         assertEquals(0, p.exitValue(), "kv-host " + String.join(" ", args) + ": " + out);
+        return out;
+    }
+
+    /**
+     * go-plugin's bidirectional example, unmodified: the plugin calls back the caller's {@link AddHelper} through
+     * go-plugin's broker while the put runs. go-plugin's own Go host then reads what Atrium's put stored, and the
+     * other way round.
+     */
+    @Test
+    void aPluginCallsBackTheHelperItIsPassedThroughGoPluginsBroker() throws Exception {
+        place(BUILT.resolve("counter-go-grpc"), "counter-go-grpc");
+        Files.setPosixFilePermissions(folder.resolve("counter-go-grpc"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        place(BUILT.resolve("counter.protoset"), "counter.protoset");
+        drop("counter.grpc.json", """
+                {"version": "1.0.0", "contract": "io.atrium.api.counter.Counter", "command": ["./counter-go-grpc"],
+                 "handshake": {"magicCookieKey": "BASIC_PLUGIN", "magicCookieValue": "hello"},
+                 "descriptorSet": "counter.protoset", "service": "proto.Counter"}
+                """);
+        await(() -> "counter is registered: " + atrium.registry().problems() + "\n" + String.join("\n", log),
+                () -> atrium.service(Counter.class, "counter").isPresent());
+        Counter counter = atrium.service(Counter.class, "counter").orElseThrow();
+        java.util.List<String> sums = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AddHelper adder = (a, b) -> {
+            sums.add(a + "+" + b);
+            return a + b;
+        };
+        counter.put("c", 40, adder); // nothing stored yet: the plugin's Get fails, it adds 40 to 0
+        counter.put("c", 2, adder);
+        assertEquals(java.util.List.of("0+40", "40+2"), sums, "the plugin called the helper back once a put");
+        assertEquals(42, counter.get("c"));
+        // the helper is the caller's: what it says is what is stored, and what it throws fails the put
+        counter.put("c", 1, (a, b) -> a * 100 + b);
+        assertEquals(4201, counter.get("c"));
+        PluginException refused = assertThrows(PluginException.class, () -> counter.put("c", 1, (a, b) -> {
+            throw new IllegalStateException("no adding today");
+        }));
+        assertTrue(refused.getMessage().startsWith("plugin 'counter': Put failed: UNKNOWN: ") && refused.getMessage().contains("no adding today"),
+                refused.getMessage());
+        assertEquals(4201, counter.get("c"), "nothing stored by the failed put");
+        assertEquals("plugin 'counter': put: argument 3 is a callback (AddHelper) the plugin calls back, and cannot be null",
+                assertThrows(PluginException.class, () -> counter.put("c", 1, null)).getMessage());
+        // the referee: go-plugin's own host runs the same plugin in the same folder and reads the same count
+        assertEquals("4201", counterHost(folder, "get", "c").strip());
+        counterHost(folder, "put", "c", "9");
+        assertEquals(4210, counter.get("c"));
+        // each callback's socket went with its call
+        java.util.List<Path> left = new java.util.ArrayList<>();
+        for (String base : new String[] {System.getenv("XDG_RUNTIME_DIR"), "/dev/shm", System.getProperty("java.io.tmpdir")}) {
+            if (base == null || !Files.isDirectory(Path.of(base))) {
+                continue;
+            }
+            try (var folders = Files.newDirectoryStream(Path.of(base), "atrium-grpc-*")) {
+                for (Path f : folders) {
+                    try (var files = Files.newDirectoryStream(f, "callback-*")) {
+                        files.forEach(left::add);
+                    }
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), left);
+        // callbacks are served in plain text: the same plugin asked for AutoMTLS is refused at deploy, saying so
+        drop("tls-counter.grpc.json", Files.readString(folder.resolve("counter.grpc.json")).replace("\"magicCookieValue\": \"hello\"",
+                "\"magicCookieValue\": \"hello\", \"autoMTLS\": true"));
+        await(() -> "refused: " + PluginFacts.folder(atrium), () -> PluginFacts.refused(atrium, "tls-counter.grpc.json",
+                "handshake.autoMTLS: [Counter.put] pass callbacks, which are served in plain text only"));
+    }
+
+    /** go-plugin's bidirectional example's own host on the counter plugin in {@code folder}, in a session of its own that is killed after it. */
+    static String counterHost(Path folder, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setsid", BUILT.resolve("counter-host").toString()));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder b = new ProcessBuilder(command).directory(folder.toFile());
+        b.environment().put("COUNTER_PLUGIN", "./counter-go-grpc");
+        b.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = b.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "counter-host did not end");
+        new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor();
+        assertEquals(0, p.exitValue(), "counter-host " + String.join(" ", args) + ": " + out);
         return out;
     }
 

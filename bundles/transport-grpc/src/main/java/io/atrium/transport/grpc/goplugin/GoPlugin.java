@@ -20,6 +20,8 @@ public final class GoPlugin {
     public static final String SHUTDOWN_METHOD = "plugin.GRPCController/Shutdown";
     /** Streams what the plugin writes to its own stdout and stderr, in go-plugin 1.1 and later. */
     public static final String STDIO_METHOD = "plugin.GRPCStdio/StreamStdio";
+    /** The broker's stream (bidirectional): where each side says on which socket a service it serves for the other listens. */
+    public static final String BROKER_METHOD = "plugin.GRPCBroker/StartStream";
 
     private GoPlugin() {
     }

@@ -76,6 +76,22 @@ public final class Channels implements AutoCloseable {
                 .maxInboundMetadataSize(64 << 10).build();
     }
 
+    /**
+     * Serves a service on a new Unix socket, over the same event loop: a callback the host passes a plugin,
+     * which the plugin dials through go-plugin's broker.
+     *
+     * @param socket          the socket's path, in a folder only the server's user can enter
+     * @param maxMessageBytes the largest message accepted from the plugin
+     * @return the server, started
+     */
+    public io.grpc.Server serve(java.nio.file.Path socket, io.grpc.ServerServiceDefinition service, int maxMessageBytes) throws java.io.IOException {
+        EventLoopGroup g = group();
+        return io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(g).workerEventLoopGroup(g).maxInboundMessageSize(maxMessageBytes)
+                .addService(service).build().start();
+    }
+
     private static InetSocketAddress loopback(String address) {
         int colon = address.lastIndexOf(':');
         if (colon < 0) {

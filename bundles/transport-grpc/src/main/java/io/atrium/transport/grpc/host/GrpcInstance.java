@@ -87,6 +87,10 @@ public final class GrpcInstance implements KitInstance {
     private static final MethodDescriptor<byte[], byte[]> STDIO = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName(GoPlugin.STDIO_METHOD)
             .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    /** go-plugin's broker: the host sends on it where each callback it serves listens (ConnInfo), the plugin dials it by id. */
+    private static final MethodDescriptor<byte[], byte[]> BROKER = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName(GoPlugin.BROKER_METHOD)
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
     private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -103,6 +107,11 @@ public final class GrpcInstance implements KitInstance {
     private final CompletableFuture<Void> stdoutDone = new CompletableFuture<>();
     private final Map<Descriptors.MethodDescriptor, MethodDescriptor<DynamicMessage, DynamicMessage>> methods = new ConcurrentHashMap<>();
     private volatile ManagedChannel channel;
+    private final Channels channels;
+    /** The broker's stream, opened at the first callback, and which one it is; guarded by this. */
+    private StreamObserver<byte[]> broker;
+    private int brokerStreams;
+    private final java.util.concurrent.atomic.AtomicInteger brokerIds = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Channel calls;
     private volatile Handshake handshake;
     private volatile boolean closing;
@@ -115,8 +124,9 @@ public final class GrpcInstance implements KitInstance {
     /** Whether it said on stderr that it could not get memory. */
     private volatile boolean outOfMemory;
 
-    private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder, AutoMtls tls) {
+    private GrpcInstance(GrpcManifest manifest, PluginLog log, Launcher.Launched launched, Path socketFolder, AutoMtls tls, Channels channels) {
         this.manifest = manifest;
+        this.channels = channels;
         this.tls = tls;
         this.log = log;
         this.launched = launched;
@@ -157,7 +167,7 @@ public final class GrpcInstance implements KitInstance {
             delete(folder);
             throw new PluginCrashedException(m.name(), "could not be started: " + e.getMessage());
         }
-        GrpcInstance g = new GrpcInstance(m, log, launched, folder, tls);
+        GrpcInstance g = new GrpcInstance(m, log, launched, folder, tls, channels);
         g.readers();
         try {
             g.connect(channels);
@@ -384,6 +394,112 @@ public final class GrpcInstance implements KitInstance {
             return ClientCalls.blockingUnaryCall(calls, md, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS), request);
         } catch (StatusRuntimeException e) {
             throw failure(rpc.getName(), e.getStatus(), timeoutMs);
+        }
+    }
+
+    /**
+     * The callbacks one call passes the plugin, served through go-plugin's broker while the call runs: each on a
+     * socket of its own in the plugin's private folder, its id and address sent on the broker's stream before the
+     * call goes out (the plugin's {@code Dial(id)} waits for them), all stopped when the call ends.
+     */
+    public final class Callbacks implements io.atrium.transport.grpc.mapping.RpcMapping.Broker, AutoCloseable {
+        private final List<io.grpc.Server> servers = new java.util.ArrayList<>();
+        private final List<Path> sockets = new java.util.ArrayList<>();
+
+        @Override
+        public int serve(io.atrium.transport.grpc.mapping.CallbackMapping callback, Object implementation) {
+            int id = brokerIds.incrementAndGet();
+            Path socket = socketFolder.resolve("callback-" + id);
+            io.grpc.Server server;
+            try {
+                server = channels.serve(socket, definition(callback, implementation), manifest.limits().maxMessageBytes());
+            } catch (IOException | RuntimeException e) {
+                throw new PluginUnavailableException(manifest.name(), "cannot serve its callback " + callback.type().getSimpleName() + ": " + e.getMessage());
+            }
+            servers.add(server);
+            sockets.add(socket);
+            sendConnInfo(id, socket);
+            return id;
+        }
+
+        @Override
+        public void close() {
+            servers.forEach(io.grpc.Server::shutdownNow);
+            for (Path s : sockets) {
+                try {
+                    Files.deleteIfExists(s);
+                } catch (IOException ignored) {
+                    // the folder goes with the instance
+                }
+            }
+        }
+    }
+
+    /** @return the callbacks of one call, to be closed when it ends */
+    public Callbacks callbacks() {
+        return new Callbacks();
+    }
+
+    /** The callback's service: each rpc calls the implementation's method; what it throws is the rpc's error, its message the plugin's to read. */
+    private io.grpc.ServerServiceDefinition definition(io.atrium.transport.grpc.mapping.CallbackMapping callback, Object implementation) {
+        io.grpc.ServerServiceDefinition.Builder b = io.grpc.ServerServiceDefinition.builder(callback.service().getFullName());
+        for (Descriptors.MethodDescriptor rpc : callback.service().getMethods()) {
+            b.addMethod(methods.computeIfAbsent(rpc, GrpcInstance::method), io.grpc.stub.ServerCalls.asyncUnaryCall((request, answer) -> {
+                DynamicMessage response;
+                try {
+                    response = callback.invoke(implementation, rpc, request);
+                } catch (RuntimeException e) {
+                    log.host(Level.FINE, "its callback " + callback.type().getSimpleName() + "." + rpc.getName() + " failed: " + e);
+                    answer.onError(Status.UNKNOWN.withDescription(callback.type().getSimpleName() + "." + rpc.getName() + " failed: "
+                            + e.getMessage()).asRuntimeException());
+                    return;
+                }
+                answer.onNext(response);
+                answer.onCompleted();
+            }));
+        }
+        return b.build();
+    }
+
+    /** Sends a callback's ConnInfo ({@code service_id}, {@code network}, {@code address}) on the broker's stream, opened at the first. */
+    private synchronized void sendConnInfo(int id, Path socket) {
+        if (broker == null) {
+            int stream = ++brokerStreams;
+            broker = ClientCalls.asyncBidiStreamingCall(channel.newCall(BROKER, CallOptions.DEFAULT), new StreamObserver<>() {
+                @Override
+                public void onNext(byte[] offered) {
+                    // a service the plugin offers the host (its own AcceptAndServe): the host dials none
+                    log.host(Level.FINE, "offered a service through go-plugin's broker, which the host does not dial");
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    brokerEnded(stream);
+                }
+
+                @Override
+                public void onCompleted() {
+                    brokerEnded(stream);
+                }
+            });
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+            out.writeUInt32(1, id);
+            out.writeString(2, "unix");
+            out.writeString(3, socket.toString());
+            out.flush();
+        } catch (IOException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        broker.onNext(bytes.toByteArray());
+    }
+
+    /** The broker's stream ended (the plugin closed it, or died): the next callback opens another. */
+    private synchronized void brokerEnded(int stream) {
+        if (stream == brokerStreams) {
+            broker = null;
         }
     }
 

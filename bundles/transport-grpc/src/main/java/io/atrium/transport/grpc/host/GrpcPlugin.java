@@ -95,7 +95,13 @@ public final class GrpcPlugin extends Supervisor<GrpcManifest, GrpcPlugin.Instan
     /** @return the contract mapped onto the manifest's service, as its descriptor set is now */
     public static ServiceMapping mapping(GrpcManifest m, Class<?> contract) {
         Descriptors.ServiceDescriptor service = ServiceMapping.service(m.descriptorSet(), m.service());
-        return ServiceMapping.of(service, Functions.isInvocable(contract) ? null : contract, m.methods());
+        ServiceMapping mapping = ServiceMapping.of(service, Functions.isInvocable(contract) ? null : contract, m.methods());
+        if (m.handshake().autoMtls() && !mapping.withCallbacks().isEmpty()) {
+            // go-plugin's broker dials callbacks with the plugin's server-side TLS settings, which fail until go-plugin 1.4.4
+            throw new IllegalArgumentException("handshake.autoMTLS: " + mapping.withCallbacks() + " pass callbacks, which are served in "
+                    + "plain text only (on a socket in the plugin's private folder); leave autoMTLS off for this contract");
+        }
+        return mapping;
     }
 
     @Override
@@ -128,13 +134,20 @@ public final class GrpcPlugin extends Supervisor<GrpcManifest, GrpcPlugin.Instan
         if (r == null) {
             throw new PluginException(m.name(), method.getName() + " has no rpc", null);
         }
-        DynamicMessage request;
+        if (!r.hasCallbacks()) {
+            return r.result(instance.process().call(r.rpc(), request(m, method, r, args, null), timeoutMs));
+        }
+        try (GrpcInstance.Callbacks served = instance.process().callbacks()) { // served while the call runs, stopped when it ends
+            return r.result(instance.process().call(r.rpc(), request(m, method, r, args, served), timeoutMs));
+        }
+    }
+
+    private static DynamicMessage request(GrpcManifest m, Method method, RpcMapping r, Object[] args, RpcMapping.Broker broker) {
         try {
-            request = r.request(args);
+            return broker == null ? r.request(args) : r.request(args, broker);
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new PluginRejectedException(m.name(), method.getName() + ": " + e.getMessage());
         }
-        return r.result(instance.process().call(r.rpc(), request, timeoutMs));
     }
 
     /** An rpc named by the caller (case aside), its input and output in protobuf's JSON mapping. */

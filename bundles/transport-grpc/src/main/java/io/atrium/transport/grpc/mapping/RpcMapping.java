@@ -34,16 +34,26 @@ public final class RpcMapping {
     private static final JsonFormat.Printer WHOLE = PRINTER.includingDefaultValueFields();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
+    /** Serves a callback the caller passed, for the one call it is passed to: go-plugin's broker, on the plugin's connection. */
+    public interface Broker {
+        /** @return the id the plugin dials the callback by, the value of the request's field */
+        int serve(CallbackMapping callback, Object implementation);
+    }
+
     private final MethodDescriptor rpc;
     private final FieldDescriptor[] arguments;
+    /** Per argument: the callback it is served as, or null for a value. */
+    private final CallbackMapping[] callbacks;
     private final Type returns;
     /** The response field that is the result, or null: the whole response is (or the method returns nothing). */
     private final FieldDescriptor result;
     private final boolean returnsNothing;
 
-    private RpcMapping(MethodDescriptor rpc, FieldDescriptor[] arguments, Type returns, FieldDescriptor result, boolean returnsNothing) {
+    private RpcMapping(MethodDescriptor rpc, FieldDescriptor[] arguments, CallbackMapping[] callbacks, Type returns, FieldDescriptor result,
+                       boolean returnsNothing) {
         this.rpc = rpc;
         this.arguments = arguments;
+        this.callbacks = callbacks;
         this.returns = returns;
         this.result = result;
         this.returnsNothing = returnsNothing;
@@ -63,12 +73,17 @@ public final class RpcMapping {
                     + request.getFullName() + " has " + fields.size() + " fields");
         }
         FieldDescriptor[] args = new FieldDescriptor[params.length];
+        CallbackMapping[] callbacks = new CallbackMapping[params.length];
         boolean byName = params.length > 0;
         for (int i = 0; i < params.length && byName; i++) {
             byName = params[i].isNamePresent() && field(request, params[i].getName()) != null;
         }
         for (int i = 0; i < params.length; i++) {
             args[i] = byName ? field(request, params[i].getName()) : fields.get(i);
+            if (CallbackMapping.isCallback(params[i].getType())) {
+                callbacks[i] = CallbackMapping.of(where, i + 1, params[i].getType(), args[i], rpc.getFile());
+                continue;
+            }
             String problem = fits(params[i].getType(), args[i]);
             if (problem != null) {
                 throw new IllegalArgumentException(where + ": argument " + (i + 1) + " (" + params[i].getType().getSimpleName()
@@ -85,10 +100,10 @@ public final class RpcMapping {
                     + response.getFullName() + " is not one field of that type (it has " + response.getFields().stream()
                     .map(f -> f.getName() + " " + typeName(f)).toList() + ")");
         }
-        return new RpcMapping(rpc, args, m.getGenericReturnType(), result, nothing);
+        return new RpcMapping(rpc, args, callbacks, m.getGenericReturnType(), result, nothing);
     }
 
-    private static FieldDescriptor field(Descriptor d, String javaName) {
+    static FieldDescriptor field(Descriptor d, String javaName) {
         for (FieldDescriptor f : d.getFields()) {
             if (f.getName().equalsIgnoreCase(javaName) || f.getJsonName().equals(javaName)) {
                 return f;
@@ -98,7 +113,7 @@ public final class RpcMapping {
     }
 
     /** @return why a Java type cannot be the field's value, or null when it can */
-    private static String fits(Class<?> t, FieldDescriptor f) {
+    static String fits(Class<?> t, FieldDescriptor f) {
         if (f.isMapField() || f.isRepeated() || f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
             return isScalar(t) && t != Object.class ? "a " + (f.isRepeated() ? "repeated field" : "message") + " takes a list, map, record or class"
                     : null;
@@ -118,7 +133,7 @@ public final class RpcMapping {
         return ok ? null : "the types differ";
     }
 
-    private static boolean isScalar(Class<?> t) {
+    static boolean isScalar(Class<?> t) {
         Class<?> b = boxed(t);
         return b == String.class || b == byte[].class || Number.class.isAssignableFrom(b) || b == Boolean.class || b.isEnum()
                 || b == Character.class;
@@ -141,7 +156,7 @@ public final class RpcMapping {
         };
     }
 
-    private static String typeName(FieldDescriptor f) {
+    static String typeName(FieldDescriptor f) {
         String t = f.getType().name().toLowerCase(Locale.ROOT);
         if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
             t = f.getMessageType().getFullName();
@@ -156,18 +171,45 @@ public final class RpcMapping {
         return rpc;
     }
 
-    /** @return the request for these arguments */
+    /** @return whether an argument is a callback, which a call serves through go-plugin's broker while it runs */
+    public boolean hasCallbacks() {
+        for (CallbackMapping c : callbacks) {
+            if (c != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the request for these arguments, which pass no callback */
     public DynamicMessage request(Object[] args) {
+        return request(args, (callback, implementation) -> {
+            throw new IllegalStateException("a callback with no broker");
+        });
+    }
+
+    /**
+     * @param broker serves each callback argument for this call
+     * @return the request for these arguments
+     * @throws IllegalArgumentException an argument that does not fit (a null callback)
+     */
+    public DynamicMessage request(Object[] args, Broker broker) {
         DynamicMessage.Builder b = DynamicMessage.newBuilder(rpc.getInputType());
         for (int i = 0; args != null && i < args.length; i++) {
-            if (args[i] != null) {
+            if (callbacks[i] != null) {
+                if (args[i] == null) {
+                    throw new IllegalArgumentException("argument " + (i + 1) + " is a callback (" + callbacks[i].type().getSimpleName()
+                            + ") the plugin calls back, and cannot be null");
+                }
+                b.setField(arguments[i], broker.serve(callbacks[i], args[i]));
+            } else if (args[i] != null) {
                 set(b, arguments[i], args[i]);
             }
         }
         return b.build();
     }
 
-    private static void set(DynamicMessage.Builder b, FieldDescriptor f, Object v) {
+    static void set(DynamicMessage.Builder b, FieldDescriptor f, Object v) {
         if (f.isRepeated() || f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
             // through JSON: {"field": <the value as Gson writes it>}, read by protobuf's JSON mapping
             com.google.gson.JsonObject one = new com.google.gson.JsonObject();
@@ -207,6 +249,15 @@ public final class RpcMapping {
         if (returnsNothing) {
             return null;
         }
+        return read(response, result, returns);
+    }
+
+    /**
+     * @param result  the field that is the value, or null for the whole message
+     * @param returns the value's type
+     * @return the value: a scalar as it is, else the field (or the message) through protobuf's JSON mapping
+     */
+    static Object read(DynamicMessage response, FieldDescriptor result, Type returns) {
         if (result != null && !result.isRepeated() && result.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
             Object v = response.getField(result);
             Class<?> t = returns instanceof Class<?> c ? boxed(c) : Object.class;

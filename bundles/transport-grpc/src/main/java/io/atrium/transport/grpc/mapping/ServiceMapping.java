@@ -150,6 +150,12 @@ public final class ServiceMapping {
         return new ServiceMapping(service, mapped);
     }
 
+    /** @return the contract's methods that take a callback, as {@code Type.method} */
+    public List<String> withCallbacks() {
+        return byMethod.entrySet().stream().filter(e -> e.getValue().hasCallbacks())
+                .map(e -> e.getKey().getDeclaringClass().getSimpleName() + "." + e.getKey().getName()).sorted().toList();
+    }
+
     /** @return the service */
     public ServiceDescriptor service() {
         return service;

@@ -112,6 +112,105 @@ class ServiceMappingTest {
                 assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(kv, Extra.class, Map.of("remove", "Get"))).getMessage());
     }
 
+    interface AddHelper {
+        long sum(long a, long b);
+    }
+
+    interface Counter {
+        void put(String key, long value, AddHelper addServer);
+
+        long get(String key);
+    }
+
+    interface Multiplier {
+        long sum(long a, long b);
+    }
+
+    interface BadCounter {
+        void put(Multiplier addServer, String key, long value);
+    }
+
+    interface Wrongs {
+        interface AddHelper {
+            String sum(long a, long b);
+        }
+    }
+
+    interface WrongCounter {
+        void put(String key, long value, Wrongs.AddHelper addServer);
+    }
+
+    interface CallbackInAString {
+        void put(AddHelper key, String addServer, long value);
+    }
+
+    /** kv.proto of go-plugin's examples/bidirectional: a Counter whose Put takes the broker id of the caller's AddHelper. */
+    private Path counterSet() throws Exception {
+        FileDescriptorProto kv = FileDescriptorProto.newBuilder().setName("kv.proto").setPackage("proto").setSyntax("proto3")
+                .addMessageType(DescriptorProto.newBuilder().setName("GetRequest").addField(field("key", 1, FieldDescriptorProto.Type.TYPE_STRING)))
+                .addMessageType(DescriptorProto.newBuilder().setName("GetResponse").addField(field("value", 1, FieldDescriptorProto.Type.TYPE_INT64)))
+                .addMessageType(DescriptorProto.newBuilder().setName("PutRequest").addField(field("add_server", 1, FieldDescriptorProto.Type.TYPE_UINT32)
+                        .toBuilder().setJsonName("addServer").build())
+                        .addField(field("key", 2, FieldDescriptorProto.Type.TYPE_STRING)).addField(field("value", 3, FieldDescriptorProto.Type.TYPE_INT64)))
+                .addMessageType(DescriptorProto.newBuilder().setName("Empty"))
+                .addMessageType(DescriptorProto.newBuilder().setName("SumRequest").addField(field("a", 1, FieldDescriptorProto.Type.TYPE_INT64))
+                        .addField(field("b", 2, FieldDescriptorProto.Type.TYPE_INT64)))
+                .addMessageType(DescriptorProto.newBuilder().setName("SumResponse").addField(field("r", 1, FieldDescriptorProto.Type.TYPE_INT64)))
+                .addService(ServiceDescriptorProto.newBuilder().setName("Counter")
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Get").setInputType(".proto.GetRequest").setOutputType(".proto.GetResponse"))
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Put").setInputType(".proto.PutRequest").setOutputType(".proto.Empty")))
+                .addService(ServiceDescriptorProto.newBuilder().setName("AddHelper")
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Sum").setInputType(".proto.SumRequest").setOutputType(".proto.SumResponse")))
+                .build();
+        Path f = dir.resolve("counter.protoset");
+        Files.write(f, FileDescriptorSet.newBuilder().addFile(kv).build().toByteArray());
+        return f;
+    }
+
+    @Test
+    void aCallbackArgumentIsServedAsTheServiceOfItsNameUnderTheIdTheBrokerGivesIt() throws Exception {
+        ServiceMapping m = ServiceMapping.of(ServiceMapping.service(counterSet(), "proto.Counter"), Counter.class, Map.of());
+        assertEquals(java.util.List.of("Counter.put"), m.withCallbacks());
+        RpcMapping put = m.of(Counter.class.getMethod("put", String.class, long.class, AddHelper.class));
+        assertTrue(put.hasCallbacks());
+        AddHelper helper = (a, b) -> a + b;
+        CallbackMapping[] served = new CallbackMapping[1];
+        DynamicMessage request = put.request(new Object[] {"k", 5L, helper}, (callback, implementation) -> {
+            served[0] = callback;
+            assertTrue(implementation == helper);
+            return 7;
+        });
+        var type = request.getDescriptorForType();
+        assertEquals(7, request.getField(type.findFieldByName("add_server")), "the broker's id, in the field the callback fills");
+        assertEquals("k", request.getField(type.findFieldByName("key")));
+        assertEquals(5L, request.getField(type.findFieldByName("value")));
+        assertEquals("proto.AddHelper", served[0].service().getFullName());
+        var sum = served[0].service().findMethodByName("Sum");
+        DynamicMessage in = DynamicMessage.newBuilder(sum.getInputType()).setField(sum.getInputType().findFieldByName("a"), 40L)
+                .setField(sum.getInputType().findFieldByName("b"), 2L).build();
+        DynamicMessage out = served[0].invoke(helper, sum, in);
+        assertEquals(42L, out.getField(sum.getOutputType().findFieldByName("r")), "the helper's sum, in the response's one field");
+        assertEquals("no", assertThrows(IllegalStateException.class, () -> served[0].invoke((AddHelper) (a, b) -> {
+            throw new IllegalStateException("no");
+        }, sum, in)).getMessage(), "what the helper throws is the rpc's failure");
+        assertEquals("argument 3 is a callback (AddHelper) the plugin calls back, and cannot be null",
+                assertThrows(IllegalArgumentException.class, () -> put.request(new Object[] {"k", 5L, null}, (c, i) -> 1)).getMessage());
+    }
+
+    @Test
+    void aCallbackThatCannotMapIsRefusedInOneLine() throws Exception {
+        ServiceDescriptor counter = ServiceMapping.service(counterSet(), "proto.Counter");
+        assertEquals("BadCounter.put → proto.Counter.Put: argument 1 (Multiplier, a callback): the descriptor set has no service Multiplier to "
+                + "serve it as (it has [proto.Counter, proto.AddHelper])", assertThrows(IllegalArgumentException.class,
+                () -> ServiceMapping.of(counter, BadCounter.class, Map.of())).getMessage());
+        assertEquals("WrongCounter.put → proto.Counter.Put: argument 3 (AddHelper, a callback): AddHelper.sum → proto.AddHelper.Sum: the "
+                + "method returns String, but the response proto.SumResponse is not one field of that type (it has [r int64])",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(counter, WrongCounter.class, Map.of())).getMessage());
+        String inString = assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(counter, CallbackInAString.class, Map.of())).getMessage();
+        assertTrue(inString.startsWith("CallbackInAString.put → proto.Counter.Put: argument 1 (AddHelper, a callback) fills field "), inString);
+        assertTrue(inString.endsWith("a callback is passed as the uint32 id go-plugin's broker serves it under"), inString);
+    }
+
     @Test
     void aDescriptorSetThatIsNotOneIsRefusedInOneLine() throws Exception {
         Path missing = dir.resolve("none.protoset");
