@@ -135,11 +135,19 @@ public final class FolderDeployer implements Deployer, io.atrium.api.PluginFolde
      * needs the result asks the deployer, whose answers come after the work queued before them.
      */
     @Reference(service = ArtifactHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            unbind = "removeHandler")
+            unbind = "removeHandler", updated = "handlerModified")
     void addHandler(ServiceReference<ArtifactHandler> ref) {
         TransportFiles t = new TransportFiles(context, ref, scanner, catalog, capabilities);
         transports.put(ref, t);
         scanner.addHandler(t);
+    }
+
+    /** A transport's service properties changed (DS gives a component's configuration to its service): what it refused is offered again. */
+    void handlerModified(ServiceReference<ArtifactHandler> ref) {
+        TransportFiles t = transports.get(ref);
+        if (t != null) {
+            scanner.settingsChanged(t);
+        }
     }
 
     /**

@@ -140,6 +140,27 @@ final class FolderScanner implements AutoCloseable {
         });
     }
 
+    /**
+     * A handler's settings changed (its service's properties: a transport's configuration, such as the ceilings a
+     * script may ask or the folders a WASM module may be granted): the files it refused are offered to it again, next
+     * on the worker, so that one refused for a setting the operator has since changed deploys without being touched.
+     */
+    void settingsChanged(FileHandler h) {
+        worker.execute(() -> {
+            List<FolderEntry> refused = files.values().stream().filter(e -> e.state == DeployState.REFUSED && handlerFor(e.name) == h).toList();
+            if (refused.isEmpty()) {
+                return;
+            }
+            Batch b = new Batch();
+            for (FolderEntry e : refused) {
+                e.stamp = null;
+                process(e.name, b);
+            }
+            apply.accept(b);
+            saveState();
+        });
+    }
+
     /** A handler went, with what it deployed: its files wait, and are looked at again by what claims them now. */
     void removeHandler(FileHandler h, java.util.function.Function<FolderEntry, String> why) {
         worker.execute(() -> {
