@@ -6,7 +6,12 @@ import io.atrium.transport.script.engine.Program;
 import io.atrium.transport.script.engine.ScriptError;
 import io.atrium.transport.script.manifest.ScriptManifest;
 import java.util.Set;
+import org.mozilla.javascript.Context;
 import org.mozilla.javascript.Function;
+import org.mozilla.javascript.LambdaFunction;
+import org.mozilla.javascript.NativePromise;
+import org.mozilla.javascript.ScriptRuntime;
+import org.mozilla.javascript.Undefined;
 import org.mozilla.javascript.RhinoException;
 import org.mozilla.javascript.ScriptableObject;
 
@@ -40,6 +45,35 @@ final class JsProgram implements Program {
         return budget;
     }
 
+    /**
+     * @return the value a promise the function returned was fulfilled with, once the call's jobs have run
+     * @throws ScriptError it was rejected (with the reason), or it is still pending: nothing outside the call can settle it
+     */
+    private Object settled(Context cx, NativePromise promise, String function) {
+        Object[] outcome = new Object[1];
+        int[] state = {0};
+        ScriptableObject.callMethod(cx, promise, "then", new Object[] {
+                new LambdaFunction(scope, "fulfilled", 1, (c, s, thisObj, a) -> {
+                    state[0] = 1;
+                    outcome[0] = a.length > 0 ? a[0] : Undefined.instance;
+                    return Undefined.instance;
+                }),
+                new LambdaFunction(scope, "rejected", 1, (c, s, thisObj, a) -> {
+                    state[0] = 2;
+                    outcome[0] = a.length > 0 ? a[0] : Undefined.instance;
+                    return Undefined.instance;
+                })});
+        cx.processMicrotasks();
+        if (state[0] == 1) {
+            return outcome[0];
+        }
+        if (state[0] == 2) {
+            throw new ScriptError(file + ": " + function + " failed: the promise it returned was rejected: " + ScriptRuntime.toString(outcome[0]));
+        }
+        throw new ScriptError(file + ": " + function + " returned a promise still pending once its jobs had run (nothing outside the call "
+                + "settles it: there are no timers or I/O)");
+    }
+
     @Override
     public JsonElement call(String function, Object[] args, Budget b) {
         return engine.inContext(contexts, b, limits.maxStackDepth(), cx -> {
@@ -53,6 +87,11 @@ final class JsProgram implements Program {
             }
             try {
                 Object out = f.call(cx, scope, scope, in);
+                // the promise jobs it queued run within its call and its budget, as a browser's run before its next task
+                cx.processMicrotasks();
+                if (out instanceof NativePromise p) {
+                    out = settled(cx, p, function);
+                }
                 return JsValues.toJson(cx, scope, out, file, function, limits.maxStringLength(), b);
             } catch (RhinoException e) { // its own error, or one in a getter or toJSON its result ran
                 throw new ScriptError(Errors.runtime(file, function, e));

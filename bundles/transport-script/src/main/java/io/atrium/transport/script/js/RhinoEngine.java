@@ -85,6 +85,7 @@ public final class RhinoEngine implements ScriptEngine {
         String file = m.file().getFileName().toString();
         return inContext(budget, m.limits().maxStackDepth(), cx -> {
             ScriptableObject scope = cx.initSafeStandardObjects(null, false);
+            scope.delete("Continuation"); // Rhino's own extension, not ECMAScript: nothing a plugin needs
             Caps.install(scope, m.limits().maxStringLength(), m.limits().maxArrayLength());
             scope.defineProperty("host", hostObject(cx, scope, host, file, m.limits().maxStringLength()), ScriptableObject.READONLY | ScriptableObject.PERMANENT | ScriptableObject.DONTENUM);
             Script script;
@@ -99,6 +100,7 @@ public final class RhinoEngine implements ScriptEngine {
             }
             try {
                 script.exec(cx, scope, scope);
+                cx.processMicrotasks(); // the promise jobs the top level queued, under the load's budget
             } catch (RhinoException e) {
                 throw new ScriptError(Errors.runtime(file, "its top level", e));
             } catch (StackOverflowError e) {
@@ -192,6 +194,11 @@ public final class RhinoEngine implements ScriptEngine {
                 cx.setMaximumInterpreterStackDepth(maxStackDepth);
             }
             return work.apply(cx);
+        } catch (RuntimeException | Error e) {
+            if (kept != null && none) {
+                kept.remove(); // a failed call may have left promise jobs queued in its context: the next call gets a fresh one
+            }
+            throw e;
         } finally {
             cx.budget = outer;
             Context.exit();
