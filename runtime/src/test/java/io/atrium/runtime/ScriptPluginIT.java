@@ -120,6 +120,7 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   if (name === 'deep') { return greet('deep'); }
                   if (name === 'hog') { const a = []; while (true) { a.push('x'.repeat(65536) + a.length); } }
                   if (name === 'repeat') { return 'x'.repeat(1e9); }
+                  if (name === 'double') { let s = 'x'.repeat(1 << 20); for (let i = 0; i < 40; i++) { s = s + s; } return s.substring(1); }
                   return 'ok ' + name;
                 }
                 """);
@@ -135,6 +136,10 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         PluginException repeat = assertThrows(PluginException.class, () -> g.greet("repeat"));
         assertTrue(repeat.getMessage().contains("RangeError: repeat would make a string of 1000000000 characters, over limits.maxStringLength"),
                 repeat.getMessage());
+        // forty doublings are a few hundred instructions, between two ticks of the budget: each + is bounded as it is made
+        PluginException doubled = assertThrows(PluginException.class, () -> g.greet("double"));
+        assertTrue(doubled.getMessage().contains("RangeError: + would make a string of 33554432 characters, over limits.maxStringLength"),
+                doubled.getMessage());
         assertEquals("ok still", g.greet("still"));
     }
 
@@ -225,7 +230,7 @@ class ScriptPluginIT extends ServerWithPluginFolder {
                   if name == "spin" then while true do end end
                   if name == "pcall" then while true do pcall(function() while true do end end) end end
                   if name == "fail" then return helper() end
-                  if name == "rep" then return ("x"):rep(1e9) end
+                  if name == "rep" then return ("x"):rep(1e9) end if name == "double" then local s = ("x"):rep(1048576) for i = 1, 40 do s = s .. s end return s end
                   if name == "deep" then return deep(1) end
                   if name == "os" then return os.execute("id") end
                   if name == "io" then return io.open("/etc/passwd"):read("*a") end
@@ -265,6 +270,8 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         assertTrue(io.getMessage().matches("plugin 'hola': hola\\.lua:12: greet failed: attempt to index .*nil.*"), io.getMessage());
         PluginException rep = assertThrows(PluginException.class, () -> g.greet("rep"));
         assertTrue(rep.getMessage().contains("string.rep would make a string of 1000000000 characters"), rep.getMessage());
+        PluginException doubled = assertThrows(PluginException.class, () -> g.greet("double"));
+        assertTrue(doubled.getMessage().contains(".. would make a string of 33554432 bytes, over limits.maxStringLength"), doubled.getMessage());
         assertEquals("Hola, otra vez!", g.greet("otra vez"));
     }
 

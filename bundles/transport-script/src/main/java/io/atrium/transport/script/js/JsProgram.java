@@ -76,7 +76,7 @@ final class JsProgram implements Program {
 
     @Override
     public JsonElement call(String function, Object[] args, Budget b) {
-        return engine.inContext(contexts, b, limits.maxStackDepth(), cx -> {
+        return engine.inContext(contexts, b, limits, cx -> {
             // looked up at each call: the script may have replaced its function since
             if (!(scope.get(function, scope) instanceof Function f)) {
                 throw new ScriptError(file + ": defines no function " + function + " (any more)");

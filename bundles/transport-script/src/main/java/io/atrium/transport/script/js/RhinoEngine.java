@@ -36,6 +36,8 @@ public final class RhinoEngine implements ScriptEngine {
     /** A context that carries the budget of the call it runs. */
     static final class Sandboxed extends Context {
         Budget budget;
+        /** The running program's limits.maxStringLength, which {@link JsGrowth} bounds every concatenation by. */
+        int maxStringLength = Integer.MAX_VALUE;
 
         Sandboxed(ContextFactory factory) {
             super(factory);
@@ -82,8 +84,9 @@ public final class RhinoEngine implements ScriptEngine {
 
     @Override
     public Program load(ScriptManifest m, ScriptHost host, Budget budget) {
+        io.atrium.transport.script.engine.Woven.require("Rhino", org.mozilla.javascript.ConsString.class);
         String file = m.file().getFileName().toString();
-        return inContext(budget, m.limits().maxStackDepth(), cx -> {
+        return inContext(budget, m.limits(), cx -> {
             ScriptableObject scope = cx.initSafeStandardObjects(null, false);
             scope.delete("Continuation"); // Rhino's own extension, not ECMAScript: nothing a plugin needs
             Caps.install(scope, m.limits().maxStringLength(), m.limits().maxArrayLength());
@@ -159,9 +162,9 @@ public final class RhinoEngine implements ScriptEngine {
         return o;
     }
 
-    /** As {@link #inContext(ThreadLocal, Budget, int, java.util.function.Function)} in a new context. */
-    <T> T inContext(Budget budget, int maxStackDepth, java.util.function.Function<Context, T> work) {
-        return inContext(null, budget, maxStackDepth, work);
+    /** As {@link #inContext(ThreadLocal, Budget, ScriptManifest.Limits, java.util.function.Function)} in a new context. */
+    <T> T inContext(Budget budget, ScriptManifest.Limits limits, java.util.function.Function<Context, T> work) {
+        return inContext(null, budget, limits, work);
     }
 
     /**
@@ -172,7 +175,7 @@ public final class RhinoEngine implements ScriptEngine {
      *             thread-local write, making one a dozen objects); one program's, so that nothing one plugin leaves
      *             in a context (its RegExp statics) reaches another; null for a new context
      */
-    <T> T inContext(ThreadLocal<Sandboxed> kept, Budget budget, int maxStackDepth, java.util.function.Function<Context, T> work) {
+    <T> T inContext(ThreadLocal<Sandboxed> kept, Budget budget, ScriptManifest.Limits limits, java.util.function.Function<Context, T> work) {
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
         t.setContextClassLoader(RhinoEngine.class.getClassLoader());
@@ -188,10 +191,12 @@ public final class RhinoEngine implements ScriptEngine {
             }
         }
         Budget outer = cx.budget;
+        int outerStrings = cx.maxStringLength;
         try {
             cx.budget = budget;
-            if (cx.getMaximumInterpreterStackDepth() != maxStackDepth) {
-                cx.setMaximumInterpreterStackDepth(maxStackDepth);
+            cx.maxStringLength = limits.maxStringLength();
+            if (cx.getMaximumInterpreterStackDepth() != limits.maxStackDepth()) {
+                cx.setMaximumInterpreterStackDepth(limits.maxStackDepth());
             }
             return work.apply(cx);
         } catch (RuntimeException | Error e) {
@@ -201,6 +206,7 @@ public final class RhinoEngine implements ScriptEngine {
             throw e;
         } finally {
             cx.budget = outer;
+            cx.maxStringLength = outerStrings;
             Context.exit();
             t.setContextClassLoader(before);
         }

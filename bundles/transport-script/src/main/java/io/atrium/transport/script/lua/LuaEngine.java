@@ -60,6 +60,7 @@ public final class LuaEngine implements ScriptEngine {
 
     @Override
     public Program load(ScriptManifest m, ScriptHost host, Budget budget) {
+        io.atrium.transport.script.engine.Woven.require("LuaJ", org.luaj.vm2.LuaString.class, org.luaj.vm2.Buffer.class);
         String file = m.file().getFileName().toString();
         Globals g = new Globals();
         g.load(new BaseLib());

@@ -190,6 +190,30 @@ class HostileScriptsTest {
 
     /** What a script throws is its own text: the caller, the log and the HTTP API get one line of it, cut to a few KiB. */
     @Test
+    void concatenationIsBoundedByTheStringLimitBeforeTheCopyIsMade() {
+        // thirty doublings are thirty instructions, gigabytes before the budget's next tick: each is checked where it is made
+        String lua = failure("a.lua", "function f() local s = string.rep('x', 1048576) for i = 1, 40 do s = s .. s end return #s end");
+        assertTrue(lua.startsWith("a.lua:2: f failed: .. would make a string of 33554432 bytes, over limits.maxStringLength (16777216)"), lua);
+        String chain = failure("a.lua", "function f() local s = string.rep('x', 1048576) for i = 1, 40 do s = s .. s .. 'y' end return #s end");
+        assertTrue(chain.contains(".. would make a string of ") && chain.contains("over limits.maxStringLength (16777216)"), chain);
+        String caught = failure("a.lua", "function f() local s = string.rep('x', 1048576) local ok = pcall(function () for i = 1, 40 do s = s .. s end end) "
+                + "error('caught, and s is ' .. #s) end");
+        assertTrue(caught.contains("caught, and s is 16777216"), "the script may catch it; nothing was made: " + caught);
+        for (String grow : new String[] {"s = s + s", "s = `${s}${s}`", "s = (s + s).substring(1)"}) {
+            String js = failure("a.js", "function f() { var s = 'x'.repeat(1048576); for (var i = 0; i < 40; i++) { " + grow + "; } return s.length; }");
+            assertTrue(js.contains("RangeError: + would make a string of 3355") && js.contains(" characters, over limits.maxStringLength (16777216)"), grow + ": " + js);
+        }
+        assertEquals("\"Hello, World!\"", load("ok.js", "function f(n) { return 'Hello, ' + n + '!'; }").call("f", new Object[] {"World"},
+                started(load("ok2.js", "function f() {}"))).toString(), "ordinary concatenation is untouched");
+    }
+
+    private static Budget started(Program p) {
+        Budget b = p.budget();
+        b.start(300, 256 << 20);
+        return b;
+    }
+
+    @Test
     void aThrownMessageIsOneShortLine() {
         for (String[] c : new String[][] {{"a.js", "function f() { throw new Error('first\\nsecond\\u001b[31m' + 'x'.repeat(1e7)); }"},
                 {"a.lua", "function f() error('first\\nsecond\\27[31m' .. string.rep('x', 1e7)) end"}}) {
