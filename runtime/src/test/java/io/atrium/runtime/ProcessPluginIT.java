@@ -7,6 +7,7 @@ import static io.atrium.runtime.PluginFacts.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -221,6 +222,14 @@ class ProcessPluginIT extends ServerWithPluginFolder {
             }
         });
         assertSame(g, greeter("kept"));
+        // another plugin that merely takes the name (another transport's file) is not the one the consumer kept
+        Files.delete(folder.resolve("kept.plugin.json"));
+        await("kept is gone", () -> atrium.service(Greeter.class, "kept").isEmpty());
+        drop("kept.js", "/* atrium { \"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\" } */\n"
+                + "function greet(n) { return 'impostor ' + n; }\n");
+        assertEquals("impostor x", greeter("kept").greet("x"));
+        assertNotSame(g, greeter("kept"));
+        assertEquals("plugin 'kept': was removed", assertThrows(PluginUnavailableException.class, () -> g.greet("x")).getMessage());
     }
 
     /**

@@ -66,7 +66,11 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
      * Facades withdrawn with their plugin, by plugin name and contract, until it comes back. Weakly: the
      * consumers that kept one hold it; nobody else does (it must not keep a removed plugin's class loader).
      */
-    private final Map<String, WeakReference<FacadeHandler>> down = new ConcurrentHashMap<>();
+    private final Map<String, Down> down = new ConcurrentHashMap<>();
+
+    /** A withdrawn facade, held weakly, and where its plugin came from: only a plugin of the same origin takes it back. */
+    private record Down(WeakReference<FacadeHandler> handler, String origin) {
+    }
     /** The transports, which say why one of their plugins is down (restarting after a crash, failed, stopped). */
     @Reference(service = PluginProvider.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<PluginProvider> providers = List.of();
@@ -84,6 +88,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
         volatile ServiceRegistration<?> registration;
         volatile ServiceReference<?> backingRef;
         volatile long bundleId;
+        /** Where its plugin comes from ({@link #origin}): a plugin that merely shares the name is another plugin. */
+        volatile String origin;
 
         Facade(String key, FacadeHandler handler, CallProbe probe) {
             this.key = key;
@@ -115,8 +121,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
             f.handler.close();
         }
         facades.clear();
-        down.values().forEach(ref -> {
-            FacadeHandler h = ref.get();
+        down.values().forEach(d -> {
+            FacadeHandler h = d.handler().get();
             if (h != null) {
                 h.close();
             }
@@ -220,6 +226,7 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
             // the swap's new implementation: calls resume on it
             f.backingRef = ref;
             f.bundleId = ref.getBundle().getBundleId();
+            f.origin = origin(s);
             f.handler.setLazyTarget(() -> fetch(ref));
             f.probe.retarget(site(s));
             if (f.registration != null) {
@@ -236,7 +243,7 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
         } catch (ClassNotFoundException | IllegalStateException | NullPointerException gone) {
             return;
         }
-        FacadeHandler handler = comingBack(key, contract);
+        FacadeHandler handler = comingBack(key, contract, origin(s));
         if (handler != null) {
             handler.probe().retarget(site(s));
         } else {
@@ -244,6 +251,7 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
         }
         handler.setLazyTarget(() -> fetch(ref));
         f = new Facade(key, handler, handler.probe());
+        f.origin = origin(s);
         f.backingRef = ref;
         f.bundleId = ref.getBundle().getBundleId();
         facades.put(key, f);
@@ -296,25 +304,32 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
             unregister(f);
             String name = f.key.substring(0, f.key.lastIndexOf('|'));
             f.handler.down(() -> whyDown(name, why));
-            down.values().removeIf(ref -> ref.get() == null);
-            down.put(f.key, new WeakReference<>(f.handler));
+            down.values().removeIf(d -> d.handler().get() == null);
+            down.put(f.key, new Down(new WeakReference<>(f.handler), f.origin));
             LOG.fine("facade of " + f.key + " withdrawn: the plugin " + why);
         }
     }
 
     /**
      * @return the facade a consumer may still hold of the plugin of this name and contract, which went down and now
-     *         comes back; null when none is held or it implements another class of the contract (a bundle's own
-     *         contract in a new revision), which is then closed for good
+     *         comes back from where it came from (the same bundle, or the same transport's same file); null when none is
+     *         held, when the plugin now taking the name is another (another bundle, another transport or file), or
+     *         when it implements another class of the contract (a bundle's own contract in a new revision): the held
+     *         one is then closed for good
      */
-    private FacadeHandler comingBack(String key, Class<?> contract) {
-        WeakReference<FacadeHandler> ref = down.remove(key);
-        FacadeHandler held = ref == null ? null : ref.get();
-        if (held == null || contract.isInstance(held.facade())) {
+    private FacadeHandler comingBack(String key, Class<?> contract, String origin) {
+        Down d = down.remove(key);
+        FacadeHandler held = d == null ? null : d.handler().get();
+        if (held == null || (d.origin().equals(origin) && contract.isInstance(held.facade()))) {
             return held;
         }
         held.close();
         return null;
+    }
+
+    /** @return where a plugin comes from: its transport and its bundle's symbolic name or its manifest file */
+    private static String origin(PluginService s) {
+        return s.descriptor().transportId() + "|" + s.descriptor().source();
     }
 
     /** @return why a plugin whose facade was withdrawn is down, as its transport says now, else what withdrew it */
@@ -326,7 +341,8 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
                     if (problem == null) {
                         return "is " + d.state();
                     }
-                    return d.state() == PluginState.FAILED ? "has failed: " + problem : problem; // a restart says "restarting: …"
+                    // a restart says "restarting: …", a refusal "is refused: …"
+                    return d.state() == PluginState.FAILED && !problem.startsWith("is ") ? "has failed: " + problem : problem;
                 }
             }
         }

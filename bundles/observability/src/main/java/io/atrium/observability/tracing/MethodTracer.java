@@ -49,20 +49,38 @@ final class MethodTracer implements MethodObserver {
     private final double sampleRatio;
     /** Whether the plugin's transport carries the trace context across its boundary (a process's does, a script's does not). */
     private final boolean carried;
+    /** Whether a failure's stack is the plugin's own (a bundle's code), rather than the host's or an interpreter's frames. */
+    private final boolean inProcess;
     private final String spanName;
     private final Attributes attributes;
 
     /**
      * A call begun. {@code span} null: an unsampled call that made no span; {@code unsampled}: the trace
-     * it belongs to is not sampled (so neither are the calls nested in it).
+     * it belongs to is not sampled (so neither are the calls nested in it): invalid until a nested call that
+     * carries the context needs its ids, which are then made once and kept here, so that the calls nested
+     * side by side in one unsampled call share one trace.
      */
-    private record Open(Span span, Scope scope, String[] before, boolean handed, SpanContext unsampled) {
+    private static final class Open {
+        final Span span;
+        final Scope scope;
+        final String[] before;
+        final boolean handed;
+        SpanContext unsampled;
+
+        Open(Span span, Scope scope, String[] before, boolean handed, SpanContext unsampled) {
+            this.span = span;
+            this.scope = scope;
+            this.before = before;
+            this.handed = handed;
+            this.unsampled = unsampled;
+        }
     }
 
     MethodTracer(Tracer tracer, double sampleRatio, CallSite site) {
         this.tracer = tracer;
         this.sampleRatio = sampleRatio;
         this.carried = site.carriesTraceContext();
+        this.inProcess = site.transportId().equals(io.atrium.api.PluginProperties.IN_PROCESS);
         this.spanName = site.plugin() + "/" + site.method();
         this.attributes = Attributes.of(PLUGIN, site.plugin(), VERSION, site.version(), TRANSPORT, site.transportId(),
                 SERVICE, site.contract(), METHOD, site.method());
@@ -74,7 +92,7 @@ final class MethodTracer implements MethodObserver {
         Open outer = open.peek();
         SpanContext unsampled;
         if (outer != null) {
-            unsampled = outer.unsampled(); // null: nested in a sampled call, whose span is current
+            unsampled = outer.unsampled; // null: nested in a sampled call, whose span is current
         } else if (sampleRatio >= 1.0 || (sampleRatio > 0 && ThreadLocalRandom.current().nextDouble() < sampleRatio)
                 || Span.current().getSpanContext().isValid()) {
             unsampled = null;
@@ -89,6 +107,12 @@ final class MethodTracer implements MethodObserver {
         if (unsampled != null) {
             if (!unsampled.isValid()) {
                 unsampled = SpanContext.create(IDS.generateTraceId(), IDS.generateSpanId(), TraceFlags.getDefault(), TraceState.getDefault());
+                for (Open o : open) { // the unsampled calls this one is nested in, which made no ids: theirs now, for the calls after it
+                    if (o.unsampled == null || o.unsampled.isValid()) {
+                        break;
+                    }
+                    o.unsampled = unsampled;
+                }
             }
             builder.setParent(Context.root().with(Span.wrap(unsampled)));
         }
@@ -106,15 +130,15 @@ final class MethodTracer implements MethodObserver {
     @Override
     public void end(long nanos, CallOutcome outcome, Throwable failure) {
         Open open = OPEN.get().poll();
-        if (open == null || open.span() == null) {
+        if (open == null || open.span == null) {
             return; // observers changed between begin and end, or an unsampled call that made no span
         }
-        Span span = open.span();
+        Span span = open.span;
         if (span.isRecording()) {
             span.setAttribute(STATUS, outcome.label());
             if (failure != null) {
                 span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
-                if (carried) {
+                if (!inProcess) {
                     // the host's frames say nothing of what the plugin did, and printing them costs a caller whose
                     // plugin crashed a few hundred microseconds before it hears of it: the type and message only
                     span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, failure.getClass().getName(),
@@ -124,9 +148,9 @@ final class MethodTracer implements MethodObserver {
                 }
             }
         }
-        open.scope().close();
-        if (open.handed()) {
-            CallTrace.restore(open.before());
+        open.scope.close();
+        if (open.handed) {
+            CallTrace.restore(open.before);
         }
         span.end();
     }

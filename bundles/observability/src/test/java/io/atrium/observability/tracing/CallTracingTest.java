@@ -105,6 +105,31 @@ class CallTracingTest {
     }
 
     @Test
+    void theCallsNestedSideBySideInOneUnsampledCallShareItsTrace() {
+        tracing = new CallTracing(config(0.0));
+        MethodObserver script = tracing.observe(new CallSite("js", "1.0.0", "script", "x.Contract", "m", false));
+        MethodObserver inner = tracing.observe(new CallSite("local", "1.0.0", "in-process", "x.Contract", "m", false));
+        MethodObserver process = tracing.observe(new CallSite("p", "1.0.0", "process", "x.Contract", "m", true));
+        script.begin();
+        inner.begin();
+        process.begin();
+        String deep = CallTrace.traceparent();
+        process.end(1, CallOutcome.SUCCESS, null);
+        inner.end(1, CallOutcome.SUCCESS, null);
+        process.begin();
+        String first = CallTrace.traceparent();
+        process.end(1, CallOutcome.SUCCESS, null);
+        process.begin();
+        String second = CallTrace.traceparent();
+        process.end(1, CallOutcome.SUCCESS, null);
+        script.end(1, CallOutcome.SUCCESS, null);
+        String trace = first.substring(3, 35);
+        assertEquals(trace, second.substring(3, 35), "one trace for the calls of one script call: " + first + " " + second);
+        assertEquals(trace, deep.substring(3, 35), "and for one nested deeper: " + deep);
+        assertTrue(second.matches(UNSAMPLED) && !first.equals(second), "each its own span: " + first + " " + second);
+    }
+
+    @Test
     void aRatioSamplesAboutThatShareOfTracesAndTheCallsNestedInASampledOne() {
         tracing = new CallTracing(config(0.25, 1000));
         MethodObserver outer = tracing.observe(site("outer", Transport.IN_PROCESS));

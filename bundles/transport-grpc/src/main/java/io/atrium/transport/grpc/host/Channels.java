@@ -30,6 +30,9 @@ public final class Channels implements AutoCloseable {
         QUIET.setLevel(java.util.logging.Level.SEVERE);
     }
 
+    /** The most calls a plugin has running at once on one connection to a callback (more wait for one to end). */
+    static final int CALLBACK_CALLS = 16;
+
     /** Guarded by this: made at the first channel. */
     private EventLoopGroup group;
     private boolean closed;
@@ -82,13 +85,16 @@ public final class Channels implements AutoCloseable {
      *
      * @param socket          the socket's path, in a folder only the server's user can enter
      * @param maxMessageBytes the largest message accepted from the plugin
+     * @param executor        where the service's calls run: the plugin's own, bounded, so that it cannot take the server's threads
      * @return the server, started
      */
-    public io.grpc.Server serve(java.nio.file.Path socket, io.grpc.ServerServiceDefinition service, int maxMessageBytes) throws java.io.IOException {
+    public io.grpc.Server serve(java.nio.file.Path socket, io.grpc.ServerServiceDefinition service, int maxMessageBytes,
+                                java.util.concurrent.Executor executor) throws java.io.IOException {
         EventLoopGroup g = group();
         return io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(g).workerEventLoopGroup(g).maxInboundMessageSize(maxMessageBytes)
+                .maxConcurrentCallsPerConnection(CALLBACK_CALLS).executor(executor)
                 .addService(service).build().start();
     }
 

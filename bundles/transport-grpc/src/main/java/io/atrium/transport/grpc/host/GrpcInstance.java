@@ -112,6 +112,8 @@ public final class GrpcInstance implements KitInstance {
     private StreamObserver<byte[]> broker;
     private int brokerStreams;
     private final java.util.concurrent.atomic.AtomicInteger brokerIds = new java.util.concurrent.atomic.AtomicInteger();
+    /** Where the callbacks' calls run, made at the first callback: four threads of this plugin's, whatever it sends. */
+    private java.util.concurrent.ThreadPoolExecutor callbackThreads; // guarded by this
     private volatile Channel calls;
     private volatile Handshake handshake;
     private volatile boolean closing;
@@ -412,7 +414,7 @@ public final class GrpcInstance implements KitInstance {
             Path socket = socketFolder.resolve("callback-" + id);
             io.grpc.Server server;
             try {
-                server = channels.serve(socket, definition(callback, implementation), manifest.limits().maxMessageBytes());
+                server = channels.serve(socket, definition(callback, implementation), manifest.limits().maxMessageBytes(), callbackThreads());
             } catch (IOException | RuntimeException e) {
                 throw new PluginUnavailableException(manifest.name(), "cannot serve its callback " + callback.type().getSimpleName() + ": " + e.getMessage());
             }
@@ -433,6 +435,19 @@ public final class GrpcInstance implements KitInstance {
                 }
             }
         }
+    }
+
+    private synchronized java.util.concurrent.Executor callbackThreads() {
+        if (callbackThreads == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            callbackThreads = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "atrium-grpc-" + manifest.name() + "-callback-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            callbackThreads.allowCoreThreadTimeOut(true);
+        }
+        return callbackThreads;
     }
 
     /** @return the callbacks of one call, to be closed when it ends */
@@ -710,6 +725,11 @@ public final class GrpcInstance implements KitInstance {
 
     private void kill() {
         launched.killAll();
+        synchronized (this) {
+            if (callbackThreads != null) {
+                callbackThreads.shutdownNow();
+            }
+        }
         ManagedChannel c = channel;
         if (c != null) {
             c.shutdownNow();

@@ -43,9 +43,14 @@ public final class CallbackMapping {
         this.byRpc = Map.copyOf(byRpc);
     }
 
-    /** @return whether an argument of this type is a callback: an interface that is not a collection or a JDK type */
-    static boolean isCallback(Class<?> t) {
-        return t.isInterface() && !Collection.class.isAssignableFrom(t) && !Map.class.isAssignableFrom(t) && !t.getName().startsWith("java.");
+    /**
+     * @return whether an argument of this type, filling this field, is a callback: an interface that is not a collection
+     *         or a JDK type, on a {@code uint32} field (the broker's id). An interface on any other field is a value, read
+     *         through protobuf's JSON mapping as a record or class is (a sealed interface of records on a message field).
+     */
+    static boolean isCallback(Class<?> t, FieldDescriptor field) {
+        return t.isInterface() && !Collection.class.isAssignableFrom(t) && !Map.class.isAssignableFrom(t) && !t.getName().startsWith("java.")
+                && !field.isRepeated() && field.getType() == FieldDescriptor.Type.UINT32;
     }
 
     /**
@@ -57,10 +62,6 @@ public final class CallbackMapping {
      */
     static CallbackMapping of(String where, int argument, Class<?> type, FieldDescriptor field, FileDescriptor file) {
         String arg = where + ": argument " + argument + " (" + type.getSimpleName() + ", a callback)";
-        if (field.isRepeated() || field.getType() != FieldDescriptor.Type.UINT32) {
-            throw new IllegalArgumentException(arg + " fills field '" + field.getName() + "' (" + RpcMapping.typeName(field)
-                    + "): a callback is passed as the uint32 id go-plugin's broker serves it under");
-        }
         List<ServiceDescriptor> services = services(file);
         ServiceDescriptor service = services.stream().filter(s -> s.getName().equalsIgnoreCase(type.getSimpleName())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(arg + ": the descriptor set has no service " + type.getSimpleName()

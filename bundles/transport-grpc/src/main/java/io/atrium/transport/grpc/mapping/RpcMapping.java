@@ -80,7 +80,7 @@ public final class RpcMapping {
         }
         for (int i = 0; i < params.length; i++) {
             args[i] = byName ? field(request, params[i].getName()) : fields.get(i);
-            if (CallbackMapping.isCallback(params[i].getType())) {
+            if (CallbackMapping.isCallback(params[i].getType(), args[i])) {
                 callbacks[i] = CallbackMapping.of(where, i + 1, params[i].getType(), args[i], rpc.getFile());
                 continue;
             }

@@ -206,9 +206,37 @@ class ServiceMappingTest {
         assertEquals("WrongCounter.put → proto.Counter.Put: argument 3 (AddHelper, a callback): AddHelper.sum → proto.AddHelper.Sum: the "
                 + "method returns String, but the response proto.SumResponse is not one field of that type (it has [r int64])",
                 assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(counter, WrongCounter.class, Map.of())).getMessage());
-        String inString = assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(counter, CallbackInAString.class, Map.of())).getMessage();
-        assertTrue(inString.startsWith("CallbackInAString.put → proto.Counter.Put: argument 1 (AddHelper, a callback) fills field "), inString);
-        assertTrue(inString.endsWith("a callback is passed as the uint32 id go-plugin's broker serves it under"), inString);
+        // an interface on a field that is not the broker's uint32 is a value, as any type is: here one that cannot fill a string
+        assertEquals("CallbackInAString.put → proto.Counter.Put: argument 1 (AddHelper) cannot fill field 'key' (string): the types differ",
+                assertThrows(IllegalArgumentException.class, () -> ServiceMapping.of(counter, CallbackInAString.class, Map.of())).getMessage());
+    }
+
+    sealed interface Shape permits Circle {
+    }
+
+    record Circle(double radius) implements Shape {
+    }
+
+    interface Canvas {
+        void draw(Shape shape);
+    }
+
+    @Test
+    void anInterfaceOnAMessageFieldIsAValueNotACallback() throws Exception {
+        FileDescriptorProto canvas = FileDescriptorProto.newBuilder().setName("canvas.proto").setPackage("proto").setSyntax("proto3")
+                .addMessageType(DescriptorProto.newBuilder().setName("Shape").addField(field("radius", 1, FieldDescriptorProto.Type.TYPE_DOUBLE)))
+                .addMessageType(DescriptorProto.newBuilder().setName("DrawRequest").addField(field("shape", 1, FieldDescriptorProto.Type.TYPE_MESSAGE)
+                        .toBuilder().setTypeName(".proto.Shape").build()))
+                .addMessageType(DescriptorProto.newBuilder().setName("Empty"))
+                .addService(ServiceDescriptorProto.newBuilder().setName("Canvas")
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("Draw").setInputType(".proto.DrawRequest").setOutputType(".proto.Empty")))
+                .build();
+        Path set = dir.resolve("canvas.protoset");
+        Files.write(set, FileDescriptorSet.newBuilder().addFile(canvas).build().toByteArray());
+        ServiceMapping m = ServiceMapping.of(ServiceMapping.service(set, "proto.Canvas"), Canvas.class, Map.of());
+        assertEquals(java.util.List.of(), m.withCallbacks());
+        RpcMapping draw = m.of(Canvas.class.getMethod("draw", Shape.class));
+        assertEquals("{\"shape\":{\"radius\":2.5}}", RpcMapping.json(draw.request(new Object[] {new Circle(2.5)})));
     }
 
     @Test

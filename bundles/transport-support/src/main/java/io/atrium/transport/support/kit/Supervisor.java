@@ -500,11 +500,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             }
             old = current;
             current = null;
-            service.withdraw();
-            state = PluginState.FAILED;
+            state = PluginState.FAILED; // before the withdrawal: whoever hears of it asks why
             problem = a.getMessage();
             awaiting = true;
             refused = false;
+            service.withdraw();
         }
         if (old != null) {
             retire(old);
@@ -555,7 +555,6 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
                 s.close(); // closed here, not again by a retire
             }
             current = null;
-            service.withdraw();
             transport.record(name(), LifecycleEvent.CRASH, reason);
             M m = manifest;
             Restart policy = restart(m);
@@ -578,8 +577,9 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             if (restart != null) {
                 restart.cancel(false); // one restart pending at a time (a failed reload may come during a backoff)
             }
-            state = PluginState.STARTING;
+            state = PluginState.STARTING; // before the withdrawal: whoever hears of it asks why (a consumer's facade, the registry)
             problem = reason;
+            service.withdraw();
             // maxRestarts crashes are restarted; the one after them fails the plugin
             log.host(Level.WARNING, reason + "; restarting in " + delay + " ms (crash " + crashes.size() + " of "
                     + policy.maxRestarts() + " allowed within " + policy.windowSeconds() + " s)");
@@ -610,11 +610,11 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             restart = null;
         }
         current = null;
-        service.withdraw();
-        state = PluginState.FAILED;
+        state = PluginState.FAILED; // before the withdrawal: whoever hears of it asks why
         problem = reason;
         refused = byPolicy;
         awaiting = false;
+        service.withdraw();
         log.host(Level.SEVERE, logLine);
         transport.record(name(), LifecycleEvent.FAIL, reason);
     }
@@ -755,14 +755,14 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
                 restart.cancel(false);
                 restart = null;
             }
-            service.withdraw();
             old = current;
             current = null;
             r = ready;
             ready = null;
-            state = PluginState.STOPPED;
+            state = PluginState.STOPPED; // before the withdrawal: whoever hears of it asks why
             problem = null;
             awaiting = false;
+            service.withdraw();
         }
         if (old != null) {
             closeNow(old);
