@@ -104,22 +104,27 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         assertEquals("plugin 'pykv': Get failed: NOT_FOUND: no key nothing", missing.getMessage());
     }
 
+    /** go-plugin's KV example host on the Python KV plugin in the folder: what it printed. */
+    static String goHost(Path folder, String... args) throws Exception {
+        return goHost("kv-host", "KV_PLUGIN", "/usr/bin/python3 kv_plugin.py", folder, args);
+    }
+
     /**
-     * go-plugin's own example host, running the plugin in the folder as KV_PLUGIN: what it printed. It
+     * One of go-plugin's own example hosts, running the plugin its variable names in the folder: what it printed. It
      * exits without stopping its plugin, so it runs in a session of its own that is killed after it.
      */
-    static String goHost(Path folder, String... args) throws Exception {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setsid", BUILT.resolve("kv-host").toString()));
+    static String goHost(String host, String variable, String plugin, Path folder, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setsid", BUILT.resolve(host).toString()));
         command.addAll(java.util.List.of(args));
         ProcessBuilder b = new ProcessBuilder(command).directory(folder.toFile());
-        b.environment().put("KV_PLUGIN", "/usr/bin/python3 kv_plugin.py");
+        b.environment().put(variable, plugin);
         b.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process p = b.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kv-host did not end");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), host + " did not end");
         new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor(); // its session's group: the plugin it left
-        assertEquals(0, p.exitValue(), "kv-host " + String.join(" ", args) + ": " + out);
+        assertEquals(0, p.exitValue(), host + " " + String.join(" ", args) + ": " + out);
         return out;
     }
 
@@ -162,8 +167,8 @@ class GrpcPluginIT extends ServerWithPluginFolder {
         assertEquals("plugin 'counter': put: argument 3 is a callback (AddHelper) the plugin calls back, and cannot be null",
                 assertThrows(PluginException.class, () -> counter.put("c", 1, null)).getMessage());
         // the referee: go-plugin's own host runs the same plugin in the same folder and reads the same count
-        assertEquals("4201", counterHost(folder, "get", "c").strip());
-        counterHost(folder, "put", "c", "9");
+        assertEquals("4201", goHost("counter-host", "COUNTER_PLUGIN", "./counter-go-grpc", folder, "get", "c").strip());
+        goHost("counter-host", "COUNTER_PLUGIN", "./counter-go-grpc", folder, "put", "c", "9");
         assertEquals(4210, counter.get("c"));
         // each callback's socket went with its call
         java.util.List<Path> left = new java.util.ArrayList<>();
@@ -185,22 +190,6 @@ class GrpcPluginIT extends ServerWithPluginFolder {
                 "\"magicCookieValue\": \"hello\", \"autoMTLS\": true"));
         await(() -> "refused: " + PluginFacts.folder(atrium), () -> PluginFacts.refused(atrium, "tls-counter.grpc.json",
                 "handshake.autoMTLS: [Counter.put] pass callbacks, which are served in plain text only"));
-    }
-
-    /** go-plugin's bidirectional example's own host on the counter plugin in {@code folder}, in a session of its own that is killed after it. */
-    static String counterHost(Path folder, String... args) throws Exception {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setsid", BUILT.resolve("counter-host").toString()));
-        command.addAll(java.util.List.of(args));
-        ProcessBuilder b = new ProcessBuilder(command).directory(folder.toFile());
-        b.environment().put("COUNTER_PLUGIN", "./counter-go-grpc");
-        b.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process p = b.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "counter-host did not end");
-        new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor();
-        assertEquals(0, p.exitValue(), "counter-host " + String.join(" ", args) + ": " + out);
-        return out;
     }
 
     /** A contract of its own, in a bundle of the folder, whose method returns the whole response as a record. */
