@@ -80,6 +80,9 @@ final class Caps {
                 return n * Math.max(1, needle.length());
             });
         }
+        for (String name : new String[] {"replace", "replaceAll"}) {
+            boundReplacements(scope, stringProto, name, maxStringLength);
+        }
         cap(scope, stringProto, "concat", maxStringLength, (self, args) -> {
             long n = ScriptRuntime.toString(self).length();
             for (Object a : args) {
@@ -111,6 +114,41 @@ final class Caps {
             return original.call(cx, s, self, args);
         });
         ScriptableObject.defineProperty(holder, name, capped, ScriptableObject.DONTENUM);
+    }
+
+    /**
+     * {@code replace} and {@code replaceAll} build their result in Java, a replacement for each match: a template
+     * with {@code $`} or {@code $'} (the text before or after the match), or a function returning a long string,
+     * makes a string many times over the limit between two ticks. Here the replacement is always a function of
+     * this class's, which makes each match's text as the language does (the caller's function, or the template's
+     * substitution) and counts it: over the limit, a RangeError before the next is made.
+     */
+    private static void boundReplacements(ScriptableObject scope, Scriptable prototype, String name, int max) {
+        Object found = ScriptableObject.getProperty(prototype, name);
+        if (!(found instanceof Function original)) {
+            return;
+        }
+        LambdaFunction bounded = new LambdaFunction(scope, name, 2, (cx, s, self, args) -> {
+            if (args.length < 2) {
+                return original.call(cx, s, self, args);
+            }
+            long[] total = {ScriptRuntime.toString(self).length()};
+            Object replacement = args[1];
+            String template = replacement instanceof Function ? null : ScriptRuntime.toString(replacement);
+            Object[] given = args.clone();
+            given[1] = new LambdaFunction(scope, "replacement", 1, (fcx, fs, fthis, match) -> {
+                String made = template == null ? ScriptRuntime.toString(((Function) replacement).call(fcx, fs, fthis, match))
+                        : Substitution.of(template, match);
+                total[0] += made.length();
+                if (total[0] > max) {
+                    throw ScriptRuntime.rangeError(name + " would make a string of more than " + max + " characters, over limits.maxStringLength ("
+                            + max + ")");
+                }
+                return made;
+            });
+            return original.call(cx, s, self, given);
+        });
+        ScriptableObject.defineProperty(prototype, name, bounded, ScriptableObject.DONTENUM);
     }
 
     /** The string builders: asked first how long their string would be. */
