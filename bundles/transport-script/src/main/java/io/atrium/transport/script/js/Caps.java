@@ -91,6 +91,57 @@ final class Caps {
             return n;
         });
         installStringCaps(scope, maxStringLength);
+        boundJsonStringify(scope, maxStringLength);
+    }
+
+    /**
+     * {@code JSON.stringify} builds its text in Java: a value whose parts are shared ({@code o = [o, o]} forty times) is
+     * written out once for every path to each part, and an indent is repeated on every line as deep as the value
+     * nests, gigabytes in one call. Here the call goes through a replacer of this class's (after the script's own,
+     * if it gave a function) which counts what each value will add as the language's own walk meets it, and throws a
+     * RangeError past the limit. A replacer given as a list of keys cannot be composed with it: that call is left as it is.
+     */
+    private static void boundJsonStringify(ScriptableObject scope, int max) {
+        if (!(ScriptableObject.getProperty(scope, "JSON") instanceof Scriptable json)
+                || !(ScriptableObject.getProperty(json, "stringify") instanceof Function original)) {
+            return;
+        }
+        LambdaFunction bounded = new LambdaFunction(scope, "stringify", 3, (cx, s, self, args) -> {
+            Object given = args.length > 1 ? args[1] : Undefined.instance;
+            if (given instanceof Scriptable && !(given instanceof Function)) {
+                return original.call(cx, s, self, args); // a list of keys
+            }
+            Object space = args.length > 2 ? args[2] : Undefined.instance;
+            int gap = space instanceof Number n ? (int) Math.max(0, Math.min(10, n.doubleValue()))
+                    : space instanceof CharSequence c ? Math.min(10, c.length()) : 0;
+            long[] total = {0};
+            java.util.Map<Object, Integer> depths = new java.util.IdentityHashMap<>();
+            LambdaFunction counting = new LambdaFunction(scope, "counted", 2, (fcx, fs, holder, kv) -> {
+                Object key = kv.length > 0 ? kv[0] : "";
+                Object value = kv.length > 1 ? kv[1] : Undefined.instance;
+                if (given instanceof Function f) {
+                    value = f.call(fcx, fs, holder, new Object[] {key, value});
+                }
+                int depth = depths.getOrDefault(holder, 0) + 1;
+                long adds = 2 + (long) gap * depth + ScriptRuntime.toString(key).length() + 3; // its line, indent, key, quotes, colon, comma
+                if (value instanceof CharSequence c) {
+                    adds += c.length();
+                } else if (value instanceof Scriptable o && !(value instanceof Function)) {
+                    depths.put(o, depth);
+                } else {
+                    adds += 24; // a number, a boolean, null
+                }
+                total[0] += adds;
+                if (total[0] > max) {
+                    throw ScriptRuntime.rangeError("JSON.stringify would make a string of more than " + max + " characters, over limits.maxStringLength ("
+                            + max + ")");
+                }
+                return value;
+            });
+            Object[] call = {args.length > 0 ? args[0] : Undefined.instance, counting, space};
+            return original.call(cx, s, self, call);
+        });
+        ScriptableObject.defineProperty(json, "stringify", bounded, ScriptableObject.DONTENUM);
     }
 
     private static void capCount(ScriptableObject scope, Scriptable holder, String what, String name, long max, String limit, Length count) {
@@ -135,10 +186,13 @@ final class Caps {
             long[] total = {ScriptRuntime.toString(self).length()};
             Object replacement = args[1];
             String template = replacement instanceof Function ? null : ScriptRuntime.toString(replacement);
+            Substitution[] compiled = {null}; // read at the first match, when the pattern's captures are known
             Object[] given = args.clone();
             given[1] = new LambdaFunction(scope, "replacement", 1, (fcx, fs, fthis, match) -> {
-                String made = template == null ? ScriptRuntime.toString(((Function) replacement).call(fcx, fs, fthis, match))
-                        : Substitution.of(template, match);
+                if (template != null && compiled[0] == null) {
+                    compiled[0] = Substitution.compile(template, Substitution.captures(match), Substitution.named(match));
+                }
+                String made = template == null ? ScriptRuntime.toString(((Function) replacement).call(fcx, fs, fthis, match)) : compiled[0].apply(match);
                 total[0] += made.length();
                 if (total[0] > max) {
                     throw ScriptRuntime.rangeError(name + " would make a string of more than " + max + " characters, over limits.maxStringLength ("
