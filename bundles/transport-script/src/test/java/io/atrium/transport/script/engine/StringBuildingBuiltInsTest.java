@@ -7,8 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code replace}, {@code replaceAll} and {@code JSON.stringify} answer as the language says (every template token,
- * functions, replacers, indents), while
- * what each adds is counted against {@code limits.maxStringLength} as it is made.
+ * functions, replacers, indents), while what each adds is counted against {@code limits.maxStringLength} as it is made.
  */
 class StringBuildingBuiltInsTest {
     private static String js(String expression) {
