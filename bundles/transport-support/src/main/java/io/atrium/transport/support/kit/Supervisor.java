@@ -808,7 +808,10 @@ public abstract class Supervisor<M extends KitManifest, I extends KitInstance> {
             Slot<M, I> s = current;
             if (s == null) {
                 String p = problem;
-                throw new PluginUnavailableException(name(), "is " + state + (p == null ? "" : ": " + p));
+                PluginState now = state;
+                // in the words the core's facades use for a plugin that is down: "restarting: …" after a crash
+                throw new PluginUnavailableException(name(), now == PluginState.STARTING && p != null ? "restarting: " + p
+                        : "is " + now + (p == null ? "" : ": " + p));
             }
             if (!s.enter()) {
                 Thread.onSpinWait(); // a reload moved calls to the new instance: go there

@@ -434,6 +434,16 @@ class ManifestTransportTest {
     }
 
     @Test
+    void aCallWhileTheInstanceWaitsToRestartSaysSoInTheFacadesWords() throws Exception {
+        deploy(manifest("greeter", greeter("hello ").replace("{", "{\"restart\": {\"initialBackoffMs\": 600000, \"maxBackoffMs\": 600000}, ")));
+        Echo held = service("greeter");
+        plugin("greeter").died(transport.instances.get(0), "exited with status 3");
+        PluginUnavailableException e = assertThrows(PluginUnavailableException.class, () -> held.echo("x"));
+        assertEquals("restarting: exited with status 3", e.reason(), "as a kept facade says it, and plugin:problems");
+        assertEquals("restarting: exited with status 3", transport.problems().get(0).reason());
+    }
+
+    @Test
     void anInstanceThatDiesIsRestartedAfterABackoffAndTooManyCrashesInTheWindowFailThePlugin() throws Exception {
         deploy(manifest("greeter", restarting("hello ", 2)));
         Echo echo = service("greeter");
