@@ -339,6 +339,30 @@ class ScriptPluginIT extends ServerWithPluginFolder {
         assertTrue(missing.getMessage().contains("host.call: plugin 'callee' has no method wave of 1 arguments (it has: greet/1)"), missing.getMessage());
     }
 
+    /** The plugins a header may grant are the operator's to bound: refused at deploy beyond them, and refused at once when narrowed. */
+    @Test
+    void theOperatorBoundsWhichPluginsAScriptMayCall() throws Exception {
+        drop("io.atrium.script.cfg", "allowedCalls = other\n");
+        js("callee", "", "function greet(name) { return 'Hi ' + name; }\n");
+        js("other", "", "function greet(name) { return 'other ' + name; }\n");
+        js("relay", ", \"calls\": [\"callee\", \"other\"]", "function greet(name) { return host.call(name, 'greet', 'x'); }\n");
+        awaitRefused("relay.js", "field 'calls': 'callee' is not among the plugins the configuration io.atrium.script lets a script call "
+                + "(allowedCalls: other)");
+        drop("io.atrium.script.cfg", "allowedCalls = callee, other\n");
+        Greeter relay = greeter("relay"); // offered again as it is
+        assertEquals("Hi x", relay.greet("callee"));
+        drop("io.atrium.script.cfg", "allowedCalls = other\n");
+        await("the narrowed list bites the running script", () -> {
+            try {
+                relay.greet("callee");
+                return false;
+            } catch (PluginException e) {
+                return e.getMessage().contains("host.call: 'callee' is not among the plugins the configuration io.atrium.script lets a script call");
+            }
+        });
+        assertEquals("other x", relay.greet("other"));
+    }
+
     /** What a header may ask is capped by the operator: a budget above the ceiling is refused, and the configuration raises it. */
     @Test
     void theOperatorsCeilingsBoundWhatAHeaderMayAsk() throws Exception {

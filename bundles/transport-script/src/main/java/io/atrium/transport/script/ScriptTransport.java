@@ -39,13 +39,15 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class ScriptTransport extends ManifestTransport<ScriptManifest, ScriptPlugin> {
     /**
      * The operator's ceilings on what a script's header may ask: {@code maxCallTimeoutMs} (10 000),
-     * {@code maxAllocationMb} (512) and {@code maxStringLength} (64 Mi characters). A header over one is refused.
+     * {@code maxAllocationMb} (512), {@code maxStringLength} (64 Mi characters), and {@code allowedCalls}, the
+     * plugins a header's {@code calls} may grant ({@code *}, any, by default; a list of names, or none). A header
+     * over one is refused.
      */
     public static final String CONFIG_PID = "io.atrium.script";
 
     /** The ceilings in force. */
-    record Ceilings(long callTimeoutMs, long allocationMb, long stringLength) {
-        static final Ceilings DEFAULTS = new Ceilings(10_000, 512, 64 << 20);
+    record Ceilings(long callTimeoutMs, long allocationMb, long stringLength, java.util.Set<String> allowedCalls) {
+        static final Ceilings DEFAULTS = new Ceilings(10_000, 512, 64 << 20, java.util.Set.of("*"));
     }
 
     private volatile Ceilings ceilings = Ceilings.DEFAULTS;
@@ -61,7 +63,7 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
     public ScriptTransport(BundleContext context, Map<String, Object> config,
                            @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
         super(context, ScriptPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID));
-        this.calls = new PluginCalls(context);
+        this.calls = new PluginCalls(context, () -> ceilings.allowedCalls());
         modified(config);
     }
 
@@ -69,8 +71,10 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
     void modified(Map<String, Object> given) {
         Map<String, Object> config = configure(given);
         Ceilings d = Ceilings.DEFAULTS;
+        Object allowed = config.get("allowedCalls");
         ceilings = new Ceilings(number(config, "maxCallTimeoutMs", d.callTimeoutMs()), number(config, "maxAllocationMb", d.allocationMb()),
-                number(config, "maxStringLength", d.stringLength()));
+                number(config, "maxStringLength", d.stringLength()),
+                allowed == null ? d.allowedCalls() : java.util.Set.copyOf(io.atrium.transport.support.ManifestFields.values(allowed)));
         policyChanged();
     }
 
@@ -126,6 +130,15 @@ public final class ScriptTransport extends ManifestTransport<ScriptManifest, Scr
         over("callTimeoutMs", l.callTimeoutMs(), "maxCallTimeoutMs", c.callTimeoutMs());
         over("maxAllocationMb", l.maxAllocationMb(), "maxAllocationMb", c.allocationMb());
         over("maxStringLength", l.maxStringLength(), "maxStringLength", c.stringLength());
+        if (!c.allowedCalls().contains("*")) {
+            for (String callee : m.calls()) {
+                if (!c.allowedCalls().contains(callee)) {
+                    throw new IllegalArgumentException("field 'calls': '" + callee + "' is not among the plugins the configuration " + CONFIG_PID
+                            + " lets a script call (allowedCalls: " + (c.allowedCalls().isEmpty() ? "none" : String.join(", ",
+                            new java.util.TreeSet<>(c.allowedCalls()))) + ")");
+                }
+            }
+        }
     }
 
     private static void over(String field, long asked, String ceiling, long allowed) {

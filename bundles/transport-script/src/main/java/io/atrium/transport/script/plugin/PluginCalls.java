@@ -21,9 +21,12 @@ import org.osgi.framework.ServiceReference;
  */
 public final class PluginCalls {
     private final BundleContext context;
+    /** The plugins the operator lets a script call (the transport's {@code allowedCalls}, read at each call); {@code *} for any. */
+    private final java.util.function.Supplier<java.util.Set<String>> allowed;
 
-    public PluginCalls(BundleContext context) {
+    public PluginCalls(BundleContext context, java.util.function.Supplier<java.util.Set<String>> allowed) {
         this.context = context;
+        this.allowed = allowed;
     }
 
     /**
@@ -39,6 +42,11 @@ public final class PluginCalls {
         if (!granted.contains(plugin) && !granted.contains("*")) {
             throw new IllegalArgumentException("host.call: '" + plugin + "' is not granted: the header's 'calls' field lists the plugins this one may call"
                     + (granted.isEmpty() ? " (none)" : " (" + String.join(", ", granted) + ")"));
+        }
+        java.util.Set<String> operator = allowed.get();
+        if (!operator.contains("*") && !operator.contains(plugin)) { // the operator narrowed it since the script was deployed: it bites now
+            throw new IllegalArgumentException("host.call: '" + plugin + "' is not among the plugins the configuration io.atrium.script lets a "
+                    + "script call (allowedCalls)");
         }
         ServiceReference<?> ref = facade(plugin);
         if (ref == null) {
