@@ -178,8 +178,27 @@ public final class LuaEngine implements ScriptEngine {
         return ReadOnly.of(t);
     }
 
-    /** {@code string.rep} asks first how long its string would be. */
+    /**
+     * {@code string.rep} asks first how long its string would be; {@code string.byte} how many values it would
+     * spread, at most as many as {@code table.unpack} (Lua's own refuses a slice its stack cannot hold).
+     */
     private static void cap(LuaTable string) {
+        LuaValue bytes = string.get("byte");
+        string.set("byte", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                long length = args.checkstring(1).length();
+                long i = args.optint(2, 1);
+                long j = args.isnil(3) ? i : args.checkint(3);
+                i = i < 0 ? Math.max(1, length + i + 1) : Math.max(1, i);
+                j = j < 0 ? length + j + 1 : Math.min(j, length);
+                long max = Math.min(65_535, limits().maxArrayLength());
+                if (j - i + 1 > max) {
+                    throw new LuaError("string.byte of " + (j - i + 1) + " values, over " + max + " values at most (string slice too long)");
+                }
+                return bytes.invoke(args);
+            }
+        });
         LuaValue rep = string.get("rep");
         string.set("rep", new VarArgFunction() {
             @Override

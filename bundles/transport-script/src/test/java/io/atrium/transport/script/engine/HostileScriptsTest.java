@@ -116,6 +116,8 @@ class HostileScriptsTest {
         String unpack = failure("a.lua", "function f() return select('#', table.unpack({}, 1, 1e8)) end");
         assertTrue(unpack.contains("unpack of 100000000 values, over 65535 values at most"), unpack);
         String concat = failure("a.lua", "function f() local t = {} for i = 1, 100 do t[i] = string.rep('x', 1000000) end return #table.concat(t) end");
+        String bytes = failure("a.lua", "function f() local s = string.rep('x', 16000000) return select('#', s:byte(1, -1)) end");
+        assertTrue(bytes.contains("string.byte of 16000000 values, over 65535 values at most"), bytes);
         assertTrue(concat.contains("table.concat would make a string of more than 16777216 characters"), concat);
     }
 
@@ -153,6 +155,13 @@ class HostileScriptsTest {
     }
 
     /** The counted pattern functions answer as Lua 5.2's do. */
+    @Test
+    void theCappedStringByteAnswersAsLuasOwn() {
+        Program p = load("b.lua", "function f() return table.concat({('abc'):byte(1, -1)}, ',') .. '|' .. tostring(('abc'):byte()) .. '|' "
+                + ".. table.concat({('abc'):byte(-2, -1)}, ',') .. '|' .. select('#', ('abc'):byte(5, 9)) .. '|' .. tostring(('abc'):byte(2)) end");
+        assertEquals("\"97,98,99|97|98,99|0|98\"", p.call("f", new Object[0], started(p)).toString());
+    }
+
     @Test
     void theCountedPatternFunctionsAnswerAsLuasOwn() {
         Program lua = load("p.lua", """
