@@ -22,7 +22,7 @@ public final class Woven {
                 c.getField(MARK);
             } catch (NoSuchFieldException e) {
                 throw new ScriptError(engine + " was built without the string-growth guard (" + c.getName() + " is not woven: "
-                        + "this bundle's build weaves it at process-test-classes); its scripts are not run");
+                        + "this bundle's build weaves it at process-classes); its scripts are not run");
             }
         }
     }

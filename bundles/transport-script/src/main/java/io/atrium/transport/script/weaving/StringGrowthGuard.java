@@ -13,7 +13,7 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
- * A build step (bound to process-test-classes in this module's pom, before the tests and the bundle): writes
+ * A build step (bound to process-classes in this module's pom, before the tests and the bundle): writes
  * into the bundle's classes the engines' three string-growth points with a check at their entry, so that
  * a script's concatenation is bounded by its {@code limits.maxStringLength} before the copy is made, not
  * at the budget's next tick, ten thousand instructions later (thirty doublings of a string are thirty
