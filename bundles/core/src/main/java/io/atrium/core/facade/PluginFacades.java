@@ -47,9 +47,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * with {@link #beginSwap} the facade stays registered and calls wait briefly for the new backing;
  * calls already running finish on the old one. Outside a swap, a backing that goes away takes its
  * facade's registration with it at once; the facade object itself is kept (weakly: for the consumers
- * that still hold it), fails its calls at once saying why the plugin is down ({@code is restarting: …}),
- * and is registered again, the same object, when a plugin of its name and contract comes back (a restart
- * after a crash, an operator's start, a redeploy), so a held facade answers again.
+ * that still hold it), fails its calls at once saying why the plugin is down ({@code restarting: …}),
+ * and is registered again, the same object, when a plugin of its name, contract and origin comes back (a
+ * restart after a crash, an operator's start, a redeploy), so a held facade answers again.
  */
 @Component(service = {PluginFacades.class, FindHook.class, EventListenerHook.class}, immediate = true)
 public final class PluginFacades implements PluginTracker.Listener, FindHook, EventListenerHook {
@@ -71,6 +71,7 @@ public final class PluginFacades implements PluginTracker.Listener, FindHook, Ev
     /** A withdrawn facade, held weakly, and where its plugin came from: only a plugin of the same origin takes it back. */
     private record Down(WeakReference<FacadeHandler> handler, String origin) {
     }
+
     /** The transports, which say why one of their plugins is down (restarting after a crash, failed, stopped). */
     @Reference(service = PluginProvider.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<PluginProvider> providers = List.of();
