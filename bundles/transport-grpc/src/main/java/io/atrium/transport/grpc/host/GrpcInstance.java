@@ -298,7 +298,7 @@ public final class GrpcInstance implements KitInstance {
                 Status s = Status.fromThrowable(t);
                 if (s.getCode() == Status.Code.UNIMPLEMENTED) {
                     log.host(Level.FINE, "has no GRPCStdio service (go-plugin before 1.1): what it prints to stdout is not read");
-                } else if (!closing && died == null && s.getCode() != Status.Code.UNAVAILABLE && s.getCode() != Status.Code.CANCELLED) {
+                } else if (!closing && died == null && !connectionBroke(s)) {
                     log.host(Level.WARNING, "ended its GRPCStdio stream: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
                 }
             }
@@ -518,34 +518,44 @@ public final class GrpcInstance implements KitInstance {
         }
     }
 
+    /**
+     * Whether a call failed because the connection did, not for the plugin's answer: a status the plugin sends has
+     * no cause, one grpc-java makes of a broken connection has one. A write onto a connection the plugin's death
+     * has just closed is {@code UNKNOWN "channel closed"} (a ClosedChannelException), not {@code UNAVAILABLE}.
+     */
+    static boolean connectionBroke(Status s) {
+        return s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.CANCELLED
+                || s.getCode() != Status.Code.DEADLINE_EXCEEDED && s.getCause() instanceof IOException;
+    }
+
     private PluginException failure(String rpc, Status s, long timeoutMs) {
         String name = manifest.name();
         String desc = s.getDescription() == null ? "" : ": " + s.getDescription();
+        if (connectionBroke(s)) {
+            String d = died;
+            if (d != null) {
+                return new PluginCrashedException(name, d);
+            }
+            if (closing) {
+                return new PluginUnavailableException(name, "was stopped");
+            }
+            // the connection broke: a process that died closed its stdout with it (its exit status comes
+            // later, reaped by the launcher, and goes to the log and plugin:info; the caller need not wait for it)
+            try {
+                stdoutDone.get(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException alive) {
+                // its stdout is open: it lives, or something it started holds its stdout
+            }
+            if (stdoutDone.isDone() || !process.isAlive()) {
+                return new PluginCrashedException(name, deathReason());
+            }
+            return new PluginUnavailableException(name, rpc + " is unavailable" + desc);
+        }
         switch (s.getCode()) {
             case DEADLINE_EXCEEDED:
                 return new PluginTimeoutException(name, rpc + " did not answer within " + timeoutMs + " ms");
-            case UNAVAILABLE:
-            case CANCELLED:
-                String d = died;
-                if (d != null) {
-                    return new PluginCrashedException(name, d);
-                }
-                if (closing) {
-                    return new PluginUnavailableException(name, "was stopped");
-                }
-                // the connection broke: a process that died closed its stdout with it (its exit status comes
-                // later, reaped by the launcher, and goes to the log and plugin:info; the caller need not wait for it)
-                try {
-                    stdoutDone.get(100, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException alive) {
-                    // its stdout is open: it lives, or something it started holds its stdout
-                }
-                if (stdoutDone.isDone() || !process.isAlive()) {
-                    return new PluginCrashedException(name, deathReason());
-                }
-                return new PluginUnavailableException(name, rpc + " is unavailable" + desc);
             case RESOURCE_EXHAUSTED:
                 return new PluginException(name, rpc + " failed: " + s.getCode() + desc
                         + " (the host takes messages up to limits.maxMessageBytes, " + manifest.limits().maxMessageBytes() + " bytes)", null);
