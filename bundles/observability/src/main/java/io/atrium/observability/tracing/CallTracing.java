@@ -8,15 +8,12 @@ import io.atrium.spi.MethodObserver;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.StatusCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -60,51 +57,58 @@ public final class CallTracing implements CallObserver, PluginTraces {
     private final boolean enabled;
     private final double sampleRatio;
     private final RecentSpans recent;
-    private final SdkTracerProvider provider;
-    private final Tracer tracer;
+    private final EpochClock clock = new EpochClock();
+    private final Resource resource = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "atrium"));
+    /** The OTLP exporter's batch processor, or null when spans are kept only in memory. */
+    private final SpanProcessor export;
+    private final Consumer<SpanRecord> ended;
 
     @Activate
     public CallTracing(Config config) {
         this.enabled = config.enabled();
         this.recent = new RecentSpans(config.recentSpans());
         this.sampleRatio = Math.max(0, Math.min(1, config.sampleRatio()));
-        SdkTracerProviderBuilder builder = SdkTracerProvider.builder()
-                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "atrium")))
-                .setSampler(Sampler.parentBased(Sampler.alwaysOn())) // roots are sampled by MethodTracer, at sampleRatio
-                .addSpanProcessor(recent);
         String endpoint = config.otlpEndpoint().strip();
-        if (!endpoint.isEmpty()) {
-            builder.addSpanProcessor(OtlpExport.processor(endpoint));
+        if (endpoint.isEmpty()) {
+            this.export = null;
+            this.ended = recent::add;
+        } else {
+            this.export = OtlpExport.processor(endpoint);
+            this.ended = r -> {
+                recent.add(r);
+                export.onEnd(new RecordedSpan(r, resource));
+            };
             LOG.info("plugin call spans are exported over OTLP to " + endpoint);
         }
-        this.provider = builder.build();
-        this.tracer = provider.get("io.atrium");
     }
 
     @Deactivate
     void deactivate() {
-        provider.shutdown().join(5, TimeUnit.SECONDS);
+        if (export != null) {
+            export.shutdown().join(5, TimeUnit.SECONDS);
+        }
     }
 
     @Override
     public MethodObserver observe(CallSite site) {
-        return enabled ? new MethodTracer(tracer, sampleRatio, site) : null;
+        return enabled ? new MethodTracer(sampleRatio, site, clock, ended) : null;
     }
 
-    /** @return the spans kept, as the SDK has them (events included), oldest first */
+    /** @return the spans kept, as OpenTelemetry's SDK reads them (events included), oldest first */
     List<SpanData> recentData() {
-        return recent.all();
+        List<SpanData> out = new ArrayList<>();
+        for (SpanRecord r : recent.all()) {
+            out.add(new RecordedSpan(r, resource));
+        }
+        return out;
     }
 
     @Override
     public List<CallSpan> recent() {
         List<CallSpan> out = new ArrayList<>();
-        for (SpanData s : recent.all()) {
-            Attributes a = s.getAttributes();
-            String parent = s.getParentSpanContext().isValid() ? s.getParentSpanId() : null;
-            out.add(new CallSpan(s.getTraceId(), s.getSpanId(), parent, a.get(MethodTracer.PLUGIN), a.get(MethodTracer.METHOD),
-                    a.get(MethodTracer.TRANSPORT), a.get(MethodTracer.STATUS), s.getEndEpochNanos() - s.getStartEpochNanos(),
-                    s.getStatus().getStatusCode() == StatusCode.ERROR ? s.getStatus().getDescription() : null));
+        for (SpanRecord r : recent.all()) {
+            out.add(new CallSpan(r.traceId(), r.spanIdHex(), r.parentIdHex(), r.site.plugin, r.site.method, r.site.transport,
+                    r.status, r.endEpochNanos - r.startEpochNanos, r.errorMessage));
         }
         return out;
     }
