@@ -55,6 +55,21 @@ public final class ManifestPolicy {
     }
 
     /**
+     * A kind of plugin within a transport that the trust policy's {@code transports} allows apart, by an id
+     * of its own (a native library loaded in-process: {@code native-in-process}).
+     *
+     * @param kind what the plugin is, as the refusal says it ("runs in the server's JVM")
+     * @param id   the id {@code transports} must name (or {@code *}) for it
+     * @throws IllegalArgumentException "is refused: …", one line, when the policy does not allow it
+     */
+    public void checkKindAllowed(String kind, String id) {
+        String notAllowed = trust.transportRefusal(id);
+        if (notAllowed != null) {
+            throw new IllegalArgumentException("is refused: it " + kind + " (" + id + "), and " + notAllowed);
+        }
+    }
+
+    /**
      * Under {@code requirePins}, what the manifest runs must be pinned, not merely some file of it.
      *
      * @param unpinned what would run without a pin ("runs greeter.py, which it does not pin"), or null

@@ -1,0 +1,167 @@
+package io.atrium.transport.nativelib.inprocess;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.jna.Pointer;
+import io.atrium.api.Capability;
+import io.atrium.api.PluginException;
+import io.atrium.transport.nativelib.abi.AbiLoader;
+import io.atrium.transport.nativelib.abi.Invoker;
+import io.atrium.transport.support.JsonCodec;
+import io.atrium.transport.support.kit.KitInstance;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A native plugin's library loaded in the server's JVM, with what it said of itself: its calls go through
+ * its {@link Invoker} on the caller's thread, one at a time unless the library declares
+ * {@code "threading": "parallel"}.
+ */
+public final class LoadedLibrary implements KitInstance {
+    private final String plugin;
+    private final AbiLoader.Opened opened;
+    private final Invoker invoker;
+    /** Whether closing unloads it: a Go library never can be, and one shared by a reopen stays. */
+    private final Runnable close;
+    private final boolean parallel;
+    private final long maxOutputBytes;
+    /** The library's description: its own contract, version and threading. */
+    final String contract;
+    final String version;
+    final String digest;
+    final boolean go;
+    /** The names the library says it answers ({@code "methods"} of its description), or null when it does not say. */
+    final List<String> methods;
+    /** Each method's name as atrium_invoke takes it: NUL-terminated UTF-8, made once. */
+    private final Map<String, byte[]> names = new ConcurrentHashMap<>();
+
+    LoadedLibrary(String plugin, AbiLoader.Opened opened, String digest, boolean go, long maxOutputBytes, Runnable close) {
+        this.plugin = plugin;
+        this.opened = opened;
+        this.invoker = opened.invoker;
+        this.digest = digest;
+        this.go = go;
+        this.maxOutputBytes = maxOutputBytes;
+        this.close = close;
+        JsonObject d = description(plugin, opened.description);
+        this.contract = string(d, "contract");
+        this.version = string(d, "version");
+        String threading = string(d, "threading");
+        if (threading != null && !threading.equals("serial") && !threading.equals("parallel")) {
+            throw new IllegalArgumentException("atrium_describe: 'threading' is '" + threading + "' (expected serial or parallel)");
+        }
+        this.parallel = "parallel".equals(threading);
+        JsonElement ms = d.get("methods");
+        if (ms == null) {
+            this.methods = null;
+        } else if (ms.isJsonArray()) {
+            List<String> names = new java.util.ArrayList<>();
+            ms.getAsJsonArray().forEach(e -> names.add(e.isJsonPrimitive() ? e.getAsString() : e.toString()));
+            this.methods = List.copyOf(names);
+        } else {
+            throw new IllegalArgumentException("atrium_describe: 'methods' is " + ms + " (expected a list of names)");
+        }
+    }
+
+    private static JsonObject description(String plugin, String text) {
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            if (e.isJsonObject()) {
+                return e.getAsJsonObject();
+            }
+        } catch (RuntimeException notJson) {
+            // said below
+        }
+        throw new IllegalArgumentException("atrium_describe returned what is not a JSON object: '"
+                + (text.length() > 120 ? text.substring(0, 120) + "…" : text) + "'");
+    }
+
+    private static String string(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    boolean parallel() {
+        return parallel;
+    }
+
+    @Override
+    public List<Capability> capabilities() {
+        return List.of(); // the manifest declares them
+    }
+
+    /**
+     * @param name the name the library is called with
+     * @param json the arguments as a JSON array
+     * @return the answer's text
+     * @throws PluginException the library's error, or an answer that is too large or not UTF-8
+     */
+    String invoke(String name, String json) {
+        byte[] method = names.computeIfAbsent(name, n -> (n + "\0").getBytes(StandardCharsets.UTF_8));
+        byte[] request = json.getBytes(StandardCharsets.UTF_8);
+        long[] address = new long[1];
+        long[] length = new long[1];
+        int rc;
+        if (parallel) {
+            rc = invoker.invoke(method, request, address, length);
+        } else {
+            synchronized (this) {
+                rc = invoker.invoke(method, request, address, length);
+            }
+        }
+        byte[] answer = answer(name, address[0], length[0]);
+        String text = JsonCodec.utf8(answer);
+        if (text == null) {
+            throw new PluginException(plugin, name + " answered " + answer.length + " bytes that are not UTF-8 text", null);
+        }
+        if (rc != 0) {
+            throw new PluginException(plugin, name + " failed: " + errorMessage(rc, text), null);
+        }
+        return text;
+    }
+
+    /** Copies the library's answer and hands the memory back to it, whatever the answer is. */
+    private byte[] answer(String name, long address, long length) {
+        if (address == 0) {
+            if (length != 0) {
+                throw new PluginException(plugin, name + " answered NULL with a length of " + length, null);
+            }
+            return new byte[0];
+        }
+        try {
+            if (length < 0 || length > maxOutputBytes) {
+                throw new PluginException(plugin, name + " answered " + Long.toUnsignedString(length) + " bytes, more than limits.maxOutputBytes ("
+                        + maxOutputBytes + ")", null);
+            }
+            return new Pointer(address).getByteArray(0, (int) length);
+        } finally {
+            invoker.free(address, length);
+        }
+    }
+
+    private static String errorMessage(int rc, String text) {
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            JsonElement m = e.isJsonObject() ? e.getAsJsonObject().get("message") : null;
+            if (m != null && m.isJsonPrimitive()) {
+                return m.getAsString();
+            }
+        } catch (RuntimeException notJson) {
+            // the answer as it is
+        }
+        String t = text.length() > 300 ? text.substring(0, 300) + "…" : text;
+        return "returned " + rc + (t.isEmpty() ? "" : " and '" + t + "'") + " (an error answer is {\"code\": …, \"message\": …})";
+    }
+
+    @Override
+    public void close() {
+        close.run();
+    }
+
+    AbiLoader.Opened opened() {
+        return opened;
+    }
+}

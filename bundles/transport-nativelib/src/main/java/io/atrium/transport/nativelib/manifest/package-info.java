@@ -1,0 +1,2 @@
+/** A native plugin's manifest, NAME.native.json. */
+package io.atrium.transport.nativelib.manifest;
