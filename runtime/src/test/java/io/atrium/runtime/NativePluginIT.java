@@ -105,17 +105,43 @@ class NativePluginIT extends ServerWithPluginFolder {
         String dispatch = maps.lines().filter(l -> l.contains("libjnidispatch")).findFirst().orElseThrow();
         assertTrue(dispatch.contains(work.toString()) && !dispatch.contains("/.cache/"), dispatch);
         // the library was loaded from a private copy, named after the plugin, and the copy is gone from disk
-        assertTrue(maps.lines().anyMatch(l -> l.contains("/greeter-") && l.endsWith("(deleted)")), "a private copy is mapped");
+        String copy = maps.lines().filter(l -> l.contains(work + "/data/") && l.contains("/greeter-") && l.endsWith("(deleted)"))
+                .map(l -> l.substring(l.indexOf(work.toString()))).findFirst().orElseThrow(() -> new AssertionError("no private copy mapped:\n" + maps));
 
         Files.delete(folder.resolve("greeter.native.json"));
         await("the plugin is gone", () -> atrium.registry().plugin("greeter").isEmpty());
         await("and its library unloaded", () -> {
             try {
-                return Files.readString(Path.of("/proc/self/maps")).lines().noneMatch(l -> l.contains("/greeter-"));
+                return Files.readString(Path.of("/proc/self/maps")).lines().noneMatch(l -> l.endsWith(copy));
             } catch (IOException ex) {
                 return false;
             }
         });
+    }
+
+    @Test
+    void theExampleRustGreeterRunsAsTheCOneDoes() throws Exception {
+        Assumptions.assumeTrue(onPath("rustc"), "needs rustc to build examples/native/rust-greeter");
+        Path lib = build.resolve("librust.so");
+        Process p = new ProcessBuilder("rustc", "--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2", "-o", lib.toString(),
+                EXAMPLES.resolve("rust-greeter/greeter.rs").toString()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), said);
+        place(lib, "libgreeter.so");
+        drop("rusty.native.json", Files.readString(EXAMPLES.resolve("rust-greeter/greeter.native.json")));
+        Greeter g = greeter("rusty");
+        assertEquals("Hello, World! (from Rust)", g.greet("World"));
+        assertEquals("Hello, ünïcödé 😀! (from Rust)", g.greet("ünïcödé 😀"));
+        assertEquals("plugin 'rusty': greet failed: a name is needed", assertThrows(PluginException.class, () -> g.greet("")).getMessage());
+    }
+
+    static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Replaced under four callers: each version answers in turn, no call fails, and the old copies are unloaded. */

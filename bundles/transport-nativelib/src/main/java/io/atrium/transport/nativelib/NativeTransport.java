@@ -142,7 +142,7 @@ public final class NativeTransport extends ManifestTransport<NativeManifest, InP
         }
         String digest = Sha256.of(bytes);
         if (m.sha256() != null && !m.sha256().equals(digest)) {
-            throw new IllegalArgumentException("is refused: " + Sha256.mismatch(name, digest, m.sha256()));
+            throw new IllegalArgumentException(Sha256.mismatch(name, digest, m.sha256()));
         }
         try {
             return libraries.load(m, bytes, digest);

@@ -28,11 +28,13 @@ public final class Libraries {
     private final AtomicLong loads = new AtomicLong();
     /** Per plugin, how many of its copies are mapped now. */
     private final Map<String, AtomicInteger> mapped = new ConcurrentHashMap<>();
-    /** The Go library in this process, once one is loaded: it stays. */
-    private GoRuntime go;
-
-    private record GoRuntime(String plugin, String digest, AbiLoader.Opened opened) {
-    }
+    /**
+     * The Go library in this process, once one is loaded: its digest, its copy's path and its plugin. It is the
+     * JVM's, not this object's: it outlives this transport, a restart of its bundle (a new class loader, with new
+     * statics) and another server embedded in the same JVM, so it is kept where all of them see it, the system
+     * properties, under their lock.
+     */
+    static final String GO_RUNTIME = "atrium.native.goRuntime";
 
     /** @param folder where the private copies go (emptied: copies left by an earlier run are no longer mapped) */
     public Libraries(Path folder) {
@@ -77,24 +79,32 @@ public final class Libraries {
         }));
     }
 
-    private synchronized LoadedLibrary loadGo(NativeManifest m, String digest, byte[] bytes) {
+    private LoadedLibrary loadGo(NativeManifest m, String digest, byte[] bytes) {
         String rule = " (a process holds one Go runtime: Go does not support two in one process, and cannot unload one)";
-        if (go != null && !go.digest.equals(digest)) {
-            if (go.plugin.equals(m.name())) {
-                throw new IllegalArgumentException("is a new version of a Go library, which cannot replace the one loaded in this server"
-                        + rule + ": it runs after a restart; with \"isolation\": \"process\" it is replaced at once");
+        AbiLoader.Opened opened;
+        java.util.Properties jvm = System.getProperties();
+        synchronized (jvm) {
+            String[] loaded = jvm.getProperty(GO_RUNTIME, "").split("\n");
+            if (loaded.length == 3 && !loaded[0].equals(digest)) {
+                if (loaded[2].equals(m.name())) {
+                    throw new IllegalArgumentException("is a new version of a Go library, which cannot replace the one loaded in this "
+                            + "process" + rule + ": it runs after a restart; with \"isolation\": \"process\" it is replaced at once");
+                }
+                throw new IllegalArgumentException("holds a Go runtime, and plugin '" + loaded[2] + "' already runs one in this process" + rule
+                        + ": use \"isolation\": \"process\"");
             }
-            throw new IllegalArgumentException("holds a Go runtime, and plugin '" + go.plugin + "' already runs one in this server" + rule
-                    + ": use \"isolation\": \"process\"");
+            if (loaded.length == 3) {
+                // the same library again (a restart, a reload of the same bytes): the dynamic linker finds it loaded by its name
+                opened = AbiLoader.open(Path.of(loaded[1]), m.config());
+            } else {
+                Path copy = copy(m, bytes, digest); // kept: the name by which the linker finds it loaded again
+                opened = AbiLoader.open(copy, m.config());
+                jvm.setProperty(GO_RUNTIME, digest + "\n" + copy + "\n" + m.name());
+            }
+            mapped.computeIfAbsent(m.name(), n -> new AtomicInteger()).compareAndSet(0, 1); // one copy, however often opened
         }
-        if (go == null) {
-            Path copy = copy(m, bytes, digest); // kept: opening the same path again finds the library loaded, not a second runtime
-            go = new GoRuntime(m.name(), digest, AbiLoader.open(copy, m.config()));
-            mapped.computeIfAbsent(m.name(), n -> new AtomicInteger()).incrementAndGet();
-        }
-        return checked(m, new LoadedLibrary(m.name(), go.opened, digest, true, m.limits().maxOutputBytes(), () -> {
-            // a Go library stays mapped, and its runtime running, until the server stops
-        }));
+        return checked(m, new LoadedLibrary(m.name(), opened, digest, true, m.limits().maxOutputBytes(),
+                () -> opened.close(false))); // a Go library stays mapped, and its runtime running, until the process ends
     }
 
     /** The library's own description agrees with its manifest, or it is refused. */
