@@ -223,6 +223,9 @@ class NativePluginIT extends ServerWithPluginFolder {
         // the server is unharmed: a good library deploys beside them all
         deploy("fine", good, "");
         assertEquals("ok", greeter("fine").greet("ok"));
+        // and a refused manifest's library, fixed, deploys it with no touch of the manifest
+        place(good, "libtext.so");
+        assertEquals("fixed", greeter("text").greet("fixed"));
     }
 
     @Test

@@ -66,4 +66,29 @@ public interface ArtifactHandler {
             watched = List.copyOf(watched);
         }
     }
+
+    /**
+     * A refusal of a file whose other files are known (its manifest read, its module or library not good): a
+     * change to one of them deploys the file again, as for a deployed one, so that a fixed library is taken
+     * without touching its manifest. Since 1.7.
+     */
+    final class Refused extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final transient List<Path> watched;
+
+        /**
+         * @param reason  the one-line reason
+         * @param watched the other files it depends on
+         * @param cause   what refused it, or null
+         */
+        public Refused(String reason, List<Path> watched, Throwable cause) {
+            super(reason, cause);
+            this.watched = List.copyOf(watched);
+        }
+
+        /** @return the other files it depends on */
+        public List<Path> watched() {
+            return watched;
+        }
+    }
 }

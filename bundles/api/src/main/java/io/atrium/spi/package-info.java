@@ -14,10 +14,11 @@
  * policy the core read once, for every transport to ask; {@link io.atrium.spi.ArtifactHandler#NAMESPACE}
  * names the capability a transport's bundle declares its files with. Since 1.5, {@link io.atrium.spi.TransportTrust}
  * also gives the capability policy's verdict, so that the core alone reads that policy too. Since 1.6, a
- * {@link io.atrium.spi.CallSite} says whether its transport carries the trace context.
+ * {@link io.atrium.spi.CallSite} says whether its transport carries the trace context. Since 1.7, a refusal
+ * ({@link io.atrium.spi.ArtifactHandler.Refused}) names the files whose change deploys the refused file again.
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package io.atrium.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -76,7 +76,13 @@ final class TransportFiles implements FileHandler {
 
     @Override
     public void deploy(FolderEntry e, Path file, byte[] bytes, Batch batch) {
-        ArtifactHandler.Deployed d = handler().deploy(file, bytes);
+        ArtifactHandler.Deployed d;
+        try {
+            d = handler().deploy(file, bytes);
+        } catch (ArtifactHandler.Refused r) {
+            scanner.watch(e, r.watched()); // a fixed module or library deploys it again
+            throw r;
+        }
         e.plugin = d.plugin();
         e.target = d.target();
         scanner.watch(e, d.watched());

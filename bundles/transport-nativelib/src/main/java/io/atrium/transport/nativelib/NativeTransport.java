@@ -54,13 +54,14 @@ public final class NativeTransport extends ManifestTransport<NativeManifest, InP
     public NativeTransport(BundleContext context, Map<String, Object> config,
                            @Reference(bind = "trustChanged", updated = "trustChanged") TransportTrust trust) {
         super(context, InProcessPlugin.TRANSPORT_ID, trust, List.of(CONFIG_PID));
-        this.libraries = new Libraries(context.getDataFile("libraries").toPath());
+        this.libraries = new Libraries(context.getDataFile("").toPath());
         configure(config);
     }
 
     @Deactivate
     void deactivate() {
         close();
+        libraries.close();
     }
 
     /** The core's trust or capability policy changed: the plugins are judged again. */

@@ -36,9 +36,16 @@ public final class Libraries {
      */
     static final String GO_RUNTIME = "atrium.native.goRuntime";
 
-    /** @param folder where the private copies go (emptied: copies left by an earlier run are no longer mapped) */
-    public Libraries(Path folder) {
-        this.folder = folder;
+    private final CallLedger ledger;
+    private final Quarantine quarantine;
+
+    /**
+     * @param data the transport's data folder: the private copies go into its {@code libraries} (emptied: copies left
+     *             by an earlier run are no longer mapped); the ledger of calls in flight and the quarantine beside it.
+     *             The libraries that had calls in flight when the server last died are quarantined, and each is logged.
+     */
+    public Libraries(Path data) {
+        this.folder = data.resolve("libraries");
         try {
             Files.createDirectories(folder);
             Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
@@ -50,6 +57,21 @@ public final class Libraries {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.quarantine = new Quarantine(data.resolve("quarantine.properties"));
+        this.ledger = new CallLedger(data.resolve("calls-in-flight"));
+        for (CallLedger.InFlight f : ledger.leftOver()) {
+            String why = "was being called in the server's JVM (" + f.calls() + (f.calls() == 1 ? " call" : " calls")
+                    + " in flight) when the server died";
+            quarantine.add(f.plugin(), f.digest(), why + " before the start at " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+            new io.atrium.transport.support.PluginLog(f.plugin()).host(java.util.logging.Level.SEVERE, why
+                    + ": quarantined, its library is not loaded again until it changes (a crash in a library in-process ends the server; "
+                    + "docs/native.md)");
+        }
+    }
+
+    /** The server stops normally: no call is left in flight. */
+    public void close() {
+        ledger.close();
     }
 
     /**
@@ -61,25 +83,37 @@ public final class Libraries {
      */
     public LoadedLibrary load(NativeManifest m, byte[] bytes, String digest) {
         ElfFile elf = ElfFile.read(bytes);
+        String quarantined = quarantine.reason(m.name(), digest);
+        if (quarantined != null) {
+            throw new IllegalArgumentException("is quarantined: plugin '" + m.name() + "' " + quarantined
+                    + "; it is loaded again once its library changes");
+        }
+        int slot = ledger.slot(m.name(), digest.substring(0, 16));
         if (elf.isGo()) {
-            return loadGo(m, digest, bytes);
+            return loadGo(m, digest, bytes, slot);
         }
         Path copy = copy(m, bytes, digest);
         AbiLoader.Opened opened;
+        ledger.enter(slot); // its initialisation runs its code too
         try {
             opened = AbiLoader.open(copy, m.config());
+        } catch (RuntimeException e) {
+            ledger.release(slot);
+            throw e;
         } finally {
+            ledger.leave(slot);
             delete(copy); // mapped now (or refused): the name stays in the process's maps and in a fatal error's report
         }
         AtomicInteger count = mapped.computeIfAbsent(m.name(), n -> new AtomicInteger());
         count.incrementAndGet();
-        return checked(m, new LoadedLibrary(m.name(), opened, digest, false, m.limits().maxOutputBytes(), () -> {
+        return checked(m, new LoadedLibrary(m.name(), opened, digest, false, m.limits().maxOutputBytes(), ledger, slot, () -> {
             opened.close(true);
+            ledger.release(slot);
             count.decrementAndGet();
         }));
     }
 
-    private LoadedLibrary loadGo(NativeManifest m, String digest, byte[] bytes) {
+    private LoadedLibrary loadGo(NativeManifest m, String digest, byte[] bytes, int slot) {
         String rule = " (a process holds one Go runtime: Go does not support two in one process, and cannot unload one)";
         AbiLoader.Opened opened;
         java.util.Properties jvm = System.getProperties();
@@ -103,8 +137,10 @@ public final class Libraries {
             }
             mapped.computeIfAbsent(m.name(), n -> new AtomicInteger()).compareAndSet(0, 1); // one copy, however often opened
         }
-        return checked(m, new LoadedLibrary(m.name(), opened, digest, true, m.limits().maxOutputBytes(),
-                () -> opened.close(false))); // a Go library stays mapped, and its runtime running, until the process ends
+        return checked(m, new LoadedLibrary(m.name(), opened, digest, true, m.limits().maxOutputBytes(), ledger, slot, () -> {
+            opened.close(false); // a Go library stays mapped, and its runtime running, until the process ends
+            ledger.release(slot);
+        }));
     }
 
     /** The library's own description agrees with its manifest, or it is refused. */

@@ -38,8 +38,14 @@ public final class LoadedLibrary implements KitInstance {
     /** Each method's name as atrium_invoke takes it: NUL-terminated UTF-8, made once. */
     private final Map<String, byte[]> names = new ConcurrentHashMap<>();
 
-    LoadedLibrary(String plugin, AbiLoader.Opened opened, String digest, boolean go, long maxOutputBytes, Runnable close) {
+    private final CallLedger ledger;
+    private final int slot;
+
+    LoadedLibrary(String plugin, AbiLoader.Opened opened, String digest, boolean go, long maxOutputBytes, CallLedger ledger, int slot,
+                  Runnable close) {
         this.plugin = plugin;
+        this.ledger = ledger;
+        this.slot = slot;
         this.opened = opened;
         this.invoker = opened.invoker;
         this.digest = digest;
@@ -105,12 +111,17 @@ public final class LoadedLibrary implements KitInstance {
         long[] address = new long[1];
         long[] length = new long[1];
         int rc;
-        if (parallel) {
-            rc = invoker.invoke(method, request, address, length);
-        } else {
-            synchronized (this) {
+        ledger.enter(slot); // if the server dies in this call, its next start knows whose call it was
+        try {
+            if (parallel) {
                 rc = invoker.invoke(method, request, address, length);
+            } else {
+                synchronized (this) {
+                    rc = invoker.invoke(method, request, address, length);
+                }
             }
+        } finally {
+            ledger.leave(slot);
         }
         byte[] answer = answer(name, address[0], length[0]);
         String text = JsonCodec.utf8(answer);

@@ -243,6 +243,17 @@ public abstract class ManifestTransport<M extends KitManifest, P extends Supervi
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("is not a valid " + id + " plugin manifest: " + e.getMessage());
         }
+        try {
+            return deploy(file, content, m);
+        } catch (ArtifactHandler.Refused e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // refused with its manifest read: a change to its module or library deploys it again
+            throw new ArtifactHandler.Refused(e.getMessage(), ManifestPolicy.watched(file, m.ownFiles()), e);
+        }
+    }
+
+    private Deployed deploy(Path file, byte[] content, M m) {
         long judgedBy = policy.trustGeneration();
         trust(file, content, m);
         check(policy, m);
