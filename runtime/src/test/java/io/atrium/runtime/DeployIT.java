@@ -78,7 +78,7 @@ class DeployIT {
                     }
                 }
             }
-            return served.keySet().containsAll(List.of("process", "wasm", "grpc", "script"));
+            return served.keySet().containsAll(List.of("process", "wasm", "grpc", "script", "native"));
         });
         assertEquals(served, declared);
     }
