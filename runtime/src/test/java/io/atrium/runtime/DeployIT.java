@@ -68,7 +68,9 @@ class DeployIT {
                     continue;
                 }
                 for (var c : revision.getDeclaredCapabilities(io.atrium.spi.ArtifactHandler.NAMESPACE)) {
-                    declared.put(String.valueOf(c.getAttributes().get("kind")), suffixes(c.getAttributes().get("suffix")));
+                    if (c.getAttributes().get("suffix") != null) { // a kind without files (native-in-process) has no handler
+                        declared.put(String.valueOf(c.getAttributes().get("kind")), suffixes(c.getAttributes().get("suffix")));
+                    }
                 }
                 for (var ref : b.getRegisteredServices() == null ? new org.osgi.framework.ServiceReference<?>[0] : b.getRegisteredServices()) {
                     if (Arrays.asList((String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)).contains(io.atrium.spi.ArtifactHandler.class.getName())) {

@@ -244,5 +244,7 @@ class NativePluginIT extends ServerWithPluginFolder {
             return atrium.service(Greeter.class, "local").isPresent();
         });
         assertEquals("now", greeter("local").greet("now"));
+        assertTrue(log.stream().noneMatch(l -> l.contains("which no installed transport declares")), "the id is the native transport's: "
+                + String.join("\n", log));
     }
 }

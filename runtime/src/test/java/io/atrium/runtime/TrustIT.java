@@ -555,7 +555,7 @@ class TrustIT extends ServerWithPluginFolder {
         assertTrue(trustGeneration() > before, "the trust service said it changed");
         // the rules stand for it, and a typo would leave a transport unrestricted: said in one line
         await("one line names the id no installed transport declares", () -> log.stream().anyMatch(l -> l.contains(
-                "configuration io.atrium.trust names mqtt, which no installed transport declares (installed: grpc, process, script, wasm); "
+                "configuration io.atrium.trust names mqtt, which no installed transport declares (installed: grpc, native, native-in-process, process, script, wasm); "
                         + "the rules apply to it once one does")));
         Files.copy(WasmPluginIT.GREETER, folder.resolve("sandboxed.wasm"));
         drop("sandboxed.wasm.json", "{\"version\": \"1.0.0\", \"contract\": \"io.atrium.api.greeting.Greeter\", \"wasm\": \"sandboxed.wasm\"}");
