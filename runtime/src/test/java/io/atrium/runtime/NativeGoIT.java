@@ -65,7 +65,7 @@ class NativeGoIT extends ServerWithPluginFolder {
         drop("second.native.json", NativePluginIT.MANIFEST.formatted("libsecond.so", ""));
         await(() -> "a second Go runtime is refused:\n" + PluginFacts.folder(atrium), () -> PluginFacts.refused(atrium, "second.native.json",
                 "libsecond.so holds a Go runtime, and plugin 'greeter' already runs one in this process (a process holds one Go runtime"));
-        assertTrue(PluginFacts.detail(atrium, "second.native.json").endsWith(": use \"isolation\": \"process\""),
+        assertTrue(PluginFacts.detail(atrium, "second.native.json").endsWith("(isolated native plugins, which will run each in a process of its own, are not available yet)"),
                 PluginFacts.detail(atrium, "second.native.json"));
 
         // and so would a new version of the loaded one: the version loaded serves on

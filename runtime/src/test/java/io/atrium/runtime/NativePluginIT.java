@@ -162,6 +162,49 @@ class NativePluginIT extends ServerWithPluginFolder {
         await(() -> "one copy stays mapped:\n" + info("live"), () -> info("live").lines().anyMatch(l -> l.matches("mapped copies\\s+1")));
     }
 
+    /** Unloading a library under a running call would pull its code from under that thread and crash the server. */
+    @Test
+    void aPluginStoppedOrRemovedWhileACallRunsInItIsUnloadedOnlyOnceTheCallIsDone() throws Exception {
+        deploy("slow", cc("slow", greeterSource("done %s").replace("if (name[0] == 0)", "if (strcmp(name, \"slow\") == 0) usleep(1500000);\n    if (name[0] == 0)")
+                .replace("#include \"atrium_plugin.h\"", "#include \"atrium_plugin.h\"\n#include <unistd.h>")), "");
+        Greeter g = greeter("slow");
+        for (String how : new String[] {"stop", "remove"}) {
+            java.util.concurrent.CompletableFuture<String> call = java.util.concurrent.CompletableFuture.supplyAsync(() -> g.greet("slow"));
+            Thread.sleep(300);
+            if (how.equals("stop")) {
+                atrium.execute("plugin:stop slow");
+            } else {
+                Files.delete(folder.resolve("slow.native.json"));
+            }
+            assertEquals("done slow", call.get(30, java.util.concurrent.TimeUnit.SECONDS), "the call in flight finishes (" + how + ")");
+            assertThrows(PluginException.class, () -> g.greet("x"), "and no call runs after it");
+            await(() -> "its library is unloaded after the call (" + how + ")", () -> {
+                try {
+                    return Files.readString(Path.of("/proc/self/maps")).lines().noneMatch(l -> l.contains(work + "/data/") && l.contains("/slow-"));
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            if (how.equals("stop")) {
+                atrium.execute("plugin:start slow");
+                assertEquals("done again", greeter("slow").greet("again"));
+            }
+        }
+        assertTrue(atrium.registry().plugin("slow").isEmpty());
+    }
+
+    @Test
+    void aLibraryWhoseInitialisationNeverReturnsIsRefusedAtItsDeadlineAndTheDeployerGoesOn() throws Exception {
+        deploy("stuck", cc("stuck", greeterSource("%s").replace("ATRIUM_PLUGIN(", """
+                #include <unistd.h>
+                int32_t atrium_init(const uint8_t *c, size_t n) { for (;;) pause(); }
+                ATRIUM_PLUGIN(""")), "");
+        deploy("beside", cc("beside", greeterSource("beside %s")), "");
+        assertEquals("beside x", greeter("beside").greet("x"), "the deployer goes on");
+        awaitRefused("stuck.native.json", "libstuck.so did not finish loading within 10000 ms: its initialisation (a constructor, atrium_init "
+                + "or atrium_describe) does not return");
+    }
+
     @Test
     void whatIsNoLibraryOfAtriumsAbiIsRefusedInOneLine() throws Exception {
         drop("libtext.so", "not a library\n");

@@ -46,5 +46,14 @@ class ElfFileTest {
         damaged[0x28] = (byte) 0xff; // the section table's offset, far past the end: no sections, not a crash
         damaged[0x2f] = (byte) 0x7f;
         assertEquals(java.util.List.of(), ElfFile.read(damaged).sections());
+        // the section names' table at an offset that overflows: no sections, not an IndexOutOfBoundsException
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(lib.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long shoff = b.getLong(0x28);
+        int entry = Short.toUnsignedInt(b.getShort(0x3A));
+        int strIndex = Short.toUnsignedInt(b.getShort(0x3E));
+        b.putLong((int) (shoff + (long) entry * strIndex) + 0x18, Long.MAX_VALUE);
+        assertEquals(java.util.List.of(), ElfFile.read(b.array()).sections());
+        b.putLong(0x28, Long.MAX_VALUE - 8);
+        assertEquals(java.util.List.of(), ElfFile.read(b.array()).sections());
     }
 }

@@ -63,6 +63,8 @@ class NativeManifestTest {
                 refusal("{" + base + ", \"library\": \"l.so\", \"methods\": {\"greet\": \"not-a-name\"}}"));
         String zero = refusal("{" + base + ", \"library\": \"l.so\", \"limits\": {\"callTimeoutMs\": 0}}");
         assertTrue(zero.startsWith("field 'limits.callTimeoutMs'"), zero);
+        assertTrue(refusal("{" + base + ", \"library\": \"/\"}").startsWith("field 'library': '/' is not a file beside the manifest"));
+        assertTrue(refusal("{" + base + ", \"library\": \"lib\\nx.so\"}").startsWith("field 'library': "), "a line break in a name");
         String unknown = refusal("{" + base + ", \"library\": \"l.so\", \"isolaton\": \"in-process\"}");
         assertEquals(true, unknown.contains("isolaton"), unknown);
     }

@@ -61,11 +61,12 @@ public final class AbiLoader {
         }
 
         /**
-         * Calls {@code atrium_shutdown} if the library has it and closes it; {@code unload} false for a library
-         * that can never be unloaded (Go's: its runtime's threads run on in it), which stays mapped.
+         * Closes the library once no call runs in it: with {@code unload}, {@code atrium_shutdown} (if it has one)
+         * and then the library unloaded; without (a Go library, whose runtime's threads run on in it, and which
+         * another opening may share), only this opening's binding is dropped.
          */
         public void close(boolean unload) {
-            if (shutdown != null) {
+            if (unload && shutdown != null) {
                 shutdown.invokeVoid(new Object[0]);
             }
             Native.unregister(bound);
@@ -73,11 +74,17 @@ public final class AbiLoader {
                 library.dispose();
             }
         }
+
+        /** @return whether the library, or one it depends on, exports the symbol */
+        public boolean exports(String symbol) {
+            return function(library, symbol) != null;
+        }
     }
 
     /**
      * @param file   the library (the transport's private copy)
-     * @param config the plugin's configuration as a JSON object, for {@code atrium_init}
+     * @param config the plugin's configuration as a JSON object, for {@code atrium_init}; null: not initialised (a library
+     *               opened again, already initialised)
      * @return the library, opened, checked and initialised
      * @throws IllegalArgumentException one line: the dynamic linker's message, the exports missing, the ABI version, a failed init
      */
@@ -110,12 +117,12 @@ public final class AbiLoader {
                 throw new IllegalArgumentException("atrium_describe returned NULL; it returns a JSON object, e.g. {\"contract\": \"…\"}");
             }
             String description = d.getString(0, "UTF-8");
-            Function init = function(lib, "atrium_init");
+            Function init = config == null ? null : function(lib, "atrium_init");
             if (init != null) {
                 byte[] cfg = config.getBytes(StandardCharsets.UTF_8);
                 int rc = init.invokeInt(new Object[] {cfg, (long) cfg.length});
                 if (rc != 0) {
-                    throw new IllegalArgumentException("atrium_init returned " + rc + " for the configuration " + abbreviate(config));
+                    throw new IllegalArgumentException("atrium_init returned " + rc + " for the manifest's configuration");
                 }
             }
             Class<?> bound = new OneLibrary(AbiLoader.class.getClassLoader()).define();
@@ -160,10 +167,6 @@ public final class AbiLoader {
             return l.startsWith(path + ": ") ? l.substring(path.length() + 2) : l.replace(path, file.getFileName().toString());
         }
         return message.strip().replace(path, file.getFileName().toString());
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 
     /** A class loader for one library's copy of {@link DirectInvoker}, whose native methods are that library's. */

@@ -85,17 +85,25 @@ public record ElfFile(String machine, List<String> sections) {
 
     /** The section names; none when the table is missing or damaged (the dynamic linker judges the rest). */
     private static List<String> sections(ByteBuffer b, int length) {
+        try {
+            return readSections(b, length);
+        } catch (IndexOutOfBoundsException | ArithmeticException damaged) {
+            return List.of(); // offsets past the file or that overflow: a damaged table
+        }
+    }
+
+    private static List<String> readSections(ByteBuffer b, int length) {
         List<String> names = new ArrayList<>();
         long shoff = b.getLong(0x28);
         int entry = Short.toUnsignedInt(b.getShort(0x3A));
         int count = Short.toUnsignedInt(b.getShort(0x3C));
         int strIndex = Short.toUnsignedInt(b.getShort(0x3E));
-        if (shoff <= 0 || entry < 64 || count == 0 || strIndex >= count || shoff + (long) entry * count > length) {
+        if (shoff <= 0 || entry < 64 || count == 0 || strIndex >= count || shoff > length || (long) entry * count > length - shoff) {
             return names;
         }
         long strOff = b.getLong((int) (shoff + (long) entry * strIndex) + 0x18);
         long strSize = b.getLong((int) (shoff + (long) entry * strIndex) + 0x20);
-        if (strOff < 0 || strSize < 0 || strOff + strSize > length) {
+        if (strOff < 0 || strSize < 0 || strOff > length || strSize > length - strOff) {
             return names;
         }
         for (int i = 0; i < count; i++) {

@@ -40,10 +40,18 @@ public final class LoadedLibrary implements KitInstance {
 
     private final CallLedger ledger;
     private final int slot;
+    /** What serial calls hold: the library's own, shared by every opening of one mapped library (a Go library opened again). */
+    private final Object lock;
+    /** Guards the calls in flight and the closing. */
+    private final Object gate = new Object();
+    private int calls;
+    private boolean closing;
+    private boolean closed;
 
     LoadedLibrary(String plugin, AbiLoader.Opened opened, String digest, boolean go, long maxOutputBytes, CallLedger ledger, int slot,
-                  Runnable close) {
+                  Object lock, Runnable close) {
         this.plugin = plugin;
+        this.lock = lock;
         this.ledger = ledger;
         this.slot = slot;
         this.opened = opened;
@@ -111,19 +119,21 @@ public final class LoadedLibrary implements KitInstance {
         long[] address = new long[1];
         long[] length = new long[1];
         int rc;
-        ledger.enter(slot); // if the server dies in this call, its next start knows whose call it was
+        byte[] answer;
+        enterCall();
         try {
             if (parallel) {
-                rc = invoker.invoke(method, request, address, length);
+                rc = call(method, request, address, length);
+                answer = answer(name, address[0], length[0]);
             } else {
-                synchronized (this) {
-                    rc = invoker.invoke(method, request, address, length);
+                synchronized (lock) { // the answer is copied and freed under the lock too: a serial library never runs twice at once
+                    rc = call(method, request, address, length);
+                    answer = answer(name, address[0], length[0]);
                 }
             }
         } finally {
-            ledger.leave(slot);
+            leaveCall();
         }
-        byte[] answer = answer(name, address[0], length[0]);
         String text = JsonCodec.utf8(answer);
         if (text == null) {
             throw new PluginException(plugin, name + " answered " + answer.length + " bytes that are not UTF-8 text", null);
@@ -134,6 +144,16 @@ public final class LoadedLibrary implements KitInstance {
         return text;
     }
 
+    /** The call, counted in the ledger while it runs (a call waiting for the lock is not): if the server dies in it, its next start knows whose it was. */
+    private int call(byte[] method, byte[] request, long[] address, long[] length) {
+        ledger.enter(slot);
+        try {
+            return invoker.invoke(method, request, address, length);
+        } finally {
+            ledger.leave(slot);
+        }
+    }
+
     /** Copies the library's answer and hands the memory back to it, whatever the answer is. */
     private byte[] answer(String name, long address, long length) {
         if (address == 0) {
@@ -142,6 +162,7 @@ public final class LoadedLibrary implements KitInstance {
             }
             return new byte[0];
         }
+        ledger.enter(slot); // its atrium_free is its code too
         try {
             if (length < 0 || length > maxOutputBytes) {
                 throw new PluginException(plugin, name + " answered " + Long.toUnsignedString(length) + " bytes, more than limits.maxOutputBytes ("
@@ -150,6 +171,30 @@ public final class LoadedLibrary implements KitInstance {
             return new Pointer(address).getByteArray(0, (int) length);
         } finally {
             invoker.free(address, length);
+            ledger.leave(slot);
+        }
+    }
+
+    /** A call begins: refused once the library is closing, since its code may be gone when the call would run. */
+    private void enterCall() {
+        synchronized (gate) {
+            if (closing) {
+                throw new io.atrium.api.PluginUnavailableException(plugin, "was stopped");
+            }
+            calls++;
+        }
+    }
+
+    /** A call ends: the last one out of a library being closed closes it. */
+    private void leaveCall() {
+        boolean last;
+        synchronized (gate) {
+            calls--;
+            last = closing && calls == 0 && !closed;
+            closed |= last;
+        }
+        if (last) {
+            close.run();
         }
     }
 
@@ -167,9 +212,21 @@ public final class LoadedLibrary implements KitInstance {
         return "returned " + rc + (t.isEmpty() ? "" : " and '" + t + "'") + " (an error answer is {\"code\": …, \"message\": …})";
     }
 
+    /**
+     * Closes the library once no call runs in it: unregistering its methods or unloading it under a running call
+     * would pull its code (or JNA's record of the call) from under that thread, and crash the server.
+     */
     @Override
     public void close() {
-        close.run();
+        boolean now;
+        synchronized (gate) {
+            closing = true;
+            now = calls == 0 && !closed;
+            closed |= now;
+        }
+        if (now) {
+            close.run();
+        }
     }
 
     AbiLoader.Opened opened() {

@@ -36,7 +36,7 @@ final class Quarantine {
             return null;
         }
         int bar = e.indexOf('|');
-        if (digest.startsWith(e.substring(0, bar))) {
+        if (bar > 0 && digest.startsWith(e.substring(0, bar))) {
             return e.substring(bar + 1);
         }
         entries.remove(plugin);

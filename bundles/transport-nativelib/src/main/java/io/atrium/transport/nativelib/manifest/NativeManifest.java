@@ -96,12 +96,12 @@ public record NativeManifest(
         f.onlyKnown(FIELDS.stream().sorted().toArray(String[]::new));
         ManifestBasics basics = ManifestBasics.read(file, f, SUFFIX);
         String lib = f.required("library");
-        if (lib.isEmpty() || lib.indexOf('\0') >= 0) {
+        if (lib.isEmpty() || lib.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
             throw new IllegalArgumentException("field 'library': '" + lib + "' is not a file name");
         }
         Path folder = file.toAbsolutePath().getParent();
         Path library = folder.resolve(lib).normalize();
-        if (!library.getParent().equals(folder)) { // the deployer watches this folder: a library elsewhere would change unseen
+        if (library.getParent() == null || !library.getParent().equals(folder)) { // the deployer watches this folder: a library elsewhere would change unseen
             throw new IllegalArgumentException("field 'library': '" + lib + "' is not a file beside the manifest (a library is "
                     + "deployed from the plugin folder itself)");
         }
