@@ -70,14 +70,15 @@ static char *atrium_format(const char *format, ...) {
 
 /* ------------------------------------------------------------------ the helper's own parts */
 
-static const char atrium__error_tag[] = "\x01atrium-error\x01";
+/* Set by atrium_error on the calling thread: the string the function returns is then its failure, not its result. */
+static _Thread_local int atrium__failed;
 
 static char *atrium_error(const char *message) {
-    size_t t = sizeof atrium__error_tag - 1, n = strlen(message);
-    char *s = malloc(t + n + 1);
+    size_t n = strlen(message);
+    char *s = malloc(n + 1);
     if (s != NULL) {
-        memcpy(s, atrium__error_tag, t);
-        memcpy(s + t, message, n + 1);
+        memcpy(s, message, n + 1);
+        atrium__failed = 1;
     }
     return s;
 }
@@ -281,12 +282,13 @@ static int atrium__fail(const char *message, uint8_t **resp, size_t *resp_len) {
             if (in == NULL) return atrium__fail("takes one string (no NUL)", resp, resp_len);                   \
         }                                                                                                       \
         if (in == NULL) return atrium__fail("out of memory", resp, resp_len);                                   \
+        atrium__failed = 0;                                                                                     \
         char *out = f->fn(in);                                                                                  \
         free(in);                                                                                               \
         if (out == NULL) return atrium__fail("out of memory", resp, resp_len);                                  \
-        size_t t = sizeof atrium__error_tag - 1;                                                                \
-        if (strncmp(out, atrium__error_tag, t) == 0) {                                                          \
-            int rc = atrium__fail(out + t, resp, resp_len);                                                     \
+        if (atrium__failed) {                                                                                   \
+            atrium__failed = 0;                                                                                 \
+            int rc = atrium__fail(out, resp, resp_len);                                                         \
             free(out);                                                                                          \
             return rc;                                                                                          \
         }                                                                                                       \

@@ -88,6 +88,9 @@ fn space(s: &[u8], mut i: usize) -> usize {
 
 fn hex4(s: &[u8], i: usize) -> Option<u32> {
     let h = s.get(i..i + 4)?;
+    if !h.iter().all(|c| c.is_ascii_hexdigit()) {
+        return None; // from_str_radix would take a sign
+    }
     u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
 }
 

@@ -15,8 +15,9 @@
 //
 //	GO111MODULE=off GOPATH=$PWD/gopath:/path/to/atrium/sdk/native/go go build -buildmode=c-shared -o libgreeter.so .
 //
-// A function fails its call with atrium.Fail("why"); a panic fails the call too, with its value, and never
-// crosses into the host. Standard library only.
+// A function fails its call with atrium.Fail("why"); a panic in it fails the call too, with its value (a panic in
+// a goroutine it starts, or a stack overflow, still ends the process, and with it a server that runs the library
+// in-process). Standard library only.
 package atrium
 
 /*
@@ -124,7 +125,11 @@ func atrium_invoke(method *C.char, req *C.uint8_t, reqLen C.size_t, resp **C.uin
 	if !ok {
 		return fail("no such function")
 	}
-	result, err := f.call(json.RawMessage(C.GoBytes(unsafe.Pointer(req), C.int(reqLen))))
+	in := []byte{}
+	if reqLen > 0 {
+		in = append(in, unsafe.Slice((*byte)(unsafe.Pointer(req)), int(reqLen))...) // a copy, whatever its length
+	}
+	result, err := f.call(json.RawMessage(in))
 	if err != nil {
 		return fail(err.Error())
 	}

@@ -135,6 +135,9 @@ public final class NativeTransport extends ManifestTransport<NativeManifest, InP
             }
             try (var in = Files.newInputStream(checked, LinkOption.NOFOLLOW_LINKS)) {
                 bytes = in.readAllBytes();
+            } catch (OutOfMemoryError tooBig) {
+                throw new IllegalArgumentException("names the library " + name + ", of " + Files.size(checked) + " bytes: more than the "
+                        + "server's heap has room for to check it");
             }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("names the library " + name + ", which is missing");

@@ -23,7 +23,7 @@ import java.util.List;
  * clears the file; one that finds counts in it at its start knows which plugins were being called.
  */
 final class CallLedger implements AutoCloseable {
-    private static final int SLOT = 128;
+    private static final int SLOT = 512; // room for the longest plugin name a file system allows (255 bytes) and a digest
     private static final int SLOTS = 512;
     private static final int NAME = SLOT - Long.BYTES;
     private static final VarHandle COUNT = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
