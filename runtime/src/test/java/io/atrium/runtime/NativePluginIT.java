@@ -99,6 +99,7 @@ class NativePluginIT extends ServerWithPluginFolder {
         assertTrue(info.lines().anyMatch(l -> l.matches("isolation\\s+in-process.*")), info);
         assertTrue(info.lines().anyMatch(l -> l.matches("mapped copies\\s+1")), info);
         assertTrue(info.lines().anyMatch(l -> l.matches("threading\\s+serial.*")), info);
+        assertTrue(info.lines().anyMatch(l -> l.matches("call timeout\\s+none: a call in the server's JVM cannot be stopped.*")), info);
 
         // JNA's own native part came from the framework's cache, not copied into the user's home
         String maps = Files.readString(Path.of("/proc/self/maps"));

@@ -95,6 +95,7 @@ public final class InProcessPlugin extends Supervisor<NativeManifest, LoadedLibr
             d.put("runtime", lib.go ? "Go (never unloaded; the only Go library this server runs in-process)" : "C ABI");
         }
         d.put("mapped copies", Integer.toString(libraries.mapped(m.name())));
+        d.put("call timeout", "none: a call in the server's JVM cannot be stopped (docs/native.md)");
         return d;
     }
 }

@@ -347,12 +347,12 @@ public abstract class ManifestTransport<M extends KitManifest, P extends Supervi
         return plugins.all().stream().map(Supervisor::problem).filter(Objects::nonNull).toList();
     }
 
-    /** The transport's facts about the plugin, then those every transport's plugins have (its call timeout). */
+    /** The transport's facts about the plugin, then those every transport's plugins have (its call timeout, unless the transport says it). */
     @Override
     public final Map<String, String> details(String name) {
         return plugins.byName(name).map(p -> {
             Map<String, String> d = new LinkedHashMap<>(p.details());
-            d.put("call timeout", p.manifest().callTimeoutMs() + " ms");
+            d.putIfAbsent("call timeout", p.manifest().callTimeoutMs() + " ms");
             return d;
         }).orElse(Map.of());
     }
